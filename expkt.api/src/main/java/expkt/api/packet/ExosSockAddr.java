@@ -1,0 +1,87 @@
+package expkt.api.packet;
+
+import expkt.api.net.SlotPort;
+
+/**
+ * Where a received frame came from (the seed's {@code ExosSockAddr}). A mutable holder that
+ * {@link PacketSocket#recvfrom} fills in, so that a receive loop allocates nothing per frame: reuse
+ * one instance. String fields refer to the data plane model's own strings; nothing is built per frame.
+ */
+public final class ExosSockAddr {
+    /** VLAN id value when the frame carried no tag. */
+    public static final int NO_VLAN = -1;
+
+    private int slot;
+    private int port;
+    private String ifName;
+    private int ifIndex;
+    private int vlanId = NO_VLAN;
+    private String vlanName;
+    private int vrId = -1;
+    private String vrName;
+    private Direction direction;
+    private PacketType packetType = PacketType.UNKNOWN;
+    private long timestampNanos;
+    private int originalLength;
+    private int capturedLength;
+    private int protocol;
+
+    /** Filled in by the provider; not for application use. */
+    public void set(int slot, int port, String ifName, int ifIndex, int vlanId, String vlanName, int vrId,
+                    String vrName, Direction direction, PacketType packetType, long timestampNanos,
+                    int originalLength, int capturedLength, int protocol) {
+        this.slot = slot;
+        this.port = port;
+        this.ifName = ifName;
+        this.ifIndex = ifIndex;
+        this.vlanId = vlanId;
+        this.vlanName = vlanName;
+        this.vrId = vrId;
+        this.vrName = vrName;
+        this.direction = direction;
+        this.packetType = packetType;
+        this.timestampNanos = timestampNanos;
+        this.originalLength = originalLength;
+        this.capturedLength = capturedLength;
+        this.protocol = protocol;
+    }
+
+    public int slot() { return slot; }
+    public int port() { return port; }
+    /** Allocates a {@link SlotPort}; use {@link #slot()}/{@link #port()} on a hot path. */
+    public SlotPort slotPort() { return new SlotPort(slot, port); }
+    public String ifName() { return ifName; }
+    public int ifIndex() { return ifIndex; }
+    /** The 802.1Q VLAN id the frame carried, or {@link #NO_VLAN}. */
+    public int vlanId() { return vlanId; }
+    /** The configured VLAN with that tag, or null. */
+    public String vlanName() { return vlanName; }
+    public int vrId() { return vrId; }
+    public String vrName() { return vrName; }
+    /** INGRESS for a frame that arrived on the port, EGRESS for one that left through it. */
+    public Direction direction() { return direction; }
+    public PacketType packetType() { return packetType; }
+    /** Kernel receive timestamp, nanoseconds since the epoch. */
+    public long timestampNanos() { return timestampNanos; }
+    /** Length of the frame on the wire (with its VLAN tag). */
+    public int originalLength() { return originalLength; }
+    /** Bytes handed to the socket (may be less than the original when truncated). */
+    public int capturedLength() { return capturedLength; }
+    /** The frame's ethertype (after any tags), as the kernel saw it. */
+    public int protocol() { return protocol; }
+
+    public ExosSockAddr copy() {
+        ExosSockAddr c = new ExosSockAddr();
+        c.set(slot, port, ifName, ifIndex, vlanId, vlanName, vrId, vrName, direction, packetType, timestampNanos,
+                originalLength, capturedLength, protocol);
+        return c;
+    }
+
+    @Override
+    public String toString() {
+        return "ExosSockAddr[" + slot + ":" + port + " " + ifName + "#" + ifIndex
+                + (vlanId == NO_VLAN ? "" : " vlan " + vlanId + (vlanName == null ? "" : " (" + vlanName + ")"))
+                + " vr " + vrName + "(" + vrId + ") " + direction + " " + packetType
+                + " len " + capturedLength + "/" + originalLength + " ts " + timestampNanos + "]";
+    }
+}

@@ -1,0 +1,110 @@
+package expkt.api.packet;
+
+import expkt.api.net.SlotPort;
+import org.osgi.annotation.versioning.ProviderType;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * An L2 packet socket on the data plane (the seed's {@code expkt.socket(PF_EXOS_PACKET, ...)}).
+ *
+ * <p>Nothing is received until a filter is set; several filters are OR-ed. A frame comes up with
+ * its L2 headers (the 802.1Q tag, if any, is reported in the address, see
+ * {@link ExosSockAddr#vlanId()}).
+ *
+ * <p>Blocking: a new socket blocks in {@code recvfrom} until a frame arrives. {@link #setTimeout}
+ * bounds the wait, {@link #setBlocking(boolean) setBlocking(false)} makes it return at once.
+ * Either way, {@code recvfrom} returns -1 when there was no frame.
+ *
+ * <p>Threading: a socket is used by one thread at a time (the dispatcher's, when a callback is set);
+ * {@link #close()} may be called from any thread.
+ *
+ * <p>Errors: a bad argument gives {@link IllegalArgumentException} naming it; any call after
+ * {@link #close()} gives {@link java.nio.channels.ClosedChannelException}; a kernel failure gives an
+ * {@link IOException} naming the operation and errno.
+ */
+@ProviderType
+public interface PacketSocket extends AutoCloseable {
+
+    /**
+     * Installs a filter (in the kernel: a classic BPF program on the socket, and an nftables rule
+     * with a counter named after the filter). Names are unique across the host: a duplicate gives an
+     * {@link IllegalArgumentException} naming the bundle that holds it.
+     */
+    void setupFilter(Filter filter) throws IOException;
+
+    /** The filters of this socket, in the order they were set up. */
+    List<Filter> filters();
+
+    /** Removes every filter of this socket (also done by {@link #close()}). */
+    void removeFilters() throws IOException;
+
+    /**
+     * Copies the next frame into {@code dst} (from its position, which advances) and fills
+     * {@code from}. Returns the frame's length, or -1 if no frame came (non-blocking, or the timeout
+     * ran out). A frame longer than {@code dst}'s remaining space is truncated to it (the address's
+     * captured and original lengths tell).
+     */
+    int recvfrom(ByteBuffer dst, ExosSockAddr from) throws IOException;
+
+    /** As {@link #recvfrom(ByteBuffer, ExosSockAddr)}, into {@code buf[0..]}. */
+    int recvfrom(byte[] buf, ExosSockAddr from) throws IOException;
+
+    /**
+     * The next frame without a copy: a view valid until the next receive on this socket, or null if
+     * no frame came. The view and {@code from} are reused: nothing is allocated.
+     */
+    FrameView receive(ExosSockAddr from) throws IOException;
+
+    /** Sends {@code frame} (from its position to its limit) out of exactly these ports. */
+    void sendto(ByteBuffer frame, List<SlotPort> slotPorts) throws IOException;
+
+    /** Sends {@code frame} out of exactly these ports. */
+    void sendto(byte[] frame, SlotPort... slotPorts) throws IOException;
+
+    /**
+     * Sends {@code frame} to every member port of the VLAN: with an 802.1Q tag inserted on tagged
+     * members, untagged on untagged ones. The frame must be untagged.
+     */
+    void sendto(ByteBuffer frame, String vlanName) throws IOException;
+
+    void sendto(byte[] frame, String vlanName) throws IOException;
+
+    /**
+     * Sets a callback the shared dispatcher calls when frames are ready (the seed's
+     * {@code set_callback(func, buf_size=9000, flags)}). Replaces a previous one.
+     *
+     * @param bufSize largest frame the callback expects (for {@code recvfrom} buffers); default 9000
+     * @param flags reserved, 0
+     */
+    void setCallback(PacketCallback callback, int bufSize, int flags) throws IOException;
+
+    default void setCallback(PacketCallback callback) throws IOException {
+        setCallback(callback, 9000, 0);
+    }
+
+    /** Removes the callback (also done by {@link #close()}). */
+    void removeCallback() throws IOException;
+
+    void setBlocking(boolean blocking) throws IOException;
+
+    /** Bounds each blocking receive; null or zero means wait forever. */
+    void setTimeout(Duration timeout) throws IOException;
+
+    /** {@code SO_VRID} at {@code SOL_SOCKET}: the VR id this socket filters on, -1 for every VR. */
+    int getsockopt(int level, int option) throws IOException;
+
+    void setsockopt(int level, int option, int value) throws IOException;
+
+    /** Frames the kernel dropped for this socket because its ring was full, since it was opened. */
+    long drops();
+
+    boolean isOpen();
+
+    /** Closes the socket: removes its filters, kernel rules and callback. Idempotent. */
+    @Override
+    void close();
+}
