@@ -1,0 +1,13 @@
+/**
+ * Throwaway data planes for tests, the demo and benchmarks: a {@code switch} namespace whose veth
+ * interfaces are the ports, each linked to a {@code host} namespace of its own; optionally a Linux
+ * bridge joining the ports; extra namespaces and links on demand. Every name carries a per-run prefix
+ * and everything is removed on {@link expkt.lab.Lab#close()}, by a JVM shutdown hook, and — for labs
+ * of processes that died — by {@link expkt.lab.Lab#cleanStale()} at the next start.
+ */
+@Export
+@Version("1.0.0")
+package expkt.lab;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,165 @@
+package expkt.linux;
+
+import java.io.IOException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * Linux network namespaces: open one by name ({@code ip netns} names, under /run/netns) or by
+ * path, and run code with the calling OS thread inside it.
+ *
+ * <p>A namespace switch belongs to one OS thread: {@link #call(NetNs, Callable)} refuses a virtual
+ * thread (it could be unmounted and moved to another carrier in the middle), and always switches the
+ * thread back, whatever happens. Sockets created while inside stay in that namespace for life and can
+ * be used from any thread afterwards.
+ *
+ * <p>An instance holds an open file descriptor on the namespace (so it stays valid even if its name
+ * is deleted) and must be closed.
+ */
+public final class NetNs implements AutoCloseable {
+    public static final int CLONE_NEWNET = 0x40000000;
+    private static final String RUN_NETNS = "/run/netns/";
+    private static final MethodHandle SETNS = Native.downcallErrno("setns",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+
+    private final String name;
+    private final String path;
+    private final long inode;
+    private volatile int fd;
+
+    private NetNs(String name, String path, int fd) throws IOException {
+        this.name = name;
+        this.path = path;
+        this.fd = fd;
+        this.inode = inodeOf("/proc/self/fd/" + fd);
+    }
+
+    /**
+     * Opens a namespace by {@code ip netns} name, or by path if {@code nameOrPath} contains a '/'.
+     * An unknown name gives an {@link IllegalArgumentException} naming it.
+     */
+    public static NetNs open(String nameOrPath) throws IOException {
+        if (nameOrPath == null || nameOrPath.isBlank()) {
+            throw new IllegalArgumentException("network namespace name is " + (nameOrPath == null ? "null" : "blank"));
+        }
+        String path = nameOrPath.contains("/") ? nameOrPath : RUN_NETNS + nameOrPath;
+        int fd;
+        try {
+            fd = Fds.open(path, Fds.O_RDONLY | Fds.O_CLOEXEC);
+        } catch (LinuxException e) {
+            if (e.errno() == Errno.ENOENT) {
+                throw new IllegalArgumentException("network namespace \"" + nameOrPath + "\" does not exist (no " + path + ")", e);
+            }
+            throw e;
+        }
+        try {
+            return new NetNs(nameOrPath, path, fd);
+        } catch (IOException | RuntimeException e) {
+            Fds.closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /** The namespace the calling thread is in now. */
+    public static NetNs current() throws IOException {
+        String path = "/proc/thread-self/ns/net";
+        return new NetNs("(current)", path, Fds.open(path, Fds.O_RDONLY | Fds.O_CLOEXEC));
+    }
+
+    /** Inode number identifying the calling thread's current network namespace. */
+    public static long currentInode() throws IOException {
+        return inodeOf("/proc/thread-self/ns/net");
+    }
+
+    private static long inodeOf(String nsLink) throws IOException {
+        // stat follows the link (or the nsfs bind mount under /run/netns) to the namespace itself
+        Object ino = java.nio.file.Files.getAttribute(Path.of(nsLink), "unix:ino");
+        return ((Number) ino).longValue();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** The namespace's inode number: equal inodes mean the same namespace. */
+    public long inode() {
+        return inode;
+    }
+
+    public int fd() {
+        int f = fd;
+        if (f < 0) {
+            throw new IllegalStateException("network namespace " + name + " handle is closed");
+        }
+        return f;
+    }
+
+    /** Moves the calling thread into this namespace (no way back is kept: see {@link #call}). */
+    public void enter() throws LinuxException {
+        setns(fd(), "setns(" + name + ")");
+    }
+
+    private static void setns(int fd, String what) throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            int rc = (int) SETNS.invokeExact(state, fd, CLONE_NEWNET);
+            if (rc < 0) {
+                throw new LinuxException(what, Native.errno(state));
+            }
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * Runs {@code task} with the calling platform thread inside {@code ns}, then puts the thread
+     * back in the namespace it was in, also when the task throws. A null {@code ns} runs the task
+     * where the thread is.
+     */
+    public static <T> T call(NetNs ns, Callable<T> task) throws Exception {
+        if (ns == null) {
+            return task.call();
+        }
+        if (Thread.currentThread().isVirtual()) {
+            throw new IllegalStateException("a network namespace switch needs a platform thread, not the virtual thread "
+                    + Thread.currentThread());
+        }
+        try (NetNs home = current()) {
+            if (home.inode == ns.inode) {
+                return task.call();
+            }
+            ns.enter();
+            try {
+                return task.call();
+            } finally {
+                // If switching back failed the thread would stay in the wrong namespace: that must not pass silently.
+                setns(home.fd(), "setns(back to " + home.inode + ")");
+            }
+        }
+    }
+
+    /** Closes the handle. Idempotent. */
+    @Override
+    public void close() {
+        int f = fd;
+        fd = -1;
+        if (f >= 0) {
+            Fds.closeQuietly(f);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "netns " + name + " [" + inode + "]";
+    }
+}

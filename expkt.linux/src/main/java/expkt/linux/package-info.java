@@ -1,0 +1,16 @@
+/**
+ * The Linux system calls expkt needs, reached through the Foreign Function &amp; Memory API
+ * (no JNI, no native library to load, so a bundle update never hits "native library already loaded").
+ *
+ * <p>Every FFM binding of the project lives in this package: other bundles call these Java methods.
+ * Failures raise {@link expkt.linux.LinuxException} naming the call and errno.
+ *
+ * <p>This is an internal contract between expkt's own bundles (provider, vr), not an API for
+ * protocol bundles.
+ */
+@Export
+@Version("1.0.0")
+package expkt.linux;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
