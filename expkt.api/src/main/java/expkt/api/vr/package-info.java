@@ -1,0 +1,10 @@
+/**
+ * Virtual routers (the seed's "Layer 3"): a registry of VRs by name and id, each backed by a Linux
+ * network namespace or a VRF device, and the VR affinity of the calling bundle.
+ */
+@Export
+@Version("1.0.0")
+package expkt.api.vr;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
