@@ -1,0 +1,210 @@
+package expkt.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The running expkt host with the benchmark bundle deployed: {@code java -jar} of the exported host
+ * jar ({@code cnf/target/*.jar}, or {@code -Dexpkt.bench.hostJar}), data plane = the lab's switch
+ * namespace ({@code -Dexpkt.dataplane.netns}), the sink bundle dropped into its FileInstall
+ * directory, and the bundle's mode and status file given as framework (system) properties.
+ */
+final class ExpktHost implements AutoCloseable {
+    private static final Pattern FIELD = Pattern.compile("(\\w+)=(\\S+)");
+    private final Spawned process;
+    private final Path status;
+    private final Path deploy;
+    private final Path sinkJar;
+
+    private ExpktHost(Spawned process, Path status, Path deploy, Path sinkJar) {
+        this.process = process;
+        this.status = status;
+        this.deploy = deploy;
+        this.sinkJar = sinkJar;
+    }
+
+    /** Why the expkt contenders cannot run here, or empty if they can. */
+    static Optional<String> unavailable(Path benchHome) {
+        if (hostJar(benchHome).isEmpty()) {
+            return Optional.of("no expkt host jar in cnf/target (the runnable host and the L2 provider have not landed"
+                    + " in this tree; build them with mvn verify, or give -Dexpkt.bench.hostJar)");
+        }
+        if (sinkJar(benchHome).isEmpty()) {
+            return Optional.of("the benchmark bundle bench/sink/target/expkt.bench.sink-*.jar is not built");
+        }
+        return Optional.empty();
+    }
+
+    static Optional<Path> hostJar(Path benchHome) {
+        String given = System.getProperty("expkt.bench.hostJar");
+        if (given != null && !given.isBlank()) {
+            return Optional.of(Path.of(given)).filter(Files::isRegularFile);
+        }
+        return jarIn(benchHome.resolve("../cnf/target").normalize(), "");
+    }
+
+    static Optional<Path> sinkJar(Path benchHome) {
+        return jarIn(benchHome.resolve("sink/target"), "expkt.bench.sink");
+    }
+
+    private static Optional<Path> jarIn(Path dir, String prefix) {
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".jar"))
+                    .filter(p -> p.getFileName().toString().startsWith(prefix))
+                    .filter(p -> !p.getFileName().toString().contains("-sources") && !p.getFileName().toString().contains("-tests"))
+                    .sorted().findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Starts the host pinned to {@code cpu}, with {@code props} as extra framework properties
+     * ({@code expkt.bench.mode} etc.), and waits until the bundle writes {@code state=ready}.
+     */
+    static ExpktHost start(Path benchHome, Path work, String switchNs, int cpu, Map<String, String> props, PrintStream log) {
+        Path jar = hostJar(benchHome).orElseThrow(() -> new BenchException(unavailable(benchHome).orElse("no host jar")));
+        Path sink = sinkJar(benchHome).orElseThrow(() -> new BenchException("no benchmark bundle"));
+        try {
+            Path deploy = Files.createDirectories(work.resolve("deploy"));
+            Path status = work.resolve("expkt-status");
+            Files.deleteIfExists(status);
+            Files.deleteIfExists(work.resolve("expkt-status.generations"));
+            Files.copy(sink, deploy.resolve("expkt.bench.sink.jar"), StandardCopyOption.REPLACE_EXISTING);
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                    "-Dexpkt.dataplane.netns=" + switchNs,
+                    "-Dfelix.fileinstall.dir=" + deploy, "-Dfelix.fileinstall.poll=100",
+                    "-Dfelix.fileinstall.noInitialDelay=true", "-Dgosh.args=--nointeractive",
+                    "-Dexpkt.bench.status=" + status));
+            props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+            cmd.addAll(List.of("-jar", jar.toString()));
+            Spawned p = Spawned.start("expkt-host", null, cpu, cmd, log);
+            ExpktHost host = new ExpktHost(p, status, deploy, sink);
+            host.awaitState("ready|done|sending|starting", 60_000);
+            return host;
+        } catch (IOException e) {
+            throw new BenchException("cannot prepare the expkt host: " + e.getMessage(), e);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** The status file's fields (gen, state, frames, drops, alloc, ...), freshly read. */
+    Map<String, String> status() {
+        try {
+            if (!Files.exists(status)) {
+                return Map.of();
+            }
+            Map<String, String> m = new java.util.LinkedHashMap<>();
+            Matcher x = FIELD.matcher(Files.readString(status));
+            while (x.find()) {
+                m.put(x.group(1), x.group(2));
+            }
+            return m;
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
+    /** One line per ended activation of the sink (for the hot-upgrade count). */
+    List<Map<String, String>> generations() {
+        Path g = status.resolveSibling(status.getFileName() + ".generations");
+        List<Map<String, String>> out = new ArrayList<>();
+        try {
+            if (Files.exists(g)) {
+                for (String line : Files.readAllLines(g)) {
+                    Map<String, String> m = new java.util.LinkedHashMap<>();
+                    Matcher x = FIELD.matcher(line);
+                    while (x.find()) {
+                        m.put(x.group(1), x.group(2));
+                    }
+                    out.add(m);
+                }
+            }
+        } catch (IOException e) {
+            throw new BenchException("cannot read " + g + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    Map<String, String> awaitState(String stateRegex, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            Map<String, String> s = status();
+            if (s.containsKey("state") && s.get("state").matches(stateRegex)) {
+                return s;
+            }
+            if (!process.alive()) {
+                throw new BenchException("the expkt host exited before the benchmark bundle was " + stateRegex + ": " + process.tail());
+            }
+            sleep(50);
+        }
+        throw new BenchException("the benchmark bundle did not reach state " + stateRegex + " within " + timeoutMs
+                + " ms (status " + status() + "); host output: " + process.tail());
+    }
+
+    /** Replaces the deployed bundle (FileInstall updates it in place): the hot-upgrade step. */
+    void redeploy() {
+        try {
+            Path target = deploy.resolve("expkt.bench.sink.jar");
+            Path tmp = deploy.resolve(".expkt.bench.sink.jar.tmp");
+            Files.copy(sinkJar, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.setLastModifiedTime(tmp, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new BenchException("cannot redeploy the benchmark bundle: " + e.getMessage(), e);
+        }
+    }
+
+    /** The host as a receiver of the RX benchmark (mode sink). */
+    Receiver asReceiver() {
+        return new Receiver() {
+            @Override
+            public long pid() {
+                return process.pid();
+            }
+
+            @Override
+            public Counts snapshot() {
+                sleep(120); // two status periods: the file is fresh
+                Map<String, String> s = status();
+                return new Counts(Long.parseLong(s.getOrDefault("frames", "0")), Long.parseLong(s.getOrDefault("drops", "0")));
+            }
+
+            @Override
+            public void close() {
+                ExpktHost.this.close();
+            }
+        };
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}

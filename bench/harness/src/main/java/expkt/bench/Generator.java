@@ -1,0 +1,140 @@
+package expkt.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Sends a bounded burst of frames that alternate between matching the benchmark filter (ethertype
+ * 0x0842 to 00:e0:2b:00:00:00) and not (0x88b5 to the same address), as fast as it goes. Half of
+ * every even-sized burst matches.
+ */
+interface Generator {
+
+    /** What a burst took: frames handed to the kernel, and the sender's own duration of the burst. */
+    record Burst(long frames, long nanos) {
+        double pps() {
+            return frames * 1e9 / nanos;
+        }
+    }
+
+    String name();
+
+    Burst send(long frames);
+
+    /**
+     * trafgen (netsniff-ng): TX ring with the qdisc bypassed, one process pinned to one CPU. Its own
+     * summary ("S sec, U usec on CPUn") gives the burst's duration without the process start-up.
+     */
+    final class Trafgen implements Generator {
+        private static final Pattern SENT = Pattern.compile("(\\d+) packets outgoing");
+        private static final Pattern TIME = Pattern.compile("(\\d+) sec, (\\d+) usec on CPU");
+        private final String ns;
+        private final String ifName;
+        private final int cpu;
+        private final Path config;
+        private final PrintStream log;
+        private final String rate;
+
+        Trafgen(String ns, String ifName, String srcMac, int frameLength, int cpu, Path workDir, PrintStream log) {
+            this(ns, ifName, srcMac, frameLength, cpu, workDir, log, null);
+        }
+
+        /** {@code rate}: trafgen's {@code -b} (e.g. "100000pps"), or null for as fast as it goes. */
+        Trafgen(String ns, String ifName, String srcMac, int frameLength, int cpu, Path workDir, PrintStream log, String rate) {
+            this.ns = ns;
+            this.ifName = ifName;
+            this.cpu = cpu;
+            this.log = log;
+            this.rate = rate;
+            this.config = workDir.resolve("trafgen-" + frameLength + ".cfg");
+            String src = "0x" + srcMac.replace(":", ", 0x");
+            String dst = "0x00, 0xe0, 0x2b, 0x00, 0x00, 0x00";
+            int fill = frameLength - 14;
+            String cfg = "{ " + dst + ", " + src + ", c16(0x0842), fill(0x00, " + fill + ") }\n"
+                    + "{ " + dst + ", " + src + ", c16(0x88b5), fill(0x00, " + fill + ") }\n";
+            try {
+                Files.writeString(config, cfg);
+            } catch (IOException e) {
+                throw new BenchException("cannot write " + config + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public String name() {
+            return "trafgen";
+        }
+
+        @Override
+        public Burst send(long frames) {
+            List<String> cmd = new java.util.ArrayList<>(List.of("trafgen", "-o", ifName, "-i", config.toString(),
+                    "-n", Long.toString(frames), "-P", "1", "-Q"));
+            if (rate != null) {
+                cmd.addAll(List.of("-b", rate));
+            }
+            long t0 = System.nanoTime();
+            try (Spawned p = Spawned.start("trafgen", ns, cpu, cmd, null)) {
+                int rc = p.waitFor(600_000);
+                long wall = System.nanoTime() - t0;
+                if (rc != 0) {
+                    throw new BenchException("trafgen exited with " + rc + ": " + p.tail());
+                }
+                Matcher sent = p.await(SENT, false, 2_000);
+                long n = Long.parseLong(sent.group(1));
+                long nanos = wall;
+                try {
+                    Matcher t = p.await(TIME, false, 1_000);
+                    nanos = Long.parseLong(t.group(1)) * 1_000_000_000L + Long.parseLong(t.group(2)) * 1_000L;
+                } catch (BenchException noSummary) {
+                    // fall back to the wall time around the process
+                }
+                if (log != null) {
+                    log.printf("    trafgen: %d frames in %.3f s (%.0f pps)%n", n, nanos / 1e9, n * 1e9 / nanos);
+                }
+                return new Burst(n, Math.max(1, nanos));
+            }
+        }
+    }
+
+    /** bench/c/txring.c: a TPACKET_V2 TX ring through the qdisc (setup B, where trafgen aborts). */
+    final class TxRing implements Generator {
+        private static final Pattern DONE = Pattern.compile("sent=(\\d+) ns=(\\d+)");
+        private final String binary;
+        private final String ns;
+        private final String ifName;
+        private final int frameLength;
+        private final int cpu;
+        private final PrintStream log;
+
+        TxRing(Native natives, String ns, String ifName, int frameLength, int cpu, PrintStream log) {
+            this.binary = natives.path("txring");
+            this.ns = ns;
+            this.ifName = ifName;
+            this.frameLength = frameLength;
+            this.cpu = cpu;
+            this.log = log;
+        }
+
+        @Override
+        public String name() {
+            return "c-txring";
+        }
+
+        @Override
+        public Burst send(long frames) {
+            try (Spawned p = Spawned.start("txring", ns, cpu,
+                    List.of(binary, ifName, Long.toString(frames), Integer.toString(frameLength)), null)) {
+                Matcher m = p.await(DONE, false, 600_000);
+                Burst b = new Burst(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
+                if (log != null) {
+                    log.printf("    c-txring: %d frames in %.3f s (%.0f pps)%n", b.frames(), b.nanos() / 1e9, b.pps());
+                }
+                return b;
+            }
+        }
+    }
+}

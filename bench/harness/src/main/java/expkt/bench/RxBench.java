@@ -1,0 +1,135 @@
+package expkt.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The receive workloads ({@code rx64}, {@code rx1514}: setup A; {@code rx64-napi}: setup B). Each
+ * contender runs alone on the receive side, pinned to the receiver CPU, and sees the same traffic:
+ * a warm-up burst (so the JIT has compiled the JVM contenders' paths), then the measured burst. The
+ * contender's counters and its whole process's CPU time are read after each burst has drained, so
+ * the measured window holds exactly the measured burst.
+ */
+final class RxBench {
+    static final int RX_CPU = 1;
+    static final int GEN_CPU = 0;
+    private final Bench.Context ctx;
+
+    RxBench(Bench.Context ctx) {
+        this.ctx = ctx;
+    }
+
+    List<Row> run(String workload) {
+        int length = workload.equals("rx1514") ? 1514 : 60;
+        boolean napi = workload.equals("rx64-napi");
+        List<Row> rows = new ArrayList<>();
+        PrintStream log = ctx.log();
+        log.printf("%n== %s: %d-byte frames, %s%n", workload, length, napi ? "setup B (threaded NAPI pinned to the receiver's CPU)" : "setup A (plain veth)");
+        try (RxSetup setup = napi ? RxSetup.threadedNapi(RX_CPU, log) : RxSetup.plain()) {
+            Generator gen = napi
+                    ? new Generator.TxRing(ctx.natives(), setup.host, "veth0", length, GEN_CPU, log)
+                    : new Generator.Trafgen(setup.host, "veth0", setup.hostMac, length, GEN_CPU, ctx.work(), log);
+            long warm = ctx.quick() ? 40_000 : 400_000;
+            long measured = length > 1000 ? (ctx.quick() ? 100_000 : 1_000_000) : (ctx.quick() ? 200_000 : 2_000_000);
+
+            // the generator's own top rate, nobody listening
+            log.println("  generator alone");
+            Generator.Burst top = gen.send(measured);
+            rows.add(new Row(workload, gen.name()).put("role", "generator").put("frames", top.frames())
+                    .put("pps", round(top.pps())));
+
+            rows.add(measure(workload, "c-ring", gen, warm, measured, () -> new Receiver.LineCounting(
+                    Spawned.start("c-ring", setup.sw, RX_CPU, List.of(ctx.natives().path("cring"), "p1"), log))));
+            rows.add(measure(workload, "tcpdump", gen, warm, measured, () -> new Receiver.Tcpdump(
+                    Spawned.start("tcpdump", setup.sw, RX_CPU, List.of("tcpdump", "-i", "p1", "-nn", "-B", "4096",
+                            "-w", "/dev/null", Pcap4jReader.FILTER), log))));
+            rows.add(measure(workload, "pcap4j", gen, warm, measured, () -> new Receiver.LineCounting(
+                    Spawned.start("pcap4j", setup.sw, RX_CPU, pcap4jCommand(), log))));
+            java.util.Optional<String> noHost = ExpktHost.unavailable(ctx.benchHome());
+            if (noHost.isPresent()) {
+                rows.add(Row.notRun(workload, "expkt", noHost.get()));
+            } else {
+                Row expkt = measure(workload, "expkt", gen, warm, measured, () -> ExpktHost.start(ctx.benchHome(),
+                        ctx.work(), setup.sw, RX_CPU, java.util.Map.of("expkt.bench.mode", "sink"), log).asReceiver());
+                rows.add(expkt);
+            }
+            rows.add(Row.notRun(workload, "expkt-whiteboard",
+                    "the whiteboard handler-service path (expkt-whiteboard) does not exist in this tree yet"));
+        }
+        return rows;
+    }
+
+    private List<String> pcap4jCommand() {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "-Dorg.pcap4j.core.pcapLibName=" + ctx.libpcap(), "-cp", ctx.classpath(),
+                Pcap4jReader.class.getName(), "p1");
+    }
+
+    /** One contender, alone: warm-up burst, then the measured burst; counters and CPU around it. */
+    private Row measure(String workload, String contender, Generator gen, long warm, long measured,
+                        Supplier<Receiver> start) {
+        PrintStream log = ctx.log();
+        log.println("  " + contender);
+        try (Receiver r = start.get()) {
+            gen.send(warm);
+            Receiver.Counts s1 = settle(r, warm / 2);
+            long cpu1 = Cpu.processNs(r.pid());
+            Generator.Burst b = gen.send(measured);
+            Receiver.Counts s2 = settle(r, (warm + measured) / 2);
+            long cpu2 = Cpu.processNs(r.pid());
+            long frames = s2.frames() - s1.frames();
+            long drops = s2.drops() - s1.drops();
+            long expected = b.frames() / 2;
+            Row row = new Row(workload, contender).put("frames", frames).put("kdrops", drops)
+                    .put("delivered_frac", round4((double) frames / expected))
+                    .put("ns_per_frame", frames > 0 ? round((cpu2 - cpu1) / (double) frames) : null)
+                    .put("pps", round(frames * 1e9 / b.nanos()))
+                    .put("offered_pps", round(b.pps())).put("generator", gen.name())
+                    .put("cpu_ms", round((cpu2 - cpu1) / 1e6));
+            row.put("expected", expected);
+            log.printf("    %s: %d of %d frames, %d kernel drops, %.1f ns/frame%n", contender, frames, expected, drops,
+                    frames > 0 ? (cpu2 - cpu1) / (double) frames : Double.NaN);
+            return row;
+        } catch (RuntimeException e) {
+            log.println("    " + contender + " FAILED: " + e.getMessage());
+            return Row.failed(workload, contender, e.getMessage());
+        }
+    }
+
+    /**
+     * Waits until the receiver has accounted for every matching frame sent so far (taken or dropped),
+     * or its count has stopped moving for 1.5 s (a V3 block timeout, tcpdump's is 1 s, can hold the
+     * last frames back that long).
+     */
+    static Receiver.Counts settle(Receiver r, long expectedTotal) {
+        long deadline = System.currentTimeMillis() + 8_000;
+        Receiver.Counts last = r.snapshot();
+        long stableSince = System.currentTimeMillis();
+        while (System.currentTimeMillis() < deadline) {
+            if (last.frames() + last.drops() >= expectedTotal) {
+                return last;
+            }
+            ExpktHost.sleep(100);
+            Receiver.Counts now = r.snapshot();
+            if (now.frames() != last.frames() || now.drops() != last.drops()) {
+                stableSince = System.currentTimeMillis();
+            } else if (System.currentTimeMillis() - stableSince > 1_500) {
+                return now;
+            }
+            last = now;
+        }
+        return last;
+    }
+
+    static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    static double round4(double v) {
+        return Math.round(v * 10_000) / 10_000.0;
+    }
+}

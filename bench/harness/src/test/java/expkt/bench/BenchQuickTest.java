@@ -1,0 +1,165 @@
+package expkt.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs {@code bench --quick} end to end (real labs, real generators, every contender) so the harness
+ * cannot rot, and reads the JSON it wrote the way a script would. It checks the shape and sanity of
+ * the figures (every row there, frames > 0, percentiles ordered), never a timing target: the
+ * machines are shared and noisy.
+ */
+class BenchQuickTest {
+    @TempDir
+    static Path out;
+    static List<Map<String, Object>> rows;
+    static String printed;
+
+    @BeforeAll
+    @Timeout(300)
+    @SuppressWarnings("unchecked")
+    static void runQuick() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (PrintStream log = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            Bench.run(new String[] {"--quick", "--out", out.toString()}, new PrintStream(new TeeStream(buf, System.out), true));
+        }
+        printed = buf.toString(StandardCharsets.UTF_8);
+        rows = (List<Map<String, Object>>) MiniJson.parse(Files.readString(out.resolve("latest.json")));
+    }
+
+    private static Map<String, Object> row(String workload, String contender, String placementOrVariant) {
+        List<Map<String, Object>> found = rows.stream().filter(r -> workload.equals(r.get("workload")) && contender.equals(r.get("contender")))
+                .filter(r -> placementOrVariant == null || placementOrVariant.equals(r.get("placement"))
+                        || placementOrVariant.equals(r.get("variant")))
+                .toList();
+        assertEquals(1, found.size(), "exactly one row " + workload + "/" + contender + "/" + placementOrVariant + " in " + rows);
+        return found.get(0);
+    }
+
+    private static double num(Map<String, Object> r, String key) {
+        Object v = r.get(key);
+        assertTrue(v instanceof Double, key + " is a number in " + r);
+        return (Double) v;
+    }
+
+    private static boolean hostAvailable() {
+        return ExpktHost.unavailable(Path.of(System.getProperty("expkt.bench.home"))).isEmpty();
+    }
+
+    @Test
+    void everyRowHasDateMachineAndNoFailure() {
+        assertFalse(rows.isEmpty());
+        for (Map<String, Object> r : rows) {
+            assertNotNull(r.get("date"), "date in " + r);
+            assertTrue(r.get("machine") instanceof Map<?, ?> m && m.get("nproc") != null && m.get("kernel") != null, "machine in " + r);
+            assertFalse("failed".equals(r.get("status")), "no contender failed: " + r);
+            if ("not-run".equals(r.get("status"))) {
+                assertTrue(r.get("reason") instanceof String s && !s.isBlank(), "a not-run row says why: " + r);
+                assertFalse(r.containsKey("frames") || r.containsKey("ns_per_frame") || r.containsKey("p50_us"),
+                        "a not-run row carries no figure: " + r);
+            }
+        }
+        Set<String> workloads = rows.stream().map(r -> (String) r.get("workload")).collect(Collectors.toSet());
+        assertEquals(Set.copyOf(Bench.WORKLOADS), workloads);
+    }
+
+    @Test
+    void receiveContendersTookFramesAndCostCpu() {
+        for (String w : List.of("rx64", "rx1514", "rx64-napi")) {
+            Map<String, Object> gen = row(w, w.equals("rx64-napi") ? "c-txring" : "trafgen", null);
+            assertTrue(num(gen, "pps") > 1000, "generator rate in " + gen);
+            List<String> contenders = hostAvailable() ? List.of("c-ring", "tcpdump", "pcap4j", "expkt") : List.of("c-ring", "tcpdump", "pcap4j");
+            for (String c : contenders) {
+                Map<String, Object> r = row(w, c, null);
+                double frames = num(r, "frames");
+                double expected = num(r, "expected");
+                assertTrue(frames > 0 && frames <= expected, "0 < frames <= matching frames sent: " + r);
+                assertTrue(num(r, "kdrops") >= 0, "drops in " + r);
+                assertTrue(num(r, "delivered_frac") > 0 && num(r, "delivered_frac") <= 1, "fraction in " + r);
+                assertTrue(num(r, "ns_per_frame") > 0, "CPU per frame in " + r);
+                assertTrue(num(r, "ratio_to_c_ring") > 0, "ratio in " + r);
+            }
+            assertEquals(1.0, num(row(w, "c-ring", null), "ratio_to_c_ring"));
+            if (!hostAvailable()) {
+                assertEquals("not-run", row(w, "expkt", null).get("status"));
+            }
+            row(w, "expkt-whiteboard", null);
+        }
+    }
+
+    @Test
+    void echoPercentilesAreOrdered() {
+        for (String placement : List.of("same-cpu", "cross-cpu")) {
+            Map<String, Object> r = row("echo", "c-responder", placement);
+            assertTrue(num(r, "frames") > 0, "answers in " + r);
+            assertTrue(0 < num(r, "p50_us") && num(r, "p50_us") <= num(r, "p99_us") && num(r, "p99_us") <= num(r, "p999_us"),
+                    "0 < p50 <= p99 <= p99.9 in " + r);
+            row("echo", "expkt", placement);
+        }
+        Map<String, Object> ping = row("echo", "kernel-icmp", "same-cpu");
+        assertTrue(num(ping, "frames") > 0 && num(ping, "p50_us") > 0 && num(ping, "p50_us") <= num(ping, "p999_us"), "ping in " + ping);
+    }
+
+    @Test
+    void sendersPutFramesOnTheWire() {
+        for (String c : List.of("trafgen", "c-txring")) {
+            Map<String, Object> r = row("tx64", c, null);
+            assertTrue(num(r, "frames") > 0 && num(r, "frames") <= num(r, "sent"), "counted on the far side: " + r);
+            assertTrue(num(r, "pps") > 0, "rate in " + r);
+        }
+        row("tx64", "expkt", "sendto");
+        row("tx64", "expkt", "batched");
+        row("upgrade", "expkt", null);
+        row("alloc", "expkt", null);
+    }
+
+    @Test
+    void tableAndTargetsArePrintedAndWritten() throws Exception {
+        String md = Files.readString(out.resolve("latest.md"));
+        assertTrue(md.contains("| workload | contender |"), md);
+        assertTrue(md.contains("Targets (issue 8)"), md);
+        assertTrue(printed.contains("| rx64 | c-ring |"), "the table is printed");
+        try (var files = Files.list(out)) {
+            assertEquals(4, files.filter(p -> p.getFileName().toString().matches("(latest|results-.*-quick)\\.(json|md)")).count());
+        }
+    }
+
+    /** Prints to two streams (the test's capture and the console, so a CI log shows the table). */
+    static final class TeeStream extends java.io.OutputStream {
+        private final java.io.OutputStream a;
+        private final java.io.OutputStream b;
+
+        TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int c) throws java.io.IOException {
+            a.write(c);
+            b.write(c);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws java.io.IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+    }
+}

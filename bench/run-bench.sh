@@ -1,0 +1,25 @@
+#!/bin/sh
+# ./expkt bench [--quick] [--out DIR] [--only rx64,rx1514,rx64-napi,tx64,echo,upgrade,alloc]
+# Builds the benchmark (and the host, when its module is there), then runs the harness as root.
+# Results: bench/results/latest.json + latest.md (and dated copies), and the table on stdout.
+set -eu
+BENCH=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH")
+export JAVA_HOME=${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+if [ "$(id -u)" != 0 ]; then
+  echo "bench: needs root (network namespaces, AF_PACKET)" >&2; exit 1
+fi
+for tool in gcc trafgen tcpdump ethtool ping taskset ip; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is missing (apt-get install -y gcc netsniff-ng tcpdump ethtool iputils-ping util-linux iproute2 libpcap0.8)" >&2; exit 1; }
+done
+MODULES=bench/sink,bench/harness
+# the runnable host (cnf) is built too once it exists, so the expkt contenders run
+if ls "$ROOT"/cnf/*.bndrun >/dev/null 2>&1; then MODULES=$MODULES,cnf; fi
+if [ "${BENCH_NO_BUILD:-}" = "" ]; then
+  (cd "$ROOT" && mvn -B -q package -pl "$MODULES" -am -DskipTests -Dbench.skipQuick=true) >&2
+fi
+H="$BENCH/harness/target"
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+  -Dexpkt.bench.home="$BENCH" \
+  -Dexpkt.bench.classpath="$H/classes" -Dexpkt.bench.classpathFile="$H/bench.classpath" \
+  -cp "$H/classes:$(cat "$H/bench.classpath")" expkt.bench.Bench "$@"

@@ -1,0 +1,77 @@
+package expkt.bench.sink;
+
+import expkt.api.net.SlotPort;
+import expkt.api.packet.PacketService;
+import expkt.api.packet.PacketSocket;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+/**
+ * The expkt contender of the send benchmark (mode {@code tx}): after {@code expkt.bench.tx.delayMs},
+ * sends {@code expkt.bench.tx.count} 60-byte frames out of port {@code expkt.bench.tx.port} (slot:port)
+ * with one {@code sendto} each, as fast as it goes, then writes {@code state=done sent=N ns=T}. The
+ * harness counts what arrives on the far side. (The contract has no batched send yet: the harness
+ * reports that row as not run.)
+ */
+@Component(immediate = true)
+public final class BenchSender {
+    private final PacketSocket socket;
+    private final Thread sender;
+    private final Logger log;
+    private volatile BenchStatus status;
+    private volatile String state = "state=starting";
+
+    @Activate
+    public BenchSender(BundleContext context, @Reference PacketService packets,
+                       @Reference(service = LoggerFactory.class) Logger log) throws Exception {
+        this.log = log;
+        if (!"tx".equals(context.getProperty("expkt.bench.mode"))) {
+            socket = null;
+            sender = null;
+            return;
+        }
+        long count = Long.parseLong(context.getProperty("expkt.bench.tx.count"));
+        long delayMs = Long.parseLong(String.valueOf(context.getProperty("expkt.bench.tx.delayMs")).replace("null", "1000"));
+        List<SlotPort> out = List.of(SlotPort.parse(context.getProperty("expkt.bench.tx.port")));
+        socket = packets.open();
+        status = new BenchStatus(context.getProperty("expkt.bench.status"), () -> state);
+        ByteBuffer frame = ByteBuffer.allocateDirect(60);
+        byte[] dst = {0x00, (byte) 0xe0, 0x2b, 0x00, 0x00, 0x00};
+        frame.put(dst).put(new byte[] {0x02, 0, 0, 0, 0, 0x02}).putShort((short) 0x0842);
+        sender = Thread.ofPlatform().name("expkt-bench-sender").start(() -> {
+            try {
+                Thread.sleep(delayMs);
+                state = "state=sending";
+                long t0 = System.nanoTime();
+                for (long i = 0; i < count; i++) {
+                    frame.clear();
+                    socket.sendto(frame, out);
+                }
+                long ns = System.nanoTime() - t0;
+                state = "state=done sent=" + count + " ns=" + ns;
+            } catch (InterruptedException e) {
+                state = "state=interrupted";
+            } catch (Exception e) {
+                state = "state=failed error=" + e.toString().replace(' ', '_');
+                log.error("benchmark sender failed", e);
+            }
+        });
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        if (socket != null) {
+            sender.interrupt();
+            sender.join(2000);
+            socket.close();
+            status.close();
+        }
+    }
+}
