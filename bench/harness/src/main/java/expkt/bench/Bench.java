@@ -19,7 +19,8 @@ import java.util.Set;
  * same run, and writes the table (bench/results/latest.json + latest.md, dated copies, and stdout).
  *
  * <p>Options: {@code --quick} (short bursts, ~1-2 minutes: keeps the harness from rotting, figures
- * rough), {@code --out <dir>} (default {@code <bench home>/results}), {@code --only w1,w2} (a subset of
+ * rough), {@code --profile} (a JFR recording of every expkt host run, under {@code <out>/profiles}),
+ * {@code --out <dir>} (default {@code <bench home>/results}), {@code --only w1,w2} (a subset of
  * rx64, rx1514, rx64-napi, tx64, echo, upgrade, alloc). System properties: {@code expkt.bench.home}
  * (the bench/ directory: C sources, sink bundle), {@code expkt.bench.hostJar} (the host jar, default
  * cnf/target/*.jar), {@code expkt.bench.libpcap}.
@@ -46,12 +47,14 @@ public final class Bench {
     /** Runs the benchmark; returns the rows it wrote. */
     static List<Row> run(String[] args, PrintStream log) throws IOException {
         boolean quick = false;
+        boolean profile = false;
         Path benchHome = Path.of(System.getProperty("expkt.bench.home", "bench")).toAbsolutePath().normalize();
         Path out = null;
         Set<String> only = new LinkedHashSet<>(WORKLOADS);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--profile" -> profile = true;
                 case "--out" -> out = Path.of(arg(args, ++i, "--out"));
                 case "--only" -> {
                     only.clear();
@@ -63,12 +66,13 @@ public final class Bench {
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option \"" + args[i]
-                        + "\"; usage: bench [--quick] [--out <dir>] [--only " + String.join(",", WORKLOADS) + "]");
+                        + "\"; usage: bench [--quick] [--profile] [--out <dir>] [--only " + String.join(",", WORKLOADS) + "]");
             }
         }
         if (out == null) {
             out = benchHome.resolve("results");
         }
+        ExpktHost.PROFILE_DIR = profile ? Files.createDirectories(out.resolve("profiles")) : null;
         if (!Files.isDirectory(benchHome.resolve("c"))) {
             throw new IllegalArgumentException("bench home " + benchHome + " has no c/ directory (set -Dexpkt.bench.home)");
         }

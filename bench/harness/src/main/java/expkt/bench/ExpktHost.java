@@ -20,6 +20,8 @@ import java.util.stream.Stream;
  * directory, and the bundle's mode and status file given as framework (system) properties.
  */
 final class ExpktHost implements AutoCloseable {
+    /** Where JFR recordings of the host go ({@code --profile}), or null. */
+    static volatile Path PROFILE_DIR;
     private static final Pattern FIELD = Pattern.compile("(\\w+)=(\\S+)");
     private final Spawned process;
     private final Path status;
@@ -91,6 +93,15 @@ final class ExpktHost implements AutoCloseable {
                     "-Dfelix.fileinstall.noInitialDelay=true", "-Dgosh.args=--nointeractive",
                     "-Dexpkt.bench.status=" + status));
             props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+            String extra = System.getProperty("expkt.bench.hostJvmArgs", "");
+            if (!extra.isBlank()) {
+                cmd.addAll(List.of(extra.strip().split("\\s+")));
+            }
+            if (PROFILE_DIR != null) {
+                // --profile: a JFR recording of every expkt run, for the README's performance section
+                cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + PROFILE_DIR.resolve("expkt-"
+                        + props.getOrDefault("expkt.bench.mode", "host") + "-" + System.currentTimeMillis() + ".jfr"));
+            }
             cmd.addAll(List.of("-jar", jar.toString()));
             Spawned p = Spawned.start("expkt-host", null, cpu, cmd, log);
             ExpktHost host = new ExpktHost(p, status, deploy, sink);
