@@ -20,6 +20,9 @@ import java.util.stream.Stream;
  * directory, and the bundle's mode and status file given as framework (system) properties.
  */
 final class ExpktHost implements AutoCloseable {
+    static final int RING_BLOCK_SIZE = 512 * 1024;
+    static final int RING_BLOCKS = 8;
+
     /** Where JFR recordings of the host go ({@code --profile}), or null. */
     static volatile Path PROFILE_DIR;
     private static final Pattern FIELD = Pattern.compile("(\\w+)=(\\S+)");
@@ -86,6 +89,9 @@ final class ExpktHost implements AutoCloseable {
             Files.deleteIfExists(status);
             Files.deleteIfExists(work.resolve("expkt-status.generations"));
             Files.copy(sink, deploy.resolve("expkt.bench.sink.jar"), StandardCopyOption.REPLACE_EXISTING);
+            // the same receive ring memory as c-ring, tcpdump -B 4096 and the pcap4j reader: 8 x 512 KiB
+            Files.writeString(deploy.resolve("expkt.dataplane.cfg"), "ring_block_size=" + RING_BLOCK_SIZE
+                    + "\nring_block_count=" + RING_BLOCKS + "\n");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                     "-Dexpkt.dataplane.netns=" + switchNs,

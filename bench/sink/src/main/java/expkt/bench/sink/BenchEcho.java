@@ -54,6 +54,8 @@ public final class BenchEcho {
         }
         socket = packets.open();
         socket.setupFilter(Filter.named(BenchSink.FILTER_NAME).ethertype(0x0842).dstmac("00:e0:2b:00:00:00").build());
+        // the callback drains the socket until receive returns null: it must not block on an empty ring
+        socket.setBlocking(false);
         socket.setCallback(this::onReadable);
         status = new BenchStatus(context.getProperty("expkt.bench.status"), () -> "state=ready frames=" + answered.get()
                 + " drops=" + socket.drops());
@@ -78,9 +80,8 @@ public final class BenchEcho {
                 reply.put(6 + i, mac[i]);
             }
             s.sendto(reply, out);
-            n++;
+            answered.lazySet(++n);
         }
-        answered.lazySet(n);
     }
 
     @Deactivate

@@ -47,6 +47,8 @@ public final class BenchSink {
         }
         socket = packets.open();
         socket.setupFilter(Filter.named(FILTER_NAME).ethertype(0x0842).dstmac("00:e0:2b:00:00:00").build());
+        // the callback drains the socket until receive returns null: it must not block on an empty ring
+        socket.setBlocking(false);
         socket.setCallback(this::onReadable);
         readyAt = System.nanoTime();
         status = new BenchStatus(context.getProperty("expkt.bench.status"), () -> "state=ready frames=" + frames.get()
@@ -64,10 +66,9 @@ public final class BenchSink {
         FrameView frame;
         while ((frame = s.receive(from)) != null) {
             sum += frame.getUnsignedByte(5) + frame.length() + from.ifIndex() + from.capturedLength();
-            n++;
+            frames.lazySet(++n);
         }
         checksum = sum;
-        frames.lazySet(n);
     }
 
     @Deactivate
