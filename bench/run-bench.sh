@@ -1,5 +1,6 @@
 #!/bin/sh
 # ./expkt bench [--quick] [--out DIR] [--only rx64,rx1514,rx64-napi,tx64,echo,upgrade,alloc]
+# (BENCH_NO_BUILD=1 skips the Maven build.)
 # Builds the benchmark (and the host, when its module is there), then runs the harness as root.
 # Results: bench/results/latest.json + latest.md (and dated copies), and the table on stdout.
 set -eu
@@ -19,7 +20,9 @@ if [ "${BENCH_NO_BUILD:-}" = "" ]; then
   (cd "$ROOT" && mvn -B -q package -pl "$MODULES" -am -DskipTests -Dbench.skipQuick=true) >&2
 fi
 H="$BENCH/harness/target"
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+# BENCH_JAVA_OPTS: extra -D options, e.g. -Dexpkt.bench.hostJar=/path/host.jar
+# shellcheck disable=SC2086
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${BENCH_JAVA_OPTS:-} \
   -Dexpkt.bench.home="$BENCH" \
   -Dexpkt.bench.classpath="$H/classes" -Dexpkt.bench.classpathFile="$H/bench.classpath" \
   -cp "$H/classes:$(cat "$H/bench.classpath")" expkt.bench.Bench "$@"

@@ -18,10 +18,21 @@ final class Cpu {
     }
 
     static long processNs(long pid) {
+        return threadsNs(pid, null);
+    }
+
+    /**
+     * CPU time of the threads of {@code pid} whose name ({@code comm}: the first 15 characters of a
+     * Java thread's name) starts with {@code namePrefix}; every thread when it is null.
+     */
+    static long threadsNs(long pid, String namePrefix) {
         long sum = 0;
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 try {
+                    if (namePrefix != null && !Files.readString(task.resolve("comm")).strip().startsWith(namePrefix)) {
+                        continue;
+                    }
                     String s = Files.readString(task.resolve("schedstat")).strip();
                     sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
                 } catch (NoSuchFileException gone) {

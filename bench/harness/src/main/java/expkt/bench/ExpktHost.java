@@ -20,6 +20,10 @@ import java.util.stream.Stream;
  * directory, and the bundle's mode and status file given as framework (system) properties.
  */
 final class ExpktHost implements AutoCloseable {
+    /** The provider's dispatcher thread (comm: the first 15 characters of the Java thread name). */
+    static final String DISPATCHER_THREAD = "expkt-dispatch";
+    /** How often the bundle rewrites its status file (BenchStatus.PERIOD_MS). */
+    static final long STATUS_PERIOD_MS = 250;
     static final int RING_BLOCK_SIZE = 512 * 1024;
     static final int RING_BLOCKS = 8;
 
@@ -95,7 +99,7 @@ final class ExpktHost implements AutoCloseable {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                     "-Dexpkt.dataplane.netns=" + switchNs,
-                    "-Dfelix.fileinstall.dir=" + deploy, "-Dfelix.fileinstall.poll=100",
+                    "-Dfelix.fileinstall.dir=" + deploy, "-Dfelix.fileinstall.poll=500",
                     "-Dfelix.fileinstall.noInitialDelay=true", "-Dgosh.args=--nointeractive",
                     "-Dexpkt.bench.status=" + status));
             props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
@@ -198,8 +202,13 @@ final class ExpktHost implements AutoCloseable {
             }
 
             @Override
+            public String hotThread() {
+                return DISPATCHER_THREAD;
+            }
+
+            @Override
             public Counts snapshot() {
-                sleep(120); // two status periods: the file is fresh
+                sleep(STATUS_PERIOD_MS + 50); // a status period: the file is fresh
                 Map<String, String> s = status();
                 return new Counts(Long.parseLong(s.getOrDefault("frames", "0")), Long.parseLong(s.getOrDefault("drops", "0")));
             }

@@ -18,6 +18,15 @@ interface Receiver extends AutoCloseable {
 
     Counts snapshot();
 
+    /**
+     * For a JVM contender, the name prefix of the thread that does the receiving (its CPU alone is
+     * reported beside the whole process's, which includes JIT, GC and housekeeping threads); null when
+     * the process is the receiving thread.
+     */
+    default String hotThread() {
+        return null;
+    }
+
     @Override
     void close();
 
@@ -28,10 +37,21 @@ interface Receiver extends AutoCloseable {
     final class LineCounting implements Receiver {
         private static final Pattern COUNTS = Pattern.compile("frames=(\\d+) drops=(\\d+)");
         private final Spawned process;
+        private final String hotThread;
 
         LineCounting(Spawned process) {
+            this(process, null);
+        }
+
+        LineCounting(Spawned process, String hotThread) {
             this.process = process;
+            this.hotThread = hotThread;
             process.await(Pattern.compile("^ready"), false, 20_000);
+        }
+
+        @Override
+        public String hotThread() {
+            return hotThread;
         }
 
         @Override

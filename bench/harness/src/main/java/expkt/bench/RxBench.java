@@ -51,7 +51,7 @@ final class RxBench {
                     Spawned.start("tcpdump", setup.sw, RX_CPU, List.of("tcpdump", "-i", "p1", "-nn", "-B", "4096",
                             "-w", "/dev/null", Pcap4jReader.FILTER), log)));
             contenders.put("pcap4j", () -> new Receiver.LineCounting(
-                    Spawned.start("pcap4j", setup.sw, RX_CPU, pcap4jCommand(), log)));
+                    Spawned.start("pcap4j", setup.sw, RX_CPU, pcap4jCommand(), log), "java"));
             java.util.Optional<String> noHost = ExpktHost.unavailable(ctx.benchHome());
             if (noHost.isEmpty()) {
                 contenders.put("expkt", () -> ExpktHost.start(ctx.benchHome(), ctx.work(), setup.sw, RX_CPU,
@@ -112,9 +112,11 @@ final class RxBench {
             gen.send(warm);
             Receiver.Counts s1 = settle(r, warm / 2);
             long cpu1 = Cpu.processNs(r.pid());
+            long hot1 = r.hotThread() == null ? 0 : Cpu.threadsNs(r.pid(), r.hotThread());
             Generator.Burst b = gen.send(measured);
             Receiver.Counts s2 = settle(r, (warm + measured) / 2);
             long cpu2 = Cpu.processNs(r.pid());
+            long hot2 = r.hotThread() == null ? 0 : Cpu.threadsNs(r.pid(), r.hotThread());
             long frames = s2.frames() - s1.frames();
             long drops = s2.drops() - s1.drops();
             long expected = b.frames() / 2;
@@ -124,6 +126,10 @@ final class RxBench {
                     .put("pps", round(frames * 1e9 / b.nanos()))
                     .put("offered_pps", round(b.pps())).put("generator", gen.name())
                     .put("cpu_ms", round((cpu2 - cpu1) / 1e6));
+            if (r.hotThread() != null && frames > 0) {
+                // the receiving thread alone (the JVM's JIT, GC and housekeeping threads left out)
+                row.put("thread_ns_per_frame", round((hot2 - hot1) / (double) frames)).put("thread", r.hotThread());
+            }
             row.put("expected", expected);
             log.printf("    %s: %d of %d frames, %d kernel drops, %.1f ns/frame%n", contender, frames, expected, drops,
                     frames > 0 ? (cpu2 - cpu1) / (double) frames : Double.NaN);

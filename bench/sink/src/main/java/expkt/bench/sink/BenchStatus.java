@@ -13,7 +13,7 @@ import javax.management.ObjectName;
 
 /**
  * How the benchmark bundle talks to the harness: a one-line status file, rewritten atomically every
- * 50 ms by a daemon thread ({@code state=ready gen=G frames=N drops=D alloc=B ...}), and one line per
+ * {@value #PERIOD_MS} ms by a daemon thread when it changed ({@code state=ready gen=G frames=N drops=D alloc=B ...}), and one line per
  * ended activation appended to {@code <status>.generations} (for the hot-upgrade count).
  *
  * <p>Why a file: the harness runs outside the framework and must read counters without adding work
@@ -25,7 +25,10 @@ import javax.management.ObjectName;
  * no {@code com.sun.management} import.
  */
 final class BenchStatus implements AutoCloseable {
+    /** Slow enough to cost the measured process almost nothing (the harness waits a period before reading). */
+    static final long PERIOD_MS = 250;
     private final Path file;
+    private String last;
     private final Path generations;
     private final long generation = System.nanoTime();
     private final Supplier<String> line;
@@ -47,7 +50,7 @@ final class BenchStatus implements AutoCloseable {
         while (running) {
             write();
             try {
-                Thread.sleep(50);
+                Thread.sleep(PERIOD_MS);
             } catch (InterruptedException e) {
                 return;
             }
@@ -56,8 +59,13 @@ final class BenchStatus implements AutoCloseable {
 
     void write() {
         try {
+            String now = "gen=" + generation + " " + line.get() + "\n";
+            if (now.equals(last)) {
+                return;
+            }
+            last = now;
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, "gen=" + generation + " " + line.get() + "\n", StandardCharsets.UTF_8);
+            Files.writeString(tmp, now, StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException ignored) {
             // the harness may have removed its work directory: nothing to report to
