@@ -25,7 +25,7 @@ final class ExpktOnlyBench {
         }
         try (RxSetup setup = RxSetup.plain();
              ExpktHost host = ExpktHost.start(ctx.benchHome(), ctx.work(), setup.sw, RxBench.RX_CPU,
-                     Map.of("expkt.bench.mode", "sink"), log)) {
+                     Map.of("expkt.bench.mode", "sink", "expkt.bench.alloc", "true"), log)) {
             Generator gen = new Generator.Trafgen(setup.host, "veth0", setup.hostMac, 60, RxBench.GEN_CPU, ctx.work(), log);
             long warm = ctx.quick() ? 40_000 : 400_000;
             long measured = ctx.quick() ? 200_000 : 2_000_000;

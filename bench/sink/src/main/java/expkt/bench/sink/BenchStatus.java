@@ -27,6 +27,7 @@ import javax.management.ObjectName;
 final class BenchStatus implements AutoCloseable {
     /** Slow enough to cost the measured process almost nothing (the harness waits a period before reading). */
     static final long PERIOD_MS = 250;
+    private static final ObjectName THREADING = threading();
     private final Path file;
     private String last;
     private final Path generations;
@@ -89,11 +90,19 @@ final class BenchStatus implements AutoCloseable {
         }
         try {
             MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-            Object v = server.invoke(new ObjectName("java.lang:type=Threading"), "getThreadAllocatedBytes",
+            Object v = server.invoke(THREADING, "getThreadAllocatedBytes",
                     new Object[] {tid}, new String[] {"long"});
             return v instanceof Long l ? l : -1;
         } catch (Exception e) {
             return -1;
+        }
+    }
+
+    private static ObjectName threading() {
+        try {
+            return new ObjectName("java.lang:type=Threading");
+        } catch (javax.management.MalformedObjectNameException e) {
+            throw new IllegalStateException(e);
         }
     }
 
