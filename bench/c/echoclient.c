@@ -2,9 +2,11 @@
  * 0x0842 to 00:e0:2b:00:00:00, a sequence number inside), waits for it to come back (ethertype
  * 0x0842 to our own MAC, same sequence number), and records the round trip; then the next one.
  *
- * usage: echoclient <ifname> <warmup> <count> [timeout_ms=200]
- * Prints "n=N lost=L p50_us=.. p99_us=.. p999_us=.. max_us=..". A frame not answered within the
- * timeout counts as lost. */
+ * usage: echoclient <ifname> <warmup> <count> [timeout_ms=200] [warmup_budget_s=0] [budget_s=0]
+ * Prints "n=N lost=L p50_us=.. p99_us=.. p999_us=.. max_us=.. warmup=W". A frame not answered within
+ * the timeout counts as lost. A budget (0: none) ends the warm-up, or the measurement, early: a
+ * responder that takes milliseconds per answer must not stretch the run to many minutes; the output
+ * says how many exchanges were done. */
 #include "common.h"
 #include <sys/time.h>
 
@@ -23,6 +25,10 @@ int main(int argc, char **argv) {
     if (argc < 4) { fprintf(stderr, "usage: echoclient <ifname> <warmup> <count> [timeout_ms]\n"); return 1; }
     long warmup = atol(argv[2]), count = atol(argv[3]);
     int timeout_ms = argc > 4 ? atoi(argv[4]) : 200;
+    uint64_t warm_budget = argc > 5 ? strtoull(argv[5], NULL, 10) * 1000000000ull : 0;
+    uint64_t budget = argc > 6 ? strtoull(argv[6], NULL, 10) * 1000000000ull : 0;
+    uint64_t started = now_ns(), measuring_since = 0;
+    long warmed = 0;
     int ifindex;
     uint8_t mac[6];
     int fd = open_bound(argv[1], &ifindex, mac);
@@ -41,6 +47,16 @@ int main(int argc, char **argv) {
     size_t n = 0;
     long lost = 0;
     for (long i = 0; i < warmup + count; i++) {
+        if (i < warmup && warm_budget && (i & 63) == 0 && now_ns() - started > warm_budget) {
+            i = warmup; /* warm-up budget spent: measure from here */
+        }
+        if (i == warmup) {
+            warmed = i;
+            measuring_since = now_ns();
+        }
+        if (i > warmup && budget && (i & 63) == 0 && now_ns() - measuring_since > budget) {
+            break;
+        }
         uint64_t seq = (uint64_t)i + 1;
         memcpy(frame + 14, &seq, 8);
         uint64_t t0 = now_ns();
@@ -61,7 +77,7 @@ int main(int argc, char **argv) {
         }
     }
     qsort(rtt, n, sizeof *rtt, cmp_u64);
-    printf("n=%zu lost=%ld p50_us=%.2f p99_us=%.2f p999_us=%.2f max_us=%.2f\n", n, lost,
-           pct(rtt, n, 0.50), pct(rtt, n, 0.99), pct(rtt, n, 0.999), n ? rtt[n - 1] / 1000.0 : -1);
+    printf("n=%zu lost=%ld p50_us=%.2f p99_us=%.2f p999_us=%.2f max_us=%.2f warmup=%ld\n", n, lost,
+           pct(rtt, n, 0.50), pct(rtt, n, 0.99), pct(rtt, n, 0.999), n ? rtt[n - 1] / 1000.0 : -1, warmed);
     return 0;
 }
