@@ -492,4 +492,42 @@ class TsharkRoundTripTest {
         }
         check("wol", cases, List.of("wol.mac", "wol.passwd", "udp.checksum.status"), CaptureFormat.PCAP);
     }
+
+    /** Wrong checksums, set on purpose or left out: tshark and our views both call them bad (0). */
+    @Test
+    void wrongChecksumsAreBadForTsharkAndForUs() throws Exception {
+        List<Case> cases = new ArrayList<>();
+        Ipv4Address s4 = ip4();
+        Ipv4Address d4 = ip4();
+        Ipv6Address s6 = ip6();
+        Ipv6Address d6 = ip6();
+        byte[] data = {1, 2, 3, 4, 5};
+        cases.add(new Case(build(b -> b.ethernet(mac(), mac()).ipv4(s4, d4).checksum(0x1234).icmpEcho(true, 1, 1).checksum(0x4321)
+                .payload(data)), expect("ip.checksum.status", 0, "icmp.checksum.status", 0, "ip.checksum", 0x1234)));
+        cases.add(new Case(build(b -> b.ethernet(mac(), mac()).ipv4(s4, d4).udp(1000, 2000).checksum(0xBEEF).payload(data)),
+                expect("ip.checksum.status", 1, "udp.checksum.status", 0, "udp.checksum", 0xBEEF)));
+        cases.add(new Case(build(b -> b.checksums(false).ethernet(mac(), mac()).ipv6(s6, d6).tcp(1000, 2000).payload(data)),
+                expect("tcp.checksum.status", 0, "tcp.checksum", 0)));
+        cases.add(new Case(build(b -> b.ethernet(mac(), mac()).ipv6(s6, d6).icmpv6Echo(true, 7, 7).checksum(1).payload(data)),
+                expect("icmpv6.checksum.status", 0, "icmpv6.checksum", 1)));
+        Path file = dir.resolve("bad.pcap");
+        try (CaptureWriter w = CaptureWriter.open(file, CaptureFormat.PCAP)) {
+            for (Case c : cases) {
+                w.write(1_764_000_000_000_000_000L, c.frame());
+            }
+        }
+        List<String> fields = List.of("ip.checksum", "ip.checksum.status", "icmp.checksum.status", "udp.checksum", "udp.checksum.status",
+                "tcp.checksum", "tcp.checksum.status", "icmpv6.checksum", "icmpv6.checksum.status");
+        List<String[]> rows = ExternalTools.tsharkFields(file, fields);
+        PacketDecoder d = new PacketDecoder();
+        for (int i = 0; i < cases.size(); i++) {
+            d.decode(cases.get(i).frame());
+            for (Map.Entry<String, Object> e : cases.get(i).expected().entrySet()) {
+                Object theirs = Fields.cell(rows.get(i)[fields.indexOf(e.getKey())]);
+                assertEquals(Fields.normalize(e.getValue()), theirs, "frame " + (i + 1) + " " + e.getKey() + " by tshark");
+                assertEquals(theirs, Fields.ours(d, e.getKey()), "frame " + (i + 1) + " " + e.getKey() + " by our views");
+            }
+            assertEquals(false, d.checksumsValid(), "frame " + (i + 1) + " has a wrong checksum");
+        }
+    }
 }
