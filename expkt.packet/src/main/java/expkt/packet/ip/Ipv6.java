@@ -297,9 +297,10 @@ public final class Ipv6 extends HeaderView<Ipv6> {
         long s = InternetChecksum.add64(InternetChecksum.add64(0, sourceHigh()), sourceLow());
         int r = findExtensionHeader(IpProtocol.IPV6_ROUTING);
         if (r >= 0 && segmentsLeft() > 0 && routingAddressCount() > 0) {
-            int type = routingType();
-            Ipv6Address last = type == 4 ? routingAddress(0) : routingAddress(routingAddressCount() - 1);
-            s = InternetChecksum.add64(InternetChecksum.add64(s, last.high()), last.low());
+            // the final destination: the last address of a type 0/2 header, the first segment of an SRH (type 4)
+            int n = routingType() == 4 ? 0 : routingAddressCount() - 1;
+            int rel = extOffset[r] - start + 8 + 16 * n;
+            s = InternetChecksum.add64(InternetChecksum.add64(s, i64(rel, "routing address")), i64(rel + 8, "routing address"));
         } else {
             s = InternetChecksum.add64(InternetChecksum.add64(s, destinationHigh()), destinationLow());
         }
