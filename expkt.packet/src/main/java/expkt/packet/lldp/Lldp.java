@@ -207,7 +207,7 @@ public final class Lldp extends HeaderView<Lldp> {
     }
 
     private long macOf(int tlv, int subtype, String field) {
-        int s = u8(tlv - start + 2, field + " subtype");
+        int s = u8(tlv - start + 2, field); // the subtype byte; no string built on the read path
         if (s != subtype || tlvLength(tlv) != 7) {
             throw malformed(field, tlv - start, field + " has subtype " + s + " and length " + tlvLength(tlv)
                     + ", not a MAC address (subtype " + subtype + ", length 7)");
