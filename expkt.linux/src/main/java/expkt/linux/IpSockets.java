@@ -74,7 +74,47 @@ public final class IpSockets {
                     ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS),
             Linker.Option.captureCallState("errno"), Linker.Option.critical(true));
 
+    private static final MethodHandle IOCTL_PTR = Native.downcallErrno("ioctl",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+    private static final long SIOCETHTOOL = 0x8946;
+    private static final int ETHTOOL_GDRVINFO = 0x3;
+    /** struct ethtool_drvinfo: cmd, driver[32], version[32], fw_version[32], bus_info[32], erom_version[32], reserved2[12], 5 x u32. */
+    private static final long DRVINFO_SIZE = 196;
+
     private IpSockets() {
+    }
+
+    /**
+     * The driver of interface {@code ifName} in the calling thread's network namespace, as ethtool
+     * reports it ({@code "vrf"} for a VRF device, {@code "veth"}, ...). Asked over an ioctl on a
+     * throwaway socket, so inside {@link NetNs#call} it sees that namespace (sysfs would show the
+     * namespace it was mounted in). An unknown interface gives {@link LinuxException} ENODEV.
+     */
+    public static String driverName(String ifName) throws LinuxException {
+        byte[] name = ifName.getBytes(StandardCharsets.US_ASCII);
+        if (name.length == 0 || name.length >= IFNAMSIZ) {
+            throw new IllegalArgumentException("interface name \"" + ifName + "\" must be 1.." + (IFNAMSIZ - 1) + " bytes");
+        }
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(DRVINFO_SIZE, 8);
+            info.set(ValueLayout.JAVA_INT, 0, ETHTOOL_GDRVINFO);
+            MemorySegment ifr = arena.allocate(40, 8); // struct ifreq: name[16] + union (ifr_data pointer at 16)
+            MemorySegment.copy(name, 0, ifr, ValueLayout.JAVA_BYTE, 0, name.length);
+            ifr.set(ValueLayout.ADDRESS, 16, info);
+            MemorySegment state = Native.callState();
+            int rc = (int) IOCTL_PTR.invokeExact(state, fd, SIOCETHTOOL, ifr);
+            if (rc < 0) {
+                throw new LinuxException("ioctl(SIOCETHTOOL GDRVINFO, \"" + ifName + "\")", Native.errno(state));
+            }
+            return info.getString(4, StandardCharsets.US_ASCII);
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        } finally {
+            Fds.closeQuietly(fd);
+        }
     }
 
     /** socket(2) with SOCK_CLOEXEC; the error names domain, type and protocol. */

@@ -33,6 +33,10 @@ class IpSocketsTest {
                 } finally {
                     Fds.close(fd);
                 }
+                assertEquals("veth", NetNs.call(ns, () -> IpSockets.driverName("xa0")));
+                LinuxException nodev = assertThrows(LinuxException.class, () -> NetNs.call(ns, () -> IpSockets.driverName("xk-nodev")));
+                assertEquals(Errno.ENODEV, nodev.errno());
+                assertTrue(nodev.getMessage().contains("xk-nodev"), nodev.getMessage());
                 List<String> names = NetNs.call(ns, IfNameIndex::list).stream().map(IfNameIndex.Interface::name).toList();
                 assertEquals(List.of("lo", "xa0"), names);
             }
