@@ -39,9 +39,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * second) and keeps being called; a handler that is slow holds back only the handlers of its own
  * bundle: its frames wait in its own socket's ring, and when that ring is full the kernel drops only
  * that socket's frames (counted per socket, {@link PacketSocketImpl#drops()}). Handlers of other
- * bundles run on their own lanes, on time. Each wake-up of a socket delivers every frame ready in
- * the ring up to {@value #FRAMES_PER_WAKEUP} frames (one 64 KiB ring block of small frames), then the
- * lane turns to its other sockets (level-triggered epoll comes back for the rest).
+ * bundles run on their own lanes, on time. Within a lane, each wake-up of a socket delivers the frames
+ * ready in its ring up to a budget of {@value #FRAMES_PER_WAKEUP} frames or
+ * {@value #NANOS_PER_WAKEUP} ns spent in the handler, whichever comes first; then the lane turns to its
+ * other ready sockets (level-triggered epoll brings the socket back, at the end of the ready list, for
+ * the rest). So a slow handler delays its lane neighbours by at most one budget plus one frame per
+ * round, and a fast one gets a whole ring block per wake-up. A handler that takes longer than the
+ * time budget for a single frame in {@value #SLOW_WAKEUPS_TO_ISOLATE} wake-ups in a row is moved to a
+ * lane of its own (a dispatcher thread for its socket alone, logged once): from then on it holds back
+ * nobody but itself. It goes back to its bundle's lane when it is parked or replaced by a new version.
  *
  * <h2>Ordering and fan-out</h2>
  * Every handler has its own socket, so when the filters of two handlers match the same frame the
@@ -72,9 +78,13 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class HandlerRuntime implements AutoCloseable {
     /** Frames one wake-up delivers to one handler before the lane turns to its other sockets. */
     public static final int FRAMES_PER_WAKEUP = 512;
+    /** Time one wake-up gives one handler before the lane turns to its other sockets (1 ms). */
+    public static final long NANOS_PER_WAKEUP = 1_000_000L;
     /** Default grace period of a parked socket (framework property {@code expkt.upgrade.grace.ms}). */
     public static final long DEFAULT_GRACE_MILLIS = 3000;
     private static final long ERROR_LOG_INTERVAL_NANOS = 1_000_000_000L;
+    /** A handler with one frame over {@link #NANOS_PER_WAKEUP} in this many wake-ups in a row gets a lane of its own. */
+    public static final int SLOW_WAKEUPS_TO_ISOLATE = 3;
 
     /** Who registered a handler: a bundle, or a test standing in for one. */
     public record BundleRef(long id, String symbolicName, String version) {
@@ -239,7 +249,7 @@ public final class HandlerRuntime implements AutoCloseable {
     private Lane lane(long bundleId) throws LinuxException {
         Lane lane = lanes.get(bundleId);
         if (lane == null) {
-            lane = new Lane(bundleId, new Dispatcher(log));
+            lane = new Lane(bundleId, new Dispatcher(log), false);
             lanes.put(bundleId, lane);
         }
         return lane;
@@ -254,8 +264,8 @@ public final class HandlerRuntime implements AutoCloseable {
                 return;
             }
         }
-        if (lanes.remove(lane.bundleId, lane)) {
-            lane.dispatcher.close();
+        if (lane.isolated || lanes.remove(lane.bundleId, lane)) {
+            lane.close();
         }
     }
 
@@ -269,7 +279,7 @@ public final class HandlerRuntime implements AutoCloseable {
             String state = b != null ? "active" : "parked " + (now - s.parkedAt) / 1_000_000 + " ms";
             l.add(new Info(s.key.symbolicName(), who.id(), who.version(), s.key.filterName(), s.filter.describeMatch(),
                     state, s.socket.id(), s.frames.get(), s.socket.drops(), s.exceptions.get(), s.nanos.get(), s.versions,
-                    "lane-" + s.lane.bundleId));
+                    s.lane.name()));
         }
         l.addAll(rejected);
         l.sort(Comparator.comparing(Info::symbolicName).thenComparing(Info::filterName));
@@ -293,7 +303,7 @@ public final class HandlerRuntime implements AutoCloseable {
                 release(s);
             }
             for (Lane lane : List.copyOf(lanes.values())) {
-                lane.dispatcher.close();
+                lane.close();
             }
             lanes.clear();
         }
@@ -326,8 +336,32 @@ public final class HandlerRuntime implements AutoCloseable {
         }
     }
 
-    /** A bundle's lane: one dispatcher thread for all of the bundle's handler sockets. */
-    private record Lane(long bundleId, Dispatcher dispatcher) {
+    /**
+     * A bundle's lane: one dispatcher thread for all of the bundle's handler sockets; or, for a handler
+     * found slow, a lane of its own.
+     */
+    private static final class Lane {
+        final long bundleId;
+        final Dispatcher dispatcher;
+        final boolean isolated;
+        private boolean closed;
+
+        Lane(long bundleId, Dispatcher dispatcher, boolean isolated) {
+            this.bundleId = bundleId;
+            this.dispatcher = dispatcher;
+            this.isolated = isolated;
+        }
+
+        synchronized void close() {
+            if (!closed) {
+                closed = true;
+                dispatcher.close();
+            }
+        }
+
+        String name() {
+            return (isolated ? "own-" : "lane-") + bundleId;
+        }
     }
 
     /**
@@ -347,7 +381,8 @@ public final class HandlerRuntime implements AutoCloseable {
         final AtomicLong nanos = new AtomicLong();
         volatile Registration binding;
         BundleRef lastBundle;
-        Lane lane;
+        volatile Lane lane;
+        int slowWakeups;  // consecutive wake-ups in which one frame overran the budget (lane thread only)
         int versions;
         long parkedAt;
         long lastErrorLog;
@@ -375,6 +410,7 @@ public final class HandlerRuntime implements AutoCloseable {
                 binding = r;
                 lastBundle = r.bundle;
                 lane = newLane;
+                slowWakeups = 0;
                 versions++;
                 parkedAt = 0;
             } finally {
@@ -395,6 +431,9 @@ public final class HandlerRuntime implements AutoCloseable {
                 binding = null;
                 parkedAt = System.nanoTime();
                 lane.dispatcher.unregister(socket.id(), socket.fd());
+                if (lane.isolated) {
+                    lane.close(); // the successor starts on its bundle's lane again
+                }
             } finally {
                 lock.unlock();
             }
@@ -424,6 +463,9 @@ public final class HandlerRuntime implements AutoCloseable {
             try {
                 binding = null;
                 lane.dispatcher.unregister(socket.id(), socket.fd());
+                if (lane.isolated) {
+                    lane.close();
+                }
                 socket.close();
             } finally {
                 lock.unlock();
@@ -438,18 +480,51 @@ public final class HandlerRuntime implements AutoCloseable {
                 if (r == null || !socket.isOpen()) {
                     return;
                 }
-                drain(r);
+                if (drain(r)) {
+                    if (++slowWakeups >= SLOW_WAKEUPS_TO_ISOLATE && !lane.isolated) {
+                        isolate(r);
+                    }
+                } else {
+                    slowWakeups = 0;
+                }
             } finally {
                 lock.unlock();
             }
         }
 
-        private void drain(Registration r) throws IOException {
+        /** Moves this socket to a lane of its own (on the lane thread, holding {@link #lock}). */
+        private void isolate(Registration r) throws LinuxException {
+            Lane shared = lane;
+            Lane own = new Lane(shared.bundleId, new Dispatcher(log), true);
+            shared.dispatcher.unregister(socket.id(), socket.fd());
+            try {
+                own.dispatcher.register(socket.id(), socket.fd(), this);
+            } catch (LinuxException e) {
+                own.close();
+                shared.dispatcher.register(socket.id(), socket.fd(), this);
+                throw e;
+            }
+            lane = own;
+            log.info("expkt handlers: the handler of filter \"" + key.filterName() + "\" of " + r.bundle + " took more than "
+                    + NANOS_PER_WAKEUP / 1000 + " us per frame in " + SLOW_WAKEUPS_TO_ISOLATE
+                    + " wake-ups in a row: it now runs on a lane of its own, so its bundle's other handlers are not held back");
+            // the bundle's lane may be idle now; closing it takes the runtime's lock, which must not be taken under ours
+            timer.execute(() -> {
+                synchronized (HandlerRuntime.this) {
+                    closeIfIdle(shared);
+                }
+            });
+        }
+
+        /** Hands the ready frames to the handler, within the budget; true if one frame alone overran the time budget. */
+        private boolean drain(Registration r) throws IOException {
             PacketHandler handler = r.handler;
+            boolean overran = false;
+            long wake = System.nanoTime();
             for (int i = 0; i < FRAMES_PER_WAKEUP; i++) {
                 FrameView frame = socket.receive(from);
                 if (frame == null) {
-                    return;
+                    return overran;
                 }
                 long start = System.nanoTime();
                 try {
@@ -462,9 +537,17 @@ public final class HandlerRuntime implements AutoCloseable {
                                 + " threw (" + exceptions.get() + " exceptions so far; logged at most once a second)", t);
                     }
                 }
-                nanos.lazySet(nanos.get() + System.nanoTime() - start);
+                long end = System.nanoTime();
+                nanos.lazySet(nanos.get() + end - start);
                 frames.lazySet(frames.get() + 1);
+                if (end - start > NANOS_PER_WAKEUP) {
+                    overran = true;
+                }
+                if (end - wake > NANOS_PER_WAKEUP) {
+                    return overran; // budget spent: the lane's other sockets get their turn, epoll brings us back
+                }
             }
+            return overran;
         }
 
         @Override
