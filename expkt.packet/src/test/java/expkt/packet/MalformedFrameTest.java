@@ -50,6 +50,17 @@ class MalformedFrameTest {
     }
 
     @Test
+    void ieee8023LengthBoundsThePayload() {
+        // an STP BPDU: 802.3 length 38 (LLC 42 42 03 + 35 bytes), padded to 60
+        byte[] f = frame(b -> b.ethernet(MacAddress.parse("01:80:C2:00:00:00"), Corpus.B, 38).payload(new byte[38]));
+        byte[] padded = Arrays.copyOf(f, 60);
+        d.decode(padded);
+        assertTrue(d.ethernet().isLengthField());
+        assertEquals(38, d.ethernet().payloadLength());
+        bad(with(padded, 12, 0, 47), "Ethernet", "802.3 length", 12);
+    }
+
+    @Test
     void arp() {
         byte[] f = frame(b -> b.ethernet(Corpus.A, Corpus.B).arp(1, Corpus.B, Corpus.IP_B, Corpus.A, Corpus.IP_A));
         bad(with(f, 18, 200), "ARP", "addresses", 22); // hardware length 200
