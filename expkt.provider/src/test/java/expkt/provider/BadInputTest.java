@@ -56,12 +56,6 @@ class BadInputTest extends L2ProviderTestBase {
         rejects("SIDEWAYS", () -> Filter.named("d1").ethertype(0x0842).direction("SIDEWAYS"));
         rejects("VR-Nope", () -> s.setupFilter(Filter.named("vr1").ethertype(0x0842).vr("VR-Nope").build()));
         noTraceOf("vr1");
-        // EGRESS + UP_AND_DROP cannot bring the frame up here: rejected, saying why
-        rejects("UP_AND_DROP with direction EGRESS", () -> s.setupFilter(
-                Filter.named("eg1").ethertype(0x0842).direction(Direction.EGRESS).action(FilterAction.UP_AND_DROP).build()));
-        noTraceOf("eg1");
-        rejects("UP_AND_DROP with direction BOTH", () -> s.setupFilter(
-                Filter.named("eg2").ethertype(0x0842).direction(Direction.BOTH).action(FilterAction.UP_AND_DROP).build()));
         assertEquals(List.of(), s.filters());
         // a duplicate, also within one socket
         s.setupFilter(Filter.named("dup").ethertype(0x0842).build());

@@ -107,15 +107,11 @@ public final class PacketSocketImpl implements PacketSocket {
         }
         synchronized (filterLock) {
             ensureOpen();
-            if (filter.action() == FilterAction.UP_AND_DROP && filter.direction().includesEgress()) {
-                throw new IllegalArgumentException("filter \"" + filter.name() + "\": UP_AND_DROP with direction "
-                        + filter.direction() + " is not supported: the netdev egress hook runs before packet taps, so a frame "
-                        + "dropped on egress never reaches the socket (use UP_AND_CONTINUE for EGRESS, or INGRESS for UP_AND_DROP)");
-            }
             List<Port> ports = engine.portsOf(filter, vrId);
             engine.registry().claim(filter, this);
             boolean rulesAdded = false;
             try {
+                engine.prepare(filter, ports);
                 List<Filter> next = new ArrayList<>(filters);
                 next.add(filter);
                 long[] program = engine.compile(next, vrId);
@@ -180,7 +176,9 @@ public final class PacketSocketImpl implements PacketSocket {
             }
             engine.removeRules(names);
             for (Filter f : filters) {
-                engine.addRules(f, engine.portsOf(f, vrId));
+                List<Port> ports = engine.portsOf(f, vrId);
+                engine.prepare(f, ports);
+                engine.addRules(f, ports);
             }
             PacketSockets.attachFilter(fd, engine.compile(filters, vrId));
         }
@@ -250,7 +248,7 @@ public final class PacketSocketImpl implements PacketSocket {
         long deadline = 0;
         while (true) {
             while (ring.next()) {
-                if (model.portByIfIndex(ring.ifIndex()) != null) {
+                if (engine.portOfFrame(model, ring.ifIndex()) != null) {
                     received++;
                     return true;
                 }
@@ -268,7 +266,7 @@ public final class PacketSocketImpl implements PacketSocket {
                 }
                 long left = (deadline - now) / 1_000_000L;
                 if (left <= 0) {
-                    return ring.next() && model.portByIfIndex(ring.ifIndex()) != null;
+                    return ring.next() && engine.portOfFrame(model, ring.ifIndex()) != null;
                 }
                 wait = (int) Math.min(wait, left);
             }
@@ -280,10 +278,12 @@ public final class PacketSocketImpl implements PacketSocket {
 
     private void fill(ExosSockAddr from, int captured) {
         DataPlaneModel model = engine.model();
-        Port port = model.portByIfIndex(ring.ifIndex());
+        int ifIndex = ring.ifIndex();
+        Port port = engine.portOfFrame(model, ifIndex);
         int vid = ring.vlanId();
         Vlan vlan = vid < 0 ? null : model.vlanByTag(vid);
-        int pkttype = ring.packetType();
+        // a copy from a capture link is a frame that was leaving its port (EGRESS + UP_AND_DROP)
+        int pkttype = engine.isCapture(ifIndex) ? PacketSockets.PACKET_OUTGOING : ring.packetType();
         int wire = ring.wireLength() + (vid < 0 ? 0 : 4);
         if (from != null) {
             from.set(port.slotPort().slot(), port.slotPort().port(), port.ifName(), port.ifIndex(),
