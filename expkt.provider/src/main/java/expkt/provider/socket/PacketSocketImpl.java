@@ -324,17 +324,83 @@ public final class PacketSocketImpl implements PacketSocket {
         try {
             ensureOpen();
             TxBatch b = batch();
-            copyIn(frame, b);
+            long at = b.put(frame);
             for (Port p : ports) {
                 if (b.count() == TxBatch.MAX_MESSAGES) {
                     b.send(fd);
+                    at = b.put(rewind(frame, len));
                 }
-                b.add(p.ifIndex(), false, 0);
+                b.add(at, len, p.ifIndex(), false, 0);
             }
             b.send(fd);
         } finally {
             txLock.unlock();
         }
+    }
+
+    /** Moves a consumed buffer back over its last {@code len} bytes (to copy it again after a flush). */
+    private static ByteBuffer rewind(ByteBuffer frame, int len) {
+        return frame.position(frame.limit() - len);
+    }
+
+    /**
+     * Sends a burst: every frame out of every port, in as few sendmmsg(2) calls as the batch allows.
+     * Checks everything first, so a bad frame or port sends nothing.
+     */
+    @Override
+    public int sendBurst(List<ByteBuffer> frames, List<SlotPort> slotPorts) throws IOException {
+        ensureOpen();
+        if (frames == null || frames.isEmpty()) {
+            throw new IllegalArgumentException("sendBurst needs at least one frame");
+        }
+        if (slotPorts == null || slotPorts.isEmpty()) {
+            throw new IllegalArgumentException("sendto needs slot:ports or a VLAN name; none was given");
+        }
+        DataPlaneModel model = engine.model();
+        List<Port> ports = new ArrayList<>(slotPorts.size());
+        for (SlotPort sp : slotPorts) {
+            if (sp == null) {
+                throw new IllegalArgumentException("slot:port list " + slotPorts + " holds null");
+            }
+            ports.add(model.port(sp));
+        }
+        for (int i = 0; i < frames.size(); i++) {
+            ByteBuffer f = frames.get(i);
+            if (f == null) {
+                throw new IllegalArgumentException("frame " + i + " of the burst is null");
+            }
+            for (Port p : ports) {
+                try {
+                    checkLength(f.remaining(), p, isTagged(f));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("frame " + i + " of the burst: " + e.getMessage(), e);
+                }
+            }
+        }
+        int sent = 0;
+        txLock.lock();
+        try {
+            ensureOpen();
+            TxBatch b = batch();
+            for (ByteBuffer f : frames) {
+                int len = f.remaining();
+                if (b.room() < len || b.count() + ports.size() > TxBatch.MAX_MESSAGES) {
+                    sent += b.send(fd);
+                }
+                long at = b.put(f);
+                for (Port p : ports) {
+                    if (b.count() == TxBatch.MAX_MESSAGES) {
+                        sent += b.send(fd);
+                        at = b.put(rewind(f, len));
+                    }
+                    b.add(at, len, p.ifIndex(), false, 0);
+                }
+            }
+            sent += b.send(fd);
+        } finally {
+            txLock.unlock();
+        }
+        return sent;
     }
 
     @Override
@@ -380,18 +446,20 @@ public final class PacketSocketImpl implements PacketSocket {
         try {
             ensureOpen();
             TxBatch b = batch();
-            copyIn(frame, b);
+            long at = b.put(frame);
             for (Port p : tagged) {
                 if (b.count() == TxBatch.MAX_MESSAGES) {
                     b.send(fd);
+                    at = b.put(rewind(frame, len));
                 }
-                b.add(p.ifIndex(), true, vlan.tag());
+                b.add(at, len, p.ifIndex(), true, vlan.tag());
             }
             for (Port p : untagged) {
                 if (b.count() == TxBatch.MAX_MESSAGES) {
                     b.send(fd);
+                    at = b.put(rewind(frame, len));
                 }
-                b.add(p.ifIndex(), false, 0);
+                b.add(at, len, p.ifIndex(), false, 0);
             }
             b.send(fd);
         } finally {
@@ -431,17 +499,6 @@ public final class PacketSocketImpl implements PacketSocket {
             tx = new TxBatch();
         }
         return tx;
-    }
-
-    private static void copyIn(ByteBuffer frame, TxBatch b) {
-        int len = frame.remaining();
-        if (frame.hasArray()) {
-            MemorySegment.copy(frame.array(), frame.arrayOffset() + frame.position(), b.data(), ValueLayout.JAVA_BYTE, 0, len);
-        } else {
-            MemorySegment.copy(MemorySegment.ofBuffer(frame), 0, b.data(), 0, len);
-        }
-        frame.position(frame.limit());
-        b.frameLength(len);
     }
 
     // ---------------------------------------------------------------- callback, options, close
