@@ -1,6 +1,7 @@
 package expkt.provider.command;
 
 import expkt.api.packet.Filter;
+import expkt.provider.dispatch.Dispatcher;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.socket.PacketSocketImpl;
 import expkt.provider.whiteboard.HandlerRuntime;
@@ -11,7 +12,9 @@ import java.util.stream.Collectors;
 /**
  * The text of {@code expkt:handlers}: every whiteboard handler (active, parked for an update, or
  * rejected) and every socket with a callback, with its bundle and version, frames, drops, exceptions
- * and time spent. Kept apart from the Gogo component so it is testable outside OSGi.
+ * and time spent. LANE says where it runs: {@code lane-<bundle id>} (its bundle's handler thread),
+ * {@code own-<bundle id>} / {@code own} (a thread of its own, after it was found slow), {@code shared}
+ * (the shared callback dispatcher). Kept apart from the Gogo component so it is testable outside OSGi.
  */
 public final class HandlerTables {
     private HandlerTables() {
@@ -31,8 +34,13 @@ public final class HandlerTables {
             if (!s.hasCallback()) {
                 continue;
             }
-            t.row("callback", s.owner(), "-", s.filters().stream().map(Filter::name).collect(Collectors.joining(",")), "-", "active",
-                    "#" + s.id(), "shared", s.received(), s.drops(), "-", "-", "-", "-");
+            Dispatcher.Stats st = engine.dispatcher().stats(s.id());
+            long calls = st == null ? 0 : st.calls();
+            long nanos = st == null ? 0 : st.nanos();
+            long frames = s.received();
+            t.row("callback", s.owner(), "-", s.filters().stream().map(Filter::name).collect(Collectors.joining(",")), "-",
+                    "active " + calls + " calls", "#" + s.id(), st != null && st.isolated() ? "own" : "shared", frames, s.drops(),
+                    st == null ? 0 : st.errors(), String.format("%.1f", nanos / 1e6), frames == 0 ? "-" : Long.toString(nanos / frames), "-");
         }
         return t.toString() + t.size() + " handler(s)/callback(s); shared dispatcher: " + engine.dispatcher().callbacks()
                 + " callbacks, " + engine.dispatcher().callbackErrors() + " threw"

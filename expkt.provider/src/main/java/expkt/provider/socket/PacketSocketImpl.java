@@ -191,7 +191,7 @@ public final class PacketSocketImpl implements PacketSocket {
         rxLock.lock();
         try {
             ensureOpen();
-            if (!nextFrame()) {
+            if (overBudget() || !nextFrame()) {
                 return null;
             }
             int len = ring.snapLength();
@@ -207,7 +207,7 @@ public final class PacketSocketImpl implements PacketSocket {
         rxLock.lock();
         try {
             ensureOpen();
-            if (!nextFrame()) {
+            if (overBudget() || !nextFrame()) {
                 return -1;
             }
             int n = Math.min(ring.snapLength(), dst.remaining());
@@ -230,7 +230,7 @@ public final class PacketSocketImpl implements PacketSocket {
         rxLock.lock();
         try {
             ensureOpen();
-            if (!nextFrame()) {
+            if (overBudget() || !nextFrame()) {
                 return -1;
             }
             int n = Math.min(ring.snapLength(), buf.length);
@@ -503,6 +503,18 @@ public final class PacketSocketImpl implements PacketSocket {
 
     // ---------------------------------------------------------------- callback, options, close
 
+    /**
+     * While the dispatcher runs this socket's callback: the time after which receive calls report "no
+     * frame" (the frames stay in the ring; the dispatcher calls back after the other sockets had their
+     * turn). 0 outside a callback. Written and read by the receiving thread only.
+     */
+    private long budgetDeadline;
+
+    private boolean overBudget() {
+        long d = budgetDeadline;
+        return d != 0 && System.nanoTime() - d > 0;
+    }
+
     @Override
     public void setCallback(PacketCallback callback, int bufSize, int flags) throws IOException {
         ensureOpen();
@@ -521,7 +533,12 @@ public final class PacketSocketImpl implements PacketSocket {
             public void onReadable() throws Exception {
                 PacketCallback cb = PacketSocketImpl.this.callback;
                 if (cb != null && !closed) {
-                    cb.onReadable(PacketSocketImpl.this);
+                    budgetDeadline = System.nanoTime() + Dispatcher.CALL_BUDGET_NANOS;
+                    try {
+                        cb.onReadable(PacketSocketImpl.this);
+                    } finally {
+                        budgetDeadline = 0;
+                    }
                 }
             }
 

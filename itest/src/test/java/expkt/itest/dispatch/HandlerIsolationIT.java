@@ -132,8 +132,8 @@ public class HandlerIsolationIT extends DispatchTestSupport {
             String rules = nftRuleset();
             assertTrue(rules, rules.contains("comment \"leak\"") && rules.contains("comment \"leak-sock\""));
 
+            long stopped = System.currentTimeMillis(); // the handler is parked during stop()
             b.stop();
-            long stopped = System.currentTimeMillis();
             // the plain socket goes at once with the bundle's PacketService; the handler's after the grace period
             await("leak-sock gone", 5_000, () -> !nftRuleset().contains("leak-sock"));
             await("the handler's filter gone", 5_000, () -> !nftRuleset().contains("comment \"leak\""));
