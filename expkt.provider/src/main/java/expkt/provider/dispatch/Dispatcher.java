@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * frame" once the call has used its budget ({@link #CALL_BUDGET_NANOS}), see
  * {@code PacketSocketImpl}, so a callback that reads "until -1" cannot keep the thread for ever.
  *
- * <p>Slow callbacks: a callback whose single call took longer than {@link #CALL_BUDGET_NANOS} in
- * {@value #SLOW_CALLS_TO_ISOLATE} wake-ups in a row (it sleeps, blocks, or burns CPU per frame) is
+ * <p>Slow callbacks: a callback whose call overran its budget by more than {@link #SLOW_OVERRUN_NANOS}
+ * (more than 1 ms on one frame) in {@value #SLOW_CALLS_TO_ISOLATE} calls in a row (it sleeps, blocks,
+ * or burns CPU per frame) is
  * moved to a dispatcher of its own (a second thread serving that socket alone, logged once): from then
  * on it holds back nobody but itself, and when it cannot keep up its ring fills and the kernel drops
  * (and counts) only its frames. Every other socket stays on the shared thread. So the cost of a slow
@@ -39,7 +40,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Dispatcher implements AutoCloseable {
     /** How long one call of a callback may read frames before its socket reports "no frame" (1 ms). */
     public static final long CALL_BUDGET_NANOS = 1_000_000L;
-    /** Calls in a row over {@link #CALL_BUDGET_NANOS} after which a callback gets a thread of its own. */
+    /**
+     * A call is slow when it overran its read budget by more than this (1 ms): once the budget is spent
+     * the socket reports "no frame", so what a call spends beyond it goes to the one frame it was
+     * processing. A busy but fast callback ends within microseconds of its budget.
+     */
+    public static final long SLOW_OVERRUN_NANOS = 1_000_000L;
+    /** Slow calls in a row after which a callback gets a thread of its own. */
     public static final int SLOW_CALLS_TO_ISOLATE = 3;
     private static final int MAX_EVENTS = 64;
     private static final long WAKE = -1L;
@@ -205,7 +212,8 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private void release() {
+    /** Closes the fds and the arena once; under the lock {@link #close} signals with, so no write hits a closed fd. */
+    private synchronized void release() {
         if (released.compareAndSet(false, true)) {
             Fds.closeQuietly(epfd);
             Fds.closeQuietly(wakeFd);
@@ -260,7 +268,7 @@ public final class Dispatcher implements AutoCloseable {
         if (isolatedLane) {
             return;
         }
-        if (took > CALL_BUDGET_NANOS) {
+        if (took > CALL_BUDGET_NANOS + SLOW_OVERRUN_NANOS) {
             if (++e.slowCalls >= SLOW_CALLS_TO_ISOLATE && registered.get(key) == e) {
                 isolate(key, e, r);
             }
@@ -284,7 +292,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             e.own = own;
             e.stats.isolated = true;
-            log.info("expkt dispatcher: the callback of " + r.describe() + " took more than " + CALL_BUDGET_NANOS / 1000
+            log.info("expkt dispatcher: the callback of " + r.describe() + " took more than " + (CALL_BUDGET_NANOS + SLOW_OVERRUN_NANOS) / 1000
                     + " us in " + SLOW_CALLS_TO_ISOLATE + " calls in a row: it now runs on a thread of its own, so it holds back no other socket");
         } catch (LinuxException ex) {
             log.warn("expkt dispatcher: could not give the slow callback of " + r.describe() + " a thread of its own", ex);
@@ -294,12 +302,10 @@ public final class Dispatcher implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        try {
+        synchronized (this) {
             if (!released.get()) {
                 Epoll.signal(wakeFd, wakeScratch);
             }
-        } catch (IllegalStateException e) {
-            // the loop saw running == false on its own and released everything meanwhile
         }
         for (Entry e : registered.values()) {
             Dispatcher own = e.own;

@@ -29,19 +29,36 @@ public class HandlerIsolationIT extends DispatchTestSupport {
     static final int ROUNDS = 20_000;
     static final int RATE = 30_000; // frames/s in all, three ethertypes
 
+    private static boolean ringConfigured;
+
+    /** Once per class: rings of 256 blocks of 16 KiB (bridging ~0.5 s of stall at these rates, see configureRing). */
+    @org.junit.Before
+    public void ring() throws Exception {
+        if (!ringConfigured) {
+            configureRing(1 << 14, 256);
+            ringConfigured = true;
+        }
+    }
+
     @Override
     protected String graceMillis() {
         return "1000";
     }
 
     static byte[] behaviourBundle(String bsn, String filter, int ethertype, String behaviour, boolean leak) throws Exception {
+        return behaviourBundle(bsn, filter, ethertype, behaviour, leak, "handler");
+    }
+
+    static byte[] behaviourBundle(String bsn, String filter, int ethertype, String behaviour, boolean leak, String via)
+            throws Exception {
         Map<String, String> props = new LinkedHashMap<>();
+        props.put("via", via);
         props.put("expkt.filter.name", filter);
         props.put("expkt.filter.ethertype", "Integer:" + ethertype);
         props.put("behaviour", behaviour);
         props.put("leak", Boolean.toString(leak));
         return TestBundles.bundle(bsn, "1.0.0", new TestBundles.Component(bsn, BehaviourHandler.class,
-                new String[] {"expkt.api.handler.PacketHandler"}, props,
+                via.equals("handler") ? new String[] {"expkt.api.handler.PacketHandler"} : new String[0], props,
                 new String[] {
                     TestBundles.reference("recorder", "java.util.function.ObjIntConsumer", "setRecorder",
                             "(expkt.itest.recorder=" + filter + ")"),
@@ -79,8 +96,9 @@ public class HandlerIsolationIT extends DispatchTestSupport {
                 await("the healthy and the throwing handler got every frame", 10_000,
                         () -> healthy.total.sum() >= ROUNDS && thrower.total.sum() >= ROUNDS);
             } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + ": healthy " + healthy.total.sum() + ", thrower " + thrower.total.sum()
-                        + ", sleeper " + sleeper.total.sum() + "\n" + command("handlers"), e);
+                System.out.println("[isolation-it] TIMED OUT: healthy " + healthy.total.sum() + ", thrower " + thrower.total.sum()
+                        + ", sleeper " + sleeper.total.sum() + "\n" + command("handlers"));
+                throw e;
             }
             Thread.sleep(200);
             String table = command("handlers");
@@ -113,6 +131,76 @@ public class HandlerIsolationIT extends DispatchTestSupport {
             }
             regs.forEach(ServiceRegistration::unregister);
         }
+    }
+
+    @Test
+    public void callbacksOfAThrowingAndASleepingBundleDoNotHoldBackAHealthyOne() throws Exception {
+        Recorder thrower = new Recorder(ROUNDS);
+        Recorder sleeper = new Recorder(ROUNDS);
+        Recorder healthy = new Recorder(ROUNDS);
+        List<ServiceRegistration<?>> regs = List.of(register(thrower, "cb-thrower"), register(sleeper, "cb-sleeper"),
+                register(healthy, "cb-healthy"));
+        List<Bundle> bundles = new ArrayList<>();
+        Process p = null;
+        try {
+            bundles.add(context.installBundle("cb-thrower", TestBundles.stream(behaviourBundle("expkt.itest.cbthrower", "cb-thrower", 0x88b6, "throw", false, "callback"))));
+            bundles.add(context.installBundle("cb-sleeper", TestBundles.stream(behaviourBundle("expkt.itest.cbsleeper", "cb-sleeper", 0x88b7, "sleep", false, "callback"))));
+            bundles.add(context.installBundle("cb-healthy", TestBundles.stream(behaviourBundle("expkt.itest.cbhealthy", "cb-healthy", 0x88b8, "count", false, "callback"))));
+            for (Bundle b : bundles) {
+                b.start();
+            }
+            awaitHandlers("callback\\s+expkt\\.itest\\.cbhealthy.*", 10_000);
+            awaitHandlers("callback\\s+expkt\\.itest\\.cbsleeper.*", 10_000);
+            awaitHandlers("callback\\s+expkt\\.itest\\.cbthrower.*", 10_000);
+            Path gen = generator();
+            Path log = Files.createTempFile("seqgen", ".log");
+            p = lab().spawn(lab().host(1).ns(), log, gen.toString(), "veth0", "0x88b6,0x88b7,0x88b8", Integer.toString(ROUNDS),
+                    Integer.toString(RATE));
+            assertTrue("the generator finished", p.waitFor(60, TimeUnit.SECONDS));
+            String genOut = Files.readString(log).strip();
+            System.out.println(genOut);
+            assertEquals(genOut, 0, p.exitValue());
+            try {
+                await("the healthy and the throwing callback got every frame", 10_000,
+                        () -> healthy.total.sum() >= ROUNDS && thrower.total.sum() >= ROUNDS);
+            } catch (AssertionError e) {
+                System.out.println("[isolation-it] TIMED OUT: healthy " + healthy.total.sum() + ", thrower " + thrower.total.sum()
+                        + ", sleeper " + sleeper.total.sum() + "\n" + command("handlers"));
+                throw e;
+            }
+            Thread.sleep(200);
+            String table = command("handlers");
+            System.out.println(table);
+            for (int i = 0; i < ROUNDS; i++) {
+                assertEquals("healthy callback, frame " + i, 1, healthy.perSeq.get(i));
+                assertEquals("throwing callback, frame " + i, 1, thrower.perSeq.get(i));
+            }
+            String h = line(table, "cb-healthy");
+            assertTrue(h, h.matches("callback\\s+expkt\\.itest\\.cbhealthy 1\\.0\\.0 \\[\\d+]\\s+-\\s+cb-healthy\\s+-\\s+active \\d+ calls\\s+#\\d+\\s+shared\\s+"
+                    + ROUNDS + "\\s+0\\s+0\\s.*"));
+            String t = line(table, "cb-thrower");
+            assertTrue(t, t.matches(".*\\s+shared\\s+" + ROUNDS + "\\s+0\\s+" + ROUNDS + "\\s.*"));
+            String s = line(table, "cb-sleeper");
+            assertTrue("the sleeper got a thread of its own: " + s, s.matches(".*\\s+own\\s+\\d+\\s+\\d+\\s+0\\s.*"));
+            System.out.println("[isolation-it] callbacks: healthy got all " + ROUNDS + "; " + s);
+        } finally {
+            if (p != null) {
+                p.destroyForcibly();
+            }
+            for (Bundle b : bundles) {
+                b.uninstall();
+            }
+            regs.forEach(ServiceRegistration::unregister);
+        }
+    }
+
+    static String line(String table, String filter) {
+        for (String l : table.split("\n")) {
+            if (l.contains(" " + filter + " ")) {
+                return l;
+            }
+        }
+        throw new AssertionError("no row for " + filter + " in:\n" + table);
     }
 
     @Test

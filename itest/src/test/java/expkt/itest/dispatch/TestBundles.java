@@ -69,11 +69,14 @@ final class TestBundles {
         b.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
                 .append("<scr:component xmlns:scr=\"http://www.osgi.org/xmlns/scr/v1.3.0\" name=\"").append(c.name())
                 .append("\" immediate=\"true\" activate=\"activate\" deactivate=\"deactivate\">\n")
-                .append("  <implementation class=\"").append(c.implementation().getName()).append("\"/>\n  <service>\n");
-        for (String p : c.provides()) {
-            b.append("    <provide interface=\"").append(p).append("\"/>\n");
+                .append("  <implementation class=\"").append(c.implementation().getName()).append("\"/>\n");
+        if (c.provides().length > 0) {
+            b.append("  <service>\n");
+            for (String p : c.provides()) {
+                b.append("    <provide interface=\"").append(p).append("\"/>\n");
+            }
+            b.append("  </service>\n");
         }
-        b.append("  </service>\n");
         c.properties().forEach((k, v) -> {
             int colon = v.indexOf(':');
             String type = colon > 0 && (v.startsWith("Integer:") || v.startsWith("Long:")) ? v.substring(0, colon) : "String";

@@ -16,7 +16,8 @@ import expkt.api.packet.PacketSocket;
  * {@code TestBundles}): the component property {@code behaviour} says what the handler does per frame:
  * {@code throw} (a bug on every frame), {@code sleep} (2 ms per frame), {@code count} (healthy), and
  * with {@code leak=true} the component also opens a packet socket with a filter and a callback in
- * activate and never closes anything. Every frame is reported to the test's recorder with the filter
+ * activate and never closes anything. With {@code via=callback} the component registers no handler
+ * but opens a socket with that filter and a callback (set_callback) doing the same. Every frame is reported to the test's recorder with the filter
  * name.
  */
 public final class BehaviourHandler implements PacketHandler {
@@ -36,6 +37,19 @@ public final class BehaviourHandler implements PacketHandler {
     public void activate(Map<String, Object> props) throws Exception {
         behaviour = String.valueOf(props.get("behaviour"));
         name = String.valueOf(props.get(PacketHandler.FILTER_NAME));
+        if ("callback".equals(String.valueOf(props.get("via")))) {
+            // the seed's way: a socket, a filter and set_callback; the callback reads until -1
+            PacketSocket s = packets.open();
+            s.setupFilter(Filter.named(name).ethertype(((Number) props.get(PacketHandler.FILTER_ETHERTYPE)).intValue()).build());
+            s.setBlocking(false);
+            s.setCallback(sock -> {
+                ExosSockAddr a = new ExosSockAddr();
+                FrameView f;
+                while ((f = sock.receive(a)) != null) {
+                    handle(f, a, null);
+                }
+            });
+        }
         if ("true".equals(String.valueOf(props.get("leak")))) {
             PacketSocket s = packets.open();
             s.setupFilter(Filter.named(name + "-sock").ethertype(0x88b9).build());
