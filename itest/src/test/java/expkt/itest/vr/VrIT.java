@@ -79,13 +79,21 @@ public class VrIT extends ExpktTestSupport {
     }
 
     @Test
-    public void configurationMakesTheVrsAndADuplicateIsIgnored() {
+    public void configurationMakesTheVrsAndADuplicateIsIgnored() throws Exception {
         assertEquals("0=VR-Mgmt,1=VR-Control,2=VR-Default,10=VR-A,11=VR-B", VrLabSetup.names(vrs.list()));
         assertEquals(setup.vra, vrs.byName("VR-A").location());
         assertEquals(setup.dflt, vrs.byId(2).location());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> vrs.byName("VR-Dup"));
         assertTrue(e.getMessage(), e.getMessage().contains("VR-Dup"));
         assertEquals("VR-A", vrs.hostDefault().name());
+        // the refusal is logged, naming the duplicate id and both VRs
+        java.nio.file.Path log = java.nio.file.Path.of(context.getProperty(ExpktOptions.LOG_FILE));
+        String expected = "duplicate VR id 10: VR VR-A already has it, so VR VR-Dup is ignored";
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!java.nio.file.Files.readString(log).contains(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(log + " lacks: " + expected, java.nio.file.Files.readString(log).contains(expected));
     }
 
     @Test
