@@ -348,6 +348,24 @@ class VrSocketsTest {
     }
 
     @Test
+    void callsAfterCloseFailClearly() throws Exception {
+        L3Socket<DatagramChannel> u = sockets.udpSocket("VR-A", null);
+        u.close();
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> u.setVr("VR-B"));
+        assertEquals("VR-A", u.vr().name());
+        AllVrServerSocket all = sockets.serverSocketAllVrs(null);
+        all.close();
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> all.accept(Duration.ofMillis(10)));
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> all.bind(new InetSocketAddress(8082), 1));
+        RawIpSocket r = sockets.rawSocket("VR-A", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);
+        r.close();
+        r.close(); // idempotent
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> r.setHeaderIncluded(true));
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> r.receive(new byte[10], 0, 10));
+        assertTrue(owner.open().isEmpty());
+    }
+
+    @Test
     void vanishedNamespaceIsNamedAndLeaksNothing() throws Exception {
         String gone = lab.lab.namespace("gone");
         table.add(20, "VR-Gone", null, gone);
