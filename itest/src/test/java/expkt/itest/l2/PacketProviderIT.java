@@ -164,10 +164,11 @@ public class PacketProviderIT extends ExpktTestSupport {
         assertEquals(6, got);
 
         String acl = command("acl");
-        assertTrue(acl, acl.matches("(?s).*itest-wol\\s+com\\.example\\.itest\\.owner 1\\.0\\.0 \\[\\d+]\\s+#\\d+\\s+ethertype 0x0842\\s+UP_AND_CONTINUE\\s+INGRESS\\s+all\\s+4\\s+264\\n.*"));
-        assertTrue(acl, acl.matches("(?s).*itest-drop\\s+com\\.example\\.itest\\.owner.*UP_AND_DROP\\s+INGRESS\\s+all\\s+2\\s+92\\n.*"));
+        assertTrue(acl, acl.matches("(?s).*itest-wol\\s+com\\.example\\.itest\\.owner 1\\.0\\.0 \\[\\d+]\\s+#\\d+\\s+ethertype 0x0842\\s+UP_AND_CONTINUE\\s+INGRESS\\s+all\\s+4\\s+320\\n.*"));
+        assertTrue(acl, acl.matches("(?s).*itest-drop\\s+com\\.example\\.itest\\.owner.*UP_AND_DROP\\s+INGRESS\\s+all\\s+2\\s+120\\n.*"));
         // the 0x88b5 frames on p2 also match itest-mac, but the earlier itest-drop rule ends their walk through the chain
-        assertTrue(acl, acl.matches("(?s).*itest-mac\\s+.*dstmac 00:E0:2B:00:00:00.*\\s+4\\s+264\\n.*"));
+        assertTrue(acl, acl.matches("(?s).*itest-mac\\s+.*dstmac 00:E0:2B:00:00:00.*\\s+4\\s+320\\n.*"));
+        // nft itself counts bytes after the Ethernet header at the ingress hook
         String rules = ruleset();
         assertTrue(rules, rules.matches("(?s).*chain in_p1 \\{[^}]*counter packets 4 bytes 264 comment \"itest-wol\".*"));
         assertTrue(rules, rules.matches("(?s).*chain in_p2 \\{[^}]*counter packets 2 bytes 92 drop comment \"itest-drop\".*"));
