@@ -69,6 +69,8 @@ public final class PacketSocketImpl implements PacketSocket {
     private volatile PacketCallback callback;
     private long drops;
     private long received;
+    /** The model the current frame was checked against (so a concurrent reconfiguration cannot split a frame's address). */
+    private DataPlaneModel frameModel;
 
     PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, Arena ringArena, RxRing ring) {
         this.engine = engine;
@@ -250,6 +252,7 @@ public final class PacketSocketImpl implements PacketSocket {
             while (ring.next()) {
                 if (engine.portOfFrame(model, ring.ifIndex()) != null) {
                     received++;
+                    frameModel = model;
                     return true;
                 }
                 // a frame from an interface that stopped being a port since the filter was compiled
@@ -266,7 +269,7 @@ public final class PacketSocketImpl implements PacketSocket {
                 }
                 long left = (deadline - now) / 1_000_000L;
                 if (left <= 0) {
-                    return ring.next() && engine.portOfFrame(model, ring.ifIndex()) != null;
+                    return false;
                 }
                 wait = (int) Math.min(wait, left);
             }
@@ -277,7 +280,7 @@ public final class PacketSocketImpl implements PacketSocket {
     }
 
     private void fill(ExosSockAddr from, int captured) {
-        DataPlaneModel model = engine.model();
+        DataPlaneModel model = frameModel;
         int ifIndex = ring.ifIndex();
         Port port = engine.portOfFrame(model, ifIndex);
         int vid = ring.vlanId();
