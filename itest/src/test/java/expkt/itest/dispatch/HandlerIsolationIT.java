@@ -51,7 +51,12 @@ public class HandlerIsolationIT extends DispatchTestSupport {
 
     static byte[] behaviourBundle(String bsn, String filter, int ethertype, String behaviour, boolean leak, String via)
             throws Exception {
-        Map<String, String> props = new LinkedHashMap<>();
+        return behaviourBundle(bsn, filter, ethertype, behaviour, leak, via, Map.of());
+    }
+
+    static byte[] behaviourBundle(String bsn, String filter, int ethertype, String behaviour, boolean leak, String via,
+                                  Map<String, String> extra) throws Exception {
+        Map<String, String> props = new LinkedHashMap<>(extra);
         props.put("via", via);
         props.put("expkt.filter.name", filter);
         props.put("expkt.filter.ethertype", "Integer:" + ethertype);
@@ -201,6 +206,33 @@ public class HandlerIsolationIT extends DispatchTestSupport {
             }
         }
         throw new AssertionError("no row for " + filter + " in:\n" + table);
+    }
+
+    @Test
+    public void aHandlerWithBadPropertiesIsRejectedNamingTheValueAndLeavesNothing() throws Exception {
+        Recorder rec = new Recorder(16);
+        ServiceRegistration<?> reg = register(rec, "badmac");
+        String rules = nftRuleset();
+        Bundle b = context.installBundle("badmac", TestBundles.stream(behaviourBundle("expkt.itest.badmac", "badmac", 0x88bb, "count",
+                false, "handler", Map.of("expkt.filter.dstmac", "00:zz:2b:00:00:00"))));
+        try {
+            b.start();
+            String table = awaitHandlers("handler\\s+expkt\\.itest\\.badmac.*REJECTED.*00:zz:2b:00:00:00.*", 10_000);
+            System.out.println(table);
+            assertEquals(rules, nftRuleset());
+            assertFalse(command("acl").contains("badmac"));
+            b.stop();
+            await("the rejected row goes with the service", 5_000, () -> {
+                try {
+                    return !command("handlers").contains("badmac");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        } finally {
+            b.uninstall();
+            reg.unregister();
+        }
     }
 
     @Test
