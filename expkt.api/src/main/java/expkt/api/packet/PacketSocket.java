@@ -33,6 +33,10 @@ public interface PacketSocket extends AutoCloseable {
      * Installs a filter (in the kernel: a classic BPF program on the socket, and an nftables rule
      * with a counter named after the filter). Names are unique across the host: a duplicate gives an
      * {@link IllegalArgumentException} naming the bundle that holds it.
+     *
+     * <p>UP_AND_DROP with EGRESS (or BOTH) still brings the frame up: the frame is kept from leaving the
+     * port and a copy of it is handed to the socket as an EGRESS frame of that port. Other sockets'
+     * EGRESS filters on that port do not see it (it never left).
      */
     void setupFilter(Filter filter) throws IOException;
 
@@ -72,6 +76,21 @@ public interface PacketSocket extends AutoCloseable {
     void sendto(ByteBuffer frame, String vlanName) throws IOException;
 
     void sendto(byte[] frame, String vlanName) throws IOException;
+
+    /**
+     * Sends a burst: every frame of {@code frames} (each from its position to its limit, which it
+     * advances) out of every port of {@code slotPorts}, batched into as few system calls as possible.
+     * Every frame and port is checked first: a bad one sends nothing. Returns how many frame-port
+     * sends the kernel accepted.
+     */
+    default int sendBurst(List<ByteBuffer> frames, List<SlotPort> slotPorts) throws IOException {
+        int sent = 0;
+        for (ByteBuffer f : frames) {
+            sendto(f, slotPorts);
+            sent += slotPorts.size();
+        }
+        return sent;
+    }
 
     /**
      * Sets a callback the shared dispatcher calls when frames are ready (the seed's

@@ -1,0 +1,41 @@
+package expkt.api.handler;
+
+import expkt.api.packet.ExosSockAddr;
+import expkt.api.packet.FrameView;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A whiteboard packet handler. Register it as a service with the filter in its properties — most
+ * simply with the {@link HandlerFilter} component property type:
+ *
+ * <pre>{@code
+ * @Component
+ * @HandlerFilter(name = "lldp", dstmac = "01:80:C2:00:00:0E", ethertype = 0x88CC, action = "UP_AND_DROP")
+ * public class LldpAgent implements PacketHandler {
+ *     public void handle(FrameView frame, ExosSockAddr from, PacketSender sender) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>Threading: called on the provider's dispatcher thread, one frame at a time per handler; the
+ * frame view and address are valid only during the call (copy what must outlive it). An exception
+ * is logged and counted; the handler keeps being called.
+ */
+@ConsumerType
+public interface PacketHandler {
+    /** Service property: the filter's name (required, unique across the host). */
+    String FILTER_NAME = "expkt.filter.name";
+    /** Service property: destination MAC, text form. */
+    String FILTER_DSTMAC = "expkt.filter.dstmac";
+    /** Service property: ethertype, an Integer (or a String such as "0x0842"). */
+    String FILTER_ETHERTYPE = "expkt.filter.ethertype";
+    /** Service property: UP_AND_CONTINUE (default) or UP_AND_DROP. */
+    String FILTER_ACTION = "expkt.filter.action";
+    /** Service property: INGRESS (default), EGRESS or BOTH. */
+    String FILTER_DIRECTION = "expkt.filter.direction";
+    /** Service property: the VR name to filter on; absent means every VR. */
+    String FILTER_VR = "expkt.filter.vr";
+    /** Service property: raw ethertype offset; absent means after any VLAN tags. */
+    String FILTER_ETHERTYPE_OFFSET = "expkt.filter.ethertype.offset";
+
+    void handle(FrameView frame, ExosSockAddr from, PacketSender sender) throws Exception;
+}

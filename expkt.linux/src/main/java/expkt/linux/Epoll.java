@@ -1,0 +1,136 @@
+package expkt.linux;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * epoll(7) and eventfd(2): one thread waits on many sockets. {@link #wait} takes a caller-owned
+ * event array and allocates nothing.
+ */
+public final class Epoll {
+    public static final int EPOLL_CLOEXEC = 0x80000;
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLL_CTL_MOD = 3;
+    public static final int EPOLLIN = 0x1;
+    public static final int EPOLLERR = 0x8;
+    public static final int EPOLLHUP = 0x10;
+    public static final int EFD_CLOEXEC = 0x80000;
+    public static final int EFD_NONBLOCK = 0x800;
+    /** {@code struct epoll_event} is packed on x86_64: u32 events, u64 data. */
+    public static final int EVENT_SIZE = 12;
+
+    private static final MethodHandle CREATE = Native.downcallErrno("epoll_create1",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle CTL = Native.downcallErrno("epoll_ctl",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS));
+    private static final MethodHandle WAIT = Native.downcallErrno("epoll_wait",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT));
+    private static final MethodHandle EVENTFD = Native.downcallErrno("eventfd",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle WRITE = Native.downcallErrno("write",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle READ = Native.downcallErrno("read",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+
+    private Epoll() {
+    }
+
+    public static int create() throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            int fd = (int) CREATE.invokeExact(state, EPOLL_CLOEXEC);
+            if (fd < 0) {
+                throw new LinuxException("epoll_create1()", Native.errno(state));
+            }
+            return fd;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** epoll_ctl with one event in {@code scratch} (12 bytes, caller-owned). */
+    public static void ctl(int epfd, int op, int fd, int events, long data, MemorySegment scratch) throws LinuxException {
+        scratch.set(ValueLayout.JAVA_INT_UNALIGNED, 0, events);
+        scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, data);
+        try {
+            MemorySegment state = Native.callState();
+            int rc = (int) CTL.invokeExact(state, epfd, op, fd, scratch);
+            if (rc < 0) {
+                throw new LinuxException("epoll_ctl(" + epfd + ", op " + op + ", fd " + fd + ")", Native.errno(state));
+            }
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** Waits for up to {@code max} events into {@code events}; returns how many (0 on timeout or EINTR). */
+    public static int wait(int epfd, MemorySegment events, int max, int timeoutMillis) throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            int n = (int) WAIT.invokeExact(state, epfd, events, max, timeoutMillis);
+            if (n < 0) {
+                int errno = Native.errno(state);
+                if (errno == Errno.EINTR) {
+                    return 0;
+                }
+                throw new LinuxException("epoll_wait(" + epfd + ")", errno);
+            }
+            return n;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    public static int eventMask(MemorySegment events, int i) {
+        return events.get(ValueLayout.JAVA_INT_UNALIGNED, (long) i * EVENT_SIZE);
+    }
+
+    public static long eventData(MemorySegment events, int i) {
+        return events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * EVENT_SIZE + 4);
+    }
+
+    public static int eventfd() throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            int fd = (int) EVENTFD.invokeExact(state, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+            if (fd < 0) {
+                throw new LinuxException("eventfd()", Native.errno(state));
+            }
+            return fd;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** Adds 1 to an eventfd (wakes its waiter); {@code scratch} is 8 caller-owned bytes. */
+    public static void signal(int eventFd, MemorySegment scratch) {
+        scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1L);
+        try {
+            long ignored = (long) WRITE.invokeExact(Native.callState(), eventFd, scratch, 8L);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** Resets an eventfd; {@code scratch} is 8 caller-owned bytes. */
+    public static void drain(int eventFd, MemorySegment scratch) {
+        try {
+            long ignored = (long) READ.invokeExact(Native.callState(), eventFd, scratch, 8L);
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package expkt.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The network interfaces of the calling thread's namespace: {@code if_nameindex(3)} plus the
+ * {@code SIOCGIF*} and {@code SIOCETHTOOL} ioctls for each one's MAC, MTU, flags and driver. Call it
+ * inside the namespace of interest ({@link NetNs#call}, {@link NetNsThread#call}).
+ */
+public final class NetInterfaces {
+    public static final int ARPHRD_ETHER = 1;
+    public static final int ARPHRD_LOOPBACK = 772;
+    public static final int IFF_UP = 0x1;
+    public static final int IFF_LOOPBACK = 0x8;
+    public static final int IFF_RUNNING = 0x40;
+
+    private static final long SIOCGIFFLAGS = 0x8913;
+    private static final long SIOCGIFMTU = 0x8921;
+    private static final long SIOCGIFHWADDR = 0x8927;
+    private static final long SIOCETHTOOL = 0x8946;
+    private static final int ETHTOOL_GDRVINFO = 0x3;
+    private static final int IFREQ_SIZE = 40;
+    private static final int DRVINFO_SIZE = 196;
+    private static final int SOCK_DGRAM = 2;
+
+    private static final MethodHandle IF_NAMEINDEX = Native.downcallErrno("if_nameindex",
+            FunctionDescriptor.of(ValueLayout.ADDRESS));
+    private static final MethodHandle IF_FREENAMEINDEX = Native.downcall("if_freenameindex",
+            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+    private static final MethodHandle IOCTL = Native.LINKER.downcallHandle(
+            Native.LIBC.find("ioctl").orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol ioctl")),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle SOCKET = Native.downcallErrno("socket",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+
+    private NetInterfaces() {
+    }
+
+    /**
+     * One interface.
+     *
+     * @param name kernel name
+     * @param index ifindex in its namespace
+     * @param mac hardware address in the low 48 bits (0 if it has none)
+     * @param hardwareType ARPHRD_* type
+     * @param mtu MTU
+     * @param flags IFF_* flags
+     * @param driver ethtool driver name ("veth", "bridge", ...), empty if the device has none
+     */
+    public record NetInterface(String name, int index, long mac, int hardwareType, int mtu, int flags, String driver) {
+        public boolean isLoopback() {
+            return (flags & IFF_LOOPBACK) != 0 || hardwareType == ARPHRD_LOOPBACK;
+        }
+
+        public boolean isBridge() {
+            return "bridge".equals(driver);
+        }
+
+        public boolean isUp() {
+            return (flags & IFF_UP) != 0;
+        }
+    }
+
+    /** Every interface of the calling thread's namespace, in ifindex order. */
+    public static List<NetInterface> list() throws LinuxException {
+        List<String> names = new ArrayList<>();
+        List<Integer> indexes = new ArrayList<>();
+        try {
+            MemorySegment state = Native.callState();
+            MemorySegment array = (MemorySegment) IF_NAMEINDEX.invokeExact(state);
+            if (array.address() == 0) {
+                throw new LinuxException("if_nameindex()", Native.errno(state));
+            }
+            try {
+                // struct if_nameindex { unsigned int if_index; char *if_name; } terminated by {0, NULL}
+                MemorySegment entries = array.reinterpret(Long.MAX_VALUE);
+                for (long o = 0; ; o += 16) {
+                    int index = entries.get(ValueLayout.JAVA_INT, o);
+                    MemorySegment name = entries.get(ValueLayout.ADDRESS, o + 8);
+                    if (index == 0 && name.address() == 0) {
+                        break;
+                    }
+                    indexes.add(index);
+                    names.add(name.reinterpret(64).getString(0));
+                }
+            } finally {
+                IF_FREENAMEINDEX.invokeExact(array);
+            }
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+        int fd = ioctlSocket();
+        try (Arena arena = Arena.ofConfined()) {
+            List<NetInterface> out = new ArrayList<>(names.size());
+            MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
+            MemorySegment drv = arena.allocate(DRVINFO_SIZE, 8);
+            for (int i = 0; i < names.size(); i++) {
+                String name = names.get(i);
+                ifreq(ifr, name);
+                if (!ioctl(fd, SIOCGIFFLAGS, ifr)) {
+                    continue; // vanished between the listing and now
+                }
+                int flags = ifr.get(ValueLayout.JAVA_SHORT, 16) & 0xFFFF;
+                ifreq(ifr, name);
+                ioctl(fd, SIOCGIFMTU, ifr);
+                int mtu = ifr.get(ValueLayout.JAVA_INT, 16);
+                ifreq(ifr, name);
+                ioctl(fd, SIOCGIFHWADDR, ifr);
+                int hwType = ifr.get(ValueLayout.JAVA_SHORT, 16) & 0xFFFF;
+                long mac = 0;
+                for (int b = 0; b < 6; b++) {
+                    mac = (mac << 8) | (ifr.get(ValueLayout.JAVA_BYTE, 18 + b) & 0xFF);
+                }
+                drv.fill((byte) 0);
+                drv.set(ValueLayout.JAVA_INT, 0, ETHTOOL_GDRVINFO);
+                ifreq(ifr, name);
+                ifr.set(ValueLayout.ADDRESS, 16, drv);
+                String driver = ioctl(fd, SIOCETHTOOL, ifr) ? drv.getString(4) : "";
+                out.add(new NetInterface(name, indexes.get(i), mac, hwType, mtu, flags, driver));
+            }
+            out.sort(Comparator.comparingInt(NetInterface::index));
+            return out;
+        } finally {
+            Fds.closeQuietly(fd);
+        }
+    }
+
+    private static void ifreq(MemorySegment ifr, String name) {
+        ifr.fill((byte) 0);
+        byte[] b = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        MemorySegment.copy(b, 0, ifr, ValueLayout.JAVA_BYTE, 0, Math.min(b.length, 15));
+    }
+
+    private static int ioctlSocket() throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            // an AF_PACKET datagram socket answers the device ioctls without needing IP in the namespace
+            int fd = (int) SOCKET.invokeExact(state, PacketSockets.AF_PACKET, SOCK_DGRAM | PacketSockets.SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new LinuxException("socket(AF_PACKET, SOCK_DGRAM, 0) for interface ioctls", Native.errno(state));
+            }
+            return fd;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    private static boolean ioctl(int fd, long request, MemorySegment arg) {
+        try {
+            MemorySegment state = Native.callState();
+            int rc = (int) IOCTL.invokeExact(state, fd, request, arg);
+            return rc >= 0;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package expkt.linux;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * nftables through libnftables ({@code libnftables.so.1}, Debian {@code libnftables1}) with its JSON
+ * interface: commands go in as JSON (or nft text), listings come back as JSON. If the library is
+ * missing, {@link #open()} falls back to the {@code nft} binary ({@code nft -j -f -}, one process per
+ * call) and {@link #backend()} says so.
+ *
+ * <p>Threading: an instance is confined to the thread that opened it. libnftables talks netlink in
+ * the namespace of that thread, so open and use it on a thread inside the namespace to manage
+ * (a {@link NetNsThread}); the fallback's {@code nft} process inherits that thread's namespace too.
+ */
+public final class Nftables implements AutoCloseable {
+    /** System property: {@code binary} forces the {@code nft} process fallback even when the library is there. */
+    public static final String BACKEND_PROPERTY = "expkt.nftables.backend";
+    private static final int NFT_CTX_DEFAULT = 0;
+    private static final int NFT_CTX_OUTPUT_HANDLE = 1 << 3;
+    private static final int NFT_CTX_OUTPUT_JSON = 1 << 4;
+
+    private final Arena arena;
+    private final MethodHandle run;
+    private final MethodHandle outputBuffer;
+    private final MethodHandle errorBuffer;
+    private final MethodHandle free;
+    private MemorySegment ctx;
+    private final String backend;
+
+    private Nftables(Arena arena, MethodHandle run, MethodHandle outputBuffer, MethodHandle errorBuffer, MethodHandle free,
+                     MemorySegment ctx, String backend) {
+        this.arena = arena;
+        this.run = run;
+        this.outputBuffer = outputBuffer;
+        this.errorBuffer = errorBuffer;
+        this.free = free;
+        this.ctx = ctx;
+        this.backend = backend;
+    }
+
+    /** True if libnftables can be loaded here. */
+    public static boolean libraryAvailable() {
+        try (Arena a = Arena.ofConfined()) {
+            SymbolLookup.libraryLookup("libnftables.so.1", a);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Opens a context (JSON output, handles shown) on libnftables, or, without the library, on the
+     * {@code nft} binary; fails if neither is there.
+     */
+    public static Nftables open() throws IOException {
+        if ("binary".equals(System.getProperty(BACKEND_PROPERTY))) {
+            return openBinary("forced by -D" + BACKEND_PROPERTY + "=binary");
+        }
+        Arena arena = Arena.ofShared();
+        SymbolLookup lib;
+        try {
+            lib = SymbolLookup.libraryLookup("libnftables.so.1", arena);
+        } catch (IllegalArgumentException e) {
+            arena.close();
+            return openBinary("libnftables.so.1 not found");
+        }
+        try {
+            Linker linker = Native.LINKER;
+            MethodHandle ctxNew = linker.downcallHandle(find(lib, "nft_ctx_new"), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+            MethodHandle setFlags = linker.downcallHandle(find(lib, "nft_ctx_output_set_flags"),
+                    FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+            MethodHandle bufOut = linker.downcallHandle(find(lib, "nft_ctx_buffer_output"), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            MethodHandle bufErr = linker.downcallHandle(find(lib, "nft_ctx_buffer_error"), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            MethodHandle getOut = linker.downcallHandle(find(lib, "nft_ctx_get_output_buffer"),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(ValueLayout.JAVA_BYTE), ValueLayout.ADDRESS));
+            MethodHandle getErr = linker.downcallHandle(find(lib, "nft_ctx_get_error_buffer"),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(ValueLayout.JAVA_BYTE), ValueLayout.ADDRESS));
+            MethodHandle run = linker.downcallHandle(find(lib, "nft_run_cmd_from_buffer"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+            MethodHandle free = linker.downcallHandle(find(lib, "nft_ctx_free"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+            MemorySegment ctx = (MemorySegment) ctxNew.invokeExact(NFT_CTX_DEFAULT);
+            if (ctx.address() == 0) {
+                arena.close();
+                throw new IOException("nft_ctx_new() returned NULL");
+            }
+            setFlags.invokeExact(ctx, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
+            int a = (int) bufOut.invokeExact(ctx);
+            int b = (int) bufErr.invokeExact(ctx);
+            return new Nftables(arena, run, getOut, getErr, free, ctx, "libnftables.so.1");
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            arena.close();
+            throw new IOException("cannot bind libnftables.so.1: " + t, t);
+        }
+    }
+
+    /** The {@code nft} binary fallback, one process per call; {@code why} ends up in {@link #backend()}. */
+    public static Nftables openBinary(String why) throws IOException {
+        if (Exec.nftBinary() == null) {
+            throw new IOException("nftables is not usable: neither libnftables.so.1 (Debian libnftables1) nor an nft binary was found");
+        }
+        return new Nftables(null, null, null, null, null, null, "nft binary " + Exec.nftBinary() + " (" + why + ")");
+    }
+
+    private static MemorySegment find(SymbolLookup lib, String name) {
+        return lib.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libnftables.so.1 has no symbol " + name));
+    }
+
+    /** "libnftables.so.1", or a description of the nft binary fallback. */
+    public String backend() {
+        return backend;
+    }
+
+    /**
+     * Runs one batch of commands (a JSON document {@code {"nftables":[...]}} or nft text) as one
+     * transaction; returns what nft printed (JSON for a listing). A failure gives an IOException
+     * with nft's own error text and the command.
+     */
+    public synchronized String run(String commands) throws IOException {
+        if (run == null) {
+            return Exec.nft(commands);
+        }
+        if (ctx == null) {
+            throw new IOException("nftables context is closed");
+        }
+        try (Arena call = Arena.ofConfined()) {
+            int rc = (int) run.invokeExact(ctx, call.allocateFrom(commands));
+            MemorySegment out = (MemorySegment) outputBuffer.invokeExact(ctx);
+            MemorySegment err = (MemorySegment) errorBuffer.invokeExact(ctx);
+            String o = out.address() == 0 ? "" : out.reinterpret(Integer.MAX_VALUE).getString(0);
+            String e = err.address() == 0 ? "" : err.reinterpret(Integer.MAX_VALUE).getString(0);
+            if (rc != 0) {
+                throw new IOException("nftables rejected the command: " + e.strip() + "\n  command: " + abbreviate(commands));
+            }
+            return o;
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    static String abbreviate(String s) {
+        return s.length() > 2000 ? s.substring(0, 2000) + "..." : s;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (ctx != null) {
+            try {
+                free.invokeExact(ctx);
+            } catch (Throwable t) {
+                throw Native.rethrow(t);
+            } finally {
+                ctx = null;
+                arena.close();
+            }
+        }
+    }
+
+    /** The {@code nft} process fallback. */
+    private static final class Exec {
+        static String nftBinary() {
+            for (String p : List.of("/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft")) {
+                if (new java.io.File(p).canExecute()) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
+        static String nft(String commands) throws IOException {
+            Process p = new ProcessBuilder(nftBinary(), "-j", "-f", "-").redirectErrorStream(false).start();
+            p.getOutputStream().write(commands.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            try {
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new IOException("nft timed out");
+                }
+                if (p.exitValue() != 0) {
+                    throw new IOException("nft rejected the command: " + err.strip() + "\n  command: " + abbreviate(commands));
+                }
+                return out;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while running nft", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,361 @@
+package expkt.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteOrder;
+
+/**
+ * AF_PACKET sockets: open, bind, socket options, classic BPF, TPACKET_V3 receive rings, poll, sendto
+ * and sendmmsg.
+ *
+ * <p>Hot-path calls ({@link #poll}, {@link #sendto}, {@link #sendmmsg}) take caller-owned segments and
+ * allocate nothing; set-up calls allocate in a confined arena.
+ *
+ * <p>Threading: stateless; every method may be called from any thread. A socket is created in the
+ * network namespace of the calling thread (see {@link NetNs#call}).
+ */
+public final class PacketSockets {
+    public static final int AF_PACKET = 17;
+    public static final int SOCK_RAW = 3;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SOCK_NONBLOCK = 0x800;
+    public static final int ETH_P_ALL = 0x0003;
+    public static final int ETH_P_8021Q = 0x8100;
+    public static final int ETH_P_8021AD = 0x88A8;
+
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_ATTACH_FILTER = 26;
+    public static final int SO_DETACH_FILTER = 27;
+    public static final int SO_LOCK_FILTER = 44;
+    public static final int SO_RCVBUF = 8;
+    public static final int SO_SNDBUF = 7;
+
+    public static final int SOL_PACKET = 263;
+    public static final int PACKET_RX_RING = 5;
+    public static final int PACKET_STATISTICS = 6;
+    public static final int PACKET_VERSION = 10;
+    public static final int PACKET_AUXDATA = 8;
+    public static final int PACKET_QDISC_BYPASS = 20;
+    public static final int PACKET_IGNORE_OUTGOING = 23;
+    public static final int TPACKET_V3 = 2;
+
+    /** {@code sll_pkttype} values. */
+    public static final int PACKET_HOST = 0;
+    public static final int PACKET_OUTGOING = 4;
+
+    public static final short POLLIN = 0x1;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
+
+    public static final int MSG_DONTWAIT = 0x40;
+
+    /** {@code struct sockaddr_ll}: 20 bytes. */
+    public static final int SOCKADDR_LL_SIZE = 20;
+    /** {@code struct pollfd}: 8 bytes. */
+    public static final int POLLFD_SIZE = 8;
+    /** {@code struct mmsghdr} on 64-bit: a 56-byte msghdr and an unsigned int, padded to 64. */
+    public static final int MMSGHDR_SIZE = 64;
+    /** {@code struct iovec}: 16 bytes. */
+    public static final int IOVEC_SIZE = 16;
+    /** {@code struct sock_filter}: 8 bytes. */
+    public static final int SOCK_FILTER_SIZE = 8;
+
+    private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private static final MethodHandle SOCKET = Native.downcallErrno("socket",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle BIND = Native.downcallErrno("bind",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = Native.downcallErrno("setsockopt",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = Native.downcallErrno("getsockopt",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle POLL = Native.downcallErrno("poll",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle SENDTO = Native.downcallErrno("sendto",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle RECV = Native.downcallErrno("recv",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT));
+    private static final MethodHandle SENDMMSG = Native.downcallErrno("sendmmsg",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT));
+
+    private PacketSockets() {
+    }
+
+    /**
+     * Opens a raw AF_PACKET socket in the calling thread's namespace. Protocol 0 receives nothing until
+     * {@link #bind} names one: open with 0, attach the filter and ring, then bind, so no frame slips in
+     * before the filter.
+     */
+    public static int open(int protocolHostOrder) throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            int fd = (int) SOCKET.invokeExact(state, AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(protocolHostOrder));
+            if (fd < 0) {
+                throw new LinuxException("socket(AF_PACKET, SOCK_RAW, 0x" + Integer.toHexString(protocolHostOrder) + ")",
+                        Native.errno(state));
+            }
+            return fd;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** Binds {@code fd} to {@code protocol} (host order) on {@code ifIndex} (0: every interface). */
+    public static void bind(int fd, int protocolHostOrder, int ifIndex) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sll = arena.allocate(SOCKADDR_LL_SIZE, 4);
+            writeSockaddrLl(sll, 0, protocolHostOrder, ifIndex, 0L);
+            MemorySegment state = Native.callState();
+            int rc = (int) BIND.invokeExact(state, fd, sll, SOCKADDR_LL_SIZE);
+            if (rc < 0) {
+                throw new LinuxException("bind(AF_PACKET fd " + fd + ", protocol 0x" + Integer.toHexString(protocolHostOrder)
+                        + ", ifindex " + ifIndex + ")", Native.errno(state));
+            }
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * Fills a {@code struct sockaddr_ll} at {@code offset} of {@code seg}: family, protocol, ifindex and,
+     * when {@code dstMac} is not 0, a 6-byte hardware address (the destination, for a send).
+     */
+    public static void writeSockaddrLl(MemorySegment seg, long offset, int protocolHostOrder, int ifIndex, long dstMac) {
+        seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset, (short) AF_PACKET);
+        seg.set(BE_SHORT, offset + 2, (short) protocolHostOrder);
+        seg.set(ValueLayout.JAVA_INT_UNALIGNED, offset + 4, ifIndex);
+        seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + 8, (short) 0); // sll_hatype
+        seg.set(ValueLayout.JAVA_BYTE, offset + 10, (byte) 0);           // sll_pkttype
+        seg.set(ValueLayout.JAVA_BYTE, offset + 11, (byte) 6);           // sll_halen
+        for (int i = 0; i < 6; i++) {
+            seg.set(ValueLayout.JAVA_BYTE, offset + 12 + i, (byte) (dstMac >>> (40 - 8 * i)));
+        }
+        seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + 18, (short) 0);
+    }
+
+    public static void setInt(int fd, int level, int option, int value, String what) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(ValueLayout.JAVA_INT);
+            v.set(ValueLayout.JAVA_INT, 0, value);
+            setsockopt(fd, level, option, v, what);
+        }
+    }
+
+    /** setsockopt with a caller-built value; {@code what} names it in the error. */
+    public static void setsockopt(int fd, int level, int option, MemorySegment value, String what) throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            int rc = (int) SETSOCKOPT.invokeExact(state, fd, level, option, value, (int) value.byteSize());
+            if (rc < 0) {
+                throw new LinuxException("setsockopt(fd " + fd + ", " + what + ")", Native.errno(state));
+            }
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * Attaches a classic BPF program (SO_ATTACH_FILTER), replacing any previous one atomically. Each
+     * instruction is packed as {@code code << 48 | jt << 40 | jf << 32 | k} (see {@link #insn}).
+     */
+    public static void attachFilter(int fd, long[] program) throws LinuxException {
+        if (program.length == 0 || program.length > 4096) {
+            throw new IllegalArgumentException("a classic BPF program has 1..4096 instructions, not " + program.length);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment insns = arena.allocate((long) SOCK_FILTER_SIZE * program.length, 8);
+            for (int i = 0; i < program.length; i++) {
+                long p = program[i];
+                long o = (long) i * SOCK_FILTER_SIZE;
+                insns.set(ValueLayout.JAVA_SHORT, o, (short) (p >>> 48));
+                insns.set(ValueLayout.JAVA_BYTE, o + 2, (byte) (p >>> 40));
+                insns.set(ValueLayout.JAVA_BYTE, o + 3, (byte) (p >>> 32));
+                insns.set(ValueLayout.JAVA_INT, o + 4, (int) p);
+            }
+            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+            MemorySegment fprog = arena.allocate(16, 8);
+            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) program.length);
+            fprog.set(ValueLayout.ADDRESS, 8, insns);
+            setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, "SO_ATTACH_FILTER of " + program.length + " instructions");
+        }
+    }
+
+    /** Packs one {@code struct sock_filter}. */
+    public static long insn(int code, int jt, int jf, int k) {
+        if (jt < 0 || jt > 255 || jf < 0 || jf > 255) {
+            throw new IllegalArgumentException("BPF jump offsets " + jt + "/" + jf + " are outside 0..255");
+        }
+        return ((long) (code & 0xFFFF) << 48) | ((long) jt << 40) | ((long) jf << 32) | (k & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * Sets TPACKET_V3 and a receive ring of {@code blockNr} blocks of {@code blockSize} bytes, each
+     * block retired to user space after {@code retireMillis} at the latest, and maps it into
+     * {@code arena} (closing the arena unmaps it; close it before closing the socket).
+     */
+    public static MemorySegment rxRingV3(int fd, int blockSize, int blockNr, int frameSize, int retireMillis, Arena ringArena)
+            throws LinuxException {
+        setInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION TPACKET_V3");
+        try (Arena arena = Arena.ofConfined()) {
+            // struct tpacket_req3: block_size, block_nr, frame_size, frame_nr, retire_blk_tov, sizeof_priv, feature_req_word
+            MemorySegment req = arena.allocate(28, 4);
+            req.set(ValueLayout.JAVA_INT, 0, blockSize);
+            req.set(ValueLayout.JAVA_INT, 4, blockNr);
+            req.set(ValueLayout.JAVA_INT, 8, frameSize);
+            req.set(ValueLayout.JAVA_INT, 12, (int) ((long) blockSize / frameSize * blockNr));
+            req.set(ValueLayout.JAVA_INT, 16, retireMillis);
+            req.set(ValueLayout.JAVA_INT, 20, 0);
+            req.set(ValueLayout.JAVA_INT, 24, 0);
+            setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, "PACKET_RX_RING " + blockNr + " x " + blockSize + " B");
+        }
+        return Mmap.map(fd, (long) blockSize * blockNr, ringArena);
+    }
+
+    /** {@code struct tpacket_stats_v3} read (and reset by the kernel): {packets, drops, freeze_q_cnt}. */
+    public static long[] statistics(int fd) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(12, 4);
+            MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, 12);
+            MemorySegment state = Native.callState();
+            int rc = (int) GETSOCKOPT.invokeExact(state, fd, SOL_PACKET, PACKET_STATISTICS, v, len);
+            if (rc < 0) {
+                throw new LinuxException("getsockopt(fd " + fd + ", PACKET_STATISTICS)", Native.errno(state));
+            }
+            return new long[] {v.get(ValueLayout.JAVA_INT, 0) & 0xFFFF_FFFFL, v.get(ValueLayout.JAVA_INT, 4) & 0xFFFF_FFFFL,
+                    v.get(ValueLayout.JAVA_INT, 8) & 0xFFFF_FFFFL};
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * poll(2) on one fd whose {@code struct pollfd} the caller keeps in {@code pollfd} (8 bytes, reused:
+     * nothing is allocated). Returns the revents, 0 on timeout or EINTR.
+     */
+    public static int poll(MemorySegment pollfd, int fd, short events, int timeoutMillis) throws LinuxException {
+        pollfd.set(ValueLayout.JAVA_INT, 0, fd);
+        pollfd.set(ValueLayout.JAVA_SHORT, 4, events);
+        pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        try {
+            MemorySegment state = Native.callState();
+            int rc = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
+            if (rc < 0) {
+                int errno = Native.errno(state);
+                if (errno == Errno.EINTR) {
+                    return 0;
+                }
+                throw new LinuxException("poll(fd " + fd + ")", errno);
+            }
+            return rc == 0 ? 0 : pollfd.get(ValueLayout.JAVA_SHORT, 6) & 0xFFFF;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /** sendto(2) of {@code len} bytes of {@code buf} to the {@code sockaddr_ll} in {@code sll}; returns bytes sent. */
+    public static long sendto(int fd, MemorySegment buf, long len, MemorySegment sll, int flags) throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            long rc = (long) SENDTO.invokeExact(state, fd, buf, len, flags, sll, SOCKADDR_LL_SIZE);
+            if (rc < 0) {
+                throw new LinuxException("sendto(AF_PACKET fd " + fd + ", " + len + " bytes, ifindex "
+                        + sll.get(ValueLayout.JAVA_INT_UNALIGNED, 4) + ")", Native.errno(state));
+            }
+            return rc;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * recv(2) of one frame into {@code buf} (for plain, ring-less sockets); returns its length, or -1 if
+     * {@code flags} has MSG_DONTWAIT and nothing is queued.
+     */
+    public static long recv(int fd, MemorySegment buf, int flags) throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            long rc = (long) RECV.invokeExact(state, fd, buf, buf.byteSize(), flags);
+            if (rc < 0) {
+                int errno = Native.errno(state);
+                if (errno == Errno.EAGAIN) {
+                    return -1;
+                }
+                throw new LinuxException("recv(AF_PACKET fd " + fd + ")", errno);
+            }
+            return rc;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * sendmmsg(2) of {@code count} prepared {@code struct mmsghdr}s (see {@link #writeMmsghdr}); returns
+     * how many were sent (the kernel may stop early; the caller resubmits the rest).
+     */
+    public static int sendmmsg(int fd, MemorySegment msgvec, int count, int flags) throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            int rc = (int) SENDMMSG.invokeExact(state, fd, msgvec, count, flags);
+            if (rc < 0) {
+                throw new LinuxException("sendmmsg(AF_PACKET fd " + fd + ", " + count + " messages)", Native.errno(state));
+            }
+            return rc;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
+    }
+
+    /**
+     * Fills {@code struct mmsghdr} number {@code index} of {@code msgvec}: destination {@code sll}
+     * (a sockaddr_ll), {@code iovCount} iovecs at {@code iov}.
+     */
+    public static void writeMmsghdr(MemorySegment msgvec, int index, MemorySegment sll, MemorySegment iov, int iovCount) {
+        long o = (long) index * MMSGHDR_SIZE;
+        msgvec.set(ValueLayout.ADDRESS, o, sll);                 // msg_name
+        msgvec.set(ValueLayout.JAVA_INT, o + 8, SOCKADDR_LL_SIZE); // msg_namelen
+        msgvec.set(ValueLayout.ADDRESS, o + 16, iov);            // msg_iov
+        msgvec.set(ValueLayout.JAVA_LONG, o + 24, iovCount);     // msg_iovlen
+        msgvec.set(ValueLayout.ADDRESS, o + 32, MemorySegment.NULL); // msg_control
+        msgvec.set(ValueLayout.JAVA_LONG, o + 40, 0L);           // msg_controllen
+        msgvec.set(ValueLayout.JAVA_INT, o + 48, 0);             // msg_flags
+        msgvec.set(ValueLayout.JAVA_INT, o + 56, 0);             // msg_len (out)
+    }
+
+    /** Fills iovec {@code index} of {@code iovs}: {@code len} bytes at {@code base}. */
+    public static void writeIovec(MemorySegment iovs, int index, MemorySegment base, long len) {
+        long o = (long) index * IOVEC_SIZE;
+        iovs.set(ValueLayout.ADDRESS, o, base);
+        iovs.set(ValueLayout.JAVA_LONG, o + 8, len);
+    }
+
+    public static int htons(int v) {
+        return ((v & 0xFF) << 8) | ((v >>> 8) & 0xFF);
+    }
+}

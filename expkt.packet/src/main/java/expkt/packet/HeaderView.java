@@ -1,0 +1,218 @@
+package expkt.packet;
+
+import expkt.api.packet.FrameView;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Base of every header view: a flyweight over a region of a frame that lies in a
+ * {@link MemorySegment} (a receive ring, a buffer, an array). Wrapping copies nothing and
+ * allocates nothing (except the convenience {@code byte[]}/{@link ByteBuffer} forms, which make a
+ * segment object); re-wrap one instance per frame.
+ *
+ * <p>A view knows the whole frame ({@link #frameLength()}) and its own region inside it: it starts
+ * at {@link #offset()} and may not reach past {@link #limit()} (the end of the enclosing header's
+ * payload, e.g. an IPv4 total length, so Ethernet padding is never read as UDP data). Wrapping
+ * validates the header's lengths against that region; every accessor reads within it. Bad bytes
+ * raise {@link MalformedPacketException}, never a read outside the frame.
+ *
+ * <p>Not thread-safe: one view per thread. The frame's memory must stay valid while the view is
+ * used (for a received frame: until the next receive on that socket).
+ *
+ * @param <T> the concrete view, returned by the {@code wrap} methods for chaining
+ */
+public abstract class HeaderView<T extends HeaderView<T>> {
+    private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt BE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong BE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    /** The memory the frame lies in. */
+    protected MemorySegment segment = MemorySegment.NULL;
+    /** Offset of the frame's first byte in {@link #segment}. */
+    protected long base;
+    /** Length of the whole frame. */
+    protected int frameLength;
+    /** This header's first byte, relative to the frame. */
+    protected int start;
+    /** End (exclusive) of the region this header and its payload may use, relative to the frame. */
+    protected int limit;
+
+    /** The header's name as messages give it, e.g. {@code "IPv4"}. */
+    public abstract String name();
+
+    /**
+     * Checks the header's own length fields against the region {@code [start, limit)}; called by
+     * every wrap. Throws {@link MalformedPacketException}.
+     */
+    protected abstract void validate();
+
+    /** Length of this header (options and extension headers included); its payload starts after. */
+    public abstract int headerLength();
+
+    @SuppressWarnings("unchecked")
+    private T self() {
+        return (T) this;
+    }
+
+    /**
+     * Points this view at the region {@code [start, limit)} of a frame of {@code frameLength} bytes
+     * that starts at {@code frameOffset} in {@code segment}.
+     *
+     * @throws IllegalArgumentException if the frame does not lie in the segment or the region not in the frame
+     * @throws MalformedPacketException if the header's bytes do not fit the region
+     */
+    public final T wrap(MemorySegment segment, long frameOffset, int frameLength, int start, int limit) {
+        if (frameOffset < 0 || frameLength < 0 || frameOffset + frameLength > segment.byteSize()) {
+            throw new IllegalArgumentException(name() + ": frame [" + frameOffset + ", +" + frameLength
+                    + ") is outside a segment of " + segment.byteSize() + " bytes");
+        }
+        if (start < 0 || limit < start || limit > frameLength) {
+            throw new IllegalArgumentException(name() + ": region [" + start + ", " + limit + ") is outside a frame of "
+                    + frameLength + " bytes");
+        }
+        this.segment = segment;
+        this.base = frameOffset;
+        this.frameLength = frameLength;
+        this.start = start;
+        this.limit = limit;
+        validate();
+        return self();
+    }
+
+    /** Points this view at a whole frame: the header starts at its first byte. */
+    public final T wrap(MemorySegment segment, long frameOffset, int frameLength) {
+        return wrap(segment, frameOffset, frameLength, 0, frameLength);
+    }
+
+    /** Points this view at a received frame (no copy). */
+    public final T wrap(FrameView frame) {
+        return wrap(frame.segment(), frame.offset(), frame.length(), 0, frame.length());
+    }
+
+    /** Points this view at a frame held in an array (makes one small segment object). */
+    public final T wrap(byte[] frame) {
+        return wrap(MemorySegment.ofArray(frame), 0, frame.length, 0, frame.length);
+    }
+
+    /** Points this view at the bytes between {@code position} and {@code limit} of {@code frame}. */
+    public final T wrap(ByteBuffer frame) {
+        return wrap(MemorySegment.ofBuffer(frame), 0, frame.remaining(), 0, frame.remaining());
+    }
+
+    /** Points this view at the payload of {@code outer}: the next layer of the same frame. */
+    public final T wrapPayloadOf(HeaderView<?> outer) {
+        return wrap(outer.segment, outer.base, outer.frameLength, outer.payloadOffset(), outer.payloadLimit());
+    }
+
+    /** Points this view at {@code [start, limit)} of the frame {@code other} views. */
+    public final T wrapAt(HeaderView<?> other, int start, int limit) {
+        return wrap(other.segment, other.base, other.frameLength, start, limit);
+    }
+
+    public final MemorySegment segment() {
+        return segment;
+    }
+
+    /** Offset of the frame's first byte in {@link #segment()}. */
+    public final long frameOffset() {
+        return base;
+    }
+
+    public final int frameLength() {
+        return frameLength;
+    }
+
+    /** This header's first byte, relative to the frame. */
+    public final int offset() {
+        return start;
+    }
+
+    /** End of the region this header may use, relative to the frame. */
+    public final int limit() {
+        return limit;
+    }
+
+    /** First byte of the payload, relative to the frame. */
+    public int payloadOffset() {
+        return start + headerLength();
+    }
+
+    /** End (exclusive) of the payload, relative to the frame. */
+    public int payloadLimit() {
+        return limit;
+    }
+
+    public final int payloadLength() {
+        return payloadLimit() - payloadOffset();
+    }
+
+    /** A copy of the payload (allocates). */
+    public final byte[] payloadBytes() {
+        return segment.asSlice(base + payloadOffset(), payloadLength()).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** A copy of {@code length} bytes at {@code offset} in the frame, checked against this header's region (allocates). */
+    public final byte[] bytes(int offset, int length, String field) {
+        check(offset - start, length, field);
+        return segment.asSlice(base + offset, length).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    // ---- checked reads, relative to the header's start ----
+
+    private long check(int rel, int size, String field) {
+        int at = start + rel;
+        if (rel < 0 || at > limit - size) {
+            throw new MalformedPacketException(name(), field, at, frameLength,
+                    size + " bytes do not fit the " + (limit - start) + " bytes left for the header");
+        }
+        return base + at;
+    }
+
+    protected final int u8(int rel, String field) {
+        return segment.get(ValueLayout.JAVA_BYTE, check(rel, 1, field)) & 0xFF;
+    }
+
+    protected final int u16(int rel, String field) {
+        return segment.get(BE_SHORT, check(rel, 2, field)) & 0xFFFF;
+    }
+
+    protected final int i32(int rel, String field) {
+        return segment.get(BE_INT, check(rel, 4, field));
+    }
+
+    protected final long u32(int rel, String field) {
+        return segment.get(BE_INT, check(rel, 4, field)) & 0xFFFF_FFFFL;
+    }
+
+    protected final long i64(int rel, String field) {
+        return segment.get(BE_LONG, check(rel, 8, field));
+    }
+
+    /** Six bytes as the low 48 bits of a long (a MAC address). */
+    protected final long u48(int rel, String field) {
+        long at = check(rel, 6, field);
+        return (segment.get(BE_SHORT, at) & 0xFFFFL) << 32 | (segment.get(BE_INT, at + 2) & 0xFFFF_FFFFL);
+    }
+
+    /** Throws unless {@code [rel, rel + size)} lies in the region. */
+    protected final void require(int rel, int size, String field) {
+        check(rel, size, field);
+    }
+
+    protected final MalformedPacketException malformed(String field, int rel, String problem) {
+        return new MalformedPacketException(name(), field, start + rel, frameLength, problem);
+    }
+
+    /** The one's complement sum of {@code [rel, rel + length)} of this header's region. */
+    protected final long sum(long sum, int rel, int length, String field) {
+        long at = check(rel, length, field);
+        return InternetChecksum.add(sum, segment, at, length);
+    }
+
+    @Override
+    public String toString() {
+        return name() + "[offset " + start + ", limit " + limit + ", frame " + frameLength + "]";
+    }
+}

@@ -1,0 +1,60 @@
+package expkt.packet.ip;
+
+import expkt.packet.HeaderView;
+import expkt.packet.InternetChecksum;
+
+/** ICMP for IPv4 (RFC 792): type, code, checksum and the 4 bytes of rest-of-header. */
+public final class Icmp extends HeaderView<Icmp> {
+    public static final int HEADER_LENGTH = 8;
+    public static final int ECHO_REPLY = 0;
+    public static final int DESTINATION_UNREACHABLE = 3;
+    public static final int ECHO_REQUEST = 8;
+    public static final int TIME_EXCEEDED = 11;
+
+    @Override
+    public String name() {
+        return "ICMP";
+    }
+
+    @Override
+    protected void validate() {
+        require(0, HEADER_LENGTH, "header");
+    }
+
+    @Override
+    public int headerLength() {
+        return HEADER_LENGTH;
+    }
+
+    public int type() {
+        return u8(0, "type");
+    }
+
+    public int code() {
+        return u8(1, "code");
+    }
+
+    public int checksum() {
+        return u16(2, "checksum");
+    }
+
+    /** Echo identifier (bytes 4-5). */
+    public int identifier() {
+        return u16(4, "identifier");
+    }
+
+    /** Echo sequence number (bytes 6-7). */
+    public int sequence() {
+        return u16(6, "sequence number");
+    }
+
+    /** Bytes 4-7 as one value (e.g. the next-hop MTU of a "fragmentation needed"). */
+    public int restOfHeader() {
+        return i32(4, "rest of header");
+    }
+
+    /** True if the checksum over the message (to the end of the IP payload) is correct. */
+    public boolean checksumValid() {
+        return InternetChecksum.finish(sum(0, 0, limit - start, "message")) == 0;
+    }
+}

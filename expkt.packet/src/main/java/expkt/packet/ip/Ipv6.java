@@ -1,0 +1,309 @@
+package expkt.packet.ip;
+
+import expkt.api.net.Ipv6Address;
+import expkt.packet.HeaderView;
+import expkt.packet.InternetChecksum;
+
+/**
+ * IPv6 header (RFC 8200) and its extension headers: hop-by-hop options, routing, fragment,
+ * destination options, authentication. Wrap walks the chain (at most {@link #MAX_EXTENSION_HEADERS}),
+ * checking each length against the payload length, which must fit the frame.
+ * {@link #headerLength()} covers the extension headers, so the payload is the upper layer, whose
+ * protocol is {@link #protocol()}.
+ *
+ * <p>Options of hop-by-hop and destination-options headers are walked with a cursor of frame
+ * offsets: {@code for (int o = ip.firstOption(i); o >= 0; o = ip.nextOption(i, o))}.
+ */
+public final class Ipv6 extends HeaderView<Ipv6> {
+    public static final int HEADER_LENGTH = 40;
+    public static final int MAX_EXTENSION_HEADERS = 16;
+    public static final int OPTION_PAD1 = 0;
+    public static final int OPTION_PADN = 1;
+    public static final int OPTION_ROUTER_ALERT = 5;
+
+    private final int[] extType = new int[MAX_EXTENSION_HEADERS];
+    private final int[] extOffset = new int[MAX_EXTENSION_HEADERS];
+    private final int[] extLength = new int[MAX_EXTENSION_HEADERS];
+    private int extCount;
+    private int upperProtocol;
+    private int upperOffset;
+
+    @Override
+    public String name() {
+        return "IPv6";
+    }
+
+    @Override
+    protected void validate() {
+        require(0, HEADER_LENGTH, "header");
+        int version = u8(0, "version") >>> 4;
+        if (version != 6) {
+            throw malformed("version", 0, "version is " + version + ", not 6");
+        }
+        int pl = payloadLengthField();
+        if (HEADER_LENGTH + pl > limit - start) {
+            throw malformed("payload length", 4, "payload length " + pl + " exceeds the " + (limit - start - HEADER_LENGTH)
+                    + " bytes left in the frame");
+        }
+        int end = HEADER_LENGTH + pl; // relative to start
+        int next = u8(6, "next header");
+        int pos = HEADER_LENGTH;
+        extCount = 0;
+        while (isExtension(next)) {
+            if (extCount == MAX_EXTENSION_HEADERS) {
+                throw malformed("extension header", pos, "more than " + MAX_EXTENSION_HEADERS + " extension headers");
+            }
+            if (pos + 2 > end) {
+                throw malformed("extension header", pos, "extension header " + next + " does not fit the payload length " + pl);
+            }
+            int len = switch (next) {
+                case IpProtocol.IPV6_FRAGMENT -> 8;
+                case IpProtocol.AUTHENTICATION -> (u8(pos + 1, "AH length") + 2) * 4;
+                default -> (u8(pos + 1, "extension header length") + 1) * 8;
+            };
+            if (pos + len > end) {
+                throw malformed("extension header length", pos + 1, "extension header " + next + " of " + len
+                        + " bytes exceeds the payload length " + pl);
+            }
+            extType[extCount] = next;
+            extOffset[extCount] = start + pos;
+            extLength[extCount] = len;
+            extCount++;
+            if (next == IpProtocol.HOP_BY_HOP || next == IpProtocol.IPV6_DESTINATION_OPTIONS) {
+                for (int o = firstOption(extCount - 1); o >= 0; o = nextOption(extCount - 1, o)) {
+                    // nextOption checks each option's length
+                }
+            }
+            next = u8(pos, "next header");
+            pos += len;
+        }
+        upperProtocol = next;
+        upperOffset = start + pos;
+    }
+
+    private static boolean isExtension(int next) {
+        return next == IpProtocol.HOP_BY_HOP || next == IpProtocol.IPV6_ROUTING || next == IpProtocol.IPV6_FRAGMENT
+                || next == IpProtocol.IPV6_DESTINATION_OPTIONS || next == IpProtocol.AUTHENTICATION;
+    }
+
+    @Override
+    public int headerLength() {
+        return upperOffset - start;
+    }
+
+    @Override
+    public int payloadLimit() {
+        return start + HEADER_LENGTH + payloadLengthField();
+    }
+
+    public int version() {
+        return u8(0, "version") >>> 4;
+    }
+
+    public int trafficClass() {
+        return u16(0, "traffic class") >>> 4 & 0xFF;
+    }
+
+    public int flowLabel() {
+        return i32(0, "flow label") & 0xF_FFFF;
+    }
+
+    /** The payload length field: bytes after the fixed 40-byte header, extension headers included. */
+    public int payloadLengthField() {
+        return u16(4, "payload length");
+    }
+
+    /** The next header field of the fixed header (the first extension header, if any). */
+    public int nextHeader() {
+        return u8(6, "next header");
+    }
+
+    public int hopLimit() {
+        return u8(7, "hop limit");
+    }
+
+    /** The protocol after the extension headers (e.g. 58 for ICMPv6). */
+    public int protocol() {
+        return upperProtocol;
+    }
+
+    public long sourceHigh() {
+        return i64(8, "source");
+    }
+
+    public long sourceLow() {
+        return i64(16, "source");
+    }
+
+    public long destinationHigh() {
+        return i64(24, "destination");
+    }
+
+    public long destinationLow() {
+        return i64(32, "destination");
+    }
+
+    public Ipv6Address source() {
+        return Ipv6Address.of(sourceHigh(), sourceLow());
+    }
+
+    public Ipv6Address destination() {
+        return Ipv6Address.of(destinationHigh(), destinationLow());
+    }
+
+    // ---- extension headers ----
+
+    public int extensionHeaderCount() {
+        return extCount;
+    }
+
+    private int ext(int i) {
+        if (i < 0 || i >= extCount) {
+            throw new IndexOutOfBoundsException("extension header " + i + " of " + extCount);
+        }
+        return i;
+    }
+
+    /** Protocol number of extension header {@code i} (0 = hop-by-hop, 43 routing, 44 fragment, 60 destination options, 51 AH). */
+    public int extensionHeaderType(int i) {
+        return extType[ext(i)];
+    }
+
+    /** Frame offset of extension header {@code i}. */
+    public int extensionHeaderOffset(int i) {
+        return extOffset[ext(i)];
+    }
+
+    public int extensionHeaderLength(int i) {
+        return extLength[ext(i)];
+    }
+
+    /** Index of the first extension header of {@code type}, or -1. */
+    public int findExtensionHeader(int type) {
+        for (int i = 0; i < extCount; i++) {
+            if (extType[i] == type) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** True if a fragment header is present. */
+    public boolean isFragment() {
+        return findExtensionHeader(IpProtocol.IPV6_FRAGMENT) >= 0;
+    }
+
+    /** True if this is a fragment other than the first: its payload does not start with the upper-layer header. */
+    public boolean isLaterFragment() {
+        return isFragment() && fragmentOffset() != 0;
+    }
+
+    private int fragmentHeader() {
+        int i = findExtensionHeader(IpProtocol.IPV6_FRAGMENT);
+        if (i < 0) {
+            throw new IllegalStateException("IPv6 packet has no fragment header");
+        }
+        return extOffset[i] - start;
+    }
+
+    /** Fragment offset in 8-byte units. */
+    public int fragmentOffset() {
+        return u16(fragmentHeader() + 2, "fragment offset") >>> 3;
+    }
+
+    public boolean moreFragments() {
+        return (u16(fragmentHeader() + 2, "fragment flags") & 1) != 0;
+    }
+
+    public long fragmentIdentification() {
+        return u32(fragmentHeader() + 4, "fragment identification");
+    }
+
+    private int routingHeader() {
+        int i = findExtensionHeader(IpProtocol.IPV6_ROUTING);
+        if (i < 0) {
+            throw new IllegalStateException("IPv6 packet has no routing header");
+        }
+        return i;
+    }
+
+    public int routingType() {
+        return u8(extOffset[routingHeader()] - start + 2, "routing type");
+    }
+
+    public int segmentsLeft() {
+        return u8(extOffset[routingHeader()] - start + 3, "segments left");
+    }
+
+    /** Number of addresses in a type 0/2/4 routing header (16 bytes each after 8 bytes of header). */
+    public int routingAddressCount() {
+        return (extLength[routingHeader()] - 8) / 16;
+    }
+
+    /** Address {@code n} of the routing header (type 0, 2 or 4 layout). */
+    public Ipv6Address routingAddress(int n) {
+        int i = routingHeader();
+        if (n < 0 || n >= routingAddressCount()) {
+            throw new IndexOutOfBoundsException("routing address " + n + " of " + routingAddressCount());
+        }
+        int rel = extOffset[i] - start + 8 + 16 * n;
+        return Ipv6Address.of(i64(rel, "routing address"), i64(rel + 8, "routing address"));
+    }
+
+    // ---- options of hop-by-hop and destination-options headers ----
+
+    /** Frame offset of the first option of extension header {@code i}, or -1. */
+    public int firstOption(int i) {
+        return optionAt(i, extOffset[ext(i)] + 2);
+    }
+
+    public int nextOption(int i, int option) {
+        return optionAt(i, option + optionLength(i, option));
+    }
+
+    private int optionAt(int i, int at) {
+        if (at >= extOffset[i] + extLength[i]) {
+            return -1;
+        }
+        optionLength(i, at); // checks the option fits its header
+        return at;
+    }
+
+    public int optionType(int option) {
+        return u8(option - start, "option type");
+    }
+
+    /** Bytes of the option, type and length included (1 for Pad1). */
+    public int optionLength(int i, int option) {
+        int type = optionType(option);
+        if (type == OPTION_PAD1) {
+            return 1;
+        }
+        int len = u8(option - start + 1, "option length") + 2;
+        if (option + len > extOffset[i] + extLength[i]) {
+            throw malformed("option length", option - start + 1, "option " + type + " of " + len
+                    + " bytes exceeds its extension header");
+        }
+        return len;
+    }
+
+    // ---- checksums ----
+
+    /**
+     * One's complement sum of the pseudo-header (RFC 8200 8.1) for an upper layer of {@code length}
+     * bytes; with a routing header that has segments left, the destination is the final one.
+     */
+    public long pseudoHeaderSum(int protocol, int length) {
+        long s = InternetChecksum.add64(InternetChecksum.add64(0, sourceHigh()), sourceLow());
+        int r = findExtensionHeader(IpProtocol.IPV6_ROUTING);
+        if (r >= 0 && segmentsLeft() > 0 && routingAddressCount() > 0) {
+            // the final destination: the last address of a type 0/2 header, the first segment of an SRH (type 4)
+            int n = routingType() == 4 ? 0 : routingAddressCount() - 1;
+            int rel = extOffset[r] - start + 8 + 16 * n;
+            s = InternetChecksum.add64(InternetChecksum.add64(s, i64(rel, "routing address")), i64(rel + 8, "routing address"));
+        } else {
+            s = InternetChecksum.add64(InternetChecksum.add64(s, destinationHigh()), destinationLow());
+        }
+        return InternetChecksum.add32(s, length) + protocol;
+    }
+}

@@ -1,0 +1,107 @@
+package expkt.packet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import expkt.api.packet.FrameView;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The view path allocates nothing per frame or header: decoding a ring of frames (every kind the
+ * codec knows, in native memory like a receive ring) and reading their fields through the
+ * primitive accessors, measured with the JVM's per-thread allocation counter. A per-header object
+ * of even 16 bytes would show as megabytes here; the bound allows only a few kilobytes of noise
+ * for the whole run. This is a correctness property, not a timing.
+ */
+class AllocationTest {
+    @Test
+    void decodingAndReadingFieldsAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        List<byte[]> frames = Corpus.frames();
+        try (Arena arena = Arena.ofConfined()) {
+            int total = frames.stream().mapToInt(f -> f.length).sum();
+            MemorySegment ring = arena.allocate(total);
+            int[] offsets = new int[frames.size()];
+            int at = 0;
+            for (int i = 0; i < frames.size(); i++) {
+                offsets[i] = at;
+                MemorySegment.copy(MemorySegment.ofArray(frames.get(i)), 0, ring, at, frames.get(i).length);
+                at += frames.get(i).length;
+            }
+            FrameView view = new FrameView();
+            PacketDecoder d = new PacketDecoder();
+            long sink = 0;
+            for (int i = 0; i < 300_000; i++) { // warm up: let the JIT compile (and scalar-replace) the path
+                sink += readAll(d, view.wrap(ring, offsets[i % offsets.length], frames.get(i % offsets.length).length));
+            }
+            long tid = Thread.currentThread().threadId();
+            int rounds = 100_000;
+            StringBuilder report = new StringBuilder();
+            long worst = 0;
+            for (int f = 0; f < offsets.length; f++) { // frame by frame, so a failure names the kind of frame
+                long before = threads.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < rounds; i++) {
+                    sink += readAll(d, view.wrap(ring, offsets[f], frames.get(f).length));
+                }
+                long allocated = threads.getThreadAllocatedBytes(tid) - before;
+                worst = Math.max(worst, allocated);
+                report.append(String.format("frame %d (%d layers 0x%x): %d bytes / %d decodes%n", f, Integer.bitCount(d.layers()),
+                        d.layers(), allocated, rounds));
+            }
+            System.out.print("allocation per frame kind (fields checksum " + sink + "):\n" + report);
+            assertTrue(worst < 4096, "a frame kind allocated while decoding:\n" + report);
+            assertEquals(frames.size(), offsets.length);
+        }
+    }
+
+    /** Decodes one frame and reads its fields through the accessors that return primitives. */
+    private static long readAll(PacketDecoder d, FrameView frame) {
+        d.decode(frame);
+        long s = d.ethernet().destinationBits() ^ d.ethernet().sourceBits() ^ d.ethernet().etherType();
+        for (int i = 0; i < d.ethernet().tagCount(); i++) {
+            s += d.ethernet().vlanId(i);
+        }
+        if (d.has(PacketDecoder.ARP)) {
+            s += d.arp().senderProtocolBits() + d.arp().targetHardwareBits();
+        }
+        if (d.has(PacketDecoder.IPV4)) {
+            s += d.ipv4().sourceBits() + d.ipv4().ttl() + d.ipv4().totalLength();
+            for (int o = d.ipv4().firstOption(); o >= 0; o = d.ipv4().nextOption(o)) {
+                s += d.ipv4().optionType(o);
+            }
+        }
+        if (d.has(PacketDecoder.IPV6)) {
+            s += d.ipv6().sourceLow() + d.ipv6().hopLimit() + d.ipv6().extensionHeaderCount() + d.ipv6().protocol();
+        }
+        if (d.has(PacketDecoder.ICMP)) {
+            s += d.icmp().type() + d.icmp().identifier();
+        }
+        if (d.has(PacketDecoder.ICMPV6)) {
+            s += d.icmpv6().type();
+            for (int o = d.icmpv6().firstOption(); o >= 0; o = d.icmpv6().nextOption(o)) {
+                s += d.icmpv6().optionType(o);
+            }
+        }
+        if (d.has(PacketDecoder.UDP)) {
+            s += d.udp().destinationPort() + d.udp().payloadLength();
+        }
+        if (d.has(PacketDecoder.TCP)) {
+            s += d.tcp().sequenceNumber() + d.tcp().mss() + d.tcp().windowScale();
+        }
+        if (d.has(PacketDecoder.LLDP)) {
+            s += d.lldp().chassisIdMacBits() + d.lldp().ttl() + d.lldp().systemCapabilities();
+            for (int t = d.lldp().firstTlv(); t >= 0; t = d.lldp().nextTlv(t)) {
+                s += d.lldp().tlvType(t);
+            }
+        }
+        if (d.has(PacketDecoder.WAKE_ON_LAN)) {
+            s += d.wakeOnLan().targetBits();
+        }
+        return d.checksumsValid() ? s : -s;
+    }
+}

@@ -1,0 +1,210 @@
+package expkt.provider.dataplane;
+
+import expkt.api.net.MacAddress;
+import expkt.api.net.SlotPort;
+import expkt.api.net.VlanId;
+import expkt.api.packet.Port;
+import expkt.api.packet.Vlan;
+import expkt.linux.NetInterfaces.NetInterface;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the data-plane configuration (port map and VLAN entries, as ConfigAdmin holds them) and the
+ * interfaces found in the namespace into a {@link DataPlaneModel}. Any bad entry gives an
+ * IllegalArgumentException that quotes it, so that the caller can keep the previous model.
+ *
+ * <p>Port entries: {@code "1:1=p1"} (slot:port = interface; standalone {@code "3=p3"} is 1:3). No
+ * entries: every non-loopback, non-bridge interface in ifindex order is 1:1..1:N.
+ *
+ * <p>VLAN entries: {@code "name=foo tag=100 tagged=1:1,1:2 untagged=1:3"} (tokens separated by
+ * spaces; {@code tagged}/{@code untagged} optional; ports as slot:port or standalone numbers).
+ */
+public final class DataPlaneConfigParser {
+    private DataPlaneConfigParser() {
+    }
+
+    public static DataPlaneModel build(List<NetInterface> interfaces, String[] portEntries, String[] vlanEntries,
+                                       String vrName, int vrId) {
+        List<Port> ports = new ArrayList<>();
+        String source;
+        if (portEntries == null || portEntries.length == 0 || allBlank(portEntries)) {
+            int n = 0;
+            for (NetInterface i : interfaces) {
+                if (i.isLoopback() || i.isBridge() || CaptureLinks.isReserved(i.name())) {
+                    continue;
+                }
+                n++;
+                ports.add(port(new SlotPort(1, n), i, vrName));
+            }
+            source = "default numbering";
+        } else {
+            Map<String, NetInterface> byName = new HashMap<>();
+            for (NetInterface i : interfaces) {
+                byName.put(i.name(), i);
+            }
+            Map<SlotPort, String> seen = new HashMap<>();
+            Map<String, String> seenIf = new HashMap<>();
+            for (String raw : portEntries) {
+                if (raw == null || raw.isBlank()) {
+                    continue;
+                }
+                String e = raw.strip();
+                int eq = e.indexOf('=');
+                if (eq < 0) {
+                    throw new IllegalArgumentException("port entry \"" + raw + "\" is malformed: expected slot:port=interface, e.g. 1:1=p1");
+                }
+                SlotPort sp;
+                try {
+                    sp = SlotPort.parse(e.substring(0, eq));
+                } catch (IllegalArgumentException x) {
+                    throw new IllegalArgumentException("port entry \"" + raw + "\": " + x.getMessage(), x);
+                }
+                String ifName = e.substring(eq + 1).strip();
+                NetInterface ni = byName.get(ifName);
+                if (ni == null) {
+                    throw new IllegalArgumentException("port entry \"" + raw + "\": the data-plane namespace has no interface \""
+                            + ifName + "\"");
+                }
+                if (CaptureLinks.isReserved(ifName)) {
+                    throw new IllegalArgumentException("port entry \"" + raw + "\": " + ifName + " is one of the provider's own capture links");
+                }
+                if (ni.isLoopback()) {
+                    throw new IllegalArgumentException("port entry \"" + raw + "\": " + ifName + " is a loopback interface");
+                }
+                if (seen.containsKey(sp)) {
+                    throw new IllegalArgumentException("port entry \"" + raw + "\": slot:port " + sp + " is already mapped by \""
+                            + seen.get(sp) + "\"");
+                }
+                if (seenIf.containsKey(ifName)) {
+                    throw new IllegalArgumentException("port entry \"" + raw + "\": interface " + ifName + " is already mapped by \""
+                            + seenIf.get(ifName) + "\"");
+                }
+                seen.put(sp, raw);
+                seenIf.put(ifName, raw);
+                ports.add(port(sp, ni, vrName));
+            }
+            source = "configuration";
+        }
+        Set<SlotPort> known = new LinkedHashSet<>();
+        for (Port p : ports) {
+            known.add(p.slotPort());
+        }
+        List<Vlan> vlans = new ArrayList<>();
+        Map<String, String> names = new HashMap<>();
+        Map<Integer, String> tags = new HashMap<>();
+        Map<SlotPort, String> untaggedOwner = new HashMap<>();
+        if (vlanEntries != null) {
+            for (String raw : vlanEntries) {
+                if (raw == null || raw.isBlank()) {
+                    continue;
+                }
+                Vlan v = vlan(raw, known);
+                if (names.containsKey(v.name())) {
+                    throw new IllegalArgumentException("VLAN entry \"" + raw + "\": the name " + v.name() + " is already used by \""
+                            + names.get(v.name()) + "\"");
+                }
+                if (tags.containsKey(v.tag())) {
+                    throw new IllegalArgumentException("VLAN entry \"" + raw + "\": tag " + v.tag() + " is already used by \""
+                            + tags.get(v.tag()) + "\"");
+                }
+                for (SlotPort sp : v.untagged()) {
+                    if (untaggedOwner.containsKey(sp)) {
+                        throw new IllegalArgumentException("VLAN entry \"" + raw + "\": port " + sp
+                                + " is already an untagged member of \"" + untaggedOwner.get(sp) + "\" (a port is untagged in one VLAN at most)");
+                    }
+                    untaggedOwner.put(sp, raw);
+                }
+                names.put(v.name(), raw);
+                tags.put(v.tag(), raw);
+                vlans.add(v);
+            }
+        }
+        return new DataPlaneModel(ports, vlans, vrName, vrId, source);
+    }
+
+    private static boolean allBlank(String[] a) {
+        for (String s : a) {
+            if (s != null && !s.isBlank()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Port port(SlotPort sp, NetInterface i, String vrName) {
+        return new Port(sp, i.name(), i.index(), MacAddress.of(i.mac()), i.mtu(), vrName);
+    }
+
+    static Vlan vlan(String raw, Set<SlotPort> known) {
+        String name = null;
+        Integer tag = null;
+        Set<SlotPort> tagged = new LinkedHashSet<>();
+        Set<SlotPort> untagged = new LinkedHashSet<>();
+        for (String token : raw.strip().split("[\\s;]+")) {
+            int eq = token.indexOf('=');
+            if (eq < 0) {
+                throw new IllegalArgumentException("VLAN entry \"" + raw + "\": token \"" + token
+                        + "\" is not key=value (expected name=foo tag=100 tagged=1:1,1:2 untagged=1:3)");
+            }
+            String key = token.substring(0, eq).toLowerCase(java.util.Locale.ROOT);
+            String value = token.substring(eq + 1);
+            switch (key) {
+                case "name" -> {
+                    if (!value.matches("[A-Za-z0-9_.-]{1,32}")) {
+                        throw new IllegalArgumentException("VLAN entry \"" + raw + "\": name \"" + value
+                                + "\" must be 1..32 of letters, digits, '_', '.', '-'");
+                    }
+                    name = value;
+                }
+                case "tag" -> {
+                    try {
+                        tag = VlanId.check(Integer.decode(value));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("VLAN entry \"" + raw + "\": tag \"" + value + "\" is not a number", e);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("VLAN entry \"" + raw + "\": " + e.getMessage(), e);
+                    }
+                }
+                case "tagged", "untagged" -> {
+                    Set<SlotPort> into = key.equals("tagged") ? tagged : untagged;
+                    for (String p : value.split(",")) {
+                        if (p.isBlank()) {
+                            continue;
+                        }
+                        SlotPort sp;
+                        try {
+                            sp = SlotPort.parse(p);
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException("VLAN entry \"" + raw + "\": " + e.getMessage(), e);
+                        }
+                        if (!known.contains(sp)) {
+                            throw new IllegalArgumentException("VLAN entry \"" + raw + "\": unknown slot:port " + sp
+                                    + " (the data plane's ports are " + known + ")");
+                        }
+                        into.add(sp);
+                    }
+                }
+                default -> throw new IllegalArgumentException("VLAN entry \"" + raw + "\": unknown key \"" + key
+                        + "\" (expected name, tag, tagged, untagged)");
+            }
+        }
+        if (name == null) {
+            throw new IllegalArgumentException("VLAN entry \"" + raw + "\" has no name=");
+        }
+        if (tag == null) {
+            throw new IllegalArgumentException("VLAN entry \"" + raw + "\" has no tag=");
+        }
+        for (SlotPort sp : tagged) {
+            if (untagged.contains(sp)) {
+                throw new IllegalArgumentException("VLAN entry \"" + raw + "\": port " + sp + " is both tagged and untagged");
+            }
+        }
+        return new Vlan(name, tag, tagged, untagged);
+    }
+}

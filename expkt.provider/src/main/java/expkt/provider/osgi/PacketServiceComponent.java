@@ -1,0 +1,70 @@
+package expkt.provider.osgi;
+
+import expkt.api.packet.PacketService;
+import expkt.api.packet.PacketSocket;
+import expkt.api.packet.Port;
+import expkt.api.packet.Vlan;
+import expkt.provider.socket.OwnedPacketService;
+import expkt.provider.socket.Owner;
+import org.osgi.framework.Bundle;
+import org.osgi.service.component.ComponentContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ServiceScope;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The per-bundle {@link PacketService} (bundle scope: DS makes one instance per using bundle, a
+ * ServiceFactory underneath). When the bundle stops, the framework releases its services and this
+ * instance is deactivated: every socket the bundle opened is closed, with its filters and nftables
+ * rules, even if the bundle's code never closed them.
+ */
+@Component(service = PacketService.class, scope = ServiceScope.BUNDLE)
+public final class PacketServiceComponent implements PacketService {
+    private final OwnedPacketService delegate;
+    private final Logger logger;
+
+    @Activate
+    public PacketServiceComponent(ComponentContext context, @Reference L2Provider provider,
+                                  @Reference(service = LoggerFactory.class) Logger logger) {
+        Bundle b = context.getUsingBundle();
+        Owner owner = b == null ? new Owner(-1, "(unknown)") : new Owner(b.getBundleId(), b.getSymbolicName() + " " + b.getVersion());
+        this.delegate = new OwnedPacketService(provider.engine(), owner);
+        this.logger = logger;
+    }
+
+    @Deactivate
+    void deactivate() {
+        int n = delegate.release();
+        if (n > 0) {
+            logger.info("{} released the packet service with {} socket(s) still open: closed them with their filters",
+                    delegate.owner(), n);
+        }
+    }
+
+    @Override
+    public PacketSocket socket(int domain, int type, int protocol) throws IOException {
+        return delegate.socket(domain, type, protocol);
+    }
+
+    @Override
+    public PacketSocket open() throws IOException {
+        return delegate.open();
+    }
+
+    @Override
+    public List<Port> ports() {
+        return delegate.ports();
+    }
+
+    @Override
+    public List<Vlan> vlans() {
+        return delegate.vlans();
+    }
+}

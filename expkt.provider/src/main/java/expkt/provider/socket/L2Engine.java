@@ -1,0 +1,352 @@
+package expkt.provider.socket;
+
+import expkt.api.packet.Direction;
+import expkt.api.packet.Filter;
+import expkt.api.packet.FilterAction;
+import expkt.api.packet.Port;
+import expkt.linux.Fds;
+import expkt.linux.PacketSockets;
+import expkt.provider.bpf.BpfCompiler;
+import expkt.provider.dataplane.CaptureLinks;
+import expkt.provider.dataplane.DataPlane;
+import expkt.provider.dataplane.DataPlaneModel;
+import expkt.provider.dispatch.Dispatcher;
+import expkt.provider.nft.NftRules;
+import expkt.provider.ring.RxRing;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The L2 provider's core, independent of OSGi: opens packet sockets in the data-plane namespace,
+ * compiles their filters, keeps the nftables table, the host-wide filter names and the callback
+ * dispatcher, and closes every socket of an owner on request (a bundle that stopped).
+ *
+ * <p>Threading: thread-safe. nftables and socket creation run on the data plane's namespace thread.
+ */
+public final class L2Engine implements AutoCloseable {
+    /**
+     * Ring geometry. Default: 256 blocks of 16 KiB (4 MiB per socket), a block handed to the reader 2 ms
+     * after its first frame at the latest (the receive latency bound). The kernel never hands over an
+     * empty block, but a block retired by the timeout may hold a single frame: at low rates the ring
+     * holds {@code blockNr} frames for a reader that does not read, hence many small blocks.
+     */
+    public record RingConfig(int blockSize, int blockNr, int retireMillis) {
+        public static final RingConfig DEFAULT = new RingConfig(1 << 14, 256, 2);
+
+        public RingConfig {
+            if (blockSize < 4096 || Integer.bitCount(blockSize) != 1) {
+                throw new IllegalArgumentException("ring block size " + blockSize + " must be a power of two of at least 4096");
+            }
+            if (blockNr < 2 || blockNr > 4096) {
+                throw new IllegalArgumentException("ring block count " + blockNr + " is outside 2..4096");
+            }
+            if (retireMillis < 1 || retireMillis > 10_000) {
+                throw new IllegalArgumentException("ring retire timeout " + retireMillis + " ms is outside 1..10000");
+            }
+        }
+    }
+
+    private final DataPlane dataPlane;
+    private final ProviderLog log;
+    private final RingConfig ringConfig;
+    private final FilterRegistry registry = new FilterRegistry();
+    private final Map<Long, PacketSocketImpl> sockets = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final NftRules nft;
+    private final CaptureLinks captures = new CaptureLinks();
+    private final Dispatcher dispatcher;
+    private final Consumer<DataPlaneModel> modelListener = this::modelChanged;
+    private volatile VrScope vrScope;
+    private volatile boolean closed;
+
+    public L2Engine(DataPlane dataPlane, VrScope vrScope, RingConfig ringConfig, ProviderLog log) throws IOException {
+        this.dataPlane = dataPlane;
+        this.vrScope = vrScope;
+        this.ringConfig = ringConfig;
+        this.log = log;
+        try {
+            this.nft = dataPlane.call(NftRules::start);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot set up nftables in " + dataPlane.describeNamespace() + ": " + e, e);
+        }
+        try {
+            dataPlane.call(() -> {
+                captures.removeStale();
+                nft.ensureChains(dataPlane.model().ports());
+                return null;
+            });
+            this.dispatcher = new Dispatcher(log);
+        } catch (Exception e) {
+            closeNft();
+            throw e instanceof IOException io ? io : new IOException(e);
+        }
+        log.info("expkt L2 provider: data plane " + dataPlane.describeNamespace() + ", " + dataPlane.model().ports().size()
+                + " ports, nftables through " + nft.backend());
+        dataPlane.addListener(modelListener);
+    }
+
+    public DataPlane dataPlane() {
+        return dataPlane;
+    }
+
+    public DataPlaneModel model() {
+        return dataPlane.model();
+    }
+
+    public FilterRegistry registry() {
+        return registry;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public ProviderLog log() {
+        return log;
+    }
+
+    public VrScope vrScope() {
+        return vrScope;
+    }
+
+    public void vrScope(VrScope scope) {
+        this.vrScope = scope;
+    }
+
+    public String nftBackend() {
+        return nft.backend();
+    }
+
+    /** Opens a socket owned by {@code owner}: nothing comes up until a filter is set. */
+    public PacketSocketImpl open(Owner owner) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("the expkt L2 provider is stopped");
+        }
+        long id = ids.incrementAndGet();
+        PacketSocketImpl s;
+        try {
+            s = dataPlane.call(() -> {
+                int fd = PacketSockets.open(0);
+                Arena ringArena = Arena.ofShared();
+                try {
+                    PacketSockets.attachFilter(fd, BpfCompiler.REJECT_ALL);
+                    MemorySegment mapped = PacketSockets.rxRingV3(fd, ringConfig.blockSize(), ringConfig.blockNr(),
+                            2048, ringConfig.retireMillis(), ringArena);
+                    // only now bind to every protocol: the reject-all program already guards the ring
+                    PacketSockets.bind(fd, PacketSockets.ETH_P_ALL, 0);
+                    return new PacketSocketImpl(this, id, owner, fd, ringArena,
+                            new RxRing(mapped, ringConfig.blockSize(), ringConfig.blockNr()));
+                } catch (Exception e) {
+                    ringArena.close();
+                    Fds.closeQuietly(fd);
+                    throw e;
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot open a packet socket in " + dataPlane.describeNamespace() + ": " + e, e);
+        }
+        sockets.put(id, s);
+        if (closed) {
+            s.close();
+            throw new IllegalStateException("the expkt L2 provider is stopped");
+        }
+        return s;
+    }
+
+    void forget(PacketSocketImpl s) {
+        sockets.remove(s.id());
+    }
+
+    /** Open sockets, by id. */
+    public List<PacketSocketImpl> sockets() {
+        List<PacketSocketImpl> l = new ArrayList<>(sockets.values());
+        l.sort((a, b) -> Long.compare(a.id(), b.id()));
+        return Collections.unmodifiableList(l);
+    }
+
+    /** Closes every socket of {@code owner} (its filters and rules go with them); returns how many. */
+    public int closeAll(Owner owner) {
+        int n = 0;
+        for (PacketSocketImpl s : sockets()) {
+            if (s.owner().equals(owner)) {
+                s.close();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The ports a filter applies to: those of its VR (or the socket's, or every port). */
+    public List<Port> portsOf(Filter f, int socketVrId) {
+        DataPlaneModel m = model();
+        VrScope.Vr vr = null;
+        if (f.vr() != null) {
+            vr = vrScope.byName(f.vr());
+        } else if (socketVrId >= 0) {
+            vr = vrScope.byId(socketVrId);
+        }
+        if (vr != null && !vr.dataPlane()) {
+            return List.of(); // a VR with no ports in this data plane
+        }
+        return m.ports();
+    }
+
+    /** True for a filter whose egress frames must be copied to a capture link before the drop. */
+    static boolean needsCapture(Filter f) {
+        return f.action() == FilterAction.UP_AND_DROP && f.direction().includesEgress();
+    }
+
+    /** Makes the capture links an EGRESS + UP_AND_DROP filter needs on these ports. */
+    void prepare(Filter f, List<Port> ports) throws IOException {
+        if (!needsCapture(f) || ports.isEmpty()) {
+            return;
+        }
+        onNamespaceThread(() -> {
+            for (Port p : ports) {
+                captures.ensure(p);
+            }
+            return null;
+        });
+    }
+
+    public long[] compile(List<Filter> filters, int socketVrId) {
+        List<BpfCompiler.CompiledFilter> cfs = new ArrayList<>();
+        for (Filter f : filters) {
+            List<Port> ports = portsOf(f, socketVrId);
+            int[] idx = new int[ports.size()];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = ports.get(i).ifIndex();
+            }
+            if (needsCapture(f)) {
+                // the port's own taps never see these frames (dropped at egress): their copies arrive on the capture links
+                if (f.direction().includesIngress()) {
+                    cfs.add(new BpfCompiler.CompiledFilter(f, idx, Direction.INGRESS));
+                }
+                int[] peers = new int[ports.size()];
+                for (int i = 0; i < peers.length; i++) {
+                    peers[i] = captures.peerOf(ports.get(i));
+                    if (peers[i] < 0) {
+                        throw new IllegalStateException("no capture link for " + ports.get(i).slotPort() + " of filter " + f.name());
+                    }
+                }
+                cfs.add(new BpfCompiler.CompiledFilter(f, peers, Direction.INGRESS));
+            } else {
+                cfs.add(new BpfCompiler.CompiledFilter(f, idx));
+            }
+        }
+        return BpfCompiler.compile(cfs);
+    }
+
+    /**
+     * The port a frame seen on {@code ifIndex} belongs to: the port itself, or the port whose egress
+     * copies arrive on that capture link; null for anything else (allocation-free).
+     */
+    public Port portOfFrame(DataPlaneModel m, int ifIndex) {
+        Port p = m.portByIfIndex(ifIndex);
+        return p != null ? p : m.portByIfIndex(captures.portOfPeer(ifIndex));
+    }
+
+    /** True if {@code ifIndex} is a capture link (its frames are EGRESS copies). */
+    public boolean isCapture(int ifIndex) {
+        return captures.portOfPeer(ifIndex) != 0;
+    }
+
+    void addRules(Filter f, List<Port> ports) throws IOException {
+        boolean capture = needsCapture(f);
+        onNamespaceThread(() -> {
+            nft.addFilter(f, ports, p -> capture ? CaptureLinks.dupDevice(p) : null);
+            return null;
+        });
+    }
+
+    void removeRules(List<String> names) throws IOException {
+        onNamespaceThread(() -> {
+            nft.removeFilters(names);
+            return null;
+        });
+    }
+
+    void removeRulesQuietly(List<String> names) {
+        try {
+            removeRules(names);
+        } catch (IOException | RuntimeException e) {
+            log.warn("removing nftables rules of " + names + " failed", e);
+        }
+    }
+
+    /** Packets and bytes per filter name from the nftables counters. */
+    public Map<String, long[]> counters() throws IOException {
+        return onNamespaceThread(nft::counters);
+    }
+
+    /** The provider's nftables table as nft lists it. */
+    public String rulesetText() throws IOException {
+        return onNamespaceThread(nft::listText);
+    }
+
+    private <T> T onNamespaceThread(java.util.concurrent.Callable<T> task) throws IOException {
+        try {
+            return dataPlane.call(task);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
+
+    private void modelChanged(DataPlaneModel model) {
+        try {
+            onNamespaceThread(() -> {
+                nft.retainChains(model.ports());
+                nft.ensureChains(model.ports());
+                return null;
+            });
+        } catch (IOException e) {
+            log.error("updating nftables chains for " + model + " failed", e);
+        }
+        for (PacketSocketImpl s : sockets()) {
+            try {
+                s.reapply();
+            } catch (IOException | RuntimeException e) {
+                log.error("re-applying the filters of " + s + " to " + model + " failed", e);
+            }
+        }
+    }
+
+    /** Closes every socket, the dispatcher and the nftables table. */
+    @Override
+    public void close() {
+        closed = true;
+        dataPlane.removeListener(modelListener);
+        for (PacketSocketImpl s : sockets()) {
+            s.close();
+        }
+        dispatcher.close();
+        closeNft();
+    }
+
+    private void closeNft() {
+        try {
+            dataPlane.call(() -> {
+                captures.removeAll();
+                nft.close();
+                return null;
+            });
+        } catch (Exception e) {
+            log.warn("removing the nftables table failed", e);
+        }
+    }
+}

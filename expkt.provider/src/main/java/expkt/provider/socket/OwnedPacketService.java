@@ -1,0 +1,78 @@
+package expkt.provider.socket;
+
+import expkt.api.packet.Expkt;
+import expkt.api.packet.PacketService;
+import expkt.api.packet.PacketSocket;
+import expkt.api.packet.Port;
+import expkt.api.packet.Vlan;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The {@link PacketService} one owner (bundle) gets: every socket it opens is recorded as that owner's,
+ * and {@link #release()} closes them all, with their filters and kernel rules, whether or not the
+ * owner's code closed them.
+ *
+ * <p>Threading: thread-safe.
+ */
+public final class OwnedPacketService implements PacketService {
+    private final L2Engine engine;
+    private final Owner owner;
+    private volatile boolean released;
+
+    public OwnedPacketService(L2Engine engine, Owner owner) {
+        this.engine = engine;
+        this.owner = owner;
+    }
+
+    public Owner owner() {
+        return owner;
+    }
+
+    @Override
+    public PacketSocket socket(int domain, int type, int protocol) throws IOException {
+        if (domain != Expkt.PF_EXOS_PACKET) {
+            throw new IllegalArgumentException("socket domain " + domain + " is not supported: use PF_EXOS_PACKET ("
+                    + Expkt.PF_EXOS_PACKET + ")");
+        }
+        if (type != Expkt.SOCK_RAW) {
+            throw new IllegalArgumentException("socket type " + type + " is not supported: use SOCK_RAW (" + Expkt.SOCK_RAW + ")");
+        }
+        if (protocol != Expkt.htons(Expkt.ETH_P_ALL)) {
+            throw new IllegalArgumentException("socket protocol 0x" + Integer.toHexString(protocol)
+                    + " is not supported: use htons(ETH_P_ALL) = 0x" + Integer.toHexString(Expkt.htons(Expkt.ETH_P_ALL))
+                    + " (filters select the frames)");
+        }
+        return open();
+    }
+
+    @Override
+    public PacketSocket open() throws IOException {
+        if (released) {
+            throw new IllegalStateException("the packet service of " + owner + " was released (the bundle stopped)");
+        }
+        PacketSocketImpl s = engine.open(owner);
+        if (released) {
+            s.close();
+            throw new IllegalStateException("the packet service of " + owner + " was released (the bundle stopped)");
+        }
+        return s;
+    }
+
+    @Override
+    public List<Port> ports() {
+        return engine.model().ports();
+    }
+
+    @Override
+    public List<Vlan> vlans() {
+        return engine.model().vlans();
+    }
+
+    /** Closes every socket of the owner; returns how many were still open. */
+    public int release() {
+        released = true;
+        return engine.closeAll(owner);
+    }
+}

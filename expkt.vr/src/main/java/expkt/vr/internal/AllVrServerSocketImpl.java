@@ -1,0 +1,171 @@
+package expkt.vr.internal;
+
+import expkt.api.vr.AllVrServerSocket;
+import expkt.api.vr.VirtualRouter;
+import expkt.api.vr.VrBackend;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ALL}: one listening channel per distinct namespace (or VRF device), one selector over them.
+ */
+final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owned {
+    private final Map<VirtualRouter, ServerSocketChannel> channels;
+    private final Selector selector;
+    private final SocketOwner owner;
+    private final VrSocketsImpl sockets;
+    private volatile boolean open = true;
+    private volatile SocketAddress bound;
+
+    AllVrServerSocketImpl(VrSocketsImpl sockets, SocketOwner owner, Map<VirtualRouter, ServerSocketChannel> channels) throws IOException {
+        this.sockets = sockets;
+        this.owner = owner;
+        this.channels = Collections.unmodifiableMap(new LinkedHashMap<>(channels));
+        Selector s = null;
+        try {
+            s = Selector.open();
+            for (Map.Entry<VirtualRouter, ServerSocketChannel> e : channels.entrySet()) {
+                e.getValue().configureBlocking(false);
+                e.getValue().register(s, SelectionKey.OP_ACCEPT, e.getKey());
+            }
+        } catch (IOException | RuntimeException e) {
+            if (s != null) {
+                s.close();
+            }
+            for (ServerSocketChannel c : channels.values()) {
+                c.close();
+            }
+            throw e;
+        }
+        this.selector = s;
+    }
+
+    /** The groups ALL needs: one VR per distinct namespace inode or VRF device (highest id represents). */
+    static List<VirtualRouter> oneVrPerKernelScope(VrTable table) {
+        Map<Object, VirtualRouter> scopes = new LinkedHashMap<>();
+        List<VirtualRouter> all = new ArrayList<>(table.list());
+        Collections.reverse(all); // highest id first: it represents its namespace, as byNamespaceInode does
+        for (VirtualRouter vr : all) {
+            Object key;
+            if (vr.backend() == VrBackend.VRF) {
+                key = "vrf:" + vr.location();
+            } else {
+                long inode = VrTable.namespaceInode(vr);
+                if (inode < 0) {
+                    throw new IllegalArgumentException("cannot serve ALL VRs: VR " + vr.name() + " (id " + vr.id()
+                            + "): network namespace \"" + VrTable.namespacePath(vr) + "\" does not exist");
+                }
+                key = inode;
+            }
+            scopes.putIfAbsent(key, vr);
+        }
+        List<VirtualRouter> out = new ArrayList<>(scopes.values());
+        out.sort((a, b) -> Integer.compare(a.id(), b.id()));
+        return out;
+    }
+
+    @Override
+    public synchronized void bind(SocketAddress local, int backlog) throws IOException {
+        check();
+        for (Map.Entry<VirtualRouter, ServerSocketChannel> e : channels.entrySet()) {
+            try {
+                e.getValue().bind(local, backlog);
+            } catch (IOException ex) {
+                throw new IOException("cannot bind the ALL listening socket to " + local + " in VR " + e.getKey().name() + ": " + ex.getMessage(), ex);
+            }
+        }
+        bound = local;
+    }
+
+    @Override
+    public Map<VirtualRouter, ServerSocketChannel> channels() {
+        return channels;
+    }
+
+    @Override
+    public Accepted accept() throws IOException {
+        return accept(Duration.ZERO);
+    }
+
+    @Override
+    public synchronized Accepted accept(Duration timeout) throws IOException {
+        check();
+        long ms = timeout == null ? 0 : timeout.toMillis();
+        long deadline = ms == 0 ? Long.MAX_VALUE : System.nanoTime() + ms * 1_000_000L;
+        while (true) {
+            check();
+            long left = ms == 0 ? 0 : Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
+            if (ms != 0 && System.nanoTime() >= deadline) {
+                throw new SocketTimeoutException("no connection in any VR within " + ms + " ms");
+            }
+            selector.select(left);
+            Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+            while (it.hasNext()) {
+                SelectionKey k = it.next();
+                it.remove();
+                SocketChannel ch = ((ServerSocketChannel) k.channel()).accept();
+                if (ch != null) {
+                    ch.configureBlocking(true);
+                    VirtualRouter vr = (VirtualRouter) k.attachment();
+                    sockets.adopt("tcp-accepted", vr, ch);
+                    return new Accepted(vr, ch);
+                }
+            }
+        }
+    }
+
+    private void check() throws ClosedChannelException {
+        if (!open) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public void close() throws IOException {
+        owner.remove(this);
+        open = false;
+        selector.wakeup();
+        IOException first = null;
+        for (ServerSocketChannel c : channels.values()) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        synchronized (this) {
+            selector.close();
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    public String describe() {
+        List<String> vrs = new ArrayList<>();
+        for (VirtualRouter vr : channels.keySet()) {
+            vrs.add(vr.name() + "(" + vr.id() + ")");
+        }
+        return "tcp-listen ALL " + vrs + (bound == null ? " unbound" : " bound to " + bound);
+    }
+}

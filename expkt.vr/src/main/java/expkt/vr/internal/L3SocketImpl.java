@@ -1,0 +1,149 @@
+package expkt.vr.internal;
+
+import expkt.api.packet.Expkt;
+import expkt.api.vr.L3Socket;
+import expkt.api.vr.VirtualRouter;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+
+/**
+ * An expkt L3 socket over a JDK channel. A VR change on a socket not yet bound or connected makes a
+ * new channel in the new VR and closes the old one (a kernel socket cannot change namespace).
+ */
+final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, SocketOwner.Owned {
+    /** Makes this socket's kind of channel in a VR. */
+    interface ChannelMaker<C> {
+        C make(VirtualRouter vr) throws IOException;
+    }
+
+    private final String kind;
+    private final VrTable table;
+    private final ChannelMaker<C> maker;
+    private final SocketOwner owner;
+    private volatile C channel;
+    private volatile VirtualRouter vr;
+
+    L3SocketImpl(String kind, VrTable table, VirtualRouter vr, ChannelMaker<C> maker, SocketOwner owner) throws IOException {
+        this.kind = kind;
+        this.table = table;
+        this.maker = maker;
+        this.owner = owner;
+        this.vr = vr;
+        this.channel = maker.make(vr);
+    }
+
+    @Override
+    public C channel() {
+        return channel;
+    }
+
+    @Override
+    public VirtualRouter vr() {
+        return vr;
+    }
+
+    @Override
+    public void setVr(String name) throws IOException {
+        move(table.byName(name));
+    }
+
+    @Override
+    public void setVrId(int vrId) throws IOException {
+        move(table.byId(vrId));
+    }
+
+    private synchronized void move(VirtualRouter target) throws IOException {
+        C old = channel;
+        if (!old.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (target.equals(vr)) {
+            return;
+        }
+        String state = boundState(old);
+        if (state != null) {
+            throw new IllegalStateException("cannot move " + kind + " socket from VR " + vr.name() + " to VR " + target.name()
+                    + ": it is " + state + " (a socket's VR can change only before bind or connect)");
+        }
+        C fresh = maker.make(target);
+        channel = fresh;
+        vr = target;
+        old.close();
+    }
+
+    /** Null when neither bound nor connected; else what it is, naming the address. */
+    private static String boundState(NetworkChannel ch) throws IOException {
+        if (ch instanceof SocketChannel sc && (sc.isConnected() || sc.isConnectionPending())) {
+            return "connected to " + sc.getRemoteAddress();
+        }
+        if (ch instanceof DatagramChannel dc && dc.isConnected()) {
+            return "connected to " + dc.getRemoteAddress();
+        }
+        SocketAddress local = ch.getLocalAddress();
+        if (local != null) {
+            return (ch instanceof ServerSocketChannel ? "bound (listening) to " : "bound to ") + local;
+        }
+        return null;
+    }
+
+    @Override
+    public boolean isBound() {
+        try {
+            return boundState(channel) != null;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    @Override
+    public int getsockopt(int level, int option) {
+        if (level == Expkt.SOL_SOCKET && option == Expkt.SO_VRID) {
+            return vr.id();
+        }
+        throw new UnsupportedOperationException("option level " + level + " option " + option
+                + " is not handled by an expkt L3 socket (only SOL_SOCKET/SO_VRID): use channel().getOption(...)");
+    }
+
+    @Override
+    public void setsockopt(int level, int option, int value) throws IOException {
+        if (level == Expkt.SOL_SOCKET && option == Expkt.SO_VRID) {
+            setVrId(value);
+            return;
+        }
+        throw new UnsupportedOperationException("option level " + level + " option " + option
+                + " is not handled by an expkt L3 socket (only SOL_SOCKET/SO_VRID): use channel().setOption(...)");
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        owner.remove(this);
+        channel.close();
+    }
+
+    @Override
+    public String describe() {
+        String state;
+        try {
+            state = boundState(channel);
+        } catch (IOException e) {
+            state = "?";
+        }
+        return kind + " " + vr.name() + "(" + vr.id() + ") " + (state == null ? "unbound" : state);
+    }
+
+    @Override
+    public String toString() {
+        return "L3Socket[" + describe() + "]";
+    }
+}

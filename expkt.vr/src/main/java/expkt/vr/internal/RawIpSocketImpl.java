@@ -1,0 +1,366 @@
+package expkt.vr.internal;
+
+import expkt.api.packet.Expkt;
+import expkt.api.vr.RawIpSocket;
+import expkt.api.vr.VirtualRouter;
+import expkt.linux.Errno;
+import expkt.linux.Fds;
+import expkt.linux.IpSockets;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A raw IP socket on an fd of our own (socket(2) through FFM).
+ *
+ * <p>Closing while another thread sends or receives: every operation holds a use count; the fd is
+ * closed by whoever drops the count to zero after close() was called, so an fd number is never used
+ * after it was released (and possibly reused by someone else).
+ */
+final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
+    private static final int SLICE_MILLIS = 100;
+
+    private final VrTable table;
+    private final VrExec exec;
+    private final SocketOwner owner;
+    private final int domain;
+    private final int protocol;
+    private final AtomicInteger users = new AtomicInteger();
+    private final AtomicInteger fd = new AtomicInteger(-1);
+    // one address segment per direction, reused: the hot path allocates nothing
+    private final MemorySegment sendAddr;
+    private final MemorySegment recvAddr;
+    private final MemorySegment recvAddrLen;
+    private final MemorySegment pollFd;
+    private volatile VirtualRouter vr;
+    private volatile boolean closed;
+    private volatile boolean bound;
+    private volatile boolean headerIncluded;
+    private volatile long timeoutMillis;
+
+    RawIpSocketImpl(VrTable table, VrExec exec, SocketOwner owner, VirtualRouter vr, int domain, int protocol) throws IOException {
+        if (domain != AF_INET && domain != AF_INET6) {
+            throw new IllegalArgumentException("raw socket domain " + domain + " is neither AF_INET (2) nor AF_INET6 (10)");
+        }
+        if (protocol < 1 || protocol > 255) {
+            throw new IllegalArgumentException("raw socket protocol " + protocol + " is outside 1..255");
+        }
+        this.table = table;
+        this.exec = exec;
+        this.owner = owner;
+        this.domain = domain;
+        this.protocol = protocol;
+        Arena arena = Arena.ofAuto();
+        this.sendAddr = arena.allocate(IpSockets.SOCKADDR_STORAGE);
+        this.recvAddr = arena.allocate(IpSockets.SOCKADDR_STORAGE);
+        this.recvAddrLen = arena.allocate(4);
+        this.pollFd = arena.allocate(8);
+        this.fd.set(makeIn(vr));
+        this.vr = vr;
+    }
+
+    private int makeIn(VirtualRouter target) throws IOException {
+        FdBox box = exec.open(target, () -> new FdBox(IpSockets.socket(domain, IpSockets.SOCK_RAW, protocol)), b -> b.fd);
+        return box.fd;
+    }
+
+    /** Lets VrExec close the fd if binding it to a VRF device fails. */
+    private record FdBox(int fd) implements java.io.Closeable {
+        @Override
+        public void close() {
+            Fds.closeQuietly(fd);
+        }
+    }
+
+    private int enter() throws ClosedChannelException {
+        users.incrementAndGet();
+        if (closed) {
+            leave();
+            throw new ClosedChannelException();
+        }
+        return fd.get();
+    }
+
+    private void leave() {
+        if (users.decrementAndGet() == 0 && closed) {
+            release();
+        }
+    }
+
+    private void release() {
+        int f = fd.getAndSet(-1);
+        if (f >= 0) {
+            Fds.closeQuietly(f);
+        }
+    }
+
+    @Override
+    public int domain() {
+        return domain;
+    }
+
+    @Override
+    public int protocol() {
+        return protocol;
+    }
+
+    @Override
+    public VirtualRouter vr() {
+        return vr;
+    }
+
+    @Override
+    public void setVr(String name) throws IOException {
+        move(table.byName(name));
+    }
+
+    @Override
+    public void setVrId(int vrId) throws IOException {
+        move(table.byId(vrId));
+    }
+
+    private synchronized void move(VirtualRouter target) throws IOException {
+        int f = enter();
+        try {
+            if (target.equals(vr)) {
+                return;
+            }
+            if (bound) {
+                throw new IllegalStateException("cannot move raw socket (protocol " + protocol + ") from VR " + vr.name() + " to VR "
+                        + target.name() + ": it is bound (a socket's VR can change only before bind)");
+            }
+            int fresh = makeIn(target);
+            try {
+                if (headerIncluded) {
+                    setHdrIncl(fresh, true);
+                }
+            } catch (IOException | RuntimeException e) {
+                Fds.closeQuietly(fresh);
+                throw e;
+            }
+            // the old fd is still held by this very operation; others see the new one from now on
+            fd.set(fresh);
+            vr = target;
+            Fds.closeQuietly(f);
+        } finally {
+            leave();
+        }
+    }
+
+    @Override
+    public int getsockopt(int level, int option) throws IOException {
+        if (level == Expkt.SOL_SOCKET && option == Expkt.SO_VRID) {
+            return vr.id();
+        }
+        int f = enter();
+        try {
+            return IpSockets.getInt(f, level, option);
+        } finally {
+            leave();
+        }
+    }
+
+    @Override
+    public void setsockopt(int level, int option, int value) throws IOException {
+        if (level == Expkt.SOL_SOCKET && option == Expkt.SO_VRID) {
+            setVrId(value);
+            return;
+        }
+        int f = enter();
+        try {
+            IpSockets.setInt(f, level, option, value);
+            if ((level == IPPROTO_IP && option == IP_HDRINCL) || (level == IPPROTO_IPV6 && option == IPV6_HDRINCL)) {
+                headerIncluded = value != 0;
+            }
+        } finally {
+            leave();
+        }
+    }
+
+    @Override
+    public void setHeaderIncluded(boolean included) throws IOException {
+        int f = enter();
+        try {
+            setHdrIncl(f, included);
+            headerIncluded = included;
+        } finally {
+            leave();
+        }
+    }
+
+    private void setHdrIncl(int f, boolean on) throws IOException {
+        if (domain == AF_INET) {
+            IpSockets.setInt(f, IPPROTO_IP, IP_HDRINCL, on ? 1 : 0);
+        } else {
+            IpSockets.setInt(f, IPPROTO_IPV6, IPV6_HDRINCL, on ? 1 : 0);
+        }
+    }
+
+    @Override
+    public boolean isHeaderIncluded() {
+        return headerIncluded;
+    }
+
+    @Override
+    public void setReceiveTimeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative()) {
+            throw new IllegalArgumentException("receive timeout " + timeout + " must be zero (for ever) or positive");
+        }
+        timeoutMillis = timeout.toMillis();
+    }
+
+    @Override
+    public Duration receiveTimeout() {
+        return Duration.ofMillis(timeoutMillis);
+    }
+
+    @Override
+    public synchronized void bind(InetAddress local) throws IOException {
+        checkFamily(local);
+        int f = enter();
+        try {
+            IpSockets.bind(f, local, 0);
+            bound = true;
+        } finally {
+            leave();
+        }
+    }
+
+    private void checkFamily(InetAddress a) {
+        boolean v4 = a instanceof java.net.Inet4Address;
+        if (v4 != (domain == AF_INET)) {
+            throw new IllegalArgumentException("address " + a.getHostAddress() + " does not fit a raw socket of domain "
+                    + (domain == AF_INET ? "AF_INET" : "AF_INET6"));
+        }
+    }
+
+    @Override
+    public int send(ByteBuffer packet, InetAddress destination) throws IOException {
+        int n = send(MemorySegment.ofBuffer(packet), packet.remaining(), destination);
+        packet.position(packet.position() + n);
+        return n;
+    }
+
+    @Override
+    public int send(byte[] packet, int offset, int length, InetAddress destination) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, packet.length);
+        return send(MemorySegment.ofArray(packet).asSlice(offset, length), length, destination);
+    }
+
+    private int send(MemorySegment data, int length, InetAddress destination) throws IOException {
+        int f = enter();
+        try {
+            int saLen;
+            synchronized (sendAddr) {
+                if (destination != null) {
+                    checkFamily(destination);
+                    saLen = IpSockets.writeSockaddr(sendAddr, destination, 0);
+                } else {
+                    saLen = destinationFromHeader(data, length);
+                }
+                return IpSockets.sendTo(f, data, length, 0, sendAddr, saLen);
+            }
+        } finally {
+            leave();
+        }
+    }
+
+    /** With IP_HDRINCL the destination may come from the header the caller built. */
+    private int destinationFromHeader(MemorySegment data, int length) {
+        if (!headerIncluded) {
+            throw new IllegalArgumentException("no destination given, and IP_HDRINCL is off so there is no IP header to take it from");
+        }
+        sendAddr.asSlice(0, 28).fill((byte) 0);
+        if (domain == AF_INET) {
+            if (length < 20) {
+                throw new IllegalArgumentException("packet of " + length + " bytes is shorter than an IPv4 header (20)");
+            }
+            sendAddr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
+            MemorySegment.copy(data, 16, sendAddr, 4, 4);
+            return 16;
+        }
+        if (length < 40) {
+            throw new IllegalArgumentException("packet of " + length + " bytes is shorter than an IPv6 header (40)");
+        }
+        sendAddr.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET6);
+        MemorySegment.copy(data, 24, sendAddr, 8, 16);
+        return 28;
+    }
+
+    @Override
+    public InetAddress receive(ByteBuffer into) throws IOException {
+        int n = receive(MemorySegment.ofBuffer(into), into.remaining());
+        into.position(into.position() + n);
+        return IpSockets.readSockaddr(recvAddr);
+    }
+
+    @Override
+    public int receive(byte[] into, int offset, int length) throws IOException {
+        java.util.Objects.checkFromIndexSize(offset, length, into.length);
+        return receive(MemorySegment.ofArray(into).asSlice(offset, length), length);
+    }
+
+    private int receive(MemorySegment data, int length) throws IOException {
+        long timeout = timeoutMillis;
+        long deadline = timeout == 0 ? Long.MAX_VALUE : System.nanoTime() + timeout * 1_000_000L;
+        while (true) {
+            int f = enter();
+            try {
+                long left = timeout == 0 ? SLICE_MILLIS : (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    throw new SocketTimeoutException("raw socket (protocol " + protocol + ", VR " + vr.name() + "): nothing received in "
+                            + timeout + " ms");
+                }
+                int revents = IpSockets.poll(pollFd, f, IpSockets.POLLIN, (int) Math.min(left, SLICE_MILLIS));
+                if ((revents & IpSockets.POLLIN) != 0) {
+                    int n = IpSockets.recvFrom(f, data, length, IpSockets.MSG_DONTWAIT, recvAddr, recvAddrLen);
+                    if (n != -Errno.EAGAIN) {
+                        return n;
+                    }
+                }
+            } finally {
+                leave();
+            }
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public boolean isBound() {
+        return bound;
+    }
+
+    @Override
+    public void close() {
+        owner.remove(this);
+        if (!closed) {
+            closed = true;
+            if (users.get() == 0) {
+                release();
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "raw " + (domain == AF_INET ? "AF_INET" : "AF_INET6") + " protocol " + protocol + " " + vr.name() + "(" + vr.id() + ")"
+                + (bound ? " bound" : "") + (headerIncluded ? " hdrincl" : "");
+    }
+
+    @Override
+    public String toString() {
+        return "RawIpSocket[" + describe() + "]";
+    }
+}

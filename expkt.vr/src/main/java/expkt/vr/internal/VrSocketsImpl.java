@@ -1,0 +1,135 @@
+package expkt.vr.internal;
+
+import expkt.api.vr.AllVrServerSocket;
+import expkt.api.vr.L3Socket;
+import expkt.api.vr.RawIpSocket;
+import expkt.api.vr.VirtualRouter;
+import expkt.api.vr.VrSockets;
+
+import java.io.IOException;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * One bundle's VrSockets: opens sockets in VRs and records them in the bundle's {@link SocketOwner}.
+ * Plain Java, so it is tested directly; the DS component wraps it per using bundle.
+ */
+public final class VrSocketsImpl implements VrSockets {
+    private final VrTable table;
+    private final VrExec exec;
+    private final SocketOwner owner;
+    private final Supplier<VirtualRouter> affinity;
+
+    public VrSocketsImpl(VrTable table, VrExec exec, SocketOwner owner, Supplier<VirtualRouter> affinity) {
+        this.table = table;
+        this.exec = exec;
+        this.owner = owner;
+        this.affinity = affinity;
+    }
+
+    public SocketOwner owner() {
+        return owner;
+    }
+
+    @Override
+    public VirtualRouter affinity() {
+        return affinity.get();
+    }
+
+    private VirtualRouter resolve(String vr) {
+        return vr == null ? affinity.get() : table.byName(vr);
+    }
+
+    private static ProtocolFamily family(ProtocolFamily f) {
+        if (f == null) {
+            return StandardProtocolFamily.INET;
+        }
+        if (f != StandardProtocolFamily.INET && f != StandardProtocolFamily.INET6) {
+            throw new IllegalArgumentException("protocol family " + f + " is not an IP family (INET or INET6)");
+        }
+        return f;
+    }
+
+    DatagramChannel makeDatagram(VirtualRouter vr, ProtocolFamily f) throws IOException {
+        return exec.open(vr, () -> DatagramChannel.open(f), VrExec::fdOfChannel);
+    }
+
+    SocketChannel makeSocket(VirtualRouter vr, ProtocolFamily f) throws IOException {
+        return exec.open(vr, () -> SocketChannel.open(f), VrExec::fdOfChannel);
+    }
+
+    ServerSocketChannel makeServer(VirtualRouter vr, ProtocolFamily f) throws IOException {
+        return exec.open(vr, () -> ServerSocketChannel.open(f), VrExec::fdOfChannel);
+    }
+
+    /** Records a channel made elsewhere (an accepted connection) as the bundle's. */
+    <C extends NetworkChannel> C adopt(String kind, VirtualRouter vr, C ch) throws IOException {
+        owner.add(new PlainChannel(kind, vr, ch));
+        return ch;
+    }
+
+    @Override
+    public DatagramChannel openDatagramChannel(String vr, ProtocolFamily family) throws IOException {
+        VirtualRouter v = resolve(vr);
+        return adopt("udp", v, makeDatagram(v, family(family)));
+    }
+
+    @Override
+    public SocketChannel openSocketChannel(String vr, ProtocolFamily family) throws IOException {
+        VirtualRouter v = resolve(vr);
+        return adopt("tcp", v, makeSocket(v, family(family)));
+    }
+
+    @Override
+    public ServerSocketChannel openServerSocketChannel(String vr, ProtocolFamily family) throws IOException {
+        VirtualRouter v = resolve(vr);
+        return adopt("tcp-listen", v, makeServer(v, family(family)));
+    }
+
+    @Override
+    public L3Socket<DatagramChannel> udpSocket(String vr, ProtocolFamily family) throws IOException {
+        ProtocolFamily f = family(family);
+        return owner.add(new L3SocketImpl<>("udp", table, resolve(vr), v -> makeDatagram(v, f), owner));
+    }
+
+    @Override
+    public L3Socket<SocketChannel> tcpSocket(String vr, ProtocolFamily family) throws IOException {
+        ProtocolFamily f = family(family);
+        return owner.add(new L3SocketImpl<>("tcp", table, resolve(vr), v -> makeSocket(v, f), owner));
+    }
+
+    @Override
+    public L3Socket<ServerSocketChannel> tcpServerSocket(String vr, ProtocolFamily family) throws IOException {
+        ProtocolFamily f = family(family);
+        return owner.add(new L3SocketImpl<>("tcp-listen", table, resolve(vr), v -> makeServer(v, f), owner));
+    }
+
+    @Override
+    public RawIpSocket rawSocket(String vr, int domain, int protocol) throws IOException {
+        return owner.add(new RawIpSocketImpl(table, exec, owner, resolve(vr), domain, protocol));
+    }
+
+    @Override
+    public AllVrServerSocket serverSocketAllVrs(ProtocolFamily family) throws IOException {
+        ProtocolFamily f = family(family);
+        Map<VirtualRouter, ServerSocketChannel> channels = new LinkedHashMap<>();
+        try {
+            for (VirtualRouter vr : AllVrServerSocketImpl.oneVrPerKernelScope(table)) {
+                channels.put(vr, makeServer(vr, f));
+            }
+        } catch (IOException | RuntimeException e) {
+            for (ServerSocketChannel c : channels.values()) {
+                c.close();
+            }
+            throw e;
+        }
+        return owner.add(new AllVrServerSocketImpl(this, owner, channels));
+    }
+}
