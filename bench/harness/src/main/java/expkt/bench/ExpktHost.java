@@ -98,6 +98,8 @@ final class ExpktHost implements AutoCloseable {
                     + "\nring_block_count=" + RING_BLOCKS + "\n");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                    // as ./expkt host runs it (the VR bundle may bind JDK channels to a VRF device)
+                    "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
                     "-Dexpkt.dataplane.netns=" + switchNs,
                     "-Dfelix.fileinstall.dir=" + deploy, "-Dfelix.fileinstall.poll=500",
                     "-Dfelix.fileinstall.noInitialDelay=true", "-Dgosh.args=--nointeractive",
@@ -113,7 +115,8 @@ final class ExpktHost implements AutoCloseable {
                         + props.getOrDefault("expkt.bench.mode", "host") + "-" + System.currentTimeMillis() + ".jfr"));
             }
             cmd.addAll(List.of("-jar", jar.toString()));
-            Spawned p = Spawned.start("expkt-host", null, cpu, cmd, log);
+            // the host writes run/expkt.log under its working directory: keep it in the work dir
+            Spawned p = Spawned.start("expkt-host", null, cpu, cmd, log, work);
             ExpktHost host = new ExpktHost(p, status, deploy, sink);
             host.awaitState("ready|done|sending|starting", 60_000);
             return host;

@@ -38,6 +38,11 @@ final class Spawned implements AutoCloseable {
 
     /** Starts {@code command}; in namespace {@code ns} (null: here) pinned to {@code cpu} (-1: anywhere). */
     static Spawned start(String name, String ns, int cpu, List<String> command, PrintStream log) {
+        return start(name, ns, cpu, command, log, null);
+    }
+
+    /** As above, in working directory {@code dir} (null: the harness's own). */
+    static Spawned start(String name, String ns, int cpu, List<String> command, PrintStream log, java.nio.file.Path dir) {
         List<String> c = new ArrayList<>();
         if (ns != null) {
             c.addAll(List.of("ip", "netns", "exec", ns));
@@ -50,7 +55,11 @@ final class Spawned implements AutoCloseable {
             log.println("  $ " + String.join(" ", c));
         }
         try {
-            return new Spawned(name, new ProcessBuilder(c).start(), log);
+            ProcessBuilder pb = new ProcessBuilder(c);
+            if (dir != null) {
+                pb.directory(dir.toFile());
+            }
+            return new Spawned(name, pb.start(), log);
         } catch (IOException e) {
             throw new BenchException("cannot start " + name + " (" + String.join(" ", c) + "): " + e.getMessage(), e);
         }
