@@ -42,11 +42,11 @@ public final class LldpduCodec {
         lldp.wrapPayloadOf(ethernet);
         int chassisSubtype = lldp.chassisIdSubtype();
         String chassis = chassisSubtype == Lldp.CHASSIS_MAC && lldp.chassisId().length == 6
-                ? MacAddress.of(lldp.chassisId()).toString()
+                ? MacAddress.of(lldp.chassisId()).toString().toLowerCase(java.util.Locale.ROOT)
                 : display(chassisSubtype == 5, lldp.chassisId());
         int portSubtype = lldp.portIdSubtype();
         String portId = portSubtype == Lldp.PORT_MAC && lldp.portId().length == 6
-                ? MacAddress.of(lldp.portId()).toString()
+                ? MacAddress.of(lldp.portId()).toString().toLowerCase(java.util.Locale.ROOT)
                 : display(portSubtype == 4, lldp.portId());
         int ttl = lldp.ttl();
         List<String> addresses = new ArrayList<>(2);
