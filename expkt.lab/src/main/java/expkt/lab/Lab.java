@@ -42,13 +42,20 @@ public final class Lab implements AutoCloseable {
     private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
     private final boolean bridged;
     private final boolean ipv6;
+    /** False for a {@link #view}: its close() leaves the lab's namespaces to their owner. */
+    private final boolean owner;
     private final Thread shutdownHook;
     private volatile boolean closed;
 
     private Lab(String prefix, boolean bridged, boolean ipv6, boolean hook) {
+        this(prefix, bridged, ipv6, hook, true);
+    }
+
+    private Lab(String prefix, boolean bridged, boolean ipv6, boolean hook, boolean owner) {
         this.prefix = prefix;
         this.bridged = bridged;
         this.ipv6 = ipv6;
+        this.owner = owner;
         this.shutdownHook = hook ? new Thread(this::removeAll, "lab-cleanup-" + prefix) : null;
         if (shutdownHook != null) {
             Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -137,19 +144,47 @@ public final class Lab implements AutoCloseable {
 
     /** Attaches to a named lab made by another process ({@code ./expkt lab up}), to use or remove it. */
     public static Lab attach(String name) {
+        if (name == null || !name.matches("[a-z0-9]{1,10}")) {
+            throw new IllegalArgumentException("lab name \"" + name + "\" must be 1..10 of [a-z0-9]");
+        }
         String prefix = "xkl" + name;
         if (!exists(prefix + "-sw")) {
             throw new LabException("no lab \"" + name + "\" is up (no namespace " + prefix + "-sw)");
         }
-        Lab lab = new Lab(prefix, false, false, false);
-        for (String ns : listNamespaces()) {
-            if (ns.startsWith(prefix + "-")) {
-                lab.namespaces.add(ns);
+        return rebuild(prefix, true);
+    }
+
+    /**
+     * A view of a lab that something else owns and will remove: the Pax Exam driver that made it for a
+     * test class (the test probe gets the prefix as framework property {@code expkt.lab.prefix}), or
+     * another process. A view runs commands, spawns processes and creates namespaces (named with the
+     * lab's prefix, so the owner removes them with the lab); its {@link #close()} stops only the
+     * processes it spawned and deletes only the namespaces it created itself.
+     */
+    public static Lab view(String prefix) {
+        if (prefix == null || !prefix.matches("xk[a-z0-9]{1,20}")) {
+            throw new IllegalArgumentException("lab prefix \"" + prefix + "\" is not a lab prefix (xk + 1..20 of [a-z0-9])");
+        }
+        if (!exists(prefix + "-sw")) {
+            throw new LabException("no lab with prefix " + prefix + " is up (no namespace " + prefix + "-sw)");
+        }
+        return rebuild(prefix, false);
+    }
+
+    private static Lab rebuild(String prefix, boolean owner) {
+        String sw = prefix + "-sw";
+        boolean bridged = Exec.run(10_000, Exec.inNs(sw, "ip", "link", "show", "br0")).ok();
+        Lab lab = new Lab(prefix, bridged, false, false, owner);
+        if (owner) {
+            for (String ns : listNamespaces()) {
+                if (ns.startsWith(prefix + "-")) {
+                    lab.namespaces.add(ns);
+                }
             }
         }
         for (int i = 1; exists(prefix + "-h" + i); i++) {
             String h = prefix + "-h" + i;
-            lab.hosts.add(new Host(i, h, "veth0", lab.mac(h, "veth0"), "p" + i, lab.mac(prefix + "-sw", "p" + i)));
+            lab.hosts.add(new Host(i, h, "veth0", lab.mac(h, "veth0"), "p" + i, lab.mac(sw, "p" + i)));
         }
         return lab;
     }
@@ -243,6 +278,24 @@ public final class Lab implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a command in {@code ns} that shares this JVM's standard input, output and error (the
+     * host of {@code ./expkt demo}), with extra environment variables. Like {@link #spawn}, the lab
+     * stops it on close: SIGTERM first, SIGKILL after 3 s.
+     */
+    public Process spawnAttached(String ns, java.util.Map<String, String> env, String... command) {
+        checkOpen();
+        ProcessBuilder pb = new ProcessBuilder(Exec.inNs(ns, command)).inheritIO();
+        pb.environment().putAll(env);
+        try {
+            Process p = pb.start();
+            processes.add(p);
+            return p;
+        } catch (java.io.IOException e) {
+            throw new LabException("cannot start " + String.join(" ", command) + " in " + ns + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The MAC address of {@code ns/ifName}. */
     public String mac(String ns, String ifName) {
         String out = exec(ns, "cat", "/sys/class/net/" + ifName + "/address").check().stdout().strip();
@@ -301,8 +354,8 @@ public final class Lab implements AutoCloseable {
             all = new ArrayList<>(namespaces);
             namespaces.clear();
         }
-        // Also anything named with our prefix that a test made by hand.
-        for (String ns : listNamespaces()) {
+        // Also anything named with our prefix that a test made by hand (not for a view: the owner does that).
+        for (String ns : owner ? listNamespaces() : List.<String>of()) {
             if (ns.startsWith(prefix + "-") && !all.contains(ns)) {
                 all.add(ns);
             }

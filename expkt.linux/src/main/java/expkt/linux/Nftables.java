@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
  * (a {@link NetNsThread}); the fallback's {@code nft} process inherits that thread's namespace too.
  */
 public final class Nftables implements AutoCloseable {
+    /** System property: {@code binary} forces the {@code nft} process fallback even when the library is there. */
+    public static final String BACKEND_PROPERTY = "expkt.nftables.backend";
     private static final int NFT_CTX_DEFAULT = 0;
     private static final int NFT_CTX_OUTPUT_HANDLE = 1 << 3;
     private static final int NFT_CTX_OUTPUT_JSON = 1 << 4;
@@ -61,16 +63,16 @@ public final class Nftables implements AutoCloseable {
      * {@code nft} binary; fails if neither is there.
      */
     public static Nftables open() throws IOException {
+        if ("binary".equals(System.getProperty(BACKEND_PROPERTY))) {
+            return openBinary("forced by -D" + BACKEND_PROPERTY + "=binary");
+        }
         Arena arena = Arena.ofShared();
         SymbolLookup lib;
         try {
             lib = SymbolLookup.libraryLookup("libnftables.so.1", arena);
         } catch (IllegalArgumentException e) {
             arena.close();
-            if (Exec.nftBinary() == null) {
-                throw new IOException("nftables is not usable: neither libnftables.so.1 (Debian libnftables1) nor an nft binary was found");
-            }
-            return new Nftables(null, null, null, null, null, null, "nft binary " + Exec.nftBinary() + " (libnftables.so.1 not found)");
+            return openBinary("libnftables.so.1 not found");
         }
         try {
             Linker linker = Native.LINKER;
@@ -101,6 +103,14 @@ public final class Nftables implements AutoCloseable {
             arena.close();
             throw new IOException("cannot bind libnftables.so.1: " + t, t);
         }
+    }
+
+    /** The {@code nft} binary fallback, one process per call; {@code why} ends up in {@link #backend()}. */
+    public static Nftables openBinary(String why) throws IOException {
+        if (Exec.nftBinary() == null) {
+            throw new IOException("nftables is not usable: neither libnftables.so.1 (Debian libnftables1) nor an nft binary was found");
+        }
+        return new Nftables(null, null, null, null, null, null, "nft binary " + Exec.nftBinary() + " (" + why + ")");
     }
 
     private static MemorySegment find(SymbolLookup lib, String name) {

@@ -343,7 +343,7 @@ final class Fields {
         List<Object> l = new ArrayList<>();
         for (int i = 0; i < ip.extensionHeaderCount(); i++) {
             if (ip.extensionHeaderType(i) == type) {
-                l.add(ip.extensionHeaderType(i) >= 0 ? nextHeaderOf(ip, i) : null);
+                l.add(nextHeaderOf(ip, i));
             }
         }
         return l;

@@ -493,6 +493,24 @@ class TsharkRoundTripTest {
         check("wol", cases, List.of("wol.mac", "wol.passwd", "udp.checksum.status"), CaptureFormat.PCAP);
     }
 
+    /** With segments left in a routing header, the pseudo-header holds the final destination (RFC 8200 8.1). */
+    @Test
+    void pseudoHeaderUsesTheRoutingHeadersFinalDestination() throws Exception {
+        List<Case> cases = new ArrayList<>();
+        for (int type : new int[] {0, 4}) {
+            for (int left = 0; left <= 2; left++) {
+                int segmentsLeft = left;
+                byte[] data = new byte[7 + left];
+                random.nextBytes(data);
+                cases.add(new Case(build(b -> b.ethernet(mac(), mac()).ipv6(ip6(), ip6()).ipv6Routing(type, segmentsLeft, ip6(), ip6())
+                        .udp(1000 + segmentsLeft, 2000).payload(data)), expect("ipv6.routing.type", type, "ipv6.routing.segleft", segmentsLeft,
+                        "udp.checksum.status", 1)));
+            }
+        }
+        check("routing", cases, List.of("ipv6.routing.type", "ipv6.routing.segleft", "udp.checksum", "udp.checksum.status"),
+                CaptureFormat.PCAP);
+    }
+
     /** Wrong checksums, set on purpose or left out: tshark and our views both call them bad (0). */
     @Test
     void wrongChecksumsAreBadForTsharkAndForUs() throws Exception {

@@ -142,4 +142,42 @@ class FilterMatchTest extends L2ProviderTestBase {
         h1.send(Wire.frame(DST, HOST_MAC, 0x88b5, 64));
         assertEquals(1, Wire.withEthertype(h2.drain(300), 0x88b5).size());
     }
+
+    @Test
+    void egressUpAndDropStillBringsTheFrameUpThroughACaptureLink() throws Exception {
+        engine();
+        Wire h1 = wire(1);
+        Wire h2 = wire(2);
+        Wire h3 = wire(3);
+        PacketSocketImpl s = engine.open(OWNER);
+        s.setupFilter(Filter.named("eg-drop").ethertype(0x88b5).direction(Direction.EGRESS).action(FilterAction.UP_AND_DROP).build());
+        h1.send(Wire.frame(DST, HOST_MAC, 0x88b5, 64));
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+        List<Got> got = drain(s);
+        // the bridge floods it to 1:2 and 1:3; the egress rules drop it there, the copies come up as EGRESS of those ports
+        assertEquals(List.of(2, 3), got.stream().map(Got::port).sorted().toList(), got.toString());
+        assertTrue(got.stream().allMatch(g -> g.direction() == Direction.EGRESS && g.length() == 64 && g.protocol() == 0x88b5), got.toString());
+        List<byte[]> at2 = h2.drain(200);
+        List<byte[]> at3 = h3.drain(200);
+        assertEquals(0, Wire.withEthertype(at2, 0x88b5).size() + Wire.withEthertype(at3, 0x88b5).size(), "dropped on egress");
+        assertEquals(1, Wire.withEthertype(at2, 0x0842).size(), "other frames still leave");
+        String ruleset = nftRuleset();
+        assertTrue(ruleset.matches("(?s).*chain out_p2 \\{[^}]*counter packets 1 bytes \\d+ dup to \"expktc\\d+\" drop comment \"eg-drop\".*"), ruleset);
+        // the capture links are not ports
+        assertEquals(3, engine.model().ports().size());
+        dataPlane.refresh();
+        assertEquals(3, engine.model().ports().size());
+
+        // BOTH + UP_AND_DROP: dropped at ingress already, so only the INGRESS copy exists
+        s.removeFilters();
+        s.setupFilter(Filter.named("both-drop").ethertype(0x88b5).direction(Direction.BOTH).action(FilterAction.UP_AND_DROP).build());
+        h2.send(Wire.frame(DST, "02:00:00:00:00:02", 0x88b5, 64));
+        assertEquals(List.of(new Got(2, Direction.INGRESS, -1, 64, 0x88b5, null)), drain(s));
+        assertEquals(0, Wire.withEthertype(h1.drain(200), 0x88b5).size());
+        s.close();
+        engine.close();
+        engine = null;
+        String links = lab.exec(lab.switchNs(), "ip", "-o", "link").check().stdout();
+        assertTrue(!links.contains("expktc") && !links.contains("expktr"), links);
+    }
 }

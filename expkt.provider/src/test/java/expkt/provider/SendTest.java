@@ -46,4 +46,34 @@ class SendTest extends L2ProviderTestBase {
             assertEquals(List.of("\t\t0x0842\t64"), t3.stopAndRead(filter, fields));
         }
     }
+
+    @Test
+    void sendBurstBatchesManyFramesAndChecksThemAllFirst() throws Exception {
+        engine();
+        Wire h2 = wire(2);
+        Wire h3 = wire(3);
+        PacketSocketImpl s = engine.open(OWNER);
+        List<ByteBuffer> frames = new java.util.ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            byte[] f = Wire.frame("00:e0:2b:00:00:07", "02:00:00:00:00:cc", 0x0842, 60 + (i % 40));
+            f[20] = (byte) i;
+            frames.add(ByteBuffer.wrap(f));
+        }
+        assertEquals(300, s.sendBurst(frames, List.of(SlotPort.of(1, 2), SlotPort.of(1, 3))));
+        List<byte[]> at2 = Wire.withEthertype(h2.drain(300), 0x0842);
+        List<byte[]> at3 = Wire.withEthertype(h3.drain(300), 0x0842);
+        assertEquals(150, at2.size());
+        assertEquals(150, at3.size());
+        for (int i = 0; i < 150; i++) {
+            assertEquals(60 + (i % 40), at2.get(i).length);
+            assertEquals((byte) i, at2.get(i)[20], "frames leave in order");
+        }
+        // one bad frame: nothing is sent, the error names it
+        List<ByteBuffer> bad = List.of(ByteBuffer.wrap(Wire.frame("00:e0:2b:00:00:07", "02:00:00:00:00:cc", 0x0842, 64)),
+                ByteBuffer.wrap(new byte[10]));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> s.sendBurst(bad, List.of(SlotPort.of(1, 2))));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("frame 1") && e.getMessage().contains("10 bytes"), e.getMessage());
+        assertEquals(0, h2.drain(200).size());
+    }
 }

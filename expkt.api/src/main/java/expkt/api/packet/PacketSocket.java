@@ -74,6 +74,21 @@ public interface PacketSocket extends AutoCloseable {
     void sendto(byte[] frame, String vlanName) throws IOException;
 
     /**
+     * Sends a burst: every frame of {@code frames} (each from its position to its limit, which it
+     * advances) out of every port of {@code slotPorts}, batched into as few system calls as possible.
+     * Every frame and port is checked first: a bad one sends nothing. Returns how many frame-port
+     * sends the kernel accepted.
+     */
+    default int sendBurst(List<ByteBuffer> frames, List<SlotPort> slotPorts) throws IOException {
+        int sent = 0;
+        for (ByteBuffer f : frames) {
+            sendto(f, slotPorts);
+            sent += slotPorts.size();
+        }
+        return sent;
+    }
+
+    /**
      * Sets a callback the shared dispatcher calls when frames are ready (the seed's
      * {@code set_callback(func, buf_size=9000, flags)}). Replaces a previous one.
      *

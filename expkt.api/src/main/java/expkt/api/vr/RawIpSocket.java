@@ -22,6 +22,8 @@ import java.time.Duration;
  * slices of at most 100 ms (a virtual thread pins its carrier meanwhile: receive on a platform thread
  * for long waits); {@link #close()} from another thread ends a pending receive within one slice. Send
  * and receive allocate nothing but the returned sender address of {@link #receive(ByteBuffer)}.
+ * A VR change ({@link #setVr}) replaces the kernel socket: do it before sending or receiving, not while
+ * another thread does.
  */
 @ProviderType
 public interface RawIpSocket extends VrScoped, Closeable {

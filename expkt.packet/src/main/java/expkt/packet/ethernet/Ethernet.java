@@ -35,6 +35,26 @@ public final class Ethernet extends HeaderView<Ethernet> {
             n++;
         }
         tags = n;
+        int type = etherType();
+        if (type < EtherType.MIN_ETHERTYPE && headerLength() + type > limit - start) {
+            throw malformed("802.3 length", TYPE + 4 * n, "802.3 length " + type + " exceeds the "
+                    + (limit - start - headerLength()) + " bytes after the header");
+        }
+    }
+
+    /**
+     * End of the payload: the frame's end, or for an 802.3 frame (type below 0x0600, e.g. an LLC
+     * BPDU) the end its length field gives, so the padding is not part of it.
+     */
+    @Override
+    public int payloadLimit() {
+        int type = etherType();
+        return type < EtherType.MIN_ETHERTYPE ? start + headerLength() + type : limit;
+    }
+
+    /** True if the type field is an 802.3 length (the payload starts with an LLC header). */
+    public boolean isLengthField() {
+        return etherType() < EtherType.MIN_ETHERTYPE;
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Writes frames with their timestamps to a capture file that tshark, tcpdump and Wireshark open.
@@ -17,6 +18,7 @@ import java.nio.file.StandardOpenOption;
  *
  * <p>Not thread-safe: one thread writes, or callers synchronise.
  */
+@ProviderType
 public interface CaptureWriter extends Closeable, Flushable {
     /** Ethernet link type (LINKTYPE_ETHERNET). */
     int LINKTYPE_ETHERNET = 1;

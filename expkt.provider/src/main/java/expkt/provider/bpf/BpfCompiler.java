@@ -31,8 +31,15 @@ public final class BpfCompiler {
     /** The program of a socket without filters: nothing comes up. */
     public static final long[] REJECT_ALL = {PacketSockets.insn(BpfAssembler.RET_K, 0, 0, 0)};
 
-    /** A filter with the ports it applies to (ifindexes in the data-plane namespace). */
-    public record CompiledFilter(Filter filter, int[] ifIndexes) {
+    /**
+     * A filter with the interfaces it applies to (ifindexes in the data-plane namespace) and the
+     * direction to match on them (the filter's own, or INGRESS for the copies an EGRESS + UP_AND_DROP
+     * filter receives on its capture links).
+     */
+    public record CompiledFilter(Filter filter, int[] ifIndexes, Direction direction) {
+        public CompiledFilter(Filter filter, int[] ifIndexes) {
+            this(filter, ifIndexes, filter.direction());
+        }
     }
 
     private BpfCompiler() {
@@ -44,7 +51,7 @@ public final class BpfCompiler {
             if (cf.ifIndexes().length == 0) {
                 continue; // no port in scope: this filter can match nothing here
             }
-            block(a, cf.filter(), cf.ifIndexes());
+            block(a, cf.filter(), cf.ifIndexes(), cf.direction());
         }
         a.ret(0);
         long[] program = a.assemble();
@@ -55,7 +62,7 @@ public final class BpfCompiler {
         return program;
     }
 
-    private static void block(BpfAssembler a, Filter f, int[] ifIndexes) {
+    private static void block(BpfAssembler a, Filter f, int[] ifIndexes, Direction direction) {
         int next = a.newLabel();
         int match = a.newLabel();
         // 1. the interface is one of the filter's ports
@@ -74,9 +81,9 @@ public final class BpfCompiler {
         a.jumpAlways(next);
         a.place(portOk);
         // 2. direction
-        if (f.direction() != Direction.BOTH) {
+        if (direction != Direction.BOTH) {
             a.loadAncillary(BpfAssembler.SKF_AD_PKTTYPE);
-            if (f.direction() == Direction.INGRESS) {
+            if (direction == Direction.INGRESS) {
                 a.jumpIfEqual(PacketSockets.PACKET_OUTGOING, next, BpfAssembler.NEXT);
             } else {
                 a.jumpIfEqual(PacketSockets.PACKET_OUTGOING, BpfAssembler.NEXT, next);

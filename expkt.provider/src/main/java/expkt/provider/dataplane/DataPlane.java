@@ -25,8 +25,9 @@ public final class DataPlane implements AutoCloseable {
     private final String netnsName;
     private final NetNs netns;
     private final NetNsThread thread;
-    private final String vrName;
-    private final int vrId;
+    private final long inode;
+    private volatile String vrName;
+    private volatile int vrId;
     private final List<Consumer<DataPlaneModel>> listeners = new CopyOnWriteArrayList<>();
     private volatile DataPlaneModel model;
     private volatile String lastError;
@@ -44,6 +45,7 @@ public final class DataPlane implements AutoCloseable {
         this.netns = this.netnsName.isEmpty() ? null : NetNs.open(this.netnsName);
         try {
             this.thread = new NetNsThread("expkt-dataplane" + (this.netnsName.isEmpty() ? "" : "-" + this.netnsName), netns);
+            this.inode = call(NetNs::currentInode);
             this.model = call(() -> DataPlaneConfigParser.build(NetInterfaces.list(), portEntries, vlanEntries, vrName, vrId));
         } catch (IOException | RuntimeException e) {
             close();
@@ -84,6 +86,21 @@ public final class DataPlane implements AutoCloseable {
         return vrId;
     }
 
+    /** The namespace's inode (how the VR registry names a namespace). */
+    public long namespaceInode() {
+        return inode;
+    }
+
+    /** Changes the VR the data plane is (when the VR registry comes or goes) and rebuilds the model. */
+    public synchronized void vr(String name, int id) throws IOException {
+        if (name.equals(vrName) && id == vrId) {
+            return;
+        }
+        this.vrName = name;
+        this.vrId = id;
+        refresh();
+    }
+
     public void addListener(Consumer<DataPlaneModel> listener) {
         listeners.add(listener);
     }
@@ -99,6 +116,8 @@ public final class DataPlane implements AutoCloseable {
     public synchronized DataPlaneModel configure(String[] ports, String[] vlans) throws IOException {
         String[] p = ports == null ? new String[0] : ports.clone();
         String[] v = vlans == null ? new String[0] : vlans.clone();
+        String vrName = this.vrName;
+        int vrId = this.vrId;
         DataPlaneModel next;
         try {
             next = call(() -> DataPlaneConfigParser.build(NetInterfaces.list(), p, v, vrName, vrId));

@@ -36,7 +36,7 @@ public final class DataPlaneConfigParser {
         if (portEntries == null || portEntries.length == 0 || allBlank(portEntries)) {
             int n = 0;
             for (NetInterface i : interfaces) {
-                if (i.isLoopback() || i.isBridge()) {
+                if (i.isLoopback() || i.isBridge() || CaptureLinks.isReserved(i.name())) {
                     continue;
                 }
                 n++;
@@ -70,6 +70,9 @@ public final class DataPlaneConfigParser {
                 if (ni == null) {
                     throw new IllegalArgumentException("port entry \"" + raw + "\": the data-plane namespace has no interface \""
                             + ifName + "\"");
+                }
+                if (CaptureLinks.isReserved(ifName)) {
+                    throw new IllegalArgumentException("port entry \"" + raw + "\": " + ifName + " is one of the provider's own capture links");
                 }
                 if (ni.isLoopback()) {
                     throw new IllegalArgumentException("port entry \"" + raw + "\": " + ifName + " is a loopback interface");

@@ -126,6 +126,15 @@ public final class NftRules implements AutoCloseable {
 
     /** Adds the rules of one filter on these ports, in one transaction. */
     public void addFilter(Filter f, List<Port> ports) throws IOException {
+        addFilter(f, ports, p -> null);
+    }
+
+    /**
+     * Adds the rules of one filter on these ports, in one transaction. An egress drop rule first
+     * duplicates the frame to {@code egressCopyTo.apply(port)} when that is not null (the port's
+     * capture link), so the socket still gets a copy.
+     */
+    public void addFilter(Filter f, List<Port> ports, java.util.function.Function<Port, String> egressCopyTo) throws IOException {
         if (ports.isEmpty()) {
             return;
         }
@@ -164,6 +173,10 @@ public final class NftRules implements AutoCloseable {
                     }
                 }
                 cmd.append(",{\"counter\":null}");
+                String copyTo = egress && f.action() == FilterAction.UP_AND_DROP ? egressCopyTo.apply(p) : null;
+                if (copyTo != null) {
+                    cmd.append(",{\"dup\":{\"addr\":").append(Json.quote(copyTo)).append("}}");
+                }
                 if (f.action() == FilterAction.UP_AND_DROP) {
                     cmd.append(",{\"drop\":null}");
                 }

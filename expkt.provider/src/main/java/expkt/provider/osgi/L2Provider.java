@@ -65,6 +65,7 @@ public final class L2Provider {
             this.engine = new L2Engine(dataPlane, scope(),
                     new L2Engine.RingConfig(config.ring_block_size(), config.ring_block_count(), config.ring_retire_ms()),
                     new OsgiLog(logger));
+            followRegistry();
         } catch (IOException | RuntimeException e) {
             dataPlane.close();
             throw e;
@@ -95,6 +96,7 @@ public final class L2Provider {
         this.virtualRouters = vrs;
         if (engine != null) {
             engine.vrScope(scope());
+            followRegistry();
         }
     }
 
@@ -103,7 +105,23 @@ public final class L2Provider {
             this.virtualRouters = null;
             if (engine != null) {
                 engine.vrScope(scope());
+                followRegistry();
             }
+        }
+    }
+
+    /** The data plane is the VR the registry says its namespace is; without the registry, the framework property's. */
+    private void followRegistry() {
+        VirtualRouters vrs = virtualRouters;
+        try {
+            VirtualRouter v = vrs == null ? null : vrs.byNamespaceInode(dataPlane.namespaceInode()).orElse(null);
+            if (v != null) {
+                dataPlane.vr(v.name(), v.id());
+            } else {
+                dataPlane.vr(vrName, vrId);
+            }
+        } catch (IOException | RuntimeException e) {
+            logger.error("expkt data plane: cannot follow the VR registry: {}", e.toString());
         }
     }
 
@@ -116,13 +134,13 @@ public final class L2Provider {
             @Override
             public Vr byName(String name) {
                 VirtualRouter v = vrs.byName(name);
-                return new Vr(v.id(), v.name(), v.name().equals(vrName));
+                return new Vr(v.id(), v.name(), v.id() == dataPlane.vrId());
             }
 
             @Override
             public Vr byId(int id) {
                 VirtualRouter v = vrs.byId(id);
-                return new Vr(v.id(), v.name(), v.name().equals(vrName));
+                return new Vr(v.id(), v.name(), v.id() == dataPlane.vrId());
             }
         };
     }

@@ -1,10 +1,13 @@
 package expkt.provider.socket;
 
+import expkt.api.packet.Direction;
 import expkt.api.packet.Filter;
+import expkt.api.packet.FilterAction;
 import expkt.api.packet.Port;
 import expkt.linux.Fds;
 import expkt.linux.PacketSockets;
 import expkt.provider.bpf.BpfCompiler;
+import expkt.provider.dataplane.CaptureLinks;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.dataplane.DataPlaneModel;
 import expkt.provider.dispatch.Dispatcher;
@@ -54,6 +57,7 @@ public final class L2Engine implements AutoCloseable {
     private final Map<Long, PacketSocketImpl> sockets = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private final NftRules nft;
+    private final CaptureLinks captures = new CaptureLinks();
     private final Dispatcher dispatcher;
     private final Consumer<DataPlaneModel> modelListener = this::modelChanged;
     private volatile VrScope vrScope;
@@ -73,6 +77,7 @@ public final class L2Engine implements AutoCloseable {
         }
         try {
             dataPlane.call(() -> {
+                captures.removeStale();
                 nft.ensureChains(dataPlane.model().ports());
                 return null;
             });
@@ -194,6 +199,24 @@ public final class L2Engine implements AutoCloseable {
         return m.ports();
     }
 
+    /** True for a filter whose egress frames must be copied to a capture link before the drop. */
+    static boolean needsCapture(Filter f) {
+        return f.action() == FilterAction.UP_AND_DROP && f.direction().includesEgress();
+    }
+
+    /** Makes the capture links an EGRESS + UP_AND_DROP filter needs on these ports. */
+    void prepare(Filter f, List<Port> ports) throws IOException {
+        if (!needsCapture(f) || ports.isEmpty()) {
+            return;
+        }
+        onNamespaceThread(() -> {
+            for (Port p : ports) {
+                captures.ensure(p);
+            }
+            return null;
+        });
+    }
+
     public long[] compile(List<Filter> filters, int socketVrId) {
         List<BpfCompiler.CompiledFilter> cfs = new ArrayList<>();
         for (Filter f : filters) {
@@ -202,14 +225,44 @@ public final class L2Engine implements AutoCloseable {
             for (int i = 0; i < idx.length; i++) {
                 idx[i] = ports.get(i).ifIndex();
             }
-            cfs.add(new BpfCompiler.CompiledFilter(f, idx));
+            if (needsCapture(f)) {
+                // the port's own taps never see these frames (dropped at egress): their copies arrive on the capture links
+                if (f.direction().includesIngress()) {
+                    cfs.add(new BpfCompiler.CompiledFilter(f, idx, Direction.INGRESS));
+                }
+                int[] peers = new int[ports.size()];
+                for (int i = 0; i < peers.length; i++) {
+                    peers[i] = captures.peerOf(ports.get(i));
+                    if (peers[i] < 0) {
+                        throw new IllegalStateException("no capture link for " + ports.get(i).slotPort() + " of filter " + f.name());
+                    }
+                }
+                cfs.add(new BpfCompiler.CompiledFilter(f, peers, Direction.INGRESS));
+            } else {
+                cfs.add(new BpfCompiler.CompiledFilter(f, idx));
+            }
         }
         return BpfCompiler.compile(cfs);
     }
 
+    /**
+     * The port a frame seen on {@code ifIndex} belongs to: the port itself, or the port whose egress
+     * copies arrive on that capture link; null for anything else (allocation-free).
+     */
+    public Port portOfFrame(DataPlaneModel m, int ifIndex) {
+        Port p = m.portByIfIndex(ifIndex);
+        return p != null ? p : m.portByIfIndex(captures.portOfPeer(ifIndex));
+    }
+
+    /** True if {@code ifIndex} is a capture link (its frames are EGRESS copies). */
+    public boolean isCapture(int ifIndex) {
+        return captures.portOfPeer(ifIndex) != 0;
+    }
+
     void addRules(Filter f, List<Port> ports) throws IOException {
+        boolean capture = needsCapture(f);
         onNamespaceThread(() -> {
-            nft.addFilter(f, ports);
+            nft.addFilter(f, ports, p -> capture ? CaptureLinks.dupDevice(p) : null);
             return null;
         });
     }
@@ -283,6 +336,7 @@ public final class L2Engine implements AutoCloseable {
     private void closeNft() {
         try {
             dataPlane.call(() -> {
+                captures.removeAll();
                 nft.close();
                 return null;
             });

@@ -107,15 +107,11 @@ public final class PacketSocketImpl implements PacketSocket {
         }
         synchronized (filterLock) {
             ensureOpen();
-            if (filter.action() == FilterAction.UP_AND_DROP && filter.direction().includesEgress()) {
-                throw new IllegalArgumentException("filter \"" + filter.name() + "\": UP_AND_DROP with direction "
-                        + filter.direction() + " is not supported: the netdev egress hook runs before packet taps, so a frame "
-                        + "dropped on egress never reaches the socket (use UP_AND_CONTINUE for EGRESS, or INGRESS for UP_AND_DROP)");
-            }
             List<Port> ports = engine.portsOf(filter, vrId);
             engine.registry().claim(filter, this);
             boolean rulesAdded = false;
             try {
+                engine.prepare(filter, ports);
                 List<Filter> next = new ArrayList<>(filters);
                 next.add(filter);
                 long[] program = engine.compile(next, vrId);
@@ -180,7 +176,9 @@ public final class PacketSocketImpl implements PacketSocket {
             }
             engine.removeRules(names);
             for (Filter f : filters) {
-                engine.addRules(f, engine.portsOf(f, vrId));
+                List<Port> ports = engine.portsOf(f, vrId);
+                engine.prepare(f, ports);
+                engine.addRules(f, ports);
             }
             PacketSockets.attachFilter(fd, engine.compile(filters, vrId));
         }
@@ -250,7 +248,7 @@ public final class PacketSocketImpl implements PacketSocket {
         long deadline = 0;
         while (true) {
             while (ring.next()) {
-                if (model.portByIfIndex(ring.ifIndex()) != null) {
+                if (engine.portOfFrame(model, ring.ifIndex()) != null) {
                     received++;
                     return true;
                 }
@@ -268,7 +266,7 @@ public final class PacketSocketImpl implements PacketSocket {
                 }
                 long left = (deadline - now) / 1_000_000L;
                 if (left <= 0) {
-                    return ring.next() && model.portByIfIndex(ring.ifIndex()) != null;
+                    return ring.next() && engine.portOfFrame(model, ring.ifIndex()) != null;
                 }
                 wait = (int) Math.min(wait, left);
             }
@@ -280,10 +278,12 @@ public final class PacketSocketImpl implements PacketSocket {
 
     private void fill(ExosSockAddr from, int captured) {
         DataPlaneModel model = engine.model();
-        Port port = model.portByIfIndex(ring.ifIndex());
+        int ifIndex = ring.ifIndex();
+        Port port = engine.portOfFrame(model, ifIndex);
         int vid = ring.vlanId();
         Vlan vlan = vid < 0 ? null : model.vlanByTag(vid);
-        int pkttype = ring.packetType();
+        // a copy from a capture link is a frame that was leaving its port (EGRESS + UP_AND_DROP)
+        int pkttype = engine.isCapture(ifIndex) ? PacketSockets.PACKET_OUTGOING : ring.packetType();
         int wire = ring.wireLength() + (vid < 0 ? 0 : 4);
         if (from != null) {
             from.set(port.slotPort().slot(), port.slotPort().port(), port.ifName(), port.ifIndex(),
@@ -324,17 +324,83 @@ public final class PacketSocketImpl implements PacketSocket {
         try {
             ensureOpen();
             TxBatch b = batch();
-            copyIn(frame, b);
+            long at = b.put(frame);
             for (Port p : ports) {
                 if (b.count() == TxBatch.MAX_MESSAGES) {
                     b.send(fd);
+                    at = b.put(rewind(frame, len));
                 }
-                b.add(p.ifIndex(), false, 0);
+                b.add(at, len, p.ifIndex(), false, 0);
             }
             b.send(fd);
         } finally {
             txLock.unlock();
         }
+    }
+
+    /** Moves a consumed buffer back over its last {@code len} bytes (to copy it again after a flush). */
+    private static ByteBuffer rewind(ByteBuffer frame, int len) {
+        return frame.position(frame.limit() - len);
+    }
+
+    /**
+     * Sends a burst: every frame out of every port, in as few sendmmsg(2) calls as the batch allows.
+     * Checks everything first, so a bad frame or port sends nothing.
+     */
+    @Override
+    public int sendBurst(List<ByteBuffer> frames, List<SlotPort> slotPorts) throws IOException {
+        ensureOpen();
+        if (frames == null || frames.isEmpty()) {
+            throw new IllegalArgumentException("sendBurst needs at least one frame");
+        }
+        if (slotPorts == null || slotPorts.isEmpty()) {
+            throw new IllegalArgumentException("sendto needs slot:ports or a VLAN name; none was given");
+        }
+        DataPlaneModel model = engine.model();
+        List<Port> ports = new ArrayList<>(slotPorts.size());
+        for (SlotPort sp : slotPorts) {
+            if (sp == null) {
+                throw new IllegalArgumentException("slot:port list " + slotPorts + " holds null");
+            }
+            ports.add(model.port(sp));
+        }
+        for (int i = 0; i < frames.size(); i++) {
+            ByteBuffer f = frames.get(i);
+            if (f == null) {
+                throw new IllegalArgumentException("frame " + i + " of the burst is null");
+            }
+            for (Port p : ports) {
+                try {
+                    checkLength(f.remaining(), p, isTagged(f));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("frame " + i + " of the burst: " + e.getMessage(), e);
+                }
+            }
+        }
+        int sent = 0;
+        txLock.lock();
+        try {
+            ensureOpen();
+            TxBatch b = batch();
+            for (ByteBuffer f : frames) {
+                int len = f.remaining();
+                if (b.room() < len || b.count() + ports.size() > TxBatch.MAX_MESSAGES) {
+                    sent += b.send(fd);
+                }
+                long at = b.put(f);
+                for (Port p : ports) {
+                    if (b.count() == TxBatch.MAX_MESSAGES) {
+                        sent += b.send(fd);
+                        at = b.put(rewind(f, len));
+                    }
+                    b.add(at, len, p.ifIndex(), false, 0);
+                }
+            }
+            sent += b.send(fd);
+        } finally {
+            txLock.unlock();
+        }
+        return sent;
     }
 
     @Override
@@ -380,18 +446,20 @@ public final class PacketSocketImpl implements PacketSocket {
         try {
             ensureOpen();
             TxBatch b = batch();
-            copyIn(frame, b);
+            long at = b.put(frame);
             for (Port p : tagged) {
                 if (b.count() == TxBatch.MAX_MESSAGES) {
                     b.send(fd);
+                    at = b.put(rewind(frame, len));
                 }
-                b.add(p.ifIndex(), true, vlan.tag());
+                b.add(at, len, p.ifIndex(), true, vlan.tag());
             }
             for (Port p : untagged) {
                 if (b.count() == TxBatch.MAX_MESSAGES) {
                     b.send(fd);
+                    at = b.put(rewind(frame, len));
                 }
-                b.add(p.ifIndex(), false, 0);
+                b.add(at, len, p.ifIndex(), false, 0);
             }
             b.send(fd);
         } finally {
@@ -431,17 +499,6 @@ public final class PacketSocketImpl implements PacketSocket {
             tx = new TxBatch();
         }
         return tx;
-    }
-
-    private static void copyIn(ByteBuffer frame, TxBatch b) {
-        int len = frame.remaining();
-        if (frame.hasArray()) {
-            MemorySegment.copy(frame.array(), frame.arrayOffset() + frame.position(), b.data(), ValueLayout.JAVA_BYTE, 0, len);
-        } else {
-            MemorySegment.copy(MemorySegment.ofBuffer(frame), 0, b.data(), 0, len);
-        }
-        frame.position(frame.limit());
-        b.frameLength(len);
     }
 
     // ---------------------------------------------------------------- callback, options, close

@@ -74,8 +74,15 @@ public final class VrRegistry {
         String mgmt = first(config.mgmt_location(), prop(VrHeaders.MGMT_NETNS_PROPERTY));
         String control = first(config.control_location(), prop(VrHeaders.CONTROL_NETNS_PROPERTY));
         String dflt = first(config.default_location(), first(prop(VrHeaders.DEFAULT_NETNS_PROPERTY), prop(VrHeaders.DATAPLANE_NETNS_PROPERTY)));
-        table.setBuiltins(mgmt, control, dflt);
-        table.setHostDefault(first(config.default_vr(), prop(VrHeaders.DEFAULT_VR_PROPERTY)));
+        for (String error : table.setBuiltins(mgmt, control, dflt)) {
+            log.error("VR configuration {} not applied: {}", PID, error);
+        }
+        String hostDefault = first(config.default_vr(), prop(VrHeaders.DEFAULT_VR_PROPERTY));
+        try {
+            table.setHostDefault(hostDefault);
+        } catch (IllegalArgumentException e) {
+            log.error("VR configuration {} not applied: {}; the host default stays {}", PID, e.getMessage(), table.hostDefaultName());
+        }
         log.info("VRs: {}; host default {}", table.list(), table.hostDefaultName());
     }
 

@@ -54,17 +54,31 @@ public final class VrTable {
 
     /**
      * Sets where the built-in VRs live. Each location: empty (the host's own namespace), an
-     * {@code ip netns} name, a namespace path, or {@code vrf:<device>}.
+     * {@code ip netns} name, a namespace path, or {@code vrf:<device>}. A location that cannot be used
+     * (VRF on a kernel without it) leaves that VR where it was; the others are applied. Returns the
+     * errors, each naming the VR and the value (empty when all were applied).
      */
-    public synchronized void setBuiltins(String mgmt, String control, String dflt) {
-        List<VirtualRouter> built = List.of(
-                builtin(VirtualRouter.VR_MGMT, VirtualRouter.VR_MGMT_NAME, mgmt),
-                builtin(VirtualRouter.VR_CONTROL, VirtualRouter.VR_CONTROL_NAME, control),
-                builtin(VirtualRouter.VR_DEFAULT, VirtualRouter.VR_DEFAULT_NAME, dflt));
-        for (VirtualRouter vr : built) {
+    public synchronized List<String> setBuiltins(String mgmt, String control, String dflt) {
+        List<String> errors = new ArrayList<>();
+        String[] names = {VirtualRouter.VR_MGMT_NAME, VirtualRouter.VR_CONTROL_NAME, VirtualRouter.VR_DEFAULT_NAME};
+        String[] locations = {mgmt, control, dflt};
+        for (int id = 0; id < 3; id++) {
+            VirtualRouter vr;
+            try {
+                vr = builtin(id, names[id], locations[id]);
+            } catch (IllegalArgumentException e) {
+                errors.add(e.getMessage() + (byId.containsKey(id) ? "; it stays at " + describe(byId.get(id)) : "; it stays in the host namespace"));
+                vr = byId.containsKey(id) ? byId.get(id) : new VirtualRouter(id, names[id], VrBackend.NETNS, "");
+            }
             byId.put(vr.id(), vr);
             byName.put(key(vr.name()), vr);
         }
+        return errors;
+    }
+
+    private static String describe(VirtualRouter vr) {
+        return vr.backend() == VrBackend.VRF ? "VRF device " + vr.location()
+                : vr.location().isEmpty() ? "the host namespace" : "network namespace " + vr.location();
     }
 
     private VirtualRouter builtin(int id, String name, String location) {

@@ -84,7 +84,12 @@ class VrTableTest {
         } else {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.add(9, "VR-Vrf", VrBackend.VRF, ""));
             assertNamed(e, "VR-Vrf", "vrf_265", vrf.reason());
-            assertNamed(assertThrows(IllegalArgumentException.class, () -> t.setBuiltins("", "", "vrf:vrf_258")), "VR-Default", "vrf_258");
+            // a built-in VR's unusable location: named, that VR stays where it was, the others are applied
+            List<String> errors = t.setBuiltins("xk-m", "", "vrf:vrf_258");
+            assertEquals(1, errors.size(), errors.toString());
+            assertTrue(errors.get(0).contains("VR-Default") && errors.get(0).contains("vrf_258") && errors.get(0).contains("host namespace"), errors.get(0));
+            assertEquals("xk-m", t.byName("VR-Mgmt").location());
+            assertEquals(VrBackend.NETNS, t.byName("VR-Default").backend());
             assertTrue(vrf.reason().contains(System.getProperty("os.version")), vrf.reason());
         }
     }
