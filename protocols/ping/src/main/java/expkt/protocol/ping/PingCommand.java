@@ -24,6 +24,13 @@ public final class PingCommand {
         this.pinger = new Pinger(sockets);
     }
 
+    /** The same run, its lines returned instead of printed (for programs and tests; not a Gogo function). */
+    public List<String> run(String... args) throws IOException {
+        List<String> lines = new java.util.ArrayList<>();
+        pinger.ping(PingRequest.parse(List.of(args)), lines::add);
+        return lines;
+    }
+
     /** Gogo passes the words after {@code ping:ping}; lines go to the session's output as they come. */
     public void ping(String... args) throws IOException {
         PingRequest request = PingRequest.parse(List.of(args));
