@@ -18,6 +18,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
@@ -40,6 +41,9 @@ import java.util.concurrent.TimeUnit;
  * {@link StateHandover} and sends nothing, so neighbours never see it leave; the next version restores
  * both and continues the schedule. On any other stop it sends a shutdown LLDPDU on every port.
  *
+ * <p>{@link StateHandover} is optional and greedy: a host without it still runs the agent (it only
+ * loses the handover), and one where it registers after the agent restarts the agent once to bind it.
+ *
  * <p>Threading: {@link #handle} runs on the provider's dispatcher thread; the tx timer on
  * {@code lldp-tx}; Gogo commands read the thread-safe table.
  */
@@ -60,7 +64,8 @@ public final class LldpAgent implements PacketHandler {
 
     @Activate
     public LldpAgent(@Reference PacketService packets,
-                     @Reference(cardinality = ReferenceCardinality.OPTIONAL) StateHandover handover,
+                     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+                     StateHandover handover,
                      @Reference(service = LoggerFactory.class) Logger log,
                      LldpConfig config, BundleContext context) throws IOException {
         this.packets = packets;
