@@ -50,12 +50,13 @@ public class WolIT extends ExpktTestSupport {
         lab.spawn(lab.host(host).ns(), log, "tshark", "-i", "veth0", "-l", "-n", "-c", "1", "-a", "duration:15", "-Y", "wol",
                 "-T", "fields", "-E", "separator=|", "-E", "occurrence=f", "-e", "vlan.id", "-e", "wol.mac");
         long deadline = System.currentTimeMillis() + 15_000;
-        while (!Files.readString(log).contains("Capturing on")) {
+        while (!Files.readString(log).contains("Capture started")) {
             if (System.currentTimeMillis() > deadline) {
                 fail("tshark did not start: " + Files.readString(log));
             }
             Thread.sleep(50);
         }
+        Thread.sleep(300); // dumpcap reports the start a moment before its socket takes every frame
         return log;
     }
 

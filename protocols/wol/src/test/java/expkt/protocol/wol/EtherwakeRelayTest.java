@@ -55,13 +55,14 @@ class EtherwakeRelayTest {
     static void awaitCapturing(Path... logs) throws Exception {
         long deadline = System.nanoTime() + 15_000_000_000L;
         for (Path log : logs) {
-            while (!(Files.exists(log) && Files.readString(log).contains("Capturing on"))) {
+            while (!(Files.exists(log) && Files.readString(log).contains("Capture started"))) {
                 if (System.nanoTime() > deadline) {
                     fail("tshark did not start: " + (Files.exists(log) ? Files.readString(log) : "no log"));
                 }
                 Thread.sleep(50);
             }
         }
+        Thread.sleep(300); // dumpcap reports the start a moment before its socket takes every frame
     }
 
     /** The decoded line tshark printed, once it has one. */
@@ -115,6 +116,7 @@ class EtherwakeRelayTest {
             Thread relay = relay(rx, core, sw, 1);
             lab.exec(lab.host(1).ns(), "etherwake", "-i", "veth0", "-b", "00:11:22:33:44:55").check();
             relay.join(20_000);
+            assertEquals(1, core.relayed("blue"), core.formatStats());
             String sender = lab.host(1).mac();
             assertEquals("100|" + sender + "|00:11:22:33:44:55", decoded(h2), "tagged 100 on blue's tagged member");
             assertEquals("|" + sender + "|00:11:22:33:44:55", decoded(h3), "untagged on green's untagged member");
