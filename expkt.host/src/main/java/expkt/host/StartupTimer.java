@@ -31,7 +31,7 @@ public final class StartupTimer {
     @Activate
     public StartupTimer(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
         long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
-        long timeoutSeconds = Long.parseLong(context.getProperty(TIMEOUT) == null ? "60" : context.getProperty(TIMEOUT).strip());
+        long timeoutSeconds = timeoutSeconds(context.getProperty(TIMEOUT));
         waiter = Thread.ofPlatform().daemon().name("expkt-startup-timer").start(() -> {
             try {
                 List<String> down = BundleStates.awaitAllUp(context, timeoutSeconds * 1000);
@@ -50,6 +50,21 @@ public final class StartupTimer {
                 REPORTED.countDown();
             }
         });
+    }
+
+    static long timeoutSeconds(String value) {
+        if (value == null || value.isBlank()) {
+            return 60;
+        }
+        try {
+            long v = Long.parseLong(value.strip());
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // named below
+        }
+        throw new IllegalArgumentException(TIMEOUT + " \"" + value + "\" is not a number of seconds > 0");
     }
 
     @Deactivate

@@ -31,5 +31,8 @@ class LogLineTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScriptedRun.parseSeconds("-3"));
         assertTrue(e.getMessage().contains("-3"), e.getMessage());
         assertEquals(20, ScriptedRun.parseSeconds("20"));
+        e = assertThrows(IllegalArgumentException.class, () -> StartupTimer.timeoutSeconds("soon"));
+        assertTrue(e.getMessage().contains("soon"), e.getMessage());
+        assertEquals(60, StartupTimer.timeoutSeconds(null));
     }
 }

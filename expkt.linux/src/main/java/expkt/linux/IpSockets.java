@@ -74,8 +74,10 @@ public final class IpSockets {
                     ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS),
             Linker.Option.captureCallState("errno"), Linker.Option.critical(true));
 
-    private static final MethodHandle IOCTL_PTR = Native.downcallErrno("ioctl",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+    /** ioctl(int, unsigned long, ...) is variadic: the pointer is its first variadic argument. */
+    private static final MethodHandle IOCTL_PTR = Native.LINKER.downcallHandle(Native.LIBC.find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
+            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
     private static final long SIOCETHTOOL = 0x8946;
     private static final int ETHTOOL_GDRVINFO = 0x3;
     /** struct ethtool_drvinfo: cmd, driver[32], version[32], fw_version[32], bus_info[32], erom_version[32], reserved2[12], 5 x u32. */

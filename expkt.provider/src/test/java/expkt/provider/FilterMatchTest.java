@@ -180,4 +180,33 @@ class FilterMatchTest extends L2ProviderTestBase {
         String links = lab.exec(lab.switchNs(), "ip", "-o", "link").check().stdout();
         assertTrue(!links.contains("expktc") && !links.contains("expktr"), links);
     }
+
+    @Test
+    void anExplicitEthertypeOffsetReadsThatRawOffsetAndQinQIsSeenThrough() throws Exception {
+        engine();
+        Wire h1 = wire(1);
+        PacketSocketImpl raw = engine.open(OWNER);
+        // Wire.frame's payload byte i is i: bytes 16..17 read 0x1011
+        raw.setupFilter(Filter.named("raw16").ethertype(0x1011).ethertypeOffset(16).build());
+        byte[] yes = Wire.frame(DST, HOST_MAC, 0x88b5, 64);
+        byte[] no = Wire.frame(DST, HOST_MAC, 0x88b5, 64);
+        no[17] = 0x12;
+        h1.send(yes);
+        h1.send(no);
+        assertEquals(List.of(new Got(1, Direction.INGRESS, -1, 64, 0x88b5, null)), drain(raw));
+        assertTrue(nftRuleset().matches("(?s).*@ll,128,16 0x1011 counter packets 1 bytes \\d+ comment \"raw16\".*"), nftRuleset());
+
+        // QinQ: the kernel moves the outer 802.1ad tag to metadata, the inner 802.1Q tag stays in the bytes;
+        // the default ethertype is the one after both
+        PacketSocketImpl s = engine.open(OWNER);
+        s.setupFilter(Filter.named("qinq").ethertype(0x0842).build());
+        java.nio.ByteBuffer q = java.nio.ByteBuffer.allocate(68);
+        q.put(Wire.mac(DST)).put(Wire.mac(HOST_MAC)).putShort((short) 0x88a8).putShort((short) 200)
+                .putShort((short) 0x8100).putShort((short) 100).putShort((short) 0x0842);
+        h1.send(q.array());
+        List<Got> got = drain(s);
+        assertEquals(1, got.size(), got.toString());
+        assertEquals(200, got.get(0).vlan());
+        assertEquals(64, got.get(0).length());
+    }
 }

@@ -74,6 +74,7 @@ class SendTest extends L2ProviderTestBase {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> s.sendBurst(bad, List.of(SlotPort.of(1, 2))));
         org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("frame 1") && e.getMessage().contains("10 bytes"), e.getMessage());
-        assertEquals(0, h2.drain(200).size());
+        List<byte[]> after = h2.drain(200);
+        assertEquals(List.of(), Wire.withEthertype(after, 0x0842).stream().map(java.util.HexFormat.of()::formatHex).toList());
     }
 }

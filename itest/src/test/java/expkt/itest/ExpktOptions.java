@@ -5,6 +5,7 @@ import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
 
@@ -60,6 +61,9 @@ public final class ExpktOptions {
                 frameworkProperty(LAB_PREFIX).value(lab.prefix()),
                 frameworkProperty(LOG_FILE).value(new File("target/itest-logs/" + testClass.getSimpleName() + ".log").getAbsolutePath()),
                 frameworkProperty("ds.loglevel").value("info"),
+                frameworkProperty("org.osgi.service.log.admin.loglevel").value("INFO"),
+                // Pax Exam's own pax-logging would print every bundle it scans at DEBUG
+                systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"),
                 runtimeBundles(RUNTIME),
                 projectBundles(BASE_PROJECT),
                 junitBundles());

@@ -37,7 +37,7 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 /**
  * Hot deployment on a running host: FileInstall watches a deploy directory; the test bundle
  * (itest's own jar, a DS component) is copied in, replaced by its version 2, and deleted, while the
- * framework keeps running.
+ * framework keeps running; a {@code .cfg} file in the same directory configures its component live.
  */
 public class HotDeployIT extends ExpktTestSupport {
     private static final String BSN = "expkt.itest.hotdeploy";
@@ -150,6 +150,44 @@ public class HotDeployIT extends ExpktTestSupport {
             context.removeFrameworkListener(restarts);
             Files.deleteIfExists(target);
         }
+    }
+
+    @Test
+    public void configFilesInTheDeployDirectoryConfigureComponentsLive() throws Exception {
+        Path deploy = Path.of(context.getProperty("felix.fileinstall.dir"));
+        Path jar = deploy.resolve("configured.jar");
+        Path cfg = deploy.resolve("expkt.itest.hotdeploy.HotDeployedGreeter.cfg");
+        try {
+            drop(Path.of(context.getProperty("expkt.itest.hotdeploy.v1")), jar);
+            String before = awaitGreeting("hotdeploy 1.0.0 says hello");
+            long id = bundle().getBundleId();
+
+            dropText("greeting = bonjour\n", cfg);
+            awaitGreeting("hotdeploy 1.0.0 says bonjour");
+            dropText("greeting = hallo\n", cfg);
+            String changed = awaitGreeting("hotdeploy 1.0.0 says hallo");
+            Files.delete(cfg);
+            awaitGreeting("hotdeploy 1.0.0 says hello");
+
+            // configured live: the same bundle and class loader throughout, only the component was reactivated
+            assertEquals(id, bundle().getBundleId());
+            assertEquals(loader(before), loader(changed));
+        } finally {
+            Files.deleteIfExists(cfg);
+            Files.deleteIfExists(jar);
+            long deadline = System.currentTimeMillis() + WAIT_MS;
+            while (bundle() != null && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    private static void dropText(String text, Path target) throws IOException {
+        Path staging = target.getParent().resolveSibling("staging-" + target.getParent().getFileName());
+        Files.createDirectories(staging);
+        Path tmp = staging.resolve(target.getFileName());
+        Files.writeString(tmp, text);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Copies next to the deploy directory, then moves in atomically: FileInstall never sees half a jar. */

@@ -15,7 +15,7 @@ import expkt.lab.Lab;
 /**
  * The harness removes a test class's lab after the class, whether its tests pass or fail. Runs two
  * Pax Exam test classes with JUnit (each starts its own framework and lab) and looks at the namespaces
- * afterwards. (A JVM killed outright is covered by LabKillIT: the next start removes its lab.)
+ * afterwards. (A JVM killed outright: {@link LabKillIT}.)
  */
 public class LabLifecycleIT {
 

@@ -33,6 +33,10 @@ public interface PacketSocket extends AutoCloseable {
      * Installs a filter (in the kernel: a classic BPF program on the socket, and an nftables rule
      * with a counter named after the filter). Names are unique across the host: a duplicate gives an
      * {@link IllegalArgumentException} naming the bundle that holds it.
+     *
+     * <p>UP_AND_DROP with EGRESS (or BOTH) still brings the frame up: the frame is kept from leaving the
+     * port and a copy of it is handed to the socket as an EGRESS frame of that port. Other sockets'
+     * EGRESS filters on that port do not see it (it never left).
      */
     void setupFilter(Filter filter) throws IOException;
 

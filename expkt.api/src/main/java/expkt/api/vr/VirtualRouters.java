@@ -20,7 +20,12 @@ public interface VirtualRouters {
     /** Every VR, by id. */
     List<VirtualRouter> list();
 
-    /** The calling bundle's VR: its own if it declares one, else the host default (VR-Mgmt unless configured). */
+    /**
+     * The calling bundle's VR: the operator's configuration for it (factory PID
+     * {@code expkt.vr.affinity}) if any, else the VR its manifest header {@code Expkt-VirtualRouter}
+     * names, else the host default (VR-Mgmt unless configured). A name that is not a known VR gives an
+     * {@link IllegalArgumentException} naming the bundle, where the name came from, and the name.
+     */
     VirtualRouter affinity();
 
     /** The host's default VR: {@code VR-Mgmt} unless the framework property {@code expkt.vr.default} names another. */

@@ -215,7 +215,12 @@ public final class NftRules implements AutoCloseable {
         }
     }
 
-    /** Packets and bytes per filter name, summed over its rules: {@code name -> {packets, bytes}}. */
+    /**
+     * Packets and bytes per filter name, summed over its rules: {@code name -> {packets, bytes}}. Bytes
+     * are frame bytes from the Ethernet header on (without a VLAN tag the kernel removed): nftables
+     * counts {@code skb->len}, which at the ingress hook starts after the Ethernet header, so 14 bytes
+     * per packet are added back for ingress rules ({@code nft list ruleset} shows the raw numbers).
+     */
     public Map<String, long[]> counters() throws IOException {
         Map<String, long[]> out = new LinkedHashMap<>();
         for (Map<String, Object> rule : rules()) {
@@ -223,12 +228,14 @@ public final class NftRules implements AutoCloseable {
             if (comment == null) {
                 continue;
             }
+            boolean ingress = String.valueOf(rule.get("chain")).startsWith("in_");
             long[] c = out.computeIfAbsent(comment.toString(), k -> new long[2]);
             if (rule.get("expr") instanceof List<?> exprs) {
                 for (Object e : exprs) {
                     if (e instanceof Map<?, ?> m && m.get("counter") instanceof Map<?, ?> counter) {
-                        c[0] += ((Number) counter.get("packets")).longValue();
-                        c[1] += ((Number) counter.get("bytes")).longValue();
+                        long packets = ((Number) counter.get("packets")).longValue();
+                        c[0] += packets;
+                        c[1] += ((Number) counter.get("bytes")).longValue() + (ingress ? 14 * packets : 0);
                     }
                 }
             }

@@ -20,10 +20,10 @@ public @interface DataPlaneConfiguration {
     String[] vlans() default {};
 
     @AttributeDefinition(name = "Ring block size", description = "Bytes per TPACKET_V3 block (a power of two, >= 4096)")
-    int ring_block_size() default 65536;
+    int ring_block_size() default 16384;
 
-    @AttributeDefinition(name = "Ring blocks", description = "Blocks per socket receive ring")
-    int ring_block_count() default 32;
+    @AttributeDefinition(name = "Ring blocks", description = "Blocks per socket receive ring (at low rates a block may hold one frame: this is how many frames an idle reader can leave queued)")
+    int ring_block_count() default 256;
 
     @AttributeDefinition(name = "Ring retire timeout", description = "Milliseconds after which a partly filled block is handed to the reader (receive latency bound)")
     int ring_retire_ms() default 2;

@@ -33,9 +33,14 @@ import java.util.function.Consumer;
  * <p>Threading: thread-safe. nftables and socket creation run on the data plane's namespace thread.
  */
 public final class L2Engine implements AutoCloseable {
-    /** Ring geometry: 32 blocks of 64 KiB (2 MiB per socket), a block retired after 2 ms at the latest. */
+    /**
+     * Ring geometry. Default: 256 blocks of 16 KiB (4 MiB per socket), a block handed to the reader 2 ms
+     * after its first frame at the latest (the receive latency bound). The kernel never hands over an
+     * empty block, but a block retired by the timeout may hold a single frame: at low rates the ring
+     * holds {@code blockNr} frames for a reader that does not read, hence many small blocks.
+     */
     public record RingConfig(int blockSize, int blockNr, int retireMillis) {
-        public static final RingConfig DEFAULT = new RingConfig(1 << 16, 32, 2);
+        public static final RingConfig DEFAULT = new RingConfig(1 << 14, 256, 2);
 
         public RingConfig {
             if (blockSize < 4096 || Integer.bitCount(blockSize) != 1) {

@@ -69,6 +69,8 @@ public final class PacketSocketImpl implements PacketSocket {
     private volatile PacketCallback callback;
     private long drops;
     private long received;
+    /** The model the current frame was checked against (so a concurrent reconfiguration cannot split a frame's address). */
+    private DataPlaneModel frameModel;
 
     PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, Arena ringArena, RxRing ring) {
         this.engine = engine;
@@ -191,7 +193,7 @@ public final class PacketSocketImpl implements PacketSocket {
         rxLock.lock();
         try {
             ensureOpen();
-            if (!nextFrame()) {
+            if (overBudget() || !nextFrame()) {
                 return null;
             }
             int len = ring.snapLength();
@@ -207,7 +209,7 @@ public final class PacketSocketImpl implements PacketSocket {
         rxLock.lock();
         try {
             ensureOpen();
-            if (!nextFrame()) {
+            if (overBudget() || !nextFrame()) {
                 return -1;
             }
             int n = Math.min(ring.snapLength(), dst.remaining());
@@ -230,7 +232,7 @@ public final class PacketSocketImpl implements PacketSocket {
         rxLock.lock();
         try {
             ensureOpen();
-            if (!nextFrame()) {
+            if (overBudget() || !nextFrame()) {
                 return -1;
             }
             int n = Math.min(ring.snapLength(), buf.length);
@@ -250,6 +252,7 @@ public final class PacketSocketImpl implements PacketSocket {
             while (ring.next()) {
                 if (engine.portOfFrame(model, ring.ifIndex()) != null) {
                     received++;
+                    frameModel = model;
                     return true;
                 }
                 // a frame from an interface that stopped being a port since the filter was compiled
@@ -266,7 +269,7 @@ public final class PacketSocketImpl implements PacketSocket {
                 }
                 long left = (deadline - now) / 1_000_000L;
                 if (left <= 0) {
-                    return ring.next() && engine.portOfFrame(model, ring.ifIndex()) != null;
+                    return false;
                 }
                 wait = (int) Math.min(wait, left);
             }
@@ -277,7 +280,7 @@ public final class PacketSocketImpl implements PacketSocket {
     }
 
     private void fill(ExosSockAddr from, int captured) {
-        DataPlaneModel model = engine.model();
+        DataPlaneModel model = frameModel;
         int ifIndex = ring.ifIndex();
         Port port = engine.portOfFrame(model, ifIndex);
         int vid = ring.vlanId();
@@ -503,6 +506,18 @@ public final class PacketSocketImpl implements PacketSocket {
 
     // ---------------------------------------------------------------- callback, options, close
 
+    /**
+     * While the dispatcher runs this socket's callback: the time after which receive calls report "no
+     * frame" (the frames stay in the ring; the dispatcher calls back after the other sockets had their
+     * turn). 0 outside a callback. Written and read by the receiving thread only.
+     */
+    private long budgetDeadline;
+
+    private boolean overBudget() {
+        long d = budgetDeadline;
+        return d != 0 && System.nanoTime() - d > 0;
+    }
+
     @Override
     public void setCallback(PacketCallback callback, int bufSize, int flags) throws IOException {
         ensureOpen();
@@ -521,7 +536,12 @@ public final class PacketSocketImpl implements PacketSocket {
             public void onReadable() throws Exception {
                 PacketCallback cb = PacketSocketImpl.this.callback;
                 if (cb != null && !closed) {
-                    cb.onReadable(PacketSocketImpl.this);
+                    budgetDeadline = System.nanoTime() + Dispatcher.CALL_BUDGET_NANOS;
+                    try {
+                        cb.onReadable(PacketSocketImpl.this);
+                    } finally {
+                        budgetDeadline = 0;
+                    }
                 }
             }
 

@@ -124,7 +124,13 @@ class VrSocketsTest {
         assertEquals("B:virtual|true", result.get());
         assertEquals(home, NetNs.currentInode());
         exec.close();
-        // the helper platform thread ends with the exec: none is left behind
+        // the helper platform thread ends with the exec: none is left behind. The executor reports
+        // termination a moment before its worker thread has returned, so join it (bounded).
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("expkt-vr-socket-maker")) {
+                t.join(5000);
+            }
+        }
         assertFalse(Thread.getAllStackTraces().keySet().stream()
                 .anyMatch(t -> t.getName().equals("expkt-vr-socket-maker") && t.isAlive()));
     }
@@ -345,6 +351,24 @@ class VrSocketsTest {
             }
             assertThrows(SocketTimeoutException.class, () -> all.accept(Duration.ofMillis(200)));
         }
+    }
+
+    @Test
+    void callsAfterCloseFailClearly() throws Exception {
+        L3Socket<DatagramChannel> u = sockets.udpSocket("VR-A", null);
+        u.close();
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> u.setVr("VR-B"));
+        assertEquals("VR-A", u.vr().name());
+        AllVrServerSocket all = sockets.serverSocketAllVrs(null);
+        all.close();
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> all.accept(Duration.ofMillis(10)));
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> all.bind(new InetSocketAddress(8082), 1));
+        RawIpSocket r = sockets.rawSocket("VR-A", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);
+        r.close();
+        r.close(); // idempotent
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> r.setHeaderIncluded(true));
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> r.receive(new byte[10], 0, 10));
+        assertTrue(owner.open().isEmpty());
     }
 
     @Test

@@ -29,9 +29,7 @@ import expkt.lab.Lab;
  * invisible to lldpd (no delete, no re-insert, no ageout); a stop sends the shutdown LLDPDU and lldpd
  * forgets us at once.
  *
- * <p>Receiving (lldp:neighbors listing lldpd, the table handed over on update) needs the provider's
- * whiteboard dispatch of PacketHandler services: protocols/lldp's LldpdInteropTest covers it over the
- * provider's sockets until that lands.
+ * <p>Receiving (lldp:neighbors listing lldpd, the table handed over on update): {@link LldpWhiteboardIT}.
  */
 public class LldpIT extends ExpktTestSupport {
     private static final String BSN = "expkt.protocol.lldp";

@@ -28,8 +28,7 @@ import expkt.lab.Lab;
  * data plane (configured through ConfigAdmin), which tshark on the hosts decodes tagged on the tagged
  * member and untagged on the untagged one; an unknown VLAN or a malformed MAC is refused naming it.
  *
- * <p>Relaying what etherwake sends needs the provider's whiteboard dispatch of PacketHandler services:
- * protocols/wol's EtherwakeRelayTest covers it over the provider's sockets until that lands.
+ * <p>Relaying what etherwake sends: {@link WolRelayWhiteboardIT}.
  */
 public class WolIT extends ExpktTestSupport {
     @Inject

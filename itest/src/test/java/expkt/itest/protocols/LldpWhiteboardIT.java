@@ -33,10 +33,9 @@ import expkt.lab.Lab;
  * included, came through {@link StateHandover}; lldpd never deleted or re-inserted us); lldpd's
  * shutdown LLDPDU removes it from ours.
  *
- * <p>Needs the provider's whiteboard dispatch and StateHandover (branch dispatch): until that is on main this
- * class is named so that failsafe does not run it; rename it to ...IT then (it passes on main + dispatch).
+ * <p>Needs the provider's whiteboard dispatch and StateHandover .
  */
-public class LldpWhiteboardPendingDispatch extends ExpktTestSupport {
+public class LldpWhiteboardIT extends ExpktTestSupport {
     @Inject
     private ConfigurationAdmin cm;
 

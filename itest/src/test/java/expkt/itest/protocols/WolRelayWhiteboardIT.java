@@ -30,10 +30,9 @@ import expkt.lab.Lab;
  * (untagged on 1:3), where tshark decodes it; a UDP magic packet to port 9 likewise; and again after an
  * in-place update of the bundle.
  *
- * <p>Needs the provider's whiteboard dispatch (branch dispatch): until that is on main this class is named
- * so that failsafe does not run it; rename it to ...IT then (it passes on main + dispatch).
+ * <p>Needs the provider's whiteboard dispatch .
  */
-public class WolRelayWhiteboardPendingDispatch extends ExpktTestSupport {
+public class WolRelayWhiteboardIT extends ExpktTestSupport {
     @Inject
     private ConfigurationAdmin cm;
 

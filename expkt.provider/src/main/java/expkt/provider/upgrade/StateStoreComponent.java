@@ -1,0 +1,39 @@
+package expkt.provider.upgrade;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * The provider-wide {@link StateStore}: what nobody restores is discarded when a bundle of that
+ * symbolic name is uninstalled.
+ */
+@Component(service = StateStoreComponent.class)
+public final class StateStoreComponent {
+    private final StateStore store = new StateStore();
+    private final BundleContext context;
+    private final BundleListener listener;
+
+    @Activate
+    public StateStoreComponent(BundleContext context) {
+        this.context = context;
+        this.listener = event -> {
+            if (event.getType() == BundleEvent.UNINSTALLED && event.getBundle().getSymbolicName() != null) {
+                store.discard(event.getBundle().getSymbolicName());
+            }
+        };
+        context.addBundleListener(listener);
+    }
+
+    public StateStore store() {
+        return store;
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeBundleListener(listener);
+    }
+}

@@ -1,0 +1,86 @@
+package expkt.provider.whiteboard;
+
+import expkt.api.handler.PacketHandler;
+import expkt.api.packet.Filter;
+
+import java.util.Map;
+
+/**
+ * Reads a {@link PacketHandler} service's filter from its properties (those of
+ * {@link expkt.api.handler.HandlerFilter}): {@code expkt.filter.name} (required), {@code .dstmac},
+ * {@code .ethertype} (an Integer, or a String such as "0x88CC"), {@code .action}, {@code .direction},
+ * {@code .vr}, {@code .ethertype.offset}. Empty strings and -1 mean "not set", as the property type
+ * writes them. A bad value gives an IllegalArgumentException naming the property and the value.
+ */
+public final class HandlerProperties {
+    private HandlerProperties() {
+    }
+
+    public static Filter filter(Map<String, ?> props) {
+        Object name = props.get(PacketHandler.FILTER_NAME);
+        if (!(name instanceof String n) || n.isEmpty()) {
+            throw new IllegalArgumentException("handler service property " + PacketHandler.FILTER_NAME + " is required and was "
+                    + (name == null ? "absent" : "\"" + name + "\""));
+        }
+        Filter.Builder b = Filter.named(n);
+        String mac = string(props, PacketHandler.FILTER_DSTMAC);
+        if (mac != null) {
+            try {
+                b.dstmac(mac);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("handler \"" + n + "\": " + PacketHandler.FILTER_DSTMAC + " \"" + mac
+                        + "\" is not a MAC address: " + e.getMessage(), e);
+            }
+        }
+        int et = integer(props, PacketHandler.FILTER_ETHERTYPE, n);
+        if (et != -1) {
+            b.ethertype(et);
+        }
+        String action = string(props, PacketHandler.FILTER_ACTION);
+        if (action != null) {
+            b.action(action);
+        }
+        String direction = string(props, PacketHandler.FILTER_DIRECTION);
+        if (direction != null) {
+            b.direction(direction);
+        }
+        String vr = string(props, PacketHandler.FILTER_VR);
+        if (vr != null) {
+            b.vr(vr);
+        }
+        int offset = integer(props, PacketHandler.FILTER_ETHERTYPE_OFFSET, n);
+        if (offset != -1) {
+            b.ethertypeOffset(offset);
+        }
+        return b.build();
+    }
+
+    private static String string(Map<String, ?> props, String key) {
+        Object v = props.get(key);
+        if (v == null) {
+            return null;
+        }
+        String s = v.toString().strip();
+        return s.isEmpty() ? null : s;
+    }
+
+    private static int integer(Map<String, ?> props, String key, String filterName) {
+        Object v = props.get(key);
+        if (v == null) {
+            return -1;
+        }
+        if (v instanceof Number num) {
+            return num.intValue();
+        }
+        String s = v.toString().strip();
+        if (s.isEmpty()) {
+            return -1;
+        }
+        try {
+            return s.startsWith("0x") || s.startsWith("0X") ? Integer.parseInt(s.substring(2), 16) : Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("handler \"" + filterName + "\": " + key + " \"" + s
+                    + "\" is not a number (decimal or 0x hex)", e);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+package expkt.provider;
+
+import expkt.api.handler.PacketHandler;
+import expkt.api.net.SlotPort;
+import expkt.api.packet.Direction;
+import expkt.api.packet.Filter;
+import expkt.api.packet.FilterAction;
+import expkt.provider.command.HandlerTables;
+import expkt.provider.command.L2Tables;
+import expkt.provider.socket.ProviderLog;
+import expkt.provider.whiteboard.HandlerProperties;
+import expkt.provider.whiteboard.HandlerRuntime;
+import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The whiteboard handler runtime on a real lab: per-frame calls with the address and a sender for
+ * replies, fan-out of overlapping filters, parking for a successor and release after the grace period,
+ * and bad input.
+ */
+class HandlerRuntimeTest extends L2ProviderTestBase {
+    static final BundleRef LLDP_V1 = new BundleRef(41, "com.example.lldp", "1.0.0");
+    static final BundleRef LLDP_V2 = new BundleRef(41, "com.example.lldp", "2.0.0");
+    static final BundleRef OTHER = new BundleRef(42, "com.example.other", "1.0.0");
+    HandlerRuntime runtime;
+
+    HandlerRuntime runtime(long graceMillis) throws Exception {
+        engine();
+        runtime = new HandlerRuntime(engine, graceMillis, ProviderLog.system("expkt.whiteboard.test"));
+        return runtime;
+    }
+
+    @AfterEach
+    void stopRuntime() {
+        if (runtime != null) {
+            runtime.close();
+            runtime = null;
+        }
+    }
+
+    static void await(String what, java.util.function.BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void handlerIsCalledPerFrameWithItsAddressAndRepliesThroughTheSender() throws Exception {
+        runtime(3000);
+        Wire h1 = wire(1);
+        Wire h2 = wire(2);
+        CopyOnWriteArrayList<String> seen = new CopyOnWriteArrayList<>();
+        AtomicReference<String> thread = new AtomicReference<>();
+        PacketHandler echo = (frame, from, sender) -> {
+            thread.set(Thread.currentThread().getName());
+            seen.add(from.slot() + ":" + from.port() + " " + from.direction() + " " + frame.length() + " 0x"
+                    + Integer.toHexString(frame.getUnsignedShort(12)) + " seq " + frame.getInt(14));
+            // reply out of port 1:2 with the ethertype changed, so it is not matched again
+            ByteBuffer reply = ByteBuffer.allocate(frame.length());
+            frame.copyTo(reply);
+            reply.putShort(12, (short) 0x88b7).flip();
+            sender.sendto(reply, List.of(new SlotPort(1, 2)));
+        };
+        Map<String, Object> props = Map.of(PacketHandler.FILTER_NAME, "echo", PacketHandler.FILTER_ETHERTYPE, "0x0842",
+                PacketHandler.FILTER_ACTION, "UP_AND_DROP");
+        Filter filter = HandlerProperties.filter(props);
+        assertEquals(FilterAction.UP_AND_DROP, filter.action());
+        assertEquals(Direction.INGRESS, filter.direction());
+        runtime.register(LLDP_V1, filter, echo);
+        for (int i = 0; i < 5; i++) {
+            h1.send(numbered(0x0842, i));
+        }
+        await("5 frames handled", () -> seen.size() == 5);
+        for (int i = 0; i < 5; i++) {
+            assertEquals("1:1 INGRESS 64 0x842 seq " + i, seen.get(i));
+        }
+        assertTrue(thread.get().startsWith("expkt-dispatch"), thread.get());
+        // the replies came out of port 1:2 only (UP_AND_DROP kept the bridge from flooding the originals)
+        List<byte[]> at2 = h2.drain(200);
+        assertEquals(5, Wire.withEthertype(at2, 0x88b7).size());
+        assertEquals(0, Wire.withEthertype(at2, 0x0842).size());
+        String table = HandlerTables.handlers(runtime, engine);
+        assertTrue(table.matches("(?s).*handler\\s+com\\.example\\.lldp \\[41]\\s+1\\.0\\.0\\s+echo\\s+ethertype 0x0842\\s+active\\s+#\\d+\\s+lane-41\\s+5\\s+0\\s+0\\s.*"), table);
+    }
+
+    @Test
+    void twoHandlersMatchingTheSameFrameEachGetItOnce() throws Exception {
+        runtime(3000);
+        Wire h1 = wire(1);
+        AtomicInteger byType = new AtomicInteger();
+        AtomicInteger byMac = new AtomicInteger();
+        // one drops the frame in the data plane: the other still gets its copy
+        runtime.register(LLDP_V1, Filter.named("by-type").ethertype(0x88CC).action(FilterAction.UP_AND_DROP).build(),
+                (f, a, s) -> byType.incrementAndGet());
+        runtime.register(OTHER, Filter.named("by-mac").dstmac("01:80:C2:00:00:0E").build(), (f, a, s) -> byMac.incrementAndGet());
+        for (int i = 0; i < 20; i++) {
+            h1.send(Wire.frame("01:80:c2:00:00:0e", HOST_MAC, 0x88CC, 60));
+        }
+        await("both handlers got 20", () -> byType.get() == 20 && byMac.get() == 20);
+        Thread.sleep(100);
+        assertEquals(20, byType.get());
+        assertEquals(20, byMac.get());
+    }
+
+    @Test
+    void aParkedSocketKeepsItsFramesForTheSuccessorAndEachFrameIsHandledOnce() throws Exception {
+        runtime(3000);
+        Wire h1 = wire(1);
+        Filter filter = Filter.named("lldp").ethertype(0x0842).build();
+        CopyOnWriteArrayList<Integer> v1 = new CopyOnWriteArrayList<>();
+        CopyOnWriteArrayList<Integer> v2 = new CopyOnWriteArrayList<>();
+        HandlerRuntime.Registration r1 = runtime.register(LLDP_V1, filter, (f, a, s) -> v1.add(f.getInt(14)));
+        long socketId = r1.socket().id();
+        for (int i = 0; i < 50; i++) {
+            h1.send(numbered(0x0842, i));
+        }
+        await("v1 got 50", () -> v1.size() == 50);
+        runtime.unregister(r1);
+        runtime.unregister(r1); // twice: nothing more
+        for (int i = 50; i < 100; i++) {
+            h1.send(numbered(0x0842, i));
+        }
+        Thread.sleep(100);
+        assertEquals(50, v1.size(), "nothing is handed to a parked handler");
+        // parked: the filter and its kernel rule stay
+        assertTrue(L2Tables.acl(engine).contains("lldp"));
+        assertTrue(nftRuleset().contains("comment \"lldp\""));
+        assertTrue(HandlerTables.handlers(runtime, engine).contains("parked"));
+        HandlerRuntime.Registration r2 = runtime.register(LLDP_V2, filter, (f, a, s) -> v2.add(f.getInt(14)));
+        assertEquals(socketId, r2.socket().id(), "version 2 adopted the parked socket");
+        await("v2 got the 50 queued frames", () -> v2.size() == 50);
+        for (int i = 0; i < 50; i++) {
+            assertEquals(i, v1.get(i));
+            assertEquals(50 + i, v2.get(i));
+        }
+        runtime.unregister(r1); // a stale unregister of version 1 does not park version 2
+        h1.send(numbered(0x0842, 100));
+        await("v2 still active", () -> v2.size() == 51);
+        String table = HandlerTables.handlers(runtime, engine);
+        assertTrue(table.matches("(?s).*com\\.example\\.lldp \\[41]\\s+2\\.0\\.0\\s+lldp\\s+ethertype 0x0842\\s+active\\s+#" + socketId
+                + "\\s+lane-41\\s+101\\s+0\\s+0\\s+\\S+\\s+\\S+\\s+2\\n.*"), table);
+    }
+
+    @Test
+    void aParkedSocketNobodyTakesIsReleasedAfterTheGracePeriod() throws Exception {
+        runtime(400);
+        Filter filter = Filter.named("gone").dstmac("00:E0:2B:00:00:07").build();
+        HandlerRuntime.Registration r = runtime.register(LLDP_V1, filter, (f, a, s) -> { });
+        assertTrue(nftRuleset().contains("comment \"gone\""));
+        long parkedAt = System.nanoTime();
+        runtime.unregister(r);
+        assertNotNull(runtime.socketOf("com.example.lldp", "gone"));
+        await("released", () -> runtime.socketOf("com.example.lldp", "gone") == null);
+        long waited = (System.nanoTime() - parkedAt) / 1_000_000;
+        assertTrue(waited >= 350, "released after " + waited + " ms, before the 400 ms grace");
+        assertFalse(r.socket().isOpen());
+        assertFalse(L2Tables.acl(engine).contains("gone"));
+        assertFalse(nftRuleset().contains("gone"));
+        assertFalse(HandlerTables.handlers(runtime, engine).contains("gone"));
+        // the name is free again, for anyone
+        runtime.register(OTHER, filter, (f, a, s) -> { });
+    }
+
+    @Test
+    void anUpdateRestartsTheGraceAndAChangedFilterGetsANewSocket() throws Exception {
+        runtime(300);
+        HandlerRuntime.Registration r = runtime.register(LLDP_V1, Filter.named("chg").ethertype(0x0842).build(), (f, a, s) -> { });
+        long id = r.socket().id();
+        runtime.unregister(r);
+        Thread.sleep(200);
+        runtime.bundleUpdated("com.example.lldp");
+        Thread.sleep(200);
+        assertNotNull(runtime.socketOf("com.example.lldp", "chg"), "the update restarted the 300 ms grace");
+        HandlerRuntime.Registration r2 = runtime.register(LLDP_V2, Filter.named("chg").ethertype(0x0843).build(), (f, a, s) -> { });
+        assertTrue(r2.socket().id() != id);
+        assertFalse(r.socket().isOpen());
+        assertTrue(nftRuleset().contains("0x0843") || nftRuleset().contains("2115"), nftRuleset());
+    }
+
+    @Test
+    void badInputNamesTheValueAndLeavesNothingBehind() throws Exception {
+        runtime(3000);
+        runtime.register(LLDP_V1, Filter.named("taken").ethertype(0x0842).build(), (f, a, s) -> { });
+        String rules = nftRuleset();
+        int sockets = engine.sockets().size();
+        IllegalArgumentException dup = assertThrows(IllegalArgumentException.class,
+                () -> runtime.register(OTHER, Filter.named("taken").ethertype(0x0806).build(), (f, a, s) -> { }));
+        assertTrue(dup.getMessage().contains("\"taken\"") && dup.getMessage().contains("com.example.lldp"), dup.getMessage());
+        IllegalArgumentException again = assertThrows(IllegalArgumentException.class,
+                () -> runtime.register(LLDP_V2, Filter.named("taken").ethertype(0x0842).build(), (f, a, s) -> { }));
+        assertTrue(again.getMessage().contains("already has a handler from com.example.lldp 1.0.0"), again.getMessage());
+        assertEquals(sockets, engine.sockets().size());
+        assertEquals(rules, nftRuleset());
+        assertThrows(IllegalArgumentException.class, () -> runtime.register(OTHER, Filter.named("nul").ethertype(1).build(), null));
+        assertEquals(sockets, engine.sockets().size());
+
+        IllegalArgumentException noName = assertThrows(IllegalArgumentException.class,
+                () -> HandlerProperties.filter(Map.of(PacketHandler.FILTER_ETHERTYPE, 0x0842)));
+        assertTrue(noName.getMessage().contains(PacketHandler.FILTER_NAME), noName.getMessage());
+        IllegalArgumentException mac = assertThrows(IllegalArgumentException.class,
+                () -> HandlerProperties.filter(Map.of(PacketHandler.FILTER_NAME, "m", PacketHandler.FILTER_DSTMAC, "00:zz:2b:00:00:00")));
+        assertTrue(mac.getMessage().contains("00:zz:2b:00:00:00"), mac.getMessage());
+        IllegalArgumentException et = assertThrows(IllegalArgumentException.class,
+                () -> HandlerProperties.filter(Map.of(PacketHandler.FILTER_NAME, "e", PacketHandler.FILTER_ETHERTYPE, "0xZZ")));
+        assertTrue(et.getMessage().contains("0xZZ"), et.getMessage());
+        IllegalArgumentException action = assertThrows(IllegalArgumentException.class,
+                () -> HandlerProperties.filter(Map.of(PacketHandler.FILTER_NAME, "a", PacketHandler.FILTER_ETHERTYPE, 1,
+                        PacketHandler.FILTER_ACTION, "UP_AND_FLY")));
+        assertTrue(action.getMessage().contains("UP_AND_FLY"), action.getMessage());
+        // the property type's "not set" values
+        Filter unset = HandlerProperties.filter(Map.of(PacketHandler.FILTER_NAME, "u", PacketHandler.FILTER_ETHERTYPE, 0x88CC,
+                PacketHandler.FILTER_DSTMAC, "", PacketHandler.FILTER_VR, "", PacketHandler.FILTER_ETHERTYPE_OFFSET, -1));
+        assertNull(unset.dstmac());
+        assertNull(unset.vr());
+        assertThrows(IllegalArgumentException.class, () -> new HandlerRuntime(engine, -1, ProviderLog.system("x")));
+
+        runtime.close();
+        assertThrows(IllegalStateException.class,
+                () -> runtime.register(OTHER, Filter.named("late").ethertype(0x0842).build(), (f, a, s) -> { }));
+        assertFalse(nftRuleset().contains("taken"));
+        assertEquals(0, engine.sockets().size());
+    }
+
+    /** A 64-byte frame of {@code ethertype} with a 32-bit sequence number at offset 14. */
+    static byte[] numbered(int ethertype, int seq) {
+        byte[] f = Wire.frame("00:e0:2b:00:00:00", HOST_MAC, ethertype, 64);
+        ByteBuffer.wrap(f).putInt(14, seq);
+        return f;
+    }
+}

@@ -1,0 +1,186 @@
+package expkt.itest.dispatch;
+
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import java.util.function.ObjIntConsumer;
+
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+
+import expkt.itest.ExpktOptions;
+import expkt.itest.ExpktTestSupport;
+import expkt.lab.Exec;
+
+/**
+ * Shared by the dispatch itests: the provider bundle, a recorder service the test bundles report
+ * every frame to, the Gogo commands called as Gogo calls them (by the function's name on the service
+ * that declares it), and the C traffic generator compiled from the probe's resources.
+ */
+public abstract class DispatchTestSupport extends ExpktTestSupport {
+    static final int ETHERTYPE_SEQ = 0x88b5;
+
+    @Override
+    protected Option[] options() {
+        return new Option[] {
+            ExpktOptions.projectBundles("expkt.provider"),
+            frameworkProperty("expkt.upgrade.grace.ms").value(graceMillis()),
+        };
+    }
+
+    protected String graceMillis() {
+        return "3000";
+    }
+
+    /** Counts what the test bundles report: per key (a version, a filter name), and per sequence number. */
+    static final class Recorder implements ObjIntConsumer<String> {
+        final AtomicIntegerArray perSeq;
+        final Map<String, LongAdder> perKey = new ConcurrentHashMap<>();
+        final LongAdder total = new LongAdder();
+
+        Recorder(int maxSeq) {
+            perSeq = new AtomicIntegerArray(maxSeq);
+        }
+
+        @Override
+        public void accept(String key, int seq) {
+            perKey.computeIfAbsent(key, k -> new LongAdder()).increment();
+            if (seq >= 0 && seq < perSeq.length()) {
+                perSeq.incrementAndGet(seq);
+            }
+            total.increment();
+        }
+
+        long count(String key) {
+            LongAdder a = perKey.get(key);
+            return a == null ? 0 : a.sum();
+        }
+    }
+
+    ServiceRegistration<?> register(Recorder r, String name) {
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("expkt.itest.recorder", name);
+        return context.registerService(ObjIntConsumer.class.getName(), r, props);
+    }
+
+    /** Runs Gogo command {@code expkt:<function>} and returns its text. */
+    String command(String function) throws Exception {
+        ServiceReference<?>[] refs = context.getAllServiceReferences(null,
+                "(&(osgi.command.scope=expkt)(osgi.command.function=" + function + "))");
+        if (refs == null || refs.length == 0) {
+            throw new AssertionError("no Gogo command expkt:" + function + " is registered");
+        }
+        Object svc = context.getService(refs[0]);
+        try {
+            Method m = svc.getClass().getMethod(function);
+            return String.valueOf(m.invoke(svc));
+        } finally {
+            context.ungetService(refs[0]);
+        }
+    }
+
+    /**
+     * Gives every socket opened from now on a receive ring of {@code blocks} blocks of {@code blockSize}
+     * bytes (ConfigAdmin PID expkt.dataplane), restarting the provider bundle so that it applies. A
+     * TPACKET_V3 block is handed over 2 ms after its first frame at the latest, so at low rates a ring
+     * bridges a stall of about blocks x 2 ms: 32 blocks (the old default) only 64 ms, which a loaded
+     * 2-CPU CI machine exceeds.
+     */
+    void configureRing(int blockSize, int blocks) throws Exception {
+        org.osgi.framework.ServiceReference<org.osgi.service.cm.ConfigurationAdmin> ref =
+                context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class);
+        org.osgi.service.cm.ConfigurationAdmin ca = context.getService(ref);
+        org.osgi.service.cm.Configuration c = ca.getConfiguration("expkt.dataplane", "?");
+        Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+        props.put("ring.block.size", blockSize);
+        props.put("ring.block.count", blocks);
+        c.update(props);
+        context.ungetService(ref);
+        for (org.osgi.framework.Bundle b : context.getBundles()) {
+            if ("expkt.provider".equals(b.getSymbolicName())) {
+                b.stop();
+                b.start();
+            }
+        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try {
+                command("handlers");
+                return;
+            } catch (AssertionError e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    String nftRuleset() {
+        return lab().exec(lab().switchNs(), "nft", "list", "ruleset").check().stdout();
+    }
+
+    static void await(String what, long millis, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (!done.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits until {@code expkt:handlers} shows a row matching {@code regex} (as a line). */
+    String awaitHandlers(String regex, long millis) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        String last;
+        do {
+            last = command("handlers");
+            for (String line : last.split("\n")) {
+                if (line.matches(regex)) {
+                    return last;
+                }
+            }
+            Thread.sleep(20);
+        } while (System.currentTimeMillis() < deadline);
+        throw new AssertionError("no line of expkt:handlers matched " + regex + " within " + millis + " ms:\n" + last);
+    }
+
+    /** The generator, compiled with gcc from the probe's copy of seqgen.c into a temporary directory. */
+    Path generator() throws IOException {
+        Path dir = Files.createTempDirectory("expkt-seqgen");
+        Path src = dir.resolve("seqgen.c");
+        try (InputStream in = DispatchTestSupport.class.getResourceAsStream("seqgen.c")) {
+            if (in == null) {
+                throw new IOException("seqgen.c is not in the probe");
+            }
+            Files.copy(in, src);
+        }
+        Path bin = dir.resolve("seqgen");
+        Exec.run(60_000, java.util.List.of("gcc", "-O2", "-o", bin.toString(), src.toString())).check();
+        return bin;
+    }
+
+    /** One row of {@code expkt:handlers} for a filter, split into its columns. */
+    static String[] row(String table, String filter) {
+        for (String line : table.split("\n")) {
+            String[] cols = line.trim().split("\\s{2,}");
+            if (cols.length > 3 && cols[0].equals("handler") && cols[3].equals(filter)) {
+                return cols;
+            }
+        }
+        throw new AssertionError("no handler row for filter " + filter + " in:\n" + table);
+    }
+}

@@ -1,0 +1,202 @@
+package expkt.itest.l2;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import org.junit.Test;
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.ServiceReference;
+
+import expkt.api.packet.ExosSockAddr;
+import expkt.api.packet.Expkt;
+import expkt.api.packet.Filter;
+import expkt.api.packet.FilterAction;
+import expkt.api.packet.PacketService;
+import expkt.api.packet.PacketSocket;
+import expkt.itest.ExpktOptions;
+import expkt.itest.ExpktTestSupport;
+import expkt.lab.Lab;
+import expkt.linux.Fds;
+import expkt.linux.NetInterfaces;
+import expkt.linux.NetNs;
+import expkt.linux.PacketSockets;
+
+/**
+ * The L2 provider inside Felix, on the lab's switch namespace: a bundle gets its own PacketService,
+ * opens sockets and sets filters; {@code expkt:acl} and {@code nft list ruleset} show them by name with
+ * counts that match what was sent; when the bundle stops without closing anything, its sockets,
+ * filters and nftables rules are gone.
+ */
+public class PacketProviderIT extends ExpktTestSupport {
+
+    @Override
+    protected Lab.Builder labSpec() {
+        return Lab.builder().ports(3).bridge(true);
+    }
+
+    @Override
+    protected Option[] options() {
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider")};
+    }
+
+    /** A bundle of its own (manifest only) that will own sockets, as a protocol bundle would. */
+    private Bundle installOwner(String bsn) throws Exception {
+        Manifest mf = new Manifest();
+        Attributes a = mf.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Bundle-ManifestVersion", "2");
+        a.putValue("Bundle-SymbolicName", bsn);
+        a.putValue("Bundle-Version", "1.0.0");
+        a.putValue("Import-Package", "expkt.api.packet");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(out, mf)) {
+            jar.flush();
+        }
+        Bundle b = context.installBundle("itest:" + bsn, new ByteArrayInputStream(out.toByteArray()));
+        b.start();
+        return b;
+    }
+
+    private static <T> T waitForService(org.osgi.framework.BundleContext ctx, Class<T> type) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            ServiceReference<T> ref = ctx.getServiceReference(type);
+            if (ref != null) {
+                T s = ctx.getService(ref);
+                if (s != null) {
+                    return s;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(type.getName() + " never came");
+    }
+
+    private String command(String function) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            ServiceReference<?>[] refs = context.getServiceReferences((String) null,
+                    "(&(osgi.command.scope=expkt)(osgi.command.function=" + function + "))");
+            if (refs != null) {
+                Object svc = context.getService(refs[0]);
+                Method m = svc.getClass().getMethod(function);
+                return String.valueOf(m.invoke(svc));
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no expkt:" + function + " command");
+    }
+
+    private String ruleset() {
+        return lab().exec(lab().switchNs(), "nft", "list", "ruleset").check().stdout();
+    }
+
+    /** Sends {@code count} copies of {@code frame} from host {@code i}'s veth0 (a plain AF_PACKET socket there). */
+    private void sendFromHost(int i, byte[] frame, int count) throws Exception {
+        try (NetNs ns = NetNs.open(lab().host(i).ns()); Arena arena = Arena.ofConfined()) {
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    NetNs.call(ns, () -> {
+                        int index = NetInterfaces.list().stream().filter(n -> n.name().equals("veth0")).findFirst().orElseThrow().index();
+                        int fd = PacketSockets.open(0);
+                        try (Arena a2 = Arena.ofConfined()) {
+                            MemorySegment buf = a2.allocate(frame.length);
+                            MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
+                            MemorySegment sll = a2.allocate(PacketSockets.SOCKADDR_LL_SIZE, 8);
+                            PacketSockets.writeSockaddrLl(sll, 0, ((frame[12] & 0xFF) << 8) | (frame[13] & 0xFF), index, 0);
+                            for (int k = 0; k < count; k++) {
+                                PacketSockets.sendto(fd, buf, frame.length, sll, 0);
+                            }
+                        } finally {
+                            Fds.closeQuietly(fd);
+                        }
+                        return null;
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            t.join();
+        }
+    }
+
+    private static byte[] frame(int ethertype, int length) {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        b.put(new byte[] {0x00, (byte) 0xE0, 0x2B, 0, 0, 0}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) ethertype);
+        return b.array();
+    }
+
+    @Test
+    public void aBundlesSocketsFiltersAndRulesGoWhenItStopsWithoutClosingThem() throws Exception {
+        Bundle owner = installOwner("com.example.itest.owner");
+        PacketService packets = waitForService(owner.getBundleContext(), PacketService.class);
+        assertEquals(3, packets.ports().size());
+        PacketSocket sock = packets.socket(Expkt.PF_EXOS_PACKET, Expkt.SOCK_RAW, Expkt.htons(Expkt.ETH_P_ALL));
+        sock.setupFilter(Filter.named("itest-wol").ethertype(0x0842).build());
+        sock.setupFilter(Filter.named("itest-drop").ethertype(0x88b5).action(FilterAction.UP_AND_DROP).build());
+        PacketSocket second = packets.open();
+        second.setupFilter(Filter.named("itest-mac").dstmac("00:E0:2B:00:00:00").build());
+
+        sendFromHost(1, frame(0x0842, 80), 4);
+        sendFromHost(2, frame(0x88b5, 60), 2);
+        sock.setTimeout(Duration.ofMillis(500));
+        ExosSockAddr from = new ExosSockAddr();
+        byte[] buf = new byte[2048];
+        int got = 0;
+        while (sock.recvfrom(buf, from) >= 0) {
+            got++;
+        }
+        assertEquals(6, got);
+
+        String acl = command("acl");
+        assertTrue(acl, acl.matches("(?s).*itest-wol\\s+com\\.example\\.itest\\.owner 1\\.0\\.0 \\[\\d+]\\s+#\\d+\\s+ethertype 0x0842\\s+UP_AND_CONTINUE\\s+INGRESS\\s+all\\s+4\\s+320\\n.*"));
+        assertTrue(acl, acl.matches("(?s).*itest-drop\\s+com\\.example\\.itest\\.owner.*UP_AND_DROP\\s+INGRESS\\s+all\\s+2\\s+120\\n.*"));
+        // the 0x88b5 frames on p2 also match itest-mac, but the earlier itest-drop rule ends their walk through the chain
+        assertTrue(acl, acl.matches("(?s).*itest-mac\\s+.*dstmac 00:E0:2B:00:00:00.*\\s+4\\s+320\\n.*"));
+        // nft itself counts bytes after the Ethernet header at the ingress hook
+        String rules = ruleset();
+        assertTrue(rules, rules.matches("(?s).*chain in_p1 \\{[^}]*counter packets 4 bytes 264 comment \"itest-wol\".*"));
+        assertTrue(rules, rules.matches("(?s).*chain in_p2 \\{[^}]*counter packets 2 bytes 92 drop comment \"itest-drop\".*"));
+        assertTrue(command("sockets"), command("sockets").contains("itest-wol,itest-drop"));
+        assertTrue(command("ports"), command("ports").matches("(?s).*1:3\\s+p3.*"));
+
+        // the bundle stops without closing anything
+        owner.stop();
+        assertFalse(sock.isOpen());
+        assertFalse(second.isOpen());
+        String aclAfter = command("acl");
+        assertFalse(aclAfter, aclAfter.contains("itest-"));
+        String rulesAfter = ruleset();
+        assertFalse(rulesAfter, rulesAfter.contains("itest-"));
+        assertTrue(rulesAfter, rulesAfter.contains("table netdev expkt"));
+        assertFalse(command("sockets"), command("sockets").contains("com.example.itest.owner"));
+        owner.uninstall();
+
+        // the provider bundle stopping takes its whole table away
+        Bundle provider = null;
+        for (Bundle b : context.getBundles()) {
+            if ("expkt.provider".equals(b.getSymbolicName())) {
+                provider = b;
+            }
+        }
+        assertNotNull(provider);
+        provider.stop();
+        assertFalse(ruleset(), ruleset().contains("expkt"));
+        provider.start();
+    }
+}
