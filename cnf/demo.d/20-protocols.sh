@@ -27,7 +27,7 @@ ip addr add 192.0.2.254/24 dev br0 2>/dev/null || true
 ip netns exec "$h1" ip addr add 192.0.2.1/24 dev veth0 2>/dev/null || true
 
 if command -v lldpd >/dev/null; then
-  sock="/tmp/$EXPKT_LAB_PREFIX-demo-lldpd.socket"
+  sock="$EXPKT_ROOT/run/demo/lldpd.socket"  # goes with run/demo at the next demo
   ip netns exec "$h1" lldpd -d -u "$sock" -I veth0 -O /dev/null > "$EXPKT_ROOT/run/demo/lldpd.log" 2>&1 &
   for _ in $(seq 50); do [[ -S "$sock" ]] && break; sleep 0.1; done
   sleep 0.3
