@@ -39,7 +39,7 @@ import java.util.function.Supplier;
  * provider's own, sets one filter parsed from {@code <filter>} ({@code key=value} pairs separated by
  * commas: {@code dstmac}, {@code ethertype}, {@code action}, {@code direction}, {@code vr},
  * {@code ethertype_offset}), and writes every frame it brings up into {@code <file>} until the count or
- * the time is reached or the thread is interrupted (Ctrl-C in Gogo). A {@code .pcapng} file gets one
+ * the time is reached or the thread is interrupted (Ctrl-C: see {@link SigintBridge}). A {@code .pcapng} file gets one
  * interface per port (named {@code "1:2 (p2)"}); any other name gives pcap with nanosecond timestamps.
  * Timestamps are the kernel's receive timestamps from the ring; a tag the kernel moved into the ring's
  * metadata is written back into the frame's bytes (with its TPID and whole TCI), so the file shows the
@@ -76,9 +76,12 @@ public final class CaptureCommand {
                 context.getBundle().getSymbolicName() + " (expkt:capture)"));
     }
 
-    /** Outside OSGi (tests): captures on {@code engine}'s data plane, sockets owned by {@code owner}. */
-    public CaptureCommand(L2Engine engine, Owner owner) {
-        this(() -> engine, owner);
+    /**
+     * Outside OSGi (tests): captures on {@code engine}'s data plane, sockets owned by {@code owner}. A
+     * factory, not a constructor: SCR would try (and complain about) every two-argument constructor.
+     */
+    public static CaptureCommand on(L2Engine engine, Owner owner) {
+        return new CaptureCommand(() -> engine, owner);
     }
 
     private CaptureCommand(Supplier<L2Engine> engine, Owner owner) {
@@ -120,12 +123,18 @@ public final class CaptureCommand {
             socket.setupFilter(f);
             session.discardFile = false; // from here on the file is the capture, even an empty one
             socket.setTimeout(RECEIVE_SLICE);
-            if (out != null) {
-                out.println("capturing " + f.name() + " (" + describe(f) + ") into " + path + " until " + lim + "; Ctrl-C stops");
-                out.flush();
+            boolean ctrlC = SigintBridge.enter();
+            try {
+                if (out != null) {
+                    out.println("capturing " + f.name() + " (" + describe(f) + ") into " + path + " until " + lim
+                            + (ctrlC ? "; Ctrl-C stops" : ""));
+                    out.flush();
+                }
+                e.log().info("expkt:capture " + f.name() + " (" + describe(f) + ") into " + path + " until " + lim);
+                end = session.run(lim);
+            } finally {
+                SigintBridge.exit();
             }
-            e.log().info("expkt:capture " + f.name() + " (" + describe(f) + ") into " + path + " until " + lim);
-            end = session.run(lim);
         }
         // closed: the count of drops is final, the file complete
         String summary = f.name() + ": " + session.writer.frames() + " frame(s) written to " + path
