@@ -65,6 +65,8 @@ public final class CaptureCommand {
     /** How long one receive waits, so that the time limit and an interrupt are noticed. */
     private static final Duration RECEIVE_SLICE = Duration.ofMillis(100);
     private static final int MAX_FRAME = 1 << 16;
+    /** The file is flushed when no frame is waiting, at most this often. */
+    private static final long FLUSH_INTERVAL_NANOS = 200_000_000L;
     private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final Supplier<L2Engine> engine;
@@ -334,6 +336,7 @@ public final class CaptureCommand {
             long start = System.nanoTime();
             long deadline = limit.nanos() == Long.MAX_VALUE ? Long.MAX_VALUE : start + limit.nanos();
             boolean unflushed = false;
+            long lastFlush = start;
             String end;
             try {
                 while (true) {
@@ -352,9 +355,13 @@ public final class CaptureCommand {
                     }
                     FrameView v = socket.receive(from);
                     if (v == null) {
-                        if (unflushed) {
-                            writer.flush(); // a quiet moment: let a reader of the file see what came so far
+                        long now = System.nanoTime();
+                        if (unflushed && now - lastFlush >= FLUSH_INTERVAL_NANOS) {
+                            // a quiet moment: let a reader of the file see what came so far (not at every
+                            // gap between bursts: a write(2) each time, and the JDK's channel allocates)
+                            writer.flush();
                             unflushed = false;
+                            lastFlush = now;
                         }
                         continue;
                     }
