@@ -112,27 +112,53 @@ class CaptureCommandTest extends L2ProviderTestBase {
         return f;
     }
 
+    /** The bytes of the frames {@code filter} selects in {@code file}, in hex, from tshark's {@code -x} dump. */
+    private static String hexDump(Path file, String filter) {
+        String dump = lab.exec(null, "tshark", "-n", "-r", file.toString(), "-Y", filter, "-x").check().stdout();
+        StringBuilder hex = new StringBuilder();
+        java.util.regex.Pattern row = java.util.regex.Pattern.compile("^[0-9a-f]{4}  ((?:[0-9a-f]{2} ?)+)");
+        for (String line : dump.lines().toList()) {
+            java.util.regex.Matcher m = row.matcher(line);
+            if (m.find()) {
+                hex.append(m.group(1).replace(" ", ""));
+            }
+        }
+        return hex.toString();
+    }
+
+    /** An 802.1ad (0x88a8) outer tag, then an 802.1Q inner tag. */
+    private static byte[] qinq(int outer, int inner, int ethertype, int length) {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        b.put(Wire.mac(DST)).put(Wire.mac(HOST_MAC)).putShort((short) 0x88a8).putShort((short) outer)
+                .putShort((short) 0x8100).putShort((short) inner).putShort((short) ethertype);
+        return b.array();
+    }
+
     @Test
     void pcapngHoldsExactlyTheFramesSentWithTheirPortAndVlanTag() throws Exception {
         Wire h1 = wire(1);
         Wire h2 = wire(2);
         Path file = dir.resolve("wol.pcapng");
         long before = System.currentTimeMillis();
-        Future<String> capture = start("ethertype=0x0842", file, "3");
+        Future<String> capture = start("ethertype=0x0842", file, "4");
         h1.send(Wire.frame(DST, HOST_MAC, 0x88b5, 64));        // another ethertype: not captured
         h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
         h2.send(Wire.frame("ff:ff:ff:ff:ff:ff", HOST_MAC, 0x0842, 102));
         h1.send(tagged(5, 100, 0x0842, 68));                   // the kernel moves the tag into the ring's metadata
+        h2.send(qinq(200, 100, 0x0842, 72));                   // only the outer 802.1ad tag moves: TPID 0x88a8 back too
         String summary = capture.get(10, TimeUnit.SECONDS);
         long after = System.currentTimeMillis();
-        assertTrue(summary.contains("3 frame(s) written to " + file + " (pcapng), 0 dropped by the kernel"), summary);
+        assertTrue(summary.contains("4 frame(s) written to " + file + " (pcapng), 0 dropped by the kernel"), summary);
         assertTrue(summary.contains("count reached"), summary);
         assertEquals(List.of(
                 "64|64|00:e0:2b:00:00:07|0x0842||||1:1 (p1)",
                 "102|102|ff:ff:ff:ff:ff:ff|0x0842||||1:2 (p2)",
-                "68|68|00:e0:2b:00:00:07|0x8100|100|5|0x0842|1:1 (p1)"),
+                "68|68|00:e0:2b:00:00:07|0x8100|100|5|0x0842|1:1 (p1)",
+                "72|72|00:e0:2b:00:00:07|0x88a8|100|0|0x0842|1:2 (p2)"),  // tshark's vlan.* is the inner 802.1Q tag here
                 tshark(file, "frame.len", "frame.cap_len", "eth.dst", "eth.type", "vlan.id", "vlan.priority", "vlan.etype",
                         "frame.interface_name"));
+        // the one frame with an 802.1ad tag (blank lines of the others are dropped): the outer tag, written back
+        assertEquals(List.of("200"), tshark(file, "ieee8021ad.id"));
         // the kernel's receive timestamps, in nanoseconds, in order, within the test's time
         List<String> times = tshark(file, "frame.time_epoch");
         long last = 0;
@@ -143,16 +169,9 @@ class CaptureCommandTest extends L2ProviderTestBase {
             assertTrue(ms >= last, "timestamps in order: " + times);
             last = ms;
         }
-        // the tagged frame is byte for byte what h1 sent, tag included (tshark's hex dump)
-        String dump = lab.exec(null, "tshark", "-n", "-r", file.toString(), "-Y", "vlan", "-x").check().stdout();
-        StringBuilder hex = new StringBuilder();
-        for (String line : dump.lines().toList()) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^[0-9a-f]{4}  ((?:[0-9a-f]{2} ?)+)").matcher(line);
-            if (m.find()) {
-                hex.append(m.group(1).replace(" ", ""));
-            }
-        }
-        assertEquals(java.util.HexFormat.of().formatHex(tagged(5, 100, 0x0842, 68)), hex.toString(), dump);
+        // the tagged frames are byte for byte what the hosts sent, tags included (tshark's hex dump)
+        assertEquals(java.util.HexFormat.of().formatHex(tagged(5, 100, 0x0842, 68)), hexDump(file, "vlan && !ieee8021ad"));
+        assertEquals(java.util.HexFormat.of().formatHex(qinq(200, 100, 0x0842, 72)), hexDump(file, "ieee8021ad"));
         nothingLeft();
     }
 
