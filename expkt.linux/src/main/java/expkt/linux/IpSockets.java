@@ -53,18 +53,6 @@ public final class IpSockets {
 
     private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private static final MethodHandle SOCKET = Native.downcallErrno("socket",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle BIND = Native.downcallErrno("bind",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = Native.downcallErrno("setsockopt",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = Native.downcallErrno("getsockopt",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    private static final MethodHandle POLL = Native.downcallErrno("poll",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle SENDTO = Native.LINKER.downcallHandle(Native.LIBC.find("sendto").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
@@ -121,54 +109,17 @@ public final class IpSockets {
 
     /** socket(2) with SOCK_CLOEXEC; the error names domain, type and protocol. */
     public static int socket(int domain, int type, int protocol) throws LinuxException {
-        try {
-            MemorySegment state = Native.callState();
-            int fd = (int) SOCKET.invokeExact(state, domain, type | SOCK_CLOEXEC, protocol);
-            if (fd < 0) {
-                throw new LinuxException("socket(" + domain + ", " + type + ", " + protocol + ")", Native.errno(state));
-            }
-            return fd;
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return Sockets.socket(domain, type, protocol, "socket(" + domain + ", " + type + ", " + protocol + ")");
     }
 
     /** setsockopt(2) with an int value. */
     public static void setInt(int fd, int level, int option, int value) throws LinuxException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment v = arena.allocateFrom(ValueLayout.JAVA_INT, value);
-            MemorySegment state = Native.callState();
-            int rc = (int) SETSOCKOPT.invokeExact(state, fd, level, option, v, 4);
-            if (rc < 0) {
-                throw new LinuxException("setsockopt(fd " + fd + ", level " + level + ", option " + option + ", " + value + ")",
-                        Native.errno(state));
-            }
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        Sockets.setInt(fd, level, option, value, "level " + level + ", option " + option + ", " + value);
     }
 
     /** getsockopt(2) of an int value. */
     public static int getInt(int fd, int level, int option) throws LinuxException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment v = arena.allocate(ValueLayout.JAVA_INT);
-            MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
-            MemorySegment state = Native.callState();
-            int rc = (int) GETSOCKOPT.invokeExact(state, fd, level, option, v, len);
-            if (rc < 0) {
-                throw new LinuxException("getsockopt(fd " + fd + ", level " + level + ", option " + option + ")",
-                        Native.errno(state));
-            }
-            return v.get(ValueLayout.JAVA_INT, 0);
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return Sockets.getInt(fd, level, option, "level " + level + ", option " + option);
     }
 
     /**
@@ -183,15 +134,8 @@ public final class IpSockets {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocate(IFNAMSIZ);
             MemorySegment.copy(name, 0, v, ValueLayout.JAVA_BYTE, 0, name.length);
-            MemorySegment state = Native.callState();
-            int rc = (int) SETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_BINDTODEVICE, v, name.length == 0 ? 0 : IFNAMSIZ);
-            if (rc < 0) {
-                throw new LinuxException("setsockopt(fd " + fd + ", SO_BINDTODEVICE, \"" + device + "\")", Native.errno(state));
-            }
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+            Sockets.setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, v, name.length == 0 ? 0 : IFNAMSIZ,
+                    "SO_BINDTODEVICE, \"" + device + "\"");
         }
     }
 
@@ -200,16 +144,8 @@ public final class IpSockets {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocate(IFNAMSIZ);
             MemorySegment len = arena.allocateFrom(ValueLayout.JAVA_INT, IFNAMSIZ);
-            MemorySegment state = Native.callState();
-            int rc = (int) GETSOCKOPT.invokeExact(state, fd, SOL_SOCKET, SO_BINDTODEVICE, v, len);
-            if (rc < 0) {
-                throw new LinuxException("getsockopt(fd " + fd + ", SO_BINDTODEVICE)", Native.errno(state));
-            }
+            Sockets.getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, v, len, "SO_BINDTODEVICE");
             return len.get(ValueLayout.JAVA_INT, 0) == 0 ? "" : v.getString(0, StandardCharsets.US_ASCII);
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -218,15 +154,7 @@ public final class IpSockets {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment sa = arena.allocate(SOCKADDR_STORAGE);
             int len = writeSockaddr(sa, address, port);
-            MemorySegment state = Native.callState();
-            int rc = (int) BIND.invokeExact(state, fd, sa, len);
-            if (rc < 0) {
-                throw new LinuxException("bind(fd " + fd + ", " + address.getHostAddress() + ", " + port + ")", Native.errno(state));
-            }
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+            Sockets.bind(fd, sa, len, "bind(fd " + fd + ", " + address.getHostAddress() + ", " + port + ")");
         }
     }
 
@@ -324,24 +252,6 @@ public final class IpSockets {
      * revents, 0 on timeout or EINTR.
      */
     public static int poll(MemorySegment pollfd, int fd, int events, int timeoutMillis) throws LinuxException {
-        try {
-            pollfd.set(ValueLayout.JAVA_INT, 0, fd);
-            pollfd.set(ValueLayout.JAVA_SHORT, 4, (short) events);
-            pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-            MemorySegment state = Native.callState();
-            int rc = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
-            if (rc < 0) {
-                int errno = Native.errno(state);
-                if (errno == Errno.EINTR) {
-                    return 0;
-                }
-                throw new LinuxException("poll(fd " + fd + ")", errno);
-            }
-            return rc == 0 ? 0 : Short.toUnsignedInt(pollfd.get(ValueLayout.JAVA_SHORT, 6));
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return Sockets.poll(pollfd, fd, events, timeoutMillis);
     }
 }

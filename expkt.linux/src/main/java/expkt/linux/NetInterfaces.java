@@ -39,8 +39,6 @@ public final class NetInterfaces {
             Native.LIBC.find("ioctl").orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol ioctl")),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS),
             Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle SOCKET = Native.downcallErrno("socket",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private NetInterfaces() {
     }
@@ -143,19 +141,8 @@ public final class NetInterfaces {
     }
 
     private static int ioctlSocket() throws LinuxException {
-        try {
-            MemorySegment state = Native.callState();
-            // an AF_PACKET datagram socket answers the device ioctls without needing IP in the namespace
-            int fd = (int) SOCKET.invokeExact(state, PacketSockets.AF_PACKET, SOCK_DGRAM | PacketSockets.SOCK_CLOEXEC, 0);
-            if (fd < 0) {
-                throw new LinuxException("socket(AF_PACKET, SOCK_DGRAM, 0) for interface ioctls", Native.errno(state));
-            }
-            return fd;
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        // an AF_PACKET datagram socket answers the device ioctls without needing IP in the namespace
+        return Sockets.socket(PacketSockets.AF_PACKET, SOCK_DGRAM, 0, "socket(AF_PACKET, SOCK_DGRAM, 0) for interface ioctls");
     }
 
     private static boolean ioctl(int fd, long request, MemorySegment arg) {

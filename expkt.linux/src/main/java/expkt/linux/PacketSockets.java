@@ -66,18 +66,6 @@ public final class PacketSockets {
 
     private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private static final MethodHandle SOCKET = Native.downcallErrno("socket",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle BIND = Native.downcallErrno("bind",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = Native.downcallErrno("setsockopt",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = Native.downcallErrno("getsockopt",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                    ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    private static final MethodHandle POLL = Native.downcallErrno("poll",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle SENDTO = Native.downcallErrno("sendto",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
@@ -97,19 +85,8 @@ public final class PacketSockets {
      * before the filter.
      */
     public static int open(int protocolHostOrder) throws LinuxException {
-        try {
-            MemorySegment state = Native.callState();
-            int fd = (int) SOCKET.invokeExact(state, AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(protocolHostOrder));
-            if (fd < 0) {
-                throw new LinuxException("socket(AF_PACKET, SOCK_RAW, 0x" + Integer.toHexString(protocolHostOrder) + ")",
-                        Native.errno(state));
-            }
-            return fd;
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return Sockets.socket(AF_PACKET, SOCK_RAW, htons(protocolHostOrder),
+                "socket(AF_PACKET, SOCK_RAW, 0x" + Integer.toHexString(protocolHostOrder) + ")");
     }
 
     /** Binds {@code fd} to {@code protocol} (host order) on {@code ifIndex} (0: every interface). */
@@ -117,16 +94,8 @@ public final class PacketSockets {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment sll = arena.allocate(SOCKADDR_LL_SIZE, 4);
             writeSockaddrLl(sll, 0, protocolHostOrder, ifIndex, 0L);
-            MemorySegment state = Native.callState();
-            int rc = (int) BIND.invokeExact(state, fd, sll, SOCKADDR_LL_SIZE);
-            if (rc < 0) {
-                throw new LinuxException("bind(AF_PACKET fd " + fd + ", protocol 0x" + Integer.toHexString(protocolHostOrder)
-                        + ", ifindex " + ifIndex + ")", Native.errno(state));
-            }
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
+            Sockets.bind(fd, sll, SOCKADDR_LL_SIZE, "bind(AF_PACKET fd " + fd + ", protocol 0x"
+                    + Integer.toHexString(protocolHostOrder) + ", ifindex " + ifIndex + ")");
         }
     }
 
@@ -148,26 +117,12 @@ public final class PacketSockets {
     }
 
     public static void setInt(int fd, int level, int option, int value, String what) throws LinuxException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment v = arena.allocate(ValueLayout.JAVA_INT);
-            v.set(ValueLayout.JAVA_INT, 0, value);
-            setsockopt(fd, level, option, v, what);
-        }
+        Sockets.setInt(fd, level, option, value, what);
     }
 
     /** setsockopt with a caller-built value; {@code what} names it in the error. */
     public static void setsockopt(int fd, int level, int option, MemorySegment value, String what) throws LinuxException {
-        try {
-            MemorySegment state = Native.callState();
-            int rc = (int) SETSOCKOPT.invokeExact(state, fd, level, option, value, (int) value.byteSize());
-            if (rc < 0) {
-                throw new LinuxException("setsockopt(fd " + fd + ", " + what + ")", Native.errno(state));
-            }
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        Sockets.setsockopt(fd, level, option, value, (int) value.byteSize(), what);
     }
 
     /**
@@ -231,19 +186,9 @@ public final class PacketSockets {
     public static long[] statistics(int fd) throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocate(12, 4);
-            MemorySegment len = arena.allocate(ValueLayout.JAVA_INT);
-            len.set(ValueLayout.JAVA_INT, 0, 12);
-            MemorySegment state = Native.callState();
-            int rc = (int) GETSOCKOPT.invokeExact(state, fd, SOL_PACKET, PACKET_STATISTICS, v, len);
-            if (rc < 0) {
-                throw new LinuxException("getsockopt(fd " + fd + ", PACKET_STATISTICS)", Native.errno(state));
-            }
+            Sockets.getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, v, arena.allocateFrom(ValueLayout.JAVA_INT, 12), "PACKET_STATISTICS");
             return new long[] {v.get(ValueLayout.JAVA_INT, 0) & 0xFFFF_FFFFL, v.get(ValueLayout.JAVA_INT, 4) & 0xFFFF_FFFFL,
                     v.get(ValueLayout.JAVA_INT, 8) & 0xFFFF_FFFFL};
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
         }
     }
 
@@ -252,25 +197,7 @@ public final class PacketSockets {
      * nothing is allocated). Returns the revents, 0 on timeout or EINTR.
      */
     public static int poll(MemorySegment pollfd, int fd, short events, int timeoutMillis) throws LinuxException {
-        pollfd.set(ValueLayout.JAVA_INT, 0, fd);
-        pollfd.set(ValueLayout.JAVA_SHORT, 4, events);
-        pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-        try {
-            MemorySegment state = Native.callState();
-            int rc = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
-            if (rc < 0) {
-                int errno = Native.errno(state);
-                if (errno == Errno.EINTR) {
-                    return 0;
-                }
-                throw new LinuxException("poll(fd " + fd + ")", errno);
-            }
-            return rc == 0 ? 0 : pollfd.get(ValueLayout.JAVA_SHORT, 6) & 0xFFFF;
-        } catch (LinuxException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.rethrow(t);
-        }
+        return Sockets.poll(pollfd, fd, events, timeoutMillis);
     }
 
     /** sendto(2) of {@code len} bytes of {@code buf} to the {@code sockaddr_ll} in {@code sll}; returns bytes sent. */

@@ -109,6 +109,62 @@ public class HostProcessIT {
         }
     }
 
+    /**
+     * A host told to end by a signal (SIGTERM, as a service manager sends; Ctrl-C is SIGINT) stops its
+     * framework first, so the provider removes its nftables table from the data-plane namespace.
+     */
+    @Test
+    public void aSignalStopsTheFrameworkAndLeavesNoKernelState() throws Exception {
+        Path hostJar = ExpktOptions.jar("expkt.host.jar").toPath();
+        Path work = Files.createDirectories(Path.of("target/hostprocess").toAbsolutePath());
+        Path run = Files.createTempDirectory(work, "signal");
+        Path deploy = Files.createDirectories(run.resolve("deploy"));
+
+        Lab.cleanStale();
+        try (Lab lab = Lab.builder().ports(2).build()) {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> cmd = List.of("ip", "netns", "exec", lab.switchNs(), java,
+                    "--sun-misc-unsafe-memory-access=allow",
+                    "-Dfelix.fileinstall.dir=" + deploy,
+                    "-Dorg.osgi.framework.storage=" + run.resolve("felix-cache"),
+                    "-Dexpkt.log.file=" + run.resolve("expkt.log"),
+                    "-Dgosh.args=--nointeractive",
+                    "-jar", hostJar.toString());
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            List<String> out = new ArrayList<>();
+            CountDownLatch started = new CountDownLatch(1);
+            Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = r.readLine()) != null;) {
+                        synchronized (out) {
+                            out.add(line);
+                        }
+                        if (STARTED.matcher(line).find()) {
+                            started.countDown();
+                        }
+                    }
+                } catch (IOException e) {
+                    // the process ended
+                }
+            });
+            try {
+                assertTrue("the host never started: " + snapshot(out), started.await(60, TimeUnit.SECONDS));
+                String tables = lab.exec(lab.switchNs(), "nft", "list", "tables").check().stdout();
+                assertTrue("the provider's table while the host runs: " + tables, tables.contains("table netdev expkt"));
+                // `ip netns exec` execs the JVM, so p is the JVM itself: destroy() sends it SIGTERM
+                p.toHandle().destroy();
+                assertTrue("the host did not end after SIGTERM", p.waitFor(30, TimeUnit.SECONDS));
+                reader.join(5_000);
+            } finally {
+                p.destroyForcibly();
+            }
+            String all = snapshot(out);
+            assertTrue(all, all.contains("stopping the framework so bundles release what they hold"));
+            String after = lab.exec(lab.switchNs(), "nft", "list", "tables").check().stdout();
+            assertEquals("nftables tables left in the data plane after SIGTERM:\n" + all, "", after.strip());
+        }
+    }
+
     private static String snapshot(List<String> out) {
         synchronized (out) {
             return String.join("\n", out);

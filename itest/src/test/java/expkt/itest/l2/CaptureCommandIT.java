@@ -1,0 +1,130 @@
+package expkt.itest.l2;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.Test;
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.ServiceReference;
+
+import expkt.itest.ExpktOptions;
+import expkt.itest.ExpktTestSupport;
+import expkt.lab.Lab;
+import expkt.linux.Fds;
+import expkt.linux.NetInterfaces;
+import expkt.linux.NetNs;
+import expkt.linux.PacketSockets;
+
+/**
+ * {@code expkt:capture} inside Felix: the provider registers the command, it captures frames a lab host
+ * sends into a pcapng file tshark reads with the port as interface, and afterwards neither
+ * {@code expkt:acl} nor the switch's nftables ruleset holds anything of it.
+ */
+public class CaptureCommandIT extends ExpktTestSupport {
+
+    @Override
+    protected Lab.Builder labSpec() {
+        return Lab.builder().ports(2).bridge(true);
+    }
+
+    @Override
+    protected Option[] options() {
+        return new Option[] {ExpktOptions.projectBundles("expkt.packet", "expkt.provider")};
+    }
+
+    private Object command(String function) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            ServiceReference<?>[] refs = context.getServiceReferences((String) null,
+                    "(&(osgi.command.scope=expkt)(osgi.command.function=" + function + "))");
+            if (refs != null) {
+                return context.getService(refs[0]);
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no expkt:" + function + " command");
+    }
+
+    private void sendFromHost(int i, byte[] frame) throws Exception {
+        try (NetNs ns = NetNs.open(lab().host(i).ns())) {
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    NetNs.call(ns, () -> {
+                        int index = NetInterfaces.list().stream().filter(n -> n.name().equals("veth0")).findFirst().orElseThrow().index();
+                        int fd = PacketSockets.open(0);
+                        try (Arena a = Arena.ofConfined()) {
+                            MemorySegment buf = a.allocate(frame.length);
+                            MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
+                            MemorySegment sll = a.allocate(PacketSockets.SOCKADDR_LL_SIZE, 8);
+                            PacketSockets.writeSockaddrLl(sll, 0, ((frame[12] & 0xFF) << 8) | (frame[13] & 0xFF), index, 0);
+                            PacketSockets.sendto(fd, buf, frame.length, sll, 0);
+                        } finally {
+                            Fds.closeQuietly(fd);
+                        }
+                        return null;
+                    });
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            t.join();
+        }
+    }
+
+    @Test
+    public void captureWritesWhatAHostSentAndLeavesNothingBehind() throws Exception {
+        Object capture = command("capture");
+        Method m = capture.getClass().getMethod("capture", String.class, String.class, String.class);
+        Path dir = Files.createTempDirectory("xk-capture-it");
+        Path file = dir.resolve("it.pcapng");
+        try {
+            CompletableFuture<String> done = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return (String) m.invoke(capture, "ethertype=0x0842", file.toString(), "2");
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            });
+            // a socket lists a filter once its BPF program and nftables rules are in place
+            Object sockets = command("sockets");
+            Method socketsM = sockets.getClass().getMethod("sockets");
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!String.valueOf(socketsM.invoke(sockets)).contains("capture-") && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            Object acl = command("acl");
+            Method aclM = acl.getClass().getMethod("acl");
+            String during = String.valueOf(aclM.invoke(acl));
+            assertTrue(during, during.matches("(?s).*capture-\\d+\\s+expkt\\.provider \\(expkt:capture\\).*UP_AND_CONTINUE.*"));
+            ByteBuffer f = ByteBuffer.allocate(90);
+            f.put(new byte[] {0x00, (byte) 0xE0, 0x2B, 0, 0, 9}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) 0x0842);
+            sendFromHost(1, f.array());
+            sendFromHost(2, java.util.Arrays.copyOf(f.array(), 70));
+            String summary = done.get(10, TimeUnit.SECONDS);
+            assertTrue(summary, summary.contains("2 frame(s) written to " + file + " (pcapng)"));
+            String fields = lab().exec(null, "tshark", "-n", "-r", file.toString(), "-T", "fields", "-E", "separator=|",
+                    "-e", "frame.len", "-e", "eth.dst", "-e", "eth.type", "-e", "frame.interface_name").check().stdout();
+            assertEquals(List.of("90|00:e0:2b:00:00:09|0x0842|1:1 (p1)", "70|00:e0:2b:00:00:09|0x0842|1:2 (p2)"),
+                    fields.lines().filter(l -> !l.isBlank()).toList());
+            String after = String.valueOf(aclM.invoke(acl));
+            assertFalse(after, after.contains("capture-"));
+            String rules = lab().exec(lab().switchNs(), "nft", "list", "ruleset").check().stdout();
+            assertFalse(rules, rules.contains("capture-"));
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package expkt.itest.protocols;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+import expkt.api.vr.VirtualRouters;
+import expkt.itest.ExpktOptions;
+import expkt.itest.ExpktTestSupport;
+import expkt.lab.Lab;
+
+/**
+ * ping:ping in a running host: two user VRs (ConfigAdmin factory configurations of expkt.vr) with the
+ * same 10.0.0.0/24, a host namespace behind each (10.0.0.2 behind VR-A, 10.0.0.3 behind VR-B); the
+ * ping bundle's command gets replies from the host's kernel in its VR and none from the other VR's.
+ */
+public class PingIT extends ExpktTestSupport {
+    @Inject
+    private ConfigurationAdmin cm;
+
+    @Inject
+    private VirtualRouters vrs;
+
+    @Override
+    protected Lab.Builder labSpec() {
+        return Lab.builder().ports(0);
+    }
+
+    @Override
+    protected Option[] options() {
+        return new Option[] {ExpktOptions.projectBundles("expkt.packet", "expkt.vr", "expkt.protocol.ping")};
+    }
+
+    private void userVr(String name, int id, String ns) throws Exception {
+        Configuration c = cm.createFactoryConfiguration("expkt.vr.router", "?");
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("name", name);
+        p.put("id", id);
+        p.put("location", ns);
+        c.update(p);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> ping(String... args) throws Exception {
+        ServiceReference<?> ref = context.getServiceReference("expkt.protocol.ping.PingCommand");
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (ref == null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+            ref = context.getServiceReference("expkt.protocol.ping.PingCommand");
+        }
+        assertTrue("the ping:ping command is registered", ref != null);
+        assertEquals("ping", ref.getProperty("osgi.command.scope"));
+        Object command = context.getService(ref);
+        try {
+            List<String> lines = (List<String>) command.getClass().getMethod("run", String[].class).invoke(command, (Object) args);
+            System.out.println(String.join("\n", lines));
+            return lines;
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
+    @Test
+    public void pingRepliesComeOnlyFromTheVrsOwnHosts() throws Exception {
+        Lab lab = lab();
+        String vra = lab.namespace("vra");
+        String vrb = lab.namespace("vrb");
+        String hosta = lab.namespace("hosta");
+        String hostb = lab.namespace("hostb");
+        lab.link(vra, "v0", hosta, "h0");
+        lab.link(vrb, "v0", hostb, "h0");
+        lab.addr(vra, "v0", "10.0.0.1/24");
+        lab.addr(hosta, "h0", "10.0.0.2/24");
+        lab.addr(vrb, "v0", "10.0.0.1/24");
+        lab.addr(hostb, "h0", "10.0.0.3/24");
+        userVr("VR-A", 10, vra);
+        userVr("VR-B", 11, vrb);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (vrs.list().stream().filter(v -> v.id() >= 10).count() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(vra, vrs.byName("VR-A").location());
+
+        List<String> a = ping("-v", "VR-A", "10.0.0.2", "3", "56", "0.2");
+        assertEquals("PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.", a.get(0));
+        for (int seq = 1; seq <= 3; seq++) {
+            assertTrue(a.get(seq), a.get(seq).startsWith("64 bytes from 10.0.0.2: icmp_seq=" + seq + " ttl=64 time="));
+        }
+        assertEquals("--- 10.0.0.2 ping statistics ---", a.get(5));
+        assertTrue(a.get(6), a.get(6).startsWith("3 packets transmitted, 3 received, 0% packet loss, time "));
+        assertTrue(a.get(7), a.get(7).matches("rtt min/avg/max/mdev = \\d+\\.\\d{3}/\\d+\\.\\d{3}/\\d+\\.\\d{3}/\\d+\\.\\d{3} ms"));
+
+        // 10.0.0.3 exists only behind VR-B
+        List<String> none = ping("-v", "VR-A", "10.0.0.3", "2", "56", "0.2");
+        assertTrue(none.toString(), none.get(3).startsWith("2 packets transmitted, 0 received, 100% packet loss, time "));
+        assertEquals(4, none.size());
+        List<String> b = ping("-v", "VR-B", "10.0.0.3", "2", "56", "0.2");
+        assertTrue(b.toString(), b.get(5).startsWith("2 packets transmitted, 2 received, 0% packet loss"));
+    }
+}

@@ -1,0 +1,155 @@
+package expkt.protocol.lldp;
+
+import expkt.api.handler.HandlerFilter;
+import expkt.api.handler.PacketHandler;
+import expkt.api.handler.PacketSender;
+import expkt.api.handler.StateHandover;
+import expkt.api.packet.ExosSockAddr;
+import expkt.api.packet.FrameView;
+import expkt.api.packet.PacketService;
+import expkt.api.packet.PacketSocket;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.service.component.ComponentConstants;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.Designate;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The LLDP agent as a whiteboard {@link PacketHandler}: the provider owns the receive socket (filter
+ * {@code lldp}: 01:80:C2:00:00:0E + 0x88CC, UP_AND_DROP, so LLDP is never bridged) and keeps it across an
+ * in-place update of this bundle; the agent transmits from a send-only socket of its own
+ * {@link PacketService} on a timer thread.
+ *
+ * <p>Update versus stop: on an in-place update (the bundle stopped transiently, still persistently
+ * started, framework running) the agent saves its neighbour table and tx timers with
+ * {@link StateHandover} and sends nothing, so neighbours never see it leave; the next version restores
+ * both and continues the schedule. On any other stop it sends a shutdown LLDPDU on every port.
+ *
+ * <p>{@link StateHandover} is optional and greedy: a host without it still runs the agent (it only
+ * loses the handover), and one where it registers after the agent restarts the agent once to bind it.
+ *
+ * <p>Threading: {@link #handle} runs on the provider's dispatcher thread; the tx timer on
+ * {@code lldp-tx}; Gogo commands read the thread-safe table.
+ */
+@Component(service = {PacketHandler.class, LldpAgent.class}, configurationPid = LldpAgent.PID, immediate = true)
+@HandlerFilter(name = "lldp", dstmac = "01:80:C2:00:00:0E", ethertype = 0x88CC, action = "UP_AND_DROP")
+@Designate(ocd = LldpConfig.class)
+public final class LldpAgent implements PacketHandler {
+    public static final String PID = "expkt.protocol.lldp";
+    private static final long TICK_MILLIS = 200;
+
+    private final PacketService packets;
+    private final StateHandover handover;
+    private final Logger log;
+    private final BundleContext context;
+    private final LldpAgentCore core;
+    private final PacketSocket txSocket;
+    private final ScheduledExecutorService timer;
+
+    @Activate
+    public LldpAgent(@Reference PacketService packets,
+                     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
+                     StateHandover handover,
+                     @Reference(service = LoggerFactory.class) Logger log,
+                     LldpConfig config, BundleContext context) throws IOException {
+        this.packets = packets;
+        this.handover = handover;
+        this.log = log;
+        this.context = context;
+        this.core = new LldpAgentCore(LldpSettings.from(config));
+        if (handover != null) {
+            Map<String, Object> state = handover.restore();
+            try {
+                core.restoreState(state);
+                if (!state.isEmpty()) {
+                    log.info("LLDP: took over {} neighbours and the tx timers of {} ports from the previous version",
+                            core.table().size(), core.scheduler().ports().size());
+                }
+            } catch (IllegalArgumentException e) {
+                log.warn("LLDP: the previous version's state is unusable, starting afresh: {}", e.getMessage());
+            }
+        }
+        this.txSocket = packets.open();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lldp-tx");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::tick, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Modified
+    void modified(LldpConfig config) {
+        core.reconfigure(LldpSettings.from(config), System.currentTimeMillis());
+        log.info("LLDP: configuration changed: tx interval {} s, ttl {} s", core.settings().txIntervalSeconds(), core.settings().ttl());
+    }
+
+    private void tick() {
+        try {
+            core.tick(packets.ports(), System.currentTimeMillis(), (frame, port) -> txSocket.sendto(frame, List.of(port)));
+        } catch (RuntimeException e) {
+            log.error("LLDP: tx timer failed", e);
+        }
+    }
+
+    @Override
+    public void handle(FrameView frame, ExosSockAddr from, PacketSender sender) {
+        core.receive(frame.segment(), frame.offset(), frame.length(), from.slot() + ":" + from.port(), System.currentTimeMillis());
+    }
+
+    @Deactivate
+    void deactivate(int reason) {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        boolean update = reason == ComponentConstants.DEACTIVATION_REASON_BUNDLE_STOPPED && transientStop();
+        if (handover != null) {
+            handover.save(core.saveState());
+        }
+        if (!update) {
+            core.shutdown(packets.ports(), (frame, port) -> txSocket.sendto(frame, List.of(port)));
+            log.info("LLDP: stopped; sent shutdown LLDPDUs on {} ports", packets.ports().size());
+        } else {
+            log.info("LLDP: stopping for an update; {} neighbours handed over", core.table().size());
+        }
+        txSocket.close();
+    }
+
+    /**
+     * True when the bundle stops only for the moment (an update or refresh): it is still
+     * persistently started and the framework itself is not stopping.
+     */
+    private boolean transientStop() {
+        try {
+            Bundle self = context.getBundle();
+            Bundle system = context.getBundle(0);
+            boolean persistentlyStarted = self.adapt(BundleStartLevel.class).isPersistentlyStarted();
+            return persistentlyStarted && system.getState() == Bundle.ACTIVE;
+        } catch (IllegalStateException | NullPointerException e) {
+            return false;
+        }
+    }
+
+    public LldpAgentCore core() {
+        return core;
+    }
+}

@@ -1,0 +1,240 @@
+package expkt.protocol.lldp;
+
+import expkt.api.net.MacAddress;
+import expkt.api.net.SlotPort;
+import expkt.api.packet.Port;
+import expkt.packet.FrameBuilder;
+import expkt.packet.MalformedPacketException;
+import expkt.packet.lldp.Lldp;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The LLDP agent without OSGi: receive ({@link #receive}), timers ({@link #tick}: port discovery,
+ * aging, transmission), {@link #shutdown} and the state handed to the next version. The DS component
+ * {@link LldpAgent} and the socket-level tests drive it.
+ *
+ * <p>Threading: {@link #receive} is called by one thread (the dispatcher's), {@link #tick} and
+ * {@link #shutdown} by another (the tx timer); the table, scheduler and counters are thread-safe, and
+ * each side has its own codec and frame buffer. Not on a hot path: an LLDPDU arrives per neighbour
+ * every few seconds, so parsing allocates (strings for the table).
+ */
+public final class LldpAgentCore {
+    /** Sends one frame out of exactly one port. */
+    @FunctionalInterface
+    public interface FrameSender {
+        void send(ByteBuffer frame, SlotPort port) throws IOException;
+    }
+
+    private final LldpduCodec rxCodec = new LldpduCodec();
+    private final byte[] txBuffer = new byte[LldpduCodec.MAX_FRAME];
+    private final FrameBuilder txBuilder = new FrameBuilder(txBuffer);
+    private final NeighborTable table;
+    private final TxScheduler scheduler;
+    private final LldpStats stats = new LldpStats();
+    private volatile LldpSettings settings;
+    private volatile String lastError;
+
+    public LldpAgentCore(LldpSettings settings) {
+        this.settings = settings;
+        this.table = new NeighborTable(settings.maxNeighbors());
+        this.scheduler = new TxScheduler(settings.txIntervalSeconds() * 1000L, settings.fastCount());
+    }
+
+    public LldpSettings settings() {
+        return settings;
+    }
+
+    /** A new configuration: timers follow at once (a shorter interval shortens the wait). */
+    public void reconfigure(LldpSettings s, long nowMillis) {
+        scheduler.configure(s.txIntervalSeconds() * 1000L, s.fastCount(), nowMillis);
+        this.settings = s;
+    }
+
+    public NeighborTable table() {
+        return table;
+    }
+
+    public TxScheduler scheduler() {
+        return scheduler;
+    }
+
+    public LldpStats stats() {
+        return stats;
+    }
+
+    /** The last send or parse error, for lldp:stats; null if none. */
+    public String lastError() {
+        return lastError;
+    }
+
+    /**
+     * One received frame on {@code port}. A frame that is not a valid LLDPDU is counted as discarded
+     * (and returned as null); it never throws.
+     */
+    public NeighborTable.Change receive(MemorySegment segment, long offset, int length, String port, long nowMillis) {
+        stats.framesIn.incrementAndGet();
+        Neighbor n;
+        try {
+            n = rxCodec.parse(segment, offset, length, port, nowMillis);
+        } catch (MalformedPacketException e) {
+            stats.framesDiscarded.incrementAndGet();
+            lastError = "discarded a frame on " + port + ": " + e.getMessage();
+            return null;
+        }
+        if (n.ttl() == 0) {
+            stats.shutdownsIn.incrementAndGet();
+        }
+        return table.apply(n);
+    }
+
+    /**
+     * The timer's work at {@code nowMillis}: follows the port list (new ports start fast, neighbours of
+     * ports gone are dropped), ages neighbours out, and sends the LLDPDUs that are due.
+     */
+    public void tick(List<Port> ports, long nowMillis, FrameSender sender) {
+        Map<String, Port> byName = new LinkedHashMap<>();
+        for (Port p : ports) {
+            byName.put(p.slotPort().toString(), p);
+        }
+        for (String gone : scheduler.syncPorts(byName.keySet(), nowMillis)) {
+            table.removePort(gone);
+        }
+        table.expire(nowMillis);
+        MacAddress chassis = chassisMac(ports);
+        for (String name : scheduler.due(nowMillis)) {
+            Port p = byName.get(name);
+            if (p != null) {
+                send(p, chassis, settings.ttl(), sender);
+            }
+        }
+    }
+
+    /** Sends a shutdown LLDPDU (TTL 0) on every port, so that neighbours forget us at once. */
+    public void shutdown(List<Port> ports, FrameSender sender) {
+        MacAddress chassis = chassisMac(ports);
+        for (Port p : ports) {
+            if (send(p, chassis, 0, sender)) {
+                stats.shutdownsOut.incrementAndGet();
+            }
+        }
+    }
+
+    private boolean send(Port p, MacAddress chassis, int ttl, FrameSender sender) {
+        LldpSettings s = settings;
+        int len;
+        synchronized (txBuilder) {
+            len = LldpduCodec.build(txBuilder,
+                    new LldpduCodec.LocalPort(chassis, p.slotPort().toString(), p.ifName(), p.mac()),
+                    new LldpduCodec.LocalSystem(s.systemName(), s.systemDescription(),
+                            Lldp.CAPABILITY_BRIDGE | Lldp.CAPABILITY_ROUTER, Lldp.CAPABILITY_BRIDGE, s.managementAddress()),
+                    ttl);
+            try {
+                sender.send(ByteBuffer.wrap(txBuffer, 0, len), p.slotPort());
+                stats.framesOut.incrementAndGet();
+                return true;
+            } catch (IOException | RuntimeException e) {
+                stats.sendErrors.incrementAndGet();
+                lastError = "send on " + p.slotPort() + " (" + p.ifName() + ") failed: " + e.getMessage();
+                return false;
+            }
+        }
+    }
+
+    /** The configured chassis MAC, else the lowest port MAC (stable while the ports stay). */
+    MacAddress chassisMac(List<Port> ports) {
+        if (settings.chassisMac() != null) {
+            return settings.chassisMac();
+        }
+        MacAddress lowest = null;
+        for (Port p : ports) {
+            if (p.mac() != null && (lowest == null || Long.compareUnsigned(p.mac().toLong(), lowest.toLong()) < 0)) {
+                lowest = p.mac();
+            }
+        }
+        return lowest != null ? lowest : MacAddress.of(0x02_00_00_00_00_01L);
+    }
+
+    /** Neighbour table, tx timers and counters in JDK types ({@link expkt.api.handler.StateHandover}). */
+    public Map<String, Object> saveState() {
+        Map<String, Object> m = new HashMap<>();
+        m.put("version", 1);
+        m.put("table", table.toState());
+        m.put("tx", scheduler.toState());
+        m.put("stats", stats.toState());
+        return m;
+    }
+
+    /** Takes over what {@link #saveState()} left; an empty map (first start) changes nothing. */
+    public void restoreState(Map<?, ?> state) {
+        if (state == null || state.isEmpty()) {
+            return;
+        }
+        if (state.get("table") instanceof Map<?, ?> t) {
+            table.restore(t);
+        }
+        if (state.get("tx") instanceof Map<?, ?> tx) {
+            scheduler.restore(tx);
+        }
+        if (state.get("stats") instanceof Map<?, ?> st) {
+            stats.restore(st);
+        }
+    }
+
+    /** The table as {@code lldp:neighbors} prints it. */
+    public String formatNeighbors(long nowMillis) {
+        List<Neighbor> list = table.list();
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("%-6s %-20s %-22s %-20s %5s  %s%n", "Port", "Chassis ID", "Port ID", "System name", "TTL", "Details"));
+        for (Neighbor n : list) {
+            long left = Math.max(0, (n.expiresMillis() - nowMillis + 999) / 1000);
+            List<String> details = new ArrayList<>();
+            if (n.portDescription() != null) {
+                details.add("port-descr=" + n.portDescription());
+            }
+            if (n.systemCapabilities() >= 0) {
+                details.add(String.format("caps=0x%02x/0x%02x", n.systemCapabilities(), n.enabledCapabilities()));
+            }
+            if (!n.managementAddresses().isEmpty()) {
+                details.add("mgmt=" + String.join(",", n.managementAddresses()));
+            }
+            if (n.systemDescription() != null) {
+                details.add("descr=" + n.systemDescription());
+            }
+            b.append(String.format("%-6s %-20s %-22s %-20s %5d  %s%n", n.port(), n.chassisId(), n.portId(),
+                    n.systemName() == null ? "-" : n.systemName(), left, String.join(" ", details)));
+        }
+        b.append(list.size()).append(list.size() == 1 ? " neighbour" : " neighbours").append(System.lineSeparator());
+        return b.toString();
+    }
+
+    /** Counters as {@code lldp:stats} prints them. */
+    public String formatStats() {
+        LldpSettings s = settings;
+        StringBuilder b = new StringBuilder();
+        b.append("tx interval ").append(s.txIntervalSeconds()).append(" s, hold ").append(s.txHold())
+                .append(", ttl ").append(s.ttl()).append(" s, fast start ").append(s.fastCount()).append(System.lineSeparator());
+        b.append("frames in ").append(stats.framesIn()).append(", discarded ").append(stats.framesDiscarded())
+                .append(", shutdowns in ").append(stats.shutdownsIn()).append(System.lineSeparator());
+        b.append("frames out ").append(stats.framesOut()).append(", shutdowns out ").append(stats.shutdownsOut())
+                .append(", send errors ").append(stats.sendErrors()).append(System.lineSeparator());
+        b.append("neighbours ").append(table.size()).append(", inserts ").append(table.inserts()).append(", deletes ")
+                .append(table.deletes()).append(", ageouts ").append(table.ageouts()).append(", drops ").append(table.drops())
+                .append(System.lineSeparator());
+        for (String p : scheduler.ports()) {
+            b.append("port ").append(p).append(": sent ").append(scheduler.sent(p)).append(System.lineSeparator());
+        }
+        String err = lastError;
+        if (err != null) {
+            b.append("last error: ").append(err).append(System.lineSeparator());
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,40 @@
+package expkt.protocol.wol;
+
+import expkt.api.packet.PacketService;
+import expkt.lab.Lab;
+import expkt.provider.dataplane.DataPlane;
+import expkt.provider.socket.L2Engine;
+import expkt.provider.socket.OwnedPacketService;
+import expkt.provider.socket.Owner;
+import expkt.provider.socket.ProviderLog;
+import expkt.provider.socket.VrScope;
+
+/**
+ * The provider's core (outside OSGi) on a lab's switch namespace, and the per-bundle
+ * {@link PacketService} a protocol bundle would get from it.
+ */
+final class SwitchUnderTest implements AutoCloseable {
+    final DataPlane dataPlane;
+    final L2Engine engine;
+    final OwnedPacketService packets;
+
+    SwitchUnderTest(Lab lab, String[] ports, String[] vlans) throws Exception {
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        try {
+            dataPlane.configure(ports, vlans);
+            engine = new L2Engine(dataPlane, VrScope.single("VR-Default", 2), L2Engine.RingConfig.DEFAULT,
+                    ProviderLog.system("expkt.protocol.test"));
+        } catch (Exception e) {
+            dataPlane.close();
+            throw e;
+        }
+        packets = new OwnedPacketService(engine, new Owner(-1, "expkt.protocol.wol"));
+    }
+
+    @Override
+    public void close() {
+        packets.release();
+        engine.close();
+        dataPlane.close();
+    }
+}
