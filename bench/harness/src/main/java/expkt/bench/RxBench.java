@@ -31,6 +31,13 @@ final class RxBench {
         List<Row> rows = new ArrayList<>();
         PrintStream log = ctx.log();
         log.printf("%n== %s: %d-byte frames, %s%n", workload, length, napi ? "setup B (threaded NAPI pinned to the receiver's CPU)" : "setup A (plain veth)");
+        if (napi && !onPath("ethtool")) {
+            String reason = "setup B needs ethtool (apt-get install ethtool) to turn GRO on, so the veth gets a NAPI instance";
+            for (String c : List.of("c-ring", "tcpdump", "pcap4j", "expkt", "expkt-whiteboard")) {
+                rows.add(Row.notRun(workload, c, reason));
+            }
+            return rows;
+        }
         try (RxSetup setup = napi ? RxSetup.threadedNapi(RX_CPU, log) : RxSetup.plain()) {
             Generator gen = napi
                     ? new Generator.TxRing(ctx.natives(), setup.host, "veth0", length, GEN_CPU, log)
@@ -170,6 +177,15 @@ final class RxBench {
             last = now;
         }
         return last;
+    }
+
+    static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static double round(double v) {
