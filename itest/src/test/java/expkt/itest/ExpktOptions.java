@@ -41,8 +41,8 @@ public final class ExpktOptions {
         "function", "promise", "component", "log", "configadmin", "scr",
     };
 
-    /** The project bundles every test gets; the rest come with {@link #projectBundles}. */
-    private static final String[] BASE_PROJECT = {"expkt.api", "expkt.linux", "expkt.lab", "expkt.host"};
+    /** The project bundles every test gets (those every expkt host has); the rest come with {@link #projectBundles}. */
+    private static final String[] BASE_PROJECT = {"expkt.api", "expkt.linux", "expkt.packet", "expkt.lab", "expkt.host"};
 
     private ExpktOptions() {
     }

@@ -41,7 +41,7 @@ public class CaptureCommandIT extends ExpktTestSupport {
 
     @Override
     protected Option[] options() {
-        return new Option[] {ExpktOptions.projectBundles("expkt.packet", "expkt.provider")};
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider")};
     }
 
     private Object command(String function) throws Exception {

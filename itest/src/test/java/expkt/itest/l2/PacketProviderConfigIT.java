@@ -30,7 +30,7 @@ public class PacketProviderConfigIT extends ExpktTestSupport {
 
     @Override
     protected Option[] options() {
-        return new Option[] {ExpktOptions.projectBundles("expkt.packet", "expkt.provider")};
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider")};
     }
 
     private <T> T service(Class<T> type) throws Exception {

@@ -51,7 +51,7 @@ public class PacketProviderIT extends ExpktTestSupport {
 
     @Override
     protected Option[] options() {
-        return new Option[] {ExpktOptions.projectBundles("expkt.packet", "expkt.provider")};
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider")};
     }
 
     /** A bundle of its own (manifest only) that will own sockets, as a protocol bundle would. */

@@ -23,7 +23,7 @@ public class PacketProviderVrIT extends ExpktTestSupport {
 
     @Override
     protected Option[] options() {
-        return new Option[] {ExpktOptions.projectBundles("expkt.packet", "expkt.provider", "expkt.vr")};
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr")};
     }
 
     private <T> T service(Class<T> type) throws Exception {

@@ -46,7 +46,7 @@ public class LldpWhiteboardIT extends ExpktTestSupport {
 
     @Override
     protected Option[] options() {
-        return new Option[] {ExpktOptions.projectBundles("expkt.packet", "expkt.provider", "expkt.vr", "expkt.protocol.lldp")};
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr", "expkt.protocol.lldp")};
     }
 
     static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {

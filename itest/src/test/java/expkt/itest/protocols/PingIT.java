@@ -39,7 +39,7 @@ public class PingIT extends ExpktTestSupport {
 
     @Override
     protected Option[] options() {
-        return new Option[] {ExpktOptions.projectBundles("expkt.packet", "expkt.vr", "expkt.protocol.ping")};
+        return new Option[] {ExpktOptions.projectBundles("expkt.vr", "expkt.protocol.ping")};
     }
 
     private void userVr(String name, int id, String ns) throws Exception {

@@ -41,7 +41,7 @@ public class WolIT extends ExpktTestSupport {
 
     @Override
     protected Option[] options() {
-        return new Option[] {ExpktOptions.projectBundles("expkt.packet", "expkt.provider", "expkt.vr", "expkt.protocol.wol")};
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr", "expkt.protocol.wol")};
     }
 
     private Path tshark(Lab lab, int host) throws Exception {

@@ -43,7 +43,7 @@ public class WolRelayWhiteboardIT extends ExpktTestSupport {
 
     @Override
     protected Option[] options() {
-        return new Option[] {ExpktOptions.projectBundles("expkt.packet", "expkt.provider", "expkt.vr", "expkt.protocol.wol")};
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr", "expkt.protocol.wol")};
     }
 
     private Path tshark(Lab lab, int host) throws Exception {
