@@ -1,6 +1,6 @@
 /**
- * Value types shared by the socket API and the packet codec: MAC addresses, slot:port pairs,
- * VLAN ids. Each parses its textual forms and rejects bad input with an
+ * Value types shared by the socket API and the packet codec: MAC addresses, IPv4 and IPv6
+ * addresses, slot:port pairs, VLAN ids. Each parses its textual forms and rejects bad input with an
  * {@link java.lang.IllegalArgumentException} whose message names the bad value.
  */
 @Export
