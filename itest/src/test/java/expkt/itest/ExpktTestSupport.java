@@ -86,4 +86,19 @@ public abstract class ExpktTestSupport {
         }
         return view;
     }
+
+    /**
+     * Waits until {@code condition} holds, polling every 20 ms; after {@code millis} fails naming
+     * {@code what}. For conditions the system reaches by itself (a bundle active, a neighbour listed),
+     * not for performance.
+     */
+    protected static void await(String what, long millis, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
 }

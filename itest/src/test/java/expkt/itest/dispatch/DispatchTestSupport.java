@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.BooleanSupplier;
 import java.util.function.ObjIntConsumer;
 
 import org.ops4j.pax.exam.Option;
@@ -130,16 +129,6 @@ public abstract class DispatchTestSupport extends ExpktTestSupport {
 
     String nftRuleset() {
         return lab().exec(lab().switchNs(), "nft", "list", "ruleset").check().stdout();
-    }
-
-    static void await(String what, long millis, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        while (!done.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 
     /** Waits until {@code expkt:handlers} shows a row matching {@code regex} (as a line). */

@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,28 +45,6 @@ public class LldpWhiteboardIT extends ExpktTestSupport {
     @Override
     protected Option[] options() {
         return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr", "expkt.protocol.lldp")};
-    }
-
-    static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
-    }
-
-    static Map<String, String> keyValues(String text) {
-        Map<String, String> m = new TreeMap<>();
-        for (String line : text.split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                m.put(line.substring(0, eq).strip(), line.substring(eq + 1).strip());
-            }
-        }
-        return m;
     }
 
     private String command(String function) {
@@ -136,8 +112,8 @@ public class LldpWhiteboardIT extends ExpktTestSupport {
             assertTrue(ours, ours.lines().anyMatch(l -> l.startsWith("1:1 ") && l.contains(peerMac + "    " + peerMac)
                     && l.contains("xkpeer1")));
             await("lldpd to list xkswitch", 15_000,
-                    () -> "xkswitch".equals(keyValues(lab.exec(ns, neighbors).stdout()).get("lldp.veth0.chassis.name")));
-            assertEquals("1:1", keyValues(lab.exec(ns, neighbors).check().stdout()).get("lldp.veth0.port.ifname"));
+                    () -> "xkswitch".equals(LldpIT.keyValues(lab.exec(ns, neighbors).stdout()).get("lldp.veth0.chassis.name")));
+            assertEquals("1:1", LldpIT.keyValues(lab.exec(ns, neighbors).check().stdout()).get("lldp.veth0.port.ifname"));
 
             // in-place update: our table and counters come through StateHandover, lldpd keeps us
             Thread.sleep(2500);
@@ -151,7 +127,7 @@ public class LldpWhiteboardIT extends ExpktTestSupport {
             assertEquals(statsAfter, 1, counter(statsAfter, "inserts"));
             assertTrue(command("neighbors"), command("neighbors").contains("xkpeer1"));
             Thread.sleep(6000); // longer than the TTL we advertise (5 s)
-            Map<String, String> s = keyValues(lab.exec(ns, statistics).check().stdout());
+            Map<String, String> s = LldpIT.keyValues(lab.exec(ns, statistics).check().stdout());
             assertEquals(s.toString(), "1", s.get("lldp.veth0.insert_cnt.insert_cnt"));
             assertEquals(s.toString(), "0", s.get("lldp.veth0.delete_cnt.delete_cnt"));
             assertEquals(s.toString(), "0", s.get("lldp.veth0.ageout_cnt.ageout_cnt"));
