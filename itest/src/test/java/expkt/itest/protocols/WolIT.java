@@ -44,10 +44,19 @@ public class WolIT extends ExpktTestSupport {
         return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr", "expkt.protocol.wol")};
     }
 
-    private Path tshark(Lab lab, int host) throws Exception {
+    /**
+     * Starts tshark on host {@code host}'s interface to decode one Wake-on-LAN frame, printing
+     * {@code fields} separated by '|'; returns its output file once it really captures.
+     */
+    static Path tshark(Lab lab, int host, String... fields) throws Exception {
         Path log = Files.createTempFile("xkwol-h" + host, ".log");
-        lab.spawn(lab.host(host).ns(), log, "tshark", "-i", "veth0", "-l", "-n", "-c", "1", "-a", "duration:15", "-Y", "wol",
-                "-T", "fields", "-E", "separator=|", "-E", "occurrence=f", "-e", "vlan.id", "-e", "wol.mac");
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("tshark", "-i", "veth0", "-l", "-n", "-c", "1",
+                "-a", "duration:15", "-Y", "wol", "-T", "fields", "-E", "separator=|", "-E", "occurrence=f"));
+        for (String f : fields) {
+            cmd.add("-e");
+            cmd.add(f);
+        }
+        lab.spawn(lab.host(host).ns(), log, cmd.toArray(String[]::new));
         long deadline = System.currentTimeMillis() + 15_000;
         while (!Files.readString(log).contains("Capture started")) {
             if (System.currentTimeMillis() > deadline) {
@@ -59,7 +68,8 @@ public class WolIT extends ExpktTestSupport {
         return log;
     }
 
-    private static String decoded(Path log) throws Exception {
+    /** The first decoded line tshark wrote ({@code vlan.id|wol.mac}). */
+    static String decoded(Path log) throws Exception {
         long deadline = System.currentTimeMillis() + 10_000;
         while (System.currentTimeMillis() < deadline) {
             for (String line : Files.readAllLines(log)) {
@@ -107,8 +117,8 @@ public class WolIT extends ExpktTestSupport {
         }
         assertEquals("blue", ps.vlans().get(0).name());
 
-        Path h2 = tshark(lab, 2);
-        Path h3 = tshark(lab, 3);
+        Path h2 = tshark(lab, 2, "vlan.id", "wol.mac");
+        Path h3 = tshark(lab, 3, "vlan.id", "wol.mac");
         Object command = command();
         assertEquals("magic packet for 00:11:22:33:44:55 sent into VLAN blue", wake(command, "00:11:22:33:44:55", "blue"));
         assertEquals("100|00:11:22:33:44:55", decoded(h2));

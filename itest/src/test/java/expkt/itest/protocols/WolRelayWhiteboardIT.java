@@ -2,9 +2,7 @@ package expkt.itest.protocols;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -46,35 +44,6 @@ public class WolRelayWhiteboardIT extends ExpktTestSupport {
         return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr", "expkt.protocol.wol")};
     }
 
-    private Path tshark(Lab lab, int host) throws Exception {
-        Path log = Files.createTempFile("xkwol-h" + host, ".log");
-        lab.spawn(lab.host(host).ns(), log, "tshark", "-i", "veth0", "-l", "-n", "-c", "1", "-a", "duration:15", "-Y", "wol",
-                "-T", "fields", "-E", "separator=|", "-E", "occurrence=f", "-e", "vlan.id", "-e", "eth.src", "-e", "wol.mac");
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (!Files.readString(log).contains("Capture started")) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("tshark did not start: " + Files.readString(log));
-            }
-            Thread.sleep(50);
-        }
-        Thread.sleep(300); // dumpcap reports the start a moment before its socket takes every frame
-        return log;
-    }
-
-    private static String decoded(Path log) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            for (String line : Files.readAllLines(log)) {
-                if (line.contains("|")) {
-                    return line.strip();
-                }
-            }
-            Thread.sleep(50);
-        }
-        fail("tshark decoded no Wake-on-LAN frame: " + Files.readString(log));
-        return null;
-    }
-
     private String stats() throws Exception {
         ServiceReference<?> ref = context.getServiceReference("expkt.protocol.wol.WolCommands");
         if (ref == null) {
@@ -89,8 +58,8 @@ public class WolRelayWhiteboardIT extends ExpktTestSupport {
     }
 
     private void etherwakeIsRelayed(Lab lab, String target) throws Exception {
-        Path h2 = tshark(lab, 2);
-        Path h3 = tshark(lab, 3);
+        Path h2 = WolIT.tshark(lab, 2, "vlan.id", "eth.src", "wol.mac");
+        Path h3 = WolIT.tshark(lab, 3, "vlan.id", "eth.src", "wol.mac");
         lab.exec(lab.host(1).ns(), "etherwake", "-i", "veth0", "-b", target).check();
         String sender = lab.host(1).mac();
         long deadline = System.currentTimeMillis() + 5000;
@@ -98,8 +67,8 @@ public class WolRelayWhiteboardIT extends ExpktTestSupport {
             Thread.sleep(50);
         }
         assertTrue("the relay saw the magic packet: " + stats(), stats().contains("target " + target));
-        assertEquals("tagged 100 on blue's tagged member", "100|" + sender + "|" + target, decoded(h2));
-        assertEquals("untagged on green's untagged member", "|" + sender + "|" + target, decoded(h3));
+        assertEquals("tagged 100 on blue's tagged member", "100|" + sender + "|" + target, WolIT.decoded(h2));
+        assertEquals("untagged on green's untagged member", "|" + sender + "|" + target, WolIT.decoded(h3));
     }
 
     @Test
@@ -135,8 +104,8 @@ public class WolRelayWhiteboardIT extends ExpktTestSupport {
         assertTrue(s, s.contains("target 00:11:22:33:44:55"));
 
         // UDP to port 9 (limited broadcast), relayed as 0x0842
-        Path h2 = tshark(lab, 2);
-        Path h3 = tshark(lab, 3);
+        Path h2 = WolIT.tshark(lab, 2, "vlan.id", "eth.src", "wol.mac");
+        Path h3 = WolIT.tshark(lab, 3, "vlan.id", "eth.src", "wol.mac");
         String h1 = lab.host(1).ns();
         lab.addr(h1, "veth0", "10.9.0.1/24");
         lab.exec(h1, "python3", "-c", """
@@ -147,8 +116,8 @@ public class WolRelayWhiteboardIT extends ExpktTestSupport {
                 s.sendto(b"\\xff" * 6 + bytes.fromhex("0a1b2c3d4e5f") * 16, ("255.255.255.255", 9))
                 """).check();
         String sender = lab.host(1).mac();
-        assertEquals("100|" + sender + "|0a:1b:2c:3d:4e:5f", decoded(h2));
-        assertEquals("|" + sender + "|0a:1b:2c:3d:4e:5f", decoded(h3));
+        assertEquals("100|" + sender + "|0a:1b:2c:3d:4e:5f", WolIT.decoded(h2));
+        assertEquals("|" + sender + "|0a:1b:2c:3d:4e:5f", WolIT.decoded(h3));
 
         // in-place update: the provider keeps the handler's socket, the new version relays
         for (Bundle b : context.getBundles()) {
