@@ -58,7 +58,8 @@ public final class L2Engine implements AutoCloseable {
 
     private final DataPlane dataPlane;
     private final ProviderLog log;
-    private final RingConfig ringConfig;
+    /** The geometry of the rings of sockets opened from now on (a configuration change does not touch open rings). */
+    private volatile RingConfig ringConfig;
     private final FilterRegistry registry = new FilterRegistry();
     private final Map<Long, PacketSocketImpl> sockets = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -125,6 +126,24 @@ public final class L2Engine implements AutoCloseable {
         this.vrScope = scope;
     }
 
+    /** The ring geometry new sockets get. */
+    public RingConfig ringConfig() {
+        return ringConfig;
+    }
+
+    /**
+     * Changes the ring geometry of the sockets opened from now on; open sockets keep their rings (a
+     * ring cannot be resized under its reader). Returns true if it changed.
+     */
+    public boolean ringConfig(RingConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("ring configuration is null");
+        }
+        RingConfig old = ringConfig;
+        ringConfig = config;
+        return !config.equals(old);
+    }
+
     public String nftBackend() {
         return nft.backend();
     }
@@ -168,6 +187,7 @@ public final class L2Engine implements AutoCloseable {
         long id = ids.incrementAndGet();
         PacketSocketImpl s;
         try {
+            RingConfig ringConfig = this.ringConfig;
             s = dataPlane.call(() -> {
                 int fd = PacketSockets.open(0);
                 Arena ringArena = Arena.ofShared();

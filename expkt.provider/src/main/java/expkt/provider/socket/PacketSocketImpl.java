@@ -659,6 +659,11 @@ public final class PacketSocketImpl implements PacketSocket {
         }
     }
 
+    /** Bytes of the socket's receive ring (its block size x block count when it was opened). */
+    public long ringBytes() {
+        return ring.segment().byteSize();
+    }
+
     @Override
     public RxMode rxMode() {
         return rxMode;
