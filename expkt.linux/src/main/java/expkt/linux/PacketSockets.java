@@ -40,6 +40,7 @@ public final class PacketSockets {
     public static final int PACKET_AUXDATA = 8;
     public static final int PACKET_QDISC_BYPASS = 20;
     public static final int PACKET_IGNORE_OUTGOING = 23;
+    public static final int TPACKET_V2 = 1;
     public static final int TPACKET_V3 = 2;
 
     /** {@code sll_pkttype} values. */
@@ -180,6 +181,43 @@ public final class PacketSockets {
             setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, "PACKET_RX_RING " + blockNr + " x " + blockSize + " B");
         }
         return Mmap.map(fd, (long) blockSize * blockNr, ringArena);
+    }
+
+    /**
+     * Sets TPACKET_V2 and a receive ring of {@code blockNr} blocks of {@code blockSize} bytes cut into
+     * frames of {@code frameSize} bytes (a power of two, at most {@code blockSize}: the frames then lie
+     * back to back, frame i at {@code i * frameSize}), and maps it into {@code arena}. Unlike V3, the
+     * kernel wakes a reader for every frame it puts in the ring, not once per retired block: the ring
+     * for a reader that waits for each frame (latency); a frame longer than the frame leaves room for
+     * is truncated (snaplen &lt; len).
+     */
+    public static MemorySegment rxRingV2(int fd, int blockSize, int blockNr, int frameSize, Arena ringArena)
+            throws LinuxException {
+        if (frameSize < 128 || Integer.bitCount(frameSize) != 1 || frameSize > blockSize) {
+            throw new IllegalArgumentException("TPACKET_V2 frame size " + frameSize
+                    + " must be a power of two of at least 128 and at most the block size " + blockSize);
+        }
+        setInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2, "PACKET_VERSION TPACKET_V2");
+        try (Arena arena = Arena.ofConfined()) {
+            // struct tpacket_req: block_size, block_nr, frame_size, frame_nr
+            MemorySegment req = arena.allocate(16, 4);
+            req.set(ValueLayout.JAVA_INT, 0, blockSize);
+            req.set(ValueLayout.JAVA_INT, 4, blockNr);
+            req.set(ValueLayout.JAVA_INT, 8, frameSize);
+            req.set(ValueLayout.JAVA_INT, 12, blockSize / frameSize * blockNr);
+            setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, "PACKET_RX_RING (TPACKET_V2) " + blockNr + " x " + blockSize
+                    + " B in frames of " + frameSize + " B");
+        }
+        return Mmap.map(fd, (long) blockSize * blockNr, ringArena);
+    }
+
+    /** The socket's PACKET_VERSION (TPACKET_V1 = 0, V2 = 1, V3 = 2), read back from the kernel. */
+    public static int version(int fd) throws LinuxException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(4, 4);
+            Sockets.getsockopt(fd, SOL_PACKET, PACKET_VERSION, v, arena.allocateFrom(ValueLayout.JAVA_INT, 4), "PACKET_VERSION");
+            return v.get(ValueLayout.JAVA_INT, 0);
+        }
     }
 
     /** {@code struct tpacket_stats_v3} read (and reset by the kernel): {packets, drops, freeze_q_cnt}. */

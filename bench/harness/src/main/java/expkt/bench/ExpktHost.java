@@ -93,9 +93,11 @@ final class ExpktHost implements AutoCloseable {
             Files.deleteIfExists(status);
             Files.deleteIfExists(work.resolve("expkt-status.generations"));
             Files.copy(sink, deploy.resolve("expkt.bench.sink.jar"), StandardCopyOption.REPLACE_EXISTING);
-            // the same receive ring memory as c-ring, tcpdump -B 4096 and the pcap4j reader: 8 x 512 KiB
-            Files.writeString(deploy.resolve("expkt.dataplane.cfg"), "ring_block_size=" + RING_BLOCK_SIZE
-                    + "\nring_block_count=" + RING_BLOCKS + "\n");
+            // the same receive ring memory as c-ring, tcpdump -B 4096 and the pcap4j reader: 8 x 512 KiB.
+            // The keys are the provider's (DS maps ring_block_size() to "ring.block.size"): "ring_block_size"
+            // was silently ignored, so expkt ran with the default 16 KiB blocks, a wake-up per ~10 frames of 1514 B
+            Files.writeString(deploy.resolve("expkt.dataplane.cfg"), "ring.block.size=" + RING_BLOCK_SIZE
+                    + "\nring.block.count=" + RING_BLOCKS + "\n");
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                     // as ./expkt host runs it (the VR bundle may bind JDK channels to a VRF device)

@@ -22,6 +22,14 @@ public interface PacketService {
     /** Same as {@code socket(PF_EXOS_PACKET, SOCK_RAW, htons(ETH_P_ALL))}. */
     PacketSocket open() throws IOException;
 
+    /**
+     * Opens a socket whose receive ring works in {@code mode} ({@link RxMode#LATENCY}: the receiver is
+     * woken per frame; {@link RxMode#THROUGHPUT}: what {@link #open()} gives). A null mode is rejected.
+     *
+     * @since 1.2
+     */
+    PacketSocket open(RxMode mode) throws IOException;
+
     /** The data plane's ports, in slot:port order. */
     List<Port> ports();
 

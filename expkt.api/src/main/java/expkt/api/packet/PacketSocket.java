@@ -121,6 +121,13 @@ public interface PacketSocket extends AutoCloseable {
     /** Frames the kernel dropped for this socket because its ring was full, since it was opened. */
     long drops();
 
+    /**
+     * The receive mode the socket was opened with.
+     *
+     * @since 1.2
+     */
+    RxMode rxMode();
+
     boolean isOpen();
 
     /** Closes the socket: removes its filters, kernel rules and callback. Idempotent. */

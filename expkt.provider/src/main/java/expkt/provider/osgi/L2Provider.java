@@ -79,6 +79,18 @@ public final class L2Provider {
     @Modified
     void modified(DataPlaneConfiguration config) {
         apply(config);
+        // FileInstall often delivers the configuration after the provider activated with the defaults:
+        // the ring geometry must follow too (for the sockets opened from now on), or it is silently lost
+        try {
+            L2Engine.RingConfig ring = new L2Engine.RingConfig(config.ring_block_size(), config.ring_block_count(),
+                    config.ring_retire_ms());
+            if (engine.ringConfig(ring)) {
+                logger.info("expkt receive rings of sockets opened from now on: {} blocks of {} bytes, retired after {} ms "
+                        + "(open sockets keep theirs)", ring.blockNr(), ring.blockSize(), ring.retireMillis());
+            }
+        } catch (IllegalArgumentException e) {
+            logger.error("expkt receive ring configuration rejected, the previous one stays in force: {}", e.getMessage());
+        }
     }
 
     private void apply(DataPlaneConfiguration config) {

@@ -2,6 +2,7 @@ package expkt.provider.osgi;
 
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
+import expkt.api.packet.RxMode;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
 import expkt.provider.socket.OwnedPacketService;
@@ -56,6 +57,11 @@ public final class PacketServiceComponent implements PacketService {
     @Override
     public PacketSocket open() throws IOException {
         return delegate.open();
+    }
+
+    @Override
+    public PacketSocket open(RxMode mode) throws IOException {
+        return delegate.open(mode);
     }
 
     @Override

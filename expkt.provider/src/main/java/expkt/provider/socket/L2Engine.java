@@ -4,6 +4,7 @@ import expkt.api.packet.Direction;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
 import expkt.api.packet.Port;
+import expkt.api.packet.RxMode;
 import expkt.linux.Fds;
 import expkt.linux.PacketSockets;
 import expkt.provider.bpf.BpfCompiler;
@@ -57,7 +58,8 @@ public final class L2Engine implements AutoCloseable {
 
     private final DataPlane dataPlane;
     private final ProviderLog log;
-    private final RingConfig ringConfig;
+    /** The geometry of the rings of sockets opened from now on (a configuration change does not touch open rings). */
+    private volatile RingConfig ringConfig;
     private final FilterRegistry registry = new FilterRegistry();
     private final Map<Long, PacketSocketImpl> sockets = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -124,29 +126,87 @@ public final class L2Engine implements AutoCloseable {
         this.vrScope = scope;
     }
 
+    /** The ring geometry new sockets get. */
+    public RingConfig ringConfig() {
+        return ringConfig;
+    }
+
+    /**
+     * Changes the ring geometry of the sockets opened from now on; open sockets keep their rings (a
+     * ring cannot be resized under its reader). Returns true if it changed.
+     */
+    public boolean ringConfig(RingConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("ring configuration is null");
+        }
+        RingConfig old = ringConfig;
+        ringConfig = config;
+        return !config.equals(old);
+    }
+
     public String nftBackend() {
         return nft.backend();
     }
 
+    /**
+     * The frame slot of a LATENCY (TPACKET_V2) ring: the smallest power of two, at least 2048, that holds
+     * the kernel's header room (tpacket2_hdr + sockaddr_ll, aligned: {@value #V2_HEADROOM} bytes) and a
+     * frame of the largest port MTU with an Ethernet header and a VLAN tag; at most the block size (a
+     * longer frame is then truncated, as the address's captured length says).
+     */
+    static int latencyFrameSize(DataPlaneModel model, int blockSize) {
+        int mtu = 1500;
+        for (Port p : model.ports()) {
+            mtu = Math.max(mtu, p.mtu());
+        }
+        int need = V2_HEADROOM + 14 + 4 + mtu;
+        int size = Math.max(2048, Integer.highestOneBit(need - 1) << 1);
+        return Math.min(size, blockSize);
+    }
+
+    /** TPACKET_ALIGN(TPACKET2_HDRLEN + 16): where the kernel puts the network header of a V2 frame, plus slack. */
+    static final int V2_HEADROOM = 96;
+
     /** Opens a socket owned by {@code owner}: nothing comes up until a filter is set. */
     public PacketSocketImpl open(Owner owner) throws IOException {
+        return open(owner, RxMode.THROUGHPUT);
+    }
+
+    /**
+     * Opens a socket owned by {@code owner} whose ring works in {@code mode}: THROUGHPUT is the
+     * TPACKET_V3 ring of {@link RingConfig}; LATENCY a TPACKET_V2 ring of the same memory cut into frame
+     * slots big enough for the largest port MTU (see {@link #latencyFrameSize}).
+     */
+    public PacketSocketImpl open(Owner owner, RxMode mode) throws IOException {
+        if (mode == null) {
+            throw new IllegalArgumentException("receive mode is null (THROUGHPUT or LATENCY)");
+        }
         if (closed) {
             throw new IllegalStateException("the expkt L2 provider is stopped");
         }
         long id = ids.incrementAndGet();
         PacketSocketImpl s;
         try {
+            RingConfig ringConfig = this.ringConfig;
             s = dataPlane.call(() -> {
                 int fd = PacketSockets.open(0);
                 Arena ringArena = Arena.ofShared();
                 try {
                     PacketSockets.attachFilter(fd, BpfCompiler.REJECT_ALL);
-                    MemorySegment mapped = PacketSockets.rxRingV3(fd, ringConfig.blockSize(), ringConfig.blockNr(),
-                            2048, ringConfig.retireMillis(), ringArena);
+                    RxRing ring;
+                    if (mode == RxMode.LATENCY) {
+                        int frameSize = latencyFrameSize(model(), ringConfig.blockSize());
+                        MemorySegment mapped = PacketSockets.rxRingV2(fd, ringConfig.blockSize(), ringConfig.blockNr(),
+                                frameSize, ringArena);
+                        ring = RxRing.v2(mapped, ringConfig.blockSize(), ringConfig.blockNr(), frameSize);
+                    } else {
+                        MemorySegment mapped = PacketSockets.rxRingV3(fd, ringConfig.blockSize(), ringConfig.blockNr(),
+                                2048, ringConfig.retireMillis(), ringArena);
+                        ring = new RxRing(mapped, ringConfig.blockSize(), ringConfig.blockNr());
+                    }
                     // only now bind to every protocol: the reject-all program already guards the ring
                     PacketSockets.bind(fd, PacketSockets.ETH_P_ALL, 0);
-                    return new PacketSocketImpl(this, id, owner, fd, ringArena,
-                            new RxRing(mapped, ringConfig.blockSize(), ringConfig.blockNr()));
+                    return new PacketSocketImpl(this, id, owner, fd, ringArena, ring, mode);
                 } catch (Exception e) {
                     ringArena.close();
                     Fds.closeQuietly(fd);

@@ -3,6 +3,7 @@ package expkt.provider.socket;
 import expkt.api.packet.Expkt;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
+import expkt.api.packet.RxMode;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
 
@@ -49,10 +50,18 @@ public final class OwnedPacketService implements PacketService {
 
     @Override
     public PacketSocket open() throws IOException {
+        return open(RxMode.THROUGHPUT);
+    }
+
+    @Override
+    public PacketSocket open(RxMode mode) throws IOException {
+        if (mode == null) {
+            throw new IllegalArgumentException("receive mode is null (THROUGHPUT or LATENCY)");
+        }
         if (released) {
             throw new IllegalStateException("the packet service of " + owner + " was released (the bundle stopped)");
         }
-        PacketSocketImpl s = engine.open(owner);
+        PacketSocketImpl s = engine.open(owner, mode);
         if (released) {
             s.close();
             throw new IllegalStateException("the packet service of " + owner + " was released (the bundle stopped)");

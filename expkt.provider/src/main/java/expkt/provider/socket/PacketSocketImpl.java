@@ -10,6 +10,7 @@ import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketCallback;
 import expkt.api.packet.PacketSocket;
 import expkt.api.packet.PacketType;
+import expkt.api.packet.RxMode;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
 import expkt.linux.Fds;
@@ -35,7 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One L2 packet socket: an AF_PACKET socket bound to ETH_P_ALL in the data-plane namespace, a
- * TPACKET_V3 receive ring, a classic BPF program compiled from its filters, and nftables rules named
+ * receive ring (TPACKET_V3, or TPACKET_V2 for {@link RxMode#LATENCY}: see {@link RxRing}), a classic BPF program compiled from its filters, and nftables rules named
  * after them.
  *
  * <p>Receive: {@link #receive} reads the ring in place (no system call while frames are queued, no
@@ -54,6 +55,7 @@ public final class PacketSocketImpl implements PacketSocket {
     private final int fd;
     private final Arena ringArena;
     private final RxRing ring;
+    private final RxMode rxMode;
     private final Arena controlArena = Arena.ofShared();
     private final MemorySegment pollfd;
     private final FrameView view = new FrameView();
@@ -72,7 +74,8 @@ public final class PacketSocketImpl implements PacketSocket {
     /** The model the current frame was checked against (so a concurrent reconfiguration cannot split a frame's address). */
     private DataPlaneModel frameModel;
 
-    PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, Arena ringArena, RxRing ring) {
+    PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, Arena ringArena, RxRing ring, RxMode rxMode) {
+        this.rxMode = rxMode;
         this.engine = engine;
         this.id = id;
         this.owner = owner;
@@ -654,6 +657,16 @@ public final class PacketSocketImpl implements PacketSocket {
         } catch (LinuxException e) {
             return drops;
         }
+    }
+
+    /** Bytes of the socket's receive ring (its block size x block count when it was opened). */
+    public long ringBytes() {
+        return ring.segment().byteSize();
+    }
+
+    @Override
+    public RxMode rxMode() {
+        return rxMode;
     }
 
     /** Frames handed to the application since the socket opened. */

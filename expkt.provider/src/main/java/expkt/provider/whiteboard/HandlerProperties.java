@@ -2,6 +2,7 @@ package expkt.provider.whiteboard;
 
 import expkt.api.handler.PacketHandler;
 import expkt.api.packet.Filter;
+import expkt.api.packet.RxMode;
 
 import java.util.Map;
 
@@ -53,6 +54,28 @@ public final class HandlerProperties {
             b.ethertypeOffset(offset);
         }
         return b.build();
+    }
+
+    /**
+     * The handler's receive mode from {@link RxMode#PROPERTY} ({@code "throughput"} or
+     * {@code "latency"}, any case); absent or empty means THROUGHPUT. A bad value gives an
+     * IllegalArgumentException naming the property and the value.
+     */
+    public static RxMode rxMode(Map<String, ?> props) {
+        Object v = props.get(RxMode.PROPERTY);
+        if (v instanceof RxMode m) {
+            return m;
+        }
+        String s = string(props, RxMode.PROPERTY);
+        if (s == null) {
+            return RxMode.THROUGHPUT;
+        }
+        try {
+            return RxMode.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("handler service property " + RxMode.PROPERTY + " \"" + s
+                    + "\" is not \"throughput\" or \"latency\"", e);
+        }
     }
 
     private static String string(Map<String, ?> props, String key) {

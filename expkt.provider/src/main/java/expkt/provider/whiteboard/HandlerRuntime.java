@@ -6,6 +6,7 @@ import expkt.api.net.SlotPort;
 import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FrameView;
+import expkt.api.packet.RxMode;
 import expkt.linux.LinuxException;
 import expkt.provider.dispatch.Dispatcher;
 import expkt.provider.socket.L2Engine;
@@ -135,7 +136,20 @@ public final class HandlerRuntime implements AutoCloseable {
      *
      * @return the registration, to pass to {@link #unregister}
      */
-    public synchronized Registration register(BundleRef bundle, Filter filter, PacketHandler handler) throws IOException {
+    public Registration register(BundleRef bundle, Filter filter, PacketHandler handler) throws IOException {
+        return register(bundle, filter, RxMode.THROUGHPUT, handler);
+    }
+
+    /**
+     * As {@link #register(BundleRef, Filter, PacketHandler)}, with the handler's socket in receive mode
+     * {@code mode} (the handler's {@link RxMode#PROPERTY}). A parked socket of another mode is not
+     * adopted: a new socket replaces it, as for a changed filter.
+     */
+    public synchronized Registration register(BundleRef bundle, Filter filter, RxMode mode, PacketHandler handler)
+            throws IOException {
+        if (mode == null) {
+            throw new IllegalArgumentException("receive mode of the handler for filter \"" + filter.name() + "\" is null");
+        }
         if (closed) {
             throw new IllegalStateException("the expkt handler runtime is stopped");
         }
@@ -154,10 +168,16 @@ public final class HandlerRuntime implements AutoCloseable {
             release(slot);
             slot = null;
         }
+        if (slot != null && slot.socket.rxMode() != mode) {
+            log.info("expkt handlers: " + bundle + " registers filter \"" + filter.name() + "\" in receive mode " + mode
+                    + ", the parked socket is " + slot.socket.rxMode() + ": a new socket replaces the parked one");
+            release(slot);
+            slot = null;
+        }
         Lane lane = lane(bundle.id());
         try {
             if (slot == null) {
-                slot = open(bundle, filter, lane);
+                slot = open(bundle, filter, mode, lane);
                 slots.put(key, slot);
             }
             Registration r = new Registration(slot, bundle, handler);
@@ -176,8 +196,8 @@ public final class HandlerRuntime implements AutoCloseable {
         }
     }
 
-    private Slot open(BundleRef bundle, Filter filter, Lane lane) throws IOException {
-        PacketSocketImpl socket = engine.open(new Owner(bundle.id(), bundle.symbolicName() + " (handlers)"));
+    private Slot open(BundleRef bundle, Filter filter, RxMode mode, Lane lane) throws IOException {
+        PacketSocketImpl socket = engine.open(new Owner(bundle.id(), bundle.symbolicName() + " (handlers)"), mode);
         try {
             socket.setBlocking(false);
             socket.setupFilter(filter);

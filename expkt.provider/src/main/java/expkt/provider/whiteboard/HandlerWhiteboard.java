@@ -113,7 +113,7 @@ public final class HandlerWhiteboard {
         String name = String.valueOf(props.get(PacketHandler.FILTER_NAME));
         try {
             Filter filter = HandlerProperties.filter(props);
-            registrations.put(ref, runtime.register(who, filter, handler));
+            registrations.put(ref, runtime.register(who, filter, HandlerProperties.rxMode(props), handler));
             logger.info("expkt handlers: serving filter \"{}\" ({}) of {}", filter.name(), filter.describeMatch(), who);
         } catch (Exception e) {
             runtime.rejected(who, name, e.getMessage());

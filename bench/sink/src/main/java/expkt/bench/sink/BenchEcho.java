@@ -7,6 +7,7 @@ import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
 import expkt.api.packet.Port;
+import expkt.api.packet.RxMode;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +24,8 @@ import org.osgi.service.log.LoggerFactory;
 /**
  * The expkt contender of the echo benchmark (mode {@code echo}): every frame that passes the
  * benchmark filter goes back out of the port it came in on, to its sender, from that port's MAC —
- * what bench/c/responder.c does with recvfrom + sendto.
+ * what bench/c/responder.c does with recvfrom + sendto. Its socket is opened in
+ * {@link RxMode#LATENCY}, so the provider wakes it for every request.
  *
  * <p>Threading: the callback runs on the provider's dispatcher thread; the reply buffer and the
  * per-port destination lists are built once, so an answer allocates nothing.
@@ -52,7 +54,8 @@ public final class BenchEcho {
             outByIfIndex.put(p.ifIndex(), List.of(p.slotPort()));
             macByIfIndex.put(p.ifIndex(), p.mac().toBytes());
         }
-        socket = packets.open();
+        // a responder waits for each request: a ring that wakes it per frame, not per retired block
+        socket = packets.open(RxMode.LATENCY);
         socket.setupFilter(Filter.named(BenchSink.FILTER_NAME).ethertype(0x0842).dstmac("00:e0:2b:00:00:00").build());
         // the callback drains the socket until receive returns null: it must not block on an empty ring
         socket.setBlocking(false);
