@@ -85,6 +85,16 @@ final class ExpktHost implements AutoCloseable {
      * ({@code expkt.bench.mode} etc.), and waits until the bundle writes {@code state=ready}.
      */
     static ExpktHost start(Path benchHome, Path work, String switchNs, int cpu, Map<String, String> props, PrintStream log) {
+        return start(benchHome, work, switchNs, cpu, props, true, log);
+    }
+
+    /**
+     * As above; {@code contendersRing} false leaves the provider's own default ring (256 x 16 KiB):
+     * for the upgrade workload, where what matters is how long a stalled reader's frames can queue
+     * (256 blocks retired every 2 ms hold ~0.5 s of a 100 kpps stream, 8 blocks ~16 ms).
+     */
+    static ExpktHost start(Path benchHome, Path work, String switchNs, int cpu, Map<String, String> props,
+                           boolean contendersRing, PrintStream log) {
         Path jar = hostJar(benchHome).orElseThrow(() -> new BenchException(unavailable(benchHome).orElse("no host jar")));
         Path sink = sinkJar(benchHome).orElseThrow(() -> new BenchException("no benchmark bundle"));
         try {
@@ -96,8 +106,12 @@ final class ExpktHost implements AutoCloseable {
             // the same receive ring memory as c-ring, tcpdump -B 4096 and the pcap4j reader: 8 x 512 KiB.
             // The keys are the provider's (DS maps ring_block_size() to "ring.block.size"): "ring_block_size"
             // was silently ignored, so expkt ran with the default 16 KiB blocks, a wake-up per ~10 frames of 1514 B
-            Files.writeString(deploy.resolve("expkt.dataplane.cfg"), "ring.block.size=" + RING_BLOCK_SIZE
-                    + "\nring.block.count=" + RING_BLOCKS + "\n");
+            Path ringCfg = deploy.resolve("expkt.dataplane.cfg");
+            if (contendersRing) {
+                Files.writeString(ringCfg, "ring.block.size=" + RING_BLOCK_SIZE + "\nring.block.count=" + RING_BLOCKS + "\n");
+            } else {
+                Files.deleteIfExists(ringCfg);
+            }
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                     // as ./expkt host runs it (the VR bundle may bind JDK channels to a VRF device)

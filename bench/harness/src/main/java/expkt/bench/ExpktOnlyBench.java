@@ -59,7 +59,7 @@ final class ExpktOnlyBench {
         long frames = ctx.quick() ? 200_000 : 1_000_000;
         try (RxSetup setup = RxSetup.plain();
              ExpktHost host = ExpktHost.start(ctx.benchHome(), ctx.work(), setup.sw, RxBench.RX_CPU,
-                     Map.of("expkt.bench.mode", "sink"), log)) {
+                     Map.of("expkt.bench.mode", "sink"), false, log)) {
             Generator gen = new Generator.Trafgen(setup.host, "veth0", setup.hostMac, 60, RxBench.GEN_CPU, ctx.work(), log,
                     "100000pps");
             String gen0 = host.status().get("gen");
