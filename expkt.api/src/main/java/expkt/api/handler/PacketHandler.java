@@ -16,9 +16,12 @@ import org.osgi.annotation.versioning.ConsumerType;
  * }
  * }</pre>
  *
- * <p>Threading: called on the provider's dispatcher thread, one frame at a time per handler; the
- * frame view and address are valid only during the call (copy what must outlive it). An exception
- * is logged and counted; the handler keeps being called.
+ * <p>Threading: called on the bundle's dispatch lane (a provider thread), one frame at a time per
+ * handler; the frame view and address are valid only during the call (copy what must outlive it).
+ * An exception is logged and counted; the handler keeps being called. When the handler's service
+ * goes away (its bundle stops or is updated), the framework waits for the frame being handled:
+ * {@code handle} must therefore never wait for the framework itself (a bundle operation, a service
+ * that is being unregistered), or an update can deadlock.
  */
 @ConsumerType
 public interface PacketHandler {
