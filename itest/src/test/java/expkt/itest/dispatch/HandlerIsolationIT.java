@@ -73,90 +73,63 @@ public class HandlerIsolationIT extends DispatchTestSupport {
 
     @Test
     public void aThrowingAndASleepingBundleDoNotHoldBackAHealthyOne() throws Exception {
-        Recorder thrower = new Recorder(ROUNDS);
-        Recorder sleeper = new Recorder(ROUNDS);
-        Recorder healthy = new Recorder(ROUNDS);
-        List<ServiceRegistration<?>> regs = List.of(register(thrower, "thrower"), register(sleeper, "sleeper"), register(healthy, "healthy"));
-        List<Bundle> bundles = new ArrayList<>();
-        Process p = null;
-        try {
-            bundles.add(context.installBundle("thrower", TestBundles.stream(behaviourBundle("expkt.itest.thrower", "thrower", 0x88b6, "throw", false))));
-            bundles.add(context.installBundle("sleeper", TestBundles.stream(behaviourBundle("expkt.itest.sleeper", "sleeper", 0x88b7, "sleep", false))));
-            bundles.add(context.installBundle("healthy", TestBundles.stream(behaviourBundle("expkt.itest.healthy", "healthy", 0x88b8, "count", false))));
-            for (Bundle b : bundles) {
-                b.start();
-            }
-            awaitHandlers("handler\\s+expkt\\.itest\\.healthy.*active.*", 10_000);
-            awaitHandlers("handler\\s+expkt\\.itest\\.sleeper.*active.*", 10_000);
-            awaitHandlers("handler\\s+expkt\\.itest\\.thrower.*active.*", 10_000);
-            Path gen = generator();
-            Path log = Files.createTempFile("seqgen", ".log");
-            p = lab().spawn(lab().host(1).ns(), log, gen.toString(), "veth0", "0x88b6,0x88b7,0x88b8", Integer.toString(ROUNDS),
-                    Integer.toString(RATE));
-            assertTrue("the generator finished", p.waitFor(60, TimeUnit.SECONDS));
-            String genOut = Files.readString(log).strip();
-            System.out.println(genOut);
-            assertEquals(genOut, 0, p.exitValue());
-            try {
-                await("the healthy and the throwing handler got every frame", 10_000,
-                        () -> healthy.total.sum() >= ROUNDS && thrower.total.sum() >= ROUNDS);
-            } catch (AssertionError e) {
-                System.out.println("[isolation-it] TIMED OUT: healthy " + healthy.total.sum() + ", thrower " + thrower.total.sum()
-                        + ", sleeper " + sleeper.total.sum() + "\n" + command("handlers"));
-                throw e;
-            }
-            Thread.sleep(200);
-            String table = command("handlers");
-            System.out.println(table);
-            for (int i = 0; i < ROUNDS; i++) {
-                assertEquals("healthy handler, frame " + i, 1, healthy.perSeq.get(i));
-                assertEquals("throwing handler, frame " + i, 1, thrower.perSeq.get(i));
-            }
-            String[] h = row(table, "healthy");
-            assertEquals(Integer.toString(ROUNDS), h[8]);
-            assertEquals("healthy drops", "0", h[9]);
-            assertEquals("healthy exceptions", "0", h[10]);
-            String[] t = row(table, "thrower");
-            assertEquals(Integer.toString(ROUNDS), t[8]);
-            assertEquals("thrower drops", "0", t[9]);
-            assertEquals("every throw counted", Integer.toString(ROUNDS), t[10]);
-            String[] s = row(table, "sleeper");
-            long sleeperFrames = Long.parseLong(s[8]);
-            long sleeperDrops = Long.parseLong(s[9]);
-            assertTrue("the sleeper is behind: " + sleeperFrames, sleeperFrames < ROUNDS);
-            // the sleeper's frames are queued in its own ring or dropped there, and counted
-            System.out.println("[isolation-it] sleeper handled " + sleeperFrames + ", its ring dropped " + sleeperDrops
-                    + "; healthy got all " + ROUNDS + ", thrower threw " + t[10] + " times");
-        } finally {
-            if (p != null) {
-                p.destroyForcibly();
-            }
-            for (Bundle b : bundles) {
-                b.uninstall();
-            }
-            regs.forEach(ServiceRegistration::unregister);
-        }
+        String table = streamToThrowerSleeperAndHealthy("handler", "", "expkt.itest.");
+        String[] h = row(table, "healthy");
+        assertEquals(Integer.toString(ROUNDS), h[8]);
+        assertEquals("healthy drops", "0", h[9]);
+        assertEquals("healthy exceptions", "0", h[10]);
+        String[] t = row(table, "thrower");
+        assertEquals(Integer.toString(ROUNDS), t[8]);
+        assertEquals("thrower drops", "0", t[9]);
+        assertEquals("every throw counted", Integer.toString(ROUNDS), t[10]);
+        String[] s = row(table, "sleeper");
+        long sleeperFrames = Long.parseLong(s[8]);
+        long sleeperDrops = Long.parseLong(s[9]);
+        assertTrue("the sleeper is behind: " + sleeperFrames, sleeperFrames < ROUNDS);
+        // the sleeper's frames are queued in its own ring or dropped there, and counted
+        System.out.println("[isolation-it] sleeper handled " + sleeperFrames + ", its ring dropped " + sleeperDrops
+                + "; healthy got all " + ROUNDS + ", thrower threw " + t[10] + " times");
     }
 
     @Test
     public void callbacksOfAThrowingAndASleepingBundleDoNotHoldBackAHealthyOne() throws Exception {
+        String table = streamToThrowerSleeperAndHealthy("callback", "cb-", "expkt.itest.cb");
+        String h = line(table, "cb-healthy");
+        assertTrue(h, h.matches("callback\\s+expkt\\.itest\\.cbhealthy 1\\.0\\.0 \\[\\d+]\\s+-\\s+cb-healthy\\s+-\\s+active \\d+ calls\\s+#\\d+\\s+shared\\s+"
+                + ROUNDS + "\\s+0\\s+0\\s.*"));
+        String t = line(table, "cb-thrower");
+        assertTrue(t, t.matches(".*\\s+shared\\s+" + ROUNDS + "\\s+0\\s+" + ROUNDS + "\\s.*"));
+        String s = line(table, "cb-sleeper");
+        assertTrue("the sleeper got a thread of its own: " + s, s.matches(".*\\s+own\\s+\\d+\\s+\\d+\\s+0\\s.*"));
+        System.out.println("[isolation-it] callbacks: healthy got all " + ROUNDS + "; " + s);
+    }
+
+    /**
+     * Installs three bundles that receive {@code via} a whiteboard handler or a set_callback — one throws
+     * on every frame, one sleeps on every frame, one counts — streams {@link #ROUNDS} numbered frames to
+     * each of their filters, checks that the healthy and the throwing one saw every frame exactly once,
+     * and returns what {@code expkt:handlers} showed; everything is removed again.
+     */
+    private String streamToThrowerSleeperAndHealthy(String via, String filterPrefix, String bsnPrefix) throws Exception {
         Recorder thrower = new Recorder(ROUNDS);
         Recorder sleeper = new Recorder(ROUNDS);
         Recorder healthy = new Recorder(ROUNDS);
-        List<ServiceRegistration<?>> regs = List.of(register(thrower, "cb-thrower"), register(sleeper, "cb-sleeper"),
-                register(healthy, "cb-healthy"));
+        List<ServiceRegistration<?>> regs = List.of(register(thrower, filterPrefix + "thrower"),
+                register(sleeper, filterPrefix + "sleeper"), register(healthy, filterPrefix + "healthy"));
         List<Bundle> bundles = new ArrayList<>();
         Process p = null;
         try {
-            bundles.add(context.installBundle("cb-thrower", TestBundles.stream(behaviourBundle("expkt.itest.cbthrower", "cb-thrower", 0x88b6, "throw", false, "callback"))));
-            bundles.add(context.installBundle("cb-sleeper", TestBundles.stream(behaviourBundle("expkt.itest.cbsleeper", "cb-sleeper", 0x88b7, "sleep", false, "callback"))));
-            bundles.add(context.installBundle("cb-healthy", TestBundles.stream(behaviourBundle("expkt.itest.cbhealthy", "cb-healthy", 0x88b8, "count", false, "callback"))));
+            String[][] kinds = {{"thrower", "throw", "0x88b6"}, {"sleeper", "sleep", "0x88b7"}, {"healthy", "count", "0x88b8"}};
+            for (String[] k : kinds) {
+                bundles.add(context.installBundle(filterPrefix + k[0], TestBundles.stream(behaviourBundle(bsnPrefix + k[0],
+                        filterPrefix + k[0], Integer.decode(k[2]), k[1], false, via))));
+            }
             for (Bundle b : bundles) {
                 b.start();
             }
-            awaitHandlers("callback\\s+expkt\\.itest\\.cbhealthy.*", 10_000);
-            awaitHandlers("callback\\s+expkt\\.itest\\.cbsleeper.*", 10_000);
-            awaitHandlers("callback\\s+expkt\\.itest\\.cbthrower.*", 10_000);
+            for (String[] k : kinds) {
+                awaitHandlers(via + "\\s+" + (bsnPrefix + k[0]).replace(".", "\\.") + ".*active.*", 10_000);
+            }
             Path gen = generator();
             Path log = Files.createTempFile("seqgen", ".log");
             p = lab().spawn(lab().host(1).ns(), log, gen.toString(), "veth0", "0x88b6,0x88b7,0x88b8", Integer.toString(ROUNDS),
@@ -166,7 +139,7 @@ public class HandlerIsolationIT extends DispatchTestSupport {
             System.out.println(genOut);
             assertEquals(genOut, 0, p.exitValue());
             try {
-                await("the healthy and the throwing callback got every frame", 10_000,
+                await("the healthy and the throwing " + via + " got every frame", 10_000,
                         () -> healthy.total.sum() >= ROUNDS && thrower.total.sum() >= ROUNDS);
             } catch (AssertionError e) {
                 System.out.println("[isolation-it] TIMED OUT: healthy " + healthy.total.sum() + ", thrower " + thrower.total.sum()
@@ -177,17 +150,10 @@ public class HandlerIsolationIT extends DispatchTestSupport {
             String table = command("handlers");
             System.out.println(table);
             for (int i = 0; i < ROUNDS; i++) {
-                assertEquals("healthy callback, frame " + i, 1, healthy.perSeq.get(i));
-                assertEquals("throwing callback, frame " + i, 1, thrower.perSeq.get(i));
+                assertEquals("healthy " + via + ", frame " + i, 1, healthy.perSeq.get(i));
+                assertEquals("throwing " + via + ", frame " + i, 1, thrower.perSeq.get(i));
             }
-            String h = line(table, "cb-healthy");
-            assertTrue(h, h.matches("callback\\s+expkt\\.itest\\.cbhealthy 1\\.0\\.0 \\[\\d+]\\s+-\\s+cb-healthy\\s+-\\s+active \\d+ calls\\s+#\\d+\\s+shared\\s+"
-                    + ROUNDS + "\\s+0\\s+0\\s.*"));
-            String t = line(table, "cb-thrower");
-            assertTrue(t, t.matches(".*\\s+shared\\s+" + ROUNDS + "\\s+0\\s+" + ROUNDS + "\\s.*"));
-            String s = line(table, "cb-sleeper");
-            assertTrue("the sleeper got a thread of its own: " + s, s.matches(".*\\s+own\\s+\\d+\\s+\\d+\\s+0\\s.*"));
-            System.out.println("[isolation-it] callbacks: healthy got all " + ROUNDS + "; " + s);
+            return table;
         } finally {
             if (p != null) {
                 p.destroyForcibly();
