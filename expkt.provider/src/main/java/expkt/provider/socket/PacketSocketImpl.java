@@ -17,6 +17,7 @@ import expkt.linux.Fds;
 import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;
 import expkt.provider.bpf.BpfCompiler;
+import expkt.provider.core.Owner;
 import expkt.provider.dataplane.DataPlaneModel;
 import expkt.provider.dispatch.Dispatcher;
 import expkt.provider.ring.RxRing;
