@@ -28,8 +28,8 @@ import java.util.Map;
  * The Wake-on-LAN relay as a whiteboard {@link PacketHandler} on the seed's filter
  * ({@code ethertype=0x0842}, UP_AND_CONTINUE: the data plane still floods the frame in its own VLAN).
  * When a UDP port is configured it also enables {@link WolUdpHandler} (IPv4 broadcasts). Every magic
- * packet is validated, its target logged (at most one line per 10 s: {@link WakeLog}), and relayed with the handler's {@link PacketSender} into the
- * configured VLANs.
+ * packet is validated, its target logged (at most one line per 10 s: {@link WakeLog}), and relayed with
+ * the handler's {@link PacketSender} into the configured VLANs.
  *
  * <p>Threading: {@link #handle} runs on the provider's dispatcher thread; {@link #wake} on the Gogo
  * session's thread.
