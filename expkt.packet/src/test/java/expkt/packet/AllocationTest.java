@@ -59,6 +59,61 @@ class AllocationTest {
         }
     }
 
+    /**
+     * Frames that hold fewer bytes than their headers declare decode without allocating too: every
+     * kind cut at several snap lengths (down to the middle of a header, which unwinds the wrap), a
+     * TSO packet, a jumbogram whole and cut.
+     */
+    @Test
+    void decodingCutFramesAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        List<byte[]> frames = new java.util.ArrayList<>(Corpus.frames());
+        frames.add(TruncatedFrameTest.tsoFrame());
+        frames.add(TruncatedFrameTest.jumbogram(70_000));
+        int[] snaps = {20, 38, 46, 58, 64, 78, 100, Integer.MAX_VALUE};
+        try (Arena arena = Arena.ofConfined()) {
+            int total = frames.stream().mapToInt(f -> f.length).sum();
+            MemorySegment ring = arena.allocate(total);
+            int[] offsets = new int[frames.size()];
+            int at = 0;
+            for (int i = 0; i < frames.size(); i++) {
+                offsets[i] = at;
+                MemorySegment.copy(MemorySegment.ofArray(frames.get(i)), 0, ring, at, frames.get(i).length);
+                at += frames.get(i).length;
+            }
+            PacketDecoder d = new PacketDecoder();
+            long sink = 0;
+            int truncated = 0;
+            for (int round = 0; round < 2; round++) { // the first round warms up
+                long tid = Thread.currentThread().threadId();
+                long before = threads.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < 20_000; i++) {
+                    for (int f = 0; f < offsets.length; f++) {
+                        int len = frames.get(f).length;
+                        int captured = Math.min(len, snaps[(i + f) % snaps.length]);
+                        d.decode(ring, offsets[f], captured, len);
+                        sink += d.layers() + (d.checksumsValid() ? 1 : 0);
+                        if (d.has(PacketDecoder.UDP)) {
+                            sink += d.udp().sourcePort() + d.udp().payloadLength() + (d.udp().isTruncated() ? 1 : 0);
+                        }
+                        if (d.has(PacketDecoder.TCP)) {
+                            sink += d.tcp().destinationPort() + d.tcp().payloadLength();
+                        }
+                        if (round == 1 && d.isTruncated()) {
+                            truncated++;
+                        }
+                    }
+                }
+                long allocated = threads.getThreadAllocatedBytes(tid) - before;
+                if (round == 1) {
+                    System.out.println("cut frames: " + truncated + " truncated decodes, " + allocated + " bytes allocated (sink " + sink + ")");
+                    assertTrue(truncated > 100_000, "cut frames decoded: " + truncated);
+                    assertTrue(allocated < 4096, "decoding cut frames allocated " + allocated + " bytes");
+                }
+            }
+        }
+    }
+
     /** Decodes one frame and reads its fields through the accessors that return primitives. */
     private static long readAll(PacketDecoder d, FrameView frame) {
         d.decode(frame);

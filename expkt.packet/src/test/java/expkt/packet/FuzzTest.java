@@ -139,10 +139,12 @@ class FuzzTest {
             a.hardwareType();
             a.protocolType();
             a.operation();
-            a.senderHardwareBits();
-            a.senderProtocolBits();
-            a.targetHardwareBits();
-            a.targetProtocolBits();
+            if (a.isEthernetIpv4()) { // the rule: a getter that does not apply throws IllegalStateException
+                a.senderHardwareBits();
+                a.senderProtocolBits();
+                a.targetHardwareBits();
+                a.targetProtocolBits();
+            }
         }
         if (d.has(PacketDecoder.IPV4)) {
             Ipv4 ip = d.ipv4();
@@ -271,13 +273,22 @@ class FuzzTest {
                     l.organizationInfo(t);
                 }
             }
-            tryAll(l::chassisIdSubtype, l::chassisId, l::chassisIdMacBits, l::chassisIdString, l::portIdSubtype, l::portId,
-                    l::portIdMacBits, l::portIdString, l::ttl, l::portDescription, l::systemName, l::systemDescription,
+            tryAll(l::chassisIdSubtype, l::chassisId, l::chassisIdString, l::portIdSubtype, l::portId,
+                    l::portIdString, l::ttl, l::portDescription, l::systemName, l::systemDescription,
                     l::systemCapabilities, l::enabledCapabilities);
+            if (l.chassisIdSubtype() == Lldp.CHASSIS_MAC) {
+                tryAll(l::chassisIdMacBits);
+            }
+            if (l.portIdSubtype() == Lldp.PORT_MAC) {
+                tryAll(l::portIdMacBits);
+            }
             int m = l.managementAddressTlv();
             if (m >= 0) {
-                tryAll(() -> l.managementAddressSubtype(m), () -> l.managementAddress(m), () -> l.managementAddressIpv4Bits(m),
+                tryAll(() -> l.managementAddressSubtype(m), () -> l.managementAddress(m),
                         () -> l.managementInterfaceSubtype(m), () -> l.managementInterfaceNumber(m), () -> l.managementOid(m));
+                if (l.managementAddressSubtype(m) == Lldp.ADDRESS_IPV4) {
+                    tryAll(() -> l.managementAddressIpv4Bits(m));
+                }
             }
         }
         if (d.has(PacketDecoder.WAKE_ON_LAN)) {
