@@ -48,6 +48,8 @@ import java.nio.file.StandardOpenOption;
  */
 public final class CaptureReader implements Closeable {
     private static final int MAX_INTERFACES = 1024;
+    /** libpcap's LT_FCS_LENGTH_PRESENT: the pcap link-type field also gives the FCS length. */
+    private static final int FCS_LENGTH_PRESENT = 0x0400_0000;
 
     private final Arena arena;
     private final MemorySegment file;
@@ -72,8 +74,6 @@ public final class CaptureReader implements Closeable {
     private int interfaceId;
     private int fcs;
 
-    /** libpcap's LT_FCS_LENGTH_PRESENT: the link-type field also gives the FCS length. */
-    private static final int FCS_LENGTH_PRESENT = 0x0400_0000;
     private CaptureReader(Arena arena, MemorySegment file) throws MalformedCaptureException {
         this.arena = arena;
         this.file = file;
