@@ -23,10 +23,12 @@ import java.nio.ByteOrder;
  * fragments). The region then has two ends: {@link #limit()}, where the bytes at hand end, and
  * {@link #wireLimit()}, where the region ends on the wire. Length fields are checked against the
  * wire end, reads against the bytes at hand; {@link #payloadLimit()} never passes the bytes at
- * hand and {@link #isTruncated()} says that the header's payload goes on past them. A header whose
- * own bytes are cut wraps without an exception but {@link #isCut()}: only its first bytes can be
- * read, and what follows it is unknown. A whole frame is never truncated unless the wrap is told
- * its original length.
+ * hand and {@link #isTruncated()} says that the header's payload goes on past them. In a frame the
+ * capture cut ({@link #isFrameCut()}), a header whose own bytes run past the captured end wraps
+ * without an exception but {@link #isCut()}: only its first bytes can be read, and what follows it
+ * is unknown. Anywhere else (a first fragment too short for its transport header) bytes missing
+ * from a header are malformed. A whole frame is never cut unless the wrap is told its original
+ * length.
  *
  * <p><b>Exceptions.</b> One rule for every view: bad bytes (a length, or a value the header's rules
  * forbid, including a read of bytes the capture cut) throw {@link MalformedPacketException}; a
@@ -60,6 +62,8 @@ public abstract class HeaderView<T extends HeaderView<T>> {
      * (then beyond it; may exceed the frame, hence a long). Length fields are checked against it.
      */
     protected long wireLimit;
+    /** True if the capture cut the frame: bytes past its captured end existed on the wire. */
+    private boolean frameCut;
     private boolean validating;
     private boolean cut;
 
@@ -105,13 +109,23 @@ public abstract class HeaderView<T extends HeaderView<T>> {
     /**
      * Points this view at the region {@code [start, limit)} of a frame of {@code frameLength} bytes
      * that starts at {@code frameOffset} in {@code segment}, a region that ends at {@code wireLimit}
-     * on the wire: its length fields may reach that far, its bytes at hand end at {@code limit}.
+     * on the wire: its length fields may reach that far, its bytes at hand end at {@code limit}. A
+     * wire limit past a region that ends at the frame's end means the capture cut the frame.
      *
      * @throws IllegalArgumentException if the frame does not lie in the segment, the region not in
      *         the frame, or {@code wireLimit} is below {@code limit}
      * @throws MalformedPacketException if the header's length fields do not fit the region on the wire
      */
     public final T wrap(MemorySegment segment, long frameOffset, int frameLength, int start, int limit, long wireLimit) {
+        return wrap(segment, frameOffset, frameLength, start, limit, wireLimit, wireLimit > limit && limit == frameLength);
+    }
+
+    /**
+     * As the public wrap; {@code frameCut} says whether the capture cut the frame, so that a header
+     * running past the captured end is cut, not malformed (a first fragment's transport header
+     * may be declared longer than the fragment, but the fragment's bytes are all there).
+     */
+    final T wrap(MemorySegment segment, long frameOffset, int frameLength, int start, int limit, long wireLimit, boolean frameCut) {
         if (frameOffset < 0 || frameLength < 0 || frameOffset > segment.byteSize() - frameLength) {
             throw new IllegalArgumentException(name() + ": frame [" + frameOffset + ", +" + frameLength
                     + ") is outside a segment of " + segment.byteSize() + " bytes");
@@ -126,6 +140,7 @@ public abstract class HeaderView<T extends HeaderView<T>> {
         this.start = start;
         this.limit = limit;
         this.wireLimit = wireLimit;
+        this.frameCut = frameCut;
         this.cut = false;
         this.validating = true;
         try {
@@ -147,7 +162,8 @@ public abstract class HeaderView<T extends HeaderView<T>> {
      * @throws MalformedPacketException if the header's length fields do not fit the original frame
      */
     public final T wrap(MemorySegment segment, long frameOffset, int capturedLength, long originalLength) {
-        return wrap(segment, frameOffset, capturedLength, 0, capturedLength, Math.max(originalLength, capturedLength));
+        return wrap(segment, frameOffset, capturedLength, 0, capturedLength, Math.max(originalLength, capturedLength),
+                originalLength > capturedLength);
     }
 
     /** Points this view at a whole frame: the header starts at its first byte. */
@@ -172,12 +188,18 @@ public abstract class HeaderView<T extends HeaderView<T>> {
 
     /** Points this view at the payload of {@code outer}: the next layer of the same frame. */
     public final T wrapPayloadOf(HeaderView<?> outer) {
-        return wrap(outer.segment, outer.base, outer.frameLength, outer.payloadOffset(), outer.payloadLimit(), outer.payloadWireLimit());
+        return wrap(outer.segment, outer.base, outer.frameLength, outer.payloadOffset(), outer.payloadLimit(), outer.payloadWireLimit(),
+                outer.frameCut);
     }
 
     /** Points this view at {@code [start, limit)} of the frame {@code other} views. */
     public final T wrapAt(HeaderView<?> other, int start, int limit) {
-        return wrap(other.segment, other.base, other.frameLength, start, limit);
+        return wrap(other.segment, other.base, other.frameLength, start, limit, limit, false);
+    }
+
+    /** True if the capture cut the frame this view is in (its original length exceeds its captured bytes). */
+    public final boolean isFrameCut() {
+        return frameCut;
     }
 
     public final MemorySegment segment() {
@@ -263,7 +285,8 @@ public abstract class HeaderView<T extends HeaderView<T>> {
     private long check(int rel, int size, String field) {
         int at = start + rel;
         if (rel < 0 || at > limit - size) {
-            boolean onTheWire = rel >= 0 && (long) at + size <= wireLimit;
+            // past the bytes at hand but within the region on the wire, in a region that reaches the end the capture cut
+            boolean onTheWire = frameCut && limit == frameLength && rel >= 0 && (long) at + size <= wireLimit;
             if (validating && onTheWire) {
                 throw CUT; // the header goes on past the bytes the capture kept: wrap marks it cut
             }

@@ -171,7 +171,7 @@ public final class PacketDecoder {
     private static <V extends HeaderView<V>> boolean wrapTransport(V view, HeaderView<?> ip, boolean firstFragment) {
         long wire = firstFragment ? ip.payloadOffset() + (long) MAX_DATAGRAM : ip.payloadWireLimit();
         return !view.wrap(ip.segment(), ip.frameOffset(), ip.frameLength(), ip.payloadOffset(), ip.payloadLimit(),
-                Math.max(wire, ip.payloadLimit())).isCut();
+                Math.max(wire, ip.payloadLimit()), ip.isFrameCut()).isCut();
     }
 
     private void transport(int protocol, HeaderView<?> ip, boolean v6, boolean firstFragment) {

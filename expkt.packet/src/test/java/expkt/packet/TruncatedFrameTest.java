@@ -212,6 +212,11 @@ class TruncatedFrameTest {
         d.decode(later);
         assertFalse(d.has(PacketDecoder.UDP), "a later fragment has no UDP header");
         assertEquals("", rows.get(2)[0]);
+        // a first fragment too short for the UDP header is malformed, not cut: its bytes are all there
+        byte[] tiny = build(b -> b.ethernet(Corpus.A, Corpus.B).ipv4(Corpus.IP_A, Corpus.IP_B).fragment(false, true, 0)
+                .protocol(IpProtocol.UDP).payload(new byte[4]));
+        MalformedPacketException e = assertThrows(MalformedPacketException.class, () -> d.decode(tiny));
+        assertEquals("UDP", e.header(), e.getMessage());
         // a UDP length the largest datagram cannot have stays malformed, fragment or not
         byte[] tooShort = v4.clone();
         putShort(tooShort, 14 + 20 + 4, 7);
