@@ -94,7 +94,7 @@ public final class L2Engine implements AutoCloseable {
             throw e instanceof IOException io ? io : new IOException(e);
         }
         log.info("expkt L2 provider: data plane " + dataPlane.describeNamespace() + ", " + dataPlane.model().ports().size()
-                + " ports, nftables through " + nft.backend());
+                + " ports (" + dataPlane.model().source() + "), nftables through " + nft.backend());
         dataPlane.addListener(modelListener);
     }
 
