@@ -105,14 +105,14 @@ public final class LinkEvents implements AutoCloseable {
     /**
      * Waits up to {@code timeoutMillis} (0: not at all) for notifications and returns the links of
      * every message queued by then (empty on timeout). If the kernel dropped notifications since the
-     * last call, {@link #overrun()} is true afterwards.
+     * last call, {@link #overrun()} is true afterwards. A wait that ends with nothing allocates nothing.
      */
     public List<Link> poll(int timeoutMillis) throws LinuxException {
         overrun = false;
-        List<Link> out = new ArrayList<>();
         if (Sockets.poll(pollfd, fd, PacketSockets.POLLIN, timeoutMillis) == 0) {
-            return out;
+            return List.of(); // nothing allocated while nothing happens
         }
+        List<Link> out = new ArrayList<>();
         while (true) {
             long n;
             try {
