@@ -1,4 +1,4 @@
-package expkt.provider.ring;
+package expkt.provider.tx;
 
 import expkt.api.net.SlotPort;
 import expkt.api.packet.PartialSendException;
