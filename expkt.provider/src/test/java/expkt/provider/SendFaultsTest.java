@@ -1,6 +1,7 @@
 package expkt.provider;
 
 import expkt.api.net.SlotPort;
+import expkt.api.packet.PartialSendException;
 import expkt.provider.socket.PacketSocketImpl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -102,5 +103,9 @@ class SendFaultsTest extends L2ProviderTestBase {
         assertEquals("PartialSendException", e.getClass().getSimpleName(), "a partial send is reported as such: " + e);
         assertTrue(e.getMessage().contains(slotPort) && e.getMessage().contains(ifName) && e.getMessage().contains("ENETDOWN"),
                 "message \"" + e.getMessage() + "\" should name " + slotPort + " (" + ifName + ") and ENETDOWN");
+        PartialSendException p = (PartialSendException) e;
+        assertEquals(List.of(SlotPort.parse(slotPort)), List.copyOf(p.failedPorts().keySet()));
+        assertTrue(p.failedPorts().get(SlotPort.parse(slotPort)).startsWith(ifName + ": ENETDOWN"), p.failedPorts().toString());
+        assertTrue(p.sent() > 0 && p.sent() < p.attempted(), p.sent() + " of " + p.attempted());
     }
 }
