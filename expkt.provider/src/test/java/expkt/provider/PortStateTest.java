@@ -9,8 +9,8 @@ import expkt.provider.command.L2Tables;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.socket.PacketSocketImpl;
-import expkt.provider.socket.ProviderLog;
-import expkt.provider.socket.VrScope;
+import expkt.provider.core.ProviderLog;
+import expkt.provider.core.VrScope;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -71,6 +71,9 @@ class PortStateTest extends L2ProviderTestBase {
             mtu(lab.switchNs(), p1, 9000);
             mtu(h1ns, "veth0", 9000);
             await("expkt:ports to show MTU 9000 for 1:1", () -> rowHas("1:1", "9000"), () -> L2Tables.ports(engine));
+            // the socket opened before the change has its ring re-made with slots for the new MTU
+            await("the LATENCY ring of the socket opened before to be re-made", () -> before.ringFrameSize() >= 8814 + 18,
+                    () -> "frame slot " + before.ringFrameSize());
             PacketSocketImpl after = engine.open(OWNER, RxMode.LATENCY);
             after.setupFilter(Filter.named("jumbo-after").ethertype(0x88b6).build());
             after.setTimeout(Duration.ofSeconds(3));
@@ -103,6 +106,45 @@ class PortStateTest extends L2ProviderTestBase {
                 () -> tx.sendto(Wire.frame(DST, SRC, 0x0842, 1515), SlotPort.of(1, 1)));
         assertTrue(e.getMessage().contains("1515 bytes") && e.getMessage().contains("1514"), e.getMessage());
         tx.sendto(Wire.frame(DST, SRC, 0x0842, 1514), SlotPort.of(1, 1));
+    }
+
+    @Test
+    void aReceiverBlockedDuringTheChangeGetsTheLargerRingWithinAPollSlice() throws Exception {
+        engine();
+        String p2 = lab.host(2).switchIf();
+        String h2ns = lab.host(2).ns();
+        Wire h2 = wire(2);
+        PacketSocketImpl s = engine.open(OWNER, RxMode.LATENCY);
+        s.setupFilter(Filter.named("jumbo-blocked").ethertype(0x88b6).build());
+        s.setTimeout(Duration.ofSeconds(20));
+        int slotBefore = s.ringFrameSize();
+        java.util.concurrent.CompletableFuture<int[]> got = new java.util.concurrent.CompletableFuture<>();
+        Thread receiver = Thread.ofPlatform().start(() -> {
+            try {
+                byte[] buf = new byte[16384];
+                ExosSockAddr from = new ExosSockAddr();
+                int n = s.recvfrom(buf, from);
+                got.complete(new int[] {n, from.capturedLength(), from.originalLength()});
+            } catch (Throwable t) {
+                got.completeExceptionally(t);
+            }
+        });
+        try {
+            await("the receiver to block", () -> receiver.getState() == Thread.State.RUNNABLE || receiver.getState() == Thread.State.WAITING,
+                    () -> receiver.getState().toString());
+            mtu(lab.switchNs(), p2, 9000);
+            mtu(h2ns, "veth0", 9000);
+            await("the blocked receiver to re-make its ring", () -> s.ringFrameSize() > slotBefore,
+                    () -> "frame slot " + s.ringFrameSize() + ", receiver " + receiver.getState());
+            h2.send(Wire.frame(DST, SRC, 0x88b6, 8814));
+            int[] r = got.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(List.of(8814, 8814, 8814), List.of(r[0], r[1], r[2]), "the frame whole, to the receiver that was waiting");
+        } finally {
+            s.close();
+            receiver.join(5000);
+            mtu(h2ns, "veth0", 1500);
+            mtu(lab.switchNs(), p2, 1500);
+        }
     }
 
     @Test
