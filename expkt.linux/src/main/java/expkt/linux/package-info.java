@@ -9,7 +9,7 @@
  * protocol bundles.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package expkt.linux;
 
 import org.osgi.annotation.bundle.Export;

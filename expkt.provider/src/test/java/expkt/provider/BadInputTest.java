@@ -77,7 +77,8 @@ class BadInputTest extends L2ProviderTestBase {
         rejects("VLAN empty has no member ports", () -> s.sendto(ok, "empty"));
         rejects("13 bytes", () -> s.sendto(new byte[13], SlotPort.of(1, 1)));
         rejects("1515 bytes", () -> s.sendto(new byte[1515], SlotPort.of(1, 1)));
-        rejects("1519 bytes", () -> s.sendto(new byte[1519], "foo"));
+        rejects("1515 bytes", () -> s.sendto(new byte[1515], "foo")); // a tag is added: 1514 is the most
+        rejects("1514", () -> s.sendto(new byte[1515], "foo"));
         rejects("none was given", () -> s.sendto(ok));
         rejects("none was given", () -> s.sendto(ok, (String) null));
         rejects("already carries a VLAN tag", () -> s.sendto(Wire.tagged("00:e0:2b:00:00:00", HOST_MAC, 7, 0x0842, 64), "foo"));

@@ -63,7 +63,14 @@ public interface PacketSocket extends AutoCloseable {
      */
     FrameView receive(ExosSockAddr from) throws IOException;
 
-    /** Sends {@code frame} (from its position to its limit) out of exactly these ports. */
+    /**
+     * Sends {@code frame} (from its position to its limit) out of exactly these ports. A frame longer
+     * than a port takes is refused before anything is sent ({@link IllegalArgumentException} naming its
+     * length and the limit: the port's MTU + 14 bytes of Ethernet header, + 4 more for a frame whose
+     * outer tag is 802.1Q, as the kernel allows).
+     *
+     * @throws PartialSendException after sending, if some ports did not take the frame (each named with why)
+     */
     void sendto(ByteBuffer frame, List<SlotPort> slotPorts) throws IOException;
 
     /** Sends {@code frame} out of exactly these ports. */
@@ -71,7 +78,10 @@ public interface PacketSocket extends AutoCloseable {
 
     /**
      * Sends {@code frame} to every member port of the VLAN: with an 802.1Q tag inserted on tagged
-     * members, untagged on untagged ones. The frame must be untagged.
+     * members, untagged on untagged ones. The frame must be untagged; as a tagged member gets it 4 bytes
+     * longer, it may be at most MTU + 14 bytes long for every member.
+     *
+     * @throws PartialSendException after sending, if some member ports did not take the frame
      */
     void sendto(ByteBuffer frame, String vlanName) throws IOException;
 
@@ -82,6 +92,8 @@ public interface PacketSocket extends AutoCloseable {
      * advances) out of every port of {@code slotPorts}, batched into as few system calls as possible.
      * Every frame and port is checked first: a bad one sends nothing. Returns how many frame-port
      * sends the kernel accepted.
+     *
+     * @throws PartialSendException after sending, if some ports did not take some frames
      */
     default int sendBurst(List<ByteBuffer> frames, List<SlotPort> slotPorts) throws IOException {
         int sent = 0;

@@ -33,20 +33,26 @@ public final class L2Tables {
         return t.toString() + t.size() + " filter(s); nftables table netdev expkt in " + engine.dataPlane().describeNamespace() + "\n";
     }
 
-    /** {@code expkt:ports}: slot:port, interface, ifindex, MAC, MTU, VR, VLANs. */
+    /**
+     * {@code expkt:ports}: slot:port, interface, ifindex, MAC, MTU, link state, VR, VLANs (MTU and state
+     * as the kernel last announced them); why there is no port, if there is none; configuration and
+     * link-following errors.
+     */
     public static String ports(L2Engine engine) {
         DataPlaneModel m = engine.model();
-        Tables t = new Tables("PORT", "INTERFACE", "IFINDEX", "MAC", "MTU", "VR", "VLANS");
+        Tables t = new Tables("PORT", "INTERFACE", "IFINDEX", "MAC", "MTU", "STATE", "VR", "VLANS");
         for (Port p : m.ports()) {
             String vlans = m.vlans().stream()
                     .filter(v -> v.tagged().contains(p.slotPort()) || v.untagged().contains(p.slotPort()))
                     .map(v -> v.name() + "(" + v.tag() + (v.tagged().contains(p.slotPort()) ? ",tagged" : ",untagged") + ")")
                     .collect(Collectors.joining(" "));
-            t.row(p.slotPort(), p.ifName(), p.ifIndex(), p.mac(), p.mtu(), p.vr(), vlans.isEmpty() ? "-" : vlans);
+            t.row(p.slotPort(), p.ifName(), p.ifIndex(), p.mac(), p.mtu(), m.linkState(p), p.vr(), vlans.isEmpty() ? "-" : vlans);
         }
         String err = engine.dataPlane().lastError();
+        String linkErr = engine.dataPlane().linkError();
         return t.toString() + t.size() + " port(s) in " + engine.dataPlane().describeNamespace() + " (" + m.source() + ")\n"
-                + (err == null ? "" : "last configuration REJECTED: " + err + "\n");
+                + (err == null ? "" : "last configuration REJECTED: " + err + "\n")
+                + (linkErr == null ? "" : "FOLLOWING LINK CHANGES FAILED: " + linkErr + "\n");
     }
 
     /** {@code expkt:vlans}: name, tag, tagged and untagged members. */

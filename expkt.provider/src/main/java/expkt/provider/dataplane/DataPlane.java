@@ -1,6 +1,8 @@
 package expkt.provider.dataplane;
 
+import expkt.linux.LinkEvents;
 import expkt.linux.NetInterfaces;
+import expkt.linux.NetInterfaces.NetInterface;
 import expkt.linux.NetNs;
 import expkt.linux.NetNsThread;
 
@@ -16,12 +18,30 @@ import java.util.function.Consumer;
  *
  * <p>{@link #configure} re-reads the interfaces and applies a new port/VLAN configuration; a bad one
  * throws (naming the entry) and the previous model stays in force. Listeners hear of every accepted
- * model.
+ * configuration.
  *
- * <p>Threading: {@link #model()} is a volatile read, safe from any thread; {@link #configure} is
- * serialised.
+ * <p>Ports are opt-in: in the host's own namespace (no {@code expkt.dataplane.netns}) only the
+ * interfaces of a configured port list are ports; without one there is no port at all (the model's
+ * {@link DataPlaneModel#source()} says so). A named data-plane namespace without a port list numbers
+ * its interfaces 1:1..1:N: that namespace was handed to the host whole.
+ *
+ * <p>Links are followed: a thread of its own ({@code expkt-links-<ns>}) waits for the kernel's link
+ * notifications ({@link LinkEvents}, RTM_NEWLINK / RTM_DELLINK of the namespace) and re-reads the
+ * interfaces after each burst of them. A change of a port's MTU or link state makes a new model
+ * heard by the link listeners ({@link #addLinkListener}); a change of the ports themselves (an
+ * interface came or went) is heard by every listener, as a configuration is.
+ *
+ * <p>Threading: {@link #model()} is a volatile read, safe from any thread; {@link #configure} and the
+ * link thread's re-reads are serialised. Listeners run on the thread that made the model (the
+ * configuring thread or the link thread). {@link #close} stops the link thread with a deadline.
  */
 public final class DataPlane implements AutoCloseable {
+    /** What {@link DataPlaneModel#source()} says when the host has no port (opt-in). */
+    public static final String NO_PORTS = "no port: neither a data-plane namespace (framework property expkt.dataplane.netns, "
+            + "./expkt host --netns) nor a port list (ports of configuration expkt.dataplane) is configured";
+    /** How long {@link #close} waits for the link thread to finish what it is doing. */
+    static final long LINK_THREAD_STOP_MILLIS = 3000;
+
     private final String netnsName;
     private final NetNs netns;
     private final NetNsThread thread;
@@ -29,8 +49,14 @@ public final class DataPlane implements AutoCloseable {
     private volatile String vrName;
     private volatile int vrId;
     private final List<Consumer<DataPlaneModel>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<DataPlaneModel>> linkListeners = new CopyOnWriteArrayList<>();
     private volatile DataPlaneModel model;
     private volatile String lastError;
+    private volatile String linkError;
+    private volatile long linkUpdates;
+    private final LinkEvents linkEvents;
+    private final Thread linkThread;
+    private volatile boolean stopping;
     private String[] portEntries = new String[0];
     private String[] vlanEntries = new String[0];
 
@@ -43,17 +69,58 @@ public final class DataPlane implements AutoCloseable {
         this.vrName = vrName;
         this.vrId = vrId;
         this.netns = this.netnsName.isEmpty() ? null : NetNs.open(this.netnsName);
+        NetNsThread t = null;
+        LinkEvents events = null;
         try {
-            this.thread = new NetNsThread("expkt-dataplane" + (this.netnsName.isEmpty() ? "" : "-" + this.netnsName), netns);
+            t = new NetNsThread("expkt-dataplane" + (this.netnsName.isEmpty() ? "" : "-" + this.netnsName), netns);
+            this.thread = t;
             this.inode = call(NetNs::currentInode);
-            this.model = call(() -> DataPlaneConfigParser.build(NetInterfaces.list(), portEntries, vlanEntries, vrName, vrId));
-        } catch (IOException | RuntimeException e) {
-            close();
-            throw e;
+            // subscribe before the first listing, so that no change between the two is missed
+            events = call(LinkEvents::open);
+            this.linkEvents = events;
+            this.model = call(() -> build(NetInterfaces.list(), portEntries, vlanEntries, vrName, vrId));
+            this.linkThread = Thread.ofPlatform().daemon().name("expkt-links" + (this.netnsName.isEmpty() ? "" : "-" + this.netnsName))
+                    .start(this::followLinks);
         } catch (Exception e) {
-            close();
+            if (events != null) {
+                events.close();
+            }
+            if (t != null) {
+                t.close();
+            }
+            if (netns != null) {
+                netns.close();
+            }
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
             throw new IOException("cannot read the interfaces of the data-plane namespace " + describeNamespace() + ": " + e, e);
         }
+    }
+
+    /**
+     * The model of these interfaces and entries: the parser's, except that the host's own namespace
+     * without a port list has no port (opt-in); with each port's link state.
+     */
+    private DataPlaneModel build(List<NetInterface> interfaces, String[] ports, String[] vlans, String vrName, int vrId) {
+        if (netnsName.isEmpty() && blank(ports)) {
+            return DataPlaneConfigParser.build(List.of(), ports, vlans, vrName, vrId).withSource(NO_PORTS, interfaces);
+        }
+        return DataPlaneConfigParser.build(interfaces, ports, vlans, vrName, vrId).withLinks(interfaces);
+    }
+
+    private static boolean blank(String[] entries) {
+        if (entries != null) {
+            for (String e : entries) {
+                if (e != null && !e.isBlank()) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Runs {@code task} on the namespace thread. */
@@ -67,6 +134,16 @@ public final class DataPlane implements AutoCloseable {
 
     public DataPlaneModel model() {
         return model;
+    }
+
+    /** The last error of following the links (re-reading the interfaces after a notification), or null. */
+    public String linkError() {
+        return linkError;
+    }
+
+    /** How many times a link notification changed the model (for tests and expkt:ports). */
+    public long linkUpdates() {
+        return linkUpdates;
     }
 
     /** The last configuration error, or null if the last configuration was accepted. */
@@ -110,6 +187,19 @@ public final class DataPlane implements AutoCloseable {
     }
 
     /**
+     * Adds a listener for every new model, including those where only a port's MTU or link state
+     * changed (what depends on the MTU: receive slots, send checks). Called after the listeners of
+     * {@link #addListener} for the same model.
+     */
+    public void addLinkListener(Consumer<DataPlaneModel> listener) {
+        linkListeners.add(listener);
+    }
+
+    public void removeLinkListener(Consumer<DataPlaneModel> listener) {
+        linkListeners.remove(listener);
+    }
+
+    /**
      * Applies a configuration (null arrays: none). A bad one throws IllegalArgumentException naming the
      * entry and leaves the current model in force.
      */
@@ -120,7 +210,7 @@ public final class DataPlane implements AutoCloseable {
         int vrId = this.vrId;
         DataPlaneModel next;
         try {
-            next = call(() -> DataPlaneConfigParser.build(NetInterfaces.list(), p, v, vrName, vrId));
+            next = call(() -> build(NetInterfaces.list(), p, v, vrName, vrId));
         } catch (IllegalArgumentException e) {
             lastError = e.getMessage();
             throw e;
@@ -136,7 +226,89 @@ public final class DataPlane implements AutoCloseable {
         for (Consumer<DataPlaneModel> l : listeners) {
             l.accept(next);
         }
+        for (Consumer<DataPlaneModel> l : linkListeners) {
+            l.accept(next);
+        }
         return next;
+    }
+
+    /**
+     * The link thread: waits for link notifications (in slices, so that {@link #close} is noticed),
+     * lets a burst settle, then re-reads the interfaces once. Nothing is allocated while it waits.
+     */
+    private void followLinks() {
+        try {
+            while (!stopping) {
+                try {
+                    List<LinkEvents.Link> got = linkEvents.poll(100);
+                    if (got.isEmpty() && !linkEvents.overrun()) {
+                        continue;
+                    }
+                    // a change often comes as several notifications (flags, then operstate): read once after them
+                    for (int i = 0; i < 50 && !stopping; i++) {
+                        if (linkEvents.poll(10).isEmpty() && !linkEvents.overrun()) {
+                            break;
+                        }
+                    }
+                    if (!stopping) {
+                        linksChanged();
+                    }
+                } catch (Exception e) {
+                    linkError = e.toString();
+                    if (stopping) {
+                        break;
+                    }
+                    sleepQuietly(100); // a failing re-read: try again at the next notification, not in a hot loop
+                } catch (Error e) {
+                    linkError = e.toString();
+                    throw e;
+                }
+            }
+        } finally {
+            linkEvents.close();
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Re-reads the interfaces with the current configuration and tells the listeners what changed. */
+    private synchronized void linksChanged() throws Exception {
+        if (stopping) {
+            return;
+        }
+        String[] p = portEntries;
+        String[] v = vlanEntries;
+        String vrName = this.vrName;
+        int vrId = this.vrId;
+        DataPlaneModel next;
+        try {
+            next = call(() -> build(NetInterfaces.list(), p, v, vrName, vrId));
+        } catch (IllegalArgumentException e) {
+            // the configuration names an interface that went away: keep the last model, say why
+            linkError = "the interfaces changed and the configuration no longer applies: " + e.getMessage();
+            return;
+        }
+        linkError = null;
+        DataPlaneModel previous = model;
+        if (next.sameLinks(previous)) {
+            return;
+        }
+        model = next;
+        linkUpdates++;
+        if (!next.sameTopology(previous)) {
+            for (Consumer<DataPlaneModel> l : listeners) {
+                l.accept(next);
+            }
+        }
+        for (Consumer<DataPlaneModel> l : linkListeners) {
+            l.accept(next);
+        }
     }
 
     /** Re-reads the interfaces with the current configuration (after interfaces came or went). */
@@ -144,13 +316,29 @@ public final class DataPlane implements AutoCloseable {
         return configure(portEntries, vlanEntries);
     }
 
+    /**
+     * Stops the link thread (waiting {@value #LINK_THREAD_STOP_MILLIS} ms at most for a re-read or a
+     * listener it is running; past that it is left to finish and close its socket itself), then the
+     * namespace thread.
+     */
     @Override
     public void close() {
-        if (thread != null) {
-            thread.close();
+        stopping = true;
+        if (linkThread != null && Thread.currentThread() != linkThread) {
+            try {
+                linkThread.join(LINK_THREAD_STOP_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
+        thread.close();
         if (netns != null) {
             netns.close();
         }
+    }
+
+    /** True while the link thread runs (for tests: it ends on {@link #close}). */
+    public boolean followingLinks() {
+        return linkThread != null && linkThread.isAlive();
     }
 }

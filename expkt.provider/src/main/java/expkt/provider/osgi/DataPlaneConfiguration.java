@@ -11,8 +11,9 @@ public @interface DataPlaneConfiguration {
     String PID = "expkt.dataplane";
 
     @AttributeDefinition(name = "Ports", required = false,
-            description = "slot:port=interface entries, e.g. 1:1=p1 (standalone: 3=p3 is 1:3). Empty: every non-loopback, "
-                    + "non-bridge interface in ifindex order is 1:1..1:N.")
+            description = "slot:port=interface entries, e.g. 1:1=p1 (standalone: 3=p3 is 1:3). Empty: in a data-plane namespace "
+                    + "(expkt.dataplane.netns) every non-loopback, non-bridge interface in ifindex order is 1:1..1:N; in the host's "
+                    + "own namespace no interface is a port (ports are opt-in).")
     String[] ports() default {};
 
     @AttributeDefinition(name = "VLANs", required = false,

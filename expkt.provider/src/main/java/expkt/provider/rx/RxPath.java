@@ -29,7 +29,8 @@ import java.util.function.BooleanSupplier;
 public final class RxPath {
     public static final int POLL_SLICE_MILLIS = 100;
 
-    private final RxRing ring;
+    /** Replaced only by {@link #ring(RxRing)} under the receive lock (a LATENCY ring re-made for a larger MTU). */
+    private RxRing ring;
     private final int fd;
     private final MemorySegment pollfd;
     private final FramePorts ports;
@@ -46,6 +47,19 @@ public final class RxPath {
      * turn). 0 outside a callback. Written and read by the receiving thread only.
      */
     private long budgetDeadline;
+    /** Asked, each time the ring is found empty, whether the ring must be re-made first (null: never). */
+    private volatile RingRefit refit;
+
+    /**
+     * Re-makes the socket's ring when the ports' MTU outgrew it: {@link #pending()} is a volatile read
+     * (nothing allocated); {@link #apply()} runs on the receiving thread, under the receive lock, while
+     * the ring is empty, and hands the new ring over with {@link #ring(RxRing)}.
+     */
+    public interface RingRefit {
+        boolean pending();
+
+        void apply() throws IOException;
+    }
 
     /**
      * @param ring the socket's receive ring
@@ -60,6 +74,21 @@ public final class RxPath {
         this.pollfd = pollfd;
         this.ports = ports;
         this.open = open;
+    }
+
+    /** Sets the hook asked whether the ring must be re-made (see {@link RingRefit}). */
+    public void refit(RingRefit refit) {
+        this.refit = refit;
+    }
+
+    /** The ring now. Receiving thread (under the receive lock). */
+    public RxRing ring() {
+        return ring;
+    }
+
+    /** Replaces the ring (the old one is unmapped by the caller). Receiving thread, under the receive lock. */
+    public void ring(RxRing next) {
+        this.ring = next;
     }
 
     private void ensureOpen() throws ClosedChannelException {
@@ -121,6 +150,11 @@ public final class RxPath {
                     return true;
                 }
                 // a frame from an interface that stopped being a port since the filter was compiled
+            }
+            RingRefit r = refit;
+            if (r != null && r.pending()) {
+                r.apply(); // the ring is empty: re-make it now (larger slots), then look again
+                continue;
             }
             if (!blocking) {
                 return false;
@@ -189,9 +223,16 @@ public final class RxPath {
         return ring.vlanTpid();
     }
 
-    /** True if a frame is waiting in the ring. */
+    /**
+     * True if a frame is waiting in the ring. Any thread: a ring being re-made at that moment answers
+     * true (the reader finds out).
+     */
     public boolean ready() {
-        return ring.ready();
+        try {
+            return ring.ready();
+        } catch (IllegalStateException e) {
+            return true; // unmapped under us by a refit
+        }
     }
 
     /** Bytes of the receive ring. */

@@ -88,6 +88,19 @@ public final class RxRing {
         return new RxRing(ring, blockSize, blockNr, frameSize);
     }
 
+    public int blockSize() {
+        return blockSize;
+    }
+
+    public int blockNr() {
+        return blockNr;
+    }
+
+    /** The frame slot size of a TPACKET_V2 ring (the longest frame it holds whole, with the kernel's header); 0 for V3. */
+    public int frameSize() {
+        return frameSize;
+    }
+
     /** True for a TPACKET_V2 ring (a wake-up per frame), false for TPACKET_V3 (a wake-up per block). */
     public boolean perFrame() {
         return frameSize != 0;

@@ -71,6 +71,9 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     private final CaptureLinks captures = new CaptureLinks();
     private final Dispatcher dispatcher;
     private final Consumer<DataPlaneModel> modelListener = this::modelChanged;
+    private final Consumer<DataPlaneModel> linkListener = this::linksChanged;
+    /** The model the link listener saw last (to log what changed). */
+    private volatile DataPlaneModel linkModel;
     private volatile VrScope vrScope;
     private volatile boolean closed;
 
@@ -98,8 +101,10 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             throw e instanceof IOException io ? io : new IOException(e);
         }
         log.info("expkt L2 provider: data plane " + dataPlane.describeNamespace() + ", " + dataPlane.model().ports().size()
-                + " ports, nftables through " + nft.backend());
+                + " ports (" + dataPlane.model().source() + "), nftables through " + nft.backend());
+        linkModel = dataPlane.model();
         dataPlane.addListener(modelListener);
+        dataPlane.addLinkListener(linkListener);
     }
 
     public DataPlane dataPlane() {
@@ -374,6 +379,41 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         }
     }
 
+    /**
+     * A new model, also one where only a port's MTU or link state changed (the data plane's link
+     * thread): logs each port's change, and re-makes LATENCY rings whose frame slots no longer hold the
+     * largest MTU. The send path needs nothing: it reads the model at every send.
+     */
+    private void linksChanged(DataPlaneModel model) {
+        DataPlaneModel before = linkModel;
+        linkModel = model;
+        if (before != null) {
+            for (Port p : model.ports()) {
+                Port q = before.portByIfIndex(p.ifIndex());
+                if (q == null || !q.slotPort().equals(p.slotPort())) {
+                    continue;
+                }
+                if (q.mtu() != p.mtu()) {
+                    log.info("expkt data plane: port " + p.slotPort() + " (" + p.ifName() + ") MTU " + q.mtu() + " -> " + p.mtu());
+                }
+                if (before.linkState(q) != model.linkState(p)) {
+                    log.info("expkt data plane: port " + p.slotPort() + " (" + p.ifName() + ") link " + before.linkState(q) + " -> "
+                            + model.linkState(p));
+                }
+            }
+        }
+        for (PacketSocketImpl s : sockets()) {
+            if (s.rxMode() != RxMode.LATENCY) {
+                continue;
+            }
+            try {
+                s.fitRing(latencyFrameSize(model, s.ringBlockSize()));
+            } catch (IOException | RuntimeException e) {
+                log.error("re-making the receive ring of " + s + " for MTU " + model.maxMtu() + " failed", e);
+            }
+        }
+    }
+
     private void modelChanged(DataPlaneModel model) {
         try {
             onNamespaceThread(() -> {
@@ -398,6 +438,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     public void close() {
         closed = true;
         dataPlane.removeListener(modelListener);
+        dataPlane.removeLinkListener(linkListener);
         for (PacketSocketImpl s : sockets()) {
             s.close();
         }

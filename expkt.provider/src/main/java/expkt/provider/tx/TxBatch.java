@@ -1,13 +1,21 @@
 package expkt.provider.tx;
 
+import expkt.api.net.SlotPort;
+import expkt.api.packet.PartialSendException;
+import expkt.api.packet.Port;
+import expkt.linux.Errno;
 import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Native buffers for batched sends with sendmmsg(2): frames are copied once into a native area
@@ -15,6 +23,11 @@ import java.nio.ByteOrder;
  * to one port, either as is or with an 802.1Q tag inserted after the MAC addresses (three iovecs:
  * addresses, tag, rest — a tagged copy costs no second copy of the frame). {@link #send} hands the
  * queue to the kernel in one call (more if the kernel stops early).
+ *
+ * <p>{@link #sendAll} is the one send loop of a socket (sendto to ports, to a VLAN, bursts): every frame
+ * to every target, batched; a message the kernel refuses (a port that is down) is recorded with its
+ * port and errno and skipped, and the loop goes on with the next one, so one bad port never keeps the
+ * frame from the others. {@link #checkLength} is the length rule of the kernel's {@code packet_snd}.
  *
  * <p>Threading: confined to one sender at a time (the socket's send lock).
  */
@@ -31,8 +44,56 @@ public final class TxBatch implements AutoCloseable {
     private final MemorySegment iovs = arena.allocate((long) PacketSockets.IOVEC_SIZE * 3 * MAX_MESSAGES, 8);
     private final MemorySegment slls = arena.allocate((long) 24 * MAX_MESSAGES, 8);
     private final MemorySegment msgs = arena.allocate((long) PacketSockets.MMSGHDR_SIZE * MAX_MESSAGES, 8);
+    /** The target of each queued message (for naming a port the kernel refused). */
+    private final Port[] messagePort = new Port[MAX_MESSAGES];
+    /** Ports refused since {@link #sendAll} started, with the first errno of each; and how many sends failed. */
+    private final Map<Port, Integer> refused = new LinkedHashMap<>();
+    private int refusedSends;
     private int used;
     private int count;
+
+    /**
+     * One destination of a send: a port, and whether an 802.1Q tag with {@code tci} is inserted on the
+     * way out (a tagged member of the VLAN sent to).
+     */
+    public record Target(Port port, boolean tagged, int tci) {
+        public static Target untagged(Port port) {
+            return new Target(port, false, 0);
+        }
+    }
+
+    /**
+     * The longest frame (as handed to send) that port {@code p} takes, exactly as the kernel's
+     * {@code packet_snd} decides: MTU + 14 (the Ethernet header), and 4 bytes more for a frame whose
+     * outer ethertype is 802.1Q (0x8100; an 802.1ad 0x88A8 outer tag gets no such allowance). A frame
+     * we tag ({@code tagInserted}) leaves 4 bytes longer with an 802.1Q tag, so it may be MTU + 14.
+     */
+    public static int maxLength(Port p, int outerEthertype, boolean tagInserted) {
+        if (tagInserted) {
+            return 14 + p.mtu();
+        }
+        return 14 + p.mtu() + (outerEthertype == PacketSockets.ETH_P_8021Q ? 4 : 0);
+    }
+
+    /** Throws an IllegalArgumentException naming the length and the limit if port {@code p} does not take the frame. */
+    public static void checkLength(int len, Port p, int outerEthertype, boolean tagInserted) {
+        if (len < 14) {
+            throw new IllegalArgumentException("frame of " + len + " bytes is shorter than an Ethernet header (14 bytes)");
+        }
+        int max = maxLength(p, outerEthertype, tagInserted);
+        if (len > max) {
+            String why = tagInserted ? " (the VLAN send inserts a 4-byte 802.1Q tag on this tagged member)"
+                    : outerEthertype == PacketSockets.ETH_P_8021Q ? " (802.1Q-tagged frame)"
+                    : outerEthertype == PacketSockets.ETH_P_8021AD ? " (the kernel gives an 802.1ad outer tag no allowance)" : "";
+            throw new IllegalArgumentException("frame of " + len + " bytes is longer than port " + p.slotPort() + " ("
+                    + p.ifName() + ") takes: MTU " + p.mtu() + " + " + (max - p.mtu()) + " header bytes = " + max + why);
+        }
+    }
+
+    /** The outer ethertype of the frame at its position (0 if it is shorter than a header). */
+    public static int outerEthertype(ByteBuffer frame) {
+        return frame.remaining() < 14 ? 0 : frame.getShort(frame.position() + 12) & 0xFFFF;
+    }
 
     /** Room left for frames, in bytes. */
     public int room() {
@@ -69,6 +130,7 @@ public final class TxBatch implements AutoCloseable {
         if (count == MAX_MESSAGES) {
             throw new IllegalStateException("a batch holds " + MAX_MESSAGES + " messages");
         }
+        messagePort[count] = null;
         int i = count++;
         int ethertype = data.get(BE_SHORT, offset + 12) & 0xFFFF;
         long dst = ((data.get(BE_SHORT, offset) & 0xFFFFL) << 32) | (data.get(BE_INT, offset + 2) & 0xFFFF_FFFFL);
@@ -90,18 +152,75 @@ public final class TxBatch implements AutoCloseable {
     }
 
     /**
-     * Sends every queued message (resubmitting what the kernel did not take at once) and empties the
-     * batch; returns how many messages the kernel accepted.
+     * Sends every frame of {@code frames} (each from its position to its limit, which it advances) to
+     * every target, in as few sendmmsg(2) calls as the batch allows, frames in order. The caller has
+     * checked lengths and ports. Returns how many frame-port sends the kernel accepted; if the kernel
+     * refused some, throws a {@link PartialSendException} naming each refused port and its error, after
+     * every other send was made.
+     */
+    public int sendAll(int fd, List<ByteBuffer> frames, List<Target> targets) throws IOException {
+        refused.clear();
+        refusedSends = 0;
+        count = 0;
+        used = 0;
+        int sent = 0;
+        int n = targets.size();
+        for (ByteBuffer f : frames) {
+            int len = f.remaining();
+            if (room() < len || count + n > MAX_MESSAGES) {
+                sent += send(fd);
+            }
+            long at = put(f);
+            for (Target t : targets) {
+                if (count == MAX_MESSAGES) {
+                    sent += send(fd);
+                    at = put(f.position(f.limit() - len)); // copy it again after the flush
+                }
+                add(at, len, t.port().ifIndex(), t.tagged(), t.tci());
+                messagePort[count - 1] = t.port();
+            }
+        }
+        sent += send(fd);
+        if (!refused.isEmpty()) {
+            Map<SlotPort, String> failed = new LinkedHashMap<>();
+            for (Map.Entry<Port, Integer> e : refused.entrySet()) {
+                failed.put(e.getKey().slotPort(), e.getKey().ifName() + ": " + Errno.name(e.getValue()) + " ("
+                        + Errno.describe(e.getValue()) + ")");
+            }
+            refused.clear();
+            throw new PartialSendException(failed, sent, sent + refusedSends);
+        }
+        return sent;
+    }
+
+    /**
+     * Sends every queued message and empties the batch; returns how many the kernel accepted. A
+     * message the kernel refuses is recorded (port and errno) and skipped, and the rest are sent:
+     * sendmmsg(2) stops at the first failing message (returning the count before it, or -1 if it is
+     * the first), so the loop resubmits from the message after it.
      */
     public int send(int fd) throws LinuxException {
         int sent = 0;
+        int i = 0;
         try {
-            while (sent < count) {
-                int n = PacketSockets.sendmmsg(fd, msgs.asSlice((long) sent * PacketSockets.MMSGHDR_SIZE), count - sent, 0);
-                if (n <= 0) {
-                    break;
+            while (i < count) {
+                int n;
+                try {
+                    n = PacketSockets.sendmmsg(fd, msgs.asSlice((long) i * PacketSockets.MMSGHDR_SIZE), count - i, 0);
+                } catch (LinuxException e) {
+                    if (e.errno() == Errno.EINTR) {
+                        continue;
+                    }
+                    if (e.errno() == Errno.EBADF || messagePort[i] == null) {
+                        throw e; // not a port's refusal: the socket itself is gone, or a caller without targets
+                    }
+                    refused.putIfAbsent(messagePort[i], e.errno());
+                    refusedSends++;
+                    i++;
+                    continue;
                 }
                 sent += n;
+                i += Math.max(n, 1); // n is never 0 for count > 0; never loop on it
             }
         } finally {
             count = 0;

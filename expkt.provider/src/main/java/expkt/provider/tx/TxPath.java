@@ -3,7 +3,6 @@ package expkt.provider.tx;
 import expkt.api.net.SlotPort;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
-import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;
 import expkt.provider.dataplane.DataPlaneModel;
 
@@ -18,9 +17,10 @@ import java.util.function.Supplier;
 
 /**
  * The send path of one packet socket: checks a send completely first (frame lengths against each
- * port's MTU, ports and VLANs known), so a bad frame or port sends nothing, then queues the frame
- * once per port in its {@link TxBatch} ({@link #queue}, the one batching loop) and hands the batch
- * to sendmmsg(2).
+ * port's MTU as the kernel counts them, ports and VLANs known), so a bad frame or port sends nothing,
+ * then hands frames and targets to the one send loop, {@link TxBatch#sendAll}: every port that takes
+ * the frame gets it, and the ports the kernel refused are named afterwards by a
+ * {@link expkt.api.packet.PartialSendException}.
  *
  * <p>Threading: the caller's thread; the checks run unlocked, the batch only under the socket's
  * send lock (given to the constructor, held by the socket also while it closes).
@@ -52,87 +52,57 @@ public final class TxPath {
         }
     }
 
-    /** Sends {@code frame} (as is) out of every port of {@code slotPorts}. */
+    /**
+     * Sends {@code frame} (as is) out of every port of {@code slotPorts}; a port the kernel refuses is
+     * named by a {@link expkt.api.packet.PartialSendException} after the others got the frame.
+     */
     public void sendto(ByteBuffer frame, List<SlotPort> slotPorts) throws IOException {
         ensureOpen();
         if (frame == null) {
             throw new IllegalArgumentException("frame is null");
         }
-        if (slotPorts == null || slotPorts.isEmpty()) {
-            throw new IllegalArgumentException("sendto needs slot:ports or a VLAN name; none was given");
-        }
-        DataPlaneModel m = model.get();
+        List<TxBatch.Target> targets = untagged(model.get(), slotPorts);
         int len = frame.remaining();
-        List<Port> ports = new ArrayList<>(slotPorts.size());
-        for (SlotPort sp : slotPorts) {
-            if (sp == null) {
-                throw new IllegalArgumentException("slot:port list " + slotPorts + " holds null");
-            }
-            Port p = m.port(sp);
-            checkLength(len, p, isTagged(frame));
-            ports.add(p);
+        int outer = TxBatch.outerEthertype(frame);
+        for (TxBatch.Target t : targets) {
+            TxBatch.checkLength(len, t.port(), outer, false);
         }
-        txLock.lock();
-        try {
-            ensureOpen();
-            TxBatch b = batch();
-            queue(b, frame, List.of(), 0, ports);
-            b.send(fd);
-        } finally {
-            txLock.unlock();
-        }
+        send(List.of(frame), targets);
     }
 
     /**
      * Sends a burst: every frame out of every port, in as few sendmmsg(2) calls as the batch allows.
      * Checks everything first, so a bad frame or port sends nothing. Returns the messages the kernel
-     * accepted.
+     * accepted; ports it refused are named by a {@link expkt.api.packet.PartialSendException}.
      */
     public int sendBurst(List<ByteBuffer> frames, List<SlotPort> slotPorts) throws IOException {
         ensureOpen();
         if (frames == null || frames.isEmpty()) {
             throw new IllegalArgumentException("sendBurst needs at least one frame");
         }
-        if (slotPorts == null || slotPorts.isEmpty()) {
-            throw new IllegalArgumentException("sendto needs slot:ports or a VLAN name; none was given");
-        }
-        DataPlaneModel m = model.get();
-        List<Port> ports = new ArrayList<>(slotPorts.size());
-        for (SlotPort sp : slotPorts) {
-            if (sp == null) {
-                throw new IllegalArgumentException("slot:port list " + slotPorts + " holds null");
-            }
-            ports.add(m.port(sp));
-        }
+        List<TxBatch.Target> targets = untagged(model.get(), slotPorts);
         for (int i = 0; i < frames.size(); i++) {
             ByteBuffer f = frames.get(i);
             if (f == null) {
                 throw new IllegalArgumentException("frame " + i + " of the burst is null");
             }
-            for (Port p : ports) {
+            int outer = TxBatch.outerEthertype(f);
+            for (TxBatch.Target t : targets) {
                 try {
-                    checkLength(f.remaining(), p, isTagged(f));
+                    TxBatch.checkLength(f.remaining(), t.port(), outer, false);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("frame " + i + " of the burst: " + e.getMessage(), e);
                 }
             }
         }
-        int sent = 0;
-        txLock.lock();
-        try {
-            ensureOpen();
-            TxBatch b = batch();
-            for (ByteBuffer f : frames) {
-                sent += queue(b, f, List.of(), 0, ports);
-            }
-            sent += b.send(fd);
-        } finally {
-            txLock.unlock();
-        }
-        return sent;
+        return send(frames, targets);
     }
 
-    /** Sends an untagged {@code frame} to every member of VLAN {@code vlanName}: tagged ones get the VLAN's tag inserted. */
+    /**
+     * Sends an untagged {@code frame} to every member of VLAN {@code vlanName}: tagged ones get the
+     * VLAN's tag inserted (so the frame may be at most MTU + 14 bytes for them); members the kernel
+     * refuses are named by a {@link expkt.api.packet.PartialSendException} after the others got it.
+     */
     public void sendto(ByteBuffer frame, String vlanName) throws IOException {
         ensureOpen();
         if (frame == null) {
@@ -144,85 +114,51 @@ public final class TxPath {
         DataPlaneModel m = model.get();
         Vlan vlan = m.vlan(vlanName);
         int len = frame.remaining();
-        if (len >= 14 && isTagged(frame)) {
+        int outer = TxBatch.outerEthertype(frame);
+        if (outer == PacketSockets.ETH_P_8021Q || outer == PacketSockets.ETH_P_8021AD) {
             throw new IllegalArgumentException("frame sent to VLAN " + vlanName + " already carries a VLAN tag (ethertype 0x"
-                    + Integer.toHexString(frame.getShort(frame.position() + 12) & 0xFFFF) + "): send it untagged");
+                    + Integer.toHexString(outer) + "): send it untagged");
         }
-        List<Port> tagged = new ArrayList<>();
-        List<Port> untagged = new ArrayList<>();
+        List<TxBatch.Target> targets = new ArrayList<>();
         for (SlotPort sp : vlan.tagged().stream().sorted().toList()) {
             Port p = m.port(sp);
-            checkLength(len, p, true);
-            tagged.add(p);
+            TxBatch.checkLength(len, p, outer, true);
+            targets.add(new TxBatch.Target(p, true, vlan.tag()));
         }
         for (SlotPort sp : vlan.untagged().stream().sorted().toList()) {
             Port p = m.port(sp);
-            checkLength(len, p, false);
-            untagged.add(p);
+            TxBatch.checkLength(len, p, outer, false);
+            targets.add(TxBatch.Target.untagged(p));
         }
-        if (tagged.isEmpty() && untagged.isEmpty()) {
+        if (targets.isEmpty()) {
             throw new IllegalArgumentException("VLAN " + vlanName + " has no member ports to send to");
         }
+        send(List.of(frame), targets);
+    }
+
+    /** The ports of {@code slotPorts} as untagged targets; an IllegalArgumentException names a bad one. */
+    private static List<TxBatch.Target> untagged(DataPlaneModel m, List<SlotPort> slotPorts) {
+        if (slotPorts == null || slotPorts.isEmpty()) {
+            throw new IllegalArgumentException("sendto needs slot:ports or a VLAN name; none was given");
+        }
+        List<TxBatch.Target> targets = new ArrayList<>(slotPorts.size());
+        for (SlotPort sp : slotPorts) {
+            if (sp == null) {
+                throw new IllegalArgumentException("slot:port list " + slotPorts + " holds null");
+            }
+            targets.add(TxBatch.Target.untagged(m.port(sp)));
+        }
+        return targets;
+    }
+
+    /** The one send loop, under the send lock: {@link TxBatch#sendAll}. */
+    private int send(List<ByteBuffer> frames, List<TxBatch.Target> targets) throws IOException {
         txLock.lock();
         try {
             ensureOpen();
-            TxBatch b = batch();
-            queue(b, frame, tagged, vlan.tag(), untagged);
-            b.send(fd);
+            return batch().sendAll(fd, frames, targets);
         } finally {
             txLock.unlock();
-        }
-    }
-
-    /**
-     * The one batching loop: copies {@code frame} into the batch once and queues it out of every port
-     * of {@code tagged} (with an 802.1Q tag of {@code tci} inserted) and then of {@code untagged} (as
-     * is). Sends the batch first if the frame or its messages do not fit, and whenever the batch is
-     * full (copying the frame again into the emptied batch). Returns the messages the kernel accepted
-     * in the sends made here; what is queued last is left for the caller to send.
-     */
-    private int queue(TxBatch b, ByteBuffer frame, List<Port> tagged, int tci, List<Port> untagged) throws LinuxException {
-        int len = frame.remaining();
-        int nTagged = tagged.size();
-        int n = nTagged + untagged.size();
-        int sent = 0;
-        if (b.room() < len || b.count() + n > TxBatch.MAX_MESSAGES) {
-            sent += b.send(fd);
-        }
-        long at = b.put(frame);
-        for (int i = 0; i < n; i++) {
-            if (b.count() == TxBatch.MAX_MESSAGES) {
-                sent += b.send(fd);
-                at = b.put(rewind(frame, len));
-            }
-            boolean tag = i < nTagged;
-            Port p = tag ? tagged.get(i) : untagged.get(i - nTagged);
-            b.add(at, len, p.ifIndex(), tag, tag ? tci : 0);
-        }
-        return sent;
-    }
-
-    /** Moves a consumed buffer back over its last {@code len} bytes (to copy it again after a flush). */
-    private static ByteBuffer rewind(ByteBuffer frame, int len) {
-        return frame.position(frame.limit() - len);
-    }
-
-    private static boolean isTagged(ByteBuffer frame) {
-        if (frame.remaining() < 14) {
-            return false;
-        }
-        int et = frame.getShort(frame.position() + 12) & 0xFFFF;
-        return et == PacketSockets.ETH_P_8021Q || et == PacketSockets.ETH_P_8021AD;
-    }
-
-    private static void checkLength(int len, Port p, boolean tagged) {
-        if (len < 14) {
-            throw new IllegalArgumentException("frame of " + len + " bytes is shorter than an Ethernet header (14 bytes)");
-        }
-        int max = 14 + p.mtu() + (tagged ? 4 : 0);
-        if (len > max) {
-            throw new IllegalArgumentException("frame of " + len + " bytes is longer than port " + p.slotPort() + " ("
-                    + p.ifName() + ") takes: MTU " + p.mtu() + " + " + (max - p.mtu()) + " header bytes = " + max);
         }
     }
 
