@@ -45,8 +45,11 @@ public final class L2Tables {
             t.row(p.slotPort(), p.ifName(), p.ifIndex(), p.mac(), p.mtu(), p.vr(), vlans.isEmpty() ? "-" : vlans);
         }
         String err = engine.dataPlane().lastError();
+        L2Engine.RingConfig ring = engine.ringConfig();
         return t.toString() + t.size() + " port(s) in " + engine.dataPlane().describeNamespace() + " (" + m.source() + ")\n"
-                + (err == null ? "" : "last configuration REJECTED: " + err + "\n");
+                + "receive ring of sockets opened from now on: " + ring.blockNr() + " blocks of " + ring.blockSize()
+                + " bytes, retired after " + ring.retireMillis() + " ms\n"
+                + (err == null ? "" : "last configuration REJECTED (the previous one stays in force): " + err + "\n");
     }
 
     /** {@code expkt:vlans}: name, tag, tagged and untagged members. */
