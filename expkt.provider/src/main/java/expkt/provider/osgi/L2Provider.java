@@ -2,6 +2,7 @@ package expkt.provider.osgi;
 
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
+import expkt.linux.StructLayouts;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.dataplane.DataPlaneSettings;
 import expkt.provider.socket.L2Engine;
@@ -59,6 +60,8 @@ public final class L2Provider {
     public L2Provider(BundleContext context, Map<String, Object> properties,
                       @Reference(service = LoggerFactory.class) Logger logger) throws IOException {
         this.logger = logger;
+        // on an architecture whose C struct layouts expkt.linux does not know: refuse, naming it
+        StructLayouts.requireKnownArchitecture();
         String netns = context.getProperty(NETNS_PROPERTY);
         String vr = context.getProperty(VR_PROPERTY);
         this.vrName = vr == null || vr.isBlank() ? VirtualRouter.VR_DEFAULT_NAME : vr.strip();
