@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * Reads a {@link PacketHandler} service's filter from its properties (those of
  * {@link expkt.api.handler.HandlerFilter}): {@code expkt.filter.name} (required), {@code .dstmac},
- * {@code .ethertype} (an Integer, or a String such as "0x88CC"), {@code .action}, {@code .direction},
+ * {@code .ethertype} (a Number that is exactly an int, or a String such as "0x88CC"), {@code .action}, {@code .direction},
  * {@code .vr}, {@code .ethertype.offset}. Empty strings and -1 mean "not set", as the property type
  * writes them. A bad value gives an IllegalArgumentException naming the property and the value.
  */
