@@ -2,7 +2,7 @@ package expkt.capture;
 
 import expkt.api.packet.Filter;
 import expkt.provider.command.L2Tables;
-import expkt.provider.socket.Owner;
+import expkt.provider.core.Owner;
 import expkt.provider.socket.PacketSocketImpl;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.CommandSessionImpl;
@@ -284,8 +284,9 @@ class CaptureCommandTest extends CaptureTestBase {
             flagKept.set(Thread.currentThread().isInterrupted());
             return s;
         });
+        long header = partSize();
         h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
-        Thread.sleep(300);
+        awaitPartGrowsFrom(header); // the frame is in the temporary file: the capture loop has run
         long t0 = System.nanoTime();
         runner.get().interrupt();                               // what Ctrl-C in Gogo does
         String summary = capture.get(5, TimeUnit.SECONDS);
@@ -313,8 +314,9 @@ class CaptureCommandTest extends CaptureTestBase {
             capture.cancel(true);
             org.junit.jupiter.api.Assumptions.abort("SIGINT is ignored by this JVM: " + out);
         }
+        long header = partSize();
         h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
-        Thread.sleep(300);
+        awaitPartGrowsFrom(header);
         // what the terminal does on Ctrl-C: SIGINT to the JVM, which must live on
         lab.exec(null, "kill", "-INT", Long.toString(ProcessHandle.current().pid())).check();
         String summary = capture.get(5, TimeUnit.SECONDS);
@@ -410,6 +412,30 @@ class CaptureCommandTest extends CaptureTestBase {
         assertFalse(Files.exists(file), "no file is left by a refused capture");
         assertTrue(engine.sockets().stream().noneMatch(s -> s.owner().equals(CAPTURE_OWNER)));
         nothingLeft();
+    }
+
+    /** The size of the one temporary capture file in the directory. */
+    private long partSize() throws IOException {
+        try (var files = Files.list(dir)) {
+            List<Path> parts = files.filter(p -> p.getFileName().toString().endsWith(".part")).toList();
+            assertEquals(1, parts.size(), parts.toString());
+            return Files.size(parts.getFirst());
+        }
+    }
+
+    /**
+     * Waits (deadline 10 s) until the temporary file is larger than {@code size}: the loop flushes only
+     * after it wrote a frame, so the frame sent is in the file (a condition, not a sleep: under load the
+     * capture may reach its loop late).
+     */
+    private void awaitPartGrowsFrom(long size) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (partSize() <= size) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the capture wrote nothing in 10 s");
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** The names in the capture directory: no temporary file may be left behind. */

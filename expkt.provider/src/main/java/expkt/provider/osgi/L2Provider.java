@@ -6,7 +6,7 @@ import expkt.linux.StructLayouts;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.dataplane.DataPlaneSettings;
 import expkt.provider.socket.L2Engine;
-import expkt.provider.socket.VrScope;
+import expkt.provider.core.VrScope;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

@@ -1,4 +1,4 @@
-package expkt.provider.ring;
+package expkt.provider.rx;
 
 import expkt.linux.StructLayouts;
 
