@@ -79,6 +79,11 @@ class DataPlaneSettingsTest {
         refused(props("ring.retire.ms", "60000"), "ring.retire.ms 60000");
         assertThrows(IllegalArgumentException.class, () -> new DataPlaneSettings(List.of(), List.of(), 1 << 24, 256, 2));
         assertThrows(IllegalArgumentException.class, () -> new DataPlaneSettings(List.of(), List.of(), Integer.MIN_VALUE, 256, 2));
+        // the engine's own ring type holds the same bounds, whoever builds it
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new expkt.provider.socket.L2Engine.RingConfig(1 << 24, 256, 2));
+        assertTrue(e.getMessage().contains("16777216"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new expkt.provider.socket.L2Engine.RingConfig(1 << 22, 17, 2));
     }
 
     @Test

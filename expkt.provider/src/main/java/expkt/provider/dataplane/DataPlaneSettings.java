@@ -105,6 +105,15 @@ public record DataPlaneSettings(List<String> ports, List<String> vlans, int ring
         return new DataPlaneSettings(ports, vlans, blockSize, blockCount, retire);
     }
 
+    /**
+     * Checks a ring geometry against the bounds above.
+     *
+     * @throws IllegalArgumentException naming every value out of bounds
+     */
+    public static void checkRing(int blockSize, int blockCount, int retireMillis) {
+        new DataPlaneSettings(List.of(), List.of(), blockSize, blockCount, retireMillis);
+    }
+
     /** True for the keys ConfigAdmin, DS and FileInstall add to every configuration. */
     static boolean isFrameworkKey(String key) {
         return key.startsWith("service.") || key.startsWith("component.") || key.startsWith("felix.fileinstall.")
