@@ -65,6 +65,14 @@ class DataPlaneSettingsTest {
     }
 
     @Test
+    void theMetatypeAndTheReaderTakeTheSameKeysAndAnUnknownKeyIsShownEscaped() {
+        assertEquals(expkt.api.operator.ConfigKeys.of(expkt.provider.osgi.DataPlaneConfiguration.class),
+                new java.util.TreeSet<>(DataPlaneSettings.KEYS));
+        String m = refused(props("vlans\u001b[31m", "x"), "unknown key");
+        assertTrue(!m.contains("\u001b") && m.contains("\\x1b"), m);
+    }
+
+    @Test
     void everyRingKnobIsBounded() {
         // 16 MiB blocks: 4 GiB of locked kernel memory per socket with the default 256 blocks
         refused(props("ring.block.size", "16777216"), "ring.block.size 16777216", "4194304");

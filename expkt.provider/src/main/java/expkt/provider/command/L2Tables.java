@@ -1,5 +1,6 @@
 package expkt.provider.command;
 
+import expkt.api.operator.Printable;
 import expkt.api.packet.Filter;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
@@ -49,7 +50,8 @@ public final class L2Tables {
         return t.toString() + t.size() + " port(s) in " + engine.dataPlane().describeNamespace() + " (" + m.source() + ")\n"
                 + "receive ring of sockets opened from now on: " + ring.blockNr() + " blocks of " + ring.blockSize()
                 + " bytes, retired after " + ring.retireMillis() + " ms\n"
-                + (err == null ? "" : "last configuration REJECTED (the previous one stays in force): " + err + "\n");
+                // escaped: the reason quotes the configuration's own text
+                + (err == null ? "" : "last configuration REJECTED (the previous one stays in force): " + Printable.escape(err) + "\n");
     }
 
     /** {@code expkt:vlans}: name, tag, tagged and untagged members. */

@@ -1,5 +1,7 @@
 package expkt.provider.dataplane;
 
+import expkt.api.operator.Printable;
+
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -90,7 +92,9 @@ public record DataPlaneSettings(List<String> ports, List<String> vlans, int ring
             }
         }
         if (!unknown.isEmpty()) {
-            problems.add("unknown key" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown.stream().map(k -> "\"" + k + "\"").toList())
+            // escaped: a key comes from a file and ends up on the operator's terminal (expkt:ports, the log)
+            problems.add("unknown key" + (unknown.size() == 1 ? " " : "s ")
+                    + String.join(", ", unknown.stream().map(k -> "\"" + Printable.escape(k) + "\"").toList())
                     + " (the keys of expkt.dataplane are " + String.join(", ", new TreeSet<>(KEYS)) + ")");
         }
         List<String> ports = entries(properties, PORTS, problems);
