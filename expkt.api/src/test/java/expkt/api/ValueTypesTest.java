@@ -44,6 +44,11 @@ class ValueTypesTest {
         badValue(() -> MacAddress.of(new byte[5]), "5");
         badValue(() -> MacAddress.from(List.of(1, "x", 3, 4, 5, 6)), "x");
         badValue(() -> MacAddress.of(1L << 50), "4000000000000");
+        // Character.digit reads these as hex digits: fullwidth, Arabic-Indic and Devanagari zeros
+        badValue(() -> MacAddress.parse("\uFF10\uFF10:E0:2B:00:00:00"), "\uFF10\uFF10:E0:2B:00:00:00");
+        badValue(() -> MacAddress.parse("\u0660\u0660e02b000000"), "\u0660\u0660e02b000000");
+        badValue(() -> MacAddress.parse("00-E0-2B-00-00-\u0966\u0966"), "00-E0-2B-00-00-\u0966\u0966");
+        badValue(() -> MacAddress.parse("00:E0:2B:00:00:\uFF21\uFF21"), "\uFF21\uFF21"); // fullwidth A
     }
 
     @Test
@@ -52,6 +57,9 @@ class ValueTypesTest {
         assertEquals(new SlotPort(1, 7), SlotPort.parse("7"));
         assertEquals("2:52", SlotPort.of(2, 52).toString());
         badValue(() -> SlotPort.parse("1:x"), "1:x");
+        badValue(() -> SlotPort.parse("\u0661:\u0662"), "\u0661:\u0662"); // Arabic-Indic 1:2
+        badValue(() -> SlotPort.parse("+1:2"), "+1:2");
+        badValue(() -> SlotPort.parse("1:99999999999"), "1:99999999999");
         badValue(() -> SlotPort.of(0, 1), "0:1");
         assertEquals(100, VlanId.check(100));
         badValue(() -> VlanId.check(4095), "4095");
@@ -89,6 +97,27 @@ class ValueTypesTest {
         badValue(() -> Filter.named("f").dstmac("zz").build(), "zz");
         badValue(() -> Filter.named("f").dstmac("00:00:00:00:00:01").ethertypeOffset(12).build(), "12");
         badValue(() -> Expkt.htons(70000), "70000");
+    }
+
+    @Test
+    void theAddressCarriesTheWholeOuterTag() {
+        expkt.api.packet.ExosSockAddr a = new expkt.api.packet.ExosSockAddr();
+        a.set(1, 2, "p2", 3, 100, "blue", 2, "VR-Default", Direction.INGRESS, expkt.api.packet.PacketType.OTHERHOST, 1L,
+                68, 64, 0x0842);
+        assertEquals(0x8100, a.vlanTpid());          // until the provider says otherwise: 802.1Q, priority 0
+        assertEquals(100, a.vlanTci());
+        a.setVlanTag(0x88A8, (5 << 13) | 100);
+        assertEquals(0x88A8, a.vlanTpid());
+        assertEquals(0xA064, a.vlanTci());
+        expkt.api.packet.ExosSockAddr c = a.copy();
+        assertEquals(0x88A8, c.vlanTpid());
+        assertEquals(0xA064, c.vlanTci());
+        // an untagged frame after a tagged one: no tag left over
+        a.set(1, 2, "p2", 3, expkt.api.packet.ExosSockAddr.NO_VLAN, null, 2, "VR-Default", Direction.INGRESS,
+                expkt.api.packet.PacketType.OTHERHOST, 2L, 64, 64, 0x0842);
+        a.setVlanTag(0x8100, 7);
+        assertEquals(expkt.api.packet.ExosSockAddr.NO_VLAN, a.vlanTci());
+        assertEquals(0, a.vlanTpid());
     }
 
     private static void badValue(Executable call, String named) {

@@ -19,8 +19,13 @@ public final class Epoll {
     public static final int EPOLLHUP = 0x10;
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
-    /** {@code struct epoll_event} is packed on x86_64: u32 events, u64 data. */
-    public static final int EVENT_SIZE = 12;
+    /**
+     * {@code sizeof(struct epoll_event)}: u32 events, u64 data; packed (12 bytes) on x86-64, 16 on
+     * aarch64 (see {@link StructLayouts}).
+     */
+    public static final int EVENT_SIZE = StructLayouts.size("struct epoll_event");
+    private static final int EVENT_EVENTS = StructLayouts.offset("struct epoll_event", "events");
+    private static final int EVENT_DATA = StructLayouts.offset("struct epoll_event", "data");
 
     private static final MethodHandle CREATE = Native.downcallErrno("epoll_create1",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
@@ -55,10 +60,10 @@ public final class Epoll {
         }
     }
 
-    /** epoll_ctl with one event in {@code scratch} (12 bytes, caller-owned). */
+    /** epoll_ctl with one event in {@code scratch} ({@link #EVENT_SIZE} bytes, caller-owned). */
     public static void ctl(int epfd, int op, int fd, int events, long data, MemorySegment scratch) throws LinuxException {
-        scratch.set(ValueLayout.JAVA_INT_UNALIGNED, 0, events);
-        scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, data);
+        scratch.set(ValueLayout.JAVA_INT_UNALIGNED, EVENT_EVENTS, events);
+        scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, EVENT_DATA, data);
         try {
             MemorySegment state = Native.callState();
             int rc = (int) CTL.invokeExact(state, epfd, op, fd, scratch);
@@ -93,11 +98,11 @@ public final class Epoll {
     }
 
     public static int eventMask(MemorySegment events, int i) {
-        return events.get(ValueLayout.JAVA_INT_UNALIGNED, (long) i * EVENT_SIZE);
+        return events.get(ValueLayout.JAVA_INT_UNALIGNED, (long) i * EVENT_SIZE + EVENT_EVENTS);
     }
 
     public static long eventData(MemorySegment events, int i) {
-        return events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * EVENT_SIZE + 4);
+        return events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * EVENT_SIZE + EVENT_DATA);
     }
 
     public static int eventfd() throws LinuxException {

@@ -26,7 +26,9 @@ public final class IfNameIndex {
     private static final MethodHandle IF_FREENAMEINDEX = Native.downcall("if_freenameindex",
             FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
     /** struct if_nameindex { unsigned int if_index; char *if_name; } = 16 bytes on LP64. */
-    private static final long ENTRY = 16;
+    private static final long ENTRY = StructLayouts.size("struct if_nameindex");
+    private static final long INDEX = StructLayouts.offset("struct if_nameindex", "if_index");
+    private static final long NAME = StructLayouts.offset("struct if_nameindex", "if_name");
 
     private IfNameIndex() {
     }
@@ -43,8 +45,8 @@ public final class IfNameIndex {
                 MemorySegment arr = head.reinterpret(Long.MAX_VALUE);
                 List<Interface> out = new ArrayList<>();
                 for (long off = 0; ; off += ENTRY) {
-                    int index = arr.get(ValueLayout.JAVA_INT, off);
-                    MemorySegment name = arr.get(C_STRING, off + 8);
+                    int index = arr.get(ValueLayout.JAVA_INT, off + INDEX);
+                    MemorySegment name = arr.get(C_STRING, off + NAME);
                     if (index == 0 && name.equals(MemorySegment.NULL)) {
                         break;
                     }

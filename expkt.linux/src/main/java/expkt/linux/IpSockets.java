@@ -48,7 +48,20 @@ public final class IpSockets {
     public static final int POLLOUT = 0x4;
 
     /** Bytes of a {@code struct sockaddr_storage}: big enough for either family. */
-    public static final long SOCKADDR_STORAGE = 128;
+    public static final long SOCKADDR_STORAGE = StructLayouts.size("struct sockaddr_storage");
+    private static final int SIN_SIZE = StructLayouts.size("struct sockaddr_in");
+    private static final int SIN_FAMILY = StructLayouts.offset("struct sockaddr_in", "sin_family");
+    private static final int SIN_PORT = StructLayouts.offset("struct sockaddr_in", "sin_port");
+    private static final int SIN_ADDR = StructLayouts.offset("struct sockaddr_in", "sin_addr");
+    private static final int SIN6_SIZE = StructLayouts.size("struct sockaddr_in6");
+    private static final int SIN6_FAMILY = StructLayouts.offset("struct sockaddr_in6", "sin6_family");
+    private static final int SIN6_PORT = StructLayouts.offset("struct sockaddr_in6", "sin6_port");
+    private static final int SIN6_ADDR = StructLayouts.offset("struct sockaddr_in6", "sin6_addr");
+    private static final int SIN6_SCOPE_ID = StructLayouts.offset("struct sockaddr_in6", "sin6_scope_id");
+    private static final int IFREQ_SIZE = StructLayouts.size("struct ifreq");
+    private static final int IFR_DATA = StructLayouts.offset("struct ifreq", "ifr_data");
+    private static final int DRVINFO_CMD = StructLayouts.offset("struct ethtool_drvinfo", "cmd");
+    private static final int DRVINFO_DRIVER = StructLayouts.offset("struct ethtool_drvinfo", "driver");
     private static final int IFNAMSIZ = 16;
 
     private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -69,7 +82,7 @@ public final class IpSockets {
     private static final long SIOCETHTOOL = 0x8946;
     private static final int ETHTOOL_GDRVINFO = 0x3;
     /** struct ethtool_drvinfo: cmd, driver[32], version[32], fw_version[32], bus_info[32], erom_version[32], reserved2[12], 5 x u32. */
-    private static final long DRVINFO_SIZE = 196;
+    private static final long DRVINFO_SIZE = StructLayouts.size("struct ethtool_drvinfo");
 
     private IpSockets() {
     }
@@ -88,16 +101,16 @@ public final class IpSockets {
         int fd = socket(AF_INET, SOCK_DGRAM, 0);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(DRVINFO_SIZE, 8);
-            info.set(ValueLayout.JAVA_INT, 0, ETHTOOL_GDRVINFO);
-            MemorySegment ifr = arena.allocate(40, 8); // struct ifreq: name[16] + union (ifr_data pointer at 16)
+            info.set(ValueLayout.JAVA_INT, DRVINFO_CMD, ETHTOOL_GDRVINFO);
+            MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8); // struct ifreq: name[16] + union (ifr_data pointer)
             MemorySegment.copy(name, 0, ifr, ValueLayout.JAVA_BYTE, 0, name.length);
-            ifr.set(ValueLayout.ADDRESS, 16, info);
+            ifr.set(ValueLayout.ADDRESS, IFR_DATA, info);
             MemorySegment state = Native.callState();
             int rc = (int) IOCTL_PTR.invokeExact(state, fd, SIOCETHTOOL, ifr);
             if (rc < 0) {
                 throw new LinuxException("ioctl(SIOCETHTOOL GDRVINFO, \"" + ifName + "\")", Native.errno(state));
             }
-            return info.getString(4, StandardCharsets.US_ASCII);
+            return info.getString(DRVINFO_DRIVER, StandardCharsets.US_ASCII);
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {
@@ -163,37 +176,37 @@ public final class IpSockets {
      * {@code sa} and returns its length. Allocates nothing.
      */
     public static int writeSockaddr(MemorySegment sa, InetAddress address, int port) {
-        sa.asSlice(0, 28).fill((byte) 0);
+        sa.asSlice(0, SIN6_SIZE).fill((byte) 0);
         if (address instanceof Inet4Address) {
-            sa.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
-            sa.set(BE_SHORT, 2, (short) port);
+            sa.set(ValueLayout.JAVA_SHORT, SIN_FAMILY, (short) AF_INET);
+            sa.set(BE_SHORT, SIN_PORT, (short) port);
             byte[] a = address.getAddress();
-            MemorySegment.copy(a, 0, sa, ValueLayout.JAVA_BYTE, 4, 4);
-            return 16;
+            MemorySegment.copy(a, 0, sa, ValueLayout.JAVA_BYTE, SIN_ADDR, 4);
+            return SIN_SIZE;
         }
         if (address instanceof Inet6Address v6) {
-            sa.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET6);
-            sa.set(BE_SHORT, 2, (short) port);
+            sa.set(ValueLayout.JAVA_SHORT, SIN6_FAMILY, (short) AF_INET6);
+            sa.set(BE_SHORT, SIN6_PORT, (short) port);
             byte[] a = address.getAddress();
-            MemorySegment.copy(a, 0, sa, ValueLayout.JAVA_BYTE, 8, 16);
-            sa.set(ValueLayout.JAVA_INT_UNALIGNED, 24, v6.getScopeId());
-            return 28;
+            MemorySegment.copy(a, 0, sa, ValueLayout.JAVA_BYTE, SIN6_ADDR, 16);
+            sa.set(ValueLayout.JAVA_INT_UNALIGNED, SIN6_SCOPE_ID, v6.getScopeId());
+            return SIN6_SIZE;
         }
         throw new IllegalArgumentException("address " + address + " is neither IPv4 nor IPv6");
     }
 
     /** The address in a {@code sockaddr_in}/{@code sockaddr_in6} (allocates the InetAddress). */
     public static InetAddress readSockaddr(MemorySegment sa) {
-        int family = Short.toUnsignedInt(sa.get(ValueLayout.JAVA_SHORT, 0));
+        int family = Short.toUnsignedInt(sa.get(ValueLayout.JAVA_SHORT, SIN_FAMILY));
         try {
             if (family == AF_INET) {
                 byte[] a = new byte[4];
-                MemorySegment.copy(sa, ValueLayout.JAVA_BYTE, 4, a, 0, 4);
+                MemorySegment.copy(sa, ValueLayout.JAVA_BYTE, SIN_ADDR, a, 0, 4);
                 return InetAddress.getByAddress(a);
             }
             if (family == AF_INET6) {
                 byte[] a = new byte[16];
-                MemorySegment.copy(sa, ValueLayout.JAVA_BYTE, 8, a, 0, 16);
+                MemorySegment.copy(sa, ValueLayout.JAVA_BYTE, SIN6_ADDR, a, 0, 16);
                 return InetAddress.getByAddress(a);
             }
         } catch (UnknownHostException e) {

@@ -18,6 +18,11 @@ import java.lang.invoke.VarHandle;
  * ({@link #callState()}), allocated once per thread, so a downcall on a hot path allocates nothing.
  */
 public final class Native {
+    /**
+     * Every binding goes through this class: on an architecture whose struct layouts are not known
+     * its initialisation fails with the UnsupportedOperationException that names the architecture.
+     */
+    public static final StructLayouts.Arch ARCH = StructLayouts.requireKnownArchitecture();
     static final Linker LINKER = Linker.nativeLinker();
     static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();

@@ -27,8 +27,18 @@ public final class NetInterfaces {
     private static final long SIOCGIFHWADDR = 0x8927;
     private static final long SIOCETHTOOL = 0x8946;
     private static final int ETHTOOL_GDRVINFO = 0x3;
-    private static final int IFREQ_SIZE = 40;
-    private static final int DRVINFO_SIZE = 196;
+    private static final int IFREQ_SIZE = StructLayouts.size("struct ifreq");
+    private static final int IFR_FLAGS = StructLayouts.offset("struct ifreq", "ifr_flags");
+    private static final int IFR_MTU = StructLayouts.offset("struct ifreq", "ifr_mtu");
+    private static final int IFR_DATA = StructLayouts.offset("struct ifreq", "ifr_data");
+    private static final int IFR_HWADDR_FAMILY = StructLayouts.offset("struct ifreq", "ifr_hwaddr.sa_family");
+    private static final int IFR_HWADDR_DATA = StructLayouts.offset("struct ifreq", "ifr_hwaddr.sa_data");
+    private static final int DRVINFO_SIZE = StructLayouts.size("struct ethtool_drvinfo");
+    private static final int DRVINFO_CMD = StructLayouts.offset("struct ethtool_drvinfo", "cmd");
+    private static final int DRVINFO_DRIVER = StructLayouts.offset("struct ethtool_drvinfo", "driver");
+    private static final int NAMEINDEX_SIZE = StructLayouts.size("struct if_nameindex");
+    private static final int NAMEINDEX_INDEX = StructLayouts.offset("struct if_nameindex", "if_index");
+    private static final int NAMEINDEX_NAME = StructLayouts.offset("struct if_nameindex", "if_name");
     private static final int SOCK_DGRAM = 2;
 
     private static final MethodHandle IF_NAMEINDEX = Native.downcallErrno("if_nameindex",
@@ -81,9 +91,9 @@ public final class NetInterfaces {
             try {
                 // struct if_nameindex { unsigned int if_index; char *if_name; } terminated by {0, NULL}
                 MemorySegment entries = array.reinterpret(Long.MAX_VALUE);
-                for (long o = 0; ; o += 16) {
-                    int index = entries.get(ValueLayout.JAVA_INT, o);
-                    MemorySegment name = entries.get(ValueLayout.ADDRESS, o + 8);
+                for (long o = 0; ; o += NAMEINDEX_SIZE) {
+                    int index = entries.get(ValueLayout.JAVA_INT, o + NAMEINDEX_INDEX);
+                    MemorySegment name = entries.get(ValueLayout.ADDRESS, o + NAMEINDEX_NAME);
                     if (index == 0 && name.address() == 0) {
                         break;
                     }
@@ -109,22 +119,22 @@ public final class NetInterfaces {
                 if (!ioctl(fd, SIOCGIFFLAGS, ifr)) {
                     continue; // vanished between the listing and now
                 }
-                int flags = ifr.get(ValueLayout.JAVA_SHORT, 16) & 0xFFFF;
+                int flags = ifr.get(ValueLayout.JAVA_SHORT, IFR_FLAGS) & 0xFFFF;
                 ifreq(ifr, name);
                 ioctl(fd, SIOCGIFMTU, ifr);
-                int mtu = ifr.get(ValueLayout.JAVA_INT, 16);
+                int mtu = ifr.get(ValueLayout.JAVA_INT, IFR_MTU);
                 ifreq(ifr, name);
                 ioctl(fd, SIOCGIFHWADDR, ifr);
-                int hwType = ifr.get(ValueLayout.JAVA_SHORT, 16) & 0xFFFF;
+                int hwType = ifr.get(ValueLayout.JAVA_SHORT, IFR_HWADDR_FAMILY) & 0xFFFF;
                 long mac = 0;
                 for (int b = 0; b < 6; b++) {
-                    mac = (mac << 8) | (ifr.get(ValueLayout.JAVA_BYTE, 18 + b) & 0xFF);
+                    mac = (mac << 8) | (ifr.get(ValueLayout.JAVA_BYTE, IFR_HWADDR_DATA + b) & 0xFF);
                 }
                 drv.fill((byte) 0);
-                drv.set(ValueLayout.JAVA_INT, 0, ETHTOOL_GDRVINFO);
+                drv.set(ValueLayout.JAVA_INT, DRVINFO_CMD, ETHTOOL_GDRVINFO);
                 ifreq(ifr, name);
-                ifr.set(ValueLayout.ADDRESS, 16, drv);
-                String driver = ioctl(fd, SIOCETHTOOL, ifr) ? drv.getString(4) : "";
+                ifr.set(ValueLayout.ADDRESS, IFR_DATA, drv);
+                String driver = ioctl(fd, SIOCETHTOOL, ifr) ? drv.getString(DRVINFO_DRIVER) : "";
                 out.add(new NetInterface(name, indexes.get(i), mac, hwType, mtu, flags, driver));
             }
             out.sort(Comparator.comparingInt(NetInterface::index));

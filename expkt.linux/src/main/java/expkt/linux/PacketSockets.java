@@ -54,16 +54,58 @@ public final class PacketSockets {
 
     public static final int MSG_DONTWAIT = 0x40;
 
+    // struct layouts: from StructLayouts, per architecture (checked against the C compiler by its test)
     /** {@code struct sockaddr_ll}: 20 bytes. */
-    public static final int SOCKADDR_LL_SIZE = 20;
+    public static final int SOCKADDR_LL_SIZE = StructLayouts.size("struct sockaddr_ll");
     /** {@code struct pollfd}: 8 bytes. */
-    public static final int POLLFD_SIZE = 8;
-    /** {@code struct mmsghdr} on 64-bit: a 56-byte msghdr and an unsigned int, padded to 64. */
-    public static final int MMSGHDR_SIZE = 64;
+    public static final int POLLFD_SIZE = Sockets.POLLFD_SIZE;
+    /** {@code struct mmsghdr} on LP64: a 56-byte msghdr and an unsigned int, padded to 64. */
+    public static final int MMSGHDR_SIZE = StructLayouts.size("struct mmsghdr");
     /** {@code struct iovec}: 16 bytes. */
-    public static final int IOVEC_SIZE = 16;
+    public static final int IOVEC_SIZE = StructLayouts.size("struct iovec");
     /** {@code struct sock_filter}: 8 bytes. */
-    public static final int SOCK_FILTER_SIZE = 8;
+    public static final int SOCK_FILTER_SIZE = StructLayouts.size("struct sock_filter");
+    private static final int SLL_FAMILY = StructLayouts.offset("struct sockaddr_ll", "sll_family");
+    private static final int SLL_PROTOCOL = StructLayouts.offset("struct sockaddr_ll", "sll_protocol");
+    private static final int SLL_IFINDEX = StructLayouts.offset("struct sockaddr_ll", "sll_ifindex");
+    private static final int SLL_HATYPE = StructLayouts.offset("struct sockaddr_ll", "sll_hatype");
+    private static final int SLL_PKTTYPE = StructLayouts.offset("struct sockaddr_ll", "sll_pkttype");
+    private static final int SLL_HALEN = StructLayouts.offset("struct sockaddr_ll", "sll_halen");
+    private static final int SLL_ADDR = StructLayouts.offset("struct sockaddr_ll", "sll_addr");
+    private static final int MSG_NAME = StructLayouts.offset("struct mmsghdr", "msg_hdr.msg_name");
+    private static final int MSG_NAMELEN = StructLayouts.offset("struct mmsghdr", "msg_hdr.msg_namelen");
+    private static final int MSG_IOV = StructLayouts.offset("struct mmsghdr", "msg_hdr.msg_iov");
+    private static final int MSG_IOVLEN = StructLayouts.offset("struct mmsghdr", "msg_hdr.msg_iovlen");
+    private static final int MSG_CONTROL = StructLayouts.offset("struct mmsghdr", "msg_hdr.msg_control");
+    private static final int MSG_CONTROLLEN = StructLayouts.offset("struct mmsghdr", "msg_hdr.msg_controllen");
+    private static final int MSG_FLAGS = StructLayouts.offset("struct mmsghdr", "msg_hdr.msg_flags");
+    private static final int MSG_LEN = StructLayouts.offset("struct mmsghdr", "msg_len");
+    private static final int IOV_BASE = StructLayouts.offset("struct iovec", "iov_base");
+    private static final int IOV_LEN = StructLayouts.offset("struct iovec", "iov_len");
+    private static final int FILTER_CODE = StructLayouts.offset("struct sock_filter", "code");
+    private static final int FILTER_JT = StructLayouts.offset("struct sock_filter", "jt");
+    private static final int FILTER_JF = StructLayouts.offset("struct sock_filter", "jf");
+    private static final int FILTER_K = StructLayouts.offset("struct sock_filter", "k");
+    private static final int FPROG_SIZE = StructLayouts.size("struct sock_fprog");
+    private static final int FPROG_LEN = StructLayouts.offset("struct sock_fprog", "len");
+    private static final int FPROG_FILTER = StructLayouts.offset("struct sock_fprog", "filter");
+    private static final int REQ3_SIZE = StructLayouts.size("struct tpacket_req3");
+    private static final int REQ3_BLOCK_SIZE = StructLayouts.offset("struct tpacket_req3", "tp_block_size");
+    private static final int REQ3_BLOCK_NR = StructLayouts.offset("struct tpacket_req3", "tp_block_nr");
+    private static final int REQ3_FRAME_SIZE = StructLayouts.offset("struct tpacket_req3", "tp_frame_size");
+    private static final int REQ3_FRAME_NR = StructLayouts.offset("struct tpacket_req3", "tp_frame_nr");
+    private static final int REQ3_RETIRE = StructLayouts.offset("struct tpacket_req3", "tp_retire_blk_tov");
+    private static final int REQ3_PRIV = StructLayouts.offset("struct tpacket_req3", "tp_sizeof_priv");
+    private static final int REQ3_FEATURES = StructLayouts.offset("struct tpacket_req3", "tp_feature_req_word");
+    private static final int REQ_SIZE = StructLayouts.size("struct tpacket_req");
+    private static final int REQ_BLOCK_SIZE = StructLayouts.offset("struct tpacket_req", "tp_block_size");
+    private static final int REQ_BLOCK_NR = StructLayouts.offset("struct tpacket_req", "tp_block_nr");
+    private static final int REQ_FRAME_SIZE = StructLayouts.offset("struct tpacket_req", "tp_frame_size");
+    private static final int REQ_FRAME_NR = StructLayouts.offset("struct tpacket_req", "tp_frame_nr");
+    private static final int STATS_SIZE = StructLayouts.size("struct tpacket_stats_v3");
+    private static final int STATS_PACKETS = StructLayouts.offset("struct tpacket_stats_v3", "tp_packets");
+    private static final int STATS_DROPS = StructLayouts.offset("struct tpacket_stats_v3", "tp_drops");
+    private static final int STATS_FREEZE = StructLayouts.offset("struct tpacket_stats_v3", "tp_freeze_q_cnt");
 
     private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
@@ -105,16 +147,16 @@ public final class PacketSockets {
      * when {@code dstMac} is not 0, a 6-byte hardware address (the destination, for a send).
      */
     public static void writeSockaddrLl(MemorySegment seg, long offset, int protocolHostOrder, int ifIndex, long dstMac) {
-        seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset, (short) AF_PACKET);
-        seg.set(BE_SHORT, offset + 2, (short) protocolHostOrder);
-        seg.set(ValueLayout.JAVA_INT_UNALIGNED, offset + 4, ifIndex);
-        seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + 8, (short) 0); // sll_hatype
-        seg.set(ValueLayout.JAVA_BYTE, offset + 10, (byte) 0);           // sll_pkttype
-        seg.set(ValueLayout.JAVA_BYTE, offset + 11, (byte) 6);           // sll_halen
+        seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + SLL_FAMILY, (short) AF_PACKET);
+        seg.set(BE_SHORT, offset + SLL_PROTOCOL, (short) protocolHostOrder);
+        seg.set(ValueLayout.JAVA_INT_UNALIGNED, offset + SLL_IFINDEX, ifIndex);
+        seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + SLL_HATYPE, (short) 0);
+        seg.set(ValueLayout.JAVA_BYTE, offset + SLL_PKTTYPE, (byte) 0);
+        seg.set(ValueLayout.JAVA_BYTE, offset + SLL_HALEN, (byte) 6);
         for (int i = 0; i < 6; i++) {
-            seg.set(ValueLayout.JAVA_BYTE, offset + 12 + i, (byte) (dstMac >>> (40 - 8 * i)));
+            seg.set(ValueLayout.JAVA_BYTE, offset + SLL_ADDR + i, (byte) (dstMac >>> (40 - 8 * i)));
         }
-        seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + 18, (short) 0);
+        seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, offset + SLL_ADDR + 6, (short) 0); // sll_addr is 8 bytes
     }
 
     public static void setInt(int fd, int level, int option, int value, String what) throws LinuxException {
@@ -139,15 +181,15 @@ public final class PacketSockets {
             for (int i = 0; i < program.length; i++) {
                 long p = program[i];
                 long o = (long) i * SOCK_FILTER_SIZE;
-                insns.set(ValueLayout.JAVA_SHORT, o, (short) (p >>> 48));
-                insns.set(ValueLayout.JAVA_BYTE, o + 2, (byte) (p >>> 40));
-                insns.set(ValueLayout.JAVA_BYTE, o + 3, (byte) (p >>> 32));
-                insns.set(ValueLayout.JAVA_INT, o + 4, (int) p);
+                insns.set(ValueLayout.JAVA_SHORT, o + FILTER_CODE, (short) (p >>> 48));
+                insns.set(ValueLayout.JAVA_BYTE, o + FILTER_JT, (byte) (p >>> 40));
+                insns.set(ValueLayout.JAVA_BYTE, o + FILTER_JF, (byte) (p >>> 32));
+                insns.set(ValueLayout.JAVA_INT, o + FILTER_K, (int) p);
             }
             // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
-            MemorySegment fprog = arena.allocate(16, 8);
-            fprog.set(ValueLayout.JAVA_SHORT, 0, (short) program.length);
-            fprog.set(ValueLayout.ADDRESS, 8, insns);
+            MemorySegment fprog = arena.allocate(FPROG_SIZE, 8);
+            fprog.set(ValueLayout.JAVA_SHORT, FPROG_LEN, (short) program.length);
+            fprog.set(ValueLayout.ADDRESS, FPROG_FILTER, insns);
             setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, "SO_ATTACH_FILTER of " + program.length + " instructions");
         }
     }
@@ -170,14 +212,14 @@ public final class PacketSockets {
         setInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION TPACKET_V3");
         try (Arena arena = Arena.ofConfined()) {
             // struct tpacket_req3: block_size, block_nr, frame_size, frame_nr, retire_blk_tov, sizeof_priv, feature_req_word
-            MemorySegment req = arena.allocate(28, 4);
-            req.set(ValueLayout.JAVA_INT, 0, blockSize);
-            req.set(ValueLayout.JAVA_INT, 4, blockNr);
-            req.set(ValueLayout.JAVA_INT, 8, frameSize);
-            req.set(ValueLayout.JAVA_INT, 12, (int) ((long) blockSize / frameSize * blockNr));
-            req.set(ValueLayout.JAVA_INT, 16, retireMillis);
-            req.set(ValueLayout.JAVA_INT, 20, 0);
-            req.set(ValueLayout.JAVA_INT, 24, 0);
+            MemorySegment req = arena.allocate(REQ3_SIZE, 4);
+            req.set(ValueLayout.JAVA_INT, REQ3_BLOCK_SIZE, blockSize);
+            req.set(ValueLayout.JAVA_INT, REQ3_BLOCK_NR, blockNr);
+            req.set(ValueLayout.JAVA_INT, REQ3_FRAME_SIZE, frameSize);
+            req.set(ValueLayout.JAVA_INT, REQ3_FRAME_NR, (int) ((long) blockSize / frameSize * blockNr));
+            req.set(ValueLayout.JAVA_INT, REQ3_RETIRE, retireMillis);
+            req.set(ValueLayout.JAVA_INT, REQ3_PRIV, 0);
+            req.set(ValueLayout.JAVA_INT, REQ3_FEATURES, 0);
             setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, "PACKET_RX_RING " + blockNr + " x " + blockSize + " B");
         }
         return Mmap.map(fd, (long) blockSize * blockNr, ringArena);
@@ -200,11 +242,11 @@ public final class PacketSockets {
         setInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2, "PACKET_VERSION TPACKET_V2");
         try (Arena arena = Arena.ofConfined()) {
             // struct tpacket_req: block_size, block_nr, frame_size, frame_nr
-            MemorySegment req = arena.allocate(16, 4);
-            req.set(ValueLayout.JAVA_INT, 0, blockSize);
-            req.set(ValueLayout.JAVA_INT, 4, blockNr);
-            req.set(ValueLayout.JAVA_INT, 8, frameSize);
-            req.set(ValueLayout.JAVA_INT, 12, blockSize / frameSize * blockNr);
+            MemorySegment req = arena.allocate(REQ_SIZE, 4);
+            req.set(ValueLayout.JAVA_INT, REQ_BLOCK_SIZE, blockSize);
+            req.set(ValueLayout.JAVA_INT, REQ_BLOCK_NR, blockNr);
+            req.set(ValueLayout.JAVA_INT, REQ_FRAME_SIZE, frameSize);
+            req.set(ValueLayout.JAVA_INT, REQ_FRAME_NR, blockSize / frameSize * blockNr);
             setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, "PACKET_RX_RING (TPACKET_V2) " + blockNr + " x " + blockSize
                     + " B in frames of " + frameSize + " B");
         }
@@ -223,10 +265,11 @@ public final class PacketSockets {
     /** {@code struct tpacket_stats_v3} read (and reset by the kernel): {packets, drops, freeze_q_cnt}. */
     public static long[] statistics(int fd) throws LinuxException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment v = arena.allocate(12, 4);
-            Sockets.getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, v, arena.allocateFrom(ValueLayout.JAVA_INT, 12), "PACKET_STATISTICS");
-            return new long[] {v.get(ValueLayout.JAVA_INT, 0) & 0xFFFF_FFFFL, v.get(ValueLayout.JAVA_INT, 4) & 0xFFFF_FFFFL,
-                    v.get(ValueLayout.JAVA_INT, 8) & 0xFFFF_FFFFL};
+            MemorySegment v = arena.allocate(STATS_SIZE, 4);
+            Sockets.getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, v, arena.allocateFrom(ValueLayout.JAVA_INT, STATS_SIZE),
+                    "PACKET_STATISTICS");
+            return new long[] {v.get(ValueLayout.JAVA_INT, STATS_PACKETS) & 0xFFFF_FFFFL,
+                    v.get(ValueLayout.JAVA_INT, STATS_DROPS) & 0xFFFF_FFFFL, v.get(ValueLayout.JAVA_INT, STATS_FREEZE) & 0xFFFF_FFFFL};
         }
     }
 
@@ -245,7 +288,7 @@ public final class PacketSockets {
             long rc = (long) SENDTO.invokeExact(state, fd, buf, len, flags, sll, SOCKADDR_LL_SIZE);
             if (rc < 0) {
                 throw new LinuxException("sendto(AF_PACKET fd " + fd + ", " + len + " bytes, ifindex "
-                        + sll.get(ValueLayout.JAVA_INT_UNALIGNED, 4) + ")", Native.errno(state));
+                        + sll.get(ValueLayout.JAVA_INT_UNALIGNED, SLL_IFINDEX) + ")", Native.errno(state));
             }
             return rc;
         } catch (LinuxException e) {
@@ -303,21 +346,21 @@ public final class PacketSockets {
      */
     public static void writeMmsghdr(MemorySegment msgvec, int index, MemorySegment sll, MemorySegment iov, int iovCount) {
         long o = (long) index * MMSGHDR_SIZE;
-        msgvec.set(ValueLayout.ADDRESS, o, sll);                 // msg_name
-        msgvec.set(ValueLayout.JAVA_INT, o + 8, SOCKADDR_LL_SIZE); // msg_namelen
-        msgvec.set(ValueLayout.ADDRESS, o + 16, iov);            // msg_iov
-        msgvec.set(ValueLayout.JAVA_LONG, o + 24, iovCount);     // msg_iovlen
-        msgvec.set(ValueLayout.ADDRESS, o + 32, MemorySegment.NULL); // msg_control
-        msgvec.set(ValueLayout.JAVA_LONG, o + 40, 0L);           // msg_controllen
-        msgvec.set(ValueLayout.JAVA_INT, o + 48, 0);             // msg_flags
-        msgvec.set(ValueLayout.JAVA_INT, o + 56, 0);             // msg_len (out)
+        msgvec.set(ValueLayout.ADDRESS, o + MSG_NAME, sll);
+        msgvec.set(ValueLayout.JAVA_INT, o + MSG_NAMELEN, SOCKADDR_LL_SIZE);
+        msgvec.set(ValueLayout.ADDRESS, o + MSG_IOV, iov);
+        msgvec.set(ValueLayout.JAVA_LONG, o + MSG_IOVLEN, iovCount);
+        msgvec.set(ValueLayout.ADDRESS, o + MSG_CONTROL, MemorySegment.NULL);
+        msgvec.set(ValueLayout.JAVA_LONG, o + MSG_CONTROLLEN, 0L);
+        msgvec.set(ValueLayout.JAVA_INT, o + MSG_FLAGS, 0);
+        msgvec.set(ValueLayout.JAVA_INT, o + MSG_LEN, 0); // out
     }
 
     /** Fills iovec {@code index} of {@code iovs}: {@code len} bytes at {@code base}. */
     public static void writeIovec(MemorySegment iovs, int index, MemorySegment base, long len) {
         long o = (long) index * IOVEC_SIZE;
-        iovs.set(ValueLayout.ADDRESS, o, base);
-        iovs.set(ValueLayout.JAVA_LONG, o + 8, len);
+        iovs.set(ValueLayout.ADDRESS, o + IOV_BASE, base);
+        iovs.set(ValueLayout.JAVA_LONG, o + IOV_LEN, len);
     }
 
     public static int htons(int v) {

@@ -16,8 +16,11 @@ import java.lang.invoke.MethodHandle;
 public final class Sockets {
     public static final int SOL_SOCKET = 1;
     public static final int SOCK_CLOEXEC = 0x80000;
-    /** {@code struct pollfd}: 8 bytes. */
-    public static final int POLLFD_SIZE = 8;
+    /** {@code sizeof(struct pollfd)}: 8 bytes. */
+    public static final int POLLFD_SIZE = StructLayouts.size("struct pollfd");
+    private static final int POLLFD_FD = StructLayouts.offset("struct pollfd", "fd");
+    private static final int POLLFD_EVENTS = StructLayouts.offset("struct pollfd", "events");
+    private static final int POLLFD_REVENTS = StructLayouts.offset("struct pollfd", "revents");
 
     private static final MethodHandle SOCKET = Native.downcallErrno("socket",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
@@ -122,9 +125,9 @@ public final class Sockets {
      * or EINTR.
      */
     public static int poll(MemorySegment pollfd, int fd, int events, int timeoutMillis) throws LinuxException {
-        pollfd.set(ValueLayout.JAVA_INT, 0, fd);
-        pollfd.set(ValueLayout.JAVA_SHORT, 4, (short) events);
-        pollfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        pollfd.set(ValueLayout.JAVA_INT, POLLFD_FD, fd);
+        pollfd.set(ValueLayout.JAVA_SHORT, POLLFD_EVENTS, (short) events);
+        pollfd.set(ValueLayout.JAVA_SHORT, POLLFD_REVENTS, (short) 0);
         try {
             MemorySegment state = Native.callState();
             int rc = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
@@ -135,7 +138,7 @@ public final class Sockets {
                 }
                 throw new LinuxException("poll(fd " + fd + ")", errno);
             }
-            return rc == 0 ? 0 : pollfd.get(ValueLayout.JAVA_SHORT, 6) & 0xFFFF;
+            return rc == 0 ? 0 : pollfd.get(ValueLayout.JAVA_SHORT, POLLFD_REVENTS) & 0xFFFF;
         } catch (LinuxException e) {
             throw e;
         } catch (Throwable t) {

@@ -5,6 +5,9 @@
  * <p>Every FFM binding of the project lives in this package: other bundles call these Java methods.
  * Failures raise {@link expkt.linux.LinuxException} naming the call and errno.
  *
+ * <p>Struct sizes and offsets come from {@link expkt.linux.StructLayouts}, per architecture (x86-64,
+ * aarch64; checked against gcc by its test); on another architecture the bindings refuse to start.
+ *
  * <p>This is an internal contract between expkt's own bundles (provider, vr), not an API for
  * protocol bundles.
  */

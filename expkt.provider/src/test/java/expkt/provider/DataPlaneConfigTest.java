@@ -49,6 +49,11 @@ class DataPlaneConfigTest extends L2ProviderTestBase {
                 {{"2:1=p1"}, {"tag=10"}, {"no name="}},
                 {{"2:1=p1"}, {"name=a tag=10 color=red"}, {"color"}},
                 {{"2:1=p1"}, {"name=a tag=10 tagged=2:1 untagged=2:1"}, {"both tagged and untagged"}},
+                // decimal without leading zeros: Integer.decode read tag=010 as octal 8
+                {{"2:1=p1"}, {"name=a tag=010"}, {"\"010\"", "leading zero"}},
+                {{"2:1=p1"}, {"name=a tag=0x64"}, {"\"0x64\"", "decimal"}},
+                {{"2:1=p1"}, {"name=a tag=\u0661\u0660"}, {"decimal"}},
+                {{"\u0662:1=p1"}, {}, {"\u0662:1"}},
         };
         for (String[][] c : bad) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> dataPlane.configure(c[0], c[1]));

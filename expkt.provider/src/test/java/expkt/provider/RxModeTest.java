@@ -64,6 +64,7 @@ class RxModeTest extends L2ProviderTestBase {
         byte[] plain = Wire.frame(DST, HOST_MAC, 0x0842, 64);
         byte[] big = Wire.frame(DST, HOST_MAC, 0x0842, 1514);
         byte[] tagged = Wire.tagged(DST, HOST_MAC, 100, 0x0842, 80);
+        tagged[14] |= (byte) (6 << 5); // priority 6: the address must give the whole TCI, not just the id
         long before = System.currentTimeMillis();
         h1.send(Wire.frame(DST, HOST_MAC, 0x88b5, 64)); // not matched
         h1.send(plain);
@@ -100,8 +101,8 @@ class RxModeTest extends L2ProviderTestBase {
         assertEquals(80, from.originalLength());
         assertEquals(Direction.INGRESS, from.direction());
         assertEquals(PacketType.OTHERHOST, from.packetType());
-        assertEquals(0x8100, s.lastVlanTpid());
-        assertEquals(100, s.lastVlanTci() & 0xFFF);
+        assertEquals(0x8100, from.vlanTpid());
+        assertEquals((6 << 13) | 100, from.vlanTci());
 
         s.setBlocking(false);
         assertEquals(-1, s.recvfrom(buf, from), "only the three matching frames came up");

@@ -58,13 +58,30 @@ public final class MacAddress implements Comparable<MacAddress> {
         }
         long v = 0;
         for (int i = 0; i < 12; i++) {
-            int d = Character.digit(hex.charAt(i), 16);
+            int d = hexDigit(hex.charAt(i));
             if (d < 0) {
                 throw bad(text);
             }
             v = (v << 4) | d;
         }
         return new MacAddress(v);
+    }
+
+    /**
+     * 0..15 for an ASCII hex digit, else -1. Not {@link Character#digit}: it also takes fullwidth and
+     * other Unicode digits ("００:E0:…"), which no tool that shows or compares MACs would read as ours.
+     */
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 
     private static IllegalArgumentException bad(String text) {

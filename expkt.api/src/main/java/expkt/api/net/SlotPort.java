@@ -27,12 +27,28 @@ public record SlotPort(int slot, int port) implements Comparable<SlotPort> {
         try {
             int colon = s.indexOf(':');
             if (colon < 0) {
-                return new SlotPort(1, Integer.parseInt(s));
+                return new SlotPort(1, number(s));
             }
-            return new SlotPort(Integer.parseInt(s.substring(0, colon)), Integer.parseInt(s.substring(colon + 1)));
+            return new SlotPort(number(s.substring(0, colon)), number(s.substring(colon + 1)));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed slot:port \"" + text + "\": expected slot:port such as 1:2, or a port number", e);
         }
+    }
+
+    /**
+     * ASCII decimal digits only: Integer.parseInt also takes a sign and any Unicode digit ("١:٢"),
+     * which would name a port the operator cannot see in the text.
+     */
+    private static int number(String s) {
+        if (s.isEmpty() || s.length() > 9) {
+            throw new NumberFormatException(s);
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                throw new NumberFormatException(s);
+            }
+        }
+        return Integer.parseInt(s);
     }
 
     @Override

@@ -25,8 +25,13 @@ public final class ExosSockAddr {
     private int originalLength;
     private int capturedLength;
     private int protocol;
+    private int vlanTci = NO_VLAN;
+    private int vlanTpid;
 
-    /** Filled in by the provider; not for application use. */
+    /**
+     * Filled in by the provider; not for application use. Sets the outer tag to {@code vlanId} with
+     * priority 0 and TPID 0x8100 (or none); {@link #setVlanTag} then gives the tag as it was.
+     */
     public void set(int slot, int port, String ifName, int ifIndex, int vlanId, String vlanName, int vrId,
                     String vrName, Direction direction, PacketType packetType, long timestampNanos,
                     int originalLength, int capturedLength, int protocol) {
@@ -44,6 +49,20 @@ public final class ExosSockAddr {
         this.originalLength = originalLength;
         this.capturedLength = capturedLength;
         this.protocol = protocol;
+        this.vlanTci = vlanId == NO_VLAN ? NO_VLAN : vlanId & 0xFFF;
+        this.vlanTpid = vlanId == NO_VLAN ? 0 : 0x8100;
+    }
+
+    /**
+     * Filled in by the provider after {@link #set}, for a frame whose outer tag the kernel took off:
+     * that tag's TPID and whole TCI. Not for application use.
+     */
+    public void setVlanTag(int tpid, int tci) {
+        if (vlanId == NO_VLAN) {
+            return;
+        }
+        this.vlanTpid = tpid & 0xFFFF;
+        this.vlanTci = tci & 0xFFFF;
     }
 
     public int slot() { return slot; }
@@ -69,18 +88,36 @@ public final class ExosSockAddr {
     public int capturedLength() { return capturedLength; }
     /** The frame's ethertype (after any tags), as the kernel saw it. */
     public int protocol() { return protocol; }
+    /**
+     * The whole TCI (priority, DEI, VLAN id) of the outer tag the kernel took off the frame, or
+     * {@link #NO_VLAN}: with {@link #vlanTpid()}, what to write back to show the frame as it was on
+     * the wire (the receive ring holds the frame without it).
+     *
+     * @since 1.3
+     */
+    public int vlanTci() { return vlanTci; }
+    /**
+     * The TPID of the outer tag the kernel took off (0x8100 for 802.1Q, 0x88A8 for 802.1ad), or 0
+     * when the frame carried none.
+     *
+     * @since 1.3
+     */
+    public int vlanTpid() { return vlanTpid; }
 
     public ExosSockAddr copy() {
         ExosSockAddr c = new ExosSockAddr();
         c.set(slot, port, ifName, ifIndex, vlanId, vlanName, vrId, vrName, direction, packetType, timestampNanos,
                 originalLength, capturedLength, protocol);
+        c.vlanTci = vlanTci;
+        c.vlanTpid = vlanTpid;
         return c;
     }
 
     @Override
     public String toString() {
         return "ExosSockAddr[" + slot + ":" + port + " " + ifName + "#" + ifIndex
-                + (vlanId == NO_VLAN ? "" : " vlan " + vlanId + (vlanName == null ? "" : " (" + vlanName + ")"))
+                + (vlanId == NO_VLAN ? "" : " vlan " + vlanId + (vlanName == null ? "" : " (" + vlanName + ")")
+                        + String.format(" tpid 0x%04x tci 0x%04x", vlanTpid, vlanTci))
                 + " vr " + vrName + "(" + vrId + ") " + direction + " " + packetType
                 + " len " + capturedLength + "/" + originalLength + " ts " + timestampNanos + "]";
     }

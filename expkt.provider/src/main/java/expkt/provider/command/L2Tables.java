@@ -1,5 +1,6 @@
 package expkt.provider.command;
 
+import expkt.api.operator.Printable;
 import expkt.api.packet.Filter;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
@@ -50,9 +51,13 @@ public final class L2Tables {
         }
         String err = engine.dataPlane().lastError();
         String linkErr = engine.dataPlane().linkError();
+        L2Engine.RingConfig ring = engine.ringConfig();
         return t.toString() + t.size() + " port(s) in " + engine.dataPlane().describeNamespace() + " (" + m.source() + ")\n"
-                + (err == null ? "" : "last configuration REJECTED: " + err + "\n")
-                + (linkErr == null ? "" : "FOLLOWING LINK CHANGES FAILED: " + linkErr + "\n");
+                + "receive ring of sockets opened from now on: " + ring.blockNr() + " blocks of " + ring.blockSize()
+                + " bytes, retired after " + ring.retireMillis() + " ms\n"
+                // escaped: the reason quotes the configuration's own text
+                + (err == null ? "" : "last configuration REJECTED (the previous one stays in force): " + Printable.escape(err) + "\n")
+                + (linkErr == null ? "" : "FOLLOWING LINK CHANGES FAILED: " + Printable.escape(linkErr) + "\n");
     }
 
     /** {@code expkt:vlans}: name, tag, tagged and untagged members. */

@@ -201,9 +201,30 @@ public final class DataPlane implements AutoCloseable {
 
     /**
      * Applies a configuration (null arrays: none). A bad one throws IllegalArgumentException naming the
-     * entry and leaves the current model in force.
+     * entry, leaves the current model in force and is kept as {@link #lastError()} until a
+     * configuration is accepted.
      */
     public synchronized DataPlaneModel configure(String[] ports, String[] vlans) throws IOException {
+        try {
+            DataPlaneModel next = apply(ports, vlans);
+            lastError = null;
+            return next;
+        } catch (IllegalArgumentException e) {
+            lastError = e.getMessage();
+            throw e;
+        }
+    }
+
+    /**
+     * Records a configuration refused before it reached {@link #configure} (unknown keys, a ring
+     * geometry out of bounds), so that {@code expkt:ports} shows it as it shows a bad entry; the model
+     * in force does not change.
+     */
+    public synchronized void reject(String reason) {
+        lastError = reason;
+    }
+
+    private DataPlaneModel apply(String[] ports, String[] vlans) throws IOException {
         String[] p = ports == null ? new String[0] : ports.clone();
         String[] v = vlans == null ? new String[0] : vlans.clone();
         String vrName = this.vrName;
@@ -211,9 +232,6 @@ public final class DataPlane implements AutoCloseable {
         DataPlaneModel next;
         try {
             next = call(() -> build(NetInterfaces.list(), p, v, vrName, vrId));
-        } catch (IllegalArgumentException e) {
-            lastError = e.getMessage();
-            throw e;
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -221,7 +239,6 @@ public final class DataPlane implements AutoCloseable {
         }
         portEntries = p;
         vlanEntries = v;
-        lastError = null;
         model = next;
         for (Consumer<DataPlaneModel> l : listeners) {
             l.accept(next);
@@ -311,9 +328,12 @@ public final class DataPlane implements AutoCloseable {
         }
     }
 
-    /** Re-reads the interfaces with the current configuration (after interfaces came or went). */
-    public DataPlaneModel refresh() throws IOException {
-        return configure(portEntries, vlanEntries);
+    /**
+     * Re-reads the interfaces with the configuration in force (after the VR changed). Does not touch
+     * {@link #lastError()}: a refused configuration stays shown until a good one comes.
+     */
+    public synchronized DataPlaneModel refresh() throws IOException {
+        return apply(portEntries, vlanEntries);
     }
 
     /**

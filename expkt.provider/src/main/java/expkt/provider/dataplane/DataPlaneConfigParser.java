@@ -23,7 +23,9 @@ import java.util.Set;
  * entries: every non-loopback, non-bridge interface in ifindex order is 1:1..1:N.
  *
  * <p>VLAN entries: {@code "name=foo tag=100 tagged=1:1,1:2 untagged=1:3"} (tokens separated by
- * spaces; {@code tagged}/{@code untagged} optional; ports as slot:port or standalone numbers).
+ * spaces; {@code tagged}/{@code untagged} optional; ports as slot:port or standalone numbers). The
+ * tag is decimal without leading zeros ({@code tag=010} is refused rather than read as 10 or as
+ * octal 8).
  */
 public final class DataPlaneConfigParser {
     private DataPlaneConfigParser() {
@@ -163,10 +165,15 @@ public final class DataPlaneConfigParser {
                     name = value;
                 }
                 case "tag" -> {
+                    // decimal only, no leading zero: Integer.decode read "010" as octal 8 and "0x64" as 100
+                    int t;
                     try {
-                        tag = VlanId.check(Integer.decode(value));
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("VLAN entry \"" + raw + "\": tag \"" + value + "\" is not a number", e);
+                        t = DataPlaneSettings.decimal(value);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("VLAN entry \"" + raw + "\": tag \"" + value + "\" " + e.getMessage(), e);
+                    }
+                    try {
+                        tag = VlanId.check(t);
                     } catch (IllegalArgumentException e) {
                         throw new IllegalArgumentException("VLAN entry \"" + raw + "\": " + e.getMessage(), e);
                     }

@@ -2,7 +2,9 @@ package expkt.provider.osgi;
 
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
+import expkt.linux.StructLayouts;
 import expkt.provider.dataplane.DataPlane;
+import expkt.provider.dataplane.DataPlaneSettings;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.core.VrScope;
 import org.osgi.framework.BundleContext;
@@ -20,12 +22,19 @@ import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import java.io.IOException;
+import java.util.Map;
 
 /**
  * The provider's singleton: the data plane (framework property {@code expkt.dataplane.netns}: an
  * {@code ip netns} name or a path, empty for the host's own namespace; {@code expkt.dataplane.vr}: the
  * VR it is, default VR-Default) with its ConfigAdmin configuration, and the {@link L2Engine}. The
  * per-bundle {@code PacketService} and the Gogo commands use it.
+ *
+ * <p>The configuration is read from the raw properties ({@link DataPlaneSettings#from}), not through
+ * the {@link DataPlaneConfiguration} annotation (which stays for the Metatype): the annotation maps
+ * unknown keys to nothing and unconvertible numbers to defaults, which applied a misspelled
+ * configuration as if it were empty. A configuration is checked whole and applied whole, or not at
+ * all.
  *
  * <p>The VR registry ({@code expkt.api.vr.VirtualRouters}, bundle expkt.vr) is optional and dynamic:
  * with it, filters may name any VR it knows; without it the data plane is the only VR.
@@ -48,9 +57,11 @@ public final class L2Provider {
     private volatile VirtualRouters virtualRouters;
 
     @Activate
-    public L2Provider(BundleContext context, DataPlaneConfiguration config,
+    public L2Provider(BundleContext context, Map<String, Object> properties,
                       @Reference(service = LoggerFactory.class) Logger logger) throws IOException {
         this.logger = logger;
+        // on an architecture whose C struct layouts expkt.linux does not know: refuse, naming it
+        StructLayouts.requireKnownArchitecture();
         String netns = context.getProperty(NETNS_PROPERTY);
         String vr = context.getProperty(VR_PROPERTY);
         this.vrName = vr == null || vr.isBlank() ? VirtualRouter.VR_DEFAULT_NAME : vr.strip();
@@ -61,9 +72,12 @@ public final class L2Provider {
         };
         this.dataPlane = new DataPlane(netns, vrName, vrId);
         try {
-            apply(config);
+            // a configuration refused at activation leaves the built-in defaults in force, shown as
+            // REJECTED in expkt:ports (the provider stays up so that the operator can see why)
+            DataPlaneSettings settings = apply(properties);
+            DataPlaneSettings ring = settings == null ? DataPlaneSettings.DEFAULT : settings;
             this.engine = new L2Engine(dataPlane, scope(),
-                    new L2Engine.RingConfig(config.ring_block_size(), config.ring_block_count(), config.ring_retire_ms()),
+                    new L2Engine.RingConfig(ring.ringBlockSize(), ring.ringBlockCount(), ring.ringRetireMillis()),
                     new OsgiLog(logger));
             followRegistry();
         } catch (IOException | RuntimeException e) {
@@ -77,31 +91,47 @@ public final class L2Provider {
     }
 
     @Modified
-    void modified(DataPlaneConfiguration config) {
-        apply(config);
+    void modified(Map<String, Object> properties) {
+        DataPlaneSettings settings = apply(properties);
+        if (settings == null) {
+            return;
+        }
         // FileInstall often delivers the configuration after the provider activated with the defaults:
         // the ring geometry must follow too (for the sockets opened from now on), or it is silently lost
-        try {
-            L2Engine.RingConfig ring = new L2Engine.RingConfig(config.ring_block_size(), config.ring_block_count(),
-                    config.ring_retire_ms());
-            if (engine.ringConfig(ring)) {
-                logger.info("expkt receive rings of sockets opened from now on: {} blocks of {} bytes, retired after {} ms "
-                        + "(open sockets keep theirs)", ring.blockNr(), ring.blockSize(), ring.retireMillis());
-            }
-        } catch (IllegalArgumentException e) {
-            logger.error("expkt receive ring configuration rejected, the previous one stays in force: {}", e.getMessage());
+        L2Engine.RingConfig ring = new L2Engine.RingConfig(settings.ringBlockSize(), settings.ringBlockCount(),
+                settings.ringRetireMillis());
+        if (engine.ringConfig(ring)) {
+            logger.info("expkt receive rings of sockets opened from now on: {} blocks of {} bytes, retired after {} ms "
+                    + "(open sockets keep theirs)", ring.blockNr(), ring.blockSize(), ring.retireMillis());
         }
     }
 
-    private void apply(DataPlaneConfiguration config) {
+    /**
+     * Reads and checks the whole configuration, then applies its ports and VLANs. Returns the settings
+     * whose ring geometry is to follow, or null if the configuration was refused: then nothing of it
+     * is in force, the previous configuration stays, and the reason is logged and shown by
+     * {@code expkt:ports}.
+     */
+    private DataPlaneSettings apply(Map<String, Object> properties) {
+        DataPlaneSettings settings;
         try {
-            dataPlane.configure(config.ports(), config.vlans());
-            logger.info("expkt data plane configured: {}", dataPlane.model());
+            settings = DataPlaneSettings.from(properties);
         } catch (IllegalArgumentException e) {
-            logger.error("expkt data plane configuration rejected, the previous one stays in force: {}", e.getMessage());
+            dataPlane.reject(e.getMessage());
+            logger.error("expkt data plane configuration rejected as a whole, the previous one stays in force: {}", e.getMessage());
+            return null;
+        }
+        try {
+            dataPlane.configure(settings.ports().toArray(String[]::new), settings.vlans().toArray(String[]::new));
+            logger.info("expkt data plane configured: {}", dataPlane.model());
+            return settings;
+        } catch (IllegalArgumentException e) {
+            logger.error("expkt data plane configuration rejected as a whole, the previous one stays in force: {}", e.getMessage());
         } catch (IOException e) {
+            dataPlane.reject("could not be applied: " + e);
             logger.error("expkt data plane configuration could not be applied: {}", e.toString());
         }
+        return null;
     }
 
     void bindVirtualRouters(VirtualRouters vrs) {

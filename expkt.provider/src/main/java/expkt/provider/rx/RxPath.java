@@ -192,6 +192,11 @@ public final class RxPath {
                     vid < 0 ? ExosSockAddr.NO_VLAN : vid, vlan == null ? null : vlan.name(), model.vrId(), model.vrName(),
                     pkttype == PacketSockets.PACKET_OUTGOING ? Direction.EGRESS : Direction.INGRESS,
                     PacketType.ofCode(pkttype), ring.timestampNanos(), wire, captured, ring.protocol());
+            if (vid >= 0) {
+                // the whole tag as it was on the wire (priority, DEI, 802.1Q or 802.1ad), for any bundle
+                // that shows or rewrites the frame as it was (expkt:capture)
+                from.setVlanTag(ring.vlanTpid(), ring.vlanTci());
+            }
         }
     }
 
@@ -211,16 +216,6 @@ public final class RxPath {
     private boolean overBudget() {
         long d = budgetDeadline;
         return d != 0 && System.nanoTime() - d > 0;
-    }
-
-    /** The whole TCI of the tag the kernel took off the frame last received (see {@code PacketSocketImpl.lastVlanTci}). */
-    public int lastVlanTci() {
-        return ring.vlanTci();
-    }
-
-    /** The TPID (0x8100, 0x88A8) of that tag. */
-    public int lastVlanTpid() {
-        return ring.vlanTpid();
     }
 
     /**

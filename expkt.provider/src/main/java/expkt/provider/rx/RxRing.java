@@ -1,5 +1,7 @@
 package expkt.provider.rx;
 
+import expkt.linux.StructLayouts;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -23,6 +25,7 @@ import java.nio.ByteOrder;
  * {@code tpacket2_hdr} (status 0, len 4, snaplen 8, mac 12, sec 16, nsec 20, vlan_tci 24, vlan_tpid
  * 26) followed by a {@code sockaddr_ll} at 32. In the {@code sockaddr_ll}: protocol at 2, ifindex 4,
  * pkttype 10. The accessors read through per-version offsets, so they do not branch on the version.
+ * The offsets are read from {@link StructLayouts} (per architecture, checked against gcc by its test).
  *
  * <p>Threading: one reader thread at a time (the socket's lock guarantees it).
  */
@@ -34,6 +37,32 @@ public final class RxRing {
 
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private static final int BLOCK_STATUS = StructLayouts.offset("struct tpacket_block_desc", "hdr.bh1.block_status");
+    private static final int BLOCK_NUM_PKTS = StructLayouts.offset("struct tpacket_block_desc", "hdr.bh1.num_pkts");
+    private static final int BLOCK_FIRST = StructLayouts.offset("struct tpacket_block_desc", "hdr.bh1.offset_to_first_pkt");
+    private static final int V3_NEXT = StructLayouts.offset("struct tpacket3_hdr", "tp_next_offset");
+    private static final int V3_SEC = StructLayouts.offset("struct tpacket3_hdr", "tp_sec");
+    private static final int V3_NSEC = StructLayouts.offset("struct tpacket3_hdr", "tp_nsec");
+    private static final int V3_SNAPLEN = StructLayouts.offset("struct tpacket3_hdr", "tp_snaplen");
+    private static final int V3_LEN = StructLayouts.offset("struct tpacket3_hdr", "tp_len");
+    private static final int V3_STATUS = StructLayouts.offset("struct tpacket3_hdr", "tp_status");
+    private static final int V3_MAC = StructLayouts.offset("struct tpacket3_hdr", "tp_mac");
+    private static final int V3_TCI = StructLayouts.offset("struct tpacket3_hdr", "hv1.tp_vlan_tci");
+    private static final int V3_TPID = StructLayouts.offset("struct tpacket3_hdr", "hv1.tp_vlan_tpid");
+    private static final int V3_SLL = StructLayouts.value(StructLayouts.TPACKET3_SLL);
+    private static final int V2_STATUS = StructLayouts.offset("struct tpacket2_hdr", "tp_status");
+    private static final int V2_LEN = StructLayouts.offset("struct tpacket2_hdr", "tp_len");
+    private static final int V2_SNAPLEN = StructLayouts.offset("struct tpacket2_hdr", "tp_snaplen");
+    private static final int V2_MAC = StructLayouts.offset("struct tpacket2_hdr", "tp_mac");
+    private static final int V2_SEC = StructLayouts.offset("struct tpacket2_hdr", "tp_sec");
+    private static final int V2_NSEC = StructLayouts.offset("struct tpacket2_hdr", "tp_nsec");
+    private static final int V2_TCI = StructLayouts.offset("struct tpacket2_hdr", "tp_vlan_tci");
+    private static final int V2_TPID = StructLayouts.offset("struct tpacket2_hdr", "tp_vlan_tpid");
+    private static final int V2_SLL = StructLayouts.value(StructLayouts.TPACKET2_SLL);
+    private static final int SLL_PROTOCOL = StructLayouts.offset("struct sockaddr_ll", "sll_protocol");
+    private static final int SLL_IFINDEX = StructLayouts.offset("struct sockaddr_ll", "sll_ifindex");
+    private static final int SLL_PKTTYPE = StructLayouts.offset("struct sockaddr_ll", "sll_pkttype");
 
     private final MemorySegment ring;
     private final int blockSize;
@@ -62,12 +91,15 @@ public final class RxRing {
         this.blockSize = blockSize;
         this.blockNr = blockNr;
         this.frameSize = frameSize;
+        // the offsets come from expkt.linux's per-architecture table, which its test checks against gcc
         if (frameSize == 0) {
             frameNr = 0;
-            offSec = 4; offNsec = 8; offSnap = 12; offLen = 16; offStatus = 20; offMac = 24; offTci = 32; offTpid = 36; offSll = 48;
+            offSec = V3_SEC; offNsec = V3_NSEC; offSnap = V3_SNAPLEN; offLen = V3_LEN; offStatus = V3_STATUS; offMac = V3_MAC;
+            offTci = V3_TCI; offTpid = V3_TPID; offSll = V3_SLL;
         } else {
             frameNr = (int) ((long) blockSize / frameSize * blockNr);
-            offStatus = 0; offLen = 4; offSnap = 8; offMac = 12; offSec = 16; offNsec = 20; offTci = 24; offTpid = 26; offSll = 32;
+            offStatus = V2_STATUS; offLen = V2_LEN; offSnap = V2_SNAPLEN; offMac = V2_MAC; offSec = V2_SEC; offNsec = V2_NSEC;
+            offTci = V2_TCI; offTpid = V2_TPID; offSll = V2_SLL;
         }
     }
 
@@ -121,18 +153,18 @@ public final class RxRing {
         if (holding) {
             if (left > 0) {
                 left--;
-                frame += ring.get(ValueLayout.JAVA_INT, frame);
+                frame += ring.get(ValueLayout.JAVA_INT, frame + V3_NEXT);
                 return true;
             }
             release();
         }
         long base = (long) block * blockSize;
-        int status = (int) INT.getAcquire(ring, base + 8);
+        int status = (int) INT.getAcquire(ring, base + BLOCK_STATUS);
         if ((status & TP_STATUS_USER) == 0) {
             frame = -1;
             return false;
         }
-        int n = ring.get(ValueLayout.JAVA_INT, base + 12);
+        int n = ring.get(ValueLayout.JAVA_INT, base + BLOCK_NUM_PKTS);
         holding = true;
         if (n == 0) {
             // an empty block retired by the timeout: give it back and look at the next one
@@ -140,7 +172,7 @@ public final class RxRing {
             return next();
         }
         left = n - 1;
-        frame = base + ring.get(ValueLayout.JAVA_INT, base + 16);
+        frame = base + ring.get(ValueLayout.JAVA_INT, base + BLOCK_FIRST);
         return true;
     }
 
@@ -149,7 +181,7 @@ public final class RxRing {
             release();
         }
         long at = (long) block * frameSize;
-        if (((int) INT.getAcquire(ring, at) & TP_STATUS_USER) == 0) {
+        if (((int) INT.getAcquire(ring, at + V2_STATUS) & TP_STATUS_USER) == 0) {
             frame = -1;
             return false;
         }
@@ -162,21 +194,21 @@ public final class RxRing {
     public boolean ready() {
         if (frameSize != 0) {
             int s = holding ? (block + 1) % frameNr : block;
-            return ((int) INT.getAcquire(ring, (long) s * frameSize) & TP_STATUS_USER) != 0;
+            return ((int) INT.getAcquire(ring, (long) s * frameSize + V2_STATUS) & TP_STATUS_USER) != 0;
         }
         if (holding && left > 0) {
             return true;
         }
         int b = holding ? (block + 1) % blockNr : block;
-        return ((int) INT.getAcquire(ring, (long) b * blockSize + 8) & TP_STATUS_USER) != 0;
+        return ((int) INT.getAcquire(ring, (long) b * blockSize + BLOCK_STATUS) & TP_STATUS_USER) != 0;
     }
 
     private void release() {
         if (frameSize != 0) {
-            INT.setRelease(ring, (long) block * frameSize, TP_STATUS_KERNEL);
+            INT.setRelease(ring, (long) block * frameSize + V2_STATUS, TP_STATUS_KERNEL);
             block = (block + 1) % frameNr;
         } else {
-            INT.setRelease(ring, (long) block * blockSize + 8, TP_STATUS_KERNEL);
+            INT.setRelease(ring, (long) block * blockSize + BLOCK_STATUS, TP_STATUS_KERNEL);
             block = (block + 1) % blockNr;
         }
         holding = false;
@@ -222,16 +254,16 @@ public final class RxRing {
     }
 
     public int ifIndex() {
-        return ring.get(ValueLayout.JAVA_INT, frame + offSll + 4);
+        return ring.get(ValueLayout.JAVA_INT, frame + offSll + SLL_IFINDEX);
     }
 
     public int packetType() {
-        return ring.get(ValueLayout.JAVA_BYTE, frame + offSll + 10) & 0xFF;
+        return ring.get(ValueLayout.JAVA_BYTE, frame + offSll + SLL_PKTTYPE) & 0xFF;
     }
 
     /** sll_protocol: the frame's ethertype (after the removed tag), host order. */
     public int protocol() {
-        return ring.get(BE_SHORT, frame + offSll + 2) & 0xFFFF;
+        return ring.get(BE_SHORT, frame + offSll + SLL_PROTOCOL) & 0xFFFF;
     }
 
     /** Hands every block back (used when the socket's filters are reset). */

@@ -14,6 +14,7 @@ import expkt.provider.core.VrScope;
 import expkt.provider.dataplane.CaptureLinks;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.dataplane.DataPlaneModel;
+import expkt.provider.dataplane.DataPlaneSettings;
 import expkt.provider.dispatch.Dispatcher;
 import expkt.provider.nft.NftRules;
 import expkt.provider.rx.FramePorts;
@@ -47,16 +48,9 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     public record RingConfig(int blockSize, int blockNr, int retireMillis) {
         public static final RingConfig DEFAULT = new RingConfig(1 << 14, 256, 2);
 
+        /** Within {@link DataPlaneSettings}' bounds, whoever builds it: the geometry goes straight to the kernel. */
         public RingConfig {
-            if (blockSize < 4096 || Integer.bitCount(blockSize) != 1) {
-                throw new IllegalArgumentException("ring block size " + blockSize + " must be a power of two of at least 4096");
-            }
-            if (blockNr < 2 || blockNr > 4096) {
-                throw new IllegalArgumentException("ring block count " + blockNr + " is outside 2..4096");
-            }
-            if (retireMillis < 1 || retireMillis > 10_000) {
-                throw new IllegalArgumentException("ring retire timeout " + retireMillis + " ms is outside 1..10000");
-            }
+            DataPlaneSettings.checkRing(blockSize, blockNr, retireMillis);
         }
     }
 

@@ -157,20 +157,6 @@ public final class PacketSocketImpl implements PacketSocket {
         }
     }
 
-    /**
-     * The whole TCI (priority, DEI, id) of the tag the kernel took off the frame last received, for
-     * writing the frame back as it was on the wire ({@code expkt:capture}); meaningful only when that
-     * frame's address has a VLAN id. Receiving thread only, valid until the next receive.
-     */
-    public int lastVlanTci() {
-        return rx.lastVlanTci();
-    }
-
-    /** The TPID (0x8100, 0x88A8) of that tag; as {@link #lastVlanTci()}. */
-    public int lastVlanTpid() {
-        return rx.lastVlanTpid();
-    }
-
     /** True if a frame is waiting in the ring (for the dispatcher and tests). */
     public boolean readable() {
         return !closed && rx.ready();

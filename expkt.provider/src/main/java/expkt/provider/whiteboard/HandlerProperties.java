@@ -4,12 +4,13 @@ import expkt.api.handler.PacketHandler;
 import expkt.api.packet.Filter;
 import expkt.api.packet.RxMode;
 
+import java.math.BigDecimal;
 import java.util.Map;
 
 /**
  * Reads a {@link PacketHandler} service's filter from its properties (those of
  * {@link expkt.api.handler.HandlerFilter}): {@code expkt.filter.name} (required), {@code .dstmac},
- * {@code .ethertype} (an Integer, or a String such as "0x88CC"), {@code .action}, {@code .direction},
+ * {@code .ethertype} (a Number that is exactly an int, or a String such as "0x88CC"), {@code .action}, {@code .direction},
  * {@code .vr}, {@code .ethertype.offset}. Empty strings and -1 mean "not set", as the property type
  * writes them. A bad value gives an IllegalArgumentException naming the property and the value.
  */
@@ -87,23 +88,44 @@ public final class HandlerProperties {
         return s.isEmpty() ? null : s;
     }
 
+    /**
+     * An int property: a Number that is exactly an int (a Long or Double that is not, such as
+     * 0x1_0000_88CC or 2048.5, is refused rather than truncated to another filter), or a String in
+     * ASCII decimal or 0x hex. Absent or empty: -1.
+     */
     private static int integer(Map<String, ?> props, String key, String filterName) {
         Object v = props.get(key);
         if (v == null) {
             return -1;
         }
         if (v instanceof Number num) {
-            return num.intValue();
+            try {
+                return new BigDecimal(num.toString()).intValueExact();
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException("handler \"" + filterName + "\": " + key + " " + num + " ("
+                        + num.getClass().getSimpleName() + ") is not a whole number that fits an int", e);
+            }
         }
         String s = v.toString().strip();
         if (s.isEmpty()) {
             return -1;
         }
+        boolean hex = s.startsWith("0x") || s.startsWith("0X");
+        String digits = hex ? s.substring(2) : s.startsWith("-") ? s.substring(1) : s;
+        // ASCII only: Integer.parseInt also takes a '+' and any Unicode digit
+        boolean ascii = !digits.isEmpty();
+        for (int i = 0; i < digits.length(); i++) {
+            char c = digits.charAt(i);
+            ascii &= c >= '0' && c <= '9' || hex && (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F');
+        }
         try {
-            return s.startsWith("0x") || s.startsWith("0X") ? Integer.parseInt(s.substring(2), 16) : Integer.parseInt(s);
+            if (!ascii) {
+                throw new NumberFormatException(s);
+            }
+            return hex ? Integer.parseInt(digits, 16) : Integer.parseInt(s);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("handler \"" + filterName + "\": " + key + " \"" + s
-                    + "\" is not a number (decimal or 0x hex)", e);
+                    + "\" is not a number (decimal or 0x hex, ASCII digits)", e);
         }
     }
 }

@@ -28,9 +28,10 @@ import expkt.linux.NetNs;
 import expkt.linux.PacketSockets;
 
 /**
- * {@code expkt:capture} inside Felix: the provider registers the command, it captures frames a lab host
- * sends into a pcapng file tshark reads with the port as interface, and afterwards neither
- * {@code expkt:acl} nor the switch's nftables ruleset holds anything of it.
+ * {@code expkt:capture} inside Felix: the expkt.capture bundle registers the command (one command:
+ * the provider has none any more), it captures frames a lab host sends into a pcapng file tshark reads
+ * with the port as interface, and afterwards neither {@code expkt:acl} nor the switch's nftables
+ * ruleset holds anything of it; an existing file is kept unless --force.
  */
 public class CaptureCommandIT extends ExpktTestSupport {
 
@@ -41,7 +42,7 @@ public class CaptureCommandIT extends ExpktTestSupport {
 
     @Override
     protected Option[] options() {
-        return new Option[] {ExpktOptions.projectBundles("expkt.provider")};
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.capture")};
     }
 
     private Object command(String function) throws Exception {
@@ -107,7 +108,8 @@ public class CaptureCommandIT extends ExpktTestSupport {
             Object acl = command("acl");
             Method aclM = acl.getClass().getMethod("acl");
             String during = String.valueOf(aclM.invoke(acl));
-            assertTrue(during, during.matches("(?s).*capture-\\d+\\s+expkt\\.provider \\(expkt:capture\\).*UP_AND_CONTINUE.*"));
+            // the capture bundle's own socket, through the public API like any protocol bundle's
+            assertTrue(during, during.matches("(?s).*capture-\\d+\\s+expkt\\.capture .*UP_AND_CONTINUE.*"));
             ByteBuffer f = ByteBuffer.allocate(90);
             f.put(new byte[] {0x00, (byte) 0xE0, 0x2B, 0, 0, 9}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) 0x0842);
             sendFromHost(1, f.array());
@@ -122,6 +124,26 @@ public class CaptureCommandIT extends ExpktTestSupport {
             assertFalse(after, after.contains("capture-"));
             String rules = lab().exec(lab().switchNs(), "nft", "list", "ruleset").check().stdout();
             assertFalse(rules, rules.contains("capture-"));
+
+            // one expkt:capture on the host, and it is expkt.capture's
+            ServiceReference<?>[] all = context.getServiceReferences((String) null,
+                    "(&(osgi.command.scope=expkt)(osgi.command.function=capture))");
+            assertEquals(1, all.length);
+            assertEquals("expkt.capture", all[0].getBundle().getSymbolicName());
+
+            // the file it wrote exists now: a second capture to it is refused and the file keeps every byte
+            byte[] before = Files.readAllBytes(file);
+            try {
+                m.invoke(capture, "ethertype=0x0842", file.toString(), "1");
+                throw new AssertionError("a capture over an existing file without --force was not refused");
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                assertTrue(String.valueOf(e.getCause()), e.getCause() instanceof IllegalArgumentException
+                        && e.getCause().getMessage().contains("--force"));
+            }
+            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(file)));
+            try (var names = Files.list(dir)) {
+                assertEquals(List.of(file), names.toList());
+            }
         } finally {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir);

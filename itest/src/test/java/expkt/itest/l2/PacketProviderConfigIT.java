@@ -23,8 +23,9 @@ import expkt.itest.ExpktTestSupport;
 
 /**
  * The data plane model through ConfigAdmin (PID expkt.dataplane): a stack numbering and a VLAN apply
- * live; a bad configuration is rejected naming the entry while the previous one stays; deleting the
- * configuration goes back to the default numbering.
+ * live; a bad configuration (a bad entry, an unknown key, a ring out of bounds, a VLAN tag with a
+ * leading zero) is refused as a whole, named in expkt:ports, while the previous one stays; deleting
+ * the configuration goes back to the default numbering and ring.
  */
 public class PacketProviderConfigIT extends ExpktTestSupport {
 
@@ -106,9 +107,42 @@ public class PacketProviderConfigIT extends ExpktTestSupport {
         assertTrue(rejected, rejected.contains("2:52"));
         assertEquals(2, packets.ports().size());
 
+        // a configuration is refused as a whole: a misspelled key used to apply it as if empty (VLAN foo
+        // removed), a ring of 16 MiB blocks was accepted (4 GiB of locked memory per socket)
+        props.put("ports", new String[] {"2:1=p1", "2:52=p2"});
+        props.put("ring.block.size", "65536"); // as a .cfg file writes it: a String
+        props.put("ring.block.count", "8");
+        c.update(props);
+        awaitCommand("ports", o -> o.contains("8 blocks of 65536 bytes") && !o.contains("REJECTED"));
+
+        Hashtable<String, Object> misspelled = new Hashtable<>();
+        misspelled.put("ports", new String[] {"2:1=p1", "2:52=p2"});
+        misspelled.put("vlan", new String[] {"name=foo tag=100 tagged=2:1 untagged=2:52"});
+        c.update(misspelled);
+        rejected = awaitCommand("ports", o -> o.contains("REJECTED") && o.contains("\"vlan\""));
+        assertTrue(rejected, rejected.contains("unknown key") && rejected.contains("8 blocks of 65536 bytes"));
+        assertTrue(command("vlans"), command("vlans").matches("(?s).*foo\\s+100\\s+2:1\\s+2:52.*"));
+        assertEquals(List.of("foo"), packets.vlans().stream().map(v -> v.name()).toList());
+
+        Hashtable<String, Object> huge = new Hashtable<>(props);
+        huge.put("ring.block.size", "16777216");
+        huge.put("ring.blok.count", "8");
+        c.update(huge);
+        rejected = awaitCommand("ports", o -> o.contains("REJECTED") && o.contains("16777216"));
+        assertTrue(rejected, rejected.contains("\"ring.blok.count\"") && rejected.contains("8 blocks of 65536 bytes"));
+        assertEquals(List.of("foo"), packets.vlans().stream().map(v -> v.name()).toList());
+
+        // VLAN tag=010 is refused, not read as octal 8
+        Hashtable<String, Object> octal = new Hashtable<>(props);
+        octal.put("vlans", new String[] {"name=foo tag=010 tagged=2:1"});
+        c.update(octal);
+        rejected = awaitCommand("ports", o -> o.contains("REJECTED") && o.contains("\"010\""));
+        assertTrue(command("vlans"), command("vlans").matches("(?s).*foo\\s+100\\s+2:1\\s+2:52.*"));
+
         // no configuration: the default numbering again
         c.delete();
-        awaitCommand("ports", o -> o.matches("(?s).*1:1\\s+p1.*1:2\\s+p2.*default numbering.*") && !o.contains("REJECTED"));
+        awaitCommand("ports", o -> o.matches("(?s).*1:1\\s+p1.*1:2\\s+p2.*default numbering.*") && !o.contains("REJECTED")
+                && o.contains("256 blocks of 16384 bytes"));
         assertEquals(List.of(), packets.vlans());
     }
 }

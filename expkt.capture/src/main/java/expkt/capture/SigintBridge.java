@@ -1,4 +1,4 @@
-package expkt.provider.command;
+package expkt.capture;
 
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;

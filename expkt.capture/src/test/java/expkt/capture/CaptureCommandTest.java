@@ -1,7 +1,6 @@
-package expkt.provider;
+package expkt.capture;
 
 import expkt.api.packet.Filter;
-import expkt.provider.command.CaptureCommand;
 import expkt.provider.command.L2Tables;
 import expkt.provider.core.Owner;
 import expkt.provider.socket.PacketSocketImpl;
@@ -39,8 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and pcapng files, and tshark (the independent decoder) reads back exactly those frames; limits,
  * interrupts, bad specs, and the clean-up of socket, filter and nftables rules.
  */
-class CaptureCommandTest extends L2ProviderTestBase {
-    private static final Owner CAPTURE_OWNER = new Owner(-1, "expkt.provider (expkt:capture)");
+class CaptureCommandTest extends CaptureTestBase {
+    private static final Owner OTHER = new Owner(-2, "test");
     private static final String DST = "00:e0:2b:00:00:07";
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private Path dir;
@@ -50,7 +49,7 @@ class CaptureCommandTest extends L2ProviderTestBase {
     void setUp() throws Exception {
         dir = Files.createTempDirectory("xk-capture");
         engine();
-        command = CaptureCommand.on(engine, CAPTURE_OWNER);
+        command = CaptureCommand.on(packets, line -> { });
     }
 
     @AfterEach
@@ -67,7 +66,7 @@ class CaptureCommandTest extends L2ProviderTestBase {
 
     /** Runs the command on its own thread and returns once its filter is in the kernel. */
     private Future<String> start(String spec, Path file, String limit) throws Exception {
-        return start(() -> command.capture(spec, file.toString(), limit, null));
+        return start(() -> command.capture(spec, file.toString(), limit, false, null));
     }
 
     private Future<String> start(Callable<String> call) throws Exception {
@@ -218,7 +217,7 @@ class CaptureCommandTest extends L2ProviderTestBase {
     void countLimitThroughGogoAndOtherSocketsUndisturbed() throws Exception {
         Wire h1 = wire(1);
         Wire h2 = wire(2);
-        PacketSocketImpl mine = engine.open(OWNER);
+        PacketSocketImpl mine = engine.open(OTHER);
         mine.setupFilter(Filter.named("mine").ethertype(0x0842).build());
         mine.setTimeout(Duration.ofMillis(500));
         Path file = dir.resolve("two.pcapng");
@@ -281,12 +280,13 @@ class CaptureCommandTest extends L2ProviderTestBase {
         AtomicReference<Boolean> flagKept = new AtomicReference<>();
         Future<String> capture = start(() -> {
             runner.set(Thread.currentThread());
-            String s = command.capture("ethertype=0x0842", file.toString(), "60s", null);
+            String s = command.capture("ethertype=0x0842", file.toString(), "60s", false, null);
             flagKept.set(Thread.currentThread().isInterrupted());
             return s;
         });
+        long header = partSize();
         h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
-        Thread.sleep(300);
+        awaitPartGrowsFrom(header); // the frame is in the temporary file: the capture loop has run
         long t0 = System.nanoTime();
         runner.get().interrupt();                               // what Ctrl-C in Gogo does
         String summary = capture.get(5, TimeUnit.SECONDS);
@@ -303,7 +303,7 @@ class CaptureCommandTest extends L2ProviderTestBase {
         Path file = dir.resolve("sigint.pcapng");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(out, true);
-        Future<String> capture = start(() -> command.capture("ethertype=0x0842", file.toString(), "60s", print));
+        Future<String> capture = start(() -> command.capture("ethertype=0x0842", file.toString(), "60s", false, print));
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (!out.toString().contains("capturing") && System.nanoTime() < deadline) {
             Thread.sleep(10);
@@ -314,8 +314,9 @@ class CaptureCommandTest extends L2ProviderTestBase {
             capture.cancel(true);
             org.junit.jupiter.api.Assumptions.abort("SIGINT is ignored by this JVM: " + out);
         }
+        long header = partSize();
         h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
-        Thread.sleep(300);
+        awaitPartGrowsFrom(header);
         // what the terminal does on Ctrl-C: SIGINT to the JVM, which must live on
         lab.exec(null, "kill", "-INT", Long.toString(ProcessHandle.current().pid())).check();
         String summary = capture.get(5, TimeUnit.SECONDS);
@@ -351,16 +352,16 @@ class CaptureCommandTest extends L2ProviderTestBase {
         try {
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             long me = Thread.currentThread().threadId();
-            command.capture("ethertype=0x0842", dir.resolve("warm.pcapng").toString(), "20000", null);
+            command.capture("ethertype=0x0842", dir.resolve("warm.pcapng").toString(), "20000", false, null);
             // one-off allocations (class initialisation, a first slow path) add noise to a pair; an
             // allocation per frame would be in every pair: the best of three pairs must be under 1 byte
             double best = Double.MAX_VALUE;
             StringBuilder seen = new StringBuilder();
             for (int attempt = 0; attempt < 3 && best >= 1.0; attempt++) {
                 long a0 = mx.getThreadAllocatedBytes(me);
-                command.capture("ethertype=0x0842", dir.resolve("small.pcapng").toString(), "5000", null);
+                command.capture("ethertype=0x0842", dir.resolve("small.pcapng").toString(), "5000", true, null);
                 long a1 = mx.getThreadAllocatedBytes(me);
-                command.capture("ethertype=0x0842", dir.resolve("big.pcapng").toString(), "105000", null);
+                command.capture("ethertype=0x0842", dir.resolve("big.pcapng").toString(), "105000", true, null);
                 long a2 = mx.getThreadAllocatedBytes(me);
                 double perFrame = ((a2 - a1) - (a1 - a0)) / 100_000.0;
                 seen.append(String.format(java.util.Locale.ROOT, " %d bytes for 5000 frames, %d for 105000: %.3f bytes per extra frame;",
@@ -410,6 +411,113 @@ class CaptureCommandTest extends L2ProviderTestBase {
         rejects("VR-Nope", () -> command.capture("ethertype=0x0842,vr=VR-Nope", f, "1"));
         assertFalse(Files.exists(file), "no file is left by a refused capture");
         assertTrue(engine.sockets().stream().noneMatch(s -> s.owner().equals(CAPTURE_OWNER)));
+        nothingLeft();
+    }
+
+    /** The size of the one temporary capture file in the directory. */
+    private long partSize() throws IOException {
+        try (var files = Files.list(dir)) {
+            List<Path> parts = files.filter(p -> p.getFileName().toString().endsWith(".part")).toList();
+            assertEquals(1, parts.size(), parts.toString());
+            return Files.size(parts.getFirst());
+        }
+    }
+
+    /**
+     * Waits (deadline 10 s) until the temporary file is larger than {@code size}: the loop flushes only
+     * after it wrote a frame, so the frame sent is in the file (a condition, not a sleep: under load the
+     * capture may reach its loop late).
+     */
+    private void awaitPartGrowsFrom(long size) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (partSize() <= size) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the capture wrote nothing in 10 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** The names in the capture directory: no temporary file may be left behind. */
+    private List<String> names() throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void anExistingFileIsKeptByteForByteUnlessForceIsGiven() throws Exception {
+        Wire h1 = wire(1);
+        Path file = dir.resolve("keep.pcapng");
+        byte[] precious = "an operator's earlier capture, not to be lost\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Files.write(file, precious);
+        // refused before anything is opened: no socket, no filter, the file as it was
+        rejects("--force", () -> command.capture("ethertype=0x0842", file.toString(), "1", false, null));
+        assertTrue(java.util.Arrays.equals(precious, Files.readAllBytes(file)), "the existing file was changed");
+        assertEquals(List.of("keep.pcapng"), names());
+        nothingLeft();
+        // the Gogo form without the option: refused the same way
+        rejects("exists", () -> command.capture("ethertype=0x0842", file.toString(), "1"));
+        assertTrue(java.util.Arrays.equals(precious, Files.readAllBytes(file)));
+        // an unknown option is named
+        rejects("\"--forc\"", () -> command.capture("--forc", "ethertype=0x0842", file.toString(), "1"));
+
+        // with --force it is replaced, whole, once the capture ends
+        Future<String> capture = start(() -> command.capture(CaptureCommand.FORCE, "ethertype=0x0842", file.toString(), "1"));
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+        assertTrue(capture.get(10, TimeUnit.SECONDS).contains("1 frame(s) written to " + file));
+        assertEquals(List.of("64"), tshark(file, "frame.len"));
+        assertEquals(List.of("keep.pcapng"), names(), "no temporary file left");
+        nothingLeft();
+    }
+
+    @Test
+    void theFileAppearsOnlyWhenTheCaptureEndsAndAFilterRefusedLeavesAnExistingFileUntouched() throws Exception {
+        Wire h1 = wire(1);
+        Path file = dir.resolve("late.pcap");
+        Future<String> capture = start("ethertype=0x0842", file, "1");
+        // while capturing, the frames go to a temporary file of the same directory; the name is not taken yet
+        List<String> during = names();
+        assertEquals(1, during.size(), during.toString());
+        assertTrue(during.getFirst().startsWith(".late.pcap.") && during.getFirst().endsWith(".part"), during.toString());
+        assertFalse(Files.exists(file));
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+        assertTrue(capture.get(10, TimeUnit.SECONDS).contains("1 frame(s) written"));
+        assertEquals(List.of("late.pcap"), names());
+
+        // a filter the provider refuses once the socket is open (an unknown VR), even with --force:
+        // the existing file keeps every byte, and the temporary file is gone
+        byte[] before = Files.readAllBytes(file);
+        rejects("VR-Nope", () -> command.capture("ethertype=0x0842,vr=VR-Nope", file.toString(), "1", true, null));
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(file)), "the existing file was changed");
+        assertEquals(List.of("late.pcap"), names());
+        nothingLeft();
+    }
+
+    @Test
+    void aSymbolicLinkAtTheTargetIsNeverFollowed() throws Exception {
+        Wire h1 = wire(1);
+        Path victim = dir.resolve("victim.txt");
+        byte[] content = "a file the link points to\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Files.write(victim, content);
+        Path link = dir.resolve("link.pcapng");
+        Files.createSymbolicLink(link, victim);
+        Path dangling = dir.resolve("dangling.pcap");
+        Files.createSymbolicLink(dangling, dir.resolve("would-be-created"));
+        // without --force: refused, named as a link (a dangling one too: it would create its target)
+        rejects("symbolic link", () -> command.capture("ethertype=0x0842", link.toString(), "1", false, null));
+        rejects("symbolic link", () -> command.capture("ethertype=0x0842", dangling.toString(), "1", false, null));
+        assertTrue(java.util.Arrays.equals(content, Files.readAllBytes(victim)));
+        assertFalse(Files.exists(dir.resolve("would-be-created")));
+        assertEquals(List.of("dangling.pcap", "link.pcapng", "victim.txt"), names());
+        // with --force the link itself is replaced by the capture; what it pointed to is untouched
+        Future<String> capture = start(() -> command.capture("ethertype=0x0842", link.toString(), "1", true, null));
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 66));
+        assertTrue(capture.get(10, TimeUnit.SECONDS).contains("1 frame(s) written"));
+        assertFalse(Files.isSymbolicLink(link));
+        assertEquals(List.of("66"), tshark(link, "frame.len"));
+        assertTrue(java.util.Arrays.equals(content, Files.readAllBytes(victim)), "the link's target was written");
+        assertEquals(List.of("dangling.pcap", "link.pcapng", "victim.txt"), names());
         nothingLeft();
     }
 }

@@ -1,20 +1,19 @@
-package expkt.provider.command;
+package expkt.capture;
 
 import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FrameView;
+import expkt.api.packet.PacketService;
+import expkt.api.packet.PacketSocket;
 import expkt.api.packet.Port;
-import expkt.packet.pcap.CaptureFormat;
 import expkt.packet.pcap.CaptureWriter;
+import expkt.packet.pcap.PcapWriter;
 import expkt.packet.pcap.PcapngWriter;
-import expkt.provider.osgi.L2Provider;
-import expkt.provider.socket.L2Engine;
-import expkt.provider.core.Owner;
-import expkt.provider.socket.PacketSocketImpl;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,8 +22,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -32,25 +35,34 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 
 /**
- * Gogo command {@code expkt:capture <filter> <file> [count|seconds]}: opens a packet socket of the
- * provider's own, sets one filter parsed from {@code <filter>} ({@code key=value} pairs separated by
- * commas: {@code dstmac}, {@code ethertype}, {@code action}, {@code direction}, {@code vr},
+ * Gogo command {@code expkt:capture [--force] <filter> <file> [count|seconds]}: opens a packet socket,
+ * sets one filter parsed from {@code <filter>} ({@code key=value} pairs separated by commas:
+ * {@code dstmac}, {@code ethertype}, {@code action}, {@code direction}, {@code vr},
  * {@code ethertype_offset}), and writes every frame it brings up into {@code <file>} until the count or
- * the time is reached or the thread is interrupted (Ctrl-C: see {@link SigintBridge}). A {@code .pcapng} file gets one
- * interface per port (named {@code "1:2 (p2)"}); any other name gives pcap with nanosecond timestamps.
- * Timestamps are the kernel's receive timestamps from the ring; a tag the kernel moved into the ring's
- * metadata is written back into the frame's bytes (with its TPID and whole TCI), so the file shows the
- * frame as it was on the wire.
+ * the time is reached or the thread is interrupted (Ctrl-C: see {@link SigintBridge}). A {@code .pcapng}
+ * file gets one interface per port (named {@code "1:2 (p2)"}); any other name gives pcap with
+ * nanosecond timestamps. Timestamps are the kernel's receive timestamps; the outer tag the kernel moved
+ * into the ring's metadata ({@link ExosSockAddr#vlanTpid()}, {@link ExosSockAddr#vlanTci()}) is
+ * written back into the frame's bytes, so the file shows the frame as it was on the wire.
+ *
+ * <p>The file: an existing {@code <file>} is never overwritten unless {@code --force} is given (then
+ * it is replaced whole at the end, by a rename: a symbolic link there is replaced, not followed). The
+ * frames go into a new temporary file in the same directory ({@code .<file>.<random>.part}, created
+ * exclusively, mode 0600), renamed to {@code <file>} when the capture ends; a capture that fails or
+ * is refused deletes that temporary file and nothing else.
  *
  * <p>The action defaults to {@code up_and_continue}: a capture never takes frames away from the data
  * plane unless {@code action=up_and_drop} is given. The socket, its filter and its nftables rules are
  * removed when the command ends, however it ends.
  *
+ * <p>A bundle of its own, on the public API only: the {@link PacketService} it gets is this bundle's,
+ * so its sockets are owned by (and listed under) {@code expkt.capture}.
+ *
  * <p>Threading: each call runs on the caller's thread (it blocks while capturing); calls from several
- * Gogo sessions run side by side, each with its own socket, filter name and writer. The receive loop
+ * Gogo sessions run side by side, each with its own socket, filter name and file. The receive loop
  * allocates nothing per frame.
  */
 @Component(service = CaptureCommand.class, property = {
@@ -61,6 +73,8 @@ public final class CaptureCommand {
     public static final Duration DEFAULT_DURATION = Duration.ofSeconds(10);
     /** Filter names the command takes: {@code capture-<n>}, the first n not in use on the host. */
     public static final String NAME_PREFIX = "capture-";
+    /** The option that lets a capture replace an existing file. */
+    public static final String FORCE = "--force";
     private static final AtomicInteger NEXT_NAME = new AtomicInteger(1);
     /** How long one receive waits, so that the time limit and an interrupt are noticed. */
     private static final Duration RECEIVE_SLICE = Duration.ofMillis(100);
@@ -69,26 +83,29 @@ public final class CaptureCommand {
     private static final long FLUSH_INTERVAL_NANOS = 200_000_000L;
     private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private final Supplier<L2Engine> engine;
-    private final Owner owner;
+    /** What a capture needs: the bundle's packet service and where its INFO lines go. */
+    private record Context(PacketService packets, Consumer<String> log) {
+    }
+
+    private final PacketService packets;
+    private final Consumer<String> log;
 
     @Activate
-    public CaptureCommand(@Reference L2Provider provider, BundleContext context) {
-        this(provider::engine, new Owner(context.getBundle().getBundleId(),
-                context.getBundle().getSymbolicName() + " (expkt:capture)"));
+    public CaptureCommand(@Reference PacketService packets, @Reference(service = LoggerFactory.class) Logger logger) {
+        this(new Context(packets, logger::info));
     }
 
     /**
-     * Outside OSGi (tests): captures on {@code engine}'s data plane, sockets owned by {@code owner}. A
-     * factory, not a constructor: SCR would try (and complain about) every two-argument constructor.
+     * Outside OSGi (tests): captures through {@code packets}, INFO lines to {@code log}. A factory, not a
+     * constructor: SCR would try (and complain about) every two-argument constructor.
      */
-    public static CaptureCommand on(L2Engine engine, Owner owner) {
-        return new CaptureCommand(() -> engine, owner);
+    public static CaptureCommand on(PacketService packets, Consumer<String> log) {
+        return new CaptureCommand(new Context(packets, log));
     }
 
-    private CaptureCommand(Supplier<L2Engine> engine, Owner owner) {
-        this.engine = engine;
-        this.owner = owner;
+    private CaptureCommand(Context c) {
+        this.packets = c.packets();
+        this.log = c.log();
     }
 
     /** {@code expkt:capture <filter> <file>}: for {@link #DEFAULT_DURATION}. */
@@ -96,34 +113,44 @@ public final class CaptureCommand {
         return capture(filter, file, DEFAULT_DURATION.toSeconds() + "s");
     }
 
-    /** {@code expkt:capture <filter> <file> <count|seconds>}: {@code 100} frames or {@code 10s}. */
+    /**
+     * {@code expkt:capture <filter> <file> <count|seconds>}: {@code 100} frames or {@code 10s}; or
+     * {@code expkt:capture --force <filter> <file>}.
+     */
     public String capture(String filter, String file, String limit) throws IOException {
-        return capture(filter, file, limit, System.out);
+        if (FORCE.equals(filter)) {
+            return capture(file, limit, DEFAULT_DURATION.toSeconds() + "s", true, System.out);
+        }
+        return capture(filter, file, limit, false, System.out);
     }
 
-    /** As {@link #capture(String, String, String)}, saying on {@code out} when it starts. */
-    public String capture(String filter, String file, String limit, PrintStream out) throws IOException {
+    /** {@code expkt:capture --force <filter> <file> <count|seconds>}. */
+    public String capture(String option, String filter, String file, String limit) throws IOException {
+        if (!FORCE.equals(option)) {
+            throw new IllegalArgumentException("capture option \"" + option + "\" is unknown (the one option is " + FORCE
+                    + ": replace an existing file)");
+        }
+        return capture(filter, file, limit, true, System.out);
+    }
+
+    /**
+     * As the Gogo forms, saying on {@code out} (if not null) when it starts; {@code force} lets it
+     * replace an existing {@code file}.
+     */
+    public String capture(String filter, String file, String limit, boolean force, PrintStream out) throws IOException {
         Limit lim = Limit.parse(limit);
         Map<String, String> spec = parseSpec(filter);
-        L2Engine e = engine.get();
-        String name = freeName(e);
-        Filter f = toFilter(name, spec);
-        if (file == null || file.isBlank()) {
-            throw new IllegalArgumentException("capture file name is empty");
-        }
-        Path path = Path.of(file.strip());
-        if (Files.isDirectory(path)) {
-            throw new IllegalArgumentException("capture file " + path + " is a directory");
-        }
+        toFilter(NAME_PREFIX + "0", spec); // every key and value checked before anything is opened
+        Path path = target(file, force);
         boolean pcapng = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".pcapng");
-        List<Port> ports = e.model().ports();
+        List<Port> ports = packets.ports();
         Session session = new Session(path, pcapng, ports);
+        Filter f;
         String end;
         try (session) {
-            PacketSocketImpl socket = e.open(owner);
+            PacketSocket socket = packets.open();
             session.socket = socket;
-            socket.setupFilter(f);
-            session.discardFile = false; // from here on the file is the capture, even an empty one
+            f = setupFilter(socket, spec);
             socket.setTimeout(RECEIVE_SLICE);
             boolean ctrlC = SigintBridge.enter();
             try {
@@ -132,35 +159,66 @@ public final class CaptureCommand {
                             + (ctrlC ? "; Ctrl-C stops" : ""));
                     out.flush();
                 }
-                e.log().info("expkt:capture " + f.name() + " (" + describe(f) + ") into " + path + " until " + lim);
+                log.accept("expkt:capture " + f.name() + " (" + describe(f) + ") into " + path + " until " + lim);
                 end = session.run(lim);
             } finally {
                 SigintBridge.exit();
             }
+            session.complete(force);
         }
         // closed: the count of drops is final, the file complete
         String summary = f.name() + ": " + session.writer.frames() + " frame(s) written to " + path
-                + (pcapng ? " (pcapng)" : " (pcap, ns)") + ", " + session.socket.drops() + " dropped by the kernel, "
+                + (pcapng ? " (pcapng)" : " (pcap, ns)") + ", " + session.drops + " dropped by the kernel, "
                 + String.format(Locale.ROOT, "%.1f s", session.elapsedNanos / 1e9) + ", " + end;
-        e.log().info("expkt:capture " + summary);
+        log.accept("expkt:capture " + summary);
         if (session.interrupted) {
             Thread.currentThread().interrupt(); // the caller's interrupt is kept for it to see
         }
         return summary + "\n";
     }
 
-    private static String describe(Filter f) {
-        return f.describeMatch() + ", " + f.action() + ", " + f.direction() + (f.vr() == null ? "" : ", " + f.vr());
+    /**
+     * The file to write, checked before anything is opened: not a directory, its directory there, and
+     * nothing at that name (not even a symbolic link, dangling or not) unless {@code force}.
+     */
+    static Path target(String file, boolean force) {
+        if (file == null || file.isBlank()) {
+            throw new IllegalArgumentException("capture file name is empty");
+        }
+        Path path = Path.of(file.strip()).toAbsolutePath();
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException("capture file " + path + " is a directory");
+        }
+        Path dir = path.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("capture file " + path + ": the directory " + dir + " does not exist");
+        }
+        if (!force && Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException("capture file " + path + " exists"
+                    + (Files.isSymbolicLink(path) ? " (a symbolic link)" : "") + ": give " + FORCE
+                    + " to replace it, or another name");
+        }
+        return path;
     }
 
-    /** The first {@code capture-<n>} no filter on the host has. */
-    private static String freeName(L2Engine e) {
-        while (true) {
-            String n = NAME_PREFIX + NEXT_NAME.getAndIncrement();
-            if (e.registry().get(n) == null) {
-                return n;
+    /** Sets the filter under the first {@code capture-<n>} no filter on the host has. */
+    private static Filter setupFilter(PacketSocket socket, Map<String, String> spec) throws IOException {
+        for (int tries = 0; ; tries++) {
+            Filter f = toFilter(NAME_PREFIX + NEXT_NAME.getAndIncrement(), spec);
+            try {
+                socket.setupFilter(f);
+                return f;
+            } catch (IllegalArgumentException e) {
+                // names are unique across the host: another bundle may hold this one
+                if (tries >= 100 || e.getMessage() == null || !e.getMessage().contains("already used")) {
+                    throw e;
+                }
             }
         }
+    }
+
+    private static String describe(Filter f) {
+        return f.describeMatch() + ", " + f.action() + ", " + f.direction() + (f.vr() == null ? "" : ", " + f.vr());
     }
 
     /** The spec's {@code key=value} pairs, in order; a bad pair or a repeated key is named. */
@@ -255,12 +313,13 @@ public final class CaptureCommand {
     }
 
     /**
-     * One capture: the file's writer, the socket, and the receive loop. Closing it closes the socket
-     * (filter and rules go with it) and the writer, and deletes the file when nothing was captured
-     * because the filter was refused.
+     * One capture: the temporary file and its writer, the socket, and the receive loop. Closing it
+     * closes the socket (filter and rules go with it) and the writer, and deletes the temporary file
+     * unless {@link #complete} renamed it to the target. It never deletes anything else.
      */
     private static final class Session implements AutoCloseable {
         private final Path path;
+        private final Path temp;
         private final CaptureWriter writer;
         private final PcapngWriter pcapng;
         private final Arena arena = Arena.ofConfined();
@@ -270,40 +329,48 @@ public final class CaptureCommand {
         /** pcapng interface ids by port ifindex, in the order they were added. */
         private int[] ifIndexes;
         private int interfaces;
-        PacketSocketImpl socket;
-        /** Until the filter is set, a failure leaves no file behind. */
-        boolean discardFile = true;
+        PacketSocket socket;
+        /** The temporary file became the target. */
+        private boolean completed;
         boolean interrupted;
         long elapsedNanos;
+        long drops;
 
         Session(Path path, boolean pcapngFormat, List<Port> ports) throws IOException {
             this.path = path;
             try {
-                if (pcapngFormat) {
-                    FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                            StandardOpenOption.TRUNCATE_EXISTING);
-                    try {
-                        pcapng = new PcapngWriter(ch, CaptureWriter.DEFAULT_SNAPLEN, CaptureWriter.LINKTYPE_ETHERNET,
-                                ports.isEmpty() ? "no port" : interfaceName(ports.getFirst()));
-                    } catch (IOException | RuntimeException e) {
-                        ch.close();
-                        throw e;
-                    }
-                    writer = pcapng;
-                    ifIndexes = new int[Math.max(8, ports.size() * 2)];
-                    if (!ports.isEmpty()) {
-                        ifIndexes[interfaces++] = ports.getFirst().ifIndex();
-                        for (Port p : ports.subList(1, ports.size())) {
-                            addInterface(p.ifIndex(), interfaceName(p));
-                        }
-                    }
-                } else {
-                    pcapng = null;
-                    writer = CaptureWriter.open(path, CaptureFormat.PCAP);
-                }
+                // created exclusively (O_EXCL, 0600) by us: a name that exists, a link included, is never opened
+                this.temp = Files.createTempFile(path.getParent(), "." + path.getFileName() + ".", ".part");
             } catch (IOException e) {
                 arena.close();
-                throw new IOException("cannot create capture file " + path + ": " + e, e);
+                throw new IOException("cannot create a temporary capture file in " + path.getParent() + ": " + e, e);
+            }
+            try {
+                FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                try {
+                    if (pcapngFormat) {
+                        pcapng = new PcapngWriter(ch, CaptureWriter.DEFAULT_SNAPLEN, CaptureWriter.LINKTYPE_ETHERNET,
+                                ports.isEmpty() ? "no port" : interfaceName(ports.getFirst()));
+                        writer = pcapng;
+                        ifIndexes = new int[Math.max(8, ports.size() * 2)];
+                        if (!ports.isEmpty()) {
+                            ifIndexes[interfaces++] = ports.getFirst().ifIndex();
+                            for (Port p : ports.subList(1, ports.size())) {
+                                addInterface(p.ifIndex(), interfaceName(p));
+                            }
+                        }
+                    } else {
+                        pcapng = null;
+                        writer = new PcapWriter(ch, true, CaptureWriter.DEFAULT_SNAPLEN, CaptureWriter.LINKTYPE_ETHERNET);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    ch.close();
+                    throw e;
+                }
+            } catch (IOException | RuntimeException e) {
+                arena.close();
+                Files.deleteIfExists(temp);
+                throw new IOException("cannot write capture file " + temp + ": " + e, e);
             }
         }
 
@@ -357,8 +424,8 @@ public final class CaptureCommand {
                     if (v == null) {
                         long now = System.nanoTime();
                         if (unflushed && now - lastFlush >= FLUSH_INTERVAL_NANOS) {
-                            // a quiet moment: let a reader of the file see what came so far (not at every
-                            // gap between bursts: a write(2) each time, and the JDK's channel allocates)
+                            // a quiet moment: let a reader of the temporary file see what came so far (not at
+                            // every gap between bursts: a write(2) each time, and the JDK's channel allocates)
                             writer.flush();
                             unflushed = false;
                             lastFlush = now;
@@ -385,8 +452,8 @@ public final class CaptureCommand {
             if (from.vlanId() != ExosSockAddr.NO_VLAN && len >= 12 && len <= MAX_FRAME) {
                 // the frame as it was on the wire: MACs, the tag the kernel moved into metadata, the rest
                 MemorySegment.copy(seg, off, tagged, 0, 12);
-                tagged.set(BE_SHORT, 12, (short) socket.lastVlanTpid());
-                tagged.set(BE_SHORT, 14, (short) socket.lastVlanTci());
+                tagged.set(BE_SHORT, 12, (short) from.vlanTpid());
+                tagged.set(BE_SHORT, 14, (short) from.vlanTci());
                 MemorySegment.copy(seg, off + 12, tagged, 16, len - 12);
                 seg = tagged;
                 off = 0;
@@ -400,19 +467,52 @@ public final class CaptureCommand {
             }
         }
 
+        /**
+         * Closes the socket and the writer and puts the temporary file at the target's name: without
+         * {@code force} by a hard link, which fails rather than replace anything that appeared there
+         * meanwhile; with it by rename(2), which replaces the name itself (a symbolic link there is
+         * replaced, its target untouched).
+         */
+        void complete(boolean force) throws IOException {
+            closeSocket();
+            writer.close();
+            if (force) {
+                Files.move(temp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                try {
+                    Files.createLink(path, temp);
+                } catch (FileAlreadyExistsException e) {
+                    throw new IOException("capture file " + path + " appeared while capturing: kept it, give " + FORCE
+                            + " to replace it (the capture is lost)", e);
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    // a file system without hard links: a plain move, which checks for the target first
+                    Files.move(temp, path);
+                    completed = true;
+                    return;
+                }
+                Files.delete(temp);
+            }
+            completed = true;
+        }
+
+        private void closeSocket() {
+            if (socket != null) {
+                socket.close();
+                drops = socket.drops(); // final once closed
+            }
+        }
+
         @Override
         public void close() throws IOException {
             try {
-                if (socket != null) {
-                    socket.close();
-                }
+                closeSocket();
             } finally {
                 try {
                     writer.close();
                 } finally {
                     arena.close();
-                    if (discardFile) {
-                        Files.deleteIfExists(path);
+                    if (!completed) {
+                        Files.deleteIfExists(temp); // ours, created exclusively; the target is never touched
                     }
                 }
             }

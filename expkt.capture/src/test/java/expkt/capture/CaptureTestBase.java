@@ -1,0 +1,83 @@
+package expkt.capture;
+
+import expkt.lab.Lab;
+import expkt.provider.dataplane.DataPlane;
+import expkt.provider.socket.L2Engine;
+import expkt.provider.socket.OwnedPacketService;
+import expkt.provider.core.Owner;
+import expkt.provider.core.ProviderLog;
+import expkt.provider.core.VrScope;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One bridged 3-port lab per test class, and per test the provider's core (outside OSGi) on its
+ * switch namespace with the per-bundle {@link expkt.api.packet.PacketService} the capture bundle
+ * would get from it.
+ */
+abstract class CaptureTestBase {
+    static final String HOST_MAC = "02:00:00:00:00:01";
+    static final Owner CAPTURE_OWNER = new Owner(-1, "expkt.capture (test)");
+    static Lab lab;
+    DataPlane dataPlane;
+    L2Engine engine;
+    OwnedPacketService packets;
+    final List<AutoCloseable> closeAfter = new ArrayList<>();
+
+    @BeforeAll
+    static void startLab() {
+        Lab.cleanStale();
+        lab = Lab.builder().ports(3).bridge(true).build();
+    }
+
+    @AfterAll
+    static void stopLab() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    L2Engine engine() throws Exception {
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[0], new String[0]);
+        engine = new L2Engine(dataPlane, VrScope.single("VR-Default", 2), L2Engine.RingConfig.DEFAULT,
+                ProviderLog.system("expkt.capture.test"));
+        packets = new OwnedPacketService(engine, CAPTURE_OWNER);
+        return engine;
+    }
+
+    Wire wire(int host) throws Exception {
+        Wire w = Wire.host(lab, host);
+        closeAfter.add(w);
+        return w;
+    }
+
+    /** The nftables ruleset of the switch namespace, in nft's text form. */
+    static String nftRuleset() {
+        return lab.exec(lab.switchNs(), "nft", "list", "ruleset").check().stdout();
+    }
+
+    @AfterEach
+    void stopEngine() throws Exception {
+        for (AutoCloseable c : closeAfter) {
+            c.close();
+        }
+        closeAfter.clear();
+        if (packets != null) {
+            packets.release();
+            packets = null;
+        }
+        if (engine != null) {
+            engine.close();
+            engine = null;
+        }
+        if (dataPlane != null) {
+            dataPlane.close();
+            dataPlane = null;
+        }
+    }
+}
