@@ -3,11 +3,11 @@ package expkt.provider;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
 import expkt.provider.command.L2Tables;
+import expkt.provider.core.ProviderLog;
+import expkt.provider.core.VrScope;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.socket.PacketSocketImpl;
-import expkt.provider.socket.ProviderLog;
-import expkt.provider.socket.VrScope;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

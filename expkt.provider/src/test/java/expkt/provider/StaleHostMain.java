@@ -3,12 +3,12 @@ package expkt.provider;
 import expkt.api.packet.Direction;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
+import expkt.provider.core.Owner;
+import expkt.provider.core.ProviderLog;
+import expkt.provider.core.VrScope;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.socket.L2Engine;
-import expkt.provider.socket.Owner;
 import expkt.provider.socket.PacketSocketImpl;
-import expkt.provider.socket.ProviderLog;
-import expkt.provider.socket.VrScope;
 
 /**
  * A host process for {@link KernelStateTest} to SIGKILL: the provider's core on the data-plane

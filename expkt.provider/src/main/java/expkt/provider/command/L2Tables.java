@@ -20,17 +20,32 @@ public final class L2Tables {
     private L2Tables() {
     }
 
-    /** {@code expkt:acl}: every filter on the host (the seed's "show access-list"). */
+    /**
+     * {@code expkt:acl}: every filter on the host (the seed's "show access-list"). STATE says what the
+     * data plane does for it: {@code enforced}, {@code NOT ENFORCED} or {@code STALE} (the reason follows
+     * the table); PACKETS/BYTES are {@code -} where no nft rule counts (nftables unavailable).
+     */
     public static String acl(L2Engine engine) throws IOException {
         Map<String, long[]> counters = engine.counters();
-        Tables t = new Tables("NAME", "OWNER", "SOCKET", "MATCH", "ACTION", "DIRECTION", "VR", "PACKETS", "BYTES");
+        boolean counted = engine.dropRulesUnavailable() == null;
+        Tables t = new Tables("STATE", "NAME", "OWNER", "SOCKET", "MATCH", "ACTION", "DIRECTION", "VR", "PACKETS", "BYTES");
+        StringBuilder why = new StringBuilder();
         for (FilterRegistry.Entry e : engine.registry().entries()) {
             Filter f = e.filter();
             long[] c = counters.getOrDefault(f.name(), new long[2]);
-            t.row(f.name(), e.socket().owner(), "#" + e.socket().id(), f.describeMatch(), f.action(), f.direction(),
-                    f.vr() == null ? "all" : f.vr(), c[0], c[1]);
+            String state = e.socket().filterState(f.name());
+            int colon = state.indexOf(": ");
+            if (colon > 0) {
+                why.append("  ").append(f.name()).append(": ").append(state).append('\n');
+                state = state.substring(0, colon);
+            }
+            t.row(state, f.name(), e.socket().owner(), "#" + e.socket().id(), f.describeMatch(), f.action(), f.direction(),
+                    f.vr() == null ? "all" : f.vr(), counted ? c[0] : "-", counted ? c[1] : "-");
         }
-        return t.toString() + t.size() + " filter(s); nftables table netdev expkt in " + engine.dataPlane().describeNamespace() + "\n";
+        String unavailable = engine.dropRulesUnavailableText();
+        return t.toString() + why + t.size() + " filter(s); "
+                + (unavailable == null ? "nftables table netdev expkt in " + engine.dataPlane().describeNamespace()
+                : unavailable + " (in " + engine.dataPlane().describeNamespace() + ")") + "\n";
     }
 
     /** {@code expkt:ports}: slot:port, interface, ifindex, MAC, MTU, VR, VLANs. */
@@ -45,8 +60,10 @@ public final class L2Tables {
             t.row(p.slotPort(), p.ifName(), p.ifIndex(), p.mac(), p.mtu(), p.vr(), vlans.isEmpty() ? "-" : vlans);
         }
         String err = engine.dataPlane().lastError();
+        String unavailable = engine.dropRulesUnavailableText();
         return t.toString() + t.size() + " port(s) in " + engine.dataPlane().describeNamespace() + " (" + m.source() + ")\n"
-                + (err == null ? "" : "last configuration REJECTED: " + err + "\n");
+                + (err == null ? "" : "last configuration REJECTED: " + err + "\n")
+                + (unavailable == null ? "" : unavailable + "\n");
     }
 
     /** {@code expkt:vlans}: name, tag, tagged and untagged members. */

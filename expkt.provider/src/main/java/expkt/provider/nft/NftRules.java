@@ -269,6 +269,11 @@ public final class NftRules implements AutoCloseable {
         }
     }
 
+    /** How many rules {@code f} gets per port and hook (one per tag depth the BPF program skips, see above). */
+    public static int rulesPerPortAndHook(Filter f) {
+        return matches(f).size();
+    }
+
     /**
      * The match expressions of a filter's rules: one list per rule (the rules are alternatives). No
      * anonymous sets: {@code nft list ruleset} then keeps one rule per line without braces inside a chain.
