@@ -213,8 +213,8 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     void requireRules(Filter f) {
         if (nft == null && f.action() == FilterAction.UP_AND_DROP) {
             throw new IllegalStateException("filter \"" + f.name() + "\" is UP_AND_DROP" + (needsCapture(f) ? " at EGRESS" : "")
-                    + ", which needs nftables drop rules" + (needsCapture(f) ? " and a capture link" : "") + ", and "
-                    + dropRulesUnavailable + "; install it, or use UP_AND_CONTINUE (copy only, works without nftables)");
+                    + ", which needs nftables drop rules" + (needsCapture(f) ? " and a capture link" : "") + ", but "
+                    + dropRulesUnavailable + "; UP_AND_CONTINUE filters (copy only) work without nftables");
         }
     }
 
