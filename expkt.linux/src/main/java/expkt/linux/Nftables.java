@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
  * nftables through libnftables ({@code libnftables.so.1}, Debian {@code libnftables1}) with its JSON
  * interface: commands go in as JSON (or nft text), listings come back as JSON. If the library is
  * missing, {@link #open()} falls back to the {@code nft} binary ({@code nft -j -f -}, one process per
- * call) and {@link #backend()} says so.
+ * call) and {@link #backend()} says so. Where both are looked for is a {@link Locations} (system
+ * properties {@value #LIBRARY_PROPERTY} and {@value #BINARY_PROPERTY} by default); if neither is there,
+ * {@link #open} throws an {@link UnavailableException} naming both and their Debian packages.
  *
  * <p>Threading: an instance is confined to the thread that opened it. libnftables talks netlink in
  * the namespace of that thread, so open and use it on a thread inside the namespace to manage
@@ -25,6 +27,50 @@ import java.util.concurrent.TimeUnit;
 public final class Nftables implements AutoCloseable {
     /** System property: {@code binary} forces the {@code nft} process fallback even when the library is there. */
     public static final String BACKEND_PROPERTY = "expkt.nftables.backend";
+    /** System property: the libnftables to load, a file name looked up by the dynamic linker or a path. */
+    public static final String LIBRARY_PROPERTY = "expkt.nftables.library";
+    /** System property: the path of the nft binary (default: the first of /usr/sbin/nft, /sbin/nft, /usr/bin/nft). */
+    public static final String BINARY_PROPERTY = "expkt.nftables.binary";
+    public static final String DEFAULT_LIBRARY = "libnftables.so.1";
+    private static final List<String> DEFAULT_BINARIES = List.of("/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft");
+
+    /**
+     * Where nftables is looked for: the library (a name for the dynamic linker, or a path) and the nft
+     * binary (a path; null: the usual places). Null or blank values mean the defaults.
+     */
+    public record Locations(String library, String binary) {
+        public Locations {
+            library = library == null || library.isBlank() ? DEFAULT_LIBRARY : library.strip();
+            binary = binary == null || binary.isBlank() ? null : binary.strip();
+        }
+
+        /** The defaults, overridden by the system properties {@value #LIBRARY_PROPERTY} and {@value #BINARY_PROPERTY}. */
+        public static Locations fromSystemProperties() {
+            return new Locations(System.getProperty(LIBRARY_PROPERTY), System.getProperty(BINARY_PROPERTY));
+        }
+
+        /** The nft binary to run, or null if there is none where it is looked for. */
+        String findBinary() {
+            for (String p : binary == null ? DEFAULT_BINARIES : List.of(binary)) {
+                if (new java.io.File(p).canExecute()) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
+        String describeBinary() {
+            return binary == null ? "nft (looked for " + String.join(", ", DEFAULT_BINARIES) + ")" : binary;
+        }
+    }
+
+    /** nftables cannot be used at all here: neither the library nor the binary is there. */
+    public static final class UnavailableException extends IOException {
+        public UnavailableException(String message) {
+            super(message);
+        }
+    }
+
     private static final int NFT_CTX_DEFAULT = 0;
     private static final int NFT_CTX_OUTPUT_HANDLE = 1 << 3;
     private static final int NFT_CTX_OUTPUT_JSON = 1 << 4;
@@ -36,9 +82,11 @@ public final class Nftables implements AutoCloseable {
     private final MethodHandle free;
     private MemorySegment ctx;
     private final String backend;
+    /** The nft binary of the process fallback (null when the library is used). */
+    private final String binary;
 
     private Nftables(Arena arena, MethodHandle run, MethodHandle outputBuffer, MethodHandle errorBuffer, MethodHandle free,
-                     MemorySegment ctx, String backend) {
+                     MemorySegment ctx, String backend, String binary) {
         this.arena = arena;
         this.run = run;
         this.outputBuffer = outputBuffer;
@@ -46,33 +94,45 @@ public final class Nftables implements AutoCloseable {
         this.free = free;
         this.ctx = ctx;
         this.backend = backend;
+        this.binary = binary;
     }
 
     /** True if libnftables can be loaded here. */
     public static boolean libraryAvailable() {
         try (Arena a = Arena.ofConfined()) {
-            SymbolLookup.libraryLookup("libnftables.so.1", a);
+            lookup(Locations.fromSystemProperties().library(), a);
             return true;
         } catch (IllegalArgumentException e) {
             return false;
         }
     }
 
+    private static SymbolLookup lookup(String library, Arena arena) {
+        return library.contains("/") ? SymbolLookup.libraryLookup(java.nio.file.Path.of(library), arena)
+                : SymbolLookup.libraryLookup(library, arena);
+    }
+
+    /** {@link #open(Locations)} with {@link Locations#fromSystemProperties()}. */
+    public static Nftables open() throws IOException {
+        return open(Locations.fromSystemProperties());
+    }
+
     /**
      * Opens a context (JSON output, handles shown) on libnftables, or, without the library, on the
-     * {@code nft} binary; fails if neither is there.
+     * {@code nft} binary; an {@link UnavailableException} naming both (and their Debian packages) if
+     * neither is there.
      */
-    public static Nftables open() throws IOException {
+    public static Nftables open(Locations where) throws IOException {
         if ("binary".equals(System.getProperty(BACKEND_PROPERTY))) {
-            return openBinary("forced by -D" + BACKEND_PROPERTY + "=binary");
+            return openBinary(where, "forced by -D" + BACKEND_PROPERTY + "=binary");
         }
         Arena arena = Arena.ofShared();
         SymbolLookup lib;
         try {
-            lib = SymbolLookup.libraryLookup("libnftables.so.1", arena);
+            lib = lookup(where.library(), arena);
         } catch (IllegalArgumentException e) {
             arena.close();
-            return openBinary("libnftables.so.1 not found");
+            return openBinary(where, where.library() + " not found");
         }
         try {
             Linker linker = Native.LINKER;
@@ -96,7 +156,7 @@ public final class Nftables implements AutoCloseable {
             setFlags.invokeExact(ctx, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
             int a = (int) bufOut.invokeExact(ctx);
             int b = (int) bufErr.invokeExact(ctx);
-            return new Nftables(arena, run, getOut, getErr, free, ctx, "libnftables.so.1");
+            return new Nftables(arena, run, getOut, getErr, free, ctx, where.library(), null);
         } catch (IOException e) {
             throw e;
         } catch (Throwable t) {
@@ -107,10 +167,17 @@ public final class Nftables implements AutoCloseable {
 
     /** The {@code nft} binary fallback, one process per call; {@code why} ends up in {@link #backend()}. */
     public static Nftables openBinary(String why) throws IOException {
-        if (Exec.nftBinary() == null) {
-            throw new IOException("nftables is not usable: neither libnftables.so.1 (Debian libnftables1) nor an nft binary was found");
+        return openBinary(Locations.fromSystemProperties(), why);
+    }
+
+    private static Nftables openBinary(Locations where, String why) throws IOException {
+        String nft = where.findBinary();
+        if (nft == null) {
+            throw new UnavailableException("nftables is not usable: neither the library " + where.library()
+                    + " (Debian package libnftables1) nor the nft binary " + where.describeBinary()
+                    + " (Debian package nftables) was found");
         }
-        return new Nftables(null, null, null, null, null, null, "nft binary " + Exec.nftBinary() + " (" + why + ")");
+        return new Nftables(null, null, null, null, null, null, "nft binary " + nft + " (" + why + ")", nft);
     }
 
     private static MemorySegment find(SymbolLookup lib, String name) {
@@ -129,7 +196,7 @@ public final class Nftables implements AutoCloseable {
      */
     public synchronized String run(String commands) throws IOException {
         if (run == null) {
-            return Exec.nft(commands);
+            return Exec.nft(binary, commands);
         }
         if (ctx == null) {
             throw new IOException("nftables context is closed");
@@ -171,17 +238,8 @@ public final class Nftables implements AutoCloseable {
 
     /** The {@code nft} process fallback. */
     private static final class Exec {
-        static String nftBinary() {
-            for (String p : List.of("/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft")) {
-                if (new java.io.File(p).canExecute()) {
-                    return p;
-                }
-            }
-            return null;
-        }
-
-        static String nft(String commands) throws IOException {
-            Process p = new ProcessBuilder(nftBinary(), "-j", "-f", "-").redirectErrorStream(false).start();
+        static String nft(String binary, String commands) throws IOException {
+            Process p = new ProcessBuilder(binary, "-j", "-f", "-").redirectErrorStream(false).start();
             p.getOutputStream().write(commands.getBytes(StandardCharsets.UTF_8));
             p.getOutputStream().close();
             try {

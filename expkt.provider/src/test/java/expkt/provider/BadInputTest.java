@@ -7,6 +7,7 @@ import expkt.api.packet.Expkt;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
 import expkt.api.packet.PacketSocket;
+import expkt.provider.nft.NftRules;
 import expkt.provider.socket.OwnedPacketService;
 import expkt.provider.socket.PacketSocketImpl;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,8 @@ class BadInputTest extends L2ProviderTestBase {
         s.setupFilter(Filter.named("dup").ethertype(0x0842).build());
         rejects("\"dup\" is already used by test", () -> s.setupFilter(Filter.named("dup").ethertype(0x0843).build()));
         assertEquals(1, s.filters().size());
-        assertEquals(3, nftRuleset().split("comment \"dup\"", -1).length - 1, nftRuleset()); // one rule per port
+        assertEquals(3 * NftRules.rulesPerPortAndHook(s.filters().get(0)), nftRuleset().split("comment \"dup\"", -1).length - 1,
+                nftRuleset()); // one set of rules per port
         // the right VR by name is fine
         s.setupFilter(Filter.named("vr-ok").ethertype(0x0842).vr("VR-Default").build());
     }

@@ -21,17 +21,32 @@ public final class L2Tables {
     private L2Tables() {
     }
 
-    /** {@code expkt:acl}: every filter on the host (the seed's "show access-list"). */
+    /**
+     * {@code expkt:acl}: every filter on the host (the seed's "show access-list"). STATE says what the
+     * data plane does for it: {@code enforced}, {@code NOT ENFORCED} or {@code STALE} (the reason follows
+     * the table); PACKETS/BYTES are {@code -} where no nft rule counts (nftables unavailable).
+     */
     public static String acl(L2Engine engine) throws IOException {
         Map<String, long[]> counters = engine.counters();
-        Tables t = new Tables("NAME", "OWNER", "SOCKET", "MATCH", "ACTION", "DIRECTION", "VR", "PACKETS", "BYTES");
+        boolean counted = engine.dropRulesUnavailable() == null;
+        Tables t = new Tables("STATE", "NAME", "OWNER", "SOCKET", "MATCH", "ACTION", "DIRECTION", "VR", "PACKETS", "BYTES");
+        StringBuilder why = new StringBuilder();
         for (FilterRegistry.Entry e : engine.registry().entries()) {
             Filter f = e.filter();
             long[] c = counters.getOrDefault(f.name(), new long[2]);
-            t.row(f.name(), e.socket().owner(), "#" + e.socket().id(), f.describeMatch(), f.action(), f.direction(),
-                    f.vr() == null ? "all" : f.vr(), c[0], c[1]);
+            String state = e.socket().filterState(f.name());
+            int colon = state.indexOf(": ");
+            if (colon > 0) {
+                why.append("  ").append(f.name()).append(": ").append(state).append('\n');
+                state = state.substring(0, colon);
+            }
+            t.row(state, f.name(), e.socket().owner(), "#" + e.socket().id(), f.describeMatch(), f.action(), f.direction(),
+                    f.vr() == null ? "all" : f.vr(), counted ? c[0] : "-", counted ? c[1] : "-");
         }
-        return t.toString() + t.size() + " filter(s); nftables table netdev expkt in " + engine.dataPlane().describeNamespace() + "\n";
+        String unavailable = engine.dropRulesUnavailableText();
+        return t.toString() + why + t.size() + " filter(s); "
+                + (unavailable == null ? "nftables table netdev expkt in " + engine.dataPlane().describeNamespace()
+                : unavailable + " (in " + engine.dataPlane().describeNamespace() + ")") + "\n";
     }
 
     /**
@@ -51,13 +66,15 @@ public final class L2Tables {
         }
         String err = engine.dataPlane().lastError();
         String linkErr = engine.dataPlane().linkError();
+        String unavailable = engine.dropRulesUnavailableText();
         L2Engine.RingConfig ring = engine.ringConfig();
         return t.toString() + t.size() + " port(s) in " + engine.dataPlane().describeNamespace() + " (" + m.source() + ")\n"
                 + "receive ring of sockets opened from now on: " + ring.blockNr() + " blocks of " + ring.blockSize()
                 + " bytes, retired after " + ring.retireMillis() + " ms\n"
                 // escaped: the reason quotes the configuration's own text
                 + (err == null ? "" : "last configuration REJECTED (the previous one stays in force): " + Printable.escape(err) + "\n")
-                + (linkErr == null ? "" : "FOLLOWING LINK CHANGES FAILED: " + Printable.escape(linkErr) + "\n");
+                + (linkErr == null ? "" : "FOLLOWING LINK CHANGES FAILED: " + Printable.escape(linkErr) + "\n")
+                + (unavailable == null ? "" : unavailable + "\n");
     }
 
     /** {@code expkt:vlans}: name, tag, tagged and untagged members. */

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * (bound to every interface) see it arrive. The socket reports it as an EGRESS frame of the port.
  *
  * <p>Pairs are made on first need, one per port, and removed when the provider stops (stale ones from
- * a crash are removed at start). Their names are reserved: they are never ports.
+ * a crash are removed at start and named in the log; {@code ./expkt clean} removes them without a host).
+ * Their names are reserved: they are never ports.
  *
  * <p>Threading: every method runs on the data plane's namespace thread (the {@code ip} process
  * inherits that thread's namespace).
@@ -42,13 +43,20 @@ public final class CaptureLinks {
         return DUP_PREFIX + p.ifIndex();
     }
 
-    /** Removes capture pairs a previous run left behind. */
-    public void removeStale() throws IOException {
+    /**
+     * Removes capture pairs a previous host left behind (it crashed or was killed); returns their
+     * names, for the log. Only safe while this host holds the data plane's lock (no other host's pairs
+     * can be there).
+     */
+    public List<String> removeStale() throws IOException {
+        List<String> removed = new ArrayList<>();
         for (NetInterface i : NetInterfaces.list()) {
             if (i.name().startsWith(DUP_PREFIX)) {
                 ip("link", "del", i.name());
+                removed.add(i.name() + "/" + PEER_PREFIX + i.name().substring(DUP_PREFIX.length()));
             }
         }
+        return removed;
     }
 
     /** The peer ifindex of {@code port}'s capture pair, creating the pair if needed. */

@@ -3,6 +3,7 @@ package expkt.provider.osgi;
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
 import expkt.linux.StructLayouts;
+import expkt.linux.Nftables;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.dataplane.DataPlaneSettings;
 import expkt.provider.socket.L2Engine;
@@ -38,6 +39,10 @@ import java.util.Map;
  *
  * <p>The VR registry ({@code expkt.api.vr.VirtualRouters}, bundle expkt.vr) is optional and dynamic:
  * with it, filters may name any VR it knows; without it the data plane is the only VR.
+ *
+ * <p>One host per data plane: activation fails, naming the other host's pid, when another host manages
+ * the namespace. Without nftables (framework properties {@code expkt.nftables.library} and
+ * {@code expkt.nftables.binary} say where it is looked for) it still activates, with copy-only filters.
  */
 @Designate(ocd = DataPlaneConfiguration.class)
 @Component(service = L2Provider.class, configurationPid = DataPlaneConfiguration.PID,
@@ -78,7 +83,8 @@ public final class L2Provider {
             DataPlaneSettings ring = settings == null ? DataPlaneSettings.DEFAULT : settings;
             this.engine = new L2Engine(dataPlane, scope(),
                     new L2Engine.RingConfig(ring.ringBlockSize(), ring.ringBlockCount(), ring.ringRetireMillis()),
-                    new OsgiLog(logger));
+                    new OsgiLog(logger), new Nftables.Locations(context.getProperty(Nftables.LIBRARY_PROPERTY),
+                            context.getProperty(Nftables.BINARY_PROPERTY)));
             followRegistry();
         } catch (IOException | RuntimeException e) {
             dataPlane.close();

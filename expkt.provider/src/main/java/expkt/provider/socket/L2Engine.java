@@ -6,6 +6,7 @@ import expkt.api.packet.FilterAction;
 import expkt.api.packet.Port;
 import expkt.api.packet.RxMode;
 import expkt.linux.Fds;
+import expkt.linux.Nftables;
 import expkt.linux.PacketSockets;
 import expkt.provider.bpf.BpfCompiler;
 import expkt.provider.core.Owner;
@@ -13,6 +14,7 @@ import expkt.provider.core.ProviderLog;
 import expkt.provider.core.VrScope;
 import expkt.provider.dataplane.CaptureLinks;
 import expkt.provider.dataplane.DataPlane;
+import expkt.provider.dataplane.DataPlaneLock;
 import expkt.provider.dataplane.DataPlaneModel;
 import expkt.provider.dataplane.DataPlaneSettings;
 import expkt.provider.dispatch.Dispatcher;
@@ -61,7 +63,10 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     private final FilterRegistry registry = new FilterRegistry();
     private final Map<Long, PacketSocketImpl> sockets = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    /** The nftables table; null when nftables is not usable here ({@link #dropRulesUnavailable}). */
     private final NftRules nft;
+    private final String dropRulesUnavailable;
+    private final DataPlaneLock lock;
     private final CaptureLinks captures = new CaptureLinks();
     private final Dispatcher dispatcher;
     private final Consumer<DataPlaneModel> modelListener = this::modelChanged;
@@ -72,30 +77,59 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     private volatile boolean closed;
 
     public L2Engine(DataPlane dataPlane, VrScope vrScope, RingConfig ringConfig, ProviderLog log) throws IOException {
+        this(dataPlane, vrScope, ringConfig, log, Nftables.Locations.fromSystemProperties());
+    }
+
+    /**
+     * Takes the data plane (one host per data plane: refused, naming the other host's pid, before
+     * anything is touched), replaces what a previous host left there (and logs it), and sets up the
+     * nftables table. Without nftables ({@code nftables} says where it is looked for) the engine still
+     * starts: copy-only (UP_AND_CONTINUE) filters work, drop rules are refused and
+     * {@link #dropRulesUnavailable()} says why.
+     */
+    public L2Engine(DataPlane dataPlane, VrScope vrScope, RingConfig ringConfig, ProviderLog log,
+                    Nftables.Locations nftables) throws IOException {
         this.dataPlane = dataPlane;
         this.vrScope = vrScope;
         this.ringConfig = ringConfig;
         this.log = log;
+        this.lock = DataPlaneLock.acquire(dataPlane.namespaceInode(), dataPlane.describeNamespace());
+        NftRules rules = null;
+        String unavailable = null;
+        List<String> staleLinks;
         try {
-            this.nft = dataPlane.call(NftRules::start);
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("cannot set up nftables in " + dataPlane.describeNamespace() + ": " + e, e);
-        }
-        try {
-            dataPlane.call(() -> {
-                captures.removeStale();
-                nft.ensureChains(dataPlane.model().ports());
-                return null;
+            try {
+                rules = dataPlane.call(() -> NftRules.start(nftables));
+            } catch (IOException e) {
+                unavailable = e.getMessage();
+            }
+            this.nft = rules;
+            this.dropRulesUnavailable = unavailable;
+            staleLinks = dataPlane.call(() -> {
+                List<String> removed = captures.removeStale();
+                if (nft != null) {
+                    nft.ensureChains(dataPlane.model().ports());
+                }
+                return removed;
             });
             this.dispatcher = new Dispatcher(log);
         } catch (Exception e) {
             closeNft();
+            lock.close();
             throw e instanceof IOException io ? io : new IOException(e);
         }
+        NftRules.Leftover leftover = nft == null ? null : nft.leftover();
+        if (leftover != null || !staleLinks.isEmpty()) {
+            log.warn("expkt L2 provider: a previous host left its kernel state in " + dataPlane.describeNamespace()
+                    + " (it was killed or crashed); removed " + (leftover == null ? "" : leftover)
+                    + (leftover != null && !staleLinks.isEmpty() ? " and " : "")
+                    + (staleLinks.isEmpty() ? "" : "the capture link(s) " + String.join(", ", staleLinks)), null);
+        }
+        if (nft == null) {
+            log.warn("expkt L2 provider: " + dropRulesUnavailableText() + "; UP_AND_CONTINUE filters work (BPF only)", null);
+        }
         log.info("expkt L2 provider: data plane " + dataPlane.describeNamespace() + ", " + dataPlane.model().ports().size()
-                + " ports (" + dataPlane.model().source() + "), nftables through " + nft.backend());
+                + " ports (" + dataPlane.model().source() + "), " + (nft == null ? "no nftables" : "nftables through " + nft.backend()) + ", lock " + lock.file());
         linkModel = dataPlane.model();
         dataPlane.addListener(modelListener);
         dataPlane.addLinkListener(linkListener);
@@ -126,8 +160,16 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         return vrScope;
     }
 
+    /**
+     * The VRs filters may name changed (the VR registry came or went): every socket's filters are
+     * re-applied, so a filter whose VR is gone is shown as not enforced, and one whose VR is back is
+     * enforced again.
+     */
     public void vrScope(VrScope scope) {
         this.vrScope = scope;
+        if (!closed) {
+            reapplyAll("the VRs now known");
+        }
     }
 
     /** The ring geometry new sockets get. */
@@ -149,7 +191,30 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     }
 
     public String nftBackend() {
-        return nft.backend();
+        return nft == null ? "none (" + dropRulesUnavailable + ")" : nft.backend();
+    }
+
+    /** Why drop rules cannot be made here (nftables is not usable), or null when they can. */
+    public String dropRulesUnavailable() {
+        return dropRulesUnavailable;
+    }
+
+    /** One line for the commands and the log: drop rules are unavailable, and why. */
+    public String dropRulesUnavailableText() {
+        return dropRulesUnavailable == null ? null
+                : "drop rules (UP_AND_DROP, EGRESS capture links) unavailable: " + dropRulesUnavailable;
+    }
+
+    /**
+     * Refuses a filter that needs nftables (UP_AND_DROP: a drop rule, and for EGRESS a capture link)
+     * where nftables is not usable, naming what is missing; before anything is made.
+     */
+    void requireRules(Filter f) {
+        if (nft == null && f.action() == FilterAction.UP_AND_DROP) {
+            throw new IllegalStateException("filter \"" + f.name() + "\" is UP_AND_DROP" + (needsCapture(f) ? " at EGRESS" : "")
+                    + ", which needs nftables drop rules" + (needsCapture(f) ? " and a capture link" : "") + ", but "
+                    + dropRulesUnavailable + "; UP_AND_CONTINUE filters (copy only) work without nftables");
+        }
     }
 
     /**
@@ -275,6 +340,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
 
     /** Makes the capture links an EGRESS + UP_AND_DROP filter needs on these ports. */
     void prepare(Filter f, List<Port> ports) throws IOException {
+        requireRules(f);
         if (!needsCapture(f) || ports.isEmpty()) {
             return;
         }
@@ -330,19 +396,31 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         return captures.portOfPeer(ifIndex) != 0;
     }
 
-    void addRules(Filter f, List<Port> ports) throws IOException {
+    /** The nft rules {@code f} gets on these ports (with its capture link's copy for an egress drop). */
+    NftRules.FilterRules rulesOf(Filter f, List<Port> ports) {
         boolean capture = needsCapture(f);
+        return new NftRules.FilterRules(f, ports, p -> capture ? CaptureLinks.dupDevice(p) : null);
+    }
+
+    /**
+     * In one nft transaction: removes the rules of the filters named {@code remove} and adds {@code add};
+     * on failure nothing changed. Without nftables: nothing to do (copy-only filters have no rules).
+     */
+    void replaceRules(List<String> remove, List<NftRules.FilterRules> add) throws IOException {
+        if (nft == null) {
+            for (NftRules.FilterRules r : add) {
+                requireRules(r.filter());
+            }
+            return;
+        }
         onNamespaceThread(() -> {
-            nft.addFilter(f, ports, p -> capture ? CaptureLinks.dupDevice(p) : null);
+            nft.replace(remove, add);
             return null;
         });
     }
 
     void removeRules(List<String> names) throws IOException {
-        onNamespaceThread(() -> {
-            nft.removeFilters(names);
-            return null;
-        });
+        replaceRules(names, List.of());
     }
 
     void removeRulesQuietly(List<String> names) {
@@ -355,11 +433,17 @@ public final class L2Engine implements AutoCloseable, FramePorts {
 
     /** Packets and bytes per filter name from the nftables counters. */
     public Map<String, long[]> counters() throws IOException {
+        if (nft == null) {
+            return Map.of();
+        }
         return onNamespaceThread(nft::counters);
     }
 
     /** The provider's nftables table as nft lists it. */
     public String rulesetText() throws IOException {
+        if (nft == null) {
+            return dropRulesUnavailableText() + "\n";
+        }
         return onNamespaceThread(nft::listText);
     }
 
@@ -409,20 +493,30 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     }
 
     private void modelChanged(DataPlaneModel model) {
-        try {
-            onNamespaceThread(() -> {
-                nft.retainChains(model.ports());
-                nft.ensureChains(model.ports());
-                return null;
-            });
-        } catch (IOException e) {
-            log.error("updating nftables chains for " + model + " failed", e);
+        if (nft != null) {
+            try {
+                onNamespaceThread(() -> {
+                    nft.retainChains(model.ports());
+                    nft.ensureChains(model.ports());
+                    return null;
+                });
+            } catch (IOException e) {
+                log.error("updating nftables chains for " + model + " failed", e);
+            }
         }
+        reapplyAll("the data plane's configuration " + model);
+    }
+
+    /**
+     * Re-applies every socket's filters (each socket in one nft transaction). A socket whose re-apply
+     * fails keeps its previous rules; its filters' state says so in {@code expkt:acl}.
+     */
+    private void reapplyAll(String why) {
         for (PacketSocketImpl s : sockets()) {
             try {
                 s.reapply();
             } catch (IOException | RuntimeException e) {
-                log.error("re-applying the filters of " + s + " to " + model + " failed", e);
+                log.error("re-applying the filters of " + s + " to " + why + " failed; its previous rules stay in force", e);
             }
         }
     }
@@ -438,13 +532,16 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         }
         dispatcher.close();
         closeNft();
+        lock.close();
     }
 
     private void closeNft() {
         try {
             dataPlane.call(() -> {
                 captures.removeAll();
-                nft.close();
+                if (nft != null) {
+                    nft.close();
+                }
                 return null;
             });
         } catch (Exception e) {

@@ -115,6 +115,11 @@ public final class PacketSocketImpl implements PacketSocket {
         return filters.list();
     }
 
+    /** What the data plane does for this socket's filter {@code name}: "enforced", or why not ({@code expkt:acl}'s STATE). */
+    public String filterState(String name) {
+        return filters.state(name);
+    }
+
     @Override
     public void removeFilters() throws IOException {
         filters.remove();

@@ -4,11 +4,16 @@ import expkt.api.packet.Filter;
 import expkt.api.packet.Port;
 import expkt.linux.PacketSockets;
 import expkt.provider.bpf.BpfCompiler;
+import expkt.provider.nft.NftRules;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
@@ -16,7 +21,9 @@ import java.util.function.BooleanSupplier;
  * The filters of one packet socket and what the kernel holds for them: the socket's classic BPF
  * program (all its filters OR-ed) and the nftables rules named after each filter, claimed in the
  * engine's {@link FilterRegistry}. Installs a filter as one step with rollback, removes them all, and
- * re-installs them after the data plane's ports or the socket's VR changed. The socket's VR
+ * re-installs them after the data plane's ports or the socket's VR changed: the old rules are replaced
+ * by the new ones in one nft transaction, and a filter that cannot be re-applied is shown as not
+ * enforced ({@link #state}), never listed as if it were. The socket's VR
  * ({@code SO_VRID}) lives here because it decides the ports the filters apply to.
  *
  * <p>Threading: every change under the socket's filter lock (given to the constructor, held by the
@@ -29,7 +36,15 @@ final class SocketFilters {
     private final int fd;
     private final Object filterLock;
     private final BooleanSupplier open;
+    /** What {@link #state} says of a filter whose data-plane rules are in force. */
+    static final String ENFORCED = "enforced";
+
     private final List<Filter> filters = new CopyOnWriteArrayList<>();
+    /** Filters that are not (or no longer exactly) enforced, with why; absent: enforced. */
+    private final Map<String, String> states = new ConcurrentHashMap<>();
+    /** What the kernel holds now: the rules' {@link #signature} and the BPF program (to skip a re-apply that changes nothing). */
+    private List<String> installedRules = List.of();
+    private long[] installedProgram;
     private volatile int vrId = -1;
 
     SocketFilters(L2Engine engine, PacketSocketImpl socket, int fd, Object filterLock, BooleanSupplier open) {
@@ -46,13 +61,18 @@ final class SocketFilters {
         }
     }
 
-    /** Adds {@code filter}: claims its name, adds its nft rules, attaches the new BPF program; undoes all on failure. */
+    /**
+     * Adds {@code filter}: claims its name, adds its nft rules (one transaction), attaches the new BPF
+     * program; undoes all on failure. A filter that needs drop rules where nftables is unavailable is
+     * refused before anything is made.
+     */
     void setup(Filter filter) throws IOException {
         if (filter == null) {
             throw new IllegalArgumentException("filter is null");
         }
         synchronized (filterLock) {
             ensureOpen();
+            engine.requireRules(filter);
             List<Port> ports = engine.portsOf(filter, vrId);
             engine.registry().claim(filter, socket);
             boolean rulesAdded = false;
@@ -61,10 +81,16 @@ final class SocketFilters {
                 List<Filter> next = new ArrayList<>(filters);
                 next.add(filter);
                 long[] program = engine.compile(next, vrId);
-                engine.addRules(filter, ports);
+                NftRules.FilterRules rules = engine.rulesOf(filter, ports);
+                engine.replaceRules(List.of(), List.of(rules));
                 rulesAdded = true;
                 PacketSockets.attachFilter(fd, program);
                 filters.add(filter);
+                states.remove(filter.name());
+                List<String> installed = new ArrayList<>(installedRules);
+                installed.add(signature(rules));
+                installedRules = installed;
+                installedProgram = program;
             } catch (IOException | RuntimeException e) {
                 if (rulesAdded) {
                     engine.removeRulesQuietly(List.of(filter.name()));
@@ -78,6 +104,16 @@ final class SocketFilters {
     /** The filters set now. */
     List<Filter> list() {
         return List.copyOf(filters);
+    }
+
+    /**
+     * What the data plane does for the filter named {@code name}: {@link #ENFORCED}, or why not
+     * ({@code NOT ENFORCED: ...} when it could not be re-applied, {@code STALE: ...} when its previous
+     * rules stay because re-applying failed).
+     */
+    String state(String name) {
+        String s = states.get(name);
+        return s == null ? ENFORCED : s;
     }
 
     /** Removes every filter of an open socket. */
@@ -104,6 +140,9 @@ final class SocketFilters {
             PacketSockets.attachFilter(fd, BpfCompiler.REJECT_ALL);
         } finally {
             filters.clear();
+            states.clear();
+            installedRules = List.of();
+            installedProgram = null;
             try {
                 engine.removeRules(names);
             } finally {
@@ -114,24 +153,76 @@ final class SocketFilters {
         }
     }
 
-    /** Re-installs the BPF program and nft rules after the data plane's ports changed. */
+    /**
+     * Re-installs the BPF program and nft rules after the data plane's ports, the VR registry or the
+     * socket's VR changed. The new rules of every filter replace the old ones in ONE nft transaction, so
+     * a filter that stays is never without its rule, and a failed transaction leaves the old rules in
+     * place. A filter that cannot be resolved any more (its VR is gone) is left out of both, and its
+     * state says so; it comes back at the next re-apply that resolves it.
+     */
     void reapply() throws IOException {
         synchronized (filterLock) {
             if (!open.getAsBoolean() || filters.isEmpty()) {
                 return;
             }
-            List<String> names = new ArrayList<>();
-            for (Filter f : filters) {
-                names.add(f.name());
-            }
-            engine.removeRules(names);
-            for (Filter f : filters) {
-                List<Port> ports = engine.portsOf(f, vrId);
-                engine.prepare(f, ports);
-                engine.addRules(f, ports);
-            }
-            PacketSockets.attachFilter(fd, engine.compile(filters, vrId));
+            reapply(vrId);
         }
+    }
+
+    private void reapply(int vr) throws IOException {
+        List<String> names = new ArrayList<>();
+        List<Filter> enforced = new ArrayList<>();
+        List<NftRules.FilterRules> rules = new ArrayList<>();
+        Map<String, String> failed = new HashMap<>();
+        for (Filter f : filters) {
+            names.add(f.name());
+            try {
+                List<Port> ports = engine.portsOf(f, vr);
+                engine.prepare(f, ports);
+                rules.add(engine.rulesOf(f, ports));
+                enforced.add(f);
+            } catch (IOException | RuntimeException e) {
+                failed.put(f.name(), "NOT ENFORCED: " + e.getMessage());
+            }
+        }
+        List<String> signatures = new ArrayList<>();
+        for (NftRules.FilterRules r : rules) {
+            signatures.add(signature(r));
+        }
+        long[] program;
+        try {
+            program = engine.compile(enforced, vr);
+            // a change that leaves every rule as it is (a ring-only reconfiguration) touches nothing: counters go on
+            if (!signatures.equals(installedRules)) {
+                engine.replaceRules(names, rules);
+                installedRules = signatures;
+            }
+        } catch (IOException | RuntimeException e) {
+            // nothing changed in the kernel: the previous rules and program stay, and say so
+            for (String n : names) {
+                states.putIfAbsent(n, "STALE: re-applying failed (" + e.getMessage() + "); the previous rules stay in force");
+            }
+            throw e;
+        }
+        if (!Arrays.equals(program, installedProgram)) {
+            PacketSockets.attachFilter(fd, program);
+            installedProgram = program;
+        }
+        states.clear();
+        states.putAll(failed);
+        if (!failed.isEmpty()) {
+            engine.log().error("socket #" + socket.id() + " of " + socket.owner() + ": filter(s) no longer enforced after a "
+                    + "reconfiguration: " + failed, null);
+        }
+    }
+
+    /** What the rules of {@code r} are, as a string: equal strings, equal rules in the kernel. */
+    private static String signature(NftRules.FilterRules r) {
+        StringBuilder b = new StringBuilder(r.filter().toString());
+        for (Port p : r.ports()) {
+            b.append('|').append(p.ifName()).append('/').append(p.ifIndex()).append('>').append(r.egressCopyTo().apply(p));
+        }
+        return b.toString();
     }
 
     /** The socket's VR id ({@code SO_VRID}); -1: the data plane's VR. */
@@ -148,7 +239,9 @@ final class SocketFilters {
             int old = vrId;
             vrId = value;
             try {
-                reapply();
+                if (open.getAsBoolean() && !filters.isEmpty()) {
+                    reapply(value);
+                }
             } catch (IOException | RuntimeException e) {
                 vrId = old;
                 throw e;

@@ -1,0 +1,148 @@
+package expkt.itest.l2;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+
+import org.junit.Test;
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.ServiceReference;
+
+import expkt.api.packet.Direction;
+import expkt.api.packet.ExosSockAddr;
+import expkt.api.packet.Filter;
+import expkt.api.packet.FilterAction;
+import expkt.api.packet.PacketService;
+import expkt.api.packet.PacketSocket;
+import expkt.itest.ExpktOptions;
+import expkt.itest.ExpktTestSupport;
+import expkt.lab.Lab;
+import expkt.linux.Fds;
+import expkt.linux.NetInterfaces;
+import expkt.linux.NetNs;
+import expkt.linux.PacketSockets;
+
+/**
+ * The provider inside Felix with nftables made unavailable to it (framework properties pointing at a
+ * library and an nft binary that do not exist): it activates, an UP_AND_CONTINUE filter gets frames,
+ * UP_AND_DROP (INGRESS, and EGRESS with its capture link) is refused naming what is missing and its
+ * Debian packages, {@code expkt:acl} and {@code expkt:ports} say drop rules are unavailable and why,
+ * and nothing of ours is in the namespace.
+ */
+public class NftUnavailableIT extends ExpktTestSupport {
+
+    @Override
+    protected Lab.Builder labSpec() {
+        return Lab.builder().ports(2).bridge(true);
+    }
+
+    @Override
+    protected Option[] options() {
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider"),
+                frameworkProperty("expkt.nftables.library").value("/nonexistent/libnftables.so.1"),
+                frameworkProperty("expkt.nftables.binary").value("/nonexistent/nft")};
+    }
+
+    @Test
+    public void theProviderActivatesWithCopyOnlyFiltersAndSaysWhyDropRulesAreUnavailable() throws Exception {
+        PacketService packets = service(PacketService.class);
+        PacketSocket copy = packets.open();
+        copy.setupFilter(Filter.named("nonft-copy").ethertype(0x88b5).build());
+        sendFromHost(1, 0x88b5, 3);
+        copy.setTimeout(Duration.ofMillis(500));
+        ExosSockAddr from = new ExosSockAddr();
+        byte[] buf = new byte[2048];
+        int got = 0;
+        while (copy.recvfrom(buf, from) >= 0) {
+            got++;
+        }
+        assertEquals(3, got);
+
+        PacketSocket drop = packets.open();
+        for (Filter f : new Filter[] {Filter.named("nonft-drop").ethertype(0x88b6).action(FilterAction.UP_AND_DROP).build(),
+                Filter.named("nonft-egress").ethertype(0x88b6).direction(Direction.EGRESS).action(FilterAction.UP_AND_DROP).build()}) {
+            try {
+                drop.setupFilter(f);
+                throw new AssertionError(f.name() + " was accepted without nftables");
+            } catch (IllegalStateException e) {
+                String m = e.getMessage();
+                assertTrue(m, m.contains(f.name()) && m.contains("/nonexistent/libnftables.so.1") && m.contains("/nonexistent/nft")
+                        && m.contains("libnftables1") && m.contains("Debian package nftables"));
+            }
+        }
+        assertTrue(drop.filters().isEmpty());
+
+        String acl = command("acl");
+        assertTrue(acl, acl.contains("nonft-copy") && !acl.contains("nonft-drop")
+                && acl.contains("drop rules (UP_AND_DROP, EGRESS capture links) unavailable") && acl.contains("libnftables1"));
+        String ports = command("ports");
+        assertTrue(ports, ports.contains("drop rules (UP_AND_DROP, EGRESS capture links) unavailable"));
+        String ruleset = lab().exec(lab().switchNs(), "nft", "list", "ruleset").check().stdout();
+        assertFalse(ruleset, ruleset.contains("expkt"));
+        String links = lab().exec(lab().switchNs(), "ip", "-o", "link").check().stdout();
+        assertFalse(links, links.contains("expktc"));
+        copy.close();
+        drop.close();
+    }
+
+    private <T> T service(Class<T> type) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            ServiceReference<T> ref = context.getServiceReference(type);
+            T s = ref == null ? null : context.getService(ref);
+            if (s != null) {
+                return s;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(type.getName() + " never came: the provider did not activate without nftables");
+    }
+
+    private String command(String function) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            ServiceReference<?>[] refs = context.getServiceReferences((String) null,
+                    "(&(osgi.command.scope=expkt)(osgi.command.function=" + function + "))");
+            if (refs != null) {
+                Object svc = context.getService(refs[0]);
+                Method m = svc.getClass().getMethod(function);
+                return String.valueOf(m.invoke(svc));
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no expkt:" + function + " command");
+    }
+
+    /** Sends {@code count} frames of {@code ethertype} from host {@code i}'s veth0 (a plain AF_PACKET socket there). */
+    private void sendFromHost(int i, int ethertype, int count) throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(60);
+        b.put(new byte[] {0x00, (byte) 0xE0, 0x2B, 0, 0, 0}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) ethertype);
+        byte[] frame = b.array();
+        try (NetNs ns = NetNs.open(lab().host(i).ns())) {
+            NetNs.call(ns, () -> {
+                int index = NetInterfaces.list().stream().filter(n -> n.name().equals("veth0")).findFirst().orElseThrow().index();
+                int fd = PacketSockets.open(0);
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment buf = a.allocate(frame.length);
+                    MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
+                    MemorySegment sll = a.allocate(PacketSockets.SOCKADDR_LL_SIZE, 8);
+                    PacketSockets.writeSockaddrLl(sll, 0, ethertype, index, 0);
+                    for (int k = 0; k < count; k++) {
+                        PacketSockets.sendto(fd, buf, frame.length, sll, 0);
+                    }
+                } finally {
+                    Fds.closeQuietly(fd);
+                }
+                return null;
+            });
+        }
+    }
+}
