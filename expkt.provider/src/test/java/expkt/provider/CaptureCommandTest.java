@@ -3,7 +3,7 @@ package expkt.provider;
 import expkt.api.packet.Filter;
 import expkt.provider.command.CaptureCommand;
 import expkt.provider.command.L2Tables;
-import expkt.provider.socket.Owner;
+import expkt.provider.core.Owner;
 import expkt.provider.socket.PacketSocketImpl;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.CommandSessionImpl;

@@ -1,7 +1,7 @@
 package expkt.provider;
 
 import expkt.api.packet.Filter;
-import expkt.provider.socket.ProviderLog;
+import expkt.provider.core.ProviderLog;
 import expkt.provider.whiteboard.HandlerRuntime;
 import org.junit.jupiter.api.Test;
 

@@ -4,7 +4,7 @@ import expkt.api.handler.PacketHandler;
 import expkt.api.packet.Filter;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.socket.PacketSocketImpl;
-import expkt.provider.socket.ProviderLog;
+import expkt.provider.core.ProviderLog;
 import expkt.provider.whiteboard.HandlerRuntime;
 import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
 import org.junit.jupiter.api.AfterEach;

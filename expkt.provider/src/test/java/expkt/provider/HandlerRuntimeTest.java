@@ -7,7 +7,7 @@ import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.command.L2Tables;
-import expkt.provider.socket.ProviderLog;
+import expkt.provider.core.ProviderLog;
 import expkt.provider.whiteboard.HandlerProperties;
 import expkt.provider.whiteboard.HandlerRuntime;
 import expkt.provider.whiteboard.HandlerRuntime.BundleRef;

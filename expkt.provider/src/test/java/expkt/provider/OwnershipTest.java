@@ -5,7 +5,7 @@ import expkt.api.packet.FilterAction;
 import expkt.api.packet.PacketSocket;
 import expkt.provider.command.L2Tables;
 import expkt.provider.socket.OwnedPacketService;
-import expkt.provider.socket.Owner;
+import expkt.provider.core.Owner;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

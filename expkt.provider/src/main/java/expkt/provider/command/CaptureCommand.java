@@ -9,7 +9,7 @@ import expkt.packet.pcap.CaptureWriter;
 import expkt.packet.pcap.PcapngWriter;
 import expkt.provider.osgi.L2Provider;
 import expkt.provider.socket.L2Engine;
-import expkt.provider.socket.Owner;
+import expkt.provider.core.Owner;
 import expkt.provider.socket.PacketSocketImpl;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;

@@ -3,7 +3,7 @@ package expkt.provider.dispatch;
 import expkt.linux.Epoll;
 import expkt.linux.Fds;
 import expkt.linux.LinuxException;
-import expkt.provider.socket.ProviderLog;
+import expkt.provider.core.ProviderLog;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

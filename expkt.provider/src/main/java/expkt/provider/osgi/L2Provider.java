@@ -4,7 +4,7 @@ import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.socket.L2Engine;
-import expkt.provider.socket.VrScope;
+import expkt.provider.core.VrScope;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

@@ -1,6 +1,6 @@
 package expkt.provider.osgi;
 
-import expkt.provider.socket.ProviderLog;
+import expkt.provider.core.ProviderLog;
 import org.osgi.service.log.Logger;
 
 /** {@link ProviderLog} on an OSGi Log Service {@link Logger}. */

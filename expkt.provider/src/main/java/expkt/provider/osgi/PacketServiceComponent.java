@@ -6,7 +6,7 @@ import expkt.api.packet.RxMode;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
 import expkt.provider.socket.OwnedPacketService;
-import expkt.provider.socket.Owner;
+import expkt.provider.core.Owner;
 import org.osgi.framework.Bundle;
 import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;

@@ -8,12 +8,16 @@ import expkt.api.packet.RxMode;
 import expkt.linux.Fds;
 import expkt.linux.PacketSockets;
 import expkt.provider.bpf.BpfCompiler;
+import expkt.provider.core.Owner;
+import expkt.provider.core.ProviderLog;
+import expkt.provider.core.VrScope;
 import expkt.provider.dataplane.CaptureLinks;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.dataplane.DataPlaneModel;
 import expkt.provider.dispatch.Dispatcher;
 import expkt.provider.nft.NftRules;
-import expkt.provider.ring.RxRing;
+import expkt.provider.rx.FramePorts;
+import expkt.provider.rx.RxRing;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -33,7 +37,7 @@ import java.util.function.Consumer;
  *
  * <p>Threading: thread-safe. nftables and socket creation run on the data plane's namespace thread.
  */
-public final class L2Engine implements AutoCloseable {
+public final class L2Engine implements AutoCloseable, FramePorts {
     /**
      * Ring geometry. Default: 256 blocks of 16 KiB (4 MiB per socket), a block handed to the reader 2 ms
      * after its first frame at the latest (the receive latency bound). The kernel never hands over an
@@ -102,6 +106,7 @@ public final class L2Engine implements AutoCloseable {
         return dataPlane;
     }
 
+    @Override
     public DataPlaneModel model() {
         return dataPlane.model();
     }
@@ -314,12 +319,14 @@ public final class L2Engine implements AutoCloseable {
      * The port a frame seen on {@code ifIndex} belongs to: the port itself, or the port whose egress
      * copies arrive on that capture link; null for anything else (allocation-free).
      */
+    @Override
     public Port portOfFrame(DataPlaneModel m, int ifIndex) {
         Port p = m.portByIfIndex(ifIndex);
         return p != null ? p : m.portByIfIndex(captures.portOfPeer(ifIndex));
     }
 
     /** True if {@code ifIndex} is a capture link (its frames are EGRESS copies). */
+    @Override
     public boolean isCapture(int ifIndex) {
         return captures.portOfPeer(ifIndex) != 0;
     }

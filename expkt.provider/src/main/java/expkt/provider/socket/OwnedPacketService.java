@@ -6,6 +6,7 @@ import expkt.api.packet.PacketSocket;
 import expkt.api.packet.RxMode;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
+import expkt.provider.core.Owner;
 
 import java.io.IOException;
 import java.util.List;

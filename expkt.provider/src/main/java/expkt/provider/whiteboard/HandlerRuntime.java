@@ -10,9 +10,9 @@ import expkt.api.packet.RxMode;
 import expkt.linux.LinuxException;
 import expkt.provider.dispatch.Dispatcher;
 import expkt.provider.socket.L2Engine;
-import expkt.provider.socket.Owner;
+import expkt.provider.core.Owner;
 import expkt.provider.socket.PacketSocketImpl;
-import expkt.provider.socket.ProviderLog;
+import expkt.provider.core.ProviderLog;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -53,7 +53,7 @@ public final class HandlerWhiteboard {
         this.context = context;
         this.logger = logger;
         this.runtime = new HandlerRuntime(provider.engine(), grace(context.getProperty(GRACE_PROPERTY)),
-                new expkt.provider.socket.ProviderLog() {
+                new expkt.provider.core.ProviderLog() {
                     @Override
                     public void info(String message) {
                         logger.info(message);

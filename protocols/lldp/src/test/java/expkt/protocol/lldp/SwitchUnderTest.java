@@ -5,9 +5,9 @@ import expkt.lab.Lab;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.socket.OwnedPacketService;
-import expkt.provider.socket.Owner;
-import expkt.provider.socket.ProviderLog;
-import expkt.provider.socket.VrScope;
+import expkt.provider.core.Owner;
+import expkt.provider.core.ProviderLog;
+import expkt.provider.core.VrScope;
 
 /**
  * The provider's core (outside OSGi) on a lab's switch namespace, and the per-bundle

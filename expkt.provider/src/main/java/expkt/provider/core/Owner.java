@@ -1,4 +1,4 @@
-package expkt.provider.socket;
+package expkt.provider.core;
 
 /**
  * Who owns a socket: the bundle that got the per-bundle {@code PacketService} (or a test).

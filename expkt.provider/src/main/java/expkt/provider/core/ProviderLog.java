@@ -1,4 +1,4 @@
-package expkt.provider.socket;
+package expkt.provider.core;
 
 /**
  * Where the provider's core logs: the OSGi Log Service inside the framework, {@link System.Logger}

@@ -1,4 +1,4 @@
-package expkt.provider.ring;
+package expkt.provider.rx;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -1,4 +1,4 @@
-package expkt.provider.ring;
+package expkt.provider.tx;
 
 import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;

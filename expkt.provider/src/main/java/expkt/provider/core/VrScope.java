@@ -1,4 +1,4 @@
-package expkt.provider.socket;
+package expkt.provider.core;
 
 /**
  * Resolves a filter's VR name. Without the VR registry (bundle {@code expkt.vr}) the data plane is one

@@ -1,0 +1,22 @@
+package expkt.provider.rx;
+
+import expkt.api.packet.Port;
+import expkt.provider.dataplane.DataPlaneModel;
+
+/**
+ * What the receive path needs to know about the data plane to address a frame: the current model,
+ * the port a frame's interface belongs to, and whether that interface is a capture link (its frames
+ * are EGRESS copies). Implemented by the engine, so that {@code rx} does not depend on {@code socket}.
+ *
+ * <p>Threading: called on a socket's receiving thread; implementations allocate nothing.
+ */
+public interface FramePorts {
+    /** The data-plane model now (a copy-on-write snapshot). */
+    DataPlaneModel model();
+
+    /** The port a frame seen on {@code ifIndex} belongs to under {@code model}; null if none. */
+    Port portOfFrame(DataPlaneModel model, int ifIndex);
+
+    /** True if {@code ifIndex} is a capture link (its frames are EGRESS copies). */
+    boolean isCapture(int ifIndex);
+}

@@ -1,0 +1,219 @@
+package expkt.provider.rx;
+
+import expkt.api.packet.Direction;
+import expkt.api.packet.ExosSockAddr;
+import expkt.api.packet.FrameView;
+import expkt.api.packet.PacketType;
+import expkt.api.packet.Port;
+import expkt.api.packet.Vlan;
+import expkt.linux.PacketSockets;
+import expkt.provider.dataplane.DataPlaneModel;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The receive path of one packet socket: reads its {@link RxRing} in place (no system call while
+ * frames are queued, no allocation per frame), skips frames of interfaces that stopped being ports,
+ * and fills the {@link ExosSockAddr} of each frame (port, VLAN, direction, VR) from one data-plane
+ * model. When the ring is empty a blocking socket waits in poll(2) in slices of
+ * {@value #POLL_SLICE_MILLIS} ms so that a close from another thread is noticed.
+ *
+ * <p>Threading: one receiving thread at a time (the socket's receive lock, held by the caller);
+ * {@link #blocking(boolean)} and {@link #timeoutMillis(int)} may be set from any thread.
+ */
+public final class RxPath {
+    public static final int POLL_SLICE_MILLIS = 100;
+
+    private final RxRing ring;
+    private final int fd;
+    private final MemorySegment pollfd;
+    private final FramePorts ports;
+    private final BooleanSupplier open;
+    private final FrameView view = new FrameView();
+    private volatile boolean blocking = true;
+    private volatile int timeoutMillis;
+    private long received;
+    /** The model the current frame was checked against (so a concurrent reconfiguration cannot split a frame's address). */
+    private DataPlaneModel frameModel;
+    /**
+     * While the dispatcher runs this socket's callback: the time after which receive calls report "no
+     * frame" (the frames stay in the ring; the dispatcher calls back after the other sockets had their
+     * turn). 0 outside a callback. Written and read by the receiving thread only.
+     */
+    private long budgetDeadline;
+
+    /**
+     * @param ring the socket's receive ring
+     * @param fd the socket, for poll(2)
+     * @param pollfd a native {@code struct pollfd} owned by the socket (outlives this path)
+     * @param ports the data plane's ports, to address frames
+     * @param open false once the socket is closed (checked before reading and after each poll slice)
+     */
+    public RxPath(RxRing ring, int fd, MemorySegment pollfd, FramePorts ports, BooleanSupplier open) {
+        this.ring = ring;
+        this.fd = fd;
+        this.pollfd = pollfd;
+        this.ports = ports;
+        this.open = open;
+    }
+
+    private void ensureOpen() throws ClosedChannelException {
+        if (!open.getAsBoolean()) {
+            throw new ClosedChannelException();
+        }
+    }
+
+    /** A zero-copy view of the next frame, valid until the next receive; null if none (see {@code PacketSocket}). */
+    public FrameView receive(ExosSockAddr from) throws IOException {
+        ensureOpen();
+        if (overBudget() || !nextFrame()) {
+            return null;
+        }
+        int len = ring.snapLength();
+        fill(from, len);
+        return view.wrap(ring.segment(), ring.frameOffset(), len);
+    }
+
+    /** Copies the next frame into {@code dst}; -1 if none. */
+    public int recvfrom(ByteBuffer dst, ExosSockAddr from) throws IOException {
+        ensureOpen();
+        if (overBudget() || !nextFrame()) {
+            return -1;
+        }
+        int n = Math.min(ring.snapLength(), dst.remaining());
+        if (dst.hasArray()) {
+            MemorySegment.copy(ring.segment(), ValueLayout.JAVA_BYTE, ring.frameOffset(), dst.array(),
+                    dst.arrayOffset() + dst.position(), n);
+        } else {
+            MemorySegment.copy(ring.segment(), ring.frameOffset(), MemorySegment.ofBuffer(dst), 0, n);
+        }
+        dst.position(dst.position() + n);
+        fill(from, n);
+        return n;
+    }
+
+    /** Copies the next frame into {@code buf}; -1 if none. */
+    public int recvfrom(byte[] buf, ExosSockAddr from) throws IOException {
+        ensureOpen();
+        if (overBudget() || !nextFrame()) {
+            return -1;
+        }
+        int n = Math.min(ring.snapLength(), buf.length);
+        MemorySegment.copy(ring.segment(), ValueLayout.JAVA_BYTE, ring.frameOffset(), buf, 0, n);
+        fill(from, n);
+        return n;
+    }
+
+    /** Moves the ring to the next frame from a port, waiting as the socket's mode says. */
+    private boolean nextFrame() throws IOException {
+        DataPlaneModel model = ports.model();
+        long deadline = 0;
+        while (true) {
+            while (ring.next()) {
+                if (ports.portOfFrame(model, ring.ifIndex()) != null) {
+                    received++;
+                    frameModel = model;
+                    return true;
+                }
+                // a frame from an interface that stopped being a port since the filter was compiled
+            }
+            if (!blocking) {
+                return false;
+            }
+            int wait = POLL_SLICE_MILLIS;
+            int t = timeoutMillis;
+            if (t > 0) {
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + t * 1_000_000L;
+                }
+                long left = (deadline - now) / 1_000_000L;
+                if (left <= 0) {
+                    return false;
+                }
+                wait = (int) Math.min(wait, left);
+            }
+            PacketSockets.poll(pollfd, fd, (short) (PacketSockets.POLLIN | PacketSockets.POLLERR), wait);
+            ensureOpen();
+            model = ports.model();
+        }
+    }
+
+    private void fill(ExosSockAddr from, int captured) {
+        DataPlaneModel model = frameModel;
+        int ifIndex = ring.ifIndex();
+        Port port = ports.portOfFrame(model, ifIndex);
+        int vid = ring.vlanId();
+        Vlan vlan = vid < 0 ? null : model.vlanByTag(vid);
+        // a copy from a capture link is a frame that was leaving its port (EGRESS + UP_AND_DROP)
+        int pkttype = ports.isCapture(ifIndex) ? PacketSockets.PACKET_OUTGOING : ring.packetType();
+        int wire = ring.wireLength() + (vid < 0 ? 0 : 4);
+        if (from != null) {
+            from.set(port.slotPort().slot(), port.slotPort().port(), port.ifName(), port.ifIndex(),
+                    vid < 0 ? ExosSockAddr.NO_VLAN : vid, vlan == null ? null : vlan.name(), model.vrId(), model.vrName(),
+                    pkttype == PacketSockets.PACKET_OUTGOING ? Direction.EGRESS : Direction.INGRESS,
+                    PacketType.ofCode(pkttype), ring.timestampNanos(), wire, captured, ring.protocol());
+        }
+    }
+
+    /**
+     * Starts a callback's time budget: after {@code deadlineNanos} ({@link System#nanoTime()}) receive
+     * calls report "no frame" until {@link #endBudget()}. Receiving thread only.
+     */
+    public void startBudget(long deadlineNanos) {
+        budgetDeadline = deadlineNanos;
+    }
+
+    /** Ends the callback's time budget. Receiving thread only. */
+    public void endBudget() {
+        budgetDeadline = 0;
+    }
+
+    private boolean overBudget() {
+        long d = budgetDeadline;
+        return d != 0 && System.nanoTime() - d > 0;
+    }
+
+    /** The whole TCI of the tag the kernel took off the frame last received (see {@code PacketSocketImpl.lastVlanTci}). */
+    public int lastVlanTci() {
+        return ring.vlanTci();
+    }
+
+    /** The TPID (0x8100, 0x88A8) of that tag. */
+    public int lastVlanTpid() {
+        return ring.vlanTpid();
+    }
+
+    /** True if a frame is waiting in the ring. */
+    public boolean ready() {
+        return ring.ready();
+    }
+
+    /** Bytes of the receive ring. */
+    public long ringBytes() {
+        return ring.segment().byteSize();
+    }
+
+    /** Frames handed to the application since the socket opened. */
+    public long received() {
+        return received;
+    }
+
+    public void blocking(boolean blocking) {
+        this.blocking = blocking;
+    }
+
+    public boolean blocking() {
+        return blocking;
+    }
+
+    /** The receive timeout of a blocking socket in ms; 0 waits without limit. */
+    public void timeoutMillis(int timeoutMillis) {
+        this.timeoutMillis = timeoutMillis;
+    }
+}
