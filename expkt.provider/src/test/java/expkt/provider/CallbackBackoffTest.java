@@ -46,12 +46,12 @@ class CallbackBackoffTest extends L2ProviderTestBase {
         return sum;
     }
 
-    /** CPU time of every provider thread (named expkt-...), nanoseconds. */
+    /** CPU time of the dispatch threads (named expkt-dispatch...), nanoseconds. */
     static long providerCpuNanos() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long sum = 0;
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith("expkt-")) {
+            if (t.getName().startsWith("expkt-dispatch")) {
                 long n = mx.getThreadCpuTime(t.threadId());
                 if (n > 0) {
                     sum += n;
@@ -117,8 +117,10 @@ class CallbackBackoffTest extends L2ProviderTestBase {
         long idleCallsInWindow = idleCalls.get() - idle0;
         System.out.printf("[backoff] over %d ms: provider threads used %d ms CPU, ran or waited to run %d ms; the thrower was called %d times, "
                 + "the idle callback %d times%n", wall / 1_000_000, cpu / 1_000_000, runnable / 1_000_000, thrownCalls, idleCallsInWindow);
-        assertTrue(runnable < wall / 5, "provider threads ran or waited to run " + runnable / 1_000_000 + " ms (CPU " + cpu / 1_000_000
-                + " ms) in " + wall / 1_000_000 + " ms with two frames left unread (a spin)");
+        // the CPU time the dispatch threads got (a spin gets what the loaded machine gives it: ~100-1000 ms);
+        // the time they ran or waited to run is printed only: under load every wake-up waits long in the run queue
+        assertTrue(cpu < wall / 20, "the dispatch threads used " + cpu / 1_000_000 + " ms CPU (ran or waited to run "
+                + runnable / 1_000_000 + " ms) in " + wall / 1_000_000 + " ms with two frames left unread (a spin)");
         assertTrue(thrownCalls < 100 && idleCallsInWindow < 100, "backed off: thrower " + thrownCalls + ", idle " + idleCallsInWindow
                 + " calls in " + wall / 1_000_000 + " ms");
         // the healthy callback is served meanwhile
@@ -129,9 +131,9 @@ class CallbackBackoffTest extends L2ProviderTestBase {
         // counted and isolated, and shown so
         String table = HandlerTables.handlers(null, engine);
         System.out.println(table);
-        assertTrue(table.matches("(?s).*callback\\s+test\\s+-\\s+cb-throw-first\\s+-\\s+backed off\\b[^\\n]*\\s+own-\\d+\\s+0\\s+0\\s+[1-9]\\d*\\s.*"),
+        assertTrue(table.matches("(?s).*callback\\s+test\\s+-\\s+cb-throw-first\\s+-\\s+backed off\\b[^\\n]*\\s+own-#\\d+\\s+0\\s+0\\s+[1-9]\\d*\\s.*"),
                 "the thrower: backed off, on a lane of its own, its exceptions counted:\n" + table);
-        assertTrue(table.matches("(?s).*callback\\s+test\\s+-\\s+cb-no-read\\s+-\\s+backed off\\b[^\\n]*\\s+own-\\d+\\s+0\\s+0\\s+0\\s.*"),
+        assertTrue(table.matches("(?s).*callback\\s+test\\s+-\\s+cb-no-read\\s+-\\s+backed off\\b[^\\n]*\\s+own-#\\d+\\s+0\\s+0\\s+0\\s.*"),
                 "the idle callback: backed off, on a lane of its own:\n" + table);
         assertTrue(table.matches("(?s).*callback\\s+test\\s+-\\s+cb-healthy\\s+-\\s+active\\b[^\\n]*\\s+shared\\s+21\\s+0\\s+0\\s.*"), table);
         // a backed-off callback that reads again is served again

@@ -2,7 +2,7 @@ package expkt.provider;
 
 import expkt.api.packet.Filter;
 import expkt.provider.command.HandlerTables;
-import expkt.provider.socket.ProviderLog;
+import expkt.provider.core.ProviderLog;
 import expkt.provider.whiteboard.HandlerRuntime;
 import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
 import org.junit.jupiter.api.AfterEach;

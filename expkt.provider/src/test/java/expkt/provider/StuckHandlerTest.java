@@ -4,7 +4,7 @@ import expkt.api.handler.PacketHandler;
 import expkt.api.packet.Filter;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.socket.PacketSocketImpl;
-import expkt.provider.socket.ProviderLog;
+import expkt.provider.core.ProviderLog;
 import expkt.provider.whiteboard.HandlerRuntime;
 import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
 import org.junit.jupiter.api.AfterEach;
@@ -108,6 +108,7 @@ class StuckHandlerTest extends L2ProviderTestBase {
         }
         await(5_000, "the stuck handler's sibling got 5 frames", () -> sibling.get() == 5);
 
+        assertFalse(expkt.provider.command.L2Tables.acl(engine).contains("stuck-h"), "the stuck handler's filter went at once");
         // version 2 of the bundle registers the same filter: it gets a socket of its own (the stuck one is abandoned)
         AtomicInteger v2 = new AtomicInteger();
         HandlerRuntime.Registration r2 = within(LIFECYCLE_MILLIS, "the successor's register",
@@ -118,10 +119,12 @@ class StuckHandlerTest extends L2ProviderTestBase {
         }
         await(5_000, "version 2 got 4 frames", () -> v2.get() == 4);
 
-        // the stuck call returns: its socket is closed then, and version 1 is never called again
-        assertTrue(stuckSocket.isOpen() || !stuckThread.get().isAlive(), "closed only when the call returns");
+        // the stuck call returns: its socket's fd and ring go then, and version 1 is never called again
+        int fd = stuckSocket.fd();
+        assertTrue(CallbackCloseTest.isSocketFd(fd), "the stuck handler's fd (and ring) stay while its call runs");
         release.countDown();
-        await(5_000, "the abandoned socket closed once the stuck call returned", () -> !stuckSocket.isOpen());
+        await(5_000, "the abandoned socket's fd closed once the stuck call returned", () -> !CallbackCloseTest.isSocketFd(fd));
+        assertFalse(stuckSocket.isOpen());
         Thread.sleep(50);
         assertEquals(1, v1Calls.get(), "version 1 was called once (the stuck call) and never after it was abandoned");
         String after = HandlerTables.handlers(runtime, engine);
