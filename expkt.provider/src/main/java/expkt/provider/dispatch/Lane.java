@@ -41,6 +41,8 @@ final class Lane {
     /** Told to end: its thread ends after the current call (a stuck call: whenever that returns). */
     volatile boolean stopping;
     boolean fdsClosed;
+    /** Since when a named lane has had no registration (System.nanoTime), 0 while it has some. Registry lock. */
+    long emptySince;
 
     /** Registrations by index; copy-on-write under the registry's lock, read by the lane thread. */
     volatile Registration[] table = new Registration[8];
@@ -114,6 +116,7 @@ final class Lane {
         r.tag = tag;
         r.lane = this;
         count++;
+        emptySince = 0;
         table = next;
         if (!r.armed) {
             nextResume = Math.min(nextResume, r.resumeAt);
@@ -161,14 +164,12 @@ final class Lane {
         }
     }
 
-    /** Closes the lane's fds once. Registry lock, or the constructor. */
+    /** Closes the lane's fds once. The constructor, or after {@link #fdsClosed} was set under the registry's lock. */
     void closeFds() {
-        if (!fdsClosed) {
-            fdsClosed = true;
-            Fds.closeQuietly(epfd);
-            Fds.closeQuietly(wakeFd);
-            arena.close();
-        }
+        fdsClosed = true;
+        Fds.closeQuietly(epfd);
+        Fds.closeQuietly(wakeFd);
+        arena.close();
     }
 
     // ------------------------------------------------------------ the agent loop (lane thread)

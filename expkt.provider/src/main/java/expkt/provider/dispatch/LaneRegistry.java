@@ -54,6 +54,12 @@ public final class LaneRegistry implements AutoCloseable {
     public static final long MAX_BACKOFF_NANOS = 100_000_000L;
     /** A call running longer than this holds up its lane: the others move to a new lane (100 ms). */
     public static final long STUCK_MOVE_NANOS = 100_000_000L;
+    /**
+     * How long a named lane ({@code shared}, {@code lane-<bundle>}) stays after its last registration
+     * went (2 s): an update of a bundle registers its handlers again on the same lane thread instead of
+     * starting a new one.
+     */
+    public static final long LINGER_NANOS = 2_000_000_000L;
     /** How long stop/close waits for a running call before it is abandoned as stuck (2 s). */
     public static final long CALL_DEADLINE_NANOS = 2_000_000_000L;
     private static final long ERROR_LOG_INTERVAL_NANOS = 1_000_000_000L;
@@ -415,6 +421,10 @@ public final class LaneRegistry implements AutoCloseable {
             synchronized (this) {
                 long now = System.nanoTime();
                 for (Lane lane : List.copyOf(all)) {
+                    if (lane.count == 0 && !lane.stopping && lane.emptySince != 0 && now - lane.emptySince > LINGER_NANOS) {
+                        end(lane);
+                        continue;
+                    }
                     Registration r = lane.current;
                     if (r == null || lane.stopping || now - lane.callStart < STUCK_MOVE_NANOS || others(lane, r) == 0) {
                         continue;
@@ -445,19 +455,32 @@ public final class LaneRegistry implements AutoCloseable {
         return n;
     }
 
+    /** An empty lane ends: a lane of its own at once, a named lane after {@link #LINGER_NANOS} (the watchdog). Registry lock. */
     private void endIfEmpty(Lane lane) {
-        if (lane.count == 0 && !lane.stopping) {
-            lane.stopping = true;
-            lane.signal();
-            if (lanes.get(lane.name()) == lane) {
-                lanes.remove(lane.name());
+        if (lane.count != 0 || lane.stopping) {
+            return;
+        }
+        if (lanes.get(lane.name()) == lane && !closed) {
+            if (lane.emptySince == 0) {
+                lane.emptySince = System.nanoTime();
             }
+            return;
+        }
+        end(lane);
+    }
+
+    private void end(Lane lane) {
+        lane.stopping = true;
+        lane.signal();
+        if (lanes.get(lane.name()) == lane) {
+            lanes.remove(lane.name());
         }
     }
 
     /** The lane's thread ended: its fds are closed here, under the lock, so nobody signals a reused fd. */
     void laneEnded(Lane lane) {
         synchronized (this) {
+            lane.fdsClosed = true; // from now on nobody signals or changes its (soon closed, maybe reused) fds
             lane.stopping = true;
             if (lanes.get(lane.name()) == lane) {
                 lanes.remove(lane.name());
@@ -469,8 +492,8 @@ public final class LaneRegistry implements AutoCloseable {
                     log.warn("expkt dispatch: lane " + lane.name() + " ended with " + r + " on it; it is no longer called", null);
                 }
             }
-            lane.closeFds();
         }
+        lane.closeFds(); // outside the lock: closing the arena is a handshake with every thread
     }
 
     // ------------------------------------------------------------ queries
