@@ -1,13 +1,8 @@
 package expkt.host;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
@@ -29,8 +24,12 @@ import org.osgi.service.log.LogReaderService;
  * written first, so nothing of the start-up is lost.
  *
  * <p>Framework properties: {@code expkt.log.file} (default {@code run/expkt.log}; empty = no file),
- * {@code expkt.log.console} ({@code true}/{@code false}, default true), {@code expkt.log.level}
- * (lowest level written, default INFO). Which entries are logged at all is the Log Service's
+ * {@code expkt.log.file.size} (bytes a log file may reach before it is rotated, default 10485760 =
+ * 10 MiB, at least 4096; suffixes k, m, g), {@code expkt.log.file.count} (rotated files kept,
+ * {@code expkt.log.1} .. {@code .N}, default 5, 1..100): the log takes at most (count + 1) × size
+ * ({@link RotatingLogFile}). {@code expkt.log.console} ({@code true}/{@code false}, default true),
+ * {@code expkt.log.level} (lowest level written, default INFO). A bad value stops the component with
+ * an exception naming it. Which entries are logged at all is the Log Service's
  * business ({@code org.osgi.service.log.admin.loglevel}).
  *
  * <p>Threading: the Log Service calls {@link #logged} from its delivery thread; writes are
@@ -42,12 +41,17 @@ public final class LogPrinter implements LogListener {
     static final String FILE = "expkt.log.file";
     static final String CONSOLE = "expkt.log.console";
     static final String LEVEL = "expkt.log.level";
+    static final String FILE_SIZE = "expkt.log.file.size";
+    static final String FILE_COUNT = "expkt.log.file.count";
+    static final long DEFAULT_FILE_SIZE = 10L << 20;
+    static final int DEFAULT_FILE_COUNT = 5;
 
     private final LogReaderService reader;
     private final PrintStream console;
     private final LogLevel threshold;
     private final Path file;
-    private PrintWriter out;
+    private RotatingLogFile out;
+    private boolean writeFailed;
 
     @Activate
     public LogPrinter(BundleContext context, @Reference LogReaderService reader) throws IOException {
@@ -57,10 +61,8 @@ public final class LogPrinter implements LogListener {
         String f = prop(context, FILE, "run/expkt.log");
         this.file = f.isBlank() ? null : Path.of(f).toAbsolutePath();
         if (file != null) {
-            Files.createDirectories(file.getParent());
-            BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
-            out = new PrintWriter(w, true);
+            out = new RotatingLogFile(file, bytes(FILE_SIZE, prop(context, FILE_SIZE, String.valueOf(DEFAULT_FILE_SIZE))),
+                    count(FILE_COUNT, prop(context, FILE_COUNT, String.valueOf(DEFAULT_FILE_COUNT))));
         }
         // the backlog, oldest first, then the live entries
         synchronized (this) {
@@ -78,6 +80,40 @@ public final class LogPrinter implements LogListener {
                         "log file " + file, null), null);
             }
         }
+    }
+
+    /** A size in bytes, with an optional suffix k, m or g (powers of 1024); a bad one is named. */
+    static long bytes(String key, String value) {
+        String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+        long unit = 1;
+        if (!v.isEmpty() && "kmg".indexOf(v.charAt(v.length() - 1)) >= 0) {
+            unit = 1L << 10 * ("kmg".indexOf(v.charAt(v.length() - 1)) + 1);
+            v = v.substring(0, v.length() - 1);
+        }
+        try {
+            if (!v.matches("[0-9]{1,12}")) {
+                throw new NumberFormatException();
+            }
+            long n = Math.multiplyExact(Long.parseLong(v), unit);
+            if (n < RotatingLogFile.MIN_BYTES) {
+                throw new IllegalArgumentException("framework property " + key + "=" + value + " is below the minimum of "
+                        + RotatingLogFile.MIN_BYTES + " bytes");
+            }
+            return n;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("framework property " + key + "=\"" + value
+                    + "\" is not a size in bytes (digits, optionally followed by k, m or g)");
+        }
+    }
+
+    /** A count of rotated files, 1..100; a bad one is named. */
+    static int count(String key, String value) {
+        String v = value.strip();
+        if (!v.matches("[0-9]{1,3}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > RotatingLogFile.MAX_KEEP) {
+            throw new IllegalArgumentException("framework property " + key + "=\"" + value + "\" is not a count of 1.."
+                    + RotatingLogFile.MAX_KEEP + " files");
+        }
+        return Integer.parseInt(v);
     }
 
     private static String prop(BundleContext context, String key, String def) {
@@ -104,9 +140,16 @@ public final class LogPrinter implements LogListener {
             console.println(line);
         }
         if (out != null) {
-            out.println(line);
-            if (exception != null) {
-                exception.printStackTrace(out);
+            String nl = System.lineSeparator();
+            try {
+                out.write(exception == null ? line + nl : line + nl + LogLine.stackTrace(exception, nl));
+                writeFailed = false;
+            } catch (IOException e) {
+                if (!writeFailed) { // once per run of failures, on the console, which does not depend on the file
+                    System.err.println(LogLine.format(System.currentTimeMillis(), LogLevel.ERROR, "expkt.host",
+                            "log file " + file + ": write failed, entries are lost until it works again", e));
+                    writeFailed = true;
+                }
             }
         }
     }
@@ -115,7 +158,11 @@ public final class LogPrinter implements LogListener {
     synchronized void deactivate() {
         reader.removeLogListener(this);
         if (out != null) {
-            out.close();
+            try {
+                out.close();
+            } catch (IOException e) {
+                System.err.println("log file " + file + ": close failed: " + e.getMessage());
+            }
             out = null;
         }
     }

@@ -18,7 +18,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Writes a frame, layer by layer, into the caller's buffer; {@link #finish()} then fills what
@@ -760,35 +759,93 @@ public final class FrameBuilder {
     }
 
     // ---------------------------------------------------------------- LLDP TLVs
+    // Each TLV is written in place: header, then its value straight into the buffer (strings
+    // encoded to UTF-8 as they are copied, addresses from their primitive bits), so writing an
+    // LLDPDU allocates nothing; the agent writes one per port every transmit interval.
 
     /** Any TLV: 7-bit type, value of up to 511 bytes. */
     public FrameBuilder lldpTlv(int type, byte[] value) {
-        if (type < 0 || type > 127) {
-            throw new IllegalArgumentException("LLDP TLV type " + type + " is outside 0..127");
-        }
-        if (value.length > 511) {
-            throw new IllegalArgumentException("LLDP TLV value of " + value.length + " bytes is longer than 511");
-        }
-        requireOpen(K_LLDP, "LLDP TLV");
-        ensure(2 + value.length, "LLDP TLV");
-        put16(pos, type << 9 | value.length);
-        MemorySegment.copy(value, 0, segment, ValueLayout.JAVA_BYTE, base + pos + 2, value.length);
-        pos += 2 + value.length;
+        int v = tlv(type, value.length, "LLDP TLV");
+        putBytes(v, value);
         return this;
     }
 
-    private static byte[] prefixed(int first, byte[] rest) {
-        byte[] v = new byte[1 + rest.length];
-        v[0] = (byte) first;
-        System.arraycopy(rest, 0, v, 1, rest.length);
-        return v;
+    /**
+     * Checks and writes the header of a TLV of {@code type} with a {@code length}-byte value and
+     * moves past the whole TLV; returns where its value goes.
+     */
+    private int tlv(int type, int length, String what) {
+        if (type < 0 || type > 127) {
+            throw new IllegalArgumentException("LLDP TLV type " + type + " is outside 0..127");
+        }
+        if (length > 511) {
+            throw new IllegalArgumentException(what + " value of " + length + " bytes is longer than 511");
+        }
+        requireOpen(K_LLDP, "LLDP TLV");
+        ensure(2 + length, what);
+        put16(pos, type << 9 | length);
+        int value = pos + 2;
+        pos += 2 + length;
+        return value;
     }
 
-    private static byte[] text(String s, String what) {
+    private void putBytes(int at, byte[] b) {
+        MemorySegment.copy(b, 0, segment, ValueLayout.JAVA_BYTE, base + at, b.length);
+    }
+
+    /** Bytes of {@code s} in UTF-8, exactly as {@code s.getBytes(UTF_8)} makes them (an unpaired surrogate is '?'). */
+    private static int utf8Length(String s, String what) {
         if (s == null) {
             throw new IllegalArgumentException(what + " is null");
         }
-        return s.getBytes(StandardCharsets.UTF_8);
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                n += 1; // '?'
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    /** Writes {@code s} in UTF-8 at {@code at}, as {@link #utf8Length} counts it. */
+    private void putUtf8(int at, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                put8(at++, c);
+            } else if (c < 0x800) {
+                put8(at++, 0xC0 | c >>> 6);
+                put8(at++, 0x80 | c & 0x3F);
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                put8(at++, 0xF0 | cp >>> 18);
+                put8(at++, 0x80 | cp >>> 12 & 0x3F);
+                put8(at++, 0x80 | cp >>> 6 & 0x3F);
+                put8(at++, 0x80 | cp & 0x3F);
+            } else if (Character.isSurrogate(c)) {
+                put8(at++, '?');
+            } else {
+                put8(at++, 0xE0 | c >>> 12);
+                put8(at++, 0x80 | c >>> 6 & 0x3F);
+                put8(at++, 0x80 | c & 0x3F);
+            }
+        }
+    }
+
+    private FrameBuilder textTlv(int type, String text, String what) {
+        int len = utf8Length(text, what);
+        putUtf8(tlv(type, len, what), text);
+        return this;
     }
 
     /** Chassis ID TLV with any subtype; the ID is 1..255 bytes. */
@@ -797,12 +854,18 @@ public final class FrameBuilder {
         if (id.length < 1 || id.length > 255) {
             throw new IllegalArgumentException("chassis ID of " + id.length + " bytes is outside 1..255");
         }
-        return lldpTlv(Lldp.TLV_CHASSIS_ID, prefixed(subtype, id));
+        int v = tlv(Lldp.TLV_CHASSIS_ID, 1 + id.length, "chassis ID");
+        put8(v, subtype);
+        putBytes(v + 1, id);
+        return this;
     }
 
     /** Chassis ID TLV of subtype 4 (MAC address). */
     public FrameBuilder lldpChassisId(MacAddress mac) {
-        return lldpChassisId(Lldp.CHASSIS_MAC, mac.toBytes());
+        int v = tlv(Lldp.TLV_CHASSIS_ID, 7, "chassis ID");
+        put8(v, Lldp.CHASSIS_MAC);
+        put48(v + 1, mac.toLong());
+        return this;
     }
 
     /** Port ID TLV with any subtype; the ID is 1..255 bytes. */
@@ -811,63 +874,91 @@ public final class FrameBuilder {
         if (id.length < 1 || id.length > 255) {
             throw new IllegalArgumentException("port ID of " + id.length + " bytes is outside 1..255");
         }
-        return lldpTlv(Lldp.TLV_PORT_ID, prefixed(subtype, id));
+        int v = tlv(Lldp.TLV_PORT_ID, 1 + id.length, "port ID");
+        put8(v, subtype);
+        putBytes(v + 1, id);
+        return this;
     }
 
-    /** Port ID TLV of subtype 5 (interface name). */
+    /** Port ID TLV of subtype 5 (interface name); the name is 1..255 bytes of UTF-8. */
     public FrameBuilder lldpPortId(String interfaceName) {
-        return lldpPortId(Lldp.PORT_INTERFACE_NAME, text(interfaceName, "port ID"));
+        int len = utf8Length(interfaceName, "port ID");
+        if (len < 1 || len > 255) {
+            throw new IllegalArgumentException("port ID of " + len + " bytes is outside 1..255");
+        }
+        int v = tlv(Lldp.TLV_PORT_ID, 1 + len, "port ID");
+        put8(v, Lldp.PORT_INTERFACE_NAME);
+        putUtf8(v + 1, interfaceName);
+        return this;
     }
 
     /** Port ID TLV of subtype 3 (MAC address). */
     public FrameBuilder lldpPortId(MacAddress mac) {
-        return lldpPortId(Lldp.PORT_MAC, mac.toBytes());
+        int v = tlv(Lldp.TLV_PORT_ID, 7, "port ID");
+        put8(v, Lldp.PORT_MAC);
+        put48(v + 1, mac.toLong());
+        return this;
     }
 
     public FrameBuilder lldpTtl(int seconds) {
         check16(seconds, "LLDP TTL");
-        return lldpTlv(Lldp.TLV_TTL, new byte[] {(byte) (seconds >>> 8), (byte) seconds});
+        put16(tlv(Lldp.TLV_TTL, 2, "LLDP TTL"), seconds);
+        return this;
     }
 
     public FrameBuilder lldpPortDescription(String description) {
-        return lldpTlv(Lldp.TLV_PORT_DESCRIPTION, text(description, "port description"));
+        return textTlv(Lldp.TLV_PORT_DESCRIPTION, description, "port description");
     }
 
     public FrameBuilder lldpSystemName(String name) {
-        return lldpTlv(Lldp.TLV_SYSTEM_NAME, text(name, "system name"));
+        return textTlv(Lldp.TLV_SYSTEM_NAME, name, "system name");
     }
 
     public FrameBuilder lldpSystemDescription(String description) {
-        return lldpTlv(Lldp.TLV_SYSTEM_DESCRIPTION, text(description, "system description"));
+        return textTlv(Lldp.TLV_SYSTEM_DESCRIPTION, description, "system description");
     }
 
     /** System capabilities TLV ({@link Lldp#CAPABILITY_BRIDGE} | ...). */
     public FrameBuilder lldpCapabilities(int system, int enabled) {
         check16(system, "system capabilities");
         check16(enabled, "enabled capabilities");
-        return lldpTlv(Lldp.TLV_SYSTEM_CAPABILITIES, new byte[] {(byte) (system >>> 8), (byte) system, (byte) (enabled >>> 8), (byte) enabled});
+        int v = tlv(Lldp.TLV_SYSTEM_CAPABILITIES, 4, "system capabilities");
+        put16(v, system);
+        put16(v + 2, enabled);
+        return this;
     }
 
     /** Management address TLV for an IPv4 address. */
     public FrameBuilder lldpManagementAddress(Ipv4Address address, int interfaceSubtype, long interfaceNumber, byte[] oid) {
-        return managementAddress(Lldp.ADDRESS_IPV4, address.toBytes(), interfaceSubtype, interfaceNumber, oid);
+        int v = managementAddress(Lldp.ADDRESS_IPV4, 4, interfaceSubtype, interfaceNumber, oid);
+        put32(v, address.toInt());
+        return this;
     }
 
     /** Management address TLV for an IPv6 address. */
     public FrameBuilder lldpManagementAddress(Ipv6Address address, int interfaceSubtype, long interfaceNumber, byte[] oid) {
-        return managementAddress(Lldp.ADDRESS_IPV6, address.toBytes(), interfaceSubtype, interfaceNumber, oid);
+        int v = managementAddress(Lldp.ADDRESS_IPV6, 16, interfaceSubtype, interfaceNumber, oid);
+        put64(v, address.high());
+        put64(v + 8, address.low());
+        return this;
     }
 
-    private FrameBuilder managementAddress(int subtype, byte[] address, int interfaceSubtype, long interfaceNumber, byte[] oid) {
+    /** Writes a management address TLV but its address; returns where the {@code addressLength} address bytes go. */
+    private int managementAddress(int subtype, int addressLength, int interfaceSubtype, long interfaceNumber, byte[] oid) {
         check8(interfaceSubtype, "interface numbering subtype");
         check32(interfaceNumber, "interface number");
         if (oid.length > 128) {
             throw new IllegalArgumentException("management OID of " + oid.length + " bytes is longer than 128");
         }
-        ByteBuffer v = ByteBuffer.allocate(1 + 1 + address.length + 1 + 4 + 1 + oid.length);
-        v.put((byte) (1 + address.length)).put((byte) subtype).put(address).put((byte) interfaceSubtype)
-                .putInt((int) interfaceNumber).put((byte) oid.length).put(oid);
-        return lldpTlv(Lldp.TLV_MANAGEMENT_ADDRESS, v.array());
+        int v = tlv(Lldp.TLV_MANAGEMENT_ADDRESS, 1 + 1 + addressLength + 1 + 4 + 1 + oid.length, "management address");
+        put8(v, 1 + addressLength);
+        put8(v + 1, subtype);
+        int after = v + 2 + addressLength;
+        put8(after, interfaceSubtype);
+        put32(after + 1, (int) interfaceNumber);
+        put8(after + 5, oid.length);
+        putBytes(after + 6, oid);
+        return v + 2;
     }
 
     /** Organisationally specific TLV: 24-bit OUI, subtype, information (up to 507 bytes). */
@@ -876,13 +967,12 @@ public final class FrameBuilder {
             throw new IllegalArgumentException("OUI 0x" + Integer.toHexString(oui) + " has more than 24 bits");
         }
         check8(subtype, "org subtype");
-        byte[] v = new byte[4 + info.length];
-        v[0] = (byte) (oui >>> 16);
-        v[1] = (byte) (oui >>> 8);
-        v[2] = (byte) oui;
-        v[3] = (byte) subtype;
-        System.arraycopy(info, 0, v, 4, info.length);
-        return lldpTlv(Lldp.TLV_ORGANIZATION_SPECIFIC, v);
+        int v = tlv(Lldp.TLV_ORGANIZATION_SPECIFIC, 4 + info.length, "org-specific TLV");
+        put16(v, oui >>> 8);
+        put8(v + 2, oui);
+        put8(v + 3, subtype);
+        putBytes(v + 4, info);
+        return this;
     }
 
     // ---------------------------------------------------------------- finish

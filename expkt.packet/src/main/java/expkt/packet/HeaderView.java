@@ -18,6 +18,25 @@ import java.nio.ByteOrder;
  * validates the header's lengths against that region; every accessor reads within it. Bad bytes
  * raise {@link MalformedPacketException}, never a read outside the frame.
  *
+ * <p><b>Truncated frames.</b> A frame may hold fewer bytes than it had on the wire (a capture's
+ * snap length; the transport header of a first fragment, whose datagram goes on in later
+ * fragments). The region then has two ends: {@link #limit()}, where the bytes at hand end, and
+ * {@link #wireLimit()}, where the region ends on the wire. Length fields are checked against the
+ * wire end, reads against the bytes at hand; {@link #payloadLimit()} never passes the bytes at
+ * hand and {@link #isTruncated()} says that the header's payload goes on past them. In a frame the
+ * capture cut ({@link #isFrameCut()}), a header whose own bytes run past the captured end wraps
+ * without an exception but {@link #isCut()}: only its first bytes can be read, and what follows it
+ * is unknown. Anywhere else (a first fragment too short for its transport header) bytes missing
+ * from a header are malformed. A whole frame is never cut unless the wrap is told its original
+ * length.
+ *
+ * <p><b>Exceptions.</b> One rule for every view: bad bytes (a length, or a value the header's rules
+ * forbid, including a read of bytes the capture cut) throw {@link MalformedPacketException}; a
+ * getter that does not apply to this header (a field of another message type or subtype, an
+ * extension header the packet does not have) throws {@link IllegalStateException} and says which
+ * getter tells first whether it applies; a cursor argument that does not point at a matching
+ * option or TLV throws {@link IllegalArgumentException}.
+ *
  * <p>Not thread-safe: one view per thread. The frame's memory must stay valid while the view is
  * used (for a received frame: until the next receive on that socket).
  *
@@ -38,6 +57,26 @@ public abstract class HeaderView<T extends HeaderView<T>> {
     protected int start;
     /** End (exclusive) of the region this header and its payload may use, relative to the frame. */
     protected int limit;
+    /**
+     * End of the region on the wire, relative to the frame: {@link #limit} unless the frame was cut
+     * (then beyond it; may exceed the frame, hence a long). Length fields are checked against it.
+     */
+    protected long wireLimit;
+    /** True if the capture cut the frame: bytes past its captured end existed on the wire. */
+    private boolean frameCut;
+    private boolean validating;
+    private boolean cut;
+
+    /** Unwinds {@link #validate()} when it reads a byte the capture cut; preallocated, so a cut header allocates nothing. */
+    private static final class Cut extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Cut() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final Cut CUT = new Cut();
 
     /** The header's name as messages give it, e.g. {@code "IPv4"}. */
     public abstract String name();
@@ -64,21 +103,67 @@ public abstract class HeaderView<T extends HeaderView<T>> {
      * @throws MalformedPacketException if the header's bytes do not fit the region
      */
     public final T wrap(MemorySegment segment, long frameOffset, int frameLength, int start, int limit) {
-        if (frameOffset < 0 || frameLength < 0 || frameOffset + frameLength > segment.byteSize()) {
+        return wrap(segment, frameOffset, frameLength, start, limit, limit);
+    }
+
+    /**
+     * Points this view at the region {@code [start, limit)} of a frame of {@code frameLength} bytes
+     * that starts at {@code frameOffset} in {@code segment}, a region that ends at {@code wireLimit}
+     * on the wire: its length fields may reach that far, its bytes at hand end at {@code limit}. A
+     * wire limit past a region that ends at the frame's end means the capture cut the frame.
+     *
+     * @throws IllegalArgumentException if the frame does not lie in the segment, the region not in
+     *         the frame, or {@code wireLimit} is below {@code limit}
+     * @throws MalformedPacketException if the header's length fields do not fit the region on the wire
+     */
+    public final T wrap(MemorySegment segment, long frameOffset, int frameLength, int start, int limit, long wireLimit) {
+        return wrap(segment, frameOffset, frameLength, start, limit, wireLimit, wireLimit > limit && limit == frameLength);
+    }
+
+    /**
+     * As the public wrap; {@code frameCut} says whether the capture cut the frame, so that a header
+     * running past the captured end is cut, not malformed (a first fragment's transport header
+     * may be declared longer than the fragment, but the fragment's bytes are all there).
+     */
+    final T wrap(MemorySegment segment, long frameOffset, int frameLength, int start, int limit, long wireLimit, boolean frameCut) {
+        if (frameOffset < 0 || frameLength < 0 || frameOffset > segment.byteSize() - frameLength) {
             throw new IllegalArgumentException(name() + ": frame [" + frameOffset + ", +" + frameLength
                     + ") is outside a segment of " + segment.byteSize() + " bytes");
         }
-        if (start < 0 || limit < start || limit > frameLength) {
-            throw new IllegalArgumentException(name() + ": region [" + start + ", " + limit + ") is outside a frame of "
-                    + frameLength + " bytes");
+        if (start < 0 || limit < start || limit > frameLength || wireLimit < limit) {
+            throw new IllegalArgumentException(name() + ": region [" + start + ", " + limit + ") (on the wire to " + wireLimit
+                    + ") is outside a frame of " + frameLength + " bytes");
         }
         this.segment = segment;
         this.base = frameOffset;
         this.frameLength = frameLength;
         this.start = start;
         this.limit = limit;
-        validate();
+        this.wireLimit = wireLimit;
+        this.frameCut = frameCut;
+        this.cut = false;
+        this.validating = true;
+        try {
+            validate();
+        } catch (Cut c) {
+            cut = true;
+        } finally {
+            validating = false;
+        }
         return self();
+    }
+
+    /**
+     * Points this view at a whole frame of which a capture kept the first {@code capturedLength}
+     * bytes of {@code originalLength} (an original length below the captured one counts as the
+     * captured one).
+     *
+     * @throws IllegalArgumentException if the captured bytes do not lie in the segment
+     * @throws MalformedPacketException if the header's length fields do not fit the original frame
+     */
+    public final T wrap(MemorySegment segment, long frameOffset, int capturedLength, long originalLength) {
+        return wrap(segment, frameOffset, capturedLength, 0, capturedLength, Math.max(originalLength, capturedLength),
+                originalLength > capturedLength);
     }
 
     /** Points this view at a whole frame: the header starts at its first byte. */
@@ -103,12 +188,18 @@ public abstract class HeaderView<T extends HeaderView<T>> {
 
     /** Points this view at the payload of {@code outer}: the next layer of the same frame. */
     public final T wrapPayloadOf(HeaderView<?> outer) {
-        return wrap(outer.segment, outer.base, outer.frameLength, outer.payloadOffset(), outer.payloadLimit());
+        return wrap(outer.segment, outer.base, outer.frameLength, outer.payloadOffset(), outer.payloadLimit(), outer.payloadWireLimit(),
+                outer.frameCut);
     }
 
     /** Points this view at {@code [start, limit)} of the frame {@code other} views. */
     public final T wrapAt(HeaderView<?> other, int start, int limit) {
-        return wrap(other.segment, other.base, other.frameLength, start, limit);
+        return wrap(other.segment, other.base, other.frameLength, start, limit, limit, false);
+    }
+
+    /** True if the capture cut the frame this view is in (its original length exceeds its captured bytes). */
+    public final boolean isFrameCut() {
+        return frameCut;
     }
 
     public final MemorySegment segment() {
@@ -134,14 +225,44 @@ public abstract class HeaderView<T extends HeaderView<T>> {
         return limit;
     }
 
+    /** End of the region on the wire, relative to the frame: beyond {@link #limit()} if the frame was cut. */
+    public final long wireLimit() {
+        return wireLimit;
+    }
+
+    /**
+     * True if this header's own bytes were cut (the frame was captured with fewer bytes than it
+     * had): only the bytes before {@link #limit()} can be read, and the layers after it are unknown.
+     */
+    public final boolean isCut() {
+        return cut;
+    }
+
+    /**
+     * True if the header's payload, as its length fields (or the enclosing header) declare it, goes
+     * on past the bytes at hand: the frame was cut by the capture, or the datagram goes on in later
+     * fragments. {@link #payloadLimit()} is then where the bytes at hand end.
+     */
+    public boolean isTruncated() {
+        return cut || payloadWireLimit() > limit;
+    }
+
     /** First byte of the payload, relative to the frame. */
     public int payloadOffset() {
         return start + headerLength();
     }
 
-    /** End (exclusive) of the payload, relative to the frame. */
+    /** End (exclusive) of the payload at hand, relative to the frame: {@link #payloadWireLimit()}, or {@link #limit()} if the frame was cut before it. */
     public int payloadLimit() {
-        return limit;
+        return (int) Math.min(payloadWireLimit(), limit);
+    }
+
+    /**
+     * End of the payload on the wire, relative to the frame, as the header's length fields say
+     * (the region's {@link #wireLimit()} for a header without one).
+     */
+    public long payloadWireLimit() {
+        return wireLimit;
     }
 
     public final int payloadLength() {
@@ -164,8 +285,14 @@ public abstract class HeaderView<T extends HeaderView<T>> {
     private long check(int rel, int size, String field) {
         int at = start + rel;
         if (rel < 0 || at > limit - size) {
-            throw new MalformedPacketException(name(), field, at, frameLength,
-                    size + " bytes do not fit the " + (limit - start) + " bytes left for the header");
+            // past the bytes at hand but within the region on the wire, in a region that reaches the end the capture cut
+            boolean onTheWire = frameCut && limit == frameLength && rel >= 0 && (long) at + size <= wireLimit;
+            if (validating && onTheWire) {
+                throw CUT; // the header goes on past the bytes the capture kept: wrap marks it cut
+            }
+            throw new MalformedPacketException(name(), field, at, frameLength, onTheWire
+                    ? size + " bytes are past the " + (limit - start) + " bytes of the header's region the frame holds (the capture cut it)"
+                    : size + " bytes do not fit the " + (limit - start) + " bytes left for the header");
         }
         return base + at;
     }
@@ -213,6 +340,7 @@ public abstract class HeaderView<T extends HeaderView<T>> {
 
     @Override
     public String toString() {
-        return name() + "[offset " + start + ", limit " + limit + ", frame " + frameLength + "]";
+        return name() + "[offset " + start + ", limit " + limit + (wireLimit != limit ? " (on the wire " + wireLimit + ")" : "")
+                + ", frame " + frameLength + (cut ? ", cut" : "") + "]";
     }
 }

@@ -2,8 +2,10 @@ package expkt.packet;
 
 /**
  * Bad bytes in a frame: a field whose value, or a length that points, outside the frame or the
- * enclosing header. It is the only exception the codec's parsers throw on the content of a frame;
- * the message names the header, the field, its offset in the frame and the frame's length.
+ * enclosing header, or a read of a byte a capture cut. It is the only exception wrapping and
+ * decoding throw on the content of a frame; the message names the header, the field, its offset in
+ * the frame and the frame's length. (A getter that does not apply to a header throws
+ * {@link IllegalStateException}: the rule of {@link HeaderView}.)
  */
 public class MalformedPacketException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -31,6 +31,26 @@ import java.lang.foreign.MemorySegment;
  * its bytes are the payload of the last known layer. A layer whose bytes are bad throws
  * {@link MalformedPacketException}, after the layers before it were decoded.
  *
+ * <p><b>First fragments.</b> The first fragment of a fragmented IPv4 or IPv6 datagram (offset 0,
+ * more fragments to come) starts with the transport header, so the transport layer is decoded:
+ * its ports, and its length fields checked against the datagram (at most 65,535 bytes), not
+ * against the fragment. A UDP length that runs past the fragment is what a first fragment has: the
+ * UDP view is then {@link HeaderView#isTruncated() truncated}, its payload the bytes this fragment
+ * holds. Later fragments carry no transport header and end the walk at IP.
+ *
+ * <p><b>Cut frames.</b> Given a frame's original length ({@link #decode(MemorySegment, long, int, long)}),
+ * a frame a capture cut (snap length: captured length below the original) decodes as far as its
+ * bytes go: length fields are checked against the original frame, every layer whose header was
+ * captured whole is decoded, the walk ends at the first layer whose header was cut, and
+ * {@link #isTruncated()} reports the cut (per layer, {@link HeaderView#isTruncated()}). Without
+ * the original length, a length field that runs past the frame is malformed. An IPv4 total length
+ * of 0 (a TSO or BIG TCP super-packet captured on its sender) and an RFC 2675 IPv6 jumbogram run
+ * to the end of the frame and to their jumbo length, as tshark reads them.
+ *
+ * <p>A layer getter ({@link #ipv4()}, {@link #udp()} ...) of a layer the frame does not have throws
+ * {@link IllegalStateException}, as every getter that does not apply does (the rule of
+ * {@link HeaderView}): ask {@link #has(int)} first.
+ *
  * <p>Not thread-safe: one decoder per thread. Views are valid while the frame's memory is.
  */
 public final class PacketDecoder {
@@ -55,49 +75,90 @@ public final class PacketDecoder {
     private final Tcp tcp = new Tcp();
     private final Lldp lldp = new Lldp();
     private final WakeOnLan wakeOnLan = new WakeOnLan();
-    private int layers;
+    /** The largest IP datagram a first fragment's transport header can describe (UDP's 16-bit length). */
+    private static final int MAX_DATAGRAM = 65535;
 
-    /** Decodes a received frame in place. */
+    private int layers;
+    private int captured;
+    private long original;
+
+    /**
+     * Decodes a received frame in place.
+     *
+     * @throws MalformedPacketException if a layer's bytes are bad (the layers before it are decoded)
+     */
     public PacketDecoder decode(FrameView frame) {
         return decode(frame.segment(), frame.offset(), frame.length());
     }
 
-    /** Decodes a frame held in an array (makes one small segment object). */
+    /**
+     * Decodes a frame held in an array (makes one small segment object).
+     *
+     * @throws MalformedPacketException if a layer's bytes are bad (the layers before it are decoded)
+     */
     public PacketDecoder decode(byte[] frame) {
         return decode(MemorySegment.ofArray(frame), 0, frame.length);
     }
 
-    /** Decodes the {@code length} bytes at {@code offset} of {@code segment}. */
+    /**
+     * Decodes the {@code length} bytes at {@code offset} of {@code segment}: a whole frame.
+     *
+     * @throws IllegalArgumentException if the frame does not lie in the segment
+     * @throws MalformedPacketException if a layer's bytes are bad (the layers before it are decoded)
+     */
     public PacketDecoder decode(MemorySegment segment, long offset, int length) {
+        return decode(segment, offset, length, length);
+    }
+
+    /**
+     * Decodes the {@code capturedLength} bytes at {@code offset} of {@code segment}, the start of a
+     * frame of {@code originalLength} bytes on the wire (a capture file's record; an original length
+     * below the captured one counts as the captured one). A cut frame decodes as far as its bytes
+     * go (see the class comment); nothing is refused for the bytes the capture left out.
+     *
+     * @throws IllegalArgumentException if the captured bytes do not lie in the segment
+     * @throws MalformedPacketException if a layer's bytes are bad (the layers before it are decoded)
+     */
+    public PacketDecoder decode(MemorySegment segment, long offset, int capturedLength, long originalLength) {
         layers = 0;
-        ethernet.wrap(segment, offset, length);
+        captured = capturedLength;
+        original = Math.max(originalLength, capturedLength);
+        ethernet.wrap(segment, offset, capturedLength, original);
+        if (ethernet.isCut()) {
+            return this;
+        }
         layers = ETHERNET;
         switch (ethernet.etherType()) {
             case EtherType.ARP -> {
-                arp.wrapPayloadOf(ethernet);
-                layers |= ARP;
+                if (!arp.wrapPayloadOf(ethernet).isCut()) {
+                    layers |= ARP;
+                }
             }
             case EtherType.IPV4 -> {
-                ipv4.wrapPayloadOf(ethernet);
-                layers |= IPV4;
-                if (!ipv4.isLaterFragment()) {
-                    transport(ipv4.protocol(), ipv4, false);
+                if (!ipv4.wrapPayloadOf(ethernet).isCut()) {
+                    layers |= IPV4;
+                    if (!ipv4.isLaterFragment()) {
+                        transport(ipv4.protocol(), ipv4, false, ipv4.moreFragments());
+                    }
                 }
             }
             case EtherType.IPV6 -> {
-                ipv6.wrapPayloadOf(ethernet);
-                layers |= IPV6;
-                if (!ipv6.isLaterFragment()) {
-                    transport(ipv6.protocol(), ipv6, true);
+                if (!ipv6.wrapPayloadOf(ethernet).isCut()) {
+                    layers |= IPV6;
+                    if (!ipv6.isLaterFragment()) {
+                        transport(ipv6.protocol(), ipv6, true, ipv6.isFragment() && ipv6.moreFragments());
+                    }
                 }
             }
             case EtherType.LLDP -> {
-                lldp.wrapPayloadOf(ethernet);
-                layers |= LLDP;
+                if (!lldp.wrapPayloadOf(ethernet).isCut()) {
+                    layers |= LLDP;
+                }
             }
             case EtherType.WAKE_ON_LAN -> {
-                wakeOnLan.wrapPayloadOf(ethernet);
-                layers |= WAKE_ON_LAN;
+                if (!wakeOnLan.wrapPayloadOf(ethernet).isCut()) {
+                    layers |= WAKE_ON_LAN;
+                }
             }
             default -> {
                 // a layer the codec does not know: the Ethernet payload is all there is
@@ -106,36 +167,61 @@ public final class PacketDecoder {
         return this;
     }
 
-    private void transport(int protocol, HeaderView<?> ip, boolean v6) {
+    /** Wraps {@code view} on the payload of {@code ip}: of a first fragment, up to the largest datagram. */
+    private static <V extends HeaderView<V>> boolean wrapTransport(V view, HeaderView<?> ip, boolean firstFragment) {
+        long wire = firstFragment ? ip.payloadOffset() + (long) MAX_DATAGRAM : ip.payloadWireLimit();
+        return !view.wrap(ip.segment(), ip.frameOffset(), ip.frameLength(), ip.payloadOffset(), ip.payloadLimit(),
+                Math.max(wire, ip.payloadLimit()), ip.isFrameCut()).isCut();
+    }
+
+    private void transport(int protocol, HeaderView<?> ip, boolean v6, boolean firstFragment) {
         switch (protocol) {
             case IpProtocol.ICMP -> {
-                if (!v6) {
-                    icmp.wrapPayloadOf(ip);
+                if (!v6 && wrapTransport(icmp, ip, firstFragment)) {
                     layers |= ICMP;
                 }
             }
             case IpProtocol.ICMPV6 -> {
-                if (v6) {
-                    icmpv6.wrapPayloadOf(ip);
+                if (v6 && wrapTransport(icmpv6, ip, firstFragment)) {
                     layers |= ICMPV6;
                 }
             }
             case IpProtocol.UDP -> {
-                udp.wrapPayloadOf(ip);
-                layers |= UDP;
-                if (WakeOnLan.isMagicPacket(udp.segment(), udp.frameOffset() + udp.payloadOffset(), udp.payloadLength())) {
-                    wakeOnLan.wrapPayloadOf(udp);
-                    layers |= WAKE_ON_LAN;
+                if (wrapTransport(udp, ip, firstFragment)) {
+                    layers |= UDP;
+                    if (WakeOnLan.isMagicPacket(udp.segment(), udp.frameOffset() + udp.payloadOffset(), udp.payloadLength())
+                            && !wakeOnLan.wrapPayloadOf(udp).isCut()) {
+                        layers |= WAKE_ON_LAN;
+                    }
                 }
             }
             case IpProtocol.TCP -> {
-                tcp.wrapPayloadOf(ip);
-                layers |= TCP;
+                if (wrapTransport(tcp, ip, firstFragment)) {
+                    layers |= TCP;
+                }
             }
             default -> {
                 // not a transport the codec knows
             }
         }
+    }
+
+    /** Bytes of the frame decoded last. */
+    public int capturedLength() {
+        return captured;
+    }
+
+    /** Length on the wire of the frame decoded last (its captured length unless a capture cut it). */
+    public long originalLength() {
+        return original;
+    }
+
+    /**
+     * True if the frame decoded last was cut by its capture (captured length below the original):
+     * the layers found are those whose headers were captured whole; the walk ended at the first one cut.
+     */
+    public boolean isTruncated() {
+        return original > captured;
     }
 
     /** The layers found, as a mask of the constants of this class. */
@@ -148,9 +234,10 @@ public final class PacketDecoder {
         return (layers & mask) == mask;
     }
 
+    /** The view of a layer; a layer the frame does not have is a getter that does not apply: IllegalStateException. */
     private <V> V layer(int bit, V view, String name) {
         if ((layers & bit) == 0) {
-            throw new IllegalStateException("the frame has no " + name + " layer");
+            throw new IllegalStateException("the frame has no " + name + " layer (check has() first)");
         }
         return view;
     }
@@ -197,7 +284,8 @@ public final class PacketDecoder {
 
     /**
      * True if every checksum of the decoded layers is correct (IPv4 header, ICMP, ICMPv6, UDP, TCP).
-     * A fragmented datagram's transport checksum covers bytes this frame lacks, so it is not checked.
+     * A transport checksum that covers bytes this frame lacks — a fragmented datagram, a frame the
+     * capture cut ({@link HeaderView#isTruncated()}) — is not checked.
      */
     public boolean checksumsValid() {
         if (has(IPV4)) {
@@ -205,24 +293,24 @@ public final class PacketDecoder {
                 return false;
             }
             boolean whole = !ipv4.moreFragments() && !ipv4.isLaterFragment();
-            if (whole && has(ICMP) && !icmp.checksumValid()) {
+            if (whole && has(ICMP) && !icmp.isTruncated() && !icmp.checksumValid()) {
                 return false;
             }
-            if (whole && has(UDP) && !udp.checksumValid(ipv4)) {
+            if (whole && has(UDP) && !udp.isTruncated() && !udp.checksumValid(ipv4)) {
                 return false;
             }
-            if (whole && has(TCP) && !tcp.checksumValid(ipv4)) {
+            if (whole && has(TCP) && !tcp.isTruncated() && !tcp.checksumValid(ipv4)) {
                 return false;
             }
         }
         if (has(IPV6) && !ipv6.isFragment()) {
-            if (has(ICMPV6) && !icmpv6.checksumValid(ipv6)) {
+            if (has(ICMPV6) && !icmpv6.isTruncated() && !icmpv6.checksumValid(ipv6)) {
                 return false;
             }
-            if (has(UDP) && !udp.checksumValid(ipv6)) {
+            if (has(UDP) && !udp.isTruncated() && !udp.checksumValid(ipv6)) {
                 return false;
             }
-            if (has(TCP) && !tcp.checksumValid(ipv6)) {
+            if (has(TCP) && !tcp.isTruncated() && !tcp.checksumValid(ipv6)) {
                 return false;
             }
         }

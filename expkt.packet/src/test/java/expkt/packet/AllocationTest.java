@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import expkt.api.packet.FrameView;
+import expkt.packet.lldp.Lldp;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
@@ -57,6 +58,116 @@ class AllocationTest {
             assertTrue(worst < 4096, "a frame kind allocated while decoding:\n" + report);
             assertEquals(frames.size(), offsets.length);
         }
+    }
+
+    /**
+     * Frames that hold fewer bytes than their headers declare decode without allocating too: every
+     * kind cut at several snap lengths (down to the middle of a header, which unwinds the wrap), a
+     * TSO packet, a jumbogram whole and cut.
+     */
+    @Test
+    void decodingCutFramesAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        List<byte[]> frames = new java.util.ArrayList<>(Corpus.frames());
+        frames.add(TruncatedFrameTest.tsoFrame());
+        frames.add(TruncatedFrameTest.jumbogram(70_000));
+        int[] snaps = {20, 38, 46, 58, 64, 78, 100, Integer.MAX_VALUE};
+        try (Arena arena = Arena.ofConfined()) {
+            int total = frames.stream().mapToInt(f -> f.length).sum();
+            MemorySegment ring = arena.allocate(total);
+            int[] offsets = new int[frames.size()];
+            int at = 0;
+            for (int i = 0; i < frames.size(); i++) {
+                offsets[i] = at;
+                MemorySegment.copy(MemorySegment.ofArray(frames.get(i)), 0, ring, at, frames.get(i).length);
+                at += frames.get(i).length;
+            }
+            PacketDecoder d = new PacketDecoder();
+            long sink = 0;
+            int truncated = 0;
+            for (int round = 0; round < 2; round++) { // the first round warms up
+                long tid = Thread.currentThread().threadId();
+                long before = threads.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < 20_000; i++) {
+                    for (int f = 0; f < offsets.length; f++) {
+                        int len = frames.get(f).length;
+                        int captured = Math.min(len, snaps[(i + f) % snaps.length]);
+                        d.decode(ring, offsets[f], captured, len);
+                        sink += d.layers() + (d.checksumsValid() ? 1 : 0);
+                        if (d.has(PacketDecoder.UDP)) {
+                            sink += d.udp().sourcePort() + d.udp().payloadLength() + (d.udp().isTruncated() ? 1 : 0);
+                        }
+                        if (d.has(PacketDecoder.TCP)) {
+                            sink += d.tcp().destinationPort() + d.tcp().payloadLength();
+                        }
+                        if (round == 1 && d.isTruncated()) {
+                            truncated++;
+                        }
+                    }
+                }
+                long allocated = threads.getThreadAllocatedBytes(tid) - before;
+                if (round == 1) {
+                    System.out.println("cut frames: " + truncated + " truncated decodes, " + allocated + " bytes allocated (sink " + sink + ")");
+                    assertTrue(truncated > 100_000, "cut frames decoded: " + truncated);
+                    assertTrue(allocated < 4096, "decoding cut frames allocated " + allocated + " bytes");
+                }
+            }
+        }
+    }
+
+    /**
+     * Writing an LLDPDU allocates nothing per TLV (issue 14): the agent builds one per port every
+     * transmit interval, with the same builder and buffer. Every TLV writer is used, strings with
+     * multi-byte UTF-8 and an unpaired surrogate included; the frames are checked against the
+     * allocating reference (String.getBytes) once, then measured.
+     */
+    @Test
+    void writingLldpTlvsAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        expkt.api.net.MacAddress chassis = expkt.api.net.MacAddress.parse("02:00:00:00:00:0b");
+        expkt.api.net.Ipv4Address v4 = expkt.api.net.Ipv4Address.parse("192.0.2.1");
+        expkt.api.net.Ipv6Address v6 = expkt.api.net.Ipv6Address.parse("2001:db8::1");
+        String port = "1:2";
+        String description = "uplink to core — 10 Gb/s \uD83D\uDE80 \uD800";
+        byte[] oid = {1, 3, 6};
+        byte[] info = {0, 5};
+        byte[] buf = new byte[1514];
+        FrameBuilder b = new FrameBuilder(buf);
+        java.util.function.IntSupplier build = () -> b.reset().ethernet(expkt.api.net.MacAddress.LLDP_NEAREST_BRIDGE, chassis).lldp()
+                .lldpChassisId(chassis).lldpPortId(port).lldpTtl(120).lldpPortDescription(description).lldpSystemName("switch-1")
+                .lldpSystemDescription("expkt").lldpCapabilities(Lldp.CAPABILITY_BRIDGE, Lldp.CAPABILITY_BRIDGE)
+                .lldpManagementAddress(v4, 2, 7, oid).lldpManagementAddress(v6, 3, 8, oid)
+                .lldpOrganizationSpecific(0x0080C2, 1, info).lldpPortId(Lldp.PORT_LOCAL, info).finish(60);
+        int len = build.getAsInt();
+        PacketDecoder d = new PacketDecoder().decode(java.util.Arrays.copyOf(buf, len));
+        Lldp l = d.lldp();
+        assertEquals(description.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, l.tlvLength(l.findTlv(Lldp.TLV_PORT_DESCRIPTION)),
+                "the port description TLV holds the string's UTF-8 bytes, as String.getBytes makes them");
+        assertEquals(new String(description.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.UTF_8),
+                l.portDescription());
+        assertEquals(port, l.portIdString());
+        assertEquals(chassis.toLong(), l.chassisIdMacBits());
+        assertEquals(120, l.ttl());
+        assertEquals(Lldp.CAPABILITY_BRIDGE, l.enabledCapabilities());
+        int m = l.managementAddressTlv();
+        assertEquals(v4.toInt(), l.managementAddressIpv4Bits(m));
+        assertEquals(7, l.managementInterfaceNumber(m));
+        assertEquals("010306", java.util.HexFormat.of().formatHex(l.managementOid(m)));
+        int m6 = l.nextTlv(m);
+        assertEquals(v6, expkt.api.net.Ipv6Address.of(l.managementAddress(m6)));
+        assertEquals(0x0080C2, l.organizationOui(l.nextTlv(m6)));
+        long sink = 0;
+        for (int i = 0; i < 200_000; i++) { // warm up
+            sink += build.getAsInt();
+        }
+        long tid = Thread.currentThread().threadId();
+        long before = threads.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < 100_000; i++) {
+            sink += build.getAsInt();
+        }
+        long allocated = threads.getThreadAllocatedBytes(tid) - before;
+        System.out.println("LLDPDU writing: " + allocated + " bytes allocated for 100000 LLDPDUs of 12 TLVs (sink " + sink + ")");
+        assertTrue(allocated < 4096, "writing LLDPDUs allocated " + allocated + " bytes");
     }
 
     /** Decodes one frame and reads its fields through the accessors that return primitives. */

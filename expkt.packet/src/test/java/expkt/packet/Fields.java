@@ -126,7 +126,7 @@ final class Fields {
             case "ip.version" -> d.ipv4().version();
             case "ip.hdr_len" -> d.ipv4().headerLength();
             case "ip.dsfield" -> d.ipv4().typeOfService();
-            case "ip.len" -> d.ipv4().totalLength();
+            case "ip.len" -> d.ipv4().datagramLength(); // tshark shows a TSO packet's total length 0 as the frame's
             case "ip.id" -> d.ipv4().identification();
             case "ip.flags.df" -> d.ipv4().dontFragment();
             case "ip.flags.mf" -> d.ipv4().moreFragments();

@@ -71,6 +71,45 @@ class FuzzTest {
         assertTrue(malformed > done / 20, "mutations reached the length checks: " + malformed + " of " + done);
     }
 
+    /**
+     * The same mutated frames, decoded as frames a capture cut (an original length beyond the
+     * captured bytes): the cut-header path may not throw anything but the codec's exception either,
+     * nor read past the bytes captured.
+     */
+    @Test
+    void mutatedCutFramesThrowOnlyTheCodecsException() {
+        List<byte[]> corpus = new java.util.ArrayList<>(Corpus.frames());
+        corpus.add(TruncatedFrameTest.tsoFrame());
+        corpus.add(TruncatedFrameTest.jumbogram(300));
+        Random r = new Random(SEED ^ 0xC07);
+        PacketDecoder d = new PacketDecoder();
+        long deadline = System.currentTimeMillis() + MAX_MILLIS / 2;
+        int cutLayers = 0;
+        int done = 0;
+        for (; done < ITERATIONS / 3 && System.currentTimeMillis() < deadline; done++) {
+            byte[] frame = mutate(corpus.get(r.nextInt(corpus.size())), r);
+            int captured = frame.length == 0 ? 0 : r.nextInt(frame.length + 1);
+            long original = frame.length + (r.nextBoolean() ? 0 : r.nextInt(100_000));
+            MemorySegment seg = MemorySegment.ofArray(java.util.Arrays.copyOf(frame, captured)); // ends where the capture ended
+            try {
+                d.decode(seg, 0, captured, original);
+                if (d.isTruncated()) {
+                    cutLayers++;
+                }
+                if (d.layers() != 0) {
+                    walk(d);
+                }
+            } catch (MalformedPacketException e) {
+                assertTrue(e.getMessage().contains(e.header()) && e.frameLength() == captured, e.getMessage());
+            } catch (RuntimeException | Error e) {
+                fail("seed " + SEED + " iteration " + done + ": " + e + " on frame " + HexFormat.of().formatHex(frame)
+                        + " cut at " + captured + " of " + original, e);
+            }
+        }
+        System.out.println("fuzz, cut: " + done + " frames, " + cutLayers + " decoded as cut");
+        assertTrue(done >= 10_000 && cutLayers > done / 4, done + " frames, " + cutLayers + " cut");
+    }
+
     static byte[] mutate(byte[] seed, Random r) {
         byte[] f = seed.clone();
         switch (r.nextInt(7)) {
@@ -139,10 +178,12 @@ class FuzzTest {
             a.hardwareType();
             a.protocolType();
             a.operation();
-            a.senderHardwareBits();
-            a.senderProtocolBits();
-            a.targetHardwareBits();
-            a.targetProtocolBits();
+            if (a.isEthernetIpv4()) { // the rule: a getter that does not apply throws IllegalStateException
+                a.senderHardwareBits();
+                a.senderProtocolBits();
+                a.targetHardwareBits();
+                a.targetProtocolBits();
+            }
         }
         if (d.has(PacketDecoder.IPV4)) {
             Ipv4 ip = d.ipv4();
@@ -271,13 +312,22 @@ class FuzzTest {
                     l.organizationInfo(t);
                 }
             }
-            tryAll(l::chassisIdSubtype, l::chassisId, l::chassisIdMacBits, l::chassisIdString, l::portIdSubtype, l::portId,
-                    l::portIdMacBits, l::portIdString, l::ttl, l::portDescription, l::systemName, l::systemDescription,
+            tryAll(l::chassisIdSubtype, l::chassisId, l::chassisIdString, l::portIdSubtype, l::portId,
+                    l::portIdString, l::ttl, l::portDescription, l::systemName, l::systemDescription,
                     l::systemCapabilities, l::enabledCapabilities);
+            if (l.chassisIdSubtype() == Lldp.CHASSIS_MAC) {
+                tryAll(l::chassisIdMacBits);
+            }
+            if (l.portIdSubtype() == Lldp.PORT_MAC) {
+                tryAll(l::portIdMacBits);
+            }
             int m = l.managementAddressTlv();
             if (m >= 0) {
-                tryAll(() -> l.managementAddressSubtype(m), () -> l.managementAddress(m), () -> l.managementAddressIpv4Bits(m),
+                tryAll(() -> l.managementAddressSubtype(m), () -> l.managementAddress(m),
                         () -> l.managementInterfaceSubtype(m), () -> l.managementInterfaceNumber(m), () -> l.managementOid(m));
+                if (l.managementAddressSubtype(m) == Lldp.ADDRESS_IPV4) {
+                    tryAll(() -> l.managementAddressIpv4Bits(m));
+                }
             }
         }
         if (d.has(PacketDecoder.WAKE_ON_LAN)) {

@@ -65,8 +65,8 @@ class MalformedFrameTest {
         byte[] f = frame(b -> b.ethernet(Corpus.A, Corpus.B).arp(1, Corpus.B, Corpus.IP_B, Corpus.A, Corpus.IP_A));
         bad(with(f, 18, 200), "ARP", "addresses", 22); // hardware length 200
         bad(Arrays.copyOf(f, 20), "ARP", "header", 14);
-        d.decode(with(f, 18, 2)); // a valid ARP layout, but not Ethernet/IPv4
-        MalformedPacketException e = assertThrows(MalformedPacketException.class, () -> d.arp().senderHardwareBits());
+        d.decode(with(f, 18, 2)); // a valid ARP layout, but not Ethernet/IPv4: the MAC getters do not apply (GetterRuleTest)
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> d.arp().senderHardwareBits());
         assertTrue(e.getMessage().contains("2/4"), e.getMessage());
     }
 

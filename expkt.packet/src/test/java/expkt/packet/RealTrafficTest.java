@@ -271,4 +271,93 @@ class RealTrafficTest {
         }
         assertFalse(ourReplies.isEmpty());
     }
+
+    /**
+     * tcpdump's own snap length (-s 64) cuts real traffic — ping's echo requests of 1,028 bytes
+     * and their replies, the first fragment of a 3,000-byte ping, a 1,200-byte UDP datagram, the
+     * kernel's ARP and ICMPv6 — and every frame decodes as far as its bytes go: the layers tshark
+     * decodes, with the same values, the cut reported.
+     */
+    @Test
+    void framesTcpdumpCutBySnapLengthDecodeAsFarAsTheirBytesGo() throws Exception {
+        Path pcap = dir.resolve("cut.pcap");
+        Path tcpdumpLog = dir.resolve("tcpdump-cut.log");
+        Process tcpdump = background(nsB, tcpdumpLog, "tcpdump", "-n", "-U", "--immediate-mode", "-s", "64", "-i", "cb", "-w",
+                pcap.toString());
+        waitFor("tcpdump", 10_000, () -> Files.readString(tcpdumpLog).contains("listening on"));
+        ip("-n", nsA, "link", "set", "ca", "up");
+        String pingOut = inA("ping", "-n", "-c", "3", "-i", "0.2", "-s", "1000", "198.51.100.2");
+        inA("ping", "-n", "-c", "1", "-s", "3000", "198.51.100.2");
+        inA("bash", "-c", "head -c 1200 /dev/zero > /dev/udp/198.51.100.2/9999");
+        Thread.sleep(300);
+        tcpdump.destroy();
+        assertTrue(tcpdump.waitFor(10, TimeUnit.SECONDS), "tcpdump stops");
+        Matcher seqs = Pattern.compile("bytes from 198\\.51\\.100\\.2: icmp_seq=(\\d+)").matcher(pingOut);
+        List<Integer> replied = new ArrayList<>();
+        while (seqs.find()) {
+            replied.add(Integer.parseInt(seqs.group(1)));
+        }
+        assertEquals(List.of(1, 2, 3), replied, pingOut);
+
+        List<String> fields = List.of("frame.len", "frame.cap_len", "eth.src", "arp.opcode", "ip.len", "ip.src", "ip.flags.mf",
+                "icmp.type", "icmp.ident", "icmp.seq", "udp.srcport", "udp.dstport", "udp.length", "ipv6.src",
+                "ipv6.plen", "icmpv6.type");
+        List<String[]> rows = ExternalTools.tsharkFields(pcap, fields);
+        PacketDecoder d = new PacketDecoder();
+        int frames = 0;
+        int cut = 0;
+        int echoes = 0;
+        int firstFragments = 0;
+        int udp = 0;
+        int compared = 0;
+        try (CaptureReader r = CaptureReader.open(pcap)) {
+            while (r.next()) {
+                String[] row = rows.get(frames);
+                String where = "frame " + (frames + 1) + " (" + r.capturedLength() + " of " + r.originalLength() + " bytes)";
+                frames++;
+                assertEquals(Integer.parseInt(row[0]), r.originalLength(), where);
+                assertEquals(Integer.parseInt(row[1]), r.capturedLength(), where);
+                d.decode(r.segment(), r.frameOffset(), r.capturedLength(), r.originalLength()); // nothing thrown: the traffic is good
+                assertEquals(r.capturedLength() < r.originalLength(), d.isTruncated(), where);
+                if (d.isTruncated()) {
+                    cut++;
+                }
+                for (int k = 2; k < fields.size(); k++) {
+                    Object ours = d.layers() == 0 ? null : Fields.ours(d, fields.get(k));
+                    boolean echoField = fields.get(k).equals("icmp.ident") || fields.get(k).equals("icmp.seq");
+                    if (echoField && ours != null && d.icmp().type() != Icmp.ECHO_REQUEST && d.icmp().type() != Icmp.ECHO_REPLY) {
+                        ours = null; // identifier and sequence are echo fields: tshark shows none for an ICMP error
+                    }
+                    if (ours != null) {
+                        Object theirs = Fields.cell(row[k]);
+                        if (theirs instanceof List<?> l && !(ours instanceof List<?>)) {
+                            theirs = l.get(0); // tshark also dissects the packet an ICMP error quotes; we do not: the outer one
+                        }
+                        assertEquals(theirs, ours, where + ": " + fields.get(k) + " by tshark and by us");
+                        compared++;
+                    }
+                }
+                assertTrue(d.checksumsValid(), where + ": the checksums of what was captured");
+                if (d.has(PacketDecoder.ICMP) && d.ipv4().totalLength() == 20 + 8 + 1000) {
+                    assertTrue(d.icmp().isTruncated(), where);
+                    echoes++;
+                }
+                if (d.has(PacketDecoder.ICMP) && d.ipv4().moreFragments()) {
+                    firstFragments++;
+                }
+                if (d.has(PacketDecoder.UDP) && d.udp().destinationPort() == 9999) {
+                    assertEquals(1208, d.udp().length());
+                    assertTrue(d.udp().isTruncated());
+                    assertEquals(64 - 14 - 20 - 8, d.udp().payloadLength());
+                    udp++;
+                }
+            }
+        }
+        System.out.println("tcpdump -s 64: " + frames + " frames, " + cut + " cut, " + echoes + " echo requests/replies, "
+                + firstFragments + " first fragments, " + udp + " UDP, " + compared + " fields compared with tshark");
+        assertEquals(rows.size(), frames);
+        assertEquals(6, echoes, "three requests and three replies of 1,028 bytes, cut");
+        assertTrue(firstFragments >= 1, "the first fragment of the 3,000-byte ping, its ICMP header decoded");
+        assertEquals(1, udp, "the UDP datagram, its header decoded");
+    }
 }

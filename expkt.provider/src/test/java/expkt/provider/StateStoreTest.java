@@ -58,4 +58,61 @@ class StateStoreTest {
         store.discard("c");
         assertEquals(Map.of(), store.restore("c"));
     }
+
+    @Test
+    void aStateThatContainsItselfIsRefusedNamingTheCycle() {
+        StateStore store = new StateStore();
+        Map<String, Object> self = new HashMap<>();
+        self.put("name", "lldp");
+        self.put("me", self);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.save("b", self));
+        assertTrue(e.getMessage().contains("state.me") && e.getMessage().contains("cycle"), e.getMessage());
+        List<Object> list = new ArrayList<>();
+        Map<String, Object> outer = new HashMap<>(Map.of("table", Map.of("rows", list)));
+        list.add(Map.of("back", list));
+        e = assertThrows(IllegalArgumentException.class, () -> store.save("b", outer));
+        assertTrue(e.getMessage().contains("state.table.rows[0].back is the java.util.ArrayList at state.table.rows again"), e.getMessage());
+        Map<String, Object> shared = Map.of("x", 1);
+        store.save("b", Map.of("a", shared, "b", List.of(shared, shared)));
+        assertEquals(Map.of("a", shared, "b", List.of(shared, shared)), store.restore("b"), "the same map twice is no cycle");
+        Object deep = "leaf";
+        for (int i = 0; i < 100_000; i++) {
+            deep = List.of(deep);
+        }
+        Object tooDeep = deep;
+        e = assertThrows(IllegalArgumentException.class, () -> store.save("b", Map.of("deep", tooDeep)));
+        assertTrue(e.getMessage().contains("deeper than " + StateStore.MAX_DEPTH), e.getMessage());
+    }
+
+    @Test
+    void mutableJdkNumbersAreRefusedImmutableOnesCross() {
+        StateStore store = new StateStore();
+        for (Object mutable : List.of(new java.util.concurrent.atomic.AtomicLong(5), new java.util.concurrent.atomic.AtomicInteger(5),
+                new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.DoubleAdder())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.save("b", Map.of("n", mutable)));
+            assertTrue(e.getMessage().contains("state.n") && e.getMessage().contains(mutable.getClass().getName())
+                    && e.getMessage().contains("save its value"), e.getMessage());
+        }
+        Map<String, Object> numbers = Map.of("b", (byte) 1, "s", (short) 2, "i", 3, "l", 4L, "f", 5f, "d", 6d,
+                "bi", java.math.BigInteger.TEN, "bd", new java.math.BigDecimal("1.5"));
+        store.save("b", numbers);
+        assertEquals(numbers, store.restore("b"));
+        var parsed = java.time.format.DateTimeFormatter.ISO_LOCAL_DATE.parse("2026-11-30"); // mutable java.time.format.Parsed
+        assertThrows(IllegalArgumentException.class, () -> store.save("b", Map.of("t", parsed)));
+    }
+
+    @Test
+    void bundlesWithoutASymbolicNameHaveAKeyEach() {
+        StateStore store = new StateStore();
+        assertEquals("expkt.protocol.lldp", StateStore.key("expkt.protocol.lldp", 7));
+        String a = StateStore.key(null, 41);
+        String b = StateStore.key(null, 42);
+        assertTrue(!a.equals(b), a + " and " + b);
+        store.save(a, Map.of("v", "a"));
+        store.save(b, Map.of("v", "b"));
+        assertEquals(Map.of("v", "a"), store.restore(a));
+        assertEquals(Map.of("v", "b"), store.restore(b));
+        assertThrows(IllegalArgumentException.class, () -> store.save(null, Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> store.save(" ", Map.of()));
+    }
 }

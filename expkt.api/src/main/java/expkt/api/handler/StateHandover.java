@@ -11,8 +11,9 @@ import java.util.Map;
  * the handlers' sockets, rings and kernel rules, so no frame is lost.
  *
  * <p>Version 1 and version 2 have different class loaders: the state must be made of JDK types only
- * (String, Number, Boolean, byte[], List, Map, java.time values). State is kept per bundle symbolic
- * name; what nobody restores is discarded when the bundle is uninstalled.
+ * (String, the immutable Numbers such as Integer, Long, Double, BigDecimal, Boolean, byte[], List, Map,
+ * java.time values; no cycle). State is kept per bundle symbolic name (per bundle id for a bundle
+ * without one); what nobody restores is discarded when the bundle is uninstalled.
  */
 @ProviderType
 public interface StateHandover {

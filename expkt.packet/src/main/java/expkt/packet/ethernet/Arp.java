@@ -5,8 +5,10 @@ import expkt.api.net.MacAddress;
 import expkt.packet.HeaderView;
 
 /**
- * ARP (RFC 826). The address accessors for MAC and IPv4 check that the packet's hardware and
- * protocol lengths are 6 and 4; the generic layout (any lengths) is validated on wrap.
+ * ARP (RFC 826). The generic layout (any hardware and protocol lengths) is validated on wrap. The
+ * address accessors for MAC and IPv4 apply to an Ethernet/IPv4 packet only (hardware and protocol
+ * lengths 6 and 4, see {@link #isEthernetIpv4()}); on another they throw {@link IllegalStateException},
+ * as every getter that does not apply does (the rule of {@link HeaderView}).
  */
 public final class Arp extends HeaderView<Arp> {
     public static final int REQUEST = 1;
@@ -51,45 +53,58 @@ public final class Arp extends HeaderView<Arp> {
         return u16(6, "operation");
     }
 
+    /** True if the hardware and protocol lengths are the 6 and 4 of Ethernet/IPv4: the address accessors below apply. */
+    public boolean isEthernetIpv4() {
+        return hardwareLength() == 6 && protocolLength() == 4;
+    }
+
     private void requireEthernetIpv4(String field) {
-        if (hardwareLength() != 6 || protocolLength() != 4) {
-            throw malformed(field, 4, "hardware/protocol lengths are " + hardwareLength() + "/" + protocolLength()
-                    + ", not the 6/4 of Ethernet/IPv4");
+        if (!isEthernetIpv4()) {
+            throw new IllegalStateException("ARP " + field + ": hardware/protocol lengths are " + hardwareLength() + "/"
+                    + protocolLength() + ", not the 6/4 of Ethernet/IPv4 (check isEthernetIpv4() first)");
         }
     }
 
+    /** @throws IllegalStateException unless {@link #isEthernetIpv4()} */
     public long senderHardwareBits() {
         requireEthernetIpv4("sender hardware address");
         return u48(8, "sender hardware address");
     }
 
+    /** @throws IllegalStateException unless {@link #isEthernetIpv4()} */
     public int senderProtocolBits() {
         requireEthernetIpv4("sender protocol address");
         return i32(14, "sender protocol address");
     }
 
+    /** @throws IllegalStateException unless {@link #isEthernetIpv4()} */
     public long targetHardwareBits() {
         requireEthernetIpv4("target hardware address");
         return u48(18, "target hardware address");
     }
 
+    /** @throws IllegalStateException unless {@link #isEthernetIpv4()} */
     public int targetProtocolBits() {
         requireEthernetIpv4("target protocol address");
         return i32(24, "target protocol address");
     }
 
+    /** @throws IllegalStateException unless {@link #isEthernetIpv4()} */
     public MacAddress senderHardware() {
         return MacAddress.of(senderHardwareBits());
     }
 
+    /** @throws IllegalStateException unless {@link #isEthernetIpv4()} */
     public Ipv4Address senderProtocol() {
         return Ipv4Address.of(senderProtocolBits());
     }
 
+    /** @throws IllegalStateException unless {@link #isEthernetIpv4()} */
     public MacAddress targetHardware() {
         return MacAddress.of(targetHardwareBits());
     }
 
+    /** @throws IllegalStateException unless {@link #isEthernetIpv4()} */
     public Ipv4Address targetProtocol() {
         return Ipv4Address.of(targetProtocolBits());
     }

@@ -27,18 +27,19 @@ public final class Ethernet extends HeaderView<Ethernet> {
     protected void validate() {
         require(0, HEADER_LENGTH, "header");
         int n = 0;
+        tags = 0;
         while (VlanTag.isTpid(u16(TYPE + 4 * n, "ethertype"))) {
             if (n == MAX_TAGS) {
                 throw malformed("VLAN tag", TYPE + 4 * n, "more than " + MAX_TAGS + " stacked VLAN tags");
             }
             require(TYPE + 4 * n, 6, "VLAN tag");
             n++;
+            tags = n;
         }
-        tags = n;
         int type = etherType();
-        if (type < EtherType.MIN_ETHERTYPE && headerLength() + type > limit - start) {
+        if (type < EtherType.MIN_ETHERTYPE && headerLength() + type > wireLimit - start) {
             throw malformed("802.3 length", TYPE + 4 * n, "802.3 length " + type + " exceeds the "
-                    + (limit - start - headerLength()) + " bytes after the header");
+                    + (wireLimit - start - headerLength()) + " bytes after the header");
         }
     }
 
@@ -47,9 +48,9 @@ public final class Ethernet extends HeaderView<Ethernet> {
      * BPDU) the end its length field gives, so the padding is not part of it.
      */
     @Override
-    public int payloadLimit() {
+    public long payloadWireLimit() {
         int type = etherType();
-        return type < EtherType.MIN_ETHERTYPE ? start + headerLength() + type : limit;
+        return type < EtherType.MIN_ETHERTYPE ? start + headerLength() + type : wireLimit;
     }
 
     /** True if the type field is an 802.3 length (the payload starts with an LLC header). */

@@ -2,6 +2,7 @@ package expkt.packet.ip;
 
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.MalformedPacketException;
 
 /** ICMP for IPv4 (RFC 792): type, code, checksum and the 4 bytes of rest-of-header. */
 public final class Icmp extends HeaderView<Icmp> {
@@ -53,8 +54,12 @@ public final class Icmp extends HeaderView<Icmp> {
         return i32(4, "rest of header");
     }
 
-    /** True if the checksum over the message (to the end of the IP payload) is correct. */
+    /**
+     * True if the checksum over the message (to the end of the IP payload) is correct.
+     *
+     * @throws MalformedPacketException if the message is not all in the frame ({@link #isTruncated()})
+     */
     public boolean checksumValid() {
-        return InternetChecksum.finish(sum(0, 0, limit - start, "message")) == 0;
+        return InternetChecksum.finish(sum(0, 0, (int) Math.min(wireLimit - start, Integer.MAX_VALUE), "message")) == 0;
     }
 }

@@ -3,6 +3,7 @@ package expkt.packet.ip;
 import expkt.api.net.Ipv6Address;
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.MalformedPacketException;
 
 /**
  * ICMPv6 (RFC 4443) with echo and neighbour discovery (RFC 4861): router solicitation and
@@ -10,6 +11,10 @@ import expkt.packet.InternetChecksum;
  * checks the fixed part of the message's type and every option's length (non-zero, within the
  * message). Options are walked with a cursor of frame offsets: {@code for (int o = m.firstOption();
  * o >= 0; o = m.nextOption(o))}.
+ *
+ * <p>A getter of a field the message type does not have throws {@link IllegalStateException}; an
+ * option getter given the offset of an option of another type throws {@link IllegalArgumentException};
+ * bad bytes throw {@link MalformedPacketException} (the rule of {@link HeaderView}).
  */
 public final class Icmpv6 extends HeaderView<Icmpv6> {
     public static final int ECHO_REQUEST = 128;
@@ -72,8 +77,9 @@ public final class Icmpv6 extends HeaderView<Icmpv6> {
         return u16(2, "checksum");
     }
 
+    /** @throws MalformedPacketException if the message is not all in the frame ({@link #isTruncated()}) */
     public boolean checksumValid(Ipv6 ip) {
-        int len = limit - start;
+        int len = (int) Math.min(wireLimit - start, Integer.MAX_VALUE);
         return InternetChecksum.finish(sum(ip.pseudoHeaderSum(IpProtocol.ICMPV6, len), 0, len, "message")) == 0;
     }
 
@@ -89,49 +95,67 @@ public final class Icmpv6 extends HeaderView<Icmpv6> {
 
     // ---- neighbour discovery ----
 
-    /** Target address of a neighbour solicitation/advertisement or redirect. */
+    /**
+     * Target address of a neighbour solicitation/advertisement or redirect.
+     *
+     * @throws IllegalStateException if the message is not of a type that has it (see {@link #type()})
+     */
     public Ipv6Address targetAddress() {
         requireType("target address", NEIGHBOR_SOLICITATION, NEIGHBOR_ADVERTISEMENT, REDIRECT);
         return Ipv6Address.of(i64(8, "target address"), i64(16, "target address"));
     }
 
+    /** @throws IllegalStateException unless a neighbour solicitation/advertisement or redirect */
     public long targetAddressHigh() {
         requireType("target address", NEIGHBOR_SOLICITATION, NEIGHBOR_ADVERTISEMENT, REDIRECT);
         return i64(8, "target address");
     }
 
+    /** @throws IllegalStateException unless a neighbour solicitation/advertisement or redirect */
     public long targetAddressLow() {
         requireType("target address", NEIGHBOR_SOLICITATION, NEIGHBOR_ADVERTISEMENT, REDIRECT);
         return i64(16, "target address");
     }
 
-    /** R, S, O flags of a neighbour advertisement (in the high bits of a byte: {@link #NA_ROUTER} ...). */
+    /**
+     * R, S, O flags of a neighbour advertisement (in the high bits of a byte: {@link #NA_ROUTER} ...).
+     *
+     * @throws IllegalStateException if the message is not of a type that has it (see {@link #type()})
+     */
     public int advertisementFlags() {
         requireType("flags", NEIGHBOR_ADVERTISEMENT, NEIGHBOR_ADVERTISEMENT, NEIGHBOR_ADVERTISEMENT);
         return u8(4, "flags") & 0xE0;
     }
 
+    /** @throws IllegalStateException unless a router advertisement */
     public int curHopLimit() {
         requireType("cur hop limit", ROUTER_ADVERTISEMENT, ROUTER_ADVERTISEMENT, ROUTER_ADVERTISEMENT);
         return u8(4, "cur hop limit");
     }
 
-    /** M, O and the other flag bits of a router advertisement. */
+    /**
+     * M, O and the other flag bits of a router advertisement.
+     *
+     * @throws IllegalStateException if the message is not of a type that has it (see {@link #type()})
+     */
     public int routerFlags() {
         requireType("flags", ROUTER_ADVERTISEMENT, ROUTER_ADVERTISEMENT, ROUTER_ADVERTISEMENT);
         return u8(5, "flags");
     }
 
+    /** @throws IllegalStateException unless a router advertisement */
     public int routerLifetime() {
         requireType("router lifetime", ROUTER_ADVERTISEMENT, ROUTER_ADVERTISEMENT, ROUTER_ADVERTISEMENT);
         return u16(6, "router lifetime");
     }
 
+    /** @throws IllegalStateException unless a router advertisement */
     public long reachableTime() {
         requireType("reachable time", ROUTER_ADVERTISEMENT, ROUTER_ADVERTISEMENT, ROUTER_ADVERTISEMENT);
         return u32(8, "reachable time");
     }
 
+    /** @throws IllegalStateException unless a router advertisement */
     public long retransTimer() {
         requireType("retrans timer", ROUTER_ADVERTISEMENT, ROUTER_ADVERTISEMENT, ROUTER_ADVERTISEMENT);
         return u32(12, "retrans timer");
@@ -140,7 +164,7 @@ public final class Icmpv6 extends HeaderView<Icmpv6> {
     private void requireType(String field, int a, int b, int c) {
         int t = type();
         if (t != a && t != b && t != c) {
-            throw new IllegalStateException("ICMPv6 type " + t + " has no " + field);
+            throw new IllegalStateException("ICMPv6 type " + t + " has no " + field + " (check type() first)");
         }
     }
 
@@ -156,7 +180,7 @@ public final class Icmpv6 extends HeaderView<Icmpv6> {
     }
 
     private int optionAt(int at) {
-        if (at >= limit) {
+        if (at >= wireLimit) {
             return -1;
         }
         optionLength(at);
@@ -170,9 +194,9 @@ public final class Icmpv6 extends HeaderView<Icmpv6> {
     /** Bytes of the option (its length field is in units of 8 bytes; zero is malformed). */
     public int optionLength(int option) {
         int units = u8(option - start + 1, "option length");
-        if (units == 0 || option + 8 * units > limit) {
+        if (units == 0 || option + 8 * units > wireLimit) {
             throw malformed("option length", option - start + 1, "option " + optionType(option) + " has length "
-                    + units + " x 8, outside 1.." + (limit - option) / 8 + " x 8");
+                    + units + " x 8, outside 1.." + (wireLimit - option) / 8 + " x 8");
         }
         return 8 * units;
     }
@@ -187,11 +211,15 @@ public final class Icmpv6 extends HeaderView<Icmpv6> {
         return -1;
     }
 
-    /** The MAC address in a source/target link-layer address option at {@code option}. */
+    /**
+     * The MAC address in a source/target link-layer address option at {@code option}.
+     *
+     * @throws IllegalArgumentException if the option at {@code option} is of another type
+     */
     public long linkLayerAddressBits(int option) {
         int t = optionType(option);
         if (t != OPTION_SOURCE_LINK_LAYER && t != OPTION_TARGET_LINK_LAYER) {
-            throw new IllegalStateException("ICMPv6 option " + t + " is not a link-layer address option");
+            throw new IllegalArgumentException("ICMPv6 option " + t + " at offset " + option + " is not a link-layer address option");
         }
         return u48(option - start + 2, "link-layer address");
     }
@@ -208,39 +236,76 @@ public final class Icmpv6 extends HeaderView<Icmpv6> {
         return o < 0 ? -1 : linkLayerAddressBits(o);
     }
 
+    /**
+     * The option at {@code option}, relative to the message, checked to be a prefix information
+     * option: of that type (else IllegalArgumentException) and of 32 bytes (else MalformedPacketException).
+     */
     private int prefixOption(int option) {
-        if (optionType(option) != OPTION_PREFIX_INFORMATION || optionLength(option) != 32) {
-            throw malformed("prefix information", option - start, "not a 32-byte prefix information option");
+        if (optionType(option) != OPTION_PREFIX_INFORMATION) {
+            throw new IllegalArgumentException("ICMPv6 option " + optionType(option) + " at offset " + option
+                    + " is not a prefix information option");
+        }
+        if (optionLength(option) != 32) {
+            throw malformed("prefix information", option - start, "prefix information option of " + optionLength(option) + " bytes, not 32");
         }
         return option - start;
     }
 
+    /**
+     * @throws IllegalArgumentException if {@code option} is not a prefix information option
+     * @throws MalformedPacketException if it is not 32 bytes
+     */
     public int prefixLength(int option) {
         return u8(prefixOption(option) + 2, "prefix length");
     }
 
-    /** L and A flags (0x80, 0x40) of a prefix information option. */
+    /**
+     * L and A flags (0x80, 0x40) of a prefix information option.
+     *
+     * @throws IllegalArgumentException if {@code option} is not a prefix information option
+     * @throws MalformedPacketException if it is not 32 bytes
+     */
     public int prefixFlags(int option) {
         return u8(prefixOption(option) + 3, "prefix flags");
     }
 
+    /**
+     * @throws IllegalArgumentException if {@code option} is not a prefix information option
+     * @throws MalformedPacketException if it is not 32 bytes
+     */
     public long prefixValidLifetime(int option) {
         return u32(prefixOption(option) + 4, "valid lifetime");
     }
 
+    /**
+     * @throws IllegalArgumentException if {@code option} is not a prefix information option
+     * @throws MalformedPacketException if it is not 32 bytes
+     */
     public long prefixPreferredLifetime(int option) {
         return u32(prefixOption(option) + 8, "preferred lifetime");
     }
 
+    /**
+     * @throws IllegalArgumentException if {@code option} is not a prefix information option
+     * @throws MalformedPacketException if it is not 32 bytes
+     */
     public Ipv6Address prefix(int option) {
         int rel = prefixOption(option) + 16;
         return Ipv6Address.of(i64(rel, "prefix"), i64(rel + 8, "prefix"));
     }
 
-    /** MTU of an MTU option. */
+    /**
+     * MTU of an MTU option.
+     *
+     * @throws IllegalArgumentException if the option at {@code option} is of another type
+     * @throws MalformedPacketException if the MTU option is not 8 bytes long
+     */
     public long mtu(int option) {
-        if (optionType(option) != OPTION_MTU || optionLength(option) != 8) {
-            throw malformed("MTU", option - start, "not an 8-byte MTU option");
+        if (optionType(option) != OPTION_MTU) {
+            throw new IllegalArgumentException("ICMPv6 option " + optionType(option) + " at offset " + option + " is not an MTU option");
+        }
+        if (optionLength(option) != 8) {
+            throw malformed("MTU", option - start, "MTU option of " + optionLength(option) + " bytes, not 8");
         }
         return u32(option - start + 4, "MTU");
     }

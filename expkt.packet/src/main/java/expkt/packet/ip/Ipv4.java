@@ -7,7 +7,8 @@ import expkt.packet.InternetChecksum;
 /**
  * IPv4 header (RFC 791) with its options. Wrap checks the version, the header length (IHL), the
  * total length against the frame, and every option's length against the header. The payload ends
- * at the total length, so link-layer padding is not part of it.
+ * at the total length, so link-layer padding is not part of it; a total length of 0 (TSO, BIG TCP)
+ * means the datagram runs to the end of the frame ({@link #datagramLength()}).
  *
  * <p>Options are walked with a cursor of frame offsets: {@code for (int o = ip.firstOption(); o >= 0;
  * o = ip.nextOption(o))}; the walk ends at End of Option List.
@@ -35,9 +36,9 @@ public final class Ipv4 extends HeaderView<Ipv4> {
             throw malformed("header length", 0, "IHL gives " + ihl + " bytes, less than 20");
         }
         require(0, ihl, "options");
-        int total = totalLength();
-        if (total < ihl || total > limit - start) {
-            throw malformed("total length", 2, "total length " + total + " is outside " + ihl + ".." + (limit - start)
+        long total = datagramLength();
+        if (total < ihl || total > wireLimit - start) {
+            throw malformed("total length", 2, "total length " + total + " is outside " + ihl + ".." + (wireLimit - start)
                     + " (header length .. bytes left in the frame)");
         }
         for (int o = firstOption(); o >= 0; o = nextOption(o)) {
@@ -51,8 +52,8 @@ public final class Ipv4 extends HeaderView<Ipv4> {
     }
 
     @Override
-    public int payloadLimit() {
-        return start + totalLength();
+    public long payloadWireLimit() {
+        return start + datagramLength();
     }
 
     public int version() {
@@ -72,8 +73,20 @@ public final class Ipv4 extends HeaderView<Ipv4> {
         return u8(1, "type of service");
     }
 
+    /** The total length field (0 in a TSO or BIG TCP super-packet: see {@link #datagramLength()}). */
     public int totalLength() {
         return u16(2, "total length");
+    }
+
+    /**
+     * Bytes of the datagram, header included: the total length, or for a total length of 0 — a
+     * packet the sender's TCP segmentation offload or BIG TCP (more than 65,535 bytes) had not
+     * split yet, as a capture on that host sees it — the bytes to the end of the frame on the wire,
+     * as tshark reads it.
+     */
+    public long datagramLength() {
+        int total = totalLength();
+        return total != 0 ? total : wireLimit - start;
     }
 
     public int identification() {

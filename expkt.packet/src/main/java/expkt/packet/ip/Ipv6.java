@@ -11,6 +11,11 @@ import expkt.packet.InternetChecksum;
  * {@link #headerLength()} covers the extension headers, so the payload is the upper layer, whose
  * protocol is {@link #protocol()}.
  *
+ * <p>A payload length of 0 with a hop-by-hop header that carries a Jumbo Payload option is an
+ * RFC 2675 jumbogram: the payload is then {@link #jumboPayloadLength()} bytes (more than 65,535).
+ * A getter of an extension header the packet does not have (fragment, routing) throws
+ * {@link IllegalStateException}: ask {@link #isFragment()} or {@link #findExtensionHeader(int)} first.
+ *
  * <p>Options of hop-by-hop and destination-options headers are walked with a cursor of frame
  * offsets: {@code for (int o = ip.firstOption(i); o >= 0; o = ip.nextOption(i, o))}.
  */
@@ -20,6 +25,8 @@ public final class Ipv6 extends HeaderView<Ipv6> {
     public static final int OPTION_PAD1 = 0;
     public static final int OPTION_PADN = 1;
     public static final int OPTION_ROUTER_ALERT = 5;
+    /** RFC 2675 Jumbo Payload option (in the hop-by-hop header). */
+    public static final int OPTION_JUMBO_PAYLOAD = 0xC2;
 
     private final int[] extType = new int[MAX_EXTENSION_HEADERS];
     private final int[] extOffset = new int[MAX_EXTENSION_HEADERS];
@@ -27,6 +34,9 @@ public final class Ipv6 extends HeaderView<Ipv6> {
     private int extCount;
     private int upperProtocol;
     private int upperOffset;
+    /** End of the payload on the wire, relative to the frame. */
+    private long payloadEnd;
+    private long jumbo;
 
     @Override
     public String name() {
@@ -35,21 +45,35 @@ public final class Ipv6 extends HeaderView<Ipv6> {
 
     @Override
     protected void validate() {
+        extCount = 0;
+        jumbo = -1;
+        payloadEnd = wireLimit;
+        upperOffset = start + HEADER_LENGTH;
+        upperProtocol = -1;
         require(0, HEADER_LENGTH, "header");
         int version = u8(0, "version") >>> 4;
         if (version != 6) {
             throw malformed("version", 0, "version is " + version + ", not 6");
         }
-        int pl = payloadLengthField();
-        if (HEADER_LENGTH + pl > limit - start) {
-            throw malformed("payload length", 4, "payload length " + pl + " exceeds the " + (limit - start - HEADER_LENGTH)
+        int next = u8(6, "next header");
+        upperProtocol = next;
+        long pl = payloadLengthField();
+        if (pl == 0 && next == IpProtocol.HOP_BY_HOP) {
+            jumbo = jumboOption();
+            if (jumbo >= 0) {
+                pl = jumbo;
+            }
+        }
+        if (HEADER_LENGTH + pl > wireLimit - start) {
+            throw malformed("payload length", 4, "payload length " + pl + " exceeds the " + (wireLimit - start - HEADER_LENGTH)
                     + " bytes left in the frame");
         }
-        int end = HEADER_LENGTH + pl; // relative to start
-        int next = u8(6, "next header");
+        long end = HEADER_LENGTH + pl; // relative to start
+        payloadEnd = start + end;
         int pos = HEADER_LENGTH;
-        extCount = 0;
         while (isExtension(next)) {
+            upperProtocol = next; // if the capture cut this header, the payload is what follows the last whole one
+            upperOffset = start + pos;
             if (extCount == MAX_EXTENSION_HEADERS) {
                 throw malformed("extension header", pos, "more than " + MAX_EXTENSION_HEADERS + " extension headers");
             }
@@ -65,6 +89,7 @@ public final class Ipv6 extends HeaderView<Ipv6> {
                 throw malformed("extension header length", pos + 1, "extension header " + next + " of " + len
                         + " bytes exceeds the payload length " + pl);
             }
+            require(pos, len, "extension header"); // in a cut frame: marks the header cut if its bytes were not captured
             extType[extCount] = next;
             extOffset[extCount] = start + pos;
             extLength[extCount] = len;
@@ -81,6 +106,39 @@ public final class Ipv6 extends HeaderView<Ipv6> {
         upperOffset = start + pos;
     }
 
+    /**
+     * The Jumbo Payload length of the hop-by-hop header right after the fixed header, or -1 if it
+     * has none. RFC 2675: it must exceed 65,535 (the payload length field is then 0).
+     */
+    private long jumboOption() {
+        int hbhEnd = HEADER_LENGTH + (u8(HEADER_LENGTH + 1, "extension header length") + 1) * 8;
+        for (int o = HEADER_LENGTH + 2; o < hbhEnd; ) {
+            int type = u8(o, "option type");
+            if (type == OPTION_PAD1) {
+                o++;
+                continue;
+            }
+            int len = u8(o + 1, "option length") + 2;
+            if (type == OPTION_JUMBO_PAYLOAD) {
+                if (len != 6 || o + len > hbhEnd) {
+                    throw malformed("jumbo payload", o, "Jumbo Payload option of " + len + " bytes, not 6");
+                }
+                long j = u32(o + 2, "jumbo payload length");
+                if (j <= 65535) {
+                    throw malformed("jumbo payload length", o + 2, "jumbo payload length " + j + " is not above 65535");
+                }
+                return j;
+            }
+            o += len;
+        }
+        return -1;
+    }
+
+    /** The RFC 2675 jumbo payload length (bytes after the fixed header), or -1 if this is not a jumbogram. */
+    public long jumboPayloadLength() {
+        return jumbo;
+    }
+
     private static boolean isExtension(int next) {
         return next == IpProtocol.HOP_BY_HOP || next == IpProtocol.IPV6_ROUTING || next == IpProtocol.IPV6_FRAGMENT
                 || next == IpProtocol.IPV6_DESTINATION_OPTIONS || next == IpProtocol.AUTHENTICATION;
@@ -92,8 +150,8 @@ public final class Ipv6 extends HeaderView<Ipv6> {
     }
 
     @Override
-    public int payloadLimit() {
-        return start + HEADER_LENGTH + payloadLengthField();
+    public long payloadWireLimit() {
+        return payloadEnd;
     }
 
     public int version() {
@@ -108,7 +166,7 @@ public final class Ipv6 extends HeaderView<Ipv6> {
         return i32(0, "flow label") & 0xF_FFFF;
     }
 
-    /** The payload length field: bytes after the fixed 40-byte header, extension headers included. */
+    /** The payload length field: bytes after the fixed 40-byte header, extension headers included (0 in a jumbogram). */
     public int payloadLengthField() {
         return u16(4, "payload length");
     }
@@ -201,20 +259,26 @@ public final class Ipv6 extends HeaderView<Ipv6> {
     private int fragmentHeader() {
         int i = findExtensionHeader(IpProtocol.IPV6_FRAGMENT);
         if (i < 0) {
-            throw new IllegalStateException("IPv6 packet has no fragment header");
+            throw new IllegalStateException("IPv6 packet has no fragment header (check isFragment() first)");
         }
         return extOffset[i] - start;
     }
 
-    /** Fragment offset in 8-byte units. */
+    /**
+     * Fragment offset in 8-byte units.
+     *
+     * @throws IllegalStateException if the packet has no fragment header ({@link #isFragment()})
+     */
     public int fragmentOffset() {
         return u16(fragmentHeader() + 2, "fragment offset") >>> 3;
     }
 
+    /** @throws IllegalStateException if the packet has no fragment header ({@link #isFragment()}) */
     public boolean moreFragments() {
         return (u16(fragmentHeader() + 2, "fragment flags") & 1) != 0;
     }
 
+    /** @throws IllegalStateException if the packet has no fragment header ({@link #isFragment()}) */
     public long fragmentIdentification() {
         return u32(fragmentHeader() + 4, "fragment identification");
     }
@@ -222,25 +286,36 @@ public final class Ipv6 extends HeaderView<Ipv6> {
     private int routingHeader() {
         int i = findExtensionHeader(IpProtocol.IPV6_ROUTING);
         if (i < 0) {
-            throw new IllegalStateException("IPv6 packet has no routing header");
+            throw new IllegalStateException("IPv6 packet has no routing header (check findExtensionHeader(IpProtocol.IPV6_ROUTING) first)");
         }
         return i;
     }
 
+    /** @throws IllegalStateException if the packet has no routing header */
     public int routingType() {
         return u8(extOffset[routingHeader()] - start + 2, "routing type");
     }
 
+    /** @throws IllegalStateException if the packet has no routing header */
     public int segmentsLeft() {
         return u8(extOffset[routingHeader()] - start + 3, "segments left");
     }
 
-    /** Number of addresses in a type 0/2/4 routing header (16 bytes each after 8 bytes of header). */
+    /**
+     * Number of addresses in a type 0/2/4 routing header (16 bytes each after 8 bytes of header).
+     *
+     * @throws IllegalStateException if the packet has no routing header
+     */
     public int routingAddressCount() {
         return (extLength[routingHeader()] - 8) / 16;
     }
 
-    /** Address {@code n} of the routing header (type 0, 2 or 4 layout). */
+    /**
+     * Address {@code n} of the routing header (type 0, 2 or 4 layout).
+     *
+     * @throws IllegalStateException if the packet has no routing header
+     * @throws IndexOutOfBoundsException if {@code n} is not below {@link #routingAddressCount()}
+     */
     public Ipv6Address routingAddress(int n) {
         int i = routingHeader();
         if (n < 0 || n >= routingAddressCount()) {

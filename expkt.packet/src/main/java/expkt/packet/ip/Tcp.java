@@ -2,6 +2,7 @@ package expkt.packet.ip;
 
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.MalformedPacketException;
 
 /**
  * TCP header (RFC 9293) with its options. Wrap checks the data offset and every option's length.
@@ -36,8 +37,8 @@ public final class Tcp extends HeaderView<Tcp> {
     protected void validate() {
         require(0, MIN_HEADER_LENGTH, "header");
         int hl = headerLength();
-        if (hl < MIN_HEADER_LENGTH || hl > limit - start) {
-            throw malformed("data offset", 12, "data offset gives " + hl + " bytes, outside 20.." + (limit - start));
+        if (hl < MIN_HEADER_LENGTH || hl > wireLimit - start) {
+            throw malformed("data offset", 12, "data offset gives " + hl + " bytes, outside 20.." + Math.min(wireLimit - start, 60));
         }
         for (int o = firstOption(); o >= 0; o = nextOption(o)) {
             // nextOption checks each option's length
@@ -87,13 +88,15 @@ public final class Tcp extends HeaderView<Tcp> {
     }
 
     private int segmentLength() {
-        return limit - start;
+        return (int) Math.min(wireLimit - start, Integer.MAX_VALUE);
     }
 
+    /** @throws MalformedPacketException if the segment is not all in the frame ({@link #isTruncated()}) */
     public boolean checksumValid(Ipv4 ip) {
         return InternetChecksum.finish(sum(ip.pseudoHeaderSum(IpProtocol.TCP, segmentLength()), 0, segmentLength(), "segment")) == 0;
     }
 
+    /** @throws MalformedPacketException if the segment is not all in the frame ({@link #isTruncated()}) */
     public boolean checksumValid(Ipv6 ip) {
         return InternetChecksum.finish(sum(ip.pseudoHeaderSum(IpProtocol.TCP, segmentLength()), 0, segmentLength(), "segment")) == 0;
     }

@@ -2,8 +2,14 @@ package expkt.packet.ip;
 
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.MalformedPacketException;
 
-/** UDP header (RFC 768). Its payload ends at the UDP length, which must fit the IP payload. */
+/**
+ * UDP header (RFC 768). Its payload ends at the UDP length, which must fit the IP payload on the
+ * wire; the bytes at hand may end before (a frame cut by the capture, the first fragment of a
+ * datagram: {@link #isTruncated()}). A length of 0 in an IP payload of more than 65,535 bytes is an
+ * RFC 2675 jumbogram's: the datagram is the whole IP payload.
+ */
 public final class Udp extends HeaderView<Udp> {
     public static final int HEADER_LENGTH = 8;
 
@@ -15,11 +21,17 @@ public final class Udp extends HeaderView<Udp> {
     @Override
     protected void validate() {
         require(0, HEADER_LENGTH, "header");
-        int len = length();
-        if (len < HEADER_LENGTH || len > limit - start) {
-            throw malformed("length", 4, "length " + len + " is outside 8.." + (limit - start)
+        long len = datagramLength();
+        if (len < HEADER_LENGTH || len > wireLimit - start) {
+            throw malformed("length", 4, "length " + length() + " is outside 8.." + Math.min(wireLimit - start, 65535)
                     + " (header .. bytes left in the IP payload)");
         }
+    }
+
+    /** Bytes of the datagram, header included: the length field, or for a jumbogram's length 0 the IP payload's. */
+    public long datagramLength() {
+        int len = length();
+        return len == 0 && wireLimit - start > 65535 ? wireLimit - start : len;
     }
 
     @Override
@@ -28,8 +40,8 @@ public final class Udp extends HeaderView<Udp> {
     }
 
     @Override
-    public int payloadLimit() {
-        return start + length();
+    public long payloadWireLimit() {
+        return start + datagramLength();
     }
 
     public int sourcePort() {
@@ -49,13 +61,22 @@ public final class Udp extends HeaderView<Udp> {
         return u16(6, "checksum");
     }
 
-    /** True if the checksum is correct (a zero checksum over IPv4 means "none" and counts as correct). */
+    /**
+     * True if the checksum is correct (a zero checksum over IPv4 means "none" and counts as correct).
+     *
+     * @throws MalformedPacketException if the datagram is not all in the frame ({@link #isTruncated()})
+     */
     public boolean checksumValid(Ipv4 ip) {
         return checksum() == 0 || InternetChecksum.finish(sum(ip.pseudoHeaderSum(IpProtocol.UDP, length()), 0, length(), "datagram")) == 0;
     }
 
-    /** True if the checksum is correct (mandatory over IPv6: zero is wrong). */
+    /**
+     * True if the checksum is correct (mandatory over IPv6: zero is wrong).
+     *
+     * @throws MalformedPacketException if the datagram is not all in the frame ({@link #isTruncated()})
+     */
     public boolean checksumValid(Ipv6 ip) {
-        return checksum() != 0 && InternetChecksum.finish(sum(ip.pseudoHeaderSum(IpProtocol.UDP, length()), 0, length(), "datagram")) == 0;
+        int len = (int) Math.min(datagramLength(), Integer.MAX_VALUE);
+        return checksum() != 0 && InternetChecksum.finish(sum(ip.pseudoHeaderSum(IpProtocol.UDP, len), 0, len, "datagram")) == 0;
     }
 }

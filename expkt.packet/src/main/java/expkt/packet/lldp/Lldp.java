@@ -13,6 +13,11 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Any TLV, org-specific ones included, can be walked with a cursor of frame offsets:
  * {@code for (int t = lldp.firstTlv(); t >= 0; t = lldp.nextTlv(t))}.
+ *
+ * <p>Exceptions follow the rule of {@link HeaderView}: bad bytes throw
+ * {@link expkt.packet.MalformedPacketException}; a getter that does not apply (a MAC address of a
+ * chassis or port ID of another subtype) throws {@link IllegalStateException}; a TLV cursor of the
+ * wrong type throws {@link IllegalArgumentException}.
  */
 public final class Lldp extends HeaderView<Lldp> {
     public static final int TLV_END = 0;
@@ -58,7 +63,7 @@ public final class Lldp extends HeaderView<Lldp> {
         int pos = start;
         int index = 0;
         end = limit;
-        while (pos < limit) {
+        while (pos < wireLimit) { // past limit only in a frame the capture cut: the read marks the LLDPDU cut
             int type = tlvType(pos);
             int len = tlvLength(pos); // checks the value fits
             if (index < 3 && type != index + 1) {
@@ -139,9 +144,9 @@ public final class Lldp extends HeaderView<Lldp> {
     /** Length of the TLV's value (checked to fit the region). */
     public int tlvLength(int tlv) {
         int len = u16(tlv - start, "TLV header") & 0x1FF;
-        if (tlv + 2 + len > limit) {
+        if (tlv + 2 + len > wireLimit) {
             throw malformed("TLV length", tlv - start, "TLV type " + tlvType(tlv) + " of length " + len
-                    + " exceeds the " + (limit - tlv - 2) + " bytes left");
+                    + " exceeds the " + (wireLimit - tlv - 2) + " bytes left");
         }
         return len;
     }
@@ -178,7 +183,12 @@ public final class Lldp extends HeaderView<Lldp> {
         return bytes(t + 3, tlvLength(t) - 1, "chassis ID");
     }
 
-    /** The chassis ID as a MAC address (subtype 4, 6 bytes). */
+    /**
+     * The chassis ID as a MAC address (subtype 4, 6 bytes).
+     *
+     * @throws IllegalStateException if the chassis ID subtype is not {@link #CHASSIS_MAC}
+     * @throws expkt.packet.MalformedPacketException if it is, but the ID is not 6 bytes
+     */
     public long chassisIdMacBits() {
         return macOf(firstOfType[TLV_CHASSIS_ID], CHASSIS_MAC, "chassis ID");
     }
@@ -197,6 +207,12 @@ public final class Lldp extends HeaderView<Lldp> {
         return bytes(t + 3, tlvLength(t) - 1, "port ID");
     }
 
+    /**
+     * The port ID as a MAC address (subtype 3, 6 bytes).
+     *
+     * @throws IllegalStateException if the port ID subtype is not {@link #PORT_MAC}
+     * @throws expkt.packet.MalformedPacketException if it is, but the ID is not 6 bytes
+     */
     public long portIdMacBits() {
         return macOf(firstOfType[TLV_PORT_ID], PORT_MAC, "port ID");
     }
@@ -208,9 +224,12 @@ public final class Lldp extends HeaderView<Lldp> {
 
     private long macOf(int tlv, int subtype, String field) {
         int s = u8(tlv - start + 2, field); // the subtype byte; no string built on the read path
-        if (s != subtype || tlvLength(tlv) != 7) {
-            throw malformed(field, tlv - start, field + " has subtype " + s + " and length " + tlvLength(tlv)
-                    + ", not a MAC address (subtype " + subtype + ", length 7)");
+        if (s != subtype) {
+            throw new IllegalStateException("LLDP " + field + " has subtype " + s + ", not " + subtype
+                    + " (a MAC address): check its subtype first");
+        }
+        if (tlvLength(tlv) != 7) {
+            throw malformed(field, tlv - start, field + " of subtype " + s + " (a MAC address) has length " + tlvLength(tlv) + ", not 7");
         }
         return u48(tlv - start + 3, field);
     }
@@ -270,11 +289,22 @@ public final class Lldp extends HeaderView<Lldp> {
         return bytes(start + v + 2, u8(v, "management address string length") - 1, "management address");
     }
 
-    /** The IPv4 management address (subtype 1, 4 bytes). */
+    /**
+     * The IPv4 management address (subtype 1, 4 bytes).
+     *
+     * @throws IllegalArgumentException if {@code tlv} is not a management address TLV
+     * @throws IllegalStateException if its address subtype is not {@link #ADDRESS_IPV4}
+     * @throws expkt.packet.MalformedPacketException if it is, but the address is not 4 bytes
+     */
     public int managementAddressIpv4Bits(int tlv) {
         int v = mgmt(tlv);
-        if (managementAddressSubtype(tlv) != ADDRESS_IPV4 || u8(v, "management address string length") != 5) {
-            throw malformed("management address", v, "not an IPv4 address (subtype 1, 4 bytes)");
+        if (managementAddressSubtype(tlv) != ADDRESS_IPV4) {
+            throw new IllegalStateException("LLDP management address at " + tlv + " has subtype " + managementAddressSubtype(tlv)
+                    + ", not 1 (IPv4): check managementAddressSubtype() first");
+        }
+        if (u8(v, "management address string length") != 5) {
+            throw malformed("management address", v, "IPv4 management address of " + (u8(v, "management address string length") - 1)
+                    + " bytes, not 4");
         }
         return i32(v + 2, "management address");
     }
@@ -324,7 +354,11 @@ public final class Lldp extends HeaderView<Lldp> {
         }
     }
 
-    /** Convenience: the chassis ID MAC as an object (allocates). */
+    /**
+     * Convenience: the chassis ID MAC as an object (allocates).
+     *
+     * @throws IllegalStateException if the chassis ID subtype is not {@link #CHASSIS_MAC}
+     */
     public MacAddress chassisMac() {
         return MacAddress.of(chassisIdMacBits());
     }

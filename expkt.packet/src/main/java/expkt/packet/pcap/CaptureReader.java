@@ -13,22 +13,43 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Reads pcap (either byte order, micro- or nanosecond) and pcapng (any number of sections and
- * interfaces, any timestamp resolution; enhanced and simple packet blocks) files, for tests and
- * replay. The file is mapped, so frames are read in place:
+ * interfaces, any timestamp resolution; enhanced, simple and obsolete packet blocks) files, for
+ * tests and replay. The file is mapped, so frames are read in place:
  *
  * <pre>{@code
- * try (CaptureReader r = CaptureReader.open(file)) {
- *     while (r.next()) {
- *         decoder.decode(r.segment(), r.frameOffset(), r.capturedLength());
+ * try (CaptureReader r = CaptureReader.open(file)) {          // MalformedCaptureException: not a capture file
+ *     while (r.next()) {                                      // MalformedCaptureException: a bad block or record
+ *         if (r.linkType() == CaptureWriter.LINKTYPE_ETHERNET) {
+ *             try {
+ *                 decoder.decode(r.segment(), r.frameOffset(), r.capturedLength(), r.originalLength());
+ *             } catch (MalformedPacketException e) {        // a bad frame: the next one may be fine
+ *             }
+ *         }
  *     }
  * }
  * }</pre>
  *
- * Every block and record length is checked against the file: a bad file gives
- * {@link MalformedCaptureException} naming the offset. Not thread-safe; frames are valid until close.
+ * That loop throws nothing else: every block and record length is checked against its block and
+ * the file in 64-bit arithmetic (a length field near 2<sup>32</sup> cannot wrap), and a bad file
+ * gives {@link MalformedCaptureException} naming the offset.
+ *
+ * <p><b>Link type and FCS.</b> A pcap file's link-type field carries, as libpcap defines it, the
+ * LINKTYPE in its low 16 bits and, if bit 0x04000000 is set, the length of the frame check
+ * sequence each frame ends with in bits 28-31 (in 16-bit units); a pcapng interface gives it in its
+ * {@code if_fcslen} option (in bytes). The reader reports frames <em>without</em> their FCS, as a
+ * socket hands them over: {@link #capturedLength()} and {@link #originalLength()} leave it out and
+ * {@link #fcsLength()} says how many bytes that was.
+ *
+ * <p>Obsolete pcapng Packet Blocks (type 2) are read like enhanced packet blocks; other block
+ * types (name resolution, statistics, custom, systemd journal, decryption secrets) hold no frame
+ * and are skipped.
+ *
+ * <p>Not thread-safe; frames are valid until close.
  */
 public final class CaptureReader implements Closeable {
     private static final int MAX_INTERFACES = 1024;
+    /** libpcap's LT_FCS_LENGTH_PRESENT: the pcap link-type field also gives the FCS length. */
+    private static final int FCS_LENGTH_PRESENT = 0x0400_0000;
 
     private final Arena arena;
     private final MemorySegment file;
@@ -39,9 +60,11 @@ public final class CaptureReader implements Closeable {
     // classic pcap
     private boolean nanos;
     private int pcapLinkType;
+    private int pcapFcsLength;
     // pcapng interfaces of the current section
     private final int[] ifLinkType = new int[MAX_INTERFACES];
     private final long[] ifUnitsPerSecond = new long[MAX_INTERFACES];
+    private final int[] ifFcsLength = new int[MAX_INTERFACES];
     private int ifCount;
     // current frame
     private long frameOffset;
@@ -49,6 +72,7 @@ public final class CaptureReader implements Closeable {
     private int original;
     private long timestamp;
     private int interfaceId;
+    private int fcs;
 
     private CaptureReader(Arena arena, MemorySegment file) throws MalformedCaptureException {
         this.arena = arena;
@@ -77,7 +101,10 @@ public final class CaptureReader implements Closeable {
             if (file.byteSize() < 24) {
                 throw new MalformedCaptureException("pcap file of " + file.byteSize() + " bytes is shorter than its 24-byte header");
             }
-            pcapLinkType = file.get(int32, 20) & 0x0FFF_FFFF;
+            int linkField = file.get(int32, 20);
+            pcapLinkType = linkField & 0xFFFF; // LT_LINKTYPE
+            // LT_FCS_LENGTH: bits 28-31, in 16-bit words, when LT_FCS_LENGTH_PRESENT is set
+            pcapFcsLength = (linkField & FCS_LENGTH_PRESENT) != 0 ? (linkField >>> 28) * 2 : 0;
             position = 24;
         }
     }
@@ -119,19 +146,42 @@ public final class CaptureReader implements Closeable {
         }
         long sec = file.get(int32, position) & 0xFFFF_FFFFL;
         long frac = file.get(int32, position + 4) & 0xFFFF_FFFFL;
-        int incl = file.get(int32, position + 8);
-        int orig = file.get(int32, position + 12);
-        if (incl < 0 || position + 16 + incl > size) {
-            throw new MalformedCaptureException("pcap record at offset " + position + " claims " + (incl & 0xFFFF_FFFFL)
+        long incl = file.get(int32, position + 8) & 0xFFFF_FFFFL;
+        long orig = file.get(int32, position + 12) & 0xFFFF_FFFFL;
+        if (incl > size - position - 16) {
+            throw new MalformedCaptureException("pcap record at offset " + position + " claims " + incl
                     + " captured bytes, past the end of the file at " + size);
         }
         timestamp = sec * 1_000_000_000L + (nanos ? frac : frac * 1000);
-        frameOffset = position + 16;
-        captured = incl;
-        original = orig;
         interfaceId = 0;
+        setFrame(position, position + 16, incl, orig, pcapFcsLength);
         position += 16 + incl;
         return true;
+    }
+
+    /**
+     * The current frame: {@code incl} bytes at {@code data}, {@code orig} on the wire, the last
+     * {@code fcsLength} of which are the FCS the reader leaves out. All lengths unsigned 32-bit.
+     */
+    private void setFrame(long block, long data, long incl, long orig, int fcsLength) throws MalformedCaptureException {
+        long wire = orig;
+        long cap = incl;
+        if (fcsLength > 0) {
+            if (orig < fcsLength && incl < fcsLength) {
+                throw new MalformedCaptureException("frame at offset " + block + " of " + Math.max(orig, incl)
+                        + " bytes is shorter than its " + fcsLength + "-byte FCS");
+            }
+            wire = Math.max(orig, incl) - fcsLength; // an original length below the captured one: the captured one
+            cap = Math.min(incl, wire);
+        }
+        if (cap > Integer.MAX_VALUE) {
+            throw new MalformedCaptureException("frame at offset " + block + " of " + cap + " captured bytes is larger than "
+                    + Integer.MAX_VALUE + ", the most this reader maps as one frame");
+        }
+        frameOffset = data;
+        captured = (int) cap;
+        original = (int) Math.min(wire, Integer.MAX_VALUE);
+        fcs = fcsLength;
     }
 
     private boolean nextBlock() throws MalformedCaptureException {
@@ -162,37 +212,35 @@ public final class CaptureReader implements Closeable {
             position += total;
             switch (type) {
                 case 1 -> interfaceDescription(block, total);
-                case 6 -> {
+                case 6, 2 -> { // enhanced packet block; obsolete packet block (16-bit interface ID, then 16-bit drop count)
+                    String kind = type == 6 ? "enhanced packet block" : "packet block";
                     if (total < 32) {
-                        throw new MalformedCaptureException("enhanced packet block at offset " + block + " of " + total + " bytes is shorter than 32");
+                        throw new MalformedCaptureException(kind + " at offset " + block + " of " + total + " bytes is shorter than 32");
                     }
-                    int id = file.get(int32, block + 8);
+                    int id = type == 6 ? file.get(int32, block + 8) : file.get(int16, block + 8) & 0xFFFF;
                     if (id < 0 || id >= ifCount) {
-                        throw new MalformedCaptureException("packet block at offset " + block + " names interface " + id + " of " + ifCount);
+                        throw new MalformedCaptureException(kind + " at offset " + block + " names interface " + (id & 0xFFFF_FFFFL)
+                                + " of " + ifCount);
                     }
                     long ts = (file.get(int32, block + 12) & 0xFFFF_FFFFL) << 32 | (file.get(int32, block + 16) & 0xFFFF_FFFFL);
-                    int cap = file.get(int32, block + 20);
-                    if (cap < 0 || 28 + cap + 4 > total) {
-                        throw new MalformedCaptureException("enhanced packet block at offset " + block + " claims " + (cap & 0xFFFF_FFFFL)
+                    long cap = file.get(int32, block + 20) & 0xFFFF_FFFFL;
+                    if (cap > total - 32) { // 28 bytes before the data, 4 after: in 64 bits, so a length near 2^32 cannot wrap
+                        throw new MalformedCaptureException(kind + " at offset " + block + " claims " + cap
                                 + " captured bytes in a block of " + total);
                     }
                     interfaceId = id;
                     timestamp = toNanos(ts, ifUnitsPerSecond[id]);
-                    captured = cap;
-                    original = file.get(int32, block + 24);
-                    frameOffset = block + 28;
+                    setFrame(block, block + 28, cap, file.get(int32, block + 24) & 0xFFFF_FFFFL, ifFcsLength[id]);
                     return true;
                 }
                 case 3 -> {
                     if (ifCount == 0 || total < 16) {
                         throw new MalformedCaptureException("simple packet block at offset " + block + " without an interface or shorter than 16 bytes");
                     }
-                    int orig = file.get(int32, block + 8);
+                    long orig = file.get(int32, block + 8) & 0xFFFF_FFFFL;
                     interfaceId = 0;
                     timestamp = 0;
-                    original = orig;
-                    captured = (int) Math.min(orig & 0xFFFF_FFFFL, total - 16);
-                    frameOffset = block + 12;
+                    setFrame(block, block + 12, Math.min(orig, total - 16), orig, ifFcsLength[0]);
                     return true;
                 }
                 default -> {
@@ -212,6 +260,7 @@ public final class CaptureReader implements Closeable {
         }
         int link = file.get(int16, block + 8) & 0xFFFF;
         long units = 1_000_000L; // default resolution: microseconds
+        int fcsLength = 0;
         long o = block + 16;
         long end = block + total - 4;
         while (o + 4 <= end) {
@@ -222,6 +271,9 @@ public final class CaptureReader implements Closeable {
             }
             if (o + 4 + len > end) {
                 throw new MalformedCaptureException("option " + code + " at offset " + o + " runs past its block");
+            }
+            if (code == 13 && len >= 1) { // if_fcslen: bytes of FCS at the end of each frame
+                fcsLength = file.get(ValueLayout.JAVA_BYTE, o + 4) & 0xFF;
             }
             if (code == 9 && len >= 1) {
                 int r = file.get(ValueLayout.JAVA_BYTE, o + 4) & 0xFF;
@@ -245,6 +297,7 @@ public final class CaptureReader implements Closeable {
         }
         ifLinkType[ifCount] = link;
         ifUnitsPerSecond[ifCount] = units;
+        ifFcsLength[ifCount] = fcsLength;
         ifCount++;
     }
 
@@ -268,13 +321,23 @@ public final class CaptureReader implements Closeable {
         return frameOffset;
     }
 
+    /** Bytes of the current frame in the file, its FCS left out. */
     public int capturedLength() {
         return captured;
     }
 
-    /** Length on the wire (may exceed the captured length if the capture cut the frame). */
+    /**
+     * Length on the wire, FCS left out (exceeds the captured length if the capture cut the frame;
+     * never below it: a record whose original length is smaller counts as whole; at most
+     * {@link Integer#MAX_VALUE}).
+     */
     public int originalLength() {
-        return original;
+        return Math.max(original, captured);
+    }
+
+    /** Bytes of FCS the file says each frame of the current interface ends with, left out of the frame (0: none). */
+    public int fcsLength() {
+        return fcs;
     }
 
     /** Nanoseconds since 1970-01-01 UTC (0 for a pcapng simple packet block, which has none). */
@@ -287,7 +350,7 @@ public final class CaptureReader implements Closeable {
         return interfaceId;
     }
 
-    /** Link type of the current frame's interface (1 = Ethernet). */
+    /** LINKTYPE of the current frame's interface (1 = Ethernet), without the pcap header's FCS bits. */
     public int linkType() {
         return pcapng ? ifLinkType[interfaceId] : pcapLinkType;
     }

@@ -69,8 +69,8 @@ public final class WakeOnLan extends HeaderView<WakeOnLan> {
 
     /** 4 or 6 if the bytes after the sixteen copies are a SecureOn password, else 0. */
     public int passwordLength() {
-        int rest = limit - start - LENGTH;
-        return rest == 4 || rest == 6 ? rest : 0;
+        long rest = wireLimit - start - LENGTH;
+        return rest == 4 || rest == 6 ? (int) rest : 0;
     }
 
     /** The SecureOn password (allocates; empty if none). */

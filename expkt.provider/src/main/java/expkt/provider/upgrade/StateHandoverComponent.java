@@ -24,7 +24,11 @@ public final class StateHandoverComponent implements StateHandover {
     public StateHandoverComponent(ComponentContext context, @Reference StateStoreComponent store) {
         Bundle b = context.getUsingBundle();
         this.store = store.store();
-        this.symbolicName = b == null || b.getSymbolicName() == null ? "(unknown)" : b.getSymbolicName();
+        if (b == null) {
+            throw new IllegalStateException("StateHandover got no using bundle (it is a bundle-scope service)");
+        }
+        // not one shared "(unknown)" key for every bundle without a symbolic name: each has its own
+        this.symbolicName = StateStore.key(b.getSymbolicName(), b.getBundleId());
     }
 
     @Override

@@ -21,8 +21,8 @@ public final class StateStoreComponent {
     public StateStoreComponent(BundleContext context) {
         this.context = context;
         this.listener = event -> {
-            if (event.getType() == BundleEvent.UNINSTALLED && event.getBundle().getSymbolicName() != null) {
-                store.discard(event.getBundle().getSymbolicName());
+            if (event.getType() == BundleEvent.UNINSTALLED) {
+                store.discard(StateStore.key(event.getBundle().getSymbolicName(), event.getBundle().getBundleId()));
             }
         };
         context.addBundleListener(listener);

@@ -8,6 +8,8 @@ import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
+import expkt.api.operator.ConfigKeys;
+import expkt.api.operator.LogThrottle;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.startlevel.BundleStartLevel;
@@ -61,18 +63,20 @@ public final class LldpAgent implements PacketHandler {
     private final LldpAgentCore core;
     private final PacketSocket txSocket;
     private final ScheduledExecutorService timer;
+    private final LogThrottle tickErrors = new LogThrottle(10_000_000_000L, "tx timer failures");
 
     @Activate
     public LldpAgent(@Reference PacketService packets,
                      @Reference(cardinality = ReferenceCardinality.OPTIONAL, policyOption = ReferencePolicyOption.GREEDY)
                      StateHandover handover,
                      @Reference(service = LoggerFactory.class) Logger log,
-                     LldpConfig config, BundleContext context) throws IOException {
+                     LldpConfig config, Map<String, Object> properties, BundleContext context) throws IOException {
         this.packets = packets;
         this.handover = handover;
         this.log = log;
         this.context = context;
         this.core = new LldpAgentCore(LldpSettings.from(config));
+        checkKeys(properties);
         if (handover != null) {
             Map<String, Object> state = handover.restore();
             try {
@@ -95,16 +99,30 @@ public final class LldpAgent implements PacketHandler {
     }
 
     @Modified
-    void modified(LldpConfig config) {
+    void modified(LldpConfig config, Map<String, Object> properties) {
         core.reconfigure(LldpSettings.from(config), System.currentTimeMillis());
+        checkKeys(properties);
         log.info("LLDP: configuration changed: tx interval {} s, ttl {} s", core.settings().txIntervalSeconds(), core.settings().ttl());
+    }
+
+    /** Keys DS would ignore without a word (a misspelling, or tx_interval for tx.interval): warned and shown in lldp:stats. */
+    private void checkKeys(Map<String, Object> properties) {
+        List<String> unknown = ConfigKeys.unknown(LldpConfig.class, properties);
+        core.unknownKeys(unknown);
+        if (!unknown.isEmpty()) {
+            log.warn("LLDP: configuration {} has keys the agent does not know, ignored: {}; known keys: {}", PID, unknown,
+                    ConfigKeys.of(LldpConfig.class));
+        }
     }
 
     private void tick() {
         try {
             core.tick(packets.ports(), System.currentTimeMillis(), (frame, port) -> txSocket.sendto(frame, List.of(port)));
         } catch (RuntimeException e) {
-            log.error("LLDP: tx timer failed", e);
+            long skipped = tickErrors.admit(System.nanoTime()); // every 200 ms while it persists: one line per 10 s
+            if (skipped >= 0) {
+                log.error("LLDP: tx timer failed{}", tickErrors.suffix(skipped), e);
+            }
         }
     }
 

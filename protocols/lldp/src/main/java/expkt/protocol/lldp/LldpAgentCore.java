@@ -2,6 +2,7 @@ package expkt.protocol.lldp;
 
 import expkt.api.net.MacAddress;
 import expkt.api.net.SlotPort;
+import expkt.api.operator.Printable;
 import expkt.api.packet.Port;
 import expkt.packet.FrameBuilder;
 import expkt.packet.MalformedPacketException;
@@ -41,6 +42,7 @@ public final class LldpAgentCore {
     private final LldpStats stats = new LldpStats();
     private volatile LldpSettings settings;
     private volatile String lastError;
+    private volatile List<String> unknownKeys = List.of();
 
     public LldpAgentCore(LldpSettings settings) {
         this.settings = settings;
@@ -70,6 +72,15 @@ public final class LldpAgentCore {
         return stats;
     }
 
+    /** Configuration keys the agent does not know (ignored), as {@link expkt.api.operator.ConfigKeys#unknown} named them. */
+    public void unknownKeys(List<String> keys) {
+        this.unknownKeys = List.copyOf(keys);
+    }
+
+    public List<String> unknownKeys() {
+        return unknownKeys;
+    }
+
     /** The last send or parse error, for lldp:stats; null if none. */
     public String lastError() {
         return lastError;
@@ -85,7 +96,7 @@ public final class LldpAgentCore {
         try {
             n = rxCodec.parse(segment, offset, length, port, nowMillis);
         } catch (MalformedPacketException e) {
-            stats.framesDiscarded.incrementAndGet();
+            stats.discarded(e.header() + " " + e.field());
             lastError = "discarded a frame on " + port + ": " + e.getMessage();
             return null;
         }
@@ -208,8 +219,11 @@ public final class LldpAgentCore {
             if (n.systemDescription() != null) {
                 details.add("descr=" + n.systemDescription());
             }
-            b.append(String.format("%-6s %-20s %-22s %-20s %5d  %s%n", n.port(), n.chassisId(), n.portId(),
-                    n.systemName() == null ? "-" : n.systemName(), left, String.join(" ", details)));
+            // the table keeps display text already (LldpduCodec); escaping again is a no-op for it and covers
+            // what a previous version of the bundle handed over raw
+            b.append(String.format("%-6s %-20s %-22s %-20s %5d  %s%n", n.port(), Printable.escape(n.chassisId()),
+                    Printable.escape(n.portId()), n.systemName() == null ? "-" : Printable.escape(n.systemName()), left,
+                    Printable.escape(String.join(" ", details))));
         }
         b.append(list.size()).append(list.size() == 1 ? " neighbour" : " neighbours").append(System.lineSeparator());
         return b.toString();
@@ -221,8 +235,18 @@ public final class LldpAgentCore {
         StringBuilder b = new StringBuilder();
         b.append("tx interval ").append(s.txIntervalSeconds()).append(" s, hold ").append(s.txHold())
                 .append(", ttl ").append(s.ttl()).append(" s, fast start ").append(s.fastCount()).append(System.lineSeparator());
+        if (!unknownKeys.isEmpty()) {
+            b.append("configuration keys not known, ignored: ").append(String.join(", ", unknownKeys)).append(System.lineSeparator());
+        }
         b.append("frames in ").append(stats.framesIn()).append(", discarded ").append(stats.framesDiscarded())
                 .append(", shutdowns in ").append(stats.shutdownsIn()).append(System.lineSeparator());
+        Map<String, Long> reasons = stats.discardReasons();
+        if (!reasons.isEmpty()) {
+            b.append("discarded by reason:");
+            reasons.forEach((r, c) -> b.append(' ').append(r).append('=').append(c).append(';'));
+            b.setLength(b.length() - 1);
+            b.append(System.lineSeparator());
+        }
         b.append("frames out ").append(stats.framesOut()).append(", shutdowns out ").append(stats.shutdownsOut())
                 .append(", send errors ").append(stats.sendErrors()).append(System.lineSeparator());
         b.append("neighbours ").append(table.size()).append(", inserts ").append(table.inserts()).append(", deletes ")
@@ -233,7 +257,7 @@ public final class LldpAgentCore {
         }
         String err = lastError;
         if (err != null) {
-            b.append("last error: ").append(err).append(System.lineSeparator());
+            b.append("last error: ").append(Printable.escape(err)).append(System.lineSeparator());
         }
         return b.toString();
     }

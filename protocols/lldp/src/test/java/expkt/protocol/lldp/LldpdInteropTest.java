@@ -175,6 +175,33 @@ class LldpdInteropTest {
         }
     }
 
+    /** A switch of the lab's ports, an rx socket with the agent's filter and a running agent on them, closed together. */
+    record RunningAgentHolder(SwitchUnderTest sw, PacketSocket rx, RunningAgent agent) implements AutoCloseable {
+        static RunningAgentHolder start(Lab lab, LldpSettings settings) throws Exception {
+            SwitchUnderTest sw = new SwitchUnderTest(lab, new String[0], new String[0]);
+            try {
+                PacketSocket rx = sw.packets.open();
+                rx.setupFilter(Filter.named("lldp").dstmac(MacAddress.LLDP_NEAREST_BRIDGE).ethertype(0x88CC)
+                        .action(FilterAction.UP_AND_DROP).build());
+                rx.setTimeout(Duration.ofMillis(100));
+                return new RunningAgentHolder(sw, rx, new RunningAgent(sw, rx, new LldpAgentCore(settings)));
+            } catch (Exception e) {
+                sw.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                agent.close();
+                rx.close();
+            } finally {
+                sw.close();
+            }
+        }
+    }
+
     @Test
     void interoperatesWithLldpdAcrossAHandover() throws Exception {
         LldpSettings settings = new LldpSettings(1, 4, 2, "xkswitch", "expkt interop test", null, null, 64);

@@ -4,6 +4,7 @@ import expkt.api.handler.HandlerFilter;
 import expkt.api.handler.PacketHandler;
 import expkt.api.handler.PacketSender;
 import expkt.api.net.MacAddress;
+import expkt.api.operator.ConfigKeys;
 import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketService;
@@ -20,13 +21,15 @@ import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.Designate;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The Wake-on-LAN relay as a whiteboard {@link PacketHandler} on the seed's filter
  * ({@code ethertype=0x0842}, UP_AND_CONTINUE: the data plane still floods the frame in its own VLAN).
  * When a UDP port is configured it also enables {@link WolUdpHandler} (IPv4 broadcasts). Every magic
- * packet is validated, its target logged, and relayed with the handler's {@link PacketSender} into the
- * configured VLANs.
+ * packet is validated, its target logged (at most one line per 10 s: {@link WakeLog}), and relayed with
+ * the handler's {@link PacketSender} into the configured VLANs.
  *
  * <p>Threading: {@link #handle} runs on the provider's dispatcher thread; {@link #wake} on the Gogo
  * session's thread.
@@ -42,23 +45,37 @@ public final class WolRelay implements PacketHandler {
     private final Logger log;
     private final ComponentContext context;
     private final WolRelayCore core;
+    private final WakeLog wakeLog;
     private PacketSocket wakeSocket;
 
     @Activate
     public WolRelay(@Reference PacketService packets, @Reference(service = LoggerFactory.class) Logger log,
-                    WolConfig config, ComponentContext context) {
+                    WolConfig config, Map<String, Object> properties, ComponentContext context) {
         this.packets = packets;
         this.log = log;
         this.context = context;
         this.core = new WolRelayCore(WolSettings.from(config));
+        this.wakeLog = new WakeLog(log::info, log::warn, System::nanoTime);
+        checkKeys(properties);
         udpHandler();
     }
 
     @Modified
-    void modified(WolConfig config) {
+    void modified(WolConfig config, Map<String, Object> properties) {
         core.reconfigure(WolSettings.from(config));
+        checkKeys(properties);
         udpHandler();
         log.info("Wake-on-LAN relay: relay VLANs {}, UDP port {}", core.settings().relayVlans(), core.settings().udpPort());
+    }
+
+    /** Keys DS would ignore without a word (relay_vlans for relay.vlans...): warned and shown in wol:stats. */
+    private void checkKeys(Map<String, Object> properties) {
+        List<String> unknown = ConfigKeys.unknown(WolConfig.class, properties);
+        core.unknownKeys(unknown);
+        if (!unknown.isEmpty()) {
+            log.warn("Wake-on-LAN relay: configuration {} has keys the relay does not know, ignored: {}; known keys: {}", PID,
+                    unknown, ConfigKeys.of(WolConfig.class));
+        }
     }
 
     private void udpHandler() {
@@ -73,13 +90,7 @@ public final class WolRelay implements PacketHandler {
     public void handle(FrameView frame, ExosSockAddr from, PacketSender sender) {
         MagicPacketInspector.Kind kind = core.onFrame(frame.segment(), frame.offset(), frame.length(), from.slotPort(),
                 from.vlanId(), packets.vlans(), sender::sendto);
-        if (kind == MagicPacketInspector.Kind.ETHERTYPE || kind == MagicPacketInspector.Kind.UDP) {
-            WolRelayCore.Wake w = core.history().getLast();
-            log.info("Wake-on-LAN: magic packet ({}) for {} from {} on {}, relayed to {}", w.kind(), w.target(), w.source(),
-                    w.ingress(), w.relayedTo());
-        } else if (kind == MagicPacketInspector.Kind.INVALID) {
-            log.warn("Wake-on-LAN: {}", core.lastError());
-        }
+        wakeLog.onFrame(kind, core);
     }
 
     /** {@code wol:wake}: one magic packet for {@code target} into {@code vlan}. */

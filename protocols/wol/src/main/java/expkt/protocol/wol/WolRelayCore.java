@@ -2,6 +2,7 @@ package expkt.protocol.wol;
 
 import expkt.api.net.MacAddress;
 import expkt.api.net.SlotPort;
+import expkt.api.operator.Printable;
 import expkt.api.packet.Vlan;
 import expkt.packet.FrameBuilder;
 
@@ -57,6 +58,7 @@ public final class WolRelayCore {
     private final Map<String, AtomicLong> relayedPerVlan = new ConcurrentHashMap<>();
     private final Deque<Wake> history = new ArrayDeque<>();
     private volatile String lastError;
+    private volatile List<String> unknownKeys = List.of();
 
     public WolRelayCore(WolSettings settings) {
         this.settings = settings;
@@ -68,6 +70,15 @@ public final class WolRelayCore {
 
     public void reconfigure(WolSettings settings) {
         this.settings = settings;
+    }
+
+    /** Configuration keys the relay does not know (ignored), shown by {@code wol:stats}. */
+    public void unknownKeys(List<String> keys) {
+        this.unknownKeys = List.copyOf(keys);
+    }
+
+    public List<String> unknownKeys() {
+        return unknownKeys;
     }
 
     /**
@@ -177,6 +188,9 @@ public final class WolRelayCore {
         StringBuilder b = new StringBuilder();
         b.append("relay VLANs ").append(s.relayVlans()).append(", UDP port ").append(s.udpPort() == 0 ? "off" : s.udpPort())
                 .append(System.lineSeparator());
+        if (!unknownKeys.isEmpty()) {
+            b.append("configuration keys not known, ignored: ").append(String.join(", ", unknownKeys)).append(System.lineSeparator());
+        }
         b.append("frames in ").append(framesIn()).append(", magic 0x0842 ").append(magicEthertype()).append(", magic UDP ")
                 .append(magicUdp()).append(", invalid ").append(invalid()).append(", other ").append(notWol.get())
                 .append(System.lineSeparator());
@@ -187,12 +201,13 @@ public final class WolRelayCore {
         b.append("relayed ").append(per).append(", send errors ").append(sendErrors()).append(", wol:wake sent ")
                 .append(wakesSent()).append(System.lineSeparator());
         for (Wake w : history()) {
-            b.append(w.at()).append(' ').append(w.kind()).append(" target ").append(w.target()).append(" from ").append(w.source())
-                    .append(" on ").append(w.ingress()).append(" -> ").append(w.relayedTo()).append(System.lineSeparator());
+            // every field is ours or formatted from bytes (MACs), but one escape here keeps it so if a field ever is not
+            b.append(Printable.escape(w.at() + " " + w.kind() + " target " + w.target() + " from " + w.source() + " on "
+                    + w.ingress() + " -> " + w.relayedTo())).append(System.lineSeparator());
         }
         String err = lastError;
         if (err != null) {
-            b.append("last error: ").append(err).append(System.lineSeparator());
+            b.append("last error: ").append(Printable.escape(err)).append(System.lineSeparator());
         }
         return b.toString();
     }
