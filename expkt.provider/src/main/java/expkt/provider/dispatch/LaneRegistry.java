@@ -52,8 +52,12 @@ public final class LaneRegistry implements AutoCloseable {
     public static final long FIRST_BACKOFF_NANOS = 1_000_000L;
     /** Longest back-off (100 ms). */
     public static final long MAX_BACKOFF_NANOS = 100_000_000L;
-    /** A call running longer than this holds up its lane: the others move to a new lane (100 ms). */
-    public static final long STUCK_MOVE_NANOS = 100_000_000L;
+    /**
+     * A call running longer than this holds up its lane: the others move to a new lane (500 ms; a
+     * ring of the default 256 blocks bridges about that much stall at low rates, and a merely slow call
+     * on a loaded machine, such as the first exception's stack trace being logged, stays well below).
+     */
+    public static final long STUCK_MOVE_NANOS = 500_000_000L;
     /**
      * How long a named lane ({@code shared}, {@code lane-<bundle>}) stays after its last registration
      * went (2 s): an update of a bundle registers its handlers again on the same lane thread instead of
