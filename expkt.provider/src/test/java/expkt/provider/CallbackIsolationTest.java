@@ -4,7 +4,7 @@ import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FrameView;
 import expkt.provider.command.HandlerTables;
-import expkt.provider.dispatch.Dispatcher;
+import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.socket.PacketSocketImpl;
 import org.junit.jupiter.api.Test;
 
@@ -99,11 +99,11 @@ class CallbackIsolationTest extends L2ProviderTestBase {
         for (int i = 0; i < FRAMES; i++) {
             assertEquals(1, seen.get(i), "frame " + i);
         }
-        Dispatcher d = engine.dispatcher();
-        assertTrue(d.stats(sleeper.id()).isolated(), "the sleeper got a thread of its own");
-        assertFalse(d.stats(healthy.id()).isolated());
-        assertFalse(d.stats(thrower.id()).isolated());
-        assertEquals(FRAMES, d.stats(thrower.id()).errors());
+        LaneRegistry d = engine.dispatcher();
+        assertTrue(d.registration(sleeper.id()).isolated(), "the sleeper got a thread of its own");
+        assertFalse(d.registration(healthy.id()).isolated());
+        assertFalse(d.registration(thrower.id()).isolated());
+        assertEquals(FRAMES, d.registration(thrower.id()).errors());
         assertEquals(0, healthy.drops());
         assertEquals(0, thrower.drops());
         assertTrue(sleeper.drops() > 0, "the sleeper's own ring overflowed");
@@ -111,7 +111,7 @@ class CallbackIsolationTest extends L2ProviderTestBase {
         assertTrue(table.matches("(?s).*callback\\s+test\\s+-\\s+cb-thrower\\s+-\\s+active \\d+ calls\\s+#" + thrower.id()
                 + "\\s+shared\\s+" + FRAMES + "\\s+0\\s+" + FRAMES + "\\s.*"), table);
         assertTrue(table.matches("(?s).*callback\\s+test\\s+-\\s+cb-sleeper\\s+-\\s+active \\d+ calls\\s+#" + sleeper.id()
-                + "\\s+own\\s+\\d+\\s+" + sleeper.drops() + "\\s+0\\s.*"), table);
+                + "\\s+own-#" + sleeper.id() + "\\s+\\d+\\s+" + sleeper.drops() + "\\s+0\\s.*"), table);
         long[] lat = Arrays.copyOf(latency, FRAMES);
         Arrays.sort(lat);
         System.out.printf("[callback-isolation] %d frames per callback in %.2f s; healthy latency kernel->callback p50 %d us, "

@@ -182,14 +182,26 @@ class HandlerRuntimeTest extends L2ProviderTestBase {
 
     @Test
     void anUpdateRestartsTheGraceAndAChangedFilterGetsANewSocket() throws Exception {
-        runtime(300);
+        runtime(1000);
+        // an update restarts the grace period: the parked socket lives a full grace after the update, not after the park
+        HandlerRuntime.Registration g = runtime.register(LLDP_V1, Filter.named("grace").ethertype(0x0844).build(), (f, a, s) -> { });
+        long parked = System.nanoTime();
+        runtime.unregister(g);
+        await("300 ms into the grace", () -> System.nanoTime() - parked > 300_000_000L);
+        long updated = System.nanoTime();
+        runtime.bundleUpdated("com.example.lldp");
+        assertNotNull(runtime.socketOf("com.example.lldp", "grace"), "parked until the update");
+        await("released after the restarted grace", () -> runtime.socketOf("com.example.lldp", "grace") == null);
+        long released = System.nanoTime();
+        assertTrue(released - updated >= 950_000_000L, "released " + (released - updated) / 1_000_000
+                + " ms after the update: the update did not restart the 1000 ms grace");
+        assertFalse(g.socket().isOpen());
+
+        // a successor with another filter under the same name gets a new socket; the parked one is closed
         HandlerRuntime.Registration r = runtime.register(LLDP_V1, Filter.named("chg").ethertype(0x0842).build(), (f, a, s) -> { });
         long id = r.socket().id();
         runtime.unregister(r);
-        Thread.sleep(200);
         runtime.bundleUpdated("com.example.lldp");
-        Thread.sleep(200);
-        assertNotNull(runtime.socketOf("com.example.lldp", "chg"), "the update restarted the 300 ms grace");
         HandlerRuntime.Registration r2 = runtime.register(LLDP_V2, Filter.named("chg").ethertype(0x0843).build(), (f, a, s) -> { });
         assertTrue(r2.socket().id() != id);
         assertFalse(r.socket().isOpen());

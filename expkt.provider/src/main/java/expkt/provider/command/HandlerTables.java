@@ -1,20 +1,24 @@
 package expkt.provider.command;
 
-import expkt.api.packet.Filter;
-import expkt.provider.dispatch.Dispatcher;
+import expkt.provider.dispatch.LaneRegistry;
+import expkt.provider.dispatch.Registration;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.socket.PacketSocketImpl;
 import expkt.provider.whiteboard.HandlerRuntime;
 
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
- * The text of {@code expkt:handlers}: every whiteboard handler (active, parked for an update, or
- * rejected) and every socket with a callback, with its bundle and version, frames, drops, exceptions
- * and time spent. LANE says where it runs: {@code lane-<bundle id>} (its bundle's handler thread),
- * {@code own-<bundle id>} / {@code own} (a thread of its own, after it was found slow), {@code shared}
- * (the shared callback dispatcher). Kept apart from the Gogo component so it is testable outside OSGi.
+ * The text of {@code expkt:handlers}: every whiteboard handler (active, parked for an update, stuck,
+ * or rejected) and every socket with a callback, with its bundle and version, frames, drops,
+ * exceptions and time spent. STATE is {@code active}, {@code backed off} (its code left frames unread,
+ * so the lane waits before calling it again), {@code parked N ms}, {@code stuck N ms} (still in a call
+ * past the deadline of its stop: abandoned, its socket goes when the call returns) or
+ * {@code REJECTED: reason}. LANE is the lane it runs on, as the dispatch registry knows it:
+ * {@code lane-<bundle id>} (its bundle's handler lane), {@code shared} (the callback lane),
+ * {@code own-<bundle id>} / {@code own-#<socket>} (a lane of its own, after it was found slow); the
+ * lane's thread is {@code expkt-dispatch-<lane>}. Kept apart from the Gogo component so it is
+ * testable outside OSGi.
  */
 public final class HandlerTables {
     private HandlerTables() {
@@ -30,20 +34,19 @@ public final class HandlerTables {
                     String.format("%.1f", i.nanos() / 1e6), i.frames() == 0 ? "-" : Long.toString(i.nanos() / i.frames()),
                     i.versions());
         }
+        LaneRegistry lanes = engine.dispatcher();
         for (PacketSocketImpl s : engine.sockets()) {
-            if (!s.hasCallback()) {
+            Registration r = s.callbackRegistration();
+            if (r == null) {
                 continue;
             }
-            Dispatcher.Stats st = engine.dispatcher().stats(s.id());
-            long calls = st == null ? 0 : st.calls();
-            long nanos = st == null ? 0 : st.nanos();
             long frames = s.received();
-            t.row("callback", s.owner(), "-", s.filters().stream().map(Filter::name).collect(Collectors.joining(",")), "-",
-                    "active " + calls + " calls", "#" + s.id(), st != null && st.isolated() ? "own" : "shared", frames, s.drops(),
-                    st == null ? 0 : st.errors(), String.format("%.1f", nanos / 1e6), frames == 0 ? "-" : Long.toString(nanos / frames), "-");
+            t.row("callback", s.owner(), "-", String.join(",", s.filterNames()), "-", r.state() + " " + r.calls() + " calls",
+                    "#" + s.id(), r.laneName(), frames, s.drops(), r.errors(), String.format("%.1f", r.nanos() / 1e6),
+                    frames == 0 ? "-" : Long.toString(r.nanos() / frames), "-");
         }
-        return t.toString() + t.size() + " handler(s)/callback(s); shared dispatcher: " + engine.dispatcher().callbacks()
-                + " callbacks, " + engine.dispatcher().callbackErrors() + " threw"
+        return t.toString() + t.size() + " handler(s)/callback(s); lanes " + lanes.lanes() + ": " + lanes.calls() + " calls, "
+                + lanes.errors() + " threw, " + lanes.stuckTotal() + " abandoned (stuck) so far"
                 + (runtime == null ? "" : "; parked sockets are released " + runtime.graceMillis() + " ms after their handler went")
                 + "\n";
     }

@@ -97,7 +97,7 @@ public final class L2Tables {
             t.row("#" + s.id(), s.owner(), s.filters().isEmpty() ? "-" : s.filters().stream().map(Filter::name).collect(Collectors.joining(",")),
                     s.isBlocking() ? "blocking" : "non-blocking", s.hasCallback() ? "yes" : "no", s.received(), s.drops());
         }
-        return t.toString() + t.size() + " socket(s); dispatcher: " + engine.dispatcher().callbacks() + " callbacks, "
-                + engine.dispatcher().callbackErrors() + " threw\n";
+        return t.toString() + t.size() + " socket(s); dispatch lanes: " + engine.dispatcher().calls() + " calls, "
+                + engine.dispatcher().errors() + " threw\n";
     }
 }

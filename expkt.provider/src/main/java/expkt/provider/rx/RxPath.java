@@ -42,9 +42,10 @@ public final class RxPath {
     /** The model the current frame was checked against (so a concurrent reconfiguration cannot split a frame's address). */
     private DataPlaneModel frameModel;
     /**
-     * While the dispatcher runs this socket's callback: the time after which receive calls report "no
-     * frame" (the frames stay in the ring; the dispatcher calls back after the other sockets had their
-     * turn). 0 outside a callback. Written and read by the receiving thread only.
+     * While a lane runs this socket's callback or handler: the time after which receive calls report "no
+     * frame" (the frames stay in the ring; the lane calls again after its other sockets had their turn;
+     * the budget is {@code dispatch.LaneRegistry}'s). 0 outside a call. Written and read by the receiving
+     * thread only.
      */
     private long budgetDeadline;
     /** Asked, each time the ring is found empty, whether the ring must be re-made first (null: never). */

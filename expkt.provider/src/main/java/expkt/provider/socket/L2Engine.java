@@ -17,7 +17,7 @@ import expkt.provider.dataplane.DataPlane;
 import expkt.provider.dataplane.DataPlaneLock;
 import expkt.provider.dataplane.DataPlaneModel;
 import expkt.provider.dataplane.DataPlaneSettings;
-import expkt.provider.dispatch.Dispatcher;
+import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.nft.NftRules;
 import expkt.provider.rx.FramePorts;
 import expkt.provider.rx.RxRing;
@@ -68,7 +68,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     private final String dropRulesUnavailable;
     private final DataPlaneLock lock;
     private final CaptureLinks captures = new CaptureLinks();
-    private final Dispatcher dispatcher;
+    private final LaneRegistry dispatcher;
     private final Consumer<DataPlaneModel> modelListener = this::modelChanged;
     private final Consumer<DataPlaneModel> linkListener = this::linksChanged;
     /** The model the link listener saw last (to log what changed). */
@@ -112,7 +112,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
                 }
                 return removed;
             });
-            this.dispatcher = new Dispatcher(log);
+            this.dispatcher = new LaneRegistry(log);
         } catch (Exception e) {
             closeNft();
             lock.close();
@@ -148,7 +148,8 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         return registry;
     }
 
-    public Dispatcher dispatcher() {
+    /** The dispatch lanes of callbacks and whiteboard handlers, and their one isolation rule. */
+    public LaneRegistry dispatcher() {
         return dispatcher;
     }
 
@@ -309,11 +310,17 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     /** Closes every socket of {@code owner} (its filters and rules go with them); returns how many. */
     public int closeAll(Owner owner) {
         int n = 0;
+        List<PacketSocketImpl> mine = new ArrayList<>();
         for (PacketSocketImpl s : sockets()) {
             if (s.owner().equals(owner)) {
-                s.close();
-                n++;
+                mine.add(s);
+                s.stopCalls(); // every callback stops now; their running calls end in parallel
             }
+        }
+        long deadline = System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS;
+        for (PacketSocketImpl s : mine) {
+            s.close(deadline);
+            n++;
         }
         return n;
     }
@@ -521,14 +528,23 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         }
     }
 
-    /** Closes every socket, the dispatcher and the nftables table. */
+    /**
+     * Closes every socket (a callback or handler call in progress is waited for, all together, up to
+     * one {@link LaneRegistry#CALL_DEADLINE_NANOS}; one stuck past it is abandoned), the dispatch lanes
+     * and the nftables table.
+     */
     @Override
     public void close() {
         closed = true;
         dataPlane.removeListener(modelListener);
         dataPlane.removeLinkListener(linkListener);
-        for (PacketSocketImpl s : sockets()) {
-            s.close();
+        List<PacketSocketImpl> all = sockets();
+        for (PacketSocketImpl s : all) {
+            s.stopCalls();
+        }
+        long deadline = System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS;
+        for (PacketSocketImpl s : all) {
+            s.close(deadline);
         }
         dispatcher.close();
         closeNft();

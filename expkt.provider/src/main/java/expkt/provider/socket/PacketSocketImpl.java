@@ -12,7 +12,9 @@ import expkt.linux.Fds;
 import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;
 import expkt.provider.core.Owner;
-import expkt.provider.dispatch.Dispatcher;
+import expkt.provider.dispatch.LaneRegistry;
+import expkt.provider.dispatch.Readable;
+import expkt.provider.dispatch.Registration;
 import expkt.provider.rx.RxPath;
 import expkt.provider.rx.RxRing;
 import expkt.provider.tx.TxPath;
@@ -30,8 +32,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * receive ring (TPACKET_V3, or TPACKET_V2 for {@link RxMode#LATENCY}: see {@link RxRing}), a classic
  * BPF program compiled from its filters, and nftables rules named after them.
  *
- * <p>This class is the façade: it holds the fd, the arenas, the locks, the options, the callback
- * registration and {@link #close()}, and delegates each concern to one part: {@link SocketFilters}
+ * <p>This class is the façade: it holds the fd, the arenas, the locks, the options, the socket's lane
+ * registration (its callback's, or a whiteboard handler's) and {@link #close()}, and delegates each concern to one part: {@link SocketFilters}
  * (the BPF program and nft rules), {@link RxPath} (the receive path: reads the ring in place, waits
  * in poll(2) slices of {@value RxPath#POLL_SLICE_MILLIS} ms so that {@link #close()} is noticed) and
  * {@link TxPath} (the send path).
@@ -58,6 +60,13 @@ public final class PacketSocketImpl implements PacketSocket {
     private final TxPath tx;
     private volatile boolean closed;
     private volatile PacketCallback callback;
+    /** The lane registration reading this socket (its callback, or a whiteboard handler), or null. Set under filterLock. */
+    private volatile Registration reader;
+    /** What {@link #reader} runs, to tell a callback's registration from a handler's. */
+    private volatile LaneReader laneReader;
+    /** The filter names at close, for the row of a callback still running after it. */
+    private volatile List<String> closedFilterNames = List.of();
+    /** Counted kernel drops; read and added to under filterLock (never from a closed fd). */
     private long drops;
 
     PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, Arena ringArena, RxRing ring, RxMode rxMode) {
@@ -282,11 +291,59 @@ public final class PacketSocketImpl implements PacketSocket {
         sendto(ByteBuffer.wrap(frame), vlanName);
     }
 
-    // ---------------------------------------------------------------- callback, options, close
+    // ---------------------------------------------------------------- lane registration: callback or handler
+
+    /**
+     * What a lane runs for this socket: the callback, or a whiteboard handler's delivery loop. Sets the
+     * receive path's time budget around each call (the budget is the dispatch registry's,
+     * {@link LaneRegistry#CALL_BUDGET_NANOS}; the receive path enforces it: "no frame" once spent), and
+     * reports the frames the call consumed. Lane thread.
+     */
+    private final class LaneReader implements Readable {
+        private final Readable handler; // null: the socket's callback
+
+        LaneReader(Readable handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        public void onReadable() throws Exception {
+            if (closed) {
+                return;
+            }
+            rx.startBudget(System.nanoTime() + LaneRegistry.CALL_BUDGET_NANOS);
+            try {
+                if (handler != null) {
+                    handler.onReadable();
+                } else {
+                    PacketCallback cb = callback;
+                    if (cb != null) {
+                        cb.onReadable(PacketSocketImpl.this);
+                    }
+                }
+            } finally {
+                rx.endBudget();
+            }
+        }
+
+        @Override
+        public long consumed() {
+            return rx.received();
+        }
+
+        @Override
+        public boolean ready() {
+            return readable();
+        }
+
+        @Override
+        public String describe() {
+            return handler != null ? handler.describe() : "the callback of socket #" + id + " of " + owner;
+        }
+    }
 
     @Override
     public void setCallback(PacketCallback callback, int bufSize, int flags) throws IOException {
-        ensureOpen();
         if (callback == null) {
             throw new IllegalArgumentException("callback is null");
         }
@@ -296,41 +353,102 @@ public final class PacketSocketImpl implements PacketSocket {
         if (flags != 0) {
             throw new IllegalArgumentException("callback flags " + flags + " are not supported (pass 0)");
         }
-        this.callback = callback;
-        engine.dispatcher().register(id, fd, new Dispatcher.Readable() {
-            @Override
-            public void onReadable() throws Exception {
-                PacketCallback cb = PacketSocketImpl.this.callback;
-                if (cb != null && !closed) {
-                    rx.startBudget(System.nanoTime() + Dispatcher.CALL_BUDGET_NANOS);
-                    try {
-                        cb.onReadable(PacketSocketImpl.this);
-                    } finally {
-                        rx.endBudget();
-                    }
-                }
+        // under the filter lock: close cannot have closed the fd meanwhile, and stops what is registered here
+        synchronized (filterLock) {
+            ensureOpen();
+            LaneReader current = laneReader;
+            if (reader != null && current != null && current.handler != null) {
+                throw new IllegalStateException(this + " is read by a whiteboard handler; it takes no callback");
             }
-
-            @Override
-            public String describe() {
-                return "socket #" + id + " of " + owner;
+            this.callback = callback;
+            if (reader == null) {
+                LaneReader r = new LaneReader(null);
+                reader = engine.dispatcher().attach(id, fd, r, LaneRegistry.SHARED, "own-#" + id);
+                laneReader = r;
             }
-        });
+        }
     }
 
+    /**
+     * The lane registration of this socket's callback (also while a callback stuck past its close
+     * still runs), or null.
+     */
+    public Registration callbackRegistration() {
+        Registration r = reader;
+        LaneReader lr = laneReader;
+        return r != null && lr != null && lr.handler == null ? r : null;
+    }
+
+    /** Stops the callback; a call in progress is waited for (bounded), unless it is this very call. */
     @Override
     public void removeCallback() throws IOException {
-        ensureOpen();
-        dropCallback();
+        Registration r;
+        synchronized (filterLock) {
+            ensureOpen();
+            callback = null;
+            r = callbackRegistration();
+        }
+        if (r != null) {
+            detachReader(r, System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS);
+        }
     }
 
-    private void dropCallback() {
-        callback = null;
-        engine.dispatcher().unregister(id, fd);
+    /**
+     * Puts this socket on lane {@code lane} (a whiteboard handler's delivery loop): {@code target} is
+     * called whenever frames wait, within the lane's budget. One reader per socket.
+     */
+    public Registration attachReader(Readable target, String lane, String ownLane) throws IOException {
+        synchronized (filterLock) {
+            ensureOpen();
+            if (reader != null) {
+                throw new IllegalStateException(this + " is read by " + reader + " already");
+            }
+            LaneReader lr = new LaneReader(target);
+            Registration r = engine.dispatcher().attach(id, fd, lr, lane, ownLane);
+            reader = r;
+            laneReader = lr;
+            return r;
+        }
     }
+
+    /**
+     * Stops the reader and waits for its running call, holding no lock, until {@code deadlineNanos}.
+     * True: idle, the socket has no reader any more. False: the call is stuck (abandoned by the
+     * registry) or is this very thread's: the reader stays recorded, so {@link #close()} releases the
+     * fd and ring only when the call returns.
+     */
+    public boolean detachReader(Registration r, long deadlineNanos) {
+        boolean idle = engine.dispatcher().awaitIdle(r, deadlineNanos);
+        if (idle) {
+            forgetReader(r);
+        } else if (!r.stuck()) {
+            engine.dispatcher().onceIdle(r, () -> forgetReader(r)); // stopped from its own call
+        }
+        return idle;
+    }
+
+    private void forgetReader(Registration r) {
+        synchronized (filterLock) {
+            if (reader == r && !closed) {
+                reader = null;
+                laneReader = null;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- options, close
 
     public boolean hasCallback() {
         return callback != null;
+    }
+
+    /** The names of its filters (after close: those it had, for a socket whose callback still runs). */
+    public List<String> filterNames() {
+        List<String> names = new java.util.ArrayList<>();
+        for (Filter f : filters.list()) {
+            names.add(f.name());
+        }
+        return names.isEmpty() && closed ? closedFilterNames : names;
     }
 
     @Override
@@ -382,16 +500,17 @@ public final class PacketSocketImpl implements PacketSocket {
 
     @Override
     public long drops() {
-        if (closed) {
-            return drops;
-        }
-        try {
-            long[] s = PacketSockets.statistics(fd);
-            synchronized (this) {
-                drops += s[1];
+        // under the filter lock: close sets closed under it before the fd can go, so a closed (possibly
+        // reused) fd is never read (PACKET_STATISTICS also resets the counters it reads)
+        synchronized (filterLock) {
+            if (closed) {
                 return drops;
             }
-        } catch (LinuxException e) {
+            try {
+                drops += PacketSockets.statistics(fd)[1];
+            } catch (LinuxException e) {
+                // what was counted so far
+            }
             return drops;
         }
     }
@@ -416,31 +535,67 @@ public final class PacketSocketImpl implements PacketSocket {
         return !closed;
     }
 
+    /**
+     * Closes the socket: its callback (or handler) stops being called, its filters and nftables rules
+     * go, then its fd and ring. A call in progress is waited for, holding no lock, up to
+     * {@link LaneRegistry#CALL_DEADLINE_NANOS}: so after close returns the callback is never called
+     * again and never reads a released ring. Past the deadline the call is abandoned as stuck (shown so
+     * in {@code expkt:handlers}): the filters go at once, the fd and ring when the call returns. From
+     * the socket's own callback, they go when that call returns.
+     */
     @Override
     public void close() {
+        close(System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS);
+    }
+
+    /** Stops the lane from calling this socket's callback or handler (a call in progress goes on); for a close that follows. */
+    void stopCalls() {
+        Registration r = reader;
+        if (r != null) {
+            engine.dispatcher().stop(r);
+        }
+    }
+
+    /** As {@link #close()}, waiting for a running call until {@code deadlineNanos} (one deadline for many sockets). */
+    public void close(long deadlineNanos) {
+        Registration r;
         synchronized (filterLock) {
             if (closed) {
                 return;
             }
             drops();
+            closedFilterNames = filterNames();
             closed = true;
+            callback = null;
+            r = reader;
         }
-        dropCallback();
+        boolean idle = r == null || (!r.stuck() && engine.dispatcher().awaitIdle(r, deadlineNanos));
+        synchronized (filterLock) {
+            try {
+                filters.drop();
+            } catch (IOException | RuntimeException e) {
+                engine.log().warn("closing socket #" + id + " of " + owner + ": removing its filters failed", e);
+            }
+        }
+        if (idle) {
+            release();
+        } else {
+            engine.dispatcher().onceIdle(r, this::release);
+        }
+    }
+
+    /** Releases the fd, the ring and the send path: nobody reads them any more. */
+    private void release() {
         rxLock.lock(); // a blocked receiver notices within one poll slice
         try {
-            synchronized (filterLock) {
-                try {
-                    filters.drop();
-                } catch (IOException | RuntimeException e) {
-                    engine.log().warn("closing socket #" + id + " of " + owner + ": removing its filters failed", e);
-                }
-            }
             txLock.lock();
             try {
                 tx.close();
             } finally {
                 txLock.unlock();
             }
+            reader = null;
+            laneReader = null;
             ringArena.close();
             controlArena.close();
             Fds.closeQuietly(fd);

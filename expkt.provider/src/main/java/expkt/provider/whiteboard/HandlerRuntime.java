@@ -7,8 +7,9 @@ import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.RxMode;
-import expkt.linux.LinuxException;
-import expkt.provider.dispatch.Dispatcher;
+import expkt.provider.dispatch.LaneRegistry;
+import expkt.provider.dispatch.Readable;
+import expkt.provider.dispatch.Registration;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.core.Owner;
 import expkt.provider.socket.PacketSocketImpl;
@@ -22,70 +23,57 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The whiteboard handler runtime, independent of OSGi: for every {@link PacketHandler} it opens a
  * packet socket, installs the handler's filter and calls the handler once per frame. The OSGi side
  * ({@link HandlerWhiteboard}) feeds it the handler services as they come and go.
  *
- * <h2>Lanes: per-bundle isolation</h2>
- * The handlers of one bundle share one <em>lane</em>: a {@link Dispatcher} (one platform thread in
- * epoll on every socket of that bundle). A handler that throws is counted (and logged at most once a
- * second) and keeps being called; a handler that is slow holds back only the handlers of its own
- * bundle: its frames wait in its own socket's ring, and when that ring is full the kernel drops only
- * that socket's frames (counted per socket, {@link PacketSocketImpl#drops()}). Handlers of other
- * bundles run on their own lanes, on time. Within a lane, each wake-up of a socket delivers the frames
- * ready in its ring up to a budget of {@value #FRAMES_PER_WAKEUP} frames or
- * {@value #NANOS_PER_WAKEUP} ns spent in the handler, whichever comes first; then the lane turns to its
- * other ready sockets (level-triggered epoll brings the socket back, at the end of the ready list, for
- * the rest). So a slow handler delays its lane neighbours by at most one budget plus one frame per
- * round, and a fast one gets a whole ring block per wake-up. A handler that takes longer than the
- * time budget for a single frame in {@value #SLOW_WAKEUPS_TO_ISOLATE} wake-ups in a row is moved to a
- * lane of its own (a dispatcher thread for its socket alone, logged once): from then on it holds back
- * nobody but itself. It goes back to its bundle's lane when it is parked or replaced by a new version.
+ * <h2>Lanes</h2>
+ * A handler's socket is read on its bundle's lane ({@code lane-<bundle id>}) of the provider's
+ * {@link LaneRegistry}: the same runner, budget and isolation rule as socket callbacks. A handler that
+ * throws is counted (and logged at most once a second) and keeps being called; one that is slow holds
+ * back only the handlers of its own bundle until the registry's rule moves it to a lane of its own
+ * ({@code own-<bundle id>}); its frames wait in its own socket's ring, and when that ring is full the
+ * kernel drops only that socket's frames. Each call delivers the frames ready in the ring up to
+ * {@value #FRAMES_PER_WAKEUP} frames or the registry's time budget, whichever comes first.
  *
  * <h2>Ordering and fan-out</h2>
  * Every handler has its own socket, so when the filters of two handlers match the same frame the
  * kernel puts a copy of it in both rings: each handler receives it exactly once, whatever the other
- * does (an UP_AND_DROP action keeps the data plane from forwarding the frame; it does not hide it from
- * other handlers, since packet taps run before the netdev ingress hook). One handler sees its frames
- * in the order the kernel queued them (arrival order per port). Between two handlers there is no
- * defined order: different bundles run concurrently on different lanes; handlers of one bundle run
- * one at a time, each wake-up serving one socket's ready frames (up to the budget) in the order epoll
- * reports them.
+ * does. One handler sees its frames in the order the kernel queued them. Between two handlers there
+ * is no defined order.
  *
  * <h2>Hot upgrade: parking and adoption</h2>
  * A handler's socket, ring and kernel rules are keyed by (bundle symbolic name, filter name). When a
  * handler service goes away ({@link #unregister}), its socket is <em>parked</em>: the lane stops
- * watching it and nothing reads its ring, so frames that arrive accumulate there (up to the ring's
- * size; beyond, the kernel drops and counts them). A frame is read from the ring only when a handler
- * takes it, and {@link #unregister} waits for the frame in progress, so a frame is handled by exactly
- * one version. When a handler with the same key registers again (version 2 of the bundle after an
- * {@code update}) it <em>adopts</em> the parked socket and gets the queued frames first. If its filter
- * differs from the parked one, the parked socket is closed and a new one opened (the queued frames go
- * with the old socket). A parked socket nobody adopts is closed, with its filters and nftables rules,
- * {@code graceMillis} after it was parked ({@link #bundleUpdated} restarts the wait: the successor is
- * on its way).
+ * watching it and nothing reads its ring. {@link #unregister} waits for the frame in progress (with
+ * a deadline, holding no lock), so a frame is handled by exactly one version. A handler with the same
+ * key that registers again <em>adopts</em> the parked socket and gets the queued frames first; with
+ * another filter or receive mode it gets a new socket. A parked socket nobody adopts is closed after
+ * {@code graceMillis} ({@link #bundleUpdated} restarts the wait).
  *
- * <p>Threading: thread-safe. {@link #register}/{@link #unregister} may be called from any thread (the
- * framework's); handlers run on their bundle's lane thread.
+ * <h2>Stuck handlers</h2>
+ * A handler still in {@code handle()} when the deadline of its unregister
+ * ({@link LaneRegistry#CALL_DEADLINE_NANOS}) passes is abandoned: counted and shown as {@code stuck}
+ * in {@code expkt:handlers}, its socket's filters and kernel rules removed at once (so a successor can
+ * take the filter name), its fd and ring closed when the call returns; it is never called again. The
+ * registry moves the other handlers of its lane to a new lane, so nobody waits for it.
+ *
+ * <p>Threading: thread-safe. The runtime's lock guards its maps only: no wait for a handler happens
+ * under it. {@link #register}/{@link #unregister} may be called from any thread; handlers run on lane
+ * threads.
  */
 public final class HandlerRuntime implements AutoCloseable {
-    /** Frames one wake-up delivers to one handler before the lane turns to its other sockets. */
+    /** Frames one call delivers to one handler before the lane turns to its other sockets. */
     public static final int FRAMES_PER_WAKEUP = 512;
-    /** Time one wake-up gives one handler before the lane turns to its other sockets (1 ms). */
-    public static final long NANOS_PER_WAKEUP = 1_000_000L;
     /** Default grace period of a parked socket (framework property {@code expkt.upgrade.grace.ms}). */
     public static final long DEFAULT_GRACE_MILLIS = 3000;
-    private static final long ERROR_LOG_INTERVAL_NANOS = 1_000_000_000L;
-    /** A handler with one frame over {@link #NANOS_PER_WAKEUP} in this many wake-ups in a row gets a lane of its own. */
-    public static final int SLOW_WAKEUPS_TO_ISOLATE = 3;
 
     /** Who registered a handler: a bundle, or a test standing in for one. */
     public record BundleRef(long id, String symbolicName, String version) {
@@ -110,7 +98,7 @@ public final class HandlerRuntime implements AutoCloseable {
     private final long graceMillis;
     private final ScheduledExecutorService timer;
     private final Map<Key, Slot> slots = new HashMap<>();
-    private final Map<Long, Lane> lanes = new HashMap<>();
+    private final List<Slot> stuck = new ArrayList<>();
     private final List<Info> rejected = new CopyOnWriteArrayList<>();
     private boolean closed;
 
@@ -143,10 +131,32 @@ public final class HandlerRuntime implements AutoCloseable {
     /**
      * As {@link #register(BundleRef, Filter, PacketHandler)}, with the handler's socket in receive mode
      * {@code mode} (the handler's {@link RxMode#PROPERTY}). A parked socket of another mode is not
-     * adopted: a new socket replaces it, as for a changed filter.
+     * adopted: a new socket replaces it, as for a changed filter. If the previous handler of the same
+     * key is still being unregistered (its last frame in progress), waits for that, up to the
+     * deadline, holding no lock.
      */
-    public synchronized Registration register(BundleRef bundle, Filter filter, RxMode mode, PacketHandler handler)
-            throws IOException {
+    public Registration register(BundleRef bundle, Filter filter, RxMode mode, PacketHandler handler) throws IOException {
+        while (true) {
+            CountDownLatch previous;
+            synchronized (this) {
+                Slot slot = slots.get(new Key(bundle.symbolicName(), filter.name()));
+                previous = slot == null ? null : slot.detaching;
+                if (previous == null) {
+                    return registerNow(bundle, filter, mode, handler);
+                }
+            }
+            try {
+                if (!previous.await(LaneRegistry.CALL_DEADLINE_NANOS / 1_000_000 + 1000, TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("the previous handler of filter \"" + filter.name() + "\" is still being stopped");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted waiting for the previous handler of filter \"" + filter.name() + "\"", e);
+            }
+        }
+    }
+
+    private Registration registerNow(BundleRef bundle, Filter filter, RxMode mode, PacketHandler handler) throws IOException {
         if (mode == null) {
             throw new IllegalArgumentException("receive mode of the handler for filter \"" + filter.name() + "\" is null");
         }
@@ -174,29 +184,25 @@ public final class HandlerRuntime implements AutoCloseable {
             release(slot);
             slot = null;
         }
-        Lane lane = lane(bundle.id());
+        boolean opened = false;
         try {
             if (slot == null) {
-                slot = open(bundle, filter, mode, lane);
+                slot = open(bundle, filter, mode);
+                opened = true;
                 slots.put(key, slot);
             }
             Registration r = new Registration(slot, bundle, handler);
-            Lane previous = slot.lane;
-            slot.adopt(r, lane);
-            if (previous != lane) {
-                closeIfIdle(previous); // a new bundle (new id) with the same symbolic name took the socket over
-            }
+            slot.adopt(r);
             return r;
         } catch (IOException | RuntimeException e) {
-            if (slot != null && slot.binding == null && !slot.parked()) {
+            if (opened) {
                 release(slot);
             }
-            closeIfIdle(lane);
             throw e;
         }
     }
 
-    private Slot open(BundleRef bundle, Filter filter, RxMode mode, Lane lane) throws IOException {
+    private Slot open(BundleRef bundle, Filter filter, RxMode mode) throws IOException {
         PacketSocketImpl socket = engine.open(new Owner(bundle.id(), bundle.symbolicName() + " (handlers)"), mode);
         try {
             socket.setBlocking(false);
@@ -205,33 +211,71 @@ public final class HandlerRuntime implements AutoCloseable {
             socket.close();
             throw e;
         }
-        return new Slot(new Key(bundle.symbolicName(), filter.name()), filter, socket, lane);
+        return new Slot(new Key(bundle.symbolicName(), filter.name()), filter, socket);
     }
 
     /**
      * The handler's service went away: parks its socket (see the class comment) and waits for the
-     * frame in progress, if any. A second call, or a call for a registration already replaced, does
-     * nothing.
+     * frame in progress, if any, up to the deadline and holding no lock; past it the handler is
+     * abandoned as stuck. A second call, or a call for a registration already replaced, does nothing.
      */
     public void unregister(Registration r) {
+        unregister(r, false);
+    }
+
+    /**
+     * As {@link #unregister(Registration)}, then closes the socket at once instead of parking it for a
+     * successor (the handler's service changed its filter: nobody will adopt the old one).
+     */
+    public void unregisterAndRelease(Registration r) {
+        unregister(r, true);
+    }
+
+    private void unregister(Registration r, boolean releaseNow) {
         Slot slot = r.slot;
+        expkt.provider.dispatch.Registration reader;
+        CountDownLatch detaching = new CountDownLatch(1);
         synchronized (this) {
-            if (slot.binding != r) {
+            if (slot.binding != r || slot.detaching != null) {
                 return;
             }
-            slot.park(); // waits for the frame in progress
-            if (closed) {
-                release(slot);
-                return;
-            }
-            slot.scheduleRelease(graceMillis);
+            slot.binding = null;
+            slot.lastBundle = r.bundle;
+            slot.parkedAt = System.nanoTime();
+            slot.detaching = detaching;
+            reader = slot.reader;
+            slot.reader = null;
         }
+        boolean idle = reader == null || slot.socket.detachReader(reader, System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS);
+        synchronized (this) {
+            slot.detaching = null;
+            detaching.countDown();
+            if (!idle) {
+                abandon(slot, reader, r);
+            } else if (closed || releaseNow) {
+                release(slot);
+            } else {
+                slot.scheduleRelease(graceMillis);
+            }
+        }
+    }
+
+    /** The handler is stuck in handle() past the deadline. Under the runtime's lock. */
+    private void abandon(Slot slot, expkt.provider.dispatch.Registration reader, Registration r) {
+        log.warn("expkt handlers: the handler of filter \"" + slot.key.filterName() + "\" of " + r.bundle + " is still in handle() "
+                + LaneRegistry.CALL_DEADLINE_NANOS / 1_000_000 + " ms after its service went: abandoned as stuck; its filter and "
+                + "kernel rules go now, its socket when the call returns, and it is never called again", null);
+        slots.remove(slot.key, slot);
+        slot.stuckReader = reader;
+        stuck.add(slot);
+        stuckTotal++;
+        slot.socket.close(); // filters now; fd and ring once the call returns (the socket waits for its reader)
     }
 
     /** A bundle of this symbolic name was updated: its parked sockets wait a full grace period again. */
     public synchronized void bundleUpdated(String symbolicName) {
         for (Slot s : slots.values()) {
-            if (s.key.symbolicName().equals(symbolicName) && s.binding == null) {
+            if (s.key.symbolicName().equals(symbolicName) && s.binding == null && s.detaching == null) {
                 s.scheduleRelease(graceMillis);
             }
         }
@@ -241,7 +285,7 @@ public final class HandlerRuntime implements AutoCloseable {
     public synchronized int releaseParked(String symbolicName) {
         int n = 0;
         for (Slot s : List.copyOf(slots.values())) {
-            if (s.key.symbolicName().equals(symbolicName) && s.binding == null) {
+            if (s.key.symbolicName().equals(symbolicName) && s.binding == null && s.detaching == null) {
                 release(s);
                 n++;
             }
@@ -260,51 +304,46 @@ public final class HandlerRuntime implements AutoCloseable {
         rejected.removeIf(i -> i.bundleId() == bundleId && i.filterName().equals(filterName));
     }
 
+    /** Closes a parked slot's socket (its reader is stopped and idle). Under the runtime's lock. */
     private void release(Slot slot) {
         slots.remove(slot.key, slot);
-        slot.close();
-        closeIfIdle(slot.lane);
+        slot.cancelRelease();
+        slot.socket.close();
     }
 
-    private Lane lane(long bundleId) throws LinuxException {
-        Lane lane = lanes.get(bundleId);
-        if (lane == null) {
-            lane = new Lane(bundleId, new Dispatcher(log), false);
-            lanes.put(bundleId, lane);
-        }
-        return lane;
-    }
-
-    private void closeIfIdle(Lane lane) {
-        if (lane == null) {
-            return;
-        }
-        for (Slot s : slots.values()) {
-            if (s.lane == lane) {
-                return;
-            }
-        }
-        if (lane.isolated || lanes.remove(lane.bundleId, lane)) {
-            lane.close();
-        }
-    }
-
-    /** Every handler, parked socket and rejected registration, by symbolic name and filter name. */
+    /** Every handler, parked, stuck socket and rejected registration, by symbolic name and filter name. */
     public synchronized List<Info> handlers() {
         List<Info> l = new ArrayList<>();
         long now = System.nanoTime();
         for (Slot s : slots.values()) {
             Registration b = s.binding;
             BundleRef who = b != null ? b.bundle : s.lastBundle;
-            String state = b != null ? "active" : "parked " + (now - s.parkedAt) / 1_000_000 + " ms";
-            l.add(new Info(s.key.symbolicName(), who.id(), who.version(), s.key.filterName(), s.filter.describeMatch(),
-                    state, s.socket.id(), s.frames.get(), s.socket.drops(), s.exceptions.get(), s.nanos.get(), s.versions,
-                    s.lane.name()));
+            expkt.provider.dispatch.Registration reader = s.reader;
+            String state = b != null ? (reader == null ? "active" : reader.state())
+                    : "parked " + (now - s.parkedAt) / 1_000_000 + " ms";
+            l.add(info(s, who, state, reader == null ? s.lastLane : reader.laneName()));
+        }
+        stuck.removeIf(s -> !s.stuckReader.stuck());
+        for (Slot s : stuck) {
+            l.add(info(s, s.lastBundle, s.stuckReader.state(), s.stuckReader.laneName()));
         }
         l.addAll(rejected);
-        l.sort(Comparator.comparing(Info::symbolicName).thenComparing(Info::filterName));
+        l.sort(Comparator.comparing(Info::symbolicName).thenComparing(Info::filterName).thenComparing(Info::version));
         return l;
     }
+
+    private Info info(Slot s, BundleRef who, String state, String lane) {
+        String match = s.filter.describeMatch() + (s.socket.rxMode() == RxMode.LATENCY ? " (latency)" : "");
+        return new Info(s.key.symbolicName(), who.id(), who.version(), s.key.filterName(), match, state,
+                s.socket.id(), s.frames, s.socket.drops(), s.exceptions, s.nanos, s.versions, lane);
+    }
+
+    /** Handlers abandoned as stuck since start (their calls may have returned since). */
+    public long stuckTotal() {
+        return stuckTotal;
+    }
+
+    private volatile long stuckTotal;
 
     /** The parked or active socket of a key, or null (for tests and commands). */
     public synchronized PacketSocketImpl socketOf(String symbolicName, String filterName) {
@@ -312,22 +351,54 @@ public final class HandlerRuntime implements AutoCloseable {
         return s == null ? null : s.socket;
     }
 
+    /**
+     * Stops every handler (waiting for their frames in progress together, up to one deadline, holding
+     * no lock) and closes every socket; stuck handlers are abandoned as in {@link #unregister}.
+     */
     @Override
     public void close() {
+        List<Slot> all;
+        List<expkt.provider.dispatch.Registration> readers = new ArrayList<>();
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
-            for (Slot s : List.copyOf(slots.values())) {
+            all = List.copyOf(slots.values());
+            for (Slot s : all) {
+                s.cancelRelease();
                 if (s.binding != null) {
-                    s.park();
+                    s.lastBundle = s.binding.bundle;
                 }
-                release(s);
+                s.binding = null;
+                readers.add(s.reader);
+                s.reader = null;
             }
-            for (Lane lane : List.copyOf(lanes.values())) {
-                lane.close();
+        }
+        long deadline = System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS;
+        for (int i = 0; i < all.size(); i++) {
+            Slot s = all.get(i);
+            expkt.provider.dispatch.Registration reader = readers.get(i);
+            boolean idle = reader == null || s.socket.detachReader(reader, deadline);
+            synchronized (this) {
+                if (!idle) {
+                    abandonQuietly(s, reader);
+                } else {
+                    release(s);
+                }
             }
-            lanes.clear();
         }
         timer.shutdownNow();
+    }
+
+    private void abandonQuietly(Slot s, expkt.provider.dispatch.Registration reader) {
+        log.warn("expkt handlers: the handler of filter \"" + s.key.filterName() + "\" of " + s.key.symbolicName()
+                + " is still in handle() at the provider's stop: abandoned as stuck", null);
+        slots.remove(s.key, s);
+        s.stuckReader = reader;
+        stuck.add(s);
+        stuckTotal++;
+        s.socket.close();
     }
 
     /** One handler registration (one version of a bundle's handler for one filter). */
@@ -357,115 +428,67 @@ public final class HandlerRuntime implements AutoCloseable {
     }
 
     /**
-     * A bundle's lane: one dispatcher thread for all of the bundle's handler sockets; or, for a handler
-     * found slow, a lane of its own.
+     * A socket with its filter and the handler currently bound to it. {@link #onReadable} runs on a
+     * lane thread, one call at a time (the registry guarantees it, and {@link #unregister} waits for
+     * the running call before anyone else may adopt the socket).
      */
-    private static final class Lane {
-        final long bundleId;
-        final Dispatcher dispatcher;
-        final boolean isolated;
-        private boolean closed;
-
-        Lane(long bundleId, Dispatcher dispatcher, boolean isolated) {
-            this.bundleId = bundleId;
-            this.dispatcher = dispatcher;
-            this.isolated = isolated;
-        }
-
-        synchronized void close() {
-            if (!closed) {
-                closed = true;
-                dispatcher.close();
-            }
-        }
-
-        String name() {
-            return (isolated ? "own-" : "lane-") + bundleId;
-        }
-    }
-
-    /**
-     * A socket with its filter and the handler currently bound to it. {@link #drain} runs on the lane
-     * thread and holds {@link #lock} while a frame is in a handler; parking takes the same lock, so it
-     * waits for that frame.
-     */
-    private final class Slot implements Dispatcher.Readable, PacketSender {
+    private final class Slot implements Readable, PacketSender {
         final Key key;
         final Filter filter;
         final PacketSocketImpl socket;
-        final ReentrantLock lock = new ReentrantLock();
         final ExosSockAddr from = new ExosSockAddr();
         // single writer (the lane thread), read by commands
-        final AtomicLong frames = new AtomicLong();
-        final AtomicLong exceptions = new AtomicLong();
-        final AtomicLong nanos = new AtomicLong();
+        volatile long frames;
+        volatile long exceptions;
+        volatile long nanos;
         volatile Registration binding;
+        /** The socket's registration on its lane while a handler is bound. Runtime lock. */
+        expkt.provider.dispatch.Registration reader;
+        expkt.provider.dispatch.Registration stuckReader;
+        /** Set while an unregister waits for the frame in progress. Runtime lock. */
+        CountDownLatch detaching;
         BundleRef lastBundle;
-        volatile Lane lane;
-        int slowWakeups;  // consecutive wake-ups in which one frame overran the budget (lane thread only)
+        String lastLane = "-";
         int versions;
         long parkedAt;
         long lastErrorLog;
         ScheduledFuture<?> releaseTask;
 
-        Slot(Key key, Filter filter, PacketSocketImpl socket, Lane lane) {
+        Slot(Key key, Filter filter, PacketSocketImpl socket) {
             this.key = key;
             this.filter = filter;
             this.socket = socket;
-            this.lane = lane;
         }
 
-        boolean parked() {
-            return parkedAt != 0;
-        }
-
-        /** Binds {@code r}'s handler and watches the socket on {@code newLane}. Called under the runtime's lock. */
-        void adopt(Registration r, Lane newLane) throws LinuxException {
-            if (releaseTask != null) {
-                releaseTask.cancel(false);
-                releaseTask = null;
-            }
-            lock.lock();
+        /** Binds {@code r}'s handler and puts the socket on its bundle's lane. Runtime lock. */
+        void adopt(Registration r) throws IOException {
+            cancelRelease();
+            binding = r;
+            lastBundle = r.bundle;
+            versions++;
+            parkedAt = 0;
             try {
-                binding = r;
-                lastBundle = r.bundle;
-                lane = newLane;
-                slowWakeups = 0;
-                versions++;
-                parkedAt = 0;
-            } finally {
-                lock.unlock();
-            }
-            try {
-                newLane.dispatcher.register(socket.id(), socket.fd(), this);
-            } catch (LinuxException e) {
+                reader = socket.attachReader(this, "lane-" + r.bundle.id(), "own-" + r.bundle.id());
+                lastLane = reader.laneName();
+            } catch (IOException | RuntimeException e) {
                 binding = null;
+                versions--;
                 throw e;
             }
         }
 
-        /** Unbinds the handler and stops watching the socket; frames stay in the ring. Waits for the frame in progress. */
-        void park() {
-            lock.lock();
-            try {
-                binding = null;
-                parkedAt = System.nanoTime();
-                lane.dispatcher.unregister(socket.id(), socket.fd());
-                if (lane.isolated) {
-                    lane.close(); // the successor starts on its bundle's lane again
-                }
-            } finally {
-                lock.unlock();
+        void cancelRelease() {
+            if (releaseTask != null) {
+                releaseTask.cancel(false);
+                releaseTask = null;
             }
         }
 
         void scheduleRelease(long millis) {
-            if (releaseTask != null) {
-                releaseTask.cancel(false);
-            }
+            cancelRelease();
             releaseTask = timer.schedule(() -> {
                 synchronized (HandlerRuntime.this) {
-                    if (binding == null && slots.get(key) == this) {
+                    if (binding == null && detaching == null && slots.get(key) == this) {
                         log.info("expkt handlers: nobody took over filter \"" + key.filterName() + "\" of " + key.symbolicName()
                                 + " within " + millis + " ms: closing its socket, filter and kernel rules");
                         release(this);
@@ -474,105 +497,49 @@ public final class HandlerRuntime implements AutoCloseable {
             }, millis, TimeUnit.MILLISECONDS);
         }
 
-        void close() {
-            if (releaseTask != null) {
-                releaseTask.cancel(false);
-                releaseTask = null;
-            }
-            lock.lock();
-            try {
-                binding = null;
-                lane.dispatcher.unregister(socket.id(), socket.fd());
-                if (lane.isolated) {
-                    lane.close();
-                }
-                socket.close();
-            } finally {
-                lock.unlock();
-            }
-        }
-
         @Override
-        public void onReadable() throws Exception {
-            lock.lock();
-            try {
-                Registration r = binding;
-                if (r == null || !socket.isOpen()) {
-                    return;
-                }
-                if (drain(r)) {
-                    if (++slowWakeups >= SLOW_WAKEUPS_TO_ISOLATE && !lane.isolated) {
-                        isolate(r);
-                    }
-                } else {
-                    slowWakeups = 0;
-                }
-            } finally {
-                lock.unlock();
+        public void onReadable() throws IOException {
+            Registration r = binding;
+            if (r == null) {
+                return;
             }
-        }
-
-        /** Moves this socket to a lane of its own (on the lane thread, holding {@link #lock}). */
-        private void isolate(Registration r) throws LinuxException {
-            Lane shared = lane;
-            Lane own = new Lane(shared.bundleId, new Dispatcher(log), true);
-            shared.dispatcher.unregister(socket.id(), socket.fd());
-            try {
-                own.dispatcher.register(socket.id(), socket.fd(), this);
-            } catch (LinuxException e) {
-                own.close();
-                shared.dispatcher.register(socket.id(), socket.fd(), this);
-                throw e;
-            }
-            lane = own;
-            log.info("expkt handlers: the handler of filter \"" + key.filterName() + "\" of " + r.bundle + " took more than "
-                    + NANOS_PER_WAKEUP / 1000 + " us per frame in " + SLOW_WAKEUPS_TO_ISOLATE
-                    + " wake-ups in a row: it now runs on a lane of its own, so its bundle's other handlers are not held back");
-            // the bundle's lane may be idle now; closing it takes the runtime's lock, which must not be taken under ours
-            timer.execute(() -> {
-                synchronized (HandlerRuntime.this) {
-                    closeIfIdle(shared);
-                }
-            });
-        }
-
-        /** Hands the ready frames to the handler, within the budget; true if one frame alone overran the time budget. */
-        private boolean drain(Registration r) throws IOException {
             PacketHandler handler = r.handler;
-            boolean overran = false;
-            long wake = System.nanoTime();
-            for (int i = 0; i < FRAMES_PER_WAKEUP; i++) {
-                FrameView frame = socket.receive(from);
+            int n = 0;
+            while (n < FRAMES_PER_WAKEUP) {
+                FrameView frame = socket.receive(from); // null once the ring is empty or the call's budget is spent
                 if (frame == null) {
-                    return overran;
+                    break;
                 }
+                n++;
                 long start = System.nanoTime();
                 try {
                     handler.handle(frame, from, this);
                 } catch (Throwable t) {
-                    exceptions.lazySet(exceptions.get() + 1);
-                    if (start - lastErrorLog > ERROR_LOG_INTERVAL_NANOS || lastErrorLog == 0) {
+                    exceptions = exceptions + 1;
+                    if (start - lastErrorLog > 1_000_000_000L || lastErrorLog == 0) {
                         lastErrorLog = start;
                         log.warn("expkt handlers: the handler of filter \"" + key.filterName() + "\" of " + r.bundle
-                                + " threw (" + exceptions.get() + " exceptions so far; logged at most once a second)", t);
+                                + " threw (" + exceptions + " exceptions so far; logged at most once a second)", t);
                     }
                 }
-                long end = System.nanoTime();
-                nanos.lazySet(nanos.get() + end - start);
-                frames.lazySet(frames.get() + 1);
-                if (end - start > NANOS_PER_WAKEUP) {
-                    overran = true;
-                }
-                if (end - wake > NANOS_PER_WAKEUP) {
-                    return overran; // budget spent: the lane's other sockets get their turn, epoll brings us back
-                }
+                nanos = nanos + (System.nanoTime() - start);
+                frames = frames + 1;
             }
-            return overran;
+        }
+
+        @Override
+        public long consumed() {
+            return socket.received();
+        }
+
+        @Override
+        public boolean ready() {
+            return socket.readable();
         }
 
         @Override
         public String describe() {
-            return "handler of filter \"" + key.filterName() + "\" of " + key.symbolicName();
+            return "the handler of filter \"" + key.filterName() + "\" of " + key.symbolicName();
         }
 
         @Override

@@ -33,9 +33,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A handler service whose properties are bad (no filter name, a malformed MAC, a filter name in use)
  * is not served: the error is logged naming the value and shown by {@code expkt:handlers}.
  *
- * <p>Threading: bind/unbind run on the framework's threads (for an update, the thread calling
- * {@code Bundle.update}); unbind waits for the frame the handler is handling, so a handler's
- * deactivate method (which runs after its service is unregistered) sees every frame it was given.
+ * <p>A handler service whose {@code expkt.filter.*} or {@code expkt.rx.mode} properties change while it
+ * is registered moves to a socket with the new filter and mode ({@link #updatedHandler}).
+ *
+ * <p>Threading: bind/unbind/updated run on the framework's threads (for an update, the thread calling
+ * {@code Bundle.update}); unbind waits for the frame the handler is handling, up to the dispatch
+ * deadline and holding no lock another bundle needs, so a handler's deactivate method (which runs
+ * after its service is unregistered) sees every frame it was given; a handler stuck past the deadline
+ * is abandoned ({@link HandlerRuntime}).
  */
 @Component(service = HandlerWhiteboard.class, immediate = true)
 public final class HandlerWhiteboard {
@@ -98,18 +103,14 @@ public final class HandlerWhiteboard {
     }
 
     @Reference(service = PacketHandler.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            unbind = "removeHandler")
+            unbind = "removeHandler", updated = "updatedHandler")
     void addHandler(PacketHandler handler, ServiceReference<PacketHandler> ref) {
         Bundle b = ref.getBundle();
         if (b == null) {
             return; // unregistered meanwhile
         }
-        HandlerRuntime.BundleRef who = new HandlerRuntime.BundleRef(b.getBundleId(),
-                b.getSymbolicName() == null ? "bundle-" + b.getBundleId() : b.getSymbolicName(), b.getVersion().toString());
-        Map<String, Object> props = new HashMap<>();
-        for (String k : ref.getPropertyKeys()) {
-            props.put(k, ref.getProperty(k));
-        }
+        HandlerRuntime.BundleRef who = bundleRef(b);
+        Map<String, Object> props = properties(ref);
         String name = String.valueOf(props.get(PacketHandler.FILTER_NAME));
         try {
             Filter filter = HandlerProperties.filter(props);
@@ -119,6 +120,61 @@ public final class HandlerWhiteboard {
             runtime.rejected(who, name, e.getMessage());
             logger.error("expkt handlers: cannot serve the handler of {} (filter {}): {}", who, name, e.getMessage());
         }
+    }
+
+    private static HandlerRuntime.BundleRef bundleRef(Bundle b) {
+        return new HandlerRuntime.BundleRef(b.getBundleId(),
+                b.getSymbolicName() == null ? "bundle-" + b.getBundleId() : b.getSymbolicName(), b.getVersion().toString());
+    }
+
+    private static Map<String, Object> properties(ServiceReference<PacketHandler> ref) {
+        Map<String, Object> props = new HashMap<>();
+        for (String k : ref.getPropertyKeys()) {
+            props.put(k, ref.getProperty(k));
+        }
+        return props;
+    }
+
+    /**
+     * The handler service's properties changed (its component's {@code modified}, or
+     * {@code ServiceRegistration.setProperties}): a changed filter or receive mode ({@code expkt.filter.*},
+     * {@code expkt.rx.mode}) is applied: the handler moves to a socket with the new filter (the old one
+     * is closed at once, nobody will adopt it); other property changes change nothing. A handler that
+     * was rejected is tried again with its new properties.
+     */
+    void updatedHandler(PacketHandler handler, ServiceReference<PacketHandler> ref) {
+        Bundle b = ref.getBundle();
+        if (b == null) {
+            return;
+        }
+        HandlerRuntime.Registration r = registrations.get(ref);
+        Map<String, Object> props = properties(ref);
+        if (r == null) {
+            runtime.forgetRejected(b.getBundleId(), String.valueOf(props.get(PacketHandler.FILTER_NAME)));
+            addHandler(handler, ref);
+            return;
+        }
+        Filter filter;
+        expkt.api.packet.RxMode mode;
+        try {
+            filter = HandlerProperties.filter(props);
+            mode = HandlerProperties.rxMode(props);
+        } catch (RuntimeException e) {
+            // the new properties are bad: the handler stops being served, and says why
+            registrations.remove(ref);
+            runtime.unregisterAndRelease(r);
+            runtime.rejected(bundleRef(b), String.valueOf(props.get(PacketHandler.FILTER_NAME)), e.getMessage());
+            logger.error("expkt handlers: the changed properties of the handler of {} are bad: {}", bundleRef(b), e.getMessage());
+            return;
+        }
+        if (filter.equals(r.filter()) && mode == r.socket().rxMode()) {
+            return;
+        }
+        logger.info("expkt handlers: the handler of {} changed its filter \"{}\" from {} ({}) to {} ({}): it moves to a new socket",
+                bundleRef(b), r.filter().name(), r.filter(), r.socket().rxMode(), filter, mode);
+        registrations.remove(ref);
+        runtime.unregisterAndRelease(r);
+        addHandler(handler, ref);
     }
 
     void removeHandler(PacketHandler handler, ServiceReference<PacketHandler> ref) {

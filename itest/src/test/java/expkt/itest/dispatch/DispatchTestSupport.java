@@ -148,7 +148,7 @@ public abstract class DispatchTestSupport extends ExpktTestSupport {
     }
 
     /** The generator, compiled with gcc from the probe's copy of seqgen.c into a temporary directory. */
-    Path generator() throws IOException {
+    static Path generator() throws IOException {
         Path dir = Files.createTempDirectory("expkt-seqgen");
         Path src = dir.resolve("seqgen.c");
         try (InputStream in = DispatchTestSupport.class.getResourceAsStream("seqgen.c")) {

@@ -100,7 +100,7 @@ public class HandlerIsolationIT extends DispatchTestSupport {
         String t = line(table, "cb-thrower");
         assertTrue(t, t.matches(".*\\s+shared\\s+" + ROUNDS + "\\s+0\\s+" + ROUNDS + "\\s.*"));
         String s = line(table, "cb-sleeper");
-        assertTrue("the sleeper got a thread of its own: " + s, s.matches(".*\\s+own\\s+\\d+\\s+\\d+\\s+0\\s.*"));
+        assertTrue("the sleeper got a thread of its own: " + s, s.matches(".*\\s+own-#\\d+\\s+\\d+\\s+\\d+\\s+0\\s.*"));
         System.out.println("[isolation-it] callbacks: healthy got all " + ROUNDS + "; " + s);
     }
 

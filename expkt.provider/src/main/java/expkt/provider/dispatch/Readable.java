@@ -1,0 +1,29 @@
+package expkt.provider.dispatch;
+
+/**
+ * What a lane runs when a registered fd is readable: a socket's callback or a whiteboard handler's
+ * delivery loop, one piece of bundle code behind one fd. Called on the lane's thread, one call at a
+ * time per registration.
+ */
+public interface Readable {
+    /**
+     * Runs the bundle code for the frames ready on the fd, within the call budget
+     * ({@link LaneRegistry#CALL_BUDGET_NANOS}: the socket reports "no frame" once it is spent). An
+     * exception is the bundle code's: the lane counts it.
+     */
+    void onReadable() throws Exception;
+
+    /**
+     * Frames consumed from the fd so far (a counter that only grows): the lane's work count is its
+     * growth over a call, whether the call returned or threw. A call that consumed none while
+     * {@link #ready()} stays true left its frames unread (it threw before reading, or returned without
+     * reading): the lane backs it off instead of calling it again at once. Lane thread.
+     */
+    long consumed();
+
+    /** True if frames wait unread on the fd. Lane thread; cheap (no system call). */
+    boolean ready();
+
+    /** Names the socket and its owner in log lines. */
+    String describe();
+}

@@ -1,0 +1,82 @@
+package expkt.provider;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * For tests of code that may hang: runs a call on a daemon thread of its own and fails naming it if
+ * it does not return within a deadline (the hung thread is left behind, as a daemon, so the test run
+ * goes on and reports); and waits for conditions with a deadline instead of sleeping.
+ */
+final class Deadlines {
+    private Deadlines() {
+    }
+
+    /** Runs {@code call} on a new daemon thread; its result, or an AssertionError if it took longer than {@code millis}. */
+    static <T> T within(long millis, String what, Callable<T> call) throws Exception {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        Thread t = Thread.ofPlatform().daemon().name("deadline-" + what.replace(' ', '-')).start(() -> {
+            try {
+                f.complete(call.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        try {
+            return f.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            StringBuilder stack = new StringBuilder();
+            for (StackTraceElement el : t.getStackTrace()) {
+                stack.append("\n\tat ").append(el);
+            }
+            throw new AssertionError(what + " did not return within " + millis + " ms; it hangs at:" + stack);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    static void within(long millis, String what, ThrowingRunnable run) throws Exception {
+        within(millis, what, () -> {
+            run.run();
+            return null;
+        });
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** Waits until {@code done} holds, polling every 5 ms; an AssertionError naming {@code what} after {@code millis}. */
+    static void await(long millis, String what, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** Blocks until {@code latch} opens, ignoring interrupts (as bundle code stuck in I/O may), and reports whether it was interrupted. */
+    static boolean awaitIgnoringInterrupts(java.util.concurrent.CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                return interrupted;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+    }
+}
