@@ -28,6 +28,9 @@ import java.util.Set;
  * pid. A host that finds a lock held prints which pid holds it and exits with {@value #EXIT_IN_USE}
  * before the framework is created.
  *
+ * <p>The lock is a POSIX record lock: closing any descriptor of the lock file in the holding
+ * process drops it, so nothing in the host may open that file (other processes may read it).
+ *
  * <p>It runs first: the exported host jar names it as {@code Launcher-Agent-Class}, which the JVM
  * runs on the main thread before the launcher's {@code main}. Threading: called once, on the main
  * thread; the locks are held in a static field for the life of the JVM.
