@@ -51,7 +51,8 @@ lldp_peer() {
     sleep 0.1
   done
   # shellcheck disable=SC2016 # $0 and $1 belong to the inner sh
-  ip netns exec "$h1" unshare --uts sh -c 'echo demo-peer-h1 > /proc/sys/kernel/hostname && exec "$0" -d -u "$1" -I veth0 -O /dev/null' \
+  # (sethostname, not /proc/sys/kernel/hostname: in a user namespace that file belongs to the real root)
+  ip netns exec "$h1" unshare --uts sh -c 'hostname demo-peer-h1 && exec "$0" -d -u "$1" -I veth0 -O /dev/null' \
     "$lldpd" "$sock" > "$log" 2>&1 &
   local pid=$! up=false
   for _ in $(seq 50); do
