@@ -62,7 +62,12 @@ lldp_peer() {
   done
   sleep 0.5
   if [[ "$up" != true ]] || ! kill -0 "$pid" 2>/dev/null; then
-    note "LLDP part has no peer: lldpd did not start on h1 ($(tail -1 "$log" 2>/dev/null || echo 'no output'); see run/demo/lldpd.log); lldp:neighbors stays empty"
+    local why
+    why="$(grep -m1 -E 'CRIT|FATAL' "$log" 2>/dev/null || tail -1 "$log" 2>/dev/null || true)"
+    if [[ -n "${EXPKT_USERNS:-}" ]]; then
+      why="$why; not root: lldpd drops privileges to user _lldpd, which this user namespace does not map"
+    fi
+    note "LLDP part has no peer: lldpd did not start on h1 (${why:-no output}; see run/demo/lldpd.log); lldp:neighbors stays empty"
     return
   fi
   echo "[demo] lldpd runs on h1 as demo-peer-h1"
