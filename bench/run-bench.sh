@@ -6,7 +6,9 @@
 set -eu
 BENCH=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$BENCH")
-export JAVA_HOME=${JAVA_HOME_25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+# the JDK: EXPKT_JAVA_HOME, else Temurin 25 (cnf/jdk.sh names it for every script)
+# shellcheck source=cnf/jdk.sh
+. "$ROOT/cnf/jdk.sh"
 if [ "$(id -u)" != 0 ]; then
   echo "bench: needs root (network namespaces, AF_PACKET)" >&2; exit 1
 fi
