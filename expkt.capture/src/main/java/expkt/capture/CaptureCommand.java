@@ -160,7 +160,7 @@ public final class CaptureCommand {
                     out.flush();
                 }
                 log.accept("expkt:capture " + f.name() + " (" + describe(f) + ") into " + path + " until " + lim);
-                end = session.run(lim);
+                end = session.runShielded(lim);
             } finally {
                 SigintBridge.exit();
             }
@@ -322,7 +322,7 @@ public final class CaptureCommand {
         private final Path temp;
         private final CaptureWriter writer;
         private final PcapngWriter pcapng;
-        private final Arena arena = Arena.ofConfined();
+        private final Arena arena = Arena.ofShared(); // written by the capture thread, closed by the command thread
         /** A frame with its tag written back: the tag is not in the ring's bytes. */
         private final MemorySegment tagged = arena.allocate(MAX_FRAME + 4, 8);
         private final ExosSockAddr from = new ExosSockAddr();
@@ -398,7 +398,55 @@ public final class CaptureCommand {
             return addInterface(ifIndex, a.slotPort() + " (" + a.ifName() + ")");
         }
 
-        /** Receives and writes until the limit or an interrupt; returns why it stopped. */
+        /** Set when the command's thread was interrupted: the writer thread ends at its next check. */
+        volatile boolean stopRequested;
+
+        /**
+         * Runs {@link #run} on a thread of its own and waits for it; an interrupt of the calling thread
+         * (Ctrl-C, Gogo's break) becomes {@link #stopRequested}. Why: an interrupt that lands on a thread
+         * while it writes to a {@code FileChannel} closes the channel (ClosedByInterruptException) and
+         * loses the frames not yet flushed, or leaves half a record; the writer thread is never
+         * interrupted, so the file always ends on a whole frame.
+         */
+        String runShielded(Limit limit) throws IOException {
+            String[] end = new String[1];
+            Throwable[] failed = new Throwable[1];
+            Thread worker = Thread.ofPlatform().name("expkt-capture-" + path.getFileName()).start(() -> {
+                try {
+                    end[0] = run(limit);
+                } catch (Throwable t) {
+                    failed[0] = t;
+                }
+            });
+            boolean wasInterrupted = false;
+            while (true) {
+                try {
+                    worker.join();
+                    break;
+                } catch (InterruptedException e) {
+                    wasInterrupted = true;
+                    stopRequested = true; // seen within one receive slice
+                }
+            }
+            if (wasInterrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failed[0] instanceof IOException io) {
+                throw io;
+            }
+            if (failed[0] instanceof RuntimeException re) {
+                throw re;
+            }
+            if (failed[0] instanceof Error err) {
+                throw err;
+            }
+            if (failed[0] != null) {
+                throw new IOException(failed[0]);
+            }
+            return end[0];
+        }
+
+        /** Receives and writes until the limit or a stop; returns why it stopped. */
         String run(Limit limit) throws IOException {
             long start = System.nanoTime();
             long deadline = limit.nanos() == Long.MAX_VALUE ? Long.MAX_VALUE : start + limit.nanos();
@@ -411,7 +459,7 @@ public final class CaptureCommand {
                         end = "count reached";
                         break;
                     }
-                    if (Thread.interrupted()) {
+                    if (stopRequested || Thread.interrupted()) {
                         interrupted = true;
                         end = "interrupted";
                         break;
