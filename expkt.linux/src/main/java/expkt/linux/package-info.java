@@ -6,11 +6,11 @@
  * Failures raise {@link expkt.linux.LinuxException} naming the call and errno.
  *
  * <p>This is an internal contract between expkt's own bundles (provider, vr), not an API for
- * protocol bundles.
+ * protocol bundles: the bundle's {@code bnd.bnd} exports it with the mandatory attribute
+ * {@code expkt.internal=linux}, which only the provider's and the VR bundle's imports name, so no
+ * other bundle wires to it (SECURITY.md).
  */
-@Export
 @Version("1.0.0")
 package expkt.linux;
 
-import org.osgi.annotation.bundle.Export;
 import org.osgi.annotation.versioning.Version;
