@@ -9,11 +9,11 @@
  * aarch64; checked against gcc by its test); on another architecture the bindings refuse to start.
  *
  * <p>This is an internal contract between expkt's own bundles (provider, vr), not an API for
- * protocol bundles.
+ * protocol bundles: the bundle's {@code bnd.bnd} exports it with the mandatory attribute
+ * {@code expkt.internal=linux}, which only the provider's and the VR bundle's imports name, so no
+ * other bundle wires to it (SECURITY.md).
  */
-@Export
 @Version("1.1.0")
 package expkt.linux;
 
-import org.osgi.annotation.bundle.Export;
 import org.osgi.annotation.versioning.Version;

@@ -2,7 +2,7 @@
  * Frame decoding and building: the base of every header view, the codec's exception, the decoder that walks a frame layer by layer and the builder that writes one with its lengths and checksums.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package expkt.packet;
 
 import org.osgi.annotation.bundle.Export;

@@ -8,6 +8,8 @@ import javax.inject.Inject;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.ProbeBuilder;
+import org.ops4j.pax.exam.TestProbeBuilder;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
@@ -54,6 +56,17 @@ public abstract class ExpktTestSupport {
         all[0] = ExpktOptions.host(lab, getClass());
         System.arraycopy(extra, 0, all, 1, extra.length);
         return all;
+    }
+
+    /**
+     * Driver side: the probe (the test classes in the framework) may use expkt.linux (NetNs for lab
+     * peers), whose export is internal (mandatory attribute expkt.internal=linux, SECURITY.md): its
+     * dynamic import names the attribute; everything else stays {@code *}.
+     */
+    @ProbeBuilder
+    public TestProbeBuilder probe(TestProbeBuilder probe) {
+        probe.setHeader("DynamicImport-Package", "expkt.linux;expkt.internal=linux,*");
+        return probe;
     }
 
     /** The lab of this test class: 2 bridged ports unless overridden. */

@@ -2,7 +2,7 @@
  * Ethernet II with stacked 802.1Q / 802.1ad tags, and ARP.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package expkt.packet.ethernet;
 
 import org.osgi.annotation.bundle.Export;

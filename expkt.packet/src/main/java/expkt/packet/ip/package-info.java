@@ -2,7 +2,7 @@
  * IPv4 (with options), IPv6 (with its extension headers), ICMP, ICMPv6 (echo, neighbour discovery), UDP and TCP (with options).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package expkt.packet.ip;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,7 +2,7 @@
  * Wake-on-LAN magic packets, over ethertype 0x0842 or in a UDP datagram.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package expkt.packet.wol;
 
 import org.osgi.annotation.bundle.Export;

@@ -6,6 +6,8 @@ import expkt.api.net.SlotPort;
 import expkt.api.packet.Port;
 import expkt.packet.FrameBuilder;
 import expkt.packet.lldp.Lldp;
+import expkt.testkit.EmbeddedHandler;
+import expkt.testkit.SentFrame;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -151,6 +153,41 @@ class LldpUnitTest {
         assertTrue(e.getMessage().contains("500 ms"), e.getMessage());
         assertEquals(121, SETTINGS.ttl());
         assertEquals(65535, new LldpSettings(3600, 100, 0, null, null, null, null, 1).ttl());
+    }
+
+    /**
+     * The agent's receive path and transmit timer in the test kit's harness: frames in on a port,
+     * LLDPDUs out through the harness's sender, time from the harness clock (as LldpAgent.handle
+     * and its timer do with the provider's sender and the system clock).
+     */
+    @Test
+    void learnsANeighbourAnswersOnEveryPortAndAgesItOutAsTimeAdvances() throws Exception {
+        LldpAgentCore core = new LldpAgentCore(SETTINGS);
+        List<Port> ports = ports(2);
+        EmbeddedHandler h = EmbeddedHandler.builder().ports(2).build((frame, from, sender) ->
+                core.receive(frame.segment(), frame.offset(), frame.length(), from.slot() + ":" + from.port(), 0));
+        // the agent's timer, at the harness clock's milliseconds since the harness started
+        Runnable tick = () -> core.tick(ports, h.clock().millis() - EmbeddedHandler.DEFAULT_START_NANOS / 1_000_000,
+                (frame, port) -> h.sender().sendto(frame, List.of(port)));
+        h.receive(peerLldpdu(120, "peer-sw"), SlotPort.of(1, 2));
+        assertEquals(1, core.table().size());
+        assertEquals("peer-sw", core.table().list().getFirst().systemName());
+
+        tick.run();
+        List<SentFrame> sent = h.takeSent();
+        assertEquals(List.of(List.of(SlotPort.of(1, 1)), List.of(SlotPort.of(1, 2))), sent.stream().map(SentFrame::ports).toList());
+        LldpduCodec codec = new LldpduCodec();
+        for (SentFrame f : sent) {
+            assertEquals(0x88CC, f.etherType());
+            Neighbor us = codec.parse(f.frame(), "x", 0);
+            assertEquals(f.ports().getFirst().toString(), us.portId());
+            assertEquals(121, us.ttl());
+        }
+        h.advance(java.time.Duration.ofMillis(500));
+        tick.run();
+        assertEquals(List.of(), h.takeSent(), "nothing due 500 ms later");
+        assertEquals(List.of(), core.table().expire(119_999));
+        assertEquals(1, core.table().expire(120_000).size(), "the peer's TTL of 120 s ran out");
     }
 
     @Test

@@ -5,10 +5,11 @@ import expkt.api.net.MacAddress;
 import expkt.api.net.SlotPort;
 import expkt.api.packet.Vlan;
 import expkt.packet.FrameBuilder;
+import expkt.testkit.EmbeddedHandler;
+import expkt.testkit.SentFrame;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Magic packet validation and relay decisions, without sockets. */
+/** Magic packet validation and relay decisions, without sockets: the relay in the test kit's embedded harness. */
 class WolUnitTest {
     static final MacAddress TARGET = MacAddress.parse("00:11:22:33:44:55");
     static final MacAddress SENDER = MacAddress.parse("52:54:00:aa:bb:cc");
@@ -74,32 +75,41 @@ class WolUnitTest {
         assertEquals(MagicPacketInspector.Kind.INVALID, inspect(i, shortFrame, 0));
     }
 
-    record Sent(String vlan, byte[] frame) {
+    /** The relay's receive path in the test kit's harness: the VLANs of {@link #VLANS} on ports 1:1..1:3. */
+    static EmbeddedHandler relay(WolRelayCore core) {
+        EmbeddedHandler.Builder b = EmbeddedHandler.builder().ports(3);
+        VLANS.forEach(b::vlan);
+        // what WolRelay.handle does, with the harness's VLAN list in place of PacketService.vlans()
+        return b.build((frame, from, sender) -> core.onFrame(frame.segment(), frame.offset(), frame.length(),
+                from.slotPort(), from.vlanId(), VLANS, sender::sendto));
     }
 
     @Test
-    void relaysIntoEveryConfiguredVlanButTheIngressOne() {
+    void relaysIntoEveryConfiguredVlanButTheIngressOne() throws Exception {
         WolRelayCore core = new WolRelayCore(new WolSettings(List.of("hosts", "blue", "green"), 9));
-        List<Sent> sent = new ArrayList<>();
-        byte[] f = ethertypeMagic(new byte[] {9, 8, 7, 6});
-        core.onFrame(MemorySegment.ofArray(f), 0, f.length, SlotPort.of(1, 1), -1, VLANS, (frame, vlan) -> {
-            byte[] b = new byte[frame.remaining()];
-            frame.get(b);
-            sent.add(new Sent(vlan, b));
-        });
-        assertEquals(List.of("blue", "green"), sent.stream().map(Sent::vlan).toList(), "not back into hosts, the ingress VLAN");
+        EmbeddedHandler h = relay(core);
+        h.receive(ethertypeMagic(new byte[] {9, 8, 7, 6}), SlotPort.of(1, 1));
+        List<SentFrame> sent = h.takeSent();
+        assertEquals(List.of("blue", "green"), sent.stream().map(SentFrame::vlan).toList(), "not back into hosts, the ingress VLAN");
+        assertEquals(List.of(SlotPort.of(1, 2)), sent.get(0).ports());
+        assertEquals(Set.of(SlotPort.of(1, 2)), sent.get(0).tagged(), "blue is tagged on 1:2");
         MagicPacketInspector check = new MagicPacketInspector();
-        for (Sent s : sent) {
+        for (SentFrame s : sent) {
             assertEquals(MagicPacketInspector.Kind.ETHERTYPE, inspect(check, s.frame(), 0));
             assertEquals(TARGET, check.magic().target());
             assertEquals(SENDER.toLong(), check.sourceBits(), "the original sender is kept");
             assertArrayEquals(new byte[] {9, 8, 7, 6}, check.magic().password());
         }
         // a UDP magic packet tagged 100 on 1:2 (blue) goes to hosts and green, as 0x0842
-        sent.clear();
         byte[] u = udpMagic(9);
-        core.onFrame(MemorySegment.ofArray(u), 0, u.length, SlotPort.of(1, 2), 100, VLANS, (frame, vlan) -> sent.add(new Sent(vlan, null)));
-        assertEquals(List.of("hosts", "green"), sent.stream().map(Sent::vlan).toList());
+        byte[] tagged = new byte[u.length + 4];
+        System.arraycopy(u, 0, tagged, 0, 12);
+        tagged[12] = (byte) 0x81; tagged[15] = 100;
+        System.arraycopy(u, 12, tagged, 16, u.length - 12);
+        h.receive(tagged, SlotPort.of(1, 2));
+        sent = h.takeSent();
+        assertEquals(List.of("hosts", "green"), sent.stream().map(SentFrame::vlan).toList());
+        assertEquals(List.of(0x0842, 0x0842), sent.stream().map(SentFrame::etherType).toList());
         assertEquals(1, core.magicEthertype());
         assertEquals(1, core.magicUdp());
         assertEquals(2, core.relayed("green"));
@@ -108,12 +118,11 @@ class WolUnitTest {
     }
 
     @Test
-    void aFailedRelayIsCountedAndNamed() {
+    void aFailedRelayIsCountedAndNamed() throws Exception {
         WolRelayCore core = new WolRelayCore(new WolSettings(List.of("ghost"), 0));
-        byte[] f = ethertypeMagic(new byte[0]);
-        core.onFrame(MemorySegment.ofArray(f), 0, f.length, SlotPort.of(1, 1), -1, VLANS, (frame, vlan) -> {
-            throw new IllegalArgumentException("unknown VLAN " + vlan);
-        });
+        EmbeddedHandler h = relay(core);
+        h.receive(ethertypeMagic(new byte[0]), SlotPort.of(1, 1));
+        assertEquals(List.of(), h.sent(), "no VLAN ghost: nothing sent");
         assertEquals(1, core.sendErrors());
         assertTrue(core.lastError().contains("ghost"), core.lastError());
     }
