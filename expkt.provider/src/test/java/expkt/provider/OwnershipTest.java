@@ -48,7 +48,15 @@ class OwnershipTest extends L2ProviderTestBase {
         for (int i = 0; i < 3; i++) {
             h1.send(Wire.frame("00:e0:2b:00:00:00", HOST_MAC, 0x0842, 100));
         }
-        Thread.sleep(200);
+        // the nft counters move when the kernel has seen the frames: wait for that, then check exactly
+        Deadlines.await(5_000, "the rules counted the 5 LLDP and 3 WoL frames", () -> {
+            try {
+                Map<String, long[]> c2 = engine.counters();
+                return c2.get("lldp-in")[0] >= 5 && c2.get("wol")[0] >= 3;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         Map<String, long[]> counters = engine.counters();
         assertEquals(5, counters.get("lldp-in")[0]);
         assertEquals(300, counters.get("wol")[1]);

@@ -63,7 +63,7 @@ class SendFaultsTest extends L2ProviderTestBase {
             rejectsLength(1515, 1514, () -> s.sendBurst(List.of(ByteBuffer.wrap(frame(0x88a8, 1515))), List.of(p1)));
             // what left the port, as tshark saw it: lengths on the wire and the outer tag
             assertEquals(List.of("1514\t0x0842", "1518\t0x8100", "1514\t0x88a8", "1518\t0x8100"),
-                    t1.stopAndRead("eth.src == " + SRC, "frame.len", "eth.type"));
+                    t1.stopAndRead(4, "eth.src == " + SRC, "frame.len", "eth.type"));
         }
     }
 

@@ -41,11 +41,30 @@ final class Tshark implements AutoCloseable {
         throw new IllegalStateException("tshark did not start capturing: " + Files.readString(log));
     }
 
-    /** Stops the capture and returns {@code -T fields} lines for these fields (tab separated). */
+    /**
+     * Waits (10 s at most) until the capture holds at least one frame matching {@code displayFilter},
+     * then stops it and returns {@code -T fields} lines for these fields (tab separated). Every caller
+     * expects frames: waiting on them, not on a fixed pause, is what makes the read complete.
+     */
     List<String> stopAndRead(String displayFilter, String... fields) throws Exception {
-        Thread.sleep(300);
+        return stopAndRead(1, displayFilter, fields);
+    }
+
+    /** As {@link #stopAndRead(String, String...)}, waiting for {@code atLeast} matching frames. */
+    List<String> stopAndRead(int atLeast, String displayFilter, String... fields) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && read(displayFilter, fields, false).size() < atLeast) {
+            Thread.onSpinWait();
+        }
         process.destroy();
         process.waitFor();
+        return read(displayFilter, fields, true);
+    }
+
+    private List<String> read(String displayFilter, String[] fields, boolean check) throws Exception {
+        if (!Files.exists(pcap)) {
+            return List.of();
+        }
         List<String> cmd = new java.util.ArrayList<>(List.of("tshark", "-n", "-r", pcap.toString()));
         if (displayFilter != null) {
             cmd.add("-Y");
@@ -57,7 +76,9 @@ final class Tshark implements AutoCloseable {
             cmd.add("-e");
             cmd.add(f);
         }
-        String out = lab.exec(null, cmd.toArray(String[]::new)).check().stdout();
+        var result = lab.exec(null, cmd.toArray(String[]::new));
+        // while dumpcap writes, the file may end in the middle of a frame: tshark says so and exits 2
+        String out = check ? result.check().stdout() : result.stdout();
         return out.lines().filter(l -> !l.isBlank()).toList();
     }
 

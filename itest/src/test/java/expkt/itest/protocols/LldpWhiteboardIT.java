@@ -116,7 +116,7 @@ public class LldpWhiteboardIT extends ExpktTestSupport {
             assertEquals("1:1", LldpIT.keyValues(lab.exec(ns, neighbors).check().stdout()).get("lldp.veth0.port.ifname"));
 
             // in-place update: our table and counters come through StateHandover, lldpd keeps us
-            Thread.sleep(2500);
+            await("three of lldpd's LLDPDUs received", 15_000, () -> counter(command("stats"), "frames in") >= 3);
             long framesBefore = counter(command("stats"), "frames in");
             assertTrue("lldpd's LLDPDUs were received: " + framesBefore, framesBefore >= 3);
             Bundle b = lldpBundle();
