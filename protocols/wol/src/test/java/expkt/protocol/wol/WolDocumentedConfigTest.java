@@ -1,5 +1,6 @@
 package expkt.protocol.wol;
 
+import expkt.testkit.DocumentedConfig;
 import expkt.api.operator.ConfigKeys;
 import org.junit.jupiter.api.Test;
 

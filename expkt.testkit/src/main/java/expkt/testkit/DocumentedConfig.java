@@ -1,4 +1,4 @@
-package expkt.protocol.wol;
+package expkt.testkit;
 
 import expkt.api.operator.ConfigKeys;
 
@@ -28,18 +28,21 @@ import java.util.regex.Pattern;
  * (member {@code tx_interval()} reads key {@code tx.interval}, Strings converted to the member's type;
  * a missing key gives the member's default).
  *
- * <p>(The same file is in protocols/lldp's tests: the two bundles share no test code.)
+ * <p>For a protocol bundle's tests: the README read is {@code ../README.md} from the working
+ * directory (Maven runs a module's tests in the module's folder: {@code protocols/README.md} for a
+ * bundle under {@code protocols/}), so the documented keys and examples are checked against the
+ * component's real configuration type.
  */
-final class DocumentedConfig {
+public final class DocumentedConfig {
     private DocumentedConfig() {
     }
 
-    static String readme() throws IOException {
+    public static String readme() throws IOException {
         return Files.readString(Path.of("..", "README.md"));
     }
 
     /** Each documented {@code .cfg} example of {@code pid}, as the String properties FileInstall reads from it. */
-    static List<Map<String, Object>> examples(String pid) throws IOException {
+    public static List<Map<String, Object>> examples(String pid) throws IOException {
         List<Map<String, Object>> out = new ArrayList<>();
         Matcher m = Pattern.compile("```properties\\n(.*?)```", Pattern.DOTALL).matcher(readme());
         while (m.find()) {
@@ -56,7 +59,7 @@ final class DocumentedConfig {
     }
 
     /** The keys in the first column of the table of the README section that names PID {@code pid}. */
-    static Set<String> tableKeys(String pid) throws IOException {
+    public static Set<String> tableKeys(String pid) throws IOException {
         String text = readme();
         int from = text.indexOf("PID `" + pid + "`");
         if (from < 0) {
@@ -72,7 +75,7 @@ final class DocumentedConfig {
     }
 
     /** {@code type} over {@code properties}, converted as DS converts (strictly: "5 " is no int). */
-    static <T extends Annotation> T configuration(Class<T> type, Map<String, ?> properties) {
+    public static <T extends Annotation> T configuration(Class<T> type, Map<String, ?> properties) {
         Object proxy = Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (self, method, args) -> {
             if (method.getName().equals("annotationType")) {
                 return type;
