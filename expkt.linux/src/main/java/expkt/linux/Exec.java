@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * fails with an exception naming it and the Debian package that has it.
  *
  * <p>Threading: thread-safe (no state); each run uses two short-lived virtual threads for the output
- * and one for the input, all ended when the run returns.
+ * and one for the input, ended when the run returns, except when a descendant that left the child's
+ * process tree (reparented after the child exited) still holds the output open: then the run times
+ * out and those reader threads end when that process does.
  */
 public final class Exec {
     /** Where tools are looked for, in this order. */

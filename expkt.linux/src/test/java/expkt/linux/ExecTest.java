@@ -38,8 +38,12 @@ class ExecTest {
         String sh = Exec.tool("sh", "dash").toString();
         long start = System.nanoTime();
         IOException e = assertThrows(IOException.class,
-                () -> Exec.run(List.of(sh, "-c", "sleep 60 & echo forked"), null, Duration.ofMillis(500)));
+                () -> Exec.run(List.of(sh, "-c", "sleep 59.4321 & echo forked"), null, Duration.ofMillis(500)));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
+        // the orphan (reparented, so no longer our descendant) is ours: end it by its unique argument
+        ProcessHandle.allProcesses()
+                .filter(ph -> ph.info().arguments().map(a -> List.of(a).equals(List.of("59.4321"))).orElse(false))
+                .forEach(ProcessHandle::destroyForcibly);
         assertTrue(tookMs < 10_000, "took " + tookMs + " ms");
         assertTrue(e.getMessage().contains("timed out"), e.getMessage());
     }
