@@ -10,7 +10,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * nftables through libnftables ({@code libnftables.so.1}, Debian {@code libnftables1}) with its JSON
@@ -196,7 +195,7 @@ public final class Nftables implements AutoCloseable {
      */
     public synchronized String run(String commands) throws IOException {
         if (run == null) {
-            return Exec.nft(binary, commands);
+            return runBinary(binary, commands);
         }
         if (ctx == null) {
             throw new IOException("nftables context is closed");
@@ -236,27 +235,15 @@ public final class Nftables implements AutoCloseable {
         }
     }
 
-    /** The {@code nft} process fallback. */
-    private static final class Exec {
-        static String nft(String binary, String commands) throws IOException {
-            Process p = new ProcessBuilder(binary, "-j", "-f", "-").redirectErrorStream(false).start();
-            p.getOutputStream().write(commands.getBytes(StandardCharsets.UTF_8));
-            p.getOutputStream().close();
-            try {
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new IOException("nft timed out");
-                }
-                if (p.exitValue() != 0) {
-                    throw new IOException("nft rejected the command: " + err.strip() + "\n  command: " + abbreviate(commands));
-                }
-                return out;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while running nft", e);
-            }
+    /** How long one {@code nft -j -f -} run may take before it is destroyed. */
+    private static final java.time.Duration NFT_TIMEOUT = java.time.Duration.ofSeconds(30);
+
+    /** The {@code nft} process fallback, through {@link Exec} (timeout over the whole run). */
+    private static String runBinary(String binary, String commands) throws IOException {
+        Exec.Result r = Exec.run(List.of(binary, "-j", "-f", "-"), commands.getBytes(StandardCharsets.UTF_8), NFT_TIMEOUT);
+        if (r.exitCode() != 0) {
+            throw new IOException("nft rejected the command: " + r.stderr().strip() + "\n  command: " + abbreviate(commands));
         }
+        return r.stdout();
     }
 }

@@ -1,16 +1,16 @@
 package expkt.provider.dataplane;
 
 import expkt.api.packet.Port;
+import expkt.linux.Exec;
 import expkt.linux.NetInterfaces;
 import expkt.linux.NetInterfaces.NetInterface;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Capture links for EGRESS + UP_AND_DROP. The netdev egress hook runs before packet taps, so a frame
@@ -113,23 +113,14 @@ public final class CaptureLinks {
         portOfPeer = new int[0];
     }
 
+    /** How long one {@code ip} run may take before it is destroyed. */
+    private static final Duration IP_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Runs {@code /usr/sbin/ip args} (found by absolute path) with a timeout over the whole run. */
     private static void ip(String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add("ip");
+        cmd.add(Exec.tool("ip", "iproute2").toString());
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("timed out: " + String.join(" ", cmd));
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException(String.join(" ", cmd) + " failed: " + out.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + String.join(" ", cmd), e);
-        }
+        Exec.check(cmd, null, IP_TIMEOUT);
     }
 }
