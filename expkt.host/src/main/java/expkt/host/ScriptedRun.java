@@ -174,8 +174,23 @@ public final class ScriptedRun {
         return ComponentStates.problems(scr);
     }
 
+    /** The jars the deploy guard refused (they never became bundles, so no bundle state shows them). */
+    private List<String> deployProblems() {
+        ServiceReference<expkt.host.deploy.DeployStatus> ref = context.getServiceReference(expkt.host.deploy.DeployStatus.class);
+        if (ref == null) {
+            return List.of();
+        }
+        expkt.host.deploy.DeployStatus status = context.getService(ref);
+        try {
+            return status == null ? List.of() : status.problems();
+        } finally {
+            context.ungetService(ref);
+        }
+    }
+
     private int verdict(Set<String> componentProblems) {
         List<String> problems = new ArrayList<>(BundleStates.problems(context));
+        problems.addAll(deployProblems());
         problems.addAll(componentProblems);
         synchronized (commandFailures) {
             problems.addAll(new LinkedHashSet<>(commandFailures)); // the same failure at start and end once

@@ -66,11 +66,11 @@ import org.osgi.service.url.URLStreamHandlerService;
  * this object. Every wait on the framework has a deadline ({@value #FRAMEWORK_WAIT_MS} ms).
  * {@link #deploy()} may be called from any thread.
  */
-@Component(service = {ArtifactInstaller.class, DeployInstaller.class}, immediate = true, property = {
+@Component(service = {ArtifactInstaller.class, DeployInstaller.class, DeployStatus.class}, immediate = true, property = {
         "service.ranking:Integer=1000",
         "osgi.command.scope=expkt",
         "osgi.command.function=deploy"})
-public final class DeployInstaller implements ArtifactInstaller {
+public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
     static final long FRAMEWORK_WAIT_MS = 30_000;
 
     private final BundleContext context;
@@ -181,6 +181,15 @@ public final class DeployInstaller implements ArtifactInstaller {
             rows.forEach((n, s) -> out.append(String.format("%-" + w + "s  %s%n", n, s)));
         }
         return out.toString();
+    }
+
+    @Override
+    public List<String> problems() {
+        return entries.values().stream()
+                .filter(e -> e.state() == DeployEntry.State.REFUSED || e.state() == DeployEntry.State.NOT_STARTED)
+                .map(e -> "deploy: " + e.file() + " " + e.describe())
+                .sorted()
+                .toList();
     }
 
     /** The entries, for tests in this bundle. */
