@@ -53,7 +53,9 @@ public final class HostProcess implements AutoCloseable {
                 "-Dfelix.fileinstall.dir=" + run.resolve("deploy"),
                 "-Dorg.osgi.framework.storage=" + run.resolve("felix-cache"),
                 "-Dexpkt.log.file=" + run.resolve("expkt.log"),
-                "-Dexpkt.log.console=false"));
+                "-Dexpkt.log.console=false",
+                // ports are opt-in: the lab's switch namespace (the one the host runs in) is its data plane
+                "-Dexpkt.dataplane.netns=" + lab.switchNs()));
         for (String p : properties) {
             cmd.add("-D" + p);
         }

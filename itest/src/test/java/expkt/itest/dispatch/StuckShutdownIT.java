@@ -49,6 +49,8 @@ public class StuckShutdownIT {
                     "-Dorg.osgi.framework.storage=" + run.resolve("felix-cache"),
                     "-Dexpkt.log.file=" + run.resolve("expkt.log"),
                     "-Dgosh.args=--nointeractive",
+                    // ports are opt-in: the lab's switch namespace (the one the host runs in) is its data plane
+                    "-Dexpkt.dataplane.netns=" + lab.switchNs(),
                     "-jar", hostJar.toString());
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             List<String> out = new ArrayList<>();
