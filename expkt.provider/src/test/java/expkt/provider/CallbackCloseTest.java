@@ -74,10 +74,23 @@ class CallbackCloseTest extends L2ProviderTestBase {
         within(LIFECYCLE_MILLIS, "close with a callback running", () -> { s.close(); });
         long closed = System.nanoTime();
         assertFalse(inCall.get(), "close returned while the callback still ran");
+        // a witness: an open socket with a callback on the same frames, on the same dispatcher; once it
+        // has had all 19, the closed socket's callback would have had its chance to be called too
+        PacketSocketImpl witness = engine.open(OWNER);
+        witness.setupFilter(Filter.named("cb-witness").ethertype(0x0842).build());
+        witness.setBlocking(false);
+        AtomicInteger seen = new AtomicInteger();
+        witness.setCallback(sock -> {
+            ExosSockAddr a = new ExosSockAddr();
+            while (sock.receive(a) != null) {
+                seen.incrementAndGet();
+            }
+        });
         for (int i = 1; i < 20; i++) {
             h1.send(HandlerRuntimeTest.numbered(0x0842, i));
         }
-        Thread.sleep(300);
+        Deadlines.await(5_000, "the witness callback got the 19 frames sent after close", () -> seen.get() >= 19);
+        witness.close();
         assertTrue(lastEntry.get() - closed < 0, "the callback was called after close returned");
         assertNull(failure.get(), "the callback's frame was readable during its call: " + failure.get());
         assertEquals(1, calls.get());

@@ -166,6 +166,10 @@ public class StuckHandlerIT extends DispatchTestSupport {
         ServiceRegistration<?> reg = register(busy, "cb-busy");
         Bundle b = context.installBundle("cb-busy", TestBundles.stream(HandlerIsolationIT.behaviourBundle("expkt.itest.cbbusy",
                 "cb-busy", 0x88b8, "count", false, "callback")));
+        Recorder seen = new Recorder(16);
+        ServiceRegistration<?> witnessReg = register(seen, "cb-witness");
+        Bundle witness = context.installBundle("cb-witness", TestBundles.stream(HandlerIsolationIT.behaviourBundle("expkt.itest.cbwitness",
+                "cb-witness", 0x88b8, "count", false, "callback")));
         try {
             b.start();
             awaitHandlers("callback\\s+expkt\\.itest\\.cbbusy .*", 10_000);
@@ -177,13 +181,19 @@ public class StuckHandlerIT extends DispatchTestSupport {
             });
             long stopped = System.nanoTime();
             assertFalse("the bundle's stop returned while its callback still ran", busy.inCall.get());
+            // a witness: another bundle's callback on the same ethertype; once it has frames of the burst
+            // sent after the stop, the stopped bundle's callback would have been called by then too
+            witness.start();
+            awaitHandlers("callback\\s+expkt\\.itest\\.cbwitness .*", 10_000);
             send(0x88b8, 5);
-            Thread.sleep(300);
+            await("the witness callback got frames sent after the stop", 10_000, () -> seen.total.sum() > 0);
             assertTrue("the callback ran after its bundle's stop returned", busy.lastEntry.get() - stopped < 0);
             assertFalse(nftRuleset().contains("cb-busy"));
         } finally {
             b.uninstall();
+            witness.uninstall();
             reg.unregister();
+            witnessReg.unregister();
         }
     }
 }
