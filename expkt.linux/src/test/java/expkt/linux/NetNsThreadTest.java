@@ -61,7 +61,12 @@ class NetNsThreadTest {
                     Thread.yield();
                 }
                 t.close();
-                submitter.join(Duration.ofSeconds(20));
+                // join in slices until the deadline: a single join(Duration) was seen to come back at
+                // once with the thread still alive (CI), which the old check read as a hang
+                long joinDeadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (submitter.isAlive() && System.nanoTime() < joinDeadline) {
+                    submitter.join(Duration.ofMillis(100));
+                }
                 if (submitter.isAlive()) {
                     fail("iteration " + i + ": a call racing close() did not return within 20 s");
                 }
