@@ -24,9 +24,11 @@ import java.util.concurrent.TimeUnit;
  * fails with an exception naming it and the Debian package that has it.
  *
  * <p>Threading: thread-safe (no state); each run uses two short-lived virtual threads for the output
- * and one for the input, ended when the run returns, except when a descendant that left the child's
- * process tree (reparented after the child exited) still holds the output open: then the run times
- * out and those reader threads end when that process does.
+ * and one for the input, ended when the run returns. A descendant that left the child's process tree
+ * (reparented after the child exited) and still holds the output open cannot hold the caller past the
+ * deadline: either the JDK's process reaper has already closed our end of the pipe (it does when no
+ * reader is blocked in read() at the moment the child exits) and the run returns what the child wrote,
+ * or the run times out and those reader threads end when that process does.
  */
 public final class Exec {
     /** Where tools are looked for, in this order. */

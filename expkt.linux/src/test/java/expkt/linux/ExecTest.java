@@ -32,20 +32,38 @@ class ExecTest {
         assertEquals(0, ProcessHandle.current().children().filter(ProcessHandle::isAlive).count(), "child left running");
     }
 
-    /** A grandchild that keeps the output pipe open after the child exited also counts against the deadline. */
+    /**
+     * A grandchild that keeps the output pipe open after the child exited cannot hold the caller past
+     * the deadline. Which of the two bounded outcomes happens depends on a race inside the JDK: when the
+     * child exits, the JDK's process reaper drains and closes our end of the pipe unless a reader is
+     * already blocked in read() on it (then that reader waits for the grandchild and the deadline
+     * applies). So: either the output the child wrote comes back, or the run times out — never later
+     * than the deadline plus the grace period.
+     */
     @Test
-    void outputHeldOpenByADescendantTimesOut() throws Exception {
+    void outputHeldOpenByADescendantCannotHoldTheCallerPastTheDeadline() throws Exception {
         String sh = Exec.tool("sh", "dash").toString();
         long start = System.nanoTime();
-        IOException e = assertThrows(IOException.class,
-                () -> Exec.run(List.of(sh, "-c", "sleep 59.4321 & echo forked"), null, Duration.ofMillis(500)));
+        Exec.Result r = null;
+        IOException timedOut = null;
+        try {
+            r = Exec.run(List.of(sh, "-c", "sleep 59.4321 & echo forked"), null, Duration.ofMillis(500));
+        } catch (IOException e) {
+            timedOut = e;
+        } finally {
+            // the orphan (reparented, so no longer our descendant) is ours: end it by its unique argument
+            ProcessHandle.allProcesses()
+                    .filter(ph -> ph.info().arguments().map(a -> List.of(a).equals(List.of("59.4321"))).orElse(false))
+                    .forEach(ProcessHandle::destroyForcibly);
+        }
         long tookMs = (System.nanoTime() - start) / 1_000_000;
-        // the orphan (reparented, so no longer our descendant) is ours: end it by its unique argument
-        ProcessHandle.allProcesses()
-                .filter(ph -> ph.info().arguments().map(a -> List.of(a).equals(List.of("59.4321"))).orElse(false))
-                .forEach(ProcessHandle::destroyForcibly);
         assertTrue(tookMs < 10_000, "took " + tookMs + " ms");
-        assertTrue(e.getMessage().contains("timed out"), e.getMessage());
+        if (timedOut != null) {
+            assertTrue(timedOut.getMessage().contains("timed out after 500 ms"), timedOut.getMessage());
+        } else {
+            assertEquals(0, r.exitCode());
+            assertEquals("forked", r.stdout().strip());
+        }
     }
 
     /** Output larger than a pipe buffer and input are carried without deadlock; exit code and stderr are kept. */
