@@ -41,13 +41,17 @@ public final class RoutersUnderTest implements AutoCloseable {
     private RoutersUnderTest(TwoVrs vrs) {
         this.vrs = vrs;
         table = new VrTable(VrfSupport.detect());
-        List<String> refused = table.setBuiltins(vrs.mgmt(), vrs.mgmt(), vrs.dflt());
-        if (!refused.isEmpty()) {
+        try {
+            List<String> refused = table.setBuiltins(vrs.mgmt(), vrs.mgmt(), vrs.dflt());
+            if (!refused.isEmpty()) {
+                throw new IllegalStateException("built-in VRs in " + vrs + " refused: " + refused);
+            }
+            table.add(TwoVrs.VR_A_ID, TwoVrs.VR_A, null, vrs.vra());
+            table.add(TwoVrs.VR_B_ID, TwoVrs.VR_B, null, vrs.vrb());
+        } catch (RuntimeException e) {
             exec.close();
-            throw new IllegalStateException("built-in VRs in " + vrs + " refused: " + refused);
+            throw e;
         }
-        table.add(TwoVrs.VR_A_ID, TwoVrs.VR_A, null, vrs.vra());
-        table.add(TwoVrs.VR_B_ID, TwoVrs.VR_B, null, vrs.vrb());
     }
 
     /** VR-A and VR-B in the namespaces of {@code vrs}, the built-in VRs in its mgmt and dflt. */

@@ -63,7 +63,8 @@ class SwitchUnderTestTest {
             ExosSockAddr from = new ExosSockAddr();
             assertEquals(64, rx.recvfrom(buf, from));
             assertEquals(SlotPort.of(1, 3), from.slotPort());
-            assertEquals(VlanTrunk.OTHER_TAG, from.vlanId(), "1:3 is untagged in green");
+            assertEquals("p3", from.ifName());
+            assertEquals(ExosSockAddr.NO_VLAN, from.vlanId(), "untagged on the wire: no tag to report");
 
             // another bundle is another owner: it sees none of hello's sockets, and its release leaves them
             assertEquals(List.of(), sw.sockets("org.example.other"));
