@@ -21,7 +21,7 @@ public final class Arp extends HeaderView<Arp> {
 
     @Override
     public String name() {
-        return "ARP";
+        return KIND.name();
     }
 
     @Override

@@ -22,7 +22,7 @@ public final class Ethernet extends HeaderView<Ethernet> {
 
     @Override
     public String name() {
-        return "Ethernet";
+        return KIND.name();
     }
 
     @Override

@@ -16,7 +16,7 @@ public final class Icmp extends HeaderView<Icmp> {
 
     @Override
     public String name() {
-        return "ICMP";
+        return KIND.name();
     }
 
     @Override

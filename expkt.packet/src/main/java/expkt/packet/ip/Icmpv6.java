@@ -36,7 +36,7 @@ public final class Icmpv6 extends HeaderView<Icmpv6> {
 
     @Override
     public String name() {
-        return "ICMPv6";
+        return KIND.name();
     }
 
     /** Bytes before the options (or the data) for this message type. */

@@ -24,7 +24,7 @@ public final class Ipv4 extends HeaderView<Ipv4> {
 
     @Override
     public String name() {
-        return "IPv4";
+        return KIND.name();
     }
 
     @Override

@@ -43,7 +43,7 @@ public final class Ipv6 extends HeaderView<Ipv6> {
 
     @Override
     public String name() {
-        return "IPv6";
+        return KIND.name();
     }
 
     @Override

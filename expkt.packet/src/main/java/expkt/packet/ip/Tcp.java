@@ -32,7 +32,7 @@ public final class Tcp extends HeaderView<Tcp> {
 
     @Override
     public String name() {
-        return "TCP";
+        return KIND.name();
     }
 
     @Override

@@ -17,7 +17,7 @@ public final class Udp extends HeaderView<Udp> {
 
     @Override
     public String name() {
-        return "UDP";
+        return KIND.name();
     }
 
     @Override

@@ -57,7 +57,7 @@ public final class Lldp extends HeaderView<Lldp> {
 
     @Override
     public String name() {
-        return "LLDP";
+        return KIND.name();
     }
 
     @Override

@@ -18,7 +18,7 @@ public final class WakeOnLan extends HeaderView<WakeOnLan> {
 
     @Override
     public String name() {
-        return "Wake-on-LAN";
+        return KIND.name();
     }
 
     @Override
