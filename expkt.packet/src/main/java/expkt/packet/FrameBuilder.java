@@ -584,7 +584,6 @@ public final class FrameBuilder {
 
     /** The router alert option (RFC 2113). */
     public FrameBuilder ipv4RouterAlert() {
-        check8(Ipv4.OPTION_ROUTER_ALERT, "IPv4 option type");
         requireOpen(Ipv4.KIND, Ipv4.KIND, "IPv4 option");
         put16(option(Ipv4.OPTION_ROUTER_ALERT, 2, false, "IPv4 option"), 0);
         return this;
@@ -601,7 +600,6 @@ public final class FrameBuilder {
     /** The IPv6 router alert option (RFC 2711), e.g. 0 for MLD. */
     public FrameBuilder ipv6RouterAlert(int value) {
         check16(value, "router alert value");
-        check8(Ipv6.OPTION_ROUTER_ALERT, "IPv6 option type");
         requireOpen(Ipv6.HOP_BY_HOP_KIND, Ipv6.DESTINATION_OPTIONS_KIND, "IPv6 option");
         put16(option(Ipv6.OPTION_ROUTER_ALERT, 2, false, "IPv6 option"), value);
         return this;

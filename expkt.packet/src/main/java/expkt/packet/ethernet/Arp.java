@@ -1,10 +1,10 @@
 package expkt.packet.ethernet;
 
-import expkt.packet.LayerKind;
-import java.lang.foreign.MemorySegment;
 import expkt.api.net.Ipv4Address;
 import expkt.api.net.MacAddress;
 import expkt.packet.HeaderView;
+import expkt.packet.LayerKind;
+import java.lang.foreign.MemorySegment;
 
 /**
  * ARP (RFC 826). The generic layout (any hardware and protocol lengths) is validated on wrap. The

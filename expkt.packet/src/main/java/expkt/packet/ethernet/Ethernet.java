@@ -1,9 +1,9 @@
 package expkt.packet.ethernet;
 
-import expkt.packet.LayerKind;
-import java.lang.foreign.MemorySegment;
 import expkt.api.net.MacAddress;
 import expkt.packet.HeaderView;
+import expkt.packet.LayerKind;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Ethernet II header with its VLAN tags (802.1Q, 802.1ad, stacked up to {@link #MAX_TAGS}):

@@ -1,10 +1,10 @@
 package expkt.packet.ip;
 
-import expkt.packet.LayerKind;
-import java.lang.foreign.MemorySegment;
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
 import expkt.packet.MalformedPacketException;
+import java.lang.foreign.MemorySegment;
 
 /** ICMP for IPv4 (RFC 792): type, code, checksum and the 4 bytes of rest-of-header. */
 public final class Icmp extends HeaderView<Icmp> {

@@ -1,11 +1,11 @@
 package expkt.packet.ip;
 
-import expkt.packet.LayerKind;
-import java.lang.foreign.MemorySegment;
 import expkt.api.net.Ipv6Address;
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
 import expkt.packet.MalformedPacketException;
+import java.lang.foreign.MemorySegment;
 
 /**
  * ICMPv6 (RFC 4443) with echo and neighbour discovery (RFC 4861): router solicitation and

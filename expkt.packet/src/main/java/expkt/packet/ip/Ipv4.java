@@ -1,11 +1,11 @@
 package expkt.packet.ip;
 
-import expkt.packet.ethernet.EtherType;
-import expkt.packet.LayerKind;
-import java.lang.foreign.MemorySegment;
 import expkt.api.net.Ipv4Address;
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
+import expkt.packet.ethernet.EtherType;
+import java.lang.foreign.MemorySegment;
 
 /**
  * IPv4 header (RFC 791) with its options. Wrap checks the version, the header length (IHL), the

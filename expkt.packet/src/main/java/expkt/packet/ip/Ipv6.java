@@ -1,11 +1,11 @@
 package expkt.packet.ip;
 
-import expkt.packet.ethernet.EtherType;
-import expkt.packet.LayerKind;
-import java.lang.foreign.MemorySegment;
 import expkt.api.net.Ipv6Address;
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
+import expkt.packet.ethernet.EtherType;
+import java.lang.foreign.MemorySegment;
 
 /**
  * IPv6 header (RFC 8200) and its extension headers: hop-by-hop options, routing, fragment,

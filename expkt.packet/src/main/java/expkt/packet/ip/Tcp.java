@@ -1,10 +1,10 @@
 package expkt.packet.ip;
 
-import expkt.packet.LayerKind;
-import java.lang.foreign.MemorySegment;
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
 import expkt.packet.MalformedPacketException;
+import java.lang.foreign.MemorySegment;
 
 /**
  * TCP header (RFC 9293) with its options. Wrap checks the data offset and every option's length.

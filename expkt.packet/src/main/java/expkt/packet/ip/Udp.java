@@ -1,10 +1,10 @@
 package expkt.packet.ip;
 
-import expkt.packet.LayerKind;
-import java.lang.foreign.MemorySegment;
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
 import expkt.packet.MalformedPacketException;
+import java.lang.foreign.MemorySegment;
 
 /**
  * UDP header (RFC 768). Its payload ends at the UDP length, which must fit the IP payload on the

@@ -1,10 +1,10 @@
 package expkt.packet.wol;
 
-import expkt.packet.ethernet.EtherType;
-import expkt.packet.LayerKind;
-import java.lang.foreign.MemorySegment;
 import expkt.api.net.MacAddress;
 import expkt.packet.HeaderView;
+import expkt.packet.LayerKind;
+import expkt.packet.ethernet.EtherType;
+import java.lang.foreign.MemorySegment;
 
 /**
  * A Wake-on-LAN magic packet: six 0xFF bytes, then the target MAC sixteen times, then an optional
