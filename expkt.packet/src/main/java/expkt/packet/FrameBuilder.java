@@ -900,7 +900,9 @@ public final class FrameBuilder {
             if (minimumLength > capacity) {
                 throw new IllegalStateException("frame buffer of " + capacity + " bytes cannot hold padding to " + minimumLength);
             }
-            segment.asSlice(base + end, minimumLength - end).fill((byte) 0);
+            for (int i = end; i < minimumLength; i++) { // not asSlice().fill(): a slice is an object per padded frame
+                put8(i, 0);
+            }
             pos = minimumLength;
         }
         finished = true;

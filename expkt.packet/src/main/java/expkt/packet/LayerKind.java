@@ -242,20 +242,27 @@ public final class LayerKind {
 
     /** Writes {@code pad} bytes of padding at {@code at} and the padded length into the header at {@code header}. */
     void pad(MemorySegment segment, long header, long at, int pad, int paddedLength) {
+        // byte by byte, not asSlice().fill(): a slice is an object, and padding is written per frame
         if (padding == Padding.ZEROS) {
-            segment.asSlice(at, pad).fill((byte) 0);
+            zeros(segment, at, pad);
         } else if (padding == Padding.IPV6_PAD && pad == 1) {
             segment.set(ValueLayout.JAVA_BYTE, at, (byte) 0); // Pad1
         } else if (padding == Padding.IPV6_PAD && pad > 1) {
             segment.set(ValueLayout.JAVA_BYTE, at, (byte) 1); // PadN
             segment.set(ValueLayout.JAVA_BYTE, at + 1, (byte) (pad - 2));
-            segment.asSlice(at + 2, pad - 2).fill((byte) 0);
+            zeros(segment, at + 2, pad - 2);
         }
         if (headerLengthBits > 0) {
             int mask = ((1 << headerLengthBits) - 1) << headerLengthShift;
             int old = segment.get(ValueLayout.JAVA_BYTE, header + headerLengthField) & 0xFF;
             int v = (paddedLength / headerLengthUnit + headerLengthBias) << headerLengthShift & mask;
             segment.set(ValueLayout.JAVA_BYTE, header + headerLengthField, (byte) (old & ~mask | v));
+        }
+    }
+
+    private static void zeros(MemorySegment segment, long at, int n) {
+        for (int i = 0; i < n; i++) {
+            segment.set(ValueLayout.JAVA_BYTE, at + i, (byte) 0);
         }
     }
 

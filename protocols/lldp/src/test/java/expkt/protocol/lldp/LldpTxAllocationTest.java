@@ -93,7 +93,13 @@ class LldpTxAllocationTest {
         assertEquals("swp2", l.portDescription());
         assertEquals("switch-1", l.systemName());
         assertEquals(120, l.ttl());
-        long allocated = allocatedBy("LldpAgentCore.writeLldpdu", () -> core.writeLldpdu(port, chassis, 120));
+        int shutdown = core.writeLldpdu(port, chassis, 0);
+        assertEquals(60, shutdown, "a shutdown LLDPDU (mandatory TLVs only) is padded to the Ethernet minimum");
+        assertEquals(0, new PacketDecoder().decode(Arrays.copyOf(core.txFrame(), shutdown)).lldp().ttl());
+        // the agent's LLDPDUs and shutdown LLDPDUs (padded), alternately
+        int[] ttl = {120, 0};
+        int[] n = {0};
+        long allocated = allocatedBy("LldpAgentCore.writeLldpdu", () -> core.writeLldpdu(port, chassis, ttl[n[0]++ & 1]));
         assertEquals(0, allocated, "bytes allocated writing " + MEASURED + " LLDPDUs for one port");
     }
 }
