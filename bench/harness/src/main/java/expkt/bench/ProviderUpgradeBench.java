@@ -56,7 +56,8 @@ final class ProviderUpgradeBench {
             Generator gen = new Generator.Trafgen(setup.host, "veth0", setup.hostMac, 60, RxBench.GEN_CPU, ctx.work(), log,
                     "100000pps");
             String gen0 = host.status().get("gen");
-            Thread stream = Thread.ofPlatform().start(() -> gen.send(frames));
+            var burst = new java.util.concurrent.atomic.AtomicReference<Generator.Burst>();
+            Thread stream = Thread.ofPlatform().start(() -> burst.set(gen.send(frames)));
             ExpktHost.sleep(frames / 100_000 * 1000 / 3);
             drop(providerJar, host.deployDir().resolve("expkt.provider.force.jar"));
             stream.join();
@@ -78,6 +79,7 @@ final class ProviderUpgradeBench {
             double swapMs = (Long.parseLong(now.get("ready_ns")) - Long.parseLong(old.get("stopped_ns"))) / 1e6;
             return new Row(WORKLOAD, "expkt").put("frames", received).put("expected", expected)
                     .put("lost", expected - received).put("swap_ms", RxBench.round(swapMs)).put("pps", 100_000)
+                    .put("offered_pps", burst.get() != null ? Math.round(burst.get().pps()) : null)
                     .put("provider_update_ms", updateMs)
                     .put("note", "today the sink's component restarts with the provider and the rings are reopened;"
                             + " lost = matching frames sent - frames taken by every activation of the sink");

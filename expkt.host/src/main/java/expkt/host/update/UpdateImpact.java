@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.namespace.BundleNamespace;
 import org.osgi.framework.namespace.HostNamespace;
 import org.osgi.framework.namespace.PackageNamespace;
@@ -33,7 +34,8 @@ import org.osgi.framework.dto.ServiceReferenceDTO;
  * <li><b>services</b>: the Declarative Services components of other bundles bound to a service the
  * bundle registers through a static reference or a mandatory one: when the bundle stops, its services
  * go, and SCR deactivates such a component (and activates it again when the new revision registers
- * them). An optional dynamic reference is only unbound and rebound: not a restart.</li>
+ * them). An optional dynamic reference is only unbound and rebound: not a restart. Updating
+ * Declarative Services itself deactivates every component of every other bundle.</li>
  * </ul>
  * Immutable; {@link #of} reads snapshots (the wiring, SCR's DTOs) and may run on any thread.
  *
@@ -92,8 +94,16 @@ public record UpdateImpact(Bundle target, Map<Long, Restart> restarts) {
                     .why().add(wiredTo(b, refreshed, target));
         }
         if (scr != null) {
+            // the update of SCR itself (the extender) deactivates every component of every bundle
+            Bundle scrBundle = FrameworkUtil.getBundle(scr.getClass());
+            boolean extender = scrBundle != null && scrBundle.getBundleId() == target.getBundleId();
             for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
                 if (d.bundle.id == target.getBundleId()) {
+                    continue;
+                }
+                if (extender) {
+                    out.computeIfAbsent(d.bundle.id, k -> new Restart(k, d.bundle.symbolicName, new ArrayList<>()))
+                            .why().add("component " + d.name + " is deactivated (its extender, Declarative Services, is the bundle updated)");
                     continue;
                 }
                 for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
