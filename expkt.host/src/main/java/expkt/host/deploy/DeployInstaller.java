@@ -61,6 +61,12 @@ import expkt.host.update.UpdateImpact;
  * queued behind the launcher's and awaited), the bundle's own start level is put back, and only a
  * revision still pending removal is refreshed, awaited with a deadline.
  *
+ * <p>Platform bundles: a jar whose symbolic name is one of the host jar's bundles (installed from the
+ * platform directory, {@link PlatformDir}) updates that bundle in place instead of installing a second
+ * copy, after the same checks — and is refused if the update would restart other bundles'
+ * components ({@link UpdateImpact}) unless the file is named {@code *.force.jar}. Deleting such a file
+ * later leaves the platform bundle installed (it was not installed from the file).
+ *
  * <p>Present only where FileInstall is: it needs FileInstall's {@code jardir} URL handler service,
  * which FileInstall registers before it looks at its directories.
  *
