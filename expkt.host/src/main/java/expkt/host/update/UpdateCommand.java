@@ -50,7 +50,8 @@ import expkt.host.deploy.Requirements;
 @Component(service = UpdateCommand.class, property = {
         "osgi.command.scope=expkt",
         "osgi.command.function=update",
-        // below felix:update, so that an unqualified `update` stays Gogo's own
+        // an unqualified `update` must stay Gogo's felix:update (PlatformUpdateIT types it with this
+        // command registered, and a refusal there would fail it); ranked low for a Gogo that picks by ranking
         "service.ranking:Integer=-100"})
 public final class UpdateCommand {
     /** The option that lets an update restart other bundles. */
@@ -73,15 +74,15 @@ public final class UpdateCommand {
 
     /** {@code expkt:update <id|bsn>}: from its location. */
     public String update(String bundle) throws Exception {
-        return update(bundle, false, null);
+        return run(bundle, false, null);
     }
 
     /** {@code expkt:update --force <id|bsn>} or {@code expkt:update <id|bsn> <url>}. */
     public String update(String a, String b) throws Exception {
         if (FORCE.equals(a)) {
-            return update(b, true, null);
+            return run(b, true, null);
         }
-        return update(a, false, b);
+        return run(a, false, b);
     }
 
     /** {@code expkt:update --force <id|bsn> <url>}. */
@@ -90,11 +91,14 @@ public final class UpdateCommand {
             throw new IllegalArgumentException("update option \"" + option + "\" is unknown (the one option is " + FORCE
                     + ": update even if other bundles restart)");
         }
-        return update(bundle, true, url);
+        return run(bundle, true, url);
     }
 
-    /** The command; returns what it did, throws (Gogo prints it) on a refusal or a failure. */
-    public String update(String which, boolean force, String url) throws Exception {
+    /**
+     * The command; returns what it did, throws (Gogo prints it) on a refusal or a failure. Not public:
+     * Gogo would offer it as a third three-argument form of {@code update}.
+     */
+    String run(String which, boolean force, String url) throws Exception {
         Bundle target = bundle(which);
         if (target.getBundleId() == 0) {
             throw new IllegalArgumentException("bundle 0 is the framework: restart the host to update it");
