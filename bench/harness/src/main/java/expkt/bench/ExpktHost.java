@@ -141,6 +141,11 @@ final class ExpktHost implements AutoCloseable {
         }
     }
 
+    /** The FileInstall directory the host watches. */
+    Path deployDir() {
+        return deploy;
+    }
+
     long pid() {
         return process.pid();
     }

@@ -74,6 +74,9 @@ final class Report {
         Optional<Row> up = find(rows, "upgrade", "expkt", null);
         out.add(check("0 frames lost across a hot upgrade", up, up, (e, x) -> e.num("lost") == 0,
                 (e, x) -> fmt("%d lost, swap %.1f ms", (long) e.num("lost"), e.num("swap_ms"))));
+        Optional<Row> upp = find(rows, ProviderUpgradeBench.WORKLOAD, "expkt", null);
+        out.add(check("0 frames lost across a provider update (issue 18: not yet hitless)", upp, upp, (e, x) -> e.num("lost") == 0,
+                (e, x) -> fmt("%d lost, swap %.1f ms", (long) e.num("lost"), e.num("swap_ms"))));
         Optional<Row> al = find(rows, "alloc", "expkt", null);
         out.add(check("0 bytes allocated per received frame", al, al, (e, x) -> e.num("bytes_per_frame") == 0,
                 (e, x) -> fmt("%.4f bytes/frame", e.num("bytes_per_frame"))));

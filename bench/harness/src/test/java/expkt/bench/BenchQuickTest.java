@@ -137,10 +137,13 @@ class BenchQuickTest {
         Map<String, Object> batched = row("tx64", "expkt", "batched");
         Map<String, Object> upgrade = row("upgrade", "expkt", null);
         Map<String, Object> alloc = row("alloc", "expkt", null);
+        Map<String, Object> upgradeProvider = row("upgrade-provider", "expkt", null);
         if (hostAvailable()) {
             assertTrue(num(sendto, "frames") > 0 && num(sendto, "pps") > 0, "expkt sendto in " + sendto);
             assertTrue(num(batched, "frames") > 0 && num(batched, "pps") > 0, "expkt batched in " + batched);
             assertTrue(num(upgrade, "frames") > 0 && num(upgrade, "lost") >= 0 && num(upgrade, "swap_ms") >= 0, "upgrade in " + upgrade);
+            assertTrue(num(upgradeProvider, "frames") > 0 && num(upgradeProvider, "lost") >= 0 && num(upgradeProvider, "swap_ms") >= 0,
+                    "upgrade-provider in " + upgradeProvider);
             assertTrue(num(alloc, "frames") > 0 && num(alloc, "bytes_per_frame") >= 0, "alloc in " + alloc);
         }
     }
