@@ -3,6 +3,7 @@ package expkt.vr.internal;
 import expkt.api.packet.Expkt;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.VirtualRouter;
+import expkt.linux.Selectable;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -11,12 +12,14 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * An expkt L3 socket over a JDK channel. A VR change on a socket not yet bound or connected makes a
  * new channel in the new VR and closes the old one (a kernel socket cannot change namespace).
  */
-final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, SocketOwner.Owned {
+final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, SocketOwner.Owned, Selectable {
     /** Makes this socket's kind of channel in a VR. */
     interface ChannelMaker<C> {
         C make(VirtualRouter vr) throws IOException;
@@ -28,6 +31,8 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
     private final SocketOwner owner;
     private volatile C channel;
     private volatile VirtualRouter vr;
+    /** Selectors watching the channel's descriptor (changed under this object's monitor). */
+    private final List<Selectable.Watcher> watchers = new CopyOnWriteArrayList<>();
 
     L3SocketImpl(String kind, VrTable table, VirtualRouter vr, ChannelMaker<C> maker, SocketOwner owner) throws IOException {
         this.kind = kind;
@@ -72,6 +77,12 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
                     + ": it is " + state + " (a socket's VR can change only before bind or connect)");
         }
         C fresh = maker.make(target);
+        if (!watchers.isEmpty()) {
+            int freshFd = VrExec.fdOfChannel(fresh);
+            for (Selectable.Watcher w : watchers) { // both channels are open: the selector swaps the numbers
+                w.fdReplaced(this, freshFd);
+            }
+        }
         channel = fresh;
         vr = target;
         old.close();
@@ -128,7 +139,39 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
     @Override
     public synchronized void close() throws IOException {
         owner.remove(this);
+        for (Selectable.Watcher w : watchers) { // before the descriptor goes
+            w.fdGone(this);
+        }
+        watchers.clear();
         channel.close();
+    }
+
+    // ---------------------------------------------------------------- Selectable (PacketSelector)
+
+    @Override
+    public synchronized int watch(Selectable.Watcher watcher) throws IOException {
+        C ch = channel;
+        if (!ch.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        int fd = VrExec.fdOfChannel(ch);
+        watchers.add(watcher);
+        return fd;
+    }
+
+    @Override
+    public void unwatch(Selectable.Watcher watcher) {
+        watchers.remove(watcher);
+    }
+
+    @Override
+    public boolean userSpaceReadiness() {
+        return false;
+    }
+
+    @Override
+    public boolean ready() {
+        return false; // the kernel's readiness is the answer
     }
 
     @Override

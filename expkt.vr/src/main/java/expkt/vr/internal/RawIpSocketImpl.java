@@ -6,6 +6,7 @@ import expkt.api.vr.VirtualRouter;
 import expkt.linux.Errno;
 import expkt.linux.Fds;
 import expkt.linux.IpSockets;
+import expkt.linux.Selectable;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -16,6 +17,8 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -25,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * closed by whoever drops the count to zero after close() was called, so an fd number is never used
  * after it was released (and possibly reused by someone else).
  */
-final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
+final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectable {
     private static final int SLICE_MILLIS = 100;
 
     private final VrTable table;
@@ -45,6 +48,11 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
     private volatile boolean bound;
     private volatile boolean headerIncluded;
     private volatile long timeoutMillis;
+    /** Selectors watching the descriptor; added under watchLock while open, told before the fd closes. */
+    private final List<Selectable.Watcher> watchers = new CopyOnWriteArrayList<>();
+    private final Object watchLock = new Object();
+    /** Set (under watchLock) when close starts; {@link #closed} follows once the watchers were told. */
+    private boolean closing;
 
     RawIpSocketImpl(VrTable table, VrExec exec, SocketOwner owner, VirtualRouter vr, int domain, int protocol) throws IOException {
         if (domain != AF_INET && domain != AF_INET6) {
@@ -145,6 +153,9 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
             } catch (IOException | RuntimeException e) {
                 Fds.closeQuietly(fresh);
                 throw e;
+            }
+            for (Selectable.Watcher w : watchers) { // both descriptors are open: the selector swaps the numbers
+                w.fdReplaced(this, fresh);
             }
             // the old fd is still held by this very operation; others see the new one from now on
             fd.set(fresh);
@@ -345,12 +356,53 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
     @Override
     public void close() {
         owner.remove(this);
-        if (!closed) {
-            closed = true;
-            if (users.get() == 0) {
-                release();
+        synchronized (watchLock) {
+            if (closing) {
+                return;
             }
+            closing = true;
         }
+        for (Selectable.Watcher w : watchers) { // before the fd can be released (closed is not set yet), while its number is still ours
+            w.fdGone(this);
+        }
+        watchers.clear();
+        closed = true;
+        if (users.get() == 0) {
+            release();
+        }
+    }
+
+    // ---------------------------------------------------------------- Selectable (PacketSelector)
+
+    @Override
+    public synchronized int watch(Selectable.Watcher watcher) throws IOException {
+        int f = enter();
+        try {
+            synchronized (watchLock) {
+                if (closing) {
+                    throw new ClosedChannelException();
+                }
+                watchers.add(watcher);
+            }
+            return f;
+        } finally {
+            leave();
+        }
+    }
+
+    @Override
+    public void unwatch(Selectable.Watcher watcher) {
+        watchers.remove(watcher);
+    }
+
+    @Override
+    public boolean userSpaceReadiness() {
+        return false;
+    }
+
+    @Override
+    public boolean ready() {
+        return false; // the kernel's readiness is the answer
     }
 
     @Override
