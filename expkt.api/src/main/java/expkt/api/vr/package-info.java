@@ -3,7 +3,7 @@
  * network namespace or a VRF device, and the VR affinity of the calling bundle.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package expkt.api.vr;
 
 import org.osgi.annotation.bundle.Export;
