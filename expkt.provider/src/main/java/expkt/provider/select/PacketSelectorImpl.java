@@ -227,10 +227,12 @@ public final class PacketSelectorImpl implements PacketSelector {
                 if (!key.valid) {
                     throw new java.nio.channels.ClosedChannelException(); // closed while we registered
                 }
-                key.fd = fd;
+                if (key.fd < 0) {
+                    key.fd = fd; // else a VR change replaced it since watch (fdReplaced): the new one counts
+                }
                 addToTable(key);
                 try {
-                    Epoll.ctl(epfd, Epoll.EPOLL_CTL_ADD, fd, interest(target), key.tag, ctlScratch);
+                    Epoll.ctl(epfd, Epoll.EPOLL_CTL_ADD, key.fd, interest(target), key.tag, ctlScratch);
                 } catch (LinuxException e) {
                     removeFromTable(key);
                     key.valid = false;

@@ -15,7 +15,8 @@ import expkt.lab.Lab;
  * Probe side: the peers of the seed's programs in the test class's lab. The lab's switch namespace is
  * the data plane (ports 1:1, 1:2 to hosts h1, h2); a user VR {@value #VR} (id {@value #VR_ID}) is a
  * namespace of the lab linked to a host namespace {@code vrhost}: 10.9.0.1/24 on the VR side,
- * 10.9.0.2/24 on the host side. Every peer action is a real packet sent by a real process there.
+ * 10.9.0.2/24 on the host side. VR-Mgmt and VR-Control (the probe's affinity) live in the lab's
+ * {@code mgmt} namespace. Every peer action is a real packet sent by a real process there.
  */
 final class SeedLab {
     static final String VR = "VR-Seed";
@@ -28,11 +29,13 @@ final class SeedLab {
     final Lab lab;
     final String vrNs;
     final String vrHost;
+    final String mgmtNs;
 
     private SeedLab(Lab lab) {
         this.lab = lab;
         vrNs = lab.namespace("vrseed");
         vrHost = lab.namespace("vrhost");
+        mgmtNs = lab.namespace("mgmt");
         lab.link(vrNs, "v0", vrHost, "h0");
         lab.addr(vrNs, "v0", VR_ADDR + "/24");
         lab.addr(vrHost, "h0", HOST_ADDR + "/24");
@@ -43,11 +46,16 @@ final class SeedLab {
         SeedLab s = ONCE.get(lab.prefix());
         if (s == null) {
             s = new SeedLab(lab);
+            // VR-Mgmt and VR-Control (the default affinity) in a namespace of the lab: nothing touches the root namespace
+            cm.getConfiguration("expkt.vr", "?").update(dict("mgmt.location", s.mgmtNs, "control.location", s.mgmtNs));
             cm.createFactoryConfiguration("expkt.vr.router", "?").update(dict("name", VR, "id", VR_ID, "location", s.vrNs));
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (true) {
                 try {
                     vrs.byName(VR);
+                    if (!s.mgmtNs.equals(vrs.byId(0).location())) {
+                        throw new IllegalArgumentException("VR-Mgmt is not in " + s.mgmtNs + " yet");
+                    }
                     break;
                 } catch (IllegalArgumentException notYet) {
                     if (System.nanoTime() > deadline) {

@@ -182,6 +182,25 @@ public class SelectIT extends ExpktTestSupport {
     }
 
     @Test
+    public void aSocketMovedToAnotherVrAfterRegisteringIsWatchedInItsNewVr() throws Exception {
+        try (L3Socket<DatagramChannel> udp = sockets.udpSocket("VR-Mgmt", null); PacketSelector sel = packets.selector()) {
+            DatagramChannel before = udp.channel();
+            PacketSelector.Key key = sel.register(udp, "udp");
+            udp.setVr(SeedLab.VR); // a new kernel socket in the other VR: the selector swaps descriptors
+            assertTrue(key.isValid());
+            assertFalse("the old channel is closed", before.isOpen());
+            udp.channel().bind(new InetSocketAddress(SeedLab.VR_ADDR, 7104));
+            udp.channel().configureBlocking(false);
+            seed.sendUdp(7104, "moved");
+            assertEquals(1, sel.select(Duration.ofSeconds(10)));
+            assertTrue(sel.selectedKeys().get(0) == key);
+            ByteBuffer bb = ByteBuffer.allocate(64);
+            assertNotNull(udp.channel().receive(bb));
+            assertEquals(0, sel.select(Duration.ofMillis(300)));
+        }
+    }
+
+    @Test
     public void aClosedSocketLeavesTheSelectorAndAClosedSelectorRefusesWork() throws Exception {
         PacketSelector sel = packets.selector();
         PacketSocket l2 = packets.open();
