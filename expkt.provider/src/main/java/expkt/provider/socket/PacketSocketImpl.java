@@ -11,6 +11,7 @@ import expkt.api.packet.RxMode;
 import expkt.linux.Fds;
 import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;
+import expkt.linux.Selectable;
 import expkt.provider.core.Owner;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
@@ -25,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -41,7 +43,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Threading: one receiving thread and one sending thread at a time (each side has its own lock);
  * filters, callback and close may be called from any thread.
  */
-public final class PacketSocketImpl implements PacketSocket {
+public final class PacketSocketImpl implements PacketSocket, Selectable {
     private final L2Engine engine;
     private final long id;
     private final Owner owner;
@@ -68,6 +70,18 @@ public final class PacketSocketImpl implements PacketSocket {
     private volatile List<String> closedFilterNames = List.of();
     /** Counted kernel drops; read and added to under filterLock (never from a closed fd). */
     private long drops;
+    /** Selectors watching this socket (added under filterLock while open); told before the fd goes. */
+    private final List<Selectable.Watcher> watchers = new CopyOnWriteArrayList<>();
+    /** The callback's {@code bufSize}: what a receive inside a callback call copies of a frame at most. */
+    private volatile int callbackBufSize = 9000;
+    /** The user's blocking mode; a lane call reads non-blocking whatever it is (guarded by modeLock). */
+    private boolean userBlocking = true;
+    private boolean inLaneCall;
+    /** True during a call of the socket's callback (not a whiteboard handler's): receives honour bufSize. Lane thread. */
+    private boolean inCallback;
+    private final Object modeLock = new Object();
+    /** A lane call's view of a caller's byte[] as a buffer, reused while the callback reuses its array (lane thread). */
+    private ByteBuffer laneWrap;
 
     PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, Arena ringArena, RxRing ring, RxMode rxMode) {
         this.rxMode = rxMode;
@@ -141,6 +155,12 @@ public final class PacketSocketImpl implements PacketSocket {
 
     // ---------------------------------------------------------------- receive: RxPath, under the receive lock
 
+    /**
+     * Inside a callback call (the lane's thread) a receive never blocks, and copies at most the
+     * callback's {@code bufSize} bytes of a frame (the seed's {@code set_callback(func, buf_size)}, as
+     * Python's {@code recvfrom(buf_size)}): the address's captured and original lengths tell when a
+     * frame was cut. {@link #receive} (zero-copy) is not cut: the view is the whole frame.
+     */
     @Override
     public FrameView receive(ExosSockAddr from) throws IOException {
         rxLock.lock();
@@ -155,6 +175,15 @@ public final class PacketSocketImpl implements PacketSocket {
     public int recvfrom(ByteBuffer dst, ExosSockAddr from) throws IOException {
         rxLock.lock();
         try {
+            if (inCallback && dst.remaining() > callbackBufSize) {
+                int limit = dst.limit();
+                dst.limit(dst.position() + callbackBufSize);
+                try {
+                    return rx.recvfrom(dst, from);
+                } finally {
+                    dst.limit(limit);
+                }
+            }
             return rx.recvfrom(dst, from);
         } finally {
             rxLock.unlock();
@@ -165,6 +194,15 @@ public final class PacketSocketImpl implements PacketSocket {
     public int recvfrom(byte[] buf, ExosSockAddr from) throws IOException {
         rxLock.lock();
         try {
+            if (inCallback && buf != null && buf.length > callbackBufSize) {
+                ByteBuffer w = laneWrap;
+                if (w == null || w.array() != buf) {
+                    w = ByteBuffer.wrap(buf); // once per array the callback uses, not per frame
+                    laneWrap = w;
+                }
+                w.clear().limit(callbackBufSize);
+                return rx.recvfrom(w, from);
+            }
             return rx.recvfrom(buf, from);
         } finally {
             rxLock.unlock();
@@ -312,6 +350,7 @@ public final class PacketSocketImpl implements PacketSocket {
                 return;
             }
             rx.startBudget(System.nanoTime() + LaneRegistry.CALL_BUDGET_NANOS);
+            laneCall(true, handler == null);
             try {
                 if (handler != null) {
                     handler.onReadable();
@@ -322,6 +361,7 @@ public final class PacketSocketImpl implements PacketSocket {
                     }
                 }
             } finally {
+                laneCall(false, false);
                 rx.endBudget();
             }
         }
@@ -339,6 +379,19 @@ public final class PacketSocketImpl implements PacketSocket {
         @Override
         public String describe() {
             return handler != null ? handler.describe() : "the callback of socket #" + id + " of " + owner;
+        }
+    }
+
+    /**
+     * Enters or leaves a lane call: reads inside it never block (a callback on a blocking socket that
+     * reads once too often would otherwise hold the shared lane in poll(2)); the user's mode is back
+     * afterwards. Lane thread.
+     */
+    private void laneCall(boolean in, boolean callback) {
+        inCallback = callback;
+        synchronized (modeLock) {
+            inLaneCall = in;
+            rx.blocking(!in && userBlocking);
         }
     }
 
@@ -360,7 +413,11 @@ public final class PacketSocketImpl implements PacketSocket {
             if (reader != null && current != null && current.handler != null) {
                 throw new IllegalStateException(this + " is read by a whiteboard handler; it takes no callback");
             }
+            if (!watchers.isEmpty()) {
+                throw new IllegalStateException(this + " is registered with a PacketSelector; cancel its key before setting a callback");
+            }
             this.callback = callback;
+            this.callbackBufSize = bufSize;
             if (reader == null) {
                 LaneReader r = new LaneReader(null);
                 reader = engine.dispatcher().attach(id, fd, r, LaneRegistry.SHARED, "own-#" + id);
@@ -402,6 +459,9 @@ public final class PacketSocketImpl implements PacketSocket {
             ensureOpen();
             if (reader != null) {
                 throw new IllegalStateException(this + " is read by " + reader + " already");
+            }
+            if (!watchers.isEmpty()) {
+                throw new IllegalStateException(this + " is registered with a PacketSelector");
             }
             LaneReader lr = new LaneReader(target);
             Registration r = engine.dispatcher().attach(id, fd, lr, lane, ownLane);
@@ -454,11 +514,46 @@ public final class PacketSocketImpl implements PacketSocket {
     @Override
     public void setBlocking(boolean blocking) throws IOException {
         ensureOpen();
-        rx.blocking(blocking);
+        synchronized (modeLock) {
+            userBlocking = blocking;
+            rx.blocking(blocking && !inLaneCall);
+        }
     }
 
+    /** The mode the user set (inside a callback call reads are non-blocking whatever it is). */
     public boolean isBlocking() {
-        return rx.blocking();
+        synchronized (modeLock) {
+            return userBlocking;
+        }
+    }
+
+    // ---------------------------------------------------------------- Selectable: PacketSelector
+
+    @Override
+    public int watch(Selectable.Watcher watcher) throws IOException {
+        synchronized (filterLock) {
+            ensureOpen();
+            if (reader != null) {
+                throw new IllegalStateException(this + " is read by " + reader + " (a callback or handler): it cannot be selected too");
+            }
+            watchers.add(watcher);
+            return fd;
+        }
+    }
+
+    @Override
+    public void unwatch(Selectable.Watcher watcher) {
+        watchers.remove(watcher);
+    }
+
+    @Override
+    public boolean userSpaceReadiness() {
+        return true;
+    }
+
+    @Override
+    public boolean ready() {
+        return readable();
     }
 
     @Override
@@ -569,6 +664,14 @@ public final class PacketSocketImpl implements PacketSocket {
             callback = null;
             r = reader;
         }
+        for (Selectable.Watcher w : watchers) { // before the fd can go (release), while its number is still ours
+            try {
+                w.fdGone(this);
+            } catch (RuntimeException e) {
+                engine.log().warn("closing socket #" + id + " of " + owner + ": a selector failed to let it go", e);
+            }
+        }
+        watchers.clear();
         boolean idle = r == null || (!r.stuck() && engine.dispatcher().awaitIdle(r, deadlineNanos));
         synchronized (filterLock) {
             try {
