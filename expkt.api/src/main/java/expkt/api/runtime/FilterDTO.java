@@ -45,6 +45,9 @@ public class FilterDTO extends DTO {
     public boolean counted;
     /** Packets its nftables rule counted, or -1 if not {@link #counted}. */
     public long packets;
-    /** Bytes its nftables rule counted, or -1 if not {@link #counted}. */
+    /**
+     * Bytes of the frames its nftables rule counted, from the Ethernet header on (as {@code expkt:acl}
+     * shows them), or -1 if not {@link #counted}.
+     */
     public long bytes;
 }
