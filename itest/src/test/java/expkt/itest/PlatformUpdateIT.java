@@ -64,7 +64,8 @@ public class PlatformUpdateIT {
             }
             assertEquals("updated: " + updated, platform.size() - CONSOLE.size(), updated.size());
             // the protocols run on: their commands answer
-            assertTrue(host.command("wol:stats", WAIT_MS).contains("magic"));
+            String stats = host.command("wol:stats", WAIT_MS);
+            assertTrue("wol:stats after the updates printed:\n" + stats, stats.contains("magic"));
             assertEquals("no ERROR in the log after updating " + updated + ":\n" + HostDeployIT.errors(log), List.of(), HostDeployIT.errors(log));
         }
     }

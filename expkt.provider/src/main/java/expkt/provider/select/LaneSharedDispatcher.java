@@ -3,10 +3,6 @@ package expkt.provider.select;
 import expkt.linux.SharedDispatcher;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
-import expkt.provider.osgi.L2Provider;
-import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
 
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,16 +12,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * bundle: callbacks of L3 and raw IP sockets run on the {@value LaneRegistry#SHARED} lane like L2
  * socket callbacks. Their registrations have negative keys, so they never meet a packet socket's id.
  *
+ * <p>Registered by {@code L2Provider} itself, as a plain service object, while it is active: a DS
+ * component referencing the provider made a reference cycle (L2Provider → VirtualRouters →
+ * SharedDispatcher → L2Provider) that SCR reported as an ERROR when the provider was updated.
+ *
  * <p>Threading: any thread.
  */
-@Component(service = SharedDispatcher.class)
-public final class SharedDispatcherComponent implements SharedDispatcher {
+public final class LaneSharedDispatcher implements SharedDispatcher {
     private static final AtomicLong KEYS = new AtomicLong();
     private final LaneRegistry lanes;
 
-    @Activate
-    public SharedDispatcherComponent(@Reference L2Provider provider) {
-        this.lanes = provider.engine().dispatcher();
+    public LaneSharedDispatcher(LaneRegistry lanes) {
+        this.lanes = lanes;
     }
 
     @Override
