@@ -15,6 +15,7 @@ import expkt.provider.core.Owner;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
 import expkt.provider.dispatch.Registration;
+import expkt.provider.rx.Fanout;
 import expkt.provider.rx.RxPath;
 import expkt.provider.rx.RxRing;
 import expkt.provider.tx.TxPath;
@@ -68,6 +69,12 @@ public final class PacketSocketImpl implements PacketSocket {
     private volatile List<String> closedFilterNames = List.of();
     /** Counted kernel drops; read and added to under filterLock (never from a closed fd). */
     private long drops;
+    /** The other sockets of this socket's fanout group, when it leads one (they carry its BPF program); set once, before any filter. */
+    private volatile List<PacketSocketImpl> fanoutMembers = List.of();
+    /** The socket whose filters this one carries (a fanout member), or null. */
+    private volatile PacketSocketImpl fanoutLeader;
+    /** The kernel's id of the fanout group this socket is in (0..65535), -1 if none. */
+    private volatile int fanoutGroup = -1;
 
     PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, Arena ringArena, RxRing ring, RxMode rxMode) {
         this.rxMode = rxMode;
@@ -116,7 +123,74 @@ public final class PacketSocketImpl implements PacketSocket {
 
     @Override
     public void setupFilter(Filter filter) throws IOException {
+        PacketSocketImpl leader = fanoutLeader;
+        if (leader != null) {
+            throw new IllegalStateException(this + " is a fanout member of " + leader + ": it carries that socket's filters");
+        }
         filters.setup(filter);
+    }
+
+    // ---------------------------------------------------------------- fanout: one filter's frames over several sockets
+
+    /**
+     * Makes this socket and {@code members} one PACKET_FANOUT group in hash mode ({@link Fanout}): each
+     * frame the filters of this socket match goes to exactly one socket of the group, a flow always to the
+     * same one. The members carry this socket's BPF program from now on (every change of it is applied to
+     * them too) and take no filters of their own; closing this socket closes them. Only before any filter
+     * is set (so no frame is ever lost to a member without the program, or doubled by one outside the
+     * group) and with members opened alike (same mode, no filter, no reader). Returns the group id.
+     * Any thread.
+     */
+    public int joinFanout(List<PacketSocketImpl> members) throws IOException {
+        synchronized (filterLock) {
+            ensureOpen();
+            if (!filters.list().isEmpty() || fanoutGroup != -1 || fanoutLeader != null) {
+                throw new IllegalStateException(this + " has filters or is in a fanout group already: a group is made before any filter");
+            }
+            for (PacketSocketImpl m : members) {
+                if (m == this || m.engine != engine || !m.isOpen() || !m.filters().isEmpty() || m.fanoutGroup != -1
+                        || m.rxMode != rxMode) {
+                    throw new IllegalArgumentException(m + " cannot join the fanout group of " + this
+                            + " (it must be another open socket of the same engine and mode, without filters or group)");
+                }
+            }
+            int group = Fanout.create(fd);
+            fanoutGroup = group;
+            for (PacketSocketImpl m : members) {
+                synchronized (m.filterLock) {
+                    Fanout.join(m.fd, group);
+                    m.fanoutGroup = group;
+                    m.fanoutLeader = this;
+                }
+            }
+            fanoutMembers = List.copyOf(members);
+            return group;
+        }
+    }
+
+    /** The kernel's id of this socket's fanout group (0..65535), -1 if it is in none. */
+    public int fanoutGroup() {
+        return fanoutGroup;
+    }
+
+    /** The sockets of this socket's fanout group other than itself, when it leads one; else empty. */
+    public List<PacketSocketImpl> fanoutMembers() {
+        return fanoutMembers;
+    }
+
+    /**
+     * Attaches {@code program} to the fanout members too (called by {@link SocketFilters} under this
+     * socket's filter lock, right after attaching it here). A member already closed is skipped: its fd
+     * may be another file's by now.
+     */
+    void attachToFanoutMembers(long[] program) throws IOException {
+        for (PacketSocketImpl m : fanoutMembers) {
+            synchronized (m.filterLock) {
+                if (!m.closed) {
+                    PacketSockets.attachFilter(m.fd, program);
+                }
+            }
+        }
     }
 
     @Override
@@ -311,7 +385,8 @@ public final class PacketSocketImpl implements PacketSocket {
             if (closed) {
                 return;
             }
-            rx.startBudget(System.nanoTime() + LaneRegistry.CALL_BUDGET_NANOS);
+            long start = System.nanoTime(); // once per call: the receive path reads the clock only every few frames
+            rx.startBudget(start, start + LaneRegistry.CALL_BUDGET_NANOS);
             try {
                 if (handler != null) {
                     handler.onReadable();
@@ -581,6 +656,9 @@ public final class PacketSocketImpl implements PacketSocket {
             release();
         } else {
             engine.dispatcher().onceIdle(r, this::release);
+        }
+        for (PacketSocketImpl m : fanoutMembers) {
+            m.close(deadlineNanos); // they carried this socket's filters, which are gone
         }
     }
 
