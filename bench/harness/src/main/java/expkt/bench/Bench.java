@@ -29,7 +29,7 @@ import java.util.Set;
  * the reason; one that failed has {@code status: failed} and the error.
  */
 public final class Bench {
-    static final List<String> WORKLOADS = List.of("rx64", "rx1514", "rx64-napi", "tx64", "echo", "upgrade", "alloc");
+    static final List<String> WORKLOADS = List.of("rx64", "rx1514", "rx64-napi", "tx64", "echo", "upgrade", "alloc", "fanout");
 
     /** What every workload needs. */
     record Context(boolean quick, PrintStream log, Native natives, Path work, Path benchHome, String classpath,
@@ -100,6 +100,7 @@ public final class Bench {
                         case "echo" -> rows.addAll(new EchoBench(ctx).run());
                         case "upgrade" -> rows.add(new ExpktOnlyBench(ctx).upgrade());
                         case "alloc" -> rows.add(new ExpktOnlyBench(ctx).alloc());
+                        case "fanout" -> rows.addAll(new FanoutBench(ctx).run());
                         default -> throw new IllegalStateException(w);
                     }
                 } catch (RuntimeException e) {
