@@ -263,6 +263,7 @@ public final class RxPath {
             return false;
         }
         long now = System.nanoTime();
+        budgetClockReads++;
         long left = d - now;
         if (left <= 0) {
             budgetSpent = true;
@@ -279,6 +280,13 @@ public final class RxPath {
 
     /** The interval {@link #overBudget()} chose last in the running call. Receiving thread only. */
     private int budgetUntilCheckLast;
+    /** Clock reads of {@link #overBudget()} since the socket opened (written by the receiving thread). */
+    private long budgetClockReads;
+
+    /** How many times the call budget read the clock since the socket opened (tests: it must not be per frame). */
+    public long budgetClockReads() {
+        return budgetClockReads;
+    }
 
     /**
      * True if a frame is waiting in the ring. Any thread: a ring being re-made at that moment answers

@@ -54,6 +54,13 @@ public final class PacketSocketImpl implements PacketSocket {
     private final RxMode rxMode;
     private final Arena controlArena = Arena.ofShared();
     private final ReentrantLock rxLock = new ReentrantLock();
+    /**
+     * The lane thread running this socket's callback or handler now: it holds {@link #rxLock} for the
+     * whole call, so its receive calls skip the lock (two atomic operations per frame saved). Written by
+     * that thread only, under the lock; another thread never reads its own identity here, so a plain field
+     * is enough.
+     */
+    private Thread rxHeldBy;
     private final ReentrantLock txLock = new ReentrantLock();
     private final Object filterLock = new Object();
     private final SocketFilters filters;
@@ -217,6 +224,9 @@ public final class PacketSocketImpl implements PacketSocket {
 
     @Override
     public FrameView receive(ExosSockAddr from) throws IOException {
+        if (rxHeldBy == Thread.currentThread()) {
+            return rx.receive(from); // the lane's call holds the receive lock already
+        }
         rxLock.lock();
         try {
             return rx.receive(from);
@@ -227,6 +237,9 @@ public final class PacketSocketImpl implements PacketSocket {
 
     @Override
     public int recvfrom(ByteBuffer dst, ExosSockAddr from) throws IOException {
+        if (rxHeldBy == Thread.currentThread()) {
+            return rx.recvfrom(dst, from);
+        }
         rxLock.lock();
         try {
             return rx.recvfrom(dst, from);
@@ -237,6 +250,9 @@ public final class PacketSocketImpl implements PacketSocket {
 
     @Override
     public int recvfrom(byte[] buf, ExosSockAddr from) throws IOException {
+        if (rxHeldBy == Thread.currentThread()) {
+            return rx.recvfrom(buf, from);
+        }
         rxLock.lock();
         try {
             return rx.recvfrom(buf, from);
@@ -385,6 +401,9 @@ public final class PacketSocketImpl implements PacketSocket {
             if (closed) {
                 return;
             }
+            // the receive lock for the whole call, not per frame (see rxHeldBy)
+            rxLock.lock();
+            rxHeldBy = Thread.currentThread();
             long start = System.nanoTime(); // once per call: the receive path reads the clock only every few frames
             rx.startBudget(start, start + LaneRegistry.CALL_BUDGET_NANOS);
             try {
@@ -398,6 +417,8 @@ public final class PacketSocketImpl implements PacketSocket {
                 }
             } finally {
                 rx.endBudget();
+                rxHeldBy = null;
+                rxLock.unlock();
             }
         }
 
@@ -603,6 +624,11 @@ public final class PacketSocketImpl implements PacketSocket {
     /** Frames handed to the application since the socket opened. */
     public long received() {
         return rx.received();
+    }
+
+    /** Clock reads of the callback budget since the socket opened (far fewer than frames: see {@link RxPath}). */
+    public long budgetClockReads() {
+        return rx.budgetClockReads();
     }
 
     @Override
