@@ -29,7 +29,7 @@ import java.util.Set;
  * the reason; one that failed has {@code status: failed} and the error.
  */
 public final class Bench {
-    static final List<String> WORKLOADS = List.of("rx64", "rx1514", "rx64-napi", "tx64", "echo", "upgrade", ProviderUpgradeBench.WORKLOAD, "alloc");
+    static final List<String> WORKLOADS = List.of("rx64", "rx1514", "rx64-napi", "tx64", "echo", "upgrade", ProviderUpgradeBench.WORKLOAD, "alloc", "fanout");
 
     /** What every workload needs. */
     record Context(boolean quick, PrintStream log, Native natives, Path work, Path benchHome, String classpath,
@@ -101,6 +101,7 @@ public final class Bench {
                         case "upgrade" -> rows.add(new ExpktOnlyBench(ctx).upgrade());
                         case ProviderUpgradeBench.WORKLOAD -> rows.add(new ProviderUpgradeBench(ctx).run());
                         case "alloc" -> rows.add(new ExpktOnlyBench(ctx).alloc());
+                        case "fanout" -> rows.addAll(new FanoutBench(ctx).run());
                         default -> throw new IllegalStateException(w);
                     }
                 } catch (RuntimeException e) {

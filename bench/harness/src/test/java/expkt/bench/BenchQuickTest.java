@@ -149,6 +149,22 @@ class BenchQuickTest {
     }
 
     @Test
+    void fanoutDeliversOnOneAndTwoLanes() {
+        for (String variant : List.of("1 lane", "2 lanes")) {
+            Map<String, Object> r = row("fanout", "expkt-whiteboard", variant);
+            if (!hostAvailable() || !RxBench.onPath("ethtool")) {
+                assertEquals("not-run", r.get("status"), "fanout without a host or ethtool: " + r);
+                continue;
+            }
+            double frames = num(r, "frames");
+            double expected = num(r, "expected");
+            assertTrue(frames > 0 && frames <= expected, "0 < frames <= matching frames sent: " + r);
+            assertEquals(expected - frames, num(r, "lost"), "lost = sent - delivered in " + r);
+            assertTrue(num(r, "pps") > 0 && num(r, "ns_per_frame") > 0, "rate and CPU in " + r);
+        }
+    }
+
+    @Test
     void tableAndTargetsArePrintedAndWritten() throws Exception {
         String md = Files.readString(out.resolve("latest.md"));
         assertTrue(md.contains("| workload | contender |"), md);

@@ -16,6 +16,7 @@ import expkt.provider.core.Owner;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
 import expkt.provider.dispatch.Registration;
+import expkt.provider.rx.Fanout;
 import expkt.provider.rx.RxPath;
 import expkt.provider.rx.RxRing;
 import expkt.provider.tx.TxPath;
@@ -55,6 +56,13 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private final RxMode rxMode;
     private final Arena controlArena = Arena.ofShared();
     private final ReentrantLock rxLock = new ReentrantLock();
+    /**
+     * The lane thread running this socket's callback or handler now: it holds {@link #rxLock} for the
+     * whole call, so its receive calls skip the lock (two atomic operations per frame saved). Written by
+     * that thread only, under the lock; another thread never reads its own identity here, so a plain field
+     * is enough.
+     */
+    private Thread rxHeldBy;
     private final ReentrantLock txLock = new ReentrantLock();
     private final Object filterLock = new Object();
     private final SocketFilters filters;
@@ -82,6 +90,12 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private final Object modeLock = new Object();
     /** A lane call's view of a caller's byte[] as a buffer, reused while the callback reuses its array (lane thread). */
     private ByteBuffer laneWrap;
+    /** The other sockets of this socket's fanout group, when it leads one (they carry its BPF program); set once, before any filter. */
+    private volatile List<PacketSocketImpl> fanoutMembers = List.of();
+    /** The socket whose filters this one carries (a fanout member), or null. */
+    private volatile PacketSocketImpl fanoutLeader;
+    /** The kernel's id of the fanout group this socket is in (0..65535), -1 if none. */
+    private volatile int fanoutGroup = -1;
 
     PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, Arena ringArena, RxRing ring, RxMode rxMode) {
         this.rxMode = rxMode;
@@ -130,7 +144,74 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public void setupFilter(Filter filter) throws IOException {
+        PacketSocketImpl leader = fanoutLeader;
+        if (leader != null) {
+            throw new IllegalStateException(this + " is a fanout member of " + leader + ": it carries that socket's filters");
+        }
         filters.setup(filter);
+    }
+
+    // ---------------------------------------------------------------- fanout: one filter's frames over several sockets
+
+    /**
+     * Makes this socket and {@code members} one PACKET_FANOUT group in hash mode ({@link Fanout}): each
+     * frame the filters of this socket match goes to exactly one socket of the group, a flow always to the
+     * same one. The members carry this socket's BPF program from now on (every change of it is applied to
+     * them too) and take no filters of their own; closing this socket closes them. Only before any filter
+     * is set (so no frame is ever lost to a member without the program, or doubled by one outside the
+     * group) and with members opened alike (same mode, no filter, no reader). Returns the group id.
+     * Any thread.
+     */
+    public int joinFanout(List<PacketSocketImpl> members) throws IOException {
+        synchronized (filterLock) {
+            ensureOpen();
+            if (!filters.list().isEmpty() || fanoutGroup != -1 || fanoutLeader != null) {
+                throw new IllegalStateException(this + " has filters or is in a fanout group already: a group is made before any filter");
+            }
+            for (PacketSocketImpl m : members) {
+                if (m == this || m.engine != engine || !m.isOpen() || !m.filters().isEmpty() || m.fanoutGroup != -1
+                        || m.rxMode != rxMode) {
+                    throw new IllegalArgumentException(m + " cannot join the fanout group of " + this
+                            + " (it must be another open socket of the same engine and mode, without filters or group)");
+                }
+            }
+            int group = Fanout.create(fd);
+            fanoutGroup = group;
+            for (PacketSocketImpl m : members) {
+                synchronized (m.filterLock) {
+                    Fanout.join(m.fd, group);
+                    m.fanoutGroup = group;
+                    m.fanoutLeader = this;
+                }
+            }
+            fanoutMembers = List.copyOf(members);
+            return group;
+        }
+    }
+
+    /** The kernel's id of this socket's fanout group (0..65535), -1 if it is in none. */
+    public int fanoutGroup() {
+        return fanoutGroup;
+    }
+
+    /** The sockets of this socket's fanout group other than itself, when it leads one; else empty. */
+    public List<PacketSocketImpl> fanoutMembers() {
+        return fanoutMembers;
+    }
+
+    /**
+     * Attaches {@code program} to the fanout members too (called by {@link SocketFilters} under this
+     * socket's filter lock, right after attaching it here). A member already closed is skipped: its fd
+     * may be another file's by now.
+     */
+    void attachToFanoutMembers(long[] program) throws IOException {
+        for (PacketSocketImpl m : fanoutMembers) {
+            synchronized (m.filterLock) {
+                if (!m.closed) {
+                    PacketSockets.attachFilter(m.fd, program);
+                }
+            }
+        }
     }
 
     @Override
@@ -163,6 +244,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
      */
     @Override
     public FrameView receive(ExosSockAddr from) throws IOException {
+        if (rxHeldBy == Thread.currentThread()) {
+            return rx.receive(from); // the lane's call holds the receive lock already
+        }
         rxLock.lock();
         try {
             return rx.receive(from);
@@ -173,126 +257,57 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public int recvfrom(ByteBuffer dst, ExosSockAddr from) throws IOException {
+        if (rxHeldBy == Thread.currentThread()) {
+            return recvfromLocked(dst, from); // the lane's call holds the receive lock already
+        }
         rxLock.lock();
         try {
-            if (inCallback && dst.remaining() > callbackBufSize) {
-                int limit = dst.limit();
-                dst.limit(dst.position() + callbackBufSize);
-                try {
-                    return rx.recvfrom(dst, from);
-                } finally {
-                    dst.limit(limit);
-                }
-            }
-            return rx.recvfrom(dst, from);
+            return recvfromLocked(dst, from);
         } finally {
             rxLock.unlock();
         }
+    }
+
+    /** Under the receive lock: inside a callback call, copies at most the callback's bufSize. */
+    private int recvfromLocked(ByteBuffer dst, ExosSockAddr from) throws IOException {
+        if (inCallback && dst.remaining() > callbackBufSize) {
+            int limit = dst.limit();
+            dst.limit(dst.position() + callbackBufSize);
+            try {
+                return rx.recvfrom(dst, from);
+            } finally {
+                dst.limit(limit);
+            }
+        }
+        return rx.recvfrom(dst, from);
     }
 
     @Override
     public int recvfrom(byte[] buf, ExosSockAddr from) throws IOException {
+        if (rxHeldBy == Thread.currentThread()) {
+            return recvfromLocked(buf, from); // the lane's call holds the receive lock already
+        }
         rxLock.lock();
         try {
-            if (inCallback && buf != null && buf.length > callbackBufSize) {
-                ByteBuffer w = laneWrap;
-                if (w == null || w.array() != buf) {
-                    w = ByteBuffer.wrap(buf); // once per array the callback uses, not per frame
-                    laneWrap = w;
-                }
-                w.clear().limit(callbackBufSize);
-                return rx.recvfrom(w, from);
-            }
-            return rx.recvfrom(buf, from);
+            return recvfromLocked(buf, from);
         } finally {
             rxLock.unlock();
         }
     }
 
-    /** True if a frame is waiting in the ring (for the dispatcher and tests). */
-    public boolean readable() {
-        return !closed && rx.ready();
-    }
-
-    /**
-     * Makes sure a LATENCY ring's frame slots hold {@code frameSize} bytes (a port's MTU grew): re-made
-     * at once if no receive is running and no frame is queued, else by the receiver when it next finds
-     * its ring empty (a blocked receiver: after its current poll slice), so no queued frame is lost.
-     * A THROUGHPUT ring's blocks already hold any frame up to the block size, and slots never shrink.
-     * Any thread (the data plane's link thread).
-     */
-    public void fitRing(int frameSize) throws IOException {
-        if (rxMode != RxMode.LATENCY || closed) {
-            return;
-        }
-        synchronized (this) {
-            if (frameSize <= wantedFrameSize) {
-                return;
+    /** Under the receive lock: inside a callback call, copies at most the callback's bufSize. */
+    private int recvfromLocked(byte[] buf, ExosSockAddr from) throws IOException {
+        if (inCallback && buf != null && buf.length > callbackBufSize) {
+            ByteBuffer w = laneWrap;
+            if (w == null || w.array() != buf) {
+                w = ByteBuffer.wrap(buf); // once per array the callback uses, not per frame
+                laneWrap = w;
             }
-            wantedFrameSize = frameSize;
+            w.clear().limit(callbackBufSize);
+            return rx.recvfrom(w, from);
         }
-        if (rxLock.tryLock()) {
-            try {
-                if (!closed && !rx.ready()) {
-                    refitRing();
-                }
-            } finally {
-                rxLock.unlock();
-            }
-        }
+        return rx.recvfrom(buf, from);
     }
-
-    /** The block size of the receive ring (the same for every ring the socket has had). Any thread. */
-    public int ringBlockSize() {
-        return rx.ring().blockSize();
-    }
-
-    /** The frame slot size of the receive ring (LATENCY), 0 for a THROUGHPUT ring. */
-    public int ringFrameSize() {
-        return rx.ring().frameSize();
-    }
-
-    /**
-     * Re-makes the LATENCY ring with the wanted frame slots. Under the receive lock, when the ring
-     * holds no frame the application has not read (a view of the last one received becomes invalid:
-     * reading it throws IllegalStateException rather than reading freed memory). The kernel refuses a new ring while the old one is mapped (EBUSY), and a
-     * new PACKET_VERSION while any ring exists: unmap, release the ring (a zero tpacket_req), then set
-     * version, ring and mapping again. The socket stays bound throughout (the kernel unhooks it while it
-     * swaps the ring, so frames arriving in that instant are not delivered to it).
-     */
-    private void refitRing() throws IOException {
-        RxRing old = rx.ring();
-        int want = wantedFrameSize;
-        if (want <= old.frameSize()) {
-            return;
-        }
-        ringArena.close();
-        try {
-            try (Arena a = Arena.ofConfined()) {
-                PacketSockets.setsockopt(fd, PacketSockets.SOL_PACKET, PacketSockets.PACKET_RX_RING, a.allocate(16, 4),
-                        "PACKET_RX_RING release (to re-make the ring)");
-            }
-            Arena next = Arena.ofShared();
-            try {
-                ringArena = next;
-                rx.ring(RxRing.v2(PacketSockets.rxRingV2(fd, old.blockSize(), old.blockNr(), want, next), old.blockSize(),
-                        old.blockNr(), want));
-            } catch (IOException | RuntimeException e) {
-                next.close();
-                throw e;
-            }
-        } catch (IOException | RuntimeException e) {
-            // the old ring is gone: without a ring this socket can receive nothing, so it is closed (loudly)
-            wantedFrameSize = 0;
-            engine.log().error("socket #" + id + " of " + owner + ": re-making its receive ring with " + want
-                    + "-byte frame slots failed; the socket is closed", e);
-            ringArena = Arena.ofShared(); // nothing mapped any more: what close() closes
-            close(); // the receive lock is reentrant: this thread holds it
-            throw e;
-        }
-    }
-
-    // ---------------------------------------------------------------- send: TxPath
 
     @Override
     public void sendto(ByteBuffer frame, List<SlotPort> slotPorts) throws IOException {
@@ -349,7 +364,11 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             if (closed) {
                 return;
             }
-            rx.startBudget(System.nanoTime() + LaneRegistry.CALL_BUDGET_NANOS);
+            // the receive lock for the whole call, not per frame (see rxHeldBy)
+            rxLock.lock();
+            rxHeldBy = Thread.currentThread();
+            long start = System.nanoTime(); // once per call: the receive path reads the clock only every few frames
+            rx.startBudget(start, start + LaneRegistry.CALL_BUDGET_NANOS);
             laneCall(true, handler == null);
             try {
                 if (handler != null) {
@@ -363,6 +382,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             } finally {
                 laneCall(false, false);
                 rx.endBudget();
+                rxHeldBy = null;
+                rxLock.unlock();
             }
         }
 
@@ -625,6 +646,11 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         return rx.received();
     }
 
+    /** Clock reads of the callback budget since the socket opened (far fewer than frames: see {@link RxPath}). */
+    public long budgetClockReads() {
+        return rx.budgetClockReads();
+    }
+
     @Override
     public boolean isOpen() {
         return !closed;
@@ -684,6 +710,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             release();
         } else {
             engine.dispatcher().onceIdle(r, this::release);
+        }
+        for (PacketSocketImpl m : fanoutMembers) {
+            m.close(deadlineNanos); // they carried this socket's filters, which are gone
         }
     }
 
