@@ -309,6 +309,91 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         return rx.recvfrom(buf, from);
     }
 
+    /** True if a frame is waiting in the ring (for the dispatcher and tests). */
+    public boolean readable() {
+        return !closed && rx.ready();
+    }
+
+    /**
+     * Makes sure a LATENCY ring's frame slots hold {@code frameSize} bytes (a port's MTU grew): re-made
+     * at once if no receive is running and no frame is queued, else by the receiver when it next finds
+     * its ring empty (a blocked receiver: after its current poll slice), so no queued frame is lost.
+     * A THROUGHPUT ring's blocks already hold any frame up to the block size, and slots never shrink.
+     * Any thread (the data plane's link thread).
+     */
+    public void fitRing(int frameSize) throws IOException {
+        if (rxMode != RxMode.LATENCY || closed) {
+            return;
+        }
+        synchronized (this) {
+            if (frameSize <= wantedFrameSize) {
+                return;
+            }
+            wantedFrameSize = frameSize;
+        }
+        if (rxLock.tryLock()) {
+            try {
+                if (!closed && !rx.ready()) {
+                    refitRing();
+                }
+            } finally {
+                rxLock.unlock();
+            }
+        }
+    }
+
+    /** The block size of the receive ring (the same for every ring the socket has had). Any thread. */
+    public int ringBlockSize() {
+        return rx.ring().blockSize();
+    }
+
+    /** The frame slot size of the receive ring (LATENCY), 0 for a THROUGHPUT ring. */
+    public int ringFrameSize() {
+        return rx.ring().frameSize();
+    }
+
+    /**
+     * Re-makes the LATENCY ring with the wanted frame slots. Under the receive lock, when the ring
+     * holds no frame the application has not read (a view of the last one received becomes invalid:
+     * reading it throws IllegalStateException rather than reading freed memory). The kernel refuses a new ring while the old one is mapped (EBUSY), and a
+     * new PACKET_VERSION while any ring exists: unmap, release the ring (a zero tpacket_req), then set
+     * version, ring and mapping again. The socket stays bound throughout (the kernel unhooks it while it
+     * swaps the ring, so frames arriving in that instant are not delivered to it).
+     */
+    private void refitRing() throws IOException {
+        RxRing old = rx.ring();
+        int want = wantedFrameSize;
+        if (want <= old.frameSize()) {
+            return;
+        }
+        ringArena.close();
+        try {
+            try (Arena a = Arena.ofConfined()) {
+                PacketSockets.setsockopt(fd, PacketSockets.SOL_PACKET, PacketSockets.PACKET_RX_RING, a.allocate(16, 4),
+                        "PACKET_RX_RING release (to re-make the ring)");
+            }
+            Arena next = Arena.ofShared();
+            try {
+                ringArena = next;
+                rx.ring(RxRing.v2(PacketSockets.rxRingV2(fd, old.blockSize(), old.blockNr(), want, next), old.blockSize(),
+                        old.blockNr(), want));
+            } catch (IOException | RuntimeException e) {
+                next.close();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            // the old ring is gone: without a ring this socket can receive nothing, so it is closed (loudly)
+            wantedFrameSize = 0;
+            engine.log().error("socket #" + id + " of " + owner + ": re-making its receive ring with " + want
+                    + "-byte frame slots failed; the socket is closed", e);
+            ringArena = Arena.ofShared(); // nothing mapped any more: what close() closes
+            close(); // the receive lock is reentrant: this thread holds it
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- send: TxPath
+
     @Override
     public void sendto(ByteBuffer frame, List<SlotPort> slotPorts) throws IOException {
         tx.sendto(frame, slotPorts);
