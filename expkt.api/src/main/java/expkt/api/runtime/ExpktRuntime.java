@@ -17,13 +17,17 @@ import java.util.List;
  *
  * <p>Threading: safe from any thread, at any rate. A snapshot reads the counters the receive path
  * keeps anyway (volatile single-writer fields) and the kernel's (socket statistics, nftables
- * counters); it never takes a lock the receive path takes, never waits for bundle code, and never
+ * counters); it takes no lock the receive path takes per frame, never waits for bundle code, and never
  * changes anything. {@link #filters()} and {@link #snapshot()} read the nftables counters through
  * netlink/nft, which takes milliseconds: poll them at a human or scrape rate, not per frame.
  */
 @ProviderType
 public interface ExpktRuntime {
-    /** Everything below, taken together (one read of the nftables counters). */
+    /**
+     * Everything below, taken together (one read of the nftables counters).
+     *
+     * @throws java.io.UncheckedIOException if the nftables counters cannot be read (naming why)
+     */
     RuntimeDTO snapshot();
 
     /** The provider bundle revision answering, and the data plane it manages. */
@@ -41,7 +45,11 @@ public interface ExpktRuntime {
      */
     List<VrDTO> vrs();
 
-    /** Every filter on the host (the seed's "show access-list"), with its nftables counters. */
+    /**
+     * Every filter on the host (the seed's "show access-list"), with its nftables counters.
+     *
+     * @throws java.io.UncheckedIOException if the nftables counters cannot be read (naming why)
+     */
     List<FilterDTO> filters();
 
     /** Every open L2 socket, by id. */

@@ -27,13 +27,15 @@ public class FilterDTO extends DTO {
     public String owner;
     /** Id of the socket it is set up on. */
     public long socketId;
-    /** The match as {@code expkt:acl} shows it (for example {@code dstmac=01:80:c2:00:00:0e ethertype=0x88cc}). */
+    /** The match as {@code expkt:acl} shows it (for example {@code dstmac 01:80:c2:00:00:0e ethertype 0x88cc}). */
     public String match;
     /** Destination MAC matched, or null for any. */
     public String dstmac;
     /** Ethertype matched, or -1 for any. */
     public int ethertype;
-    /** {@code expkt.api.packet.FilterAction} name (COPY, COPY_AND_DROP, ...). */
+    /** -1: the ethertype after any 802.1Q/802.1ad tags; otherwise the byte offset of the 16-bit field matched. */
+    public int ethertypeOffset;
+    /** {@code expkt.api.packet.FilterAction} name ({@code UP_AND_CONTINUE}, {@code UP_AND_DROP}). */
     public String action;
     /** {@code expkt.api.packet.Direction} name. */
     public String direction;

@@ -27,7 +27,7 @@ public class SocketDTO extends DTO {
     public String rxMode;
     /** True in blocking mode. */
     public boolean blocking;
-    /** True if a callback or whiteboard handler reads it on a dispatch lane. */
+    /** True if a {@code PacketCallback} is set on it (a whiteboard handler's socket has none: see {@link #lane}). */
     public boolean callback;
     /** Names of its filters. */
     public List<String> filters;

@@ -190,6 +190,21 @@ public final class HandlerWhiteboard {
         }
     }
 
+    /**
+     * The {@code service.id} of the handler service served for bundle {@code bundleId}'s filter
+     * {@code filterName}, or -1 if none is (parked, rejected, stuck): for the runtime DTOs.
+     */
+    public long serviceId(long bundleId, String filterName) {
+        for (Map.Entry<ServiceReference<PacketHandler>, HandlerRuntime.Registration> e : registrations.entrySet()) {
+            HandlerRuntime.Registration r = e.getValue();
+            if (r.bundle().id() == bundleId && r.filter().name().equals(filterName)
+                    && e.getKey().getProperty(org.osgi.framework.Constants.SERVICE_ID) instanceof Long id) {
+                return id;
+            }
+        }
+        return -1;
+    }
+
     /** The rows of {@code expkt:handlers}. */
     public List<HandlerRuntime.Info> handlers() {
         return runtime.handlers();
