@@ -1,4 +1,4 @@
-package expkt.itest.ops;
+package expkt.itest;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
@@ -18,8 +18,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
-import expkt.itest.ExpktOptions;
-import expkt.itest.HostProcess;
 import expkt.lab.Exec;
 import expkt.lab.Lab;
 
