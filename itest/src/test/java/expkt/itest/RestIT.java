@@ -57,7 +57,6 @@ public class RestIT {
             assertEquals(r.body(), 201, r.statusCode());
             long id = field(r.body(), "id");
             assertTrue(r.body(), r.body().contains("\"state\" : \"ACTIVE\"") && r.body().contains("\"version\" : \"1.0.0\""));
-            assertTrue("the bundle's component ran: " + h.host.output(), h.host.awaitLine("[expkt.itest.hotdeploy] activated: hotdeploy 1.0.0", OpsHost.WAIT_MS) > 0);
 
             // bad input: 4xx with a message, nothing installed or changed
             byte[] junk = new byte[40_000];
@@ -96,7 +95,6 @@ public class RestIT {
             assertEquals(r.body(), 200, r.statusCode());
             assertEquals("updated in place: the same bundle", id, field(r.body(), "id"));
             assertTrue(r.body(), r.body().contains("\"version\" : \"2.0.0\"") && r.body().contains("\"state\" : \"ACTIVE\""));
-            h.host.awaitLine("[expkt.itest.hotdeploy] activated: hotdeploy 2.0.0", OpsHost.WAIT_MS);
 
             // an update that would not resolve: 422, and v2 is back, active
             r = h.send(h.api("/bundles/" + id).PUT(BodyPublishers.ofFile(v3Unresolvable)).build());
@@ -131,7 +129,8 @@ public class RestIT {
             // a configuration without metatype: plain JSON values
             r = h.send(h.api("/configs/" + BSN + ".HotDeployedGreeter").PUT(BodyPublishers.ofString("{\"greeting\": \"moin\"}")).build());
             assertEquals(r.body(), 200, r.statusCode());
-            h.host.awaitLine("hotdeploy 2.0.0 says moin", OpsHost.WAIT_MS);
+            r = h.send(h.api("/configs/" + BSN + ".HotDeployedGreeter").GET().build());
+            assertTrue(r.body(), r.body().contains("\"greeting\" : \"moin\""));
             r = h.send(h.api("/configs/" + BSN + ".HotDeployedGreeter").DELETE().build());
             assertEquals(r.body(), 200, r.statusCode());
 
@@ -146,7 +145,7 @@ public class RestIT {
             r = h.send(h.api("/bundles/" + id).DELETE().build());
             assertEquals(r.body(), 200, r.statusCode());
             assertEquals(404, h.send(h.api("/bundles/" + id).GET().build()).statusCode());
-            h.host.awaitLine("[expkt.itest.hotdeploy] deactivated: hotdeploy 2.0.0", OpsHost.WAIT_MS);
+            assertFalse(h.send(h.api("/bundles").GET().build()).body().contains(BSN));
         }
     }
 

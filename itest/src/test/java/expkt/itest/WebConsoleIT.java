@@ -65,13 +65,13 @@ public class WebConsoleIT {
 
                 // the expkt filters page: the relay's filter, its counter growing live as frames arrive
                 d.get(console + "expkt-filters");
-                WebElement row = awaitRow(d, "wol");
+                List<String> row = awaitRow(d, "wol");
                 shot(d, "02-filters");
                 List<String> headers = d.findElements(By.cssSelector("#expkt-table thead th")).stream().map(WebElement::getText).toList();
                 int packetsCol = headers.indexOf("Packets");
                 assertTrue(headers.toString(), packetsCol >= 0);
-                assertEquals("enforced", cells(row).get(headers.indexOf("State")));
-                long p0 = Long.parseLong(cells(row).get(packetsCol));
+                assertEquals("enforced", row.get(headers.indexOf("State")));
+                long p0 = Long.parseLong(row.get(packetsCol));
                 h.sendMagicPackets(10);
                 // no reload: the page refreshes itself
                 await(d, "the filter's packet counter at " + (p0 + 10), () -> packets(d, packetsCol) >= p0 + 10);
@@ -149,27 +149,36 @@ public class WebConsoleIT {
         return m.group(1);
     }
 
-    static WebElement awaitRow(WebDriver d, String filter) {
-        WebElement[] found = new WebElement[1];
+    /**
+     * The rows of the page's table, read in one script (the page redraws its rows every 2 s: element
+     * references would go stale between two reads).
+     */
+    @SuppressWarnings("unchecked")
+    static List<List<String>> rows(WebDriver d) {
+        Object r = ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+                "return Array.from(document.querySelectorAll('#expkt-table tbody tr')).map(r => Array.from(r.cells).map(c => c.textContent));");
+        return (List<List<String>>) r;
+    }
+
+    /** The row whose cells include {@code filter}, once there is one. */
+    static List<String> awaitRow(WebDriver d, String filter) {
+        Object[] found = new Object[1];
         await(d, "a row of " + filter, () -> {
-            for (WebElement r : d.findElements(By.cssSelector("#expkt-table tbody tr"))) {
-                if (cells(r).contains(filter)) {
+            for (List<String> r : rows(d)) {
+                if (r.contains(filter)) {
                     found[0] = r;
                     return true;
                 }
             }
             return false;
         });
-        return found[0];
-    }
-
-    static List<String> cells(WebElement row) {
-        return row.findElements(By.tagName("td")).stream().map(WebElement::getText).toList();
+        @SuppressWarnings("unchecked")
+        List<String> row = (List<String>) found[0];
+        return row;
     }
 
     static long packets(WebDriver d, int col) {
-        for (WebElement r : d.findElements(By.cssSelector("#expkt-table tbody tr"))) {
-            List<String> c = cells(r);
+        for (List<String> c : rows(d)) {
             if (c.contains("wol") && c.size() > col) {
                 return Long.parseLong(c.get(col));
             }

@@ -2,8 +2,12 @@ package expkt.ops.metrics;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -22,10 +26,11 @@ import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 import expkt.api.runtime.ExpktRuntime;
-import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
@@ -51,15 +56,21 @@ import jakarta.servlet.http.HttpServletResponse;
  * <p>Threading: the framework's event threads update the counters, Jetty's request threads scrape;
  * the client's counters are thread-safe.
  */
-@Component(service = Servlet.class, property = {
+// immediate: counts bundle events from the host's start, not from the first scrape
+@Component(service = Servlet.class, immediate = true, property = {
         "osgi.http.whiteboard.servlet.pattern=/metrics",
         "osgi.http.whiteboard.servlet.name=expkt metrics"})
 public final class MetricsServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private final transient BundleContext context;
     private final transient PrometheusRegistry registry = new PrometheusRegistry();
-    private final transient Counter bundleEvents;
-    private final transient Counter bundleErrors;
+    /**
+     * Bundle events and errors, counted here and written as counters on scrape. Not the client's
+     * {@code Counter}: its exemplar support loads the optional tracer bundles, which the host does not
+     * have (NoClassDefFoundError on the first increment).
+     */
+    private final transient ConcurrentMap<List<String>, LongAdder> bundleEvents = new ConcurrentHashMap<>();
+    private final transient ConcurrentMap<String, LongAdder> bundleErrors = new ConcurrentHashMap<>();
     private final transient BundleListener bundleListener;
     private final transient FrameworkListener frameworkListener;
     private final transient PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -75,15 +86,11 @@ public final class MetricsServlet extends HttpServlet {
         JvmMetrics.builder().register(registry);
         registry.register(new RuntimeCollector(() -> runtime));
         registry.register(this::components);
-        this.bundleEvents = Counter.builder().name("expkt_bundle_events").help("Bundle lifecycle events since this host started")
-                .labelNames("bundle", "event").register(registry);
-        this.bundleErrors = Counter.builder().name("expkt_bundle_errors")
-                .help("Framework ERROR events per bundle (failed to start, resolve or refresh) since this host started")
-                .labelNames("bundle").register(registry);
-        this.bundleListener = e -> bundleEvents.labelValues(name(e.getBundle()), event(e.getType())).inc();
+        registry.register(this::bundles);
+        this.bundleListener = e -> bundleEvents.computeIfAbsent(List.of(name(e.getBundle()), event(e.getType())), k -> new LongAdder()).increment();
         this.frameworkListener = e -> {
             if (e.getType() == FrameworkEvent.ERROR) {
-                bundleErrors.labelValues(name(e.getBundle())).inc();
+                bundleErrors.computeIfAbsent(name(e.getBundle()), k -> new LongAdder()).increment();
             }
         };
         context.addBundleListener(bundleListener);
@@ -105,6 +112,19 @@ public final class MetricsServlet extends HttpServlet {
         resp.setHeader("Cache-Control", "no-store");
         resp.setContentLength(out.size());
         out.writeTo(resp.getOutputStream());
+    }
+
+    private MetricSnapshots bundles() {
+        CounterSnapshot.Builder events = CounterSnapshot.builder().name("expkt_bundle_events").help("Bundle lifecycle events since this host started");
+        new TreeMap<>(Map.copyOf(bundleEvents.entrySet().stream().collect(java.util.stream.Collectors.toMap(e -> e.getKey().get(0) + "\u0000" + e.getKey().get(1), e -> e.getValue().sum()))))
+                .forEach((k, n) -> {
+                    String[] be = k.split("\u0000", 2);
+                    events.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("bundle", be[0], "event", be[1])).value(n).build());
+                });
+        CounterSnapshot.Builder errors = CounterSnapshot.builder().name("expkt_bundle_errors")
+                .help("Framework ERROR events per bundle (failed to start, resolve or refresh) since this host started");
+        new TreeMap<>(bundleErrors).forEach((b, n) -> errors.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("bundle", b)).value(n.sum()).build()));
+        return MetricSnapshots.of(events.build(), errors.build());
     }
 
     private MetricSnapshots components() {
