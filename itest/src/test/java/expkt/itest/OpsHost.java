@@ -105,7 +105,9 @@ final class OpsHost implements AutoCloseable {
         String py = "from scapy.all import Ether, sendp\n"
                 + "f = Ether(dst='ff:ff:ff:ff:ff:ff', type=0x0842) / (b'\\xff' * 6 + bytes.fromhex('02aabbccdd01') * 16)\n"
                 + "sendp(f, iface='veth0', count=" + count + ", inter=0.01, verbose=0)\n";
-        Exec.Result r = lab.exec(lab.host(1).ns(), "python3", "-c", py);
+        // Debian's python3, where python3-scapy is (not whatever python3 comes first on the test's PATH)
+        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        Exec.Result r = lab.exec(lab.host(1).ns(), python, "-c", py);
         assertEquals("scapy sendp: " + r, 0, r.exitCode());
     }
 
