@@ -46,9 +46,23 @@ public final class HostProcess implements AutoCloseable {
 
     /** Starts the host jar in {@code lab}'s switch namespace on the run directory {@code run} (deploy/, felix-cache/, expkt.log). */
     public static HostProcess start(Lab lab, Path run, String... properties) throws IOException {
+        return start(lab, run, true, properties);
+    }
+
+    /**
+     * Starts the host jar in the test's own network namespace (where the test's HTTP clients and
+     * browser are), with {@code lab}'s switch namespace as its data plane, entered by the provider's
+     * own threads: as on a device with a separate management namespace.
+     */
+    public static HostProcess startBesideLab(Lab lab, Path run, String... properties) throws IOException {
+        return start(lab, run, false, properties);
+    }
+
+    private static HostProcess start(Lab lab, Path run, boolean inSwitchNs, String... properties) throws IOException {
         Path hostJar = ExpktOptions.jar("expkt.host.jar").toPath();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", lab.switchNs(), java,
+        List<String> cmd = new ArrayList<>(inSwitchNs ? List.of("ip", "netns", "exec", lab.switchNs()) : List.of());
+        cmd.addAll(List.of(java,
                 "--sun-misc-unsafe-memory-access=allow",
                 "-Dfelix.fileinstall.dir=" + run.resolve("deploy"),
                 "-Dorg.osgi.framework.storage=" + run.resolve("felix-cache"),

@@ -1,0 +1,294 @@
+package expkt.ops.rest;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
+import org.osgi.framework.wiring.BundleRequirement;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.framework.wiring.FrameworkWiring;
+
+/**
+ * Installs, updates and uninstalls bundles for the REST API, so that nothing is left half-done: an
+ * installed bundle that does not resolve or start is uninstalled again; an updated bundle that does
+ * not resolve or start is put back from its previous content. An update is one
+ * {@link Bundle#update(InputStream)} of the same bundle (same id, same location): the provider sees
+ * the in-place update and hands the bundle's sockets over without losing a frame.
+ *
+ * <p>After an update the framework's start-level queue is drained and the bundle's own start level
+ * put back (the bnd launcher re-levels bundles it sees UPDATED), and a revision still pending removal
+ * is refreshed, as the host's deploy directory does.
+ *
+ * <p>Threading: the mutating calls are serialised on this object (one change at a time, as
+ * FileInstall's); every wait on the framework has a deadline ({@value #FRAMEWORK_WAIT_MS} ms).
+ */
+final class BundleOps {
+    static final long FRAMEWORK_WAIT_MS = 30_000;
+    static final String LOCATION_PREFIX = "expkt-rest:";
+    private static final String[] STATES = {"UNINSTALLED", "INSTALLED", "RESOLVED", "STARTING", "STOPPING", "ACTIVE"};
+
+    private final BundleContext context;
+    private final Bundle system;
+
+    BundleOps(BundleContext context) {
+        this.context = context;
+        this.system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+    }
+
+    List<Map<String, Object>> list() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            out.add(describe(b));
+        }
+        return out;
+    }
+
+    Map<String, Object> get(long id) throws ApiException {
+        return describe(bundle(id));
+    }
+
+    synchronized Map<String, Object> install(byte[] jar, boolean start) throws ApiException {
+        JarCheck check = JarCheck.of(jar);
+        for (Bundle b : context.getBundles()) {
+            if (check.symbolicName().equals(b.getSymbolicName())) {
+                throw new ApiException(409, check.symbolicName() + " is installed already as bundle " + b.getBundleId()
+                        + " (version " + b.getVersion() + "): update it with PUT /expkt/api/bundles/" + b.getBundleId());
+            }
+        }
+        Bundle b;
+        try {
+            b = context.installBundle(LOCATION_PREFIX + check.symbolicName(), new ByteArrayInputStream(jar));
+        } catch (BundleException e) {
+            throw new ApiException(422, check.symbolicName() + " " + check.version() + " was not installed: " + e.getMessage());
+        }
+        try {
+            if (start) {
+                b.start();
+            } else if (!system.adapt(FrameworkWiring.class).resolveBundles(List.of(b))) {
+                throw new BundleException("it does not resolve");
+            }
+        } catch (BundleException | RuntimeException e) {
+            String why = unresolved(b);
+            try {
+                b.uninstall();
+                refreshIfPending(b);
+            } catch (BundleException | RuntimeException ignored) {
+                // reported below: the bundle id tells where it is
+            }
+            throw new ApiException(422, check.symbolicName() + " " + check.version() + " was not installed: "
+                    + (start ? "it does not start: " : "") + e.getMessage() + why);
+        }
+        return describe(b);
+    }
+
+    synchronized Map<String, Object> update(long id, byte[] jar) throws ApiException {
+        Bundle b = changeable(id);
+        JarCheck check = JarCheck.of(jar);
+        if (!check.symbolicName().equals(b.getSymbolicName())) {
+            throw new ApiException(409, "the jar is " + check.symbolicName() + ", bundle " + id + " is " + b.getSymbolicName()
+                    + ": an update keeps the symbolic name (install it with POST /expkt/api/bundles instead)");
+        }
+        byte[] previous = contentOf(b);
+        BundleStartLevel sl = b.adapt(BundleStartLevel.class);
+        int level = sl.getStartLevel();
+        boolean wasActive = (b.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0;
+        Exception failed = null;
+        try {
+            b.update(new ByteArrayInputStream(jar));
+        } catch (BundleException | RuntimeException e) {
+            failed = e;
+        }
+        settle(b, sl, level);
+        if (failed == null) {
+            try {
+                if (wasActive && b.getState() != Bundle.ACTIVE) {
+                    b.start();
+                } else if (!wasActive && !system.adapt(FrameworkWiring.class).resolveBundles(List.of(b))) {
+                    throw new BundleException("it does not resolve");
+                }
+            } catch (BundleException | RuntimeException e) {
+                failed = e;
+            }
+        }
+        if (failed != null) {
+            String why = unresolved(b);
+            String back = putBack(b, previous, sl, level, wasActive);
+            throw new ApiException(422, "bundle " + id + " was not updated to " + check.symbolicName() + " " + check.version()
+                    + ": " + failed.getMessage() + why + "; " + back);
+        }
+        return describe(b);
+    }
+
+    synchronized Map<String, Object> uninstall(long id) throws ApiException {
+        Bundle b = changeable(id);
+        Map<String, Object> before = describe(b);
+        try {
+            b.uninstall();
+        } catch (BundleException | RuntimeException e) {
+            throw new ApiException(409, "bundle " + id + " was not uninstalled: " + e.getMessage());
+        }
+        refreshIfPending(b);
+        before.put("state", STATES[0]);
+        return before;
+    }
+
+    private Bundle bundle(long id) throws ApiException {
+        Bundle b = context.getBundle(id);
+        if (b == null) {
+            throw new ApiException(404, "no bundle with id " + id);
+        }
+        return b;
+    }
+
+    private Bundle changeable(long id) throws ApiException {
+        Bundle b = bundle(id);
+        if (id == 0) {
+            throw new ApiException(400, "bundle 0 is the framework: it is neither updated nor uninstalled through this API");
+        }
+        if (b.getBundleId() == context.getBundle().getBundleId()) {
+            throw new ApiException(400, "bundle " + id + " is " + b.getSymbolicName() + ", which serves this API: change it through the deploy directory");
+        }
+        return b;
+    }
+
+    private String putBack(Bundle b, byte[] previous, BundleStartLevel sl, int level, boolean start) {
+        try {
+            b.update(new ByteArrayInputStream(previous));
+            settle(b, sl, level);
+            if (start && b.getState() != Bundle.ACTIVE) {
+                b.start();
+            }
+            return "the previous version " + b.getVersion() + " is back (" + STATES[Integer.numberOfTrailingZeros(b.getState())] + ")";
+        } catch (BundleException | RuntimeException e) {
+            return "putting the previous version back FAILED too: " + e.getMessage();
+        }
+    }
+
+    /** Requirements of {@code b}'s current revision that nothing installed provides, as text (empty if none). */
+    private String unresolved(Bundle b) {
+        BundleRevision rev = b.adapt(BundleRevision.class);
+        if (rev == null) {
+            return "";
+        }
+        FrameworkWiring wiring = system.adapt(FrameworkWiring.class);
+        List<String> missing = new ArrayList<>();
+        for (BundleRequirement r : rev.getDeclaredRequirements(null)) {
+            if ("optional".equals(r.getDirectives().get(Constants.RESOLUTION_DIRECTIVE))) {
+                continue;
+            }
+            if (wiring.findProviders(r).isEmpty()) {
+                missing.add(r.getNamespace() + " " + r.getDirectives().getOrDefault("filter", ""));
+            }
+        }
+        return missing.isEmpty() ? "" : " (nothing installed provides: " + String.join("; ", missing) + ")";
+    }
+
+    /** The bundle's current content as a jar (manifest first), to put back if an update fails. */
+    private static byte[] contentOf(Bundle b) throws ApiException {
+        try {
+            URL mf = b.getEntry("META-INF/MANIFEST.MF");
+            if (mf == null) {
+                throw new ApiException(409, "bundle " + b.getBundleId() + " has no manifest entry to keep for a roll-back");
+            }
+            Manifest manifest;
+            try (InputStream in = mf.openStream()) {
+                manifest = new Manifest(in);
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (JarOutputStream out = new JarOutputStream(bytes, manifest)) {
+                Enumeration<URL> entries = b.findEntries("/", "*", true);
+                for (URL u : entries == null ? List.<URL>of() : Collections.list(entries)) {
+                    String path = u.getPath().startsWith("/") ? u.getPath().substring(1) : u.getPath();
+                    if (path.isEmpty() || path.equals("META-INF/MANIFEST.MF") || path.equals("META-INF/")) {
+                        continue;
+                    }
+                    out.putNextEntry(new JarEntry(path));
+                    if (!path.endsWith("/")) {
+                        try (InputStream in = u.openStream()) {
+                            in.transferTo(out);
+                        }
+                    }
+                    out.closeEntry();
+                }
+            }
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new ApiException(500, "cannot read bundle " + b.getBundleId() + "'s content to keep for a roll-back: " + e.getMessage());
+        }
+    }
+
+    private void settle(Bundle b, BundleStartLevel sl, int level) {
+        drainStartLevelQueue();
+        if (b.getState() != Bundle.UNINSTALLED && sl.getStartLevel() != level) {
+            sl.setStartLevel(level);
+            drainStartLevelQueue();
+        }
+        refreshIfPending(b);
+    }
+
+    private void drainStartLevelQueue() {
+        FrameworkStartLevel fsl = system.adapt(FrameworkStartLevel.class);
+        CountDownLatch done = new CountDownLatch(1);
+        fsl.setStartLevel(fsl.getStartLevel(), e -> done.countDown());
+        await(done);
+    }
+
+    private void refreshIfPending(Bundle b) {
+        FrameworkWiring wiring = system.adapt(FrameworkWiring.class);
+        if (!wiring.getRemovalPendingBundles().contains(b)) {
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        FrameworkListener l = e -> {
+            if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED || e.getType() == FrameworkEvent.ERROR) {
+                done.countDown();
+            }
+        };
+        wiring.refreshBundles(List.of(b), l);
+        await(done);
+    }
+
+    private static void await(CountDownLatch done) {
+        try {
+            done.await(FRAMEWORK_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static Map<String, Object> describe(Bundle b) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", b.getBundleId());
+        m.put("symbolicName", b.getSymbolicName());
+        m.put("version", b.getVersion().toString());
+        m.put("state", STATES[Integer.numberOfTrailingZeros(b.getState())]);
+        m.put("location", b.getLocation());
+        m.put("lastModified", b.getLastModified());
+        BundleStartLevel sl = b.adapt(BundleStartLevel.class);
+        if (sl != null) {
+            m.put("startLevel", sl.getStartLevel());
+        }
+        return m;
+    }
+}
