@@ -61,10 +61,18 @@ final class ProviderUpgradeBench {
             ExpktHost.sleep(frames / 100_000 * 1000 / 3);
             drop(providerJar, host.deployDir().resolve("expkt.provider.force.jar"));
             stream.join();
-            Map<String, String> now = host.awaitState("ready", 30_000);
-            if (gen0.equals(now.get("gen"))) {
-                return Row.failed(WORKLOAD, "expkt", "the sink was not restarted by the provider update (same activation " + gen0
-                        + "): was the provider updated? " + tail(hostLog));
+            // the old activation's status says "ready" until the new one writes its own: wait for a new
+            // activation (a different gen) that is ready, not just for "ready"
+            Map<String, String> now = host.status();
+            long restartDeadline = System.currentTimeMillis() + 30_000;
+            while ((gen0.equals(now.get("gen")) || !"ready".equals(now.get("state")))
+                    && System.currentTimeMillis() < restartDeadline) {
+                ExpktHost.sleep(50);
+                now = host.status();
+            }
+            if (gen0.equals(now.get("gen")) || !"ready".equals(now.get("state"))) {
+                return Row.failed(WORKLOAD, "expkt", "the sink was not restarted and ready within 30 s of the provider update (activation before "
+                        + gen0 + ", status now " + now + "): was the provider updated? " + tail(hostLog));
             }
             Long updateMs = awaitUpdateMs(hostLog, 30_000);
             ExpktHost.sleep(1500);
