@@ -28,7 +28,9 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One L2 packet socket: an AF_PACKET socket bound to ETH_P_ALL in the data-plane namespace, a
+ * One L2 packet socket: an AF_PACKET socket bound to ETH_P_ALL in the punt namespace (where only the
+ * punt links are: see {@code dataplane.PuntLinks}; in the data-plane namespace on the degrade path
+ * without nftables) plus, with punt links, a send-only socket in the data-plane namespace, a
  * receive ring (TPACKET_V3, or TPACKET_V2 for {@link RxMode#LATENCY}: see {@link RxRing}), a classic
  * BPF program compiled from its filters, and nftables rules named after them.
  *
@@ -46,6 +48,8 @@ public final class PacketSocketImpl implements PacketSocket {
     private final long id;
     private final Owner owner;
     private final int fd;
+    /** The socket frames are sent on: {@link #fd} itself, or (punt links) one in the data plane bound to no protocol. */
+    private final int txFd;
     /** The mapping of the receive ring; replaced (under the receive lock) when a LATENCY ring is re-made. */
     private Arena ringArena;
     /** The frame slot a LATENCY ring should have for the ports' MTU now (0: no change asked). */
@@ -69,7 +73,8 @@ public final class PacketSocketImpl implements PacketSocket {
     /** Counted kernel drops; read and added to under filterLock (never from a closed fd). */
     private long drops;
 
-    PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, Arena ringArena, RxRing ring, RxMode rxMode) {
+    PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, int txFd, Arena ringArena, RxRing ring, RxMode rxMode) {
+        this.txFd = txFd;
         this.rxMode = rxMode;
         this.engine = engine;
         this.id = id;
@@ -91,7 +96,7 @@ public final class PacketSocketImpl implements PacketSocket {
                 }
             });
         }
-        this.tx = new TxPath(fd, txLock, engine::model, this::isOpen);
+        this.tx = new TxPath(txFd, txLock, engine::model, this::isOpen);
     }
 
     public long id() {
@@ -599,6 +604,9 @@ public final class PacketSocketImpl implements PacketSocket {
             ringArena.close();
             controlArena.close();
             Fds.closeQuietly(fd);
+            if (txFd != fd) {
+                Fds.closeQuietly(txFd);
+            }
         } finally {
             rxLock.unlock();
             engine.forget(this);
