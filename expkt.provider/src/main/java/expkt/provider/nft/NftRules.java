@@ -21,8 +21,8 @@ import java.util.function.Function;
  * The provider's nftables table in the data-plane namespace ({@code table netdev expkt}): where every
  * frame crossing a port is classified, once, for all sockets. Per port and hook three chains:
  * <ul>
- * <li>the base chain ({@code ingress_<if>}, {@code egress_<if>}): the prefilter, at most three
- *     lookups in constant sets, so a frame that can match no filter costs the same whatever the number
+ * <li>the base chain ({@code ingress_<if>}, {@code egress_<if>}), only while a filter applies
+ *     there: the prefilter, at most two lookups in constant sets, so a frame that can match no filter costs the same whatever the number
  *     of filters ({@link #prefilterCommands});</li>
  * <li>the punt chain ({@code punt_in_<if>}, {@code punt_out_<if>}): runs the filter chain, then
  *     {@code dup}s the frame once to the port's punt link (the sockets' only source of frames, see
@@ -283,11 +283,13 @@ public final class NftRules implements AutoCloseable {
             next.put(fr.filter().name(), fr);
             fr.ports().forEach(p -> touched.put(p.ifName(), p));
         }
+        List<String> addedHooks = new ArrayList<>();
+        List<String> removedHooks = new ArrayList<>();
         for (Port p : touched.values()) {
             for (boolean egress : new boolean[] {false, true}) {
-                String hook = hookChainName(p.ifName(), egress);
-                if (chains.contains(hook) || newChains.contains(hook)) {
-                    prefilterCommands(p, egress, next.values(), cmds);
+                String punt = puntChainName(p.ifName(), egress);
+                if (chains.contains(punt) || newChains.contains(punt)) {
+                    prefilterCommands(p, egress, next.values(), cmds, addedHooks, removedHooks);
                 }
             }
         }
@@ -296,6 +298,8 @@ public final class NftRules implements AutoCloseable {
         }
         nft.run("{\"nftables\":[" + String.join(",", cmds) + "]}");
         chains.addAll(newChains);
+        chains.addAll(addedHooks);
+        chains.removeAll(removedHooks);
         installed = next;
     }
 
@@ -304,15 +308,14 @@ public final class NftRules implements AutoCloseable {
      * one rule per filter and tag depth, each counting and marking), the punt chain (clears the mark
      * bits, runs the filter chain, then {@code dup}s to the punt link if a filter marked the frame,
      * drops it if a drop filter did, and clears the bits again so nothing downstream sees them), and
-     * the base chain at the hook (the prefilter; empty until a filter is set).
+     * the base chain at the hook is made by {@link #prefilterCommands} when the first filter needs it.
      */
     private void addChainCommands(Port p, boolean egress, List<String> newChains, List<String> cmds) {
-        String hook = hookChainName(p.ifName(), egress);
-        if (chains.contains(hook) || newChains.contains(hook)) {
+        String punt = puntChainName(p.ifName(), egress);
+        if (chains.contains(punt) || newChains.contains(punt)) {
             return;
         }
         String filterChain = chainName(p.ifName(), egress);
-        String punt = puntChainName(p.ifName(), egress);
         String device = (egress ? egressPunt : ingressPunt).apply(p);
         if (device == null) {
             throw new IllegalStateException("no punt link for port " + p.slotPort() + " (" + p.ifName() + ")");
@@ -324,24 +327,23 @@ public final class NftRules implements AutoCloseable {
         cmds.add(rule(punt, markHas(PUNT_BIT), "{\"dup\":{\"addr\":" + Json.quote(device) + "}}"));
         cmds.add(rule(punt, markHas(DROP_BIT), "{\"drop\":null}"));
         cmds.add(rule(punt, setMark("&", KEEP_BITS)));
-        cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook)
-                + ",\"type\":\"filter\",\"hook\":\"" + (egress ? "egress" : "ingress") + "\",\"dev\":"
-                + Json.quote(p.ifName()) + ",\"prio\":0,\"policy\":\"accept\"}}}");
         newChains.add(filterChain);
         newChains.add(punt);
-        newChains.add(hook);
     }
 
     /**
      * Rewrites the base chain of {@code port}'s hook: a frame goes on to the punt chain only if it
-     * can match a filter there, decided by at most three lookups in constant sets (hash tables), so a
+     * can match a filter there, decided by at most two lookups in constant sets (hash tables), so a
      * frame that matches nothing costs the same with 1 or 500 filters: its destination MAC is one of
      * the filters' MACs; or its ethertype ({@code meta protocol}, after a tag the kernel moved to
      * metadata) is one of the ethertypes of filters without a MAC; or it carries a second tag (the
      * filter chain looks behind it). A filter with neither a MAC nor a plain ethertype (no match, an
      * explicit offset, a tag ethertype) sends every frame on. {@code goto}: the punt chain runs once.
+     * The base chain exists only while a filter applies to its port and hook: a hook without a chain
+     * costs the frames crossing it nothing at all (the kernel does not run the hook).
      */
-    private void prefilterCommands(Port port, boolean egress, Collection<FilterRules> filters, List<String> cmds) {
+    private void prefilterCommands(Port port, boolean egress, Collection<FilterRules> filters, List<String> cmds,
+                                   List<String> addedHooks, List<String> removedHooks) {
         String hook = hookChainName(port.ifName(), egress);
         String target = "{\"goto\":{\"target\":" + Json.quote(puntChainName(port.ifName(), egress)) + "}}";
         TreeSet<String> macs = new TreeSet<>();
@@ -361,7 +363,21 @@ public final class NftRules implements AutoCloseable {
                 everything = true;
             }
         }
-        cmds.add("{\"flush\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook) + "}}}");
+        if (!everything && macs.isEmpty() && types.isEmpty()) {
+            if (chains.contains(hook)) {
+                cmds.add("{\"delete\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook) + "}}}");
+                removedHooks.add(hook);
+            }
+            return;
+        }
+        if (chains.contains(hook)) {
+            cmds.add("{\"flush\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook) + "}}}");
+        } else {
+            cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook)
+                    + ",\"type\":\"filter\",\"hook\":\"" + (egress ? "egress" : "ingress") + "\",\"dev\":"
+                    + Json.quote(port.ifName()) + ",\"prio\":0,\"policy\":\"accept\"}}}");
+            addedHooks.add(hook);
+        }
         if (everything) {
             cmds.add(rule(hook, target));
             return;
@@ -371,12 +387,13 @@ public final class NftRules implements AutoCloseable {
                     + "\"right\":{\"set\":[" + String.join(",", macs) + "]}}}", target));
         }
         if (!types.isEmpty()) {
+            // one lookup: the filters' ethertypes, and the tag TPIDs (a second tag: the filter chain looks behind it)
+            types.add(ETH_P_8021Q);
+            types.add(ETH_P_8021AD);
             List<String> t = new ArrayList<>();
             types.forEach(v -> t.add(String.valueOf(v)));
             cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":\"protocol\"}},"
                     + "\"right\":{\"set\":[" + String.join(",", t) + "]}}}", target));
-            cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":\"protocol\"}},"
-                    + "\"right\":{\"set\":[" + ETH_P_8021Q + "," + ETH_P_8021AD + "]}}}", target));
         }
     }
 

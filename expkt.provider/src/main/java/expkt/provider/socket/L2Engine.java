@@ -136,9 +136,13 @@ public final class L2Engine implements AutoCloseable, FramePorts {
                 return removed;
             });
             this.dispatcher = new LaneRegistry(log);
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // also on an Error (a linkage error of a half-updated host): the lock must not outlive a failed start
             closeNft();
             lock.close();
+            if (e instanceof Error err) {
+                throw err;
+            }
             throw e instanceof IOException io ? io : new IOException(e);
         }
         NftRules.Leftover leftover = nft == null ? null : nft.leftover();
