@@ -468,6 +468,11 @@ public final class L2Engine implements AutoCloseable, FramePorts {
      * on failure nothing changed. Without nftables: nothing to do (copy-only filters have no rules).
      */
     void replaceRules(List<String> remove, List<NftRules.FilterRules> add) throws IOException {
+        if (closed && add.isEmpty()) {
+            // the provider is stopping: the whole table goes after the sockets (closeNft), so each socket's close
+            // need not list and edit it (that was one listing of every rule per socket: seconds for 50 sockets)
+            return;
+        }
         if (nft == null) {
             for (NftRules.FilterRules r : add) {
                 requireRules(r.filter());
