@@ -1,5 +1,5 @@
 #!/bin/sh
-# ./expkt bench [--quick] [--out DIR] [--only rx64,rx1514,rx64-napi,tx64,echo,upgrade,alloc,forward]
+# ./expkt bench [--quick] [--out DIR] [--only rx64,rx1514,rx64-napi,tx64,echo,upgrade,upgrade-provider,alloc,fanout,forward]
 # (BENCH_NO_BUILD=1 skips the Maven build.)
 # Builds the benchmark (and the host, when its module is there), then runs the harness as root.
 # Results: bench/results/latest.json + latest.md (and dated copies), and the table on stdout.

@@ -2,9 +2,12 @@
  * EAGAIN": a TPACKET_V2 TX ring sender that goes through the qdisc (no PACKET_QDISC_BYPASS), so a
  * full device queue pushes back instead of failing. Also used as a C TX reference.
  *
- * usage: txring <ifname> <count> <frame_len> [bypass=0]
+ * usage: txring <ifname> <count> <frame_len> [bypass=0] [flows=0]
  * Frames alternate: ethertype 0x0842 to 00:e0:2b:00:00:00 (matches the benchmark filter) and
- * 0x88b5 to the same address (does not). Prints "sent=N ns=T pps=R" when every frame has left. */
+ * 0x88b5 to the same address (does not). With flows > 0 (the fanout workload) the matching frames are
+ * IPv4/UDP instead (ethertype 0x0800, 10.0.0.1 -> 10.0.0.2, destination port 7000), source port
+ * 10000 + k for k in 0..flows-1 in turn: that many flows, so a PACKET_FANOUT hash group spreads them.
+ * Prints "sent=N ns=T pps=R" when every frame has left. */
 #include "common.h"
 #include <poll.h>
 #include <sys/mman.h>
@@ -17,6 +20,8 @@ int main(int argc, char **argv) {
     uint64_t count = strtoull(argv[2], NULL, 10);
     unsigned len = atoi(argv[3]);
     int bypass = argc > 4 && atoi(argv[4]);
+    unsigned flows = argc > 5 ? (unsigned)atoi(argv[5]) : 0;
+    if (flows > FRAME_NR / 2) { fprintf(stderr, "flows %u outside 0..%u\n", flows, FRAME_NR / 2); return 1; }
     if (len < 60 || len > 1514) { fprintf(stderr, "frame length %u outside 60..1514\n", len); return 1; }
     int ifindex;
     uint8_t mac[6];
@@ -41,6 +46,22 @@ int main(int argc, char **argv) {
         memcpy(f + 6, mac, 6);
         uint16_t et = htons(i % 2 == 0 ? BENCH_ETHERTYPE : 0x88b5);
         memcpy(f + 12, &et, 2);
+        if (flows > 0 && i % 2 == 0) {
+            /* IPv4 + UDP, header checksum computed; the flow is the source port */
+            static const uint8_t ip[20] = { 0x45, 0, 0, 46, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 };
+            uint16_t ipv4 = htons(0x0800);
+            memcpy(f + 12, &ipv4, 2);
+            memcpy(f + 14, ip, 20);
+            uint32_t sum = 0;
+            for (int k = 0; k < 20; k += 2) sum += (uint32_t)(f[14 + k] << 8 | f[15 + k]);
+            while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+            f[24] = (uint8_t)(~sum >> 8);
+            f[25] = (uint8_t)~sum;
+            unsigned sport = 10000 + (i / 2) % flows;
+            f[34] = (uint8_t)(sport >> 8); f[35] = (uint8_t)sport;
+            f[36] = 7000 >> 8; f[37] = 7000 & 0xff;
+            f[38] = 0; f[39] = 26; /* UDP length: 8 + 18 bytes of the 60-byte frame */
+        }
     }
     uint64_t queued = 0, start = now_ns();
     unsigned slot = 0;

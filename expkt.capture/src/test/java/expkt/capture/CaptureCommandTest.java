@@ -1,9 +1,8 @@
 package expkt.capture;
 
 import expkt.api.packet.Filter;
-import expkt.provider.command.L2Tables;
-import expkt.provider.core.Owner;
-import expkt.provider.socket.PacketSocketImpl;
+import expkt.api.packet.PacketSocket;
+import expkt.testkit.lab.Wire;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.CommandSessionImpl;
 import org.apache.felix.gogo.runtime.threadio.ThreadIOImpl;
@@ -39,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * interrupts, bad specs, and the clean-up of socket, filter and nftables rules.
  */
 class CaptureCommandTest extends CaptureTestBase {
-    private static final Owner OTHER = new Owner(-2, "test");
+    private static final String OTHER = "test";
     private static final String DST = "00:e0:2b:00:00:07";
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private Path dir;
@@ -48,7 +47,7 @@ class CaptureCommandTest extends CaptureTestBase {
     @BeforeEach
     void setUp() throws Exception {
         dir = Files.createTempDirectory("xk-capture");
-        engine();
+        startSwitch();
         command = CaptureCommand.on(packets, line -> { });
     }
 
@@ -74,7 +73,7 @@ class CaptureCommandTest extends CaptureTestBase {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline) {
             // a socket's filter list gets the filter only after its BPF program and nft rules are in place
-            if (engine.sockets().stream().anyMatch(s -> s.owner().equals(CAPTURE_OWNER) && !s.filters().isEmpty())) {
+            if (captureSockets().stream().anyMatch(s -> !s.filters().isEmpty())) {
                 return f;
             }
             if (f.isDone()) {
@@ -98,8 +97,8 @@ class CaptureCommandTest extends CaptureTestBase {
 
     /** Nothing of any capture is left: no socket, no filter in expkt:acl, no rule in the switch's nftables. */
     private void nothingLeft() throws IOException {
-        assertTrue(engine.sockets().stream().noneMatch(s -> s.owner().equals(CAPTURE_OWNER)), engine.sockets().toString());
-        String acl = L2Tables.acl(engine);
+        assertTrue(captureSockets().isEmpty(), sw.sockets().toString());
+        String acl = sw.acl();
         assertFalse(acl.contains(CaptureCommand.NAME_PREFIX), acl);
         String ruleset = nftRuleset();
         assertFalse(ruleset.contains(CaptureCommand.NAME_PREFIX), ruleset);
@@ -217,7 +216,7 @@ class CaptureCommandTest extends CaptureTestBase {
     void countLimitThroughGogoAndOtherSocketsUndisturbed() throws Exception {
         Wire h1 = wire(1);
         Wire h2 = wire(2);
-        PacketSocketImpl mine = engine.open(OTHER);
+        PacketSocket mine = sw.packets(OTHER).open();
         mine.setupFilter(Filter.named("mine").ethertype(0x0842).build());
         mine.setTimeout(Duration.ofMillis(500));
         Path file = dir.resolve("two.pcapng");
@@ -410,7 +409,7 @@ class CaptureCommandTest extends CaptureTestBase {
         // refused by the provider once the socket is open: the socket and the file go again
         rejects("VR-Nope", () -> command.capture("ethertype=0x0842,vr=VR-Nope", f, "1"));
         assertFalse(Files.exists(file), "no file is left by a refused capture");
-        assertTrue(engine.sockets().stream().noneMatch(s -> s.owner().equals(CAPTURE_OWNER)));
+        assertTrue(captureSockets().isEmpty(), sw.sockets().toString());
         nothingLeft();
     }
 

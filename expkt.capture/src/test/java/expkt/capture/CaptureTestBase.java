@@ -1,12 +1,11 @@
 package expkt.capture;
 
+import expkt.api.packet.PacketService;
 import expkt.lab.Lab;
-import expkt.provider.dataplane.DataPlane;
-import expkt.provider.socket.L2Engine;
-import expkt.provider.socket.OwnedPacketService;
-import expkt.provider.core.Owner;
-import expkt.provider.core.ProviderLog;
-import expkt.provider.core.VrScope;
+import expkt.lab.Topologies;
+import expkt.testkit.lab.OpenSocket;
+import expkt.testkit.lab.SwitchUnderTest;
+import expkt.testkit.lab.Wire;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,23 +14,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One bridged 3-port lab per test class, and per test the provider's core (outside OSGi) on its
- * switch namespace with the per-bundle {@link expkt.api.packet.PacketService} the capture bundle
- * would get from it.
+ * One bridged 3-host lab per test class ({@link Topologies#bridgedHosts(int)}), and per test the
+ * test kit's {@link SwitchUnderTest} (the provider's core, outside OSGi) on its switch namespace with
+ * the per-bundle {@link PacketService} the capture bundle would get from it.
  */
 abstract class CaptureTestBase {
     static final String HOST_MAC = "02:00:00:00:00:01";
-    static final Owner CAPTURE_OWNER = new Owner(-1, "expkt.capture (test)");
+    static final String CAPTURE_BUNDLE = "expkt.capture (test)";
     static Lab lab;
-    DataPlane dataPlane;
-    L2Engine engine;
-    OwnedPacketService packets;
+    SwitchUnderTest sw;
+    PacketService packets;
     final List<AutoCloseable> closeAfter = new ArrayList<>();
 
     @BeforeAll
     static void startLab() {
         Lab.cleanStale();
-        lab = Lab.builder().ports(3).bridge(true).build();
+        lab = Topologies.bridgedHosts(3);
     }
 
     @AfterAll
@@ -41,13 +39,15 @@ abstract class CaptureTestBase {
         }
     }
 
-    L2Engine engine() throws Exception {
-        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
-        dataPlane.configure(new String[0], new String[0]);
-        engine = new L2Engine(dataPlane, VrScope.single("VR-Default", 2), L2Engine.RingConfig.DEFAULT,
-                ProviderLog.system("expkt.capture.test"));
-        packets = new OwnedPacketService(engine, CAPTURE_OWNER);
-        return engine;
+    SwitchUnderTest startSwitch() throws Exception {
+        sw = SwitchUnderTest.on(lab).build();
+        packets = sw.packets(CAPTURE_BUNDLE);
+        return sw;
+    }
+
+    /** The capture bundle's open sockets. */
+    List<OpenSocket> captureSockets() {
+        return sw.sockets(CAPTURE_BUNDLE);
     }
 
     Wire wire(int host) throws Exception {
@@ -62,22 +62,15 @@ abstract class CaptureTestBase {
     }
 
     @AfterEach
-    void stopEngine() throws Exception {
+    void stopSwitch() throws Exception {
         for (AutoCloseable c : closeAfter) {
             c.close();
         }
         closeAfter.clear();
-        if (packets != null) {
-            packets.release();
+        if (sw != null) {
+            sw.close();
+            sw = null;
             packets = null;
-        }
-        if (engine != null) {
-            engine.close();
-            engine = null;
-        }
-        if (dataPlane != null) {
-            dataPlane.close();
-            dataPlane = null;
         }
     }
 }

@@ -4,9 +4,12 @@
  * bridge joining the ports; extra namespaces and links on demand. Every name carries a per-run prefix
  * and everything is removed on {@link expkt.lab.Lab#close()}, by a JVM shutdown hook, and — for labs
  * of processes that died — by {@link expkt.lab.Lab#cleanStale()} at the next start.
+ *
+ * <p>{@link expkt.lab.Topologies} names the labs that tests share: two VRs with the same subnet, a
+ * VLAN trunk, hosts on a bridge.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package expkt.lab;
 
 import org.osgi.annotation.bundle.Export;

@@ -17,6 +17,8 @@ public final class Epoll {
     public static final int EPOLLIN = 0x1;
     public static final int EPOLLERR = 0x8;
     public static final int EPOLLHUP = 0x10;
+    /** Edge-triggered: reported once per wake-up of the file, not while it stays readable. */
+    public static final int EPOLLET = 1 << 31;
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
     /**

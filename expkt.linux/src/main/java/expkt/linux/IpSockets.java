@@ -267,4 +267,20 @@ public final class IpSockets {
     public static int poll(MemorySegment pollfd, int fd, int events, int timeoutMillis) throws LinuxException {
         return Sockets.poll(pollfd, fd, events, timeoutMillis);
     }
+
+    /** {@code SO_MEMINFO}: the socket's memory counters (u32[9]); index 0 is the receive queue's allocation. */
+    public static final int SO_MEMINFO = 55;
+    /** Bytes of the {@code SO_MEMINFO} answer a caller's {@code meminfo} segment must hold. */
+    public static final int MEMINFO_SIZE = 9 * 4;
+
+    /**
+     * The bytes the socket's receive queue holds now (SO_MEMINFO's SK_MEMINFO_RMEM_ALLOC, buffer
+     * truesize): it falls when the application reads. {@code meminfo} ({@link #MEMINFO_SIZE} bytes) and
+     * {@code len} (4 bytes) are caller-owned, so nothing is allocated.
+     */
+    public static int receiveQueueBytes(int fd, MemorySegment meminfo, MemorySegment len) throws LinuxException {
+        len.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, MEMINFO_SIZE);
+        Sockets.getsockopt(fd, SOL_SOCKET, SO_MEMINFO, meminfo, len, "SO_MEMINFO");
+        return meminfo.get(java.lang.foreign.ValueLayout.JAVA_INT, 0);
+    }
 }

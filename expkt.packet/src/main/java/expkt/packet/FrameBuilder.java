@@ -5,6 +5,7 @@ import expkt.api.net.Ipv6Address;
 import expkt.api.net.MacAddress;
 import expkt.packet.ethernet.Arp;
 import expkt.packet.ethernet.EtherType;
+import expkt.packet.ethernet.Ethernet;
 import expkt.packet.ethernet.VlanTag;
 import expkt.packet.ip.Icmp;
 import expkt.packet.ip.Icmpv6;
@@ -12,6 +13,7 @@ import expkt.packet.ip.IpProtocol;
 import expkt.packet.ip.Ipv4;
 import expkt.packet.ip.Ipv6;
 import expkt.packet.ip.Tcp;
+import expkt.packet.ip.Udp;
 import expkt.packet.lldp.Lldp;
 import expkt.packet.wol.WakeOnLan;
 import java.lang.foreign.MemorySegment;
@@ -44,29 +46,17 @@ import java.nio.ByteOrder;
  * {@link IllegalArgumentException} naming them; a frame that outgrows the buffer throws
  * {@link IllegalStateException} before writing past it.
  *
+ * <p>What {@code finish()} fills, and how options are padded, is not written here: each header
+ * class declares its {@link LayerKind} row (identity, next-layer field, length rule, checksum,
+ * padding) and writes its own bytes beside its parser ({@code Ipv4.KIND}, {@code Ipv4.write(...)});
+ * this class keeps the order of the layers and applies the rows. A header the codec does not know
+ * is added with {@link #header(LayerKind, int, HeaderWriter)} and is filled the same way.
+ *
  * <p>{@link #reset()} starts a new frame in the same buffer, so a send loop builds without
  * allocating. Not thread-safe.
  */
 public final class FrameBuilder {
-    private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt BE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int MAX_LAYERS = 32;
-
-    private static final int K_ETHERNET = 1;
-    private static final int K_VLAN = 2;
-    private static final int K_ARP = 3;
-    private static final int K_IPV4 = 4;
-    private static final int K_IPV6 = 5;
-    private static final int K_IPV6_EXT = 6;
-    private static final int K_ICMP = 7;
-    private static final int K_ICMPV6 = 8;
-    private static final int K_UDP = 9;
-    private static final int K_TCP = 10;
-    private static final int K_LLDP = 11;
-    private static final int K_WOL = 12;
-    private static final int K_PAYLOAD = 13;
-    private static final String[] KIND_NAMES = {"", "Ethernet", "VLAN tag", "ARP", "IPv4", "IPv6", "IPv6 extension header",
-        "ICMP", "ICMPv6", "UDP", "TCP", "LLDP", "Wake-on-LAN", "payload"};
 
     private MemorySegment segment;
     private long base;
@@ -75,14 +65,11 @@ public final class FrameBuilder {
     private boolean autoChecksums = true;
     private boolean finished;
 
-    private final int[] kind = new int[MAX_LAYERS];
+    /** Per layer: its row of the table, where it starts, and whether its type and checksum were given by hand. */
+    private final LayerKind[] kind = new LayerKind[MAX_LAYERS];
     private final int[] offset = new int[MAX_LAYERS];
-    /** Frame offset of the field that names the next layer (ethertype, protocol, next header), or -1. */
-    private final int[] nextField = new int[MAX_LAYERS];
     private final boolean[] nextExplicit = new boolean[MAX_LAYERS];
     private final boolean[] checksumExplicit = new boolean[MAX_LAYERS];
-    /** VLAN: the TPID; IPv6 extension header: its type. */
-    private final int[] aux = new int[MAX_LAYERS];
     private int count;
     /** True while the current layer's header may still grow with options. */
     private boolean open;
@@ -148,12 +135,8 @@ public final class FrameBuilder {
 
     /** Ethernet II; the ethertype is filled from the next layer by {@link #finish()}. */
     public FrameBuilder ethernet(MacAddress destination, MacAddress source) {
-        begin(K_ETHERNET, 14);
-        put48(pos, destination.toLong());
-        put48(pos + 6, source.toLong());
-        put16(pos + 12, 0);
-        nextField[count - 1] = pos + 12;
-        pos += 14;
+        begin(Ethernet.KIND, Ethernet.HEADER_LENGTH);
+        pos += Ethernet.write(segment, base + pos, destination.toLong(), source.toLong());
         return this;
     }
 
@@ -165,118 +148,83 @@ public final class FrameBuilder {
 
     /** Sets the current Ethernet or VLAN layer's (inner) ethertype instead of filling it. */
     public FrameBuilder etherType(int etherType) {
-        int l = current(K_ETHERNET, K_VLAN, "ethertype");
+        int l = currentWithNextField(2, "ethertype");
         check16(etherType, "ethertype");
-        put16(nextField[l], etherType);
+        put16(offset[l] + kind[l].nextField(), etherType);
         nextExplicit[l] = true;
         return this;
     }
 
     /** An 802.1Q C-tag (TPID 0x8100) with priority 0. */
     public FrameBuilder vlan(int vlanId) {
-        return tag(EtherType.VLAN, 0, false, vlanId);
+        return tag(Ethernet.CUSTOMER_TAG_KIND, 0, false, vlanId);
     }
 
     /** An 802.1Q C-tag (TPID 0x8100). */
     public FrameBuilder vlan(int priority, boolean dropEligible, int vlanId) {
-        return tag(EtherType.VLAN, priority, dropEligible, vlanId);
+        return tag(Ethernet.CUSTOMER_TAG_KIND, priority, dropEligible, vlanId);
     }
 
     /** An 802.1ad S-tag (TPID 0x88A8) with priority 0; put it before the C-tag. */
     public FrameBuilder serviceVlan(int vlanId) {
-        return tag(EtherType.SERVICE_VLAN, 0, false, vlanId);
+        return tag(Ethernet.SERVICE_TAG_KIND, 0, false, vlanId);
     }
 
     /** An 802.1ad S-tag (TPID 0x88A8). */
     public FrameBuilder serviceVlan(int priority, boolean dropEligible, int vlanId) {
-        return tag(EtherType.SERVICE_VLAN, priority, dropEligible, vlanId);
+        return tag(Ethernet.SERVICE_TAG_KIND, priority, dropEligible, vlanId);
     }
 
-    private FrameBuilder tag(int tpid, int priority, boolean dei, int vid) {
+    private FrameBuilder tag(LayerKind tagKind, int priority, boolean dei, int vid) {
         int tci = VlanTag.tci(priority, dei, vid);
-        if (count == 0 || (kind[count - 1] != K_ETHERNET && kind[count - 1] != K_VLAN)) {
+        LayerKind before = count == 0 ? null : kind[count - 1];
+        if (before != Ethernet.KIND && before != Ethernet.CUSTOMER_TAG_KIND && before != Ethernet.SERVICE_TAG_KIND) {
             throw new IllegalStateException("a VLAN tag must follow the Ethernet header or another tag, not "
-                    + (count == 0 ? "nothing" : KIND_NAMES[kind[count - 1]]));
+                    + (before == null ? "nothing" : before.name()));
         }
-        begin(K_VLAN, 4);
+        begin(tagKind, VlanTag.LENGTH);
         offset[count - 1] = pos - 2; // the tag starts at the TPID, which the previous type field holds
-        aux[count - 1] = tpid;
-        put16(pos, tci);
-        put16(pos + 2, 0);
-        nextField[count - 1] = pos + 2;
-        pos += 4;
+        pos += Ethernet.writeTag(segment, base + pos, tci);
         return this;
     }
 
     /** ARP for Ethernet/IPv4 ({@link Arp#REQUEST} or {@link Arp#REPLY}). */
     public FrameBuilder arp(int operation, MacAddress senderMac, Ipv4Address senderIp, MacAddress targetMac, Ipv4Address targetIp) {
         check16(operation, "ARP operation");
-        begin(K_ARP, 28);
-        put16(pos, Arp.HARDWARE_ETHERNET);
-        put16(pos + 2, EtherType.IPV4);
-        put8(pos + 4, 6);
-        put8(pos + 5, 4);
-        put16(pos + 6, operation);
-        put48(pos + 8, senderMac.toLong());
-        put32(pos + 14, senderIp.toInt());
-        put48(pos + 18, targetMac.toLong());
-        put32(pos + 24, targetIp.toInt());
-        pos += 28;
+        begin(Arp.KIND, Arp.ETHERNET_IPV4_LENGTH);
+        pos += Arp.write(segment, base + pos, operation, senderMac.toLong(), senderIp.toInt(), targetMac.toLong(), targetIp.toInt());
         return this;
     }
 
     /** IPv4 with TTL 64, no options, DF clear; the protocol, lengths and checksum are filled. */
     public FrameBuilder ipv4(Ipv4Address source, Ipv4Address destination) {
-        begin(K_IPV4, 20);
-        put8(pos, 0x45);
-        put8(pos + 1, 0);
-        put16(pos + 2, 0);
-        put32(pos + 4, 0);
-        put8(pos + 8, 64);
-        put8(pos + 9, 0);
-        put16(pos + 10, 0);
-        put32(pos + 12, source.toInt());
-        put32(pos + 16, destination.toInt());
-        nextField[count - 1] = pos + 9;
-        pos += 20;
+        begin(Ipv4.KIND, Ipv4.MIN_HEADER_LENGTH);
+        pos += Ipv4.write(segment, base + pos, source.toInt(), destination.toInt());
         open = true;
         return this;
     }
 
     /** IPv6 with hop limit 64; the next header and payload length are filled. */
     public FrameBuilder ipv6(Ipv6Address source, Ipv6Address destination) {
-        begin(K_IPV6, 40);
-        put32(pos, 0x6000_0000);
-        put16(pos + 4, 0);
-        put8(pos + 6, IpProtocol.IPV6_NO_NEXT);
-        put8(pos + 7, 64);
-        put64(pos + 8, source.high());
-        put64(pos + 16, source.low());
-        put64(pos + 24, destination.high());
-        put64(pos + 32, destination.low());
-        nextField[count - 1] = pos + 6;
-        pos += 40;
+        begin(Ipv6.KIND, Ipv6.HEADER_LENGTH);
+        pos += Ipv6.write(segment, base + pos, source, destination);
         return this;
     }
 
     /** An IPv6 hop-by-hop options header; add options with {@link #ipv6Option}; it is padded to 8 bytes. */
     public FrameBuilder ipv6HopByHop() {
-        return ipv6OptionsHeader(IpProtocol.HOP_BY_HOP);
+        return ipv6OptionsHeader(Ipv6.HOP_BY_HOP_KIND);
     }
 
     /** An IPv6 destination options header; add options with {@link #ipv6Option}. */
     public FrameBuilder ipv6DestinationOptions() {
-        return ipv6OptionsHeader(IpProtocol.IPV6_DESTINATION_OPTIONS);
+        return ipv6OptionsHeader(Ipv6.DESTINATION_OPTIONS_KIND);
     }
 
-    private FrameBuilder ipv6OptionsHeader(int type) {
-        requireAfterIpv6(type);
-        begin(K_IPV6_EXT, 2);
-        aux[count - 1] = type;
-        put8(pos, IpProtocol.IPV6_NO_NEXT);
-        put8(pos + 1, 0);
-        nextField[count - 1] = pos;
-        pos += 2;
+    private FrameBuilder ipv6OptionsHeader(LayerKind k) {
+        requireAfterIpv6(k);
+        begin(k, 2);
+        pos += Ipv6.writeOptionsHeader(segment, base + pos);
         open = true;
         return this;
     }
@@ -288,21 +236,9 @@ public final class FrameBuilder {
         if (addresses.length > 127) {
             throw new IllegalArgumentException(addresses.length + " routing addresses are more than 127");
         }
-        requireAfterIpv6(IpProtocol.IPV6_ROUTING);
-        int len = 8 + 16 * addresses.length;
-        begin(K_IPV6_EXT, len);
-        aux[count - 1] = IpProtocol.IPV6_ROUTING;
-        put8(pos, IpProtocol.IPV6_NO_NEXT);
-        put8(pos + 1, 2 * addresses.length);
-        put8(pos + 2, routingType);
-        put8(pos + 3, segmentsLeft);
-        put32(pos + 4, routingType == 4 && addresses.length > 0 ? (addresses.length - 1) << 24 : 0);
-        for (int i = 0; i < addresses.length; i++) {
-            put64(pos + 8 + 16 * i, addresses[i].high());
-            put64(pos + 16 + 16 * i, addresses[i].low());
-        }
-        nextField[count - 1] = pos;
-        pos += len;
+        requireAfterIpv6(Ipv6.ROUTING_KIND);
+        begin(Ipv6.ROUTING_KIND, Ipv6.routingLength(addresses.length));
+        pos += Ipv6.writeRouting(segment, base + pos, routingType, segmentsLeft, addresses);
         return this;
     }
 
@@ -312,22 +248,17 @@ public final class FrameBuilder {
             throw new IllegalArgumentException("fragment offset " + fragmentOffset + " is outside 0..8191");
         }
         check32(identification, "fragment identification");
-        requireAfterIpv6(IpProtocol.IPV6_FRAGMENT);
-        begin(K_IPV6_EXT, 8);
-        aux[count - 1] = IpProtocol.IPV6_FRAGMENT;
-        put8(pos, IpProtocol.IPV6_NO_NEXT);
-        put8(pos + 1, 0);
-        put16(pos + 2, fragmentOffset << 3 | (moreFragments ? 1 : 0));
-        put32(pos + 4, (int) identification);
-        nextField[count - 1] = pos;
-        pos += 8;
+        requireAfterIpv6(Ipv6.FRAGMENT_KIND);
+        begin(Ipv6.FRAGMENT_KIND, 8);
+        pos += Ipv6.writeFragment(segment, base + pos, fragmentOffset, moreFragments, (int) identification);
         return this;
     }
 
-    private void requireAfterIpv6(int type) {
-        if (count == 0 || (kind[count - 1] != K_IPV6 && kind[count - 1] != K_IPV6_EXT)) {
-            throw new IllegalStateException("IPv6 extension header " + type + " must follow IPv6 or another extension header, not "
-                    + (count == 0 ? "nothing" : KIND_NAMES[kind[count - 1]]));
+    private void requireAfterIpv6(LayerKind k) {
+        LayerKind before = count == 0 ? null : kind[count - 1];
+        if (before != Ipv6.KIND && !Ipv6.isExtensionKind(before)) {
+            throw new IllegalStateException("IPv6 extension header " + k.ipProtocol() + " must follow IPv6 or another extension header, not "
+                    + (before == null ? "nothing" : before.name()));
         }
     }
 
@@ -335,12 +266,8 @@ public final class FrameBuilder {
     public FrameBuilder icmp(int type, int code, int restOfHeader) {
         check8(type, "ICMP type");
         check8(code, "ICMP code");
-        begin(K_ICMP, 8);
-        put8(pos, type);
-        put8(pos + 1, code);
-        put16(pos + 2, 0);
-        put32(pos + 4, restOfHeader);
-        pos += 8;
+        begin(Icmp.KIND, 8);
+        pos += Icmp.write(segment, base + pos, type, code, restOfHeader);
         return this;
     }
 
@@ -355,12 +282,8 @@ public final class FrameBuilder {
     public FrameBuilder icmpv6(int type, int code, int rest) {
         check8(type, "ICMPv6 type");
         check8(code, "ICMPv6 code");
-        begin(K_ICMPV6, 8);
-        put8(pos, type);
-        put8(pos + 1, code);
-        put16(pos + 2, 0);
-        put32(pos + 4, rest);
-        pos += 8;
+        begin(Icmpv6.KIND, 8);
+        pos += Icmpv6.write(segment, base + pos, type, code, rest);
         open = true;
         return this;
     }
@@ -386,9 +309,7 @@ public final class FrameBuilder {
         check32(retransTimer, "retrans timer");
         icmpv6(Icmpv6.ROUTER_ADVERTISEMENT, 0, curHopLimit << 24 | flags << 16 | routerLifetime);
         ensure(8, "router advertisement");
-        put32(pos, (int) reachableTime);
-        put32(pos + 4, (int) retransTimer);
-        pos += 8;
+        pos += Icmpv6.writeRouterAdvertisementTimers(segment, base + pos, (int) reachableTime, (int) retransTimer);
         return this;
     }
 
@@ -410,9 +331,7 @@ public final class FrameBuilder {
 
     private FrameBuilder address16(Ipv6Address a) {
         ensure(16, "target address");
-        put64(pos, a.high());
-        put64(pos + 8, a.low());
-        pos += 16;
+        pos += Icmpv6.writeAddress(segment, base + pos, a);
         return this;
     }
 
@@ -427,12 +346,9 @@ public final class FrameBuilder {
     }
 
     private FrameBuilder ndLinkLayer(int type, MacAddress mac) {
-        requireOpen(K_ICMPV6, "neighbour-discovery option");
+        requireOpen(Icmpv6.KIND, Icmpv6.KIND, "neighbour-discovery option");
         ensure(8, "link-layer address option");
-        put8(pos, type);
-        put8(pos + 1, 1);
-        put48(pos + 2, mac.toLong());
-        pos += 8;
+        pos += Icmpv6.writeLinkLayerOption(segment, base + pos, type, mac.toLong());
         return this;
     }
 
@@ -444,31 +360,18 @@ public final class FrameBuilder {
         check8(flags, "prefix flags");
         check32(validLifetime, "valid lifetime");
         check32(preferredLifetime, "preferred lifetime");
-        requireOpen(K_ICMPV6, "neighbour-discovery option");
+        requireOpen(Icmpv6.KIND, Icmpv6.KIND, "neighbour-discovery option");
         ensure(32, "prefix information option");
-        put8(pos, Icmpv6.OPTION_PREFIX_INFORMATION);
-        put8(pos + 1, 4);
-        put8(pos + 2, prefixLength);
-        put8(pos + 3, flags);
-        put32(pos + 4, (int) validLifetime);
-        put32(pos + 8, (int) preferredLifetime);
-        put32(pos + 12, 0);
-        put64(pos + 16, prefix.high());
-        put64(pos + 24, prefix.low());
-        pos += 32;
+        pos += Icmpv6.writePrefixInformation(segment, base + pos, prefixLength, flags, (int) validLifetime, (int) preferredLifetime, prefix);
         return this;
     }
 
     /** MTU option. */
     public FrameBuilder ndMtu(long mtu) {
         check32(mtu, "MTU");
-        requireOpen(K_ICMPV6, "neighbour-discovery option");
+        requireOpen(Icmpv6.KIND, Icmpv6.KIND, "neighbour-discovery option");
         ensure(8, "MTU option");
-        put8(pos, Icmpv6.OPTION_MTU);
-        put8(pos + 1, 1);
-        put16(pos + 2, 0);
-        put32(pos + 4, (int) mtu);
-        pos += 8;
+        pos += Icmpv6.writeMtuOption(segment, base + pos, (int) mtu);
         return this;
     }
 
@@ -476,11 +379,8 @@ public final class FrameBuilder {
     public FrameBuilder udp(int sourcePort, int destinationPort) {
         check16(sourcePort, "UDP source port");
         check16(destinationPort, "UDP destination port");
-        begin(K_UDP, 8);
-        put16(pos, sourcePort);
-        put16(pos + 2, destinationPort);
-        put32(pos + 4, 0);
-        pos += 8;
+        begin(Udp.KIND, Udp.HEADER_LENGTH);
+        pos += Udp.write(segment, base + pos, sourcePort, destinationPort);
         return this;
     }
 
@@ -488,29 +388,22 @@ public final class FrameBuilder {
     public FrameBuilder tcp(int sourcePort, int destinationPort) {
         check16(sourcePort, "TCP source port");
         check16(destinationPort, "TCP destination port");
-        begin(K_TCP, 20);
-        put16(pos, sourcePort);
-        put16(pos + 2, destinationPort);
-        put32(pos + 4, 0);
-        put32(pos + 8, 0);
-        put16(pos + 12, 5 << 12);
-        put16(pos + 14, 0xFFFF);
-        put32(pos + 16, 0);
-        pos += 20;
+        begin(Tcp.KIND, Tcp.MIN_HEADER_LENGTH);
+        pos += Tcp.write(segment, base + pos, sourcePort, destinationPort);
         open = true;
         return this;
     }
 
     /** An LLDPDU; add TLVs with the {@code lldp...} methods, chassis ID, port ID and TTL first. The End TLV is added. */
     public FrameBuilder lldp() {
-        begin(K_LLDP, 0);
+        begin(Lldp.KIND, 0);
         open = true;
         return this;
     }
 
     /** A Wake-on-LAN magic packet for {@code target}. */
     public FrameBuilder wakeOnLan(MacAddress target) {
-        return wakeOnLan(target, new byte[0]);
+        return wakeOnLan(target, NO_BYTES);
     }
 
     /** A Wake-on-LAN magic packet with a SecureOn password of 4 or 6 bytes (or none). */
@@ -518,14 +411,30 @@ public final class FrameBuilder {
         if (password.length != 0 && password.length != 4 && password.length != 6) {
             throw new IllegalArgumentException("Wake-on-LAN password has " + password.length + " bytes, not 0, 4 or 6");
         }
-        begin(K_WOL, WakeOnLan.LENGTH + password.length);
-        put16(pos, 0xFFFF);
-        put32(pos + 2, -1);
-        for (int i = 1; i <= 16; i++) {
-            put48(pos + 6 * i, target.toLong());
+        begin(WakeOnLan.KIND, WakeOnLan.LENGTH + password.length);
+        pos += WakeOnLan.write(segment, base + pos, target.toLong(), password);
+        return this;
+    }
+
+    /**
+     * A header of a kind the builder has no method for: {@code length} bytes that {@code writer}
+     * writes, after which {@code kind}'s rules apply as to the codec's own headers — the type field
+     * of the layer before it announces {@code kind}'s ethertype or IP protocol, and {@link #finish()}
+     * fills {@code kind}'s next-layer field, length field and checksum, and pads its options. The
+     * header becomes the current layer ({@link #protocol}, {@link #etherType} and {@link #checksum}
+     * apply to it if its row has those fields).
+     *
+     * @throws IllegalArgumentException if {@code length} is negative
+     * @throws IllegalStateException as every layer method (buffer too small, after a raw payload, finished)
+     */
+    public FrameBuilder header(LayerKind kind, int length, HeaderWriter writer) {
+        if (length < 0) {
+            throw new IllegalArgumentException(kind.name() + " header of " + length + " bytes");
         }
-        MemorySegment.copy(password, 0, segment, ValueLayout.JAVA_BYTE, base + pos + WakeOnLan.LENGTH, password.length);
-        pos += WakeOnLan.LENGTH + password.length;
+        begin(kind, length);
+        writer.write(segment, base + pos);
+        pos += length;
+        open = kind.hasOptions();
         return this;
     }
 
@@ -538,7 +447,7 @@ public final class FrameBuilder {
         if (from < 0 || length < 0 || from + length > data.length) {
             throw new IllegalArgumentException("payload range [" + from + ", +" + length + ") is outside an array of " + data.length);
         }
-        begin(K_PAYLOAD, length);
+        begin(LayerKind.PAYLOAD, length);
         MemorySegment.copy(data, from, segment, ValueLayout.JAVA_BYTE, base + pos, length);
         pos += length;
         return this;
@@ -546,7 +455,7 @@ public final class FrameBuilder {
 
     /** Raw bytes copied from a segment (e.g. a received frame's payload). */
     public FrameBuilder payload(MemorySegment data, long from, int length) {
-        begin(K_PAYLOAD, length);
+        begin(LayerKind.PAYLOAD, length);
         MemorySegment.copy(data, from, segment, base + pos, length);
         pos += length;
         return this;
@@ -557,19 +466,23 @@ public final class FrameBuilder {
     /** IPv4 TTL or IPv6 hop limit. */
     public FrameBuilder ttl(int ttl) {
         check8(ttl, "TTL");
-        int l = current(K_IPV4, K_IPV6, "TTL");
-        put8(offset[l] + (kind[l] == K_IPV4 ? 8 : 7), ttl);
+        int l = current(Ipv4.KIND, Ipv6.KIND, "TTL");
+        if (kind[l] == Ipv4.KIND) {
+            Ipv4.writeTtl(segment, base + offset[l], ttl);
+        } else {
+            Ipv6.writeHopLimit(segment, base + offset[l], ttl);
+        }
         return this;
     }
 
     /** IPv4 type of service or IPv6 traffic class (DSCP << 2 | ECN). */
     public FrameBuilder trafficClass(int trafficClass) {
         check8(trafficClass, "traffic class");
-        int l = current(K_IPV4, K_IPV6, "traffic class");
-        if (kind[l] == K_IPV4) {
-            put8(offset[l] + 1, trafficClass);
+        int l = current(Ipv4.KIND, Ipv6.KIND, "traffic class");
+        if (kind[l] == Ipv4.KIND) {
+            Ipv4.writeTypeOfService(segment, base + offset[l], trafficClass);
         } else {
-            put16(offset[l], 0x6000 | trafficClass << 4 | get16(offset[l]) & 0x000F);
+            Ipv6.writeTrafficClass(segment, base + offset[l], trafficClass);
         }
         return this;
     }
@@ -579,15 +492,13 @@ public final class FrameBuilder {
         if (flowLabel < 0 || flowLabel > 0xF_FFFF) {
             throw new IllegalArgumentException("flow label " + flowLabel + " is outside 0..1048575");
         }
-        int l = current(K_IPV6, K_IPV6, "flow label");
-        put32(offset[l], get32(offset[l]) & 0xFFF0_0000 | flowLabel);
+        Ipv6.writeFlowLabel(segment, base + offset[current(Ipv6.KIND, Ipv6.KIND, "flow label")], flowLabel);
         return this;
     }
 
     public FrameBuilder identification(int identification) {
         check16(identification, "IPv4 identification");
-        int l = current(K_IPV4, K_IPV4, "identification");
-        put16(offset[l] + 4, identification);
+        Ipv4.writeIdentification(segment, base + offset[current(Ipv4.KIND, Ipv4.KIND, "identification")], identification);
         return this;
     }
 
@@ -596,22 +507,20 @@ public final class FrameBuilder {
         if (fragmentOffset < 0 || fragmentOffset > 0x1FFF) {
             throw new IllegalArgumentException("fragment offset " + fragmentOffset + " is outside 0..8191");
         }
-        int l = current(K_IPV4, K_IPV4, "fragment");
-        put16(offset[l] + 6, (dontFragment ? 0x4000 : 0) | (moreFragments ? 0x2000 : 0) | fragmentOffset);
+        Ipv4.writeFragment(segment, base + offset[current(Ipv4.KIND, Ipv4.KIND, "fragment")], dontFragment, moreFragments, fragmentOffset);
         return this;
     }
 
     public FrameBuilder dontFragment() {
-        int l = current(K_IPV4, K_IPV4, "don't fragment");
-        put16(offset[l] + 6, get16(offset[l] + 6) | 0x4000);
+        Ipv4.writeDontFragment(segment, base + offset[current(Ipv4.KIND, Ipv4.KIND, "don't fragment")]);
         return this;
     }
 
-    /** Sets the IPv4 protocol / IPv6 or extension next header instead of filling it from the next layer. */
+    /** Sets the IPv4 protocol / IPv6 or extension next header (of any layer whose row names the next layer by an IP protocol) instead of filling it from the next layer. */
     public FrameBuilder protocol(int protocol) {
         check8(protocol, "IP protocol");
-        int l = current(K_IPV4, K_IPV6, K_IPV6_EXT, "protocol");
-        put8(nextField[l], protocol);
+        int l = currentWithNextField(1, "protocol");
+        put8(offset[l] + kind[l].nextField(), protocol);
         nextExplicit[l] = true;
         return this;
     }
@@ -619,21 +528,24 @@ public final class FrameBuilder {
     /** Sets the current layer's checksum to {@code value} and keeps it (e.g. to send a bad one on purpose). */
     public FrameBuilder checksum(int value) {
         check16(value, "checksum");
-        int l = current(K_IPV4, K_ICMP, K_ICMPV6, K_UDP, K_TCP, "checksum");
-        put16(checksumOffset(l), value);
+        int l = currentLayer("checksum");
+        if (kind[l].checksumOffset() < 0) {
+            throw noField(l, "checksum");
+        }
+        put16(offset[l] + kind[l].checksumOffset(), value);
         checksumExplicit[l] = true;
         return this;
     }
 
     public FrameBuilder sequence(long sequence) {
         check32(sequence, "TCP sequence number");
-        put32(offset[current(K_TCP, K_TCP, "sequence number")] + 4, (int) sequence);
+        Tcp.writeSequence(segment, base + offset[current(Tcp.KIND, Tcp.KIND, "sequence number")], (int) sequence);
         return this;
     }
 
     public FrameBuilder acknowledgment(long acknowledgment) {
         check32(acknowledgment, "TCP acknowledgment number");
-        put32(offset[current(K_TCP, K_TCP, "acknowledgment number")] + 8, (int) acknowledgment);
+        Tcp.writeAcknowledgment(segment, base + offset[current(Tcp.KIND, Tcp.KIND, "acknowledgment number")], (int) acknowledgment);
         return this;
     }
 
@@ -642,59 +554,63 @@ public final class FrameBuilder {
         if ((flags & ~0x0FFF) != 0) {
             throw new IllegalArgumentException("TCP flags 0x" + Integer.toHexString(flags) + " have more than 12 bits");
         }
-        int l = current(K_TCP, K_TCP, "flags");
-        put16(offset[l] + 12, get16(offset[l] + 12) & 0xF000 | flags);
+        Tcp.writeFlags(segment, base + offset[current(Tcp.KIND, Tcp.KIND, "flags")], flags);
         return this;
     }
 
     public FrameBuilder window(int window) {
         check16(window, "TCP window");
-        put16(offset[current(K_TCP, K_TCP, "window")] + 14, window);
+        Tcp.writeWindow(segment, base + offset[current(Tcp.KIND, Tcp.KIND, "window")], window);
         return this;
     }
 
     public FrameBuilder urgentPointer(int urgentPointer) {
         check16(urgentPointer, "TCP urgent pointer");
-        put16(offset[current(K_TCP, K_TCP, "urgent pointer")] + 18, urgentPointer);
+        Tcp.writeUrgentPointer(segment, base + offset[current(Tcp.KIND, Tcp.KIND, "urgent pointer")], urgentPointer);
         return this;
     }
 
     // ---------------------------------------------------------------- options
+    // The option format (which types are one byte, what the length byte counts, how far options may
+    // run) is the current layer's row's; the option methods only write the data.
 
     /** An IPv4 option: type, length (2 + data) and data; types 0 and 1 are one byte, without data. */
     public FrameBuilder ipv4Option(int type, byte[] data) {
         check8(type, "IPv4 option type");
-        requireOpen(K_IPV4, "IPv4 option");
-        return typeLengthValue(type, data, 40 - (pos - offset[count - 1] - 20), "IPv4 option", 0);
+        requireOpen(Ipv4.KIND, Ipv4.KIND, "IPv4 option");
+        putBytes(option(type, data == null ? 0 : data.length, data == null, "IPv4 option"), data);
+        return this;
     }
 
     /** The router alert option (RFC 2113). */
     public FrameBuilder ipv4RouterAlert() {
-        return ipv4Option(Ipv4.OPTION_ROUTER_ALERT, new byte[2]);
+        requireOpen(Ipv4.KIND, Ipv4.KIND, "IPv4 option");
+        put16(option(Ipv4.OPTION_ROUTER_ALERT, 2, false, "IPv4 option"), 0);
+        return this;
     }
 
     /** A hop-by-hop or destination option: type, length of data, data. */
     public FrameBuilder ipv6Option(int type, byte[] data) {
         check8(type, "IPv6 option type");
-        requireOpen(K_IPV6_EXT, "IPv6 option");
-        int l = count - 1;
-        if (aux[l] != IpProtocol.HOP_BY_HOP && aux[l] != IpProtocol.IPV6_DESTINATION_OPTIONS) {
-            throw new IllegalStateException("IPv6 options go in a hop-by-hop or destination options header, not header " + aux[l]);
-        }
-        return typeLengthValue(type, data, 2046 - (pos - offset[l]), "IPv6 option", -2);
+        requireOpen(Ipv6.HOP_BY_HOP_KIND, Ipv6.DESTINATION_OPTIONS_KIND, "IPv6 option");
+        putBytes(option(type, data == null ? 0 : data.length, data == null, "IPv6 option"), data);
+        return this;
     }
 
     /** The IPv6 router alert option (RFC 2711), e.g. 0 for MLD. */
     public FrameBuilder ipv6RouterAlert(int value) {
         check16(value, "router alert value");
-        return ipv6Option(Ipv6.OPTION_ROUTER_ALERT, new byte[] {(byte) (value >>> 8), (byte) value});
+        requireOpen(Ipv6.HOP_BY_HOP_KIND, Ipv6.DESTINATION_OPTIONS_KIND, "IPv6 option");
+        put16(option(Ipv6.OPTION_ROUTER_ALERT, 2, false, "IPv6 option"), value);
+        return this;
     }
 
     /** A TCP option: kind, length (2 + data) and data; kinds 0 and 1 are one byte, without data. */
     public FrameBuilder tcpOption(int kind, byte[] data) {
         check8(kind, "TCP option kind");
-        requireOpen(K_TCP, "TCP option");
-        return typeLengthValue(kind, data, 40 - (pos - offset[count - 1] - 20), "TCP option", 0);
+        requireOpen(Tcp.KIND, Tcp.KIND, "TCP option");
+        putBytes(option(kind, data == null ? 0 : data.length, data == null, "TCP option"), data);
+        return this;
     }
 
     public FrameBuilder tcpNop() {
@@ -703,36 +619,49 @@ public final class FrameBuilder {
 
     public FrameBuilder tcpMss(int mss) {
         check16(mss, "MSS");
-        return tcpOption(Tcp.OPTION_MSS, new byte[] {(byte) (mss >>> 8), (byte) mss});
+        put16(tcpOptionOf(Tcp.OPTION_MSS, 2), mss);
+        return this;
     }
 
     public FrameBuilder tcpWindowScale(int shift) {
         if (shift < 0 || shift > 14) {
             throw new IllegalArgumentException("window scale " + shift + " is outside 0..14");
         }
-        return tcpOption(Tcp.OPTION_WINDOW_SCALE, new byte[] {(byte) shift});
+        put8(tcpOptionOf(Tcp.OPTION_WINDOW_SCALE, 1), shift);
+        return this;
     }
 
     public FrameBuilder tcpSackPermitted() {
-        return tcpOption(Tcp.OPTION_SACK_PERMITTED, new byte[0]);
+        tcpOptionOf(Tcp.OPTION_SACK_PERMITTED, 0);
+        return this;
     }
 
     public FrameBuilder tcpTimestamps(long value, long echoReply) {
         check32(value, "timestamp value");
         check32(echoReply, "timestamp echo reply");
-        byte[] d = new byte[8];
-        ByteBuffer.wrap(d).putInt((int) value).putInt((int) echoReply);
-        return tcpOption(Tcp.OPTION_TIMESTAMPS, d);
+        int at = tcpOptionOf(Tcp.OPTION_TIMESTAMPS, 8);
+        put32(at, (int) value);
+        put32(at + 4, (int) echoReply);
+        return this;
+    }
+
+    /** Writes a TCP option's kind and length; returns where its {@code dataLength} bytes go (written without an array). */
+    private int tcpOptionOf(int kind, int dataLength) {
+        requireOpen(Tcp.KIND, Tcp.KIND, "TCP option");
+        return option(kind, dataLength, false, "TCP option");
     }
 
     /**
-     * Writes type, length, data. {@code lengthBias} is added to the length byte: 0 when the length
-     * counts type and length (IPv4, TCP), -2 when it counts only the data (IPv6).
+     * Writes an option's type and length by the current layer's row ({@link LayerKind#options}):
+     * a single-byte type takes no data; the length byte counts type and length, or only the data.
+     * Returns where the {@code dataLength} data bytes go. {@code noData}: the caller gave no array.
      */
-    private FrameBuilder typeLengthValue(int type, byte[] data, int room, String what, int lengthBias) {
-        boolean single = lengthBias == 0 ? (type == 0 || type == 1) : type == 0;
-        if (single) {
-            if (data != null && data.length > 0) {
+    private int option(int type, int dataLength, boolean noData, String what) {
+        LayerKind k = kind[count - 1];
+        int room = k.maxOptionsEnd() - (pos - offset[count - 1]);
+        int lengthBias = k.optionLengthBias();
+        if (type <= k.lastSingleByteOption()) {
+            if (!noData && dataLength > 0) {
                 throw new IllegalArgumentException(what + " " + type + " is one byte and takes no data");
             }
             if (room < 1) {
@@ -741,9 +670,9 @@ public final class FrameBuilder {
             ensure(1, what);
             put8(pos, type);
             pos += 1;
-            return this;
+            return pos;
         }
-        int len = 2 + (data == null ? 0 : data.length);
+        int len = 2 + dataLength;
         if (len > room || len + lengthBias > 255) {
             throw new IllegalArgumentException(what + " " + type + " of " + len + " bytes does not fit the " + room
                     + " bytes left for options");
@@ -751,17 +680,14 @@ public final class FrameBuilder {
         ensure(len, what);
         put8(pos, type);
         put8(pos + 1, len + lengthBias);
-        if (data != null) {
-            MemorySegment.copy(data, 0, segment, ValueLayout.JAVA_BYTE, base + pos + 2, data.length);
-        }
         pos += len;
-        return this;
+        return pos - dataLength;
     }
 
     // ---------------------------------------------------------------- LLDP TLVs
-    // Each TLV is written in place: header, then its value straight into the buffer (strings
-    // encoded to UTF-8 as they are copied, addresses from their primitive bits), so writing an
-    // LLDPDU allocates nothing; the agent writes one per port every transmit interval.
+    // Each TLV is written in place by the Lldp class (header, then its value straight into the
+    // buffer: strings encoded to UTF-8 as they are copied, addresses from their primitive bits), so
+    // writing an LLDPDU allocates nothing; the agent writes one per port every transmit interval.
 
     /** Any TLV: 7-bit type, value of up to 511 bytes. */
     public FrameBuilder lldpTlv(int type, byte[] value) {
@@ -781,70 +707,29 @@ public final class FrameBuilder {
         if (length > 511) {
             throw new IllegalArgumentException(what + " value of " + length + " bytes is longer than 511");
         }
-        requireOpen(K_LLDP, "LLDP TLV");
+        requireOpen(Lldp.KIND, Lldp.KIND, "LLDP TLV");
         ensure(2 + length, what);
-        put16(pos, type << 9 | length);
-        int value = pos + 2;
+        int value = pos + Lldp.writeTlvHeader(segment, base + pos, type, length);
         pos += 2 + length;
         return value;
     }
 
     private void putBytes(int at, byte[] b) {
-        MemorySegment.copy(b, 0, segment, ValueLayout.JAVA_BYTE, base + at, b.length);
+        if (b != null) {
+            MemorySegment.copy(b, 0, segment, ValueLayout.JAVA_BYTE, base + at, b.length);
+        }
     }
 
-    /** Bytes of {@code s} in UTF-8, exactly as {@code s.getBytes(UTF_8)} makes them (an unpaired surrogate is '?'). */
     private static int utf8Length(String s, String what) {
         if (s == null) {
             throw new IllegalArgumentException(what + " is null");
         }
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n += 1;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                n += 1; // '?'
-            } else {
-                n += 3;
-            }
-        }
-        return n;
-    }
-
-    /** Writes {@code s} in UTF-8 at {@code at}, as {@link #utf8Length} counts it. */
-    private void putUtf8(int at, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                put8(at++, c);
-            } else if (c < 0x800) {
-                put8(at++, 0xC0 | c >>> 6);
-                put8(at++, 0x80 | c & 0x3F);
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                put8(at++, 0xF0 | cp >>> 18);
-                put8(at++, 0x80 | cp >>> 12 & 0x3F);
-                put8(at++, 0x80 | cp >>> 6 & 0x3F);
-                put8(at++, 0x80 | cp & 0x3F);
-            } else if (Character.isSurrogate(c)) {
-                put8(at++, '?');
-            } else {
-                put8(at++, 0xE0 | c >>> 12);
-                put8(at++, 0x80 | c >>> 6 & 0x3F);
-                put8(at++, 0x80 | c & 0x3F);
-            }
-        }
+        return Lldp.utf8Length(s);
     }
 
     private FrameBuilder textTlv(int type, String text, String what) {
         int len = utf8Length(text, what);
-        putUtf8(tlv(type, len, what), text);
+        Lldp.writeUtf8(segment, base + tlv(type, len, what), text);
         return this;
     }
 
@@ -888,10 +773,9 @@ public final class FrameBuilder {
         }
         int v = tlv(Lldp.TLV_PORT_ID, 1 + len, "port ID");
         put8(v, Lldp.PORT_INTERFACE_NAME);
-        putUtf8(v + 1, interfaceName);
+        Lldp.writeUtf8(segment, base + v + 1, interfaceName);
         return this;
     }
-
     /** Port ID TLV of subtype 3 (MAC address). */
     public FrameBuilder lldpPortId(MacAddress mac) {
         int v = tlv(Lldp.TLV_PORT_ID, 7, "port ID");
@@ -926,6 +810,11 @@ public final class FrameBuilder {
         put16(v, system);
         put16(v + 2, enabled);
         return this;
+    }
+
+    /** Management address TLV for an IPv4 address, without an object identifier. */
+    public FrameBuilder lldpManagementAddress(Ipv4Address address, int interfaceSubtype, long interfaceNumber) {
+        return lldpManagementAddress(address, interfaceSubtype, interfaceNumber, NO_BYTES);
     }
 
     /** Management address TLV for an IPv4 address. */
@@ -996,8 +885,11 @@ public final class FrameBuilder {
         close();
         int end = pos;
         for (int l = 0; l < count; l++) {
-            fillNext(l);
-            fillLength(l, end);
+            LayerKind k = kind[l];
+            if (k.nextField() >= 0 && !nextExplicit[l]) {
+                k.fillNext(segment, base + offset[l], l + 1 < count ? kind[l + 1] : null);
+            }
+            k.fillLength(segment, base + offset[l], end - offset[l]);
         }
         if (autoChecksums) {
             for (int l = count - 1; l >= 0; l--) {
@@ -1008,133 +900,56 @@ public final class FrameBuilder {
             if (minimumLength > capacity) {
                 throw new IllegalStateException("frame buffer of " + capacity + " bytes cannot hold padding to " + minimumLength);
             }
-            segment.asSlice(base + end, minimumLength - end).fill((byte) 0);
+            for (int i = end; i < minimumLength; i++) { // not asSlice().fill(): a slice is an object per padded frame
+                put8(i, 0);
+            }
             pos = minimumLength;
         }
         finished = true;
         return pos;
     }
 
-    private void fillNext(int l) {
-        if (nextField[l] < 0 || nextExplicit[l]) {
-            return;
-        }
-        boolean ether = kind[l] == K_ETHERNET || kind[l] == K_VLAN;
-        int id = l + 1 < count ? identity(l + 1, ether) : -1;
-        if (id < 0) {
-            if (kind[l] == K_IPV6 || kind[l] == K_IPV6_EXT) {
-                if (l + 1 == count) {
-                    put8(nextField[l], IpProtocol.IPV6_NO_NEXT);
-                    return;
-                }
-            }
-            throw new IllegalStateException(KIND_NAMES[kind[l]] + " is followed by " + (l + 1 < count ? KIND_NAMES[kind[l + 1]] : "nothing")
-                    + ": give its " + (ether ? "ethertype" : "protocol") + " explicitly");
-        }
-        if (ether) {
-            put16(nextField[l], id);
-        } else {
-            put8(nextField[l], id);
-        }
-    }
-
-    private int identity(int l, boolean ether) {
-        return switch (kind[l]) {
-            case K_VLAN -> ether ? aux[l] : -1;
-            case K_ARP -> ether ? EtherType.ARP : -1;
-            case K_IPV4 -> ether ? EtherType.IPV4 : 4;
-            case K_IPV6 -> ether ? EtherType.IPV6 : 41;
-            case K_LLDP -> ether ? EtherType.LLDP : -1;
-            case K_WOL -> ether ? EtherType.WAKE_ON_LAN : -1;
-            case K_IPV6_EXT -> ether ? -1 : aux[l];
-            case K_ICMP -> ether ? -1 : IpProtocol.ICMP;
-            case K_ICMPV6 -> ether ? -1 : IpProtocol.ICMPV6;
-            case K_UDP -> ether ? -1 : IpProtocol.UDP;
-            case K_TCP -> ether ? -1 : IpProtocol.TCP;
-            default -> -1;
-        };
-    }
-
-    private void fillLength(int l, int end) {
-        int len = end - offset[l];
-        switch (kind[l]) {
-            case K_IPV4 -> {
-                if (len > 0xFFFF) {
-                    throw new IllegalStateException("IPv4 packet of " + len + " bytes is longer than 65535");
-                }
-                put16(offset[l] + 2, len);
-            }
-            case K_IPV6 -> {
-                if (len - 40 > 0xFFFF) {
-                    throw new IllegalStateException("IPv6 payload of " + (len - 40) + " bytes is longer than 65535");
-                }
-                put16(offset[l] + 4, len - 40);
-            }
-            case K_UDP -> {
-                if (len > 0xFFFF) {
-                    throw new IllegalStateException("UDP datagram of " + len + " bytes is longer than 65535");
-                }
-                put16(offset[l] + 4, len);
-            }
-            default -> {
-                // no length field
-            }
-        }
-    }
-
-    private int checksumOffset(int l) {
-        return switch (kind[l]) {
-            case K_IPV4 -> offset[l] + 10;
-            case K_ICMP, K_ICMPV6 -> offset[l] + 2;
-            case K_UDP -> offset[l] + 6;
-            case K_TCP -> offset[l] + 16;
-            default -> -1;
-        };
-    }
-
     private void fillChecksum(int l, int end) {
-        int at = checksumOffset(l);
-        if (at < 0 || checksumExplicit[l]) {
+        LayerKind k = kind[l];
+        if (k.checksumOffset() < 0 || k.checksum() == LayerKind.Checksum.NONE || checksumExplicit[l]) {
             return;
         }
+        int at = offset[l] + k.checksumOffset();
         put16(at, 0);
-        int k = kind[l];
-        long sum;
-        if (k == K_IPV4) {
-            sum = InternetChecksum.add(0, segment, base + offset[l], (get8(offset[l]) & 0xF) * 4);
-        } else if (k == K_ICMP) {
-            sum = InternetChecksum.add(0, segment, base + offset[l], end - offset[l]);
-        } else {
-            int ip = enclosingIp(l);
-            int proto = k == K_ICMPV6 ? IpProtocol.ICMPV6 : k == K_UDP ? IpProtocol.UDP : IpProtocol.TCP;
-            int len = end - offset[l];
-            long pseudo;
-            if (kind[ip] == K_IPV4) {
-                pseudo = ipv4View.wrap(segment, base, end, offset[ip], end).pseudoHeaderSum(proto, len);
-            } else {
-                pseudo = ipv6View.wrap(segment, base, end, offset[ip], end).pseudoHeaderSum(proto, len);
-            }
-            sum = InternetChecksum.add(pseudo, segment, base + offset[l], len);
-        }
+        long from = base + offset[l];
+        int len = end - offset[l];
+        long sum = switch (k.checksum()) {
+            case HEADER -> InternetChecksum.add(0, segment, from, k.headerLength(segment, from));
+            case LAYER -> InternetChecksum.add(0, segment, from, len);
+            case PSEUDO_HEADER -> InternetChecksum.add(pseudoHeaderSum(l, k.ipProtocol(), len, end), segment, from, len);
+            case NONE -> 0;
+        };
         int c = InternetChecksum.finish(sum);
-        if (k == K_UDP && c == 0) {
+        if (c == 0 && k.zeroChecksumAsOnes()) {
             c = 0xFFFF; // zero means "no checksum" in UDP
         }
         put16(at, c);
     }
 
-    private int enclosingIp(int l) {
+    /** The pseudo-header sum for layer {@code l} from the nearest layer before it whose row provides one. */
+    private long pseudoHeaderSum(int l, int protocol, int length, int end) {
         for (int i = l - 1; i >= 0; i--) {
-            if (kind[i] == K_IPV4 || kind[i] == K_IPV6) {
-                return i;
+            int version = kind[i].pseudoHeaderVersion();
+            if (version == 4) {
+                return ipv4View.wrap(segment, base, end, offset[i], end).pseudoHeaderSum(protocol, length);
+            }
+            if (version == 6) {
+                return ipv6View.wrap(segment, base, end, offset[i], end).pseudoHeaderSum(protocol, length);
             }
         }
-        throw new IllegalStateException(KIND_NAMES[kind[l]] + " has no IPv4 or IPv6 layer before it for its pseudo-header");
+        throw new IllegalStateException(kind[l].name() + " has no IPv4 or IPv6 layer before it for its pseudo-header");
     }
 
     // ---------------------------------------------------------------- internals
 
-    private void begin(int k, int bytes) {
+    private static final byte[] NO_BYTES = new byte[0];
+
+    private void begin(LayerKind k, int bytes) {
         if (finished) {
             throw new IllegalStateException("frame already finished: call reset() to build another");
         }
@@ -1142,99 +957,78 @@ public final class FrameBuilder {
         if (count == MAX_LAYERS) {
             throw new IllegalStateException("more than " + MAX_LAYERS + " layers");
         }
-        if (count > 0 && kind[count - 1] == K_PAYLOAD && k != K_PAYLOAD) {
-            throw new IllegalStateException(KIND_NAMES[k] + " cannot follow a raw payload");
+        if (count > 0 && kind[count - 1] == LayerKind.PAYLOAD && k != LayerKind.PAYLOAD) {
+            throw new IllegalStateException(k.name() + " cannot follow a raw payload");
         }
-        ensure(bytes, KIND_NAMES[k]);
+        ensure(bytes, k.name());
         kind[count] = k;
         offset[count] = pos;
-        nextField[count] = -1;
         nextExplicit[count] = false;
         checksumExplicit[count] = false;
-        aux[count] = 0;
         count++;
     }
 
-    /** Ends the current layer's options: pads them and sets the header length. */
+    /** Ends the current layer's options as its row says: pads them and sets the header length, or writes the trailer. */
     private void close() {
         if (!open) {
             return;
         }
         open = false;
         int l = count - 1;
+        LayerKind k = kind[l];
         int len = pos - offset[l];
-        switch (kind[l]) {
-            case K_IPV4 -> {
-                int pad = (4 - len % 4) % 4;
-                ensure(pad, "IPv4 option padding");
-                for (int i = 0; i < pad; i++) {
-                    put8(pos++, Ipv4.OPTION_END);
-                }
-                put8(offset[l], 0x40 | (len + pad) / 4);
-            }
-            case K_TCP -> {
-                int pad = (4 - len % 4) % 4;
-                ensure(pad, "TCP option padding");
-                for (int i = 0; i < pad; i++) {
-                    put8(pos++, Tcp.OPTION_END);
-                }
-                put16(offset[l] + 12, (len + pad) / 4 << 12 | get16(offset[l] + 12) & 0x0FFF);
-            }
-            case K_IPV6_EXT -> {
-                int pad = (8 - len % 8) % 8;
-                ensure(pad, "IPv6 option padding");
-                if (pad == 1) {
-                    put8(pos++, Ipv6.OPTION_PAD1);
-                } else if (pad > 1) {
-                    put8(pos, Ipv6.OPTION_PADN);
-                    put8(pos + 1, pad - 2);
-                    for (int i = 2; i < pad; i++) {
-                        put8(pos + i, 0);
-                    }
-                    pos += pad;
-                }
-                put8(offset[l] + 1, (len + pad) / 8 - 1);
-            }
-            case K_LLDP -> {
-                ensure(2, "LLDP End TLV");
-                put16(pos, 0);
-                pos += 2;
-            }
-            default -> {
-                // ICMPv6 options need no padding: each is a multiple of 8 bytes
-            }
+        if (k.padding() != LayerKind.Padding.NONE) {
+            int pad = k.paddingFor(len);
+            ensure(pad, k.paddingName());
+            k.pad(segment, base + offset[l], base + pos, pad, len + pad);
+            pos += pad;
+        }
+        byte[] trailer = k.trailer();
+        if (trailer.length > 0) {
+            ensure(trailer.length, k.trailerName());
+            putBytes(pos, trailer);
+            pos += trailer.length;
         }
     }
 
-    private int current(int k1, int k2, String what) {
-        return current(k1, k2, k2, what);
-    }
-
-    private int current(int k1, int k2, int k3, String what) {
-        return current(k1, k2, k3, k3, k3, what);
-    }
-
-    private int current(int k1, int k2, int k3, int k4, int k5, String what) {
+    private int currentLayer(String what) {
         if (finished) {
             throw new IllegalStateException("frame already finished: call reset() to build another");
         }
         if (count == 0) {
             throw new IllegalStateException("no layer to set the " + what + " of");
         }
-        int k = kind[count - 1];
-        if (k != k1 && k != k2 && k != k3 && k != k4 && k != k5) {
-            throw new IllegalStateException("the current layer, " + KIND_NAMES[k] + ", has no " + what);
-        }
         return count - 1;
     }
 
-    private void requireOpen(int k, String what) {
+    private IllegalStateException noField(int l, String what) {
+        return new IllegalStateException("the current layer, " + kind[l].name() + ", has no " + what);
+    }
+
+    private int current(LayerKind k1, LayerKind k2, String what) {
+        int l = currentLayer(what);
+        if (kind[l] != k1 && kind[l] != k2) {
+            throw noField(l, what);
+        }
+        return l;
+    }
+
+    /** The current layer if its row names the next layer by a field of {@code bytes} (2: ethertype, 1: IP protocol). */
+    private int currentWithNextField(int bytes, String what) {
+        int l = currentLayer(what);
+        if (kind[l].nextField() < 0 || kind[l].nextFieldBytes() != bytes) {
+            throw noField(l, what);
+        }
+        return l;
+    }
+
+    private void requireOpen(LayerKind k1, LayerKind k2, String what) {
         if (finished) {
             throw new IllegalStateException("frame already finished: call reset() to build another");
         }
-        if (count == 0 || kind[count - 1] != k || !open) {
-            throw new IllegalStateException(what + " must come right after its " + KIND_NAMES[k] + " header, not after "
-                    + (count == 0 ? "nothing" : KIND_NAMES[kind[count - 1]]));
+        if (count == 0 || (kind[count - 1] != k1 && kind[count - 1] != k2) || !open) {
+            throw new IllegalStateException(what + " must come right after its " + k1.name() + " header, not after "
+                    + (count == 0 ? "nothing" : kind[count - 1].name()));
         }
     }
 
@@ -1263,18 +1057,6 @@ public final class FrameBuilder {
         }
     }
 
-    private int get8(int at) {
-        return segment.get(ValueLayout.JAVA_BYTE, base + at) & 0xFF;
-    }
-
-    private int get16(int at) {
-        return segment.get(BE_SHORT, base + at) & 0xFFFF;
-    }
-
-    private int get32(int at) {
-        return segment.get(BE_INT, base + at);
-    }
-
     private void put8(int at, int v) {
         segment.set(ValueLayout.JAVA_BYTE, base + at, (byte) v);
     }
@@ -1296,4 +1078,7 @@ public final class FrameBuilder {
         put32(at, (int) (v >>> 32));
         put32(at + 4, (int) v);
     }
+
+    private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt BE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 }

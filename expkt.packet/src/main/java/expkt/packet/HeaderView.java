@@ -90,6 +90,52 @@ public abstract class HeaderView<T extends HeaderView<T>> {
     /** Length of this header (options and extension headers included); its payload starts after. */
     public abstract int headerLength();
 
+    // ---------------------------------------------------------------- writing
+    // A header class writes its own bytes beside its parser (static write methods, used by
+    // FrameBuilder); these are the big-endian primitives they write with, at absolute offsets of
+    // the segment.
+
+    /** Writes the low 8 bits of {@code v} at {@code at}. */
+    protected static void write8(MemorySegment segment, long at, int v) {
+        segment.set(ValueLayout.JAVA_BYTE, at, (byte) v);
+    }
+
+    /** Writes the low 16 bits of {@code v} at {@code at}, big-endian. */
+    protected static void write16(MemorySegment segment, long at, int v) {
+        segment.set(BE_SHORT, at, (short) v);
+    }
+
+    /** Writes {@code v} at {@code at}, big-endian. */
+    protected static void write32(MemorySegment segment, long at, int v) {
+        segment.set(BE_INT, at, v);
+    }
+
+    /** Writes the low 48 bits of {@code v} at {@code at}, big-endian (a MAC address's bits). */
+    protected static void write48(MemorySegment segment, long at, long v) {
+        segment.set(BE_SHORT, at, (short) (v >>> 32));
+        segment.set(BE_INT, at + 2, (int) v);
+    }
+
+    /** Writes {@code v} at {@code at}, big-endian. */
+    protected static void write64(MemorySegment segment, long at, long v) {
+        segment.set(BE_LONG, at, v);
+    }
+
+    /** Copies all of {@code bytes} to {@code at}. */
+    protected static void writeBytes(MemorySegment segment, long at, byte[] bytes) {
+        MemorySegment.copy(bytes, 0, segment, ValueLayout.JAVA_BYTE, at, bytes.length);
+    }
+
+    /** Reads the 16 bits at {@code at}, big-endian (for a writer that changes part of a field). */
+    protected static int read16(MemorySegment segment, long at) {
+        return segment.get(BE_SHORT, at) & 0xFFFF;
+    }
+
+    /** Reads the 32 bits at {@code at}, big-endian. */
+    protected static int read32(MemorySegment segment, long at) {
+        return segment.get(BE_INT, at);
+    }
+
     @SuppressWarnings("unchecked")
     private T self() {
         return (T) this;

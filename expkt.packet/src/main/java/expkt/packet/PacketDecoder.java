@@ -2,11 +2,9 @@ package expkt.packet;
 
 import expkt.api.packet.FrameView;
 import expkt.packet.ethernet.Arp;
-import expkt.packet.ethernet.EtherType;
 import expkt.packet.ethernet.Ethernet;
 import expkt.packet.ip.Icmp;
 import expkt.packet.ip.Icmpv6;
-import expkt.packet.ip.IpProtocol;
 import expkt.packet.ip.Ipv4;
 import expkt.packet.ip.Ipv6;
 import expkt.packet.ip.Tcp;
@@ -128,42 +126,36 @@ public final class PacketDecoder {
             return this;
         }
         layers = ETHERNET;
-        switch (ethernet.etherType()) {
-            case EtherType.ARP -> {
-                if (!arp.wrapPayloadOf(ethernet).isCut()) {
-                    layers |= ARP;
+        // which layer follows is the table's identity (each header's LayerKind row), as FrameBuilder fills it
+        int type = ethernet.etherType();
+        if (type == Arp.KIND.etherType()) {
+            if (!arp.wrapPayloadOf(ethernet).isCut()) {
+                layers |= ARP;
+            }
+        } else if (type == Ipv4.KIND.etherType()) {
+            if (!ipv4.wrapPayloadOf(ethernet).isCut()) {
+                layers |= IPV4;
+                if (!ipv4.isLaterFragment()) {
+                    transport(ipv4.protocol(), ipv4, false, ipv4.moreFragments());
                 }
             }
-            case EtherType.IPV4 -> {
-                if (!ipv4.wrapPayloadOf(ethernet).isCut()) {
-                    layers |= IPV4;
-                    if (!ipv4.isLaterFragment()) {
-                        transport(ipv4.protocol(), ipv4, false, ipv4.moreFragments());
-                    }
+        } else if (type == Ipv6.KIND.etherType()) {
+            if (!ipv6.wrapPayloadOf(ethernet).isCut()) {
+                layers |= IPV6;
+                if (!ipv6.isLaterFragment()) {
+                    transport(ipv6.protocol(), ipv6, true, ipv6.isFragment() && ipv6.moreFragments());
                 }
             }
-            case EtherType.IPV6 -> {
-                if (!ipv6.wrapPayloadOf(ethernet).isCut()) {
-                    layers |= IPV6;
-                    if (!ipv6.isLaterFragment()) {
-                        transport(ipv6.protocol(), ipv6, true, ipv6.isFragment() && ipv6.moreFragments());
-                    }
-                }
+        } else if (type == Lldp.KIND.etherType()) {
+            if (!lldp.wrapPayloadOf(ethernet).isCut()) {
+                layers |= LLDP;
             }
-            case EtherType.LLDP -> {
-                if (!lldp.wrapPayloadOf(ethernet).isCut()) {
-                    layers |= LLDP;
-                }
-            }
-            case EtherType.WAKE_ON_LAN -> {
-                if (!wakeOnLan.wrapPayloadOf(ethernet).isCut()) {
-                    layers |= WAKE_ON_LAN;
-                }
-            }
-            default -> {
-                // a layer the codec does not know: the Ethernet payload is all there is
+        } else if (type == WakeOnLan.KIND.etherType()) {
+            if (!wakeOnLan.wrapPayloadOf(ethernet).isCut()) {
+                layers |= WAKE_ON_LAN;
             }
         }
+        // else a layer the codec does not know: the Ethernet payload is all there is
         return this;
     }
 
@@ -175,35 +167,28 @@ public final class PacketDecoder {
     }
 
     private void transport(int protocol, HeaderView<?> ip, boolean v6, boolean firstFragment) {
-        switch (protocol) {
-            case IpProtocol.ICMP -> {
-                if (!v6 && wrapTransport(icmp, ip, firstFragment)) {
-                    layers |= ICMP;
+        if (protocol == Icmp.KIND.ipProtocol()) {
+            if (!v6 && wrapTransport(icmp, ip, firstFragment)) {
+                layers |= ICMP;
+            }
+        } else if (protocol == Icmpv6.KIND.ipProtocol()) {
+            if (v6 && wrapTransport(icmpv6, ip, firstFragment)) {
+                layers |= ICMPV6;
+            }
+        } else if (protocol == Udp.KIND.ipProtocol()) {
+            if (wrapTransport(udp, ip, firstFragment)) {
+                layers |= UDP;
+                if (WakeOnLan.isMagicPacket(udp.segment(), udp.frameOffset() + udp.payloadOffset(), udp.payloadLength())
+                        && !wakeOnLan.wrapPayloadOf(udp).isCut()) {
+                    layers |= WAKE_ON_LAN;
                 }
             }
-            case IpProtocol.ICMPV6 -> {
-                if (v6 && wrapTransport(icmpv6, ip, firstFragment)) {
-                    layers |= ICMPV6;
-                }
-            }
-            case IpProtocol.UDP -> {
-                if (wrapTransport(udp, ip, firstFragment)) {
-                    layers |= UDP;
-                    if (WakeOnLan.isMagicPacket(udp.segment(), udp.frameOffset() + udp.payloadOffset(), udp.payloadLength())
-                            && !wakeOnLan.wrapPayloadOf(udp).isCut()) {
-                        layers |= WAKE_ON_LAN;
-                    }
-                }
-            }
-            case IpProtocol.TCP -> {
-                if (wrapTransport(tcp, ip, firstFragment)) {
-                    layers |= TCP;
-                }
-            }
-            default -> {
-                // not a transport the codec knows
+        } else if (protocol == Tcp.KIND.ipProtocol()) {
+            if (wrapTransport(tcp, ip, firstFragment)) {
+                layers |= TCP;
             }
         }
+        // else not a transport the codec knows
     }
 
     /** Bytes of the frame decoded last. */
@@ -235,51 +220,51 @@ public final class PacketDecoder {
     }
 
     /** The view of a layer; a layer the frame does not have is a getter that does not apply: IllegalStateException. */
-    private <V> V layer(int bit, V view, String name) {
+    private <V extends HeaderView<V>> V layer(int bit, V view) {
         if ((layers & bit) == 0) {
-            throw new IllegalStateException("the frame has no " + name + " layer (check has() first)");
+            throw new IllegalStateException("the frame has no " + view.name() + " layer (check has() first)");
         }
         return view;
     }
 
     public Ethernet ethernet() {
-        return layer(ETHERNET, ethernet, "Ethernet");
+        return layer(ETHERNET, ethernet);
     }
 
     public Arp arp() {
-        return layer(ARP, arp, "ARP");
+        return layer(ARP, arp);
     }
 
     public Ipv4 ipv4() {
-        return layer(IPV4, ipv4, "IPv4");
+        return layer(IPV4, ipv4);
     }
 
     public Ipv6 ipv6() {
-        return layer(IPV6, ipv6, "IPv6");
+        return layer(IPV6, ipv6);
     }
 
     public Icmp icmp() {
-        return layer(ICMP, icmp, "ICMP");
+        return layer(ICMP, icmp);
     }
 
     public Icmpv6 icmpv6() {
-        return layer(ICMPV6, icmpv6, "ICMPv6");
+        return layer(ICMPV6, icmpv6);
     }
 
     public Udp udp() {
-        return layer(UDP, udp, "UDP");
+        return layer(UDP, udp);
     }
 
     public Tcp tcp() {
-        return layer(TCP, tcp, "TCP");
+        return layer(TCP, tcp);
     }
 
     public Lldp lldp() {
-        return layer(LLDP, lldp, "LLDP");
+        return layer(LLDP, lldp);
     }
 
     public WakeOnLan wakeOnLan() {
-        return layer(WAKE_ON_LAN, wakeOnLan, "Wake-on-LAN");
+        return layer(WAKE_ON_LAN, wakeOnLan);
     }
 
     /**

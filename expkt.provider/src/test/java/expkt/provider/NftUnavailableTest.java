@@ -3,7 +3,10 @@ package expkt.provider;
 import expkt.api.packet.Direction;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
+import expkt.api.runtime.ExpktRuntime;
+import expkt.api.runtime.FilterDTO;
 import expkt.provider.command.L2Tables;
+import expkt.provider.runtime.RuntimeSnapshots;
 import expkt.provider.socket.PacketSocketImpl;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +62,15 @@ class NftUnavailableTest extends L2ProviderTestBase {
         assertFalse(acl.contains("want-drop"), acl);
         String ports = L2Tables.ports(engine);
         assertTrue(ports.contains("drop rules") && ports.contains("unavailable"), ports);
+        // the DTOs say the same: no counting rule, so no counts (not zeros), and why
+        ExpktRuntime rt = RuntimeSnapshots.of(engine, null);
+        assertTrue(rt.dataPlane().dropRulesUnavailable.contains("libnftables1"), rt.dataPlane().dropRulesUnavailable);
+        for (FilterDTO f : rt.filters()) {
+            assertFalse(f.counted, f.name);
+            assertEquals(-1, f.packets, f.name);
+            assertEquals(-1, f.bytes, f.name);
+        }
+        assertEquals(java.util.Set.of("copy-only", "copy-after"), java.util.Set.copyOf(rt.filters().stream().map(f -> f.name).toList()));
 
         // nothing of ours in the namespace: no table, no capture link
         assertFalse(nftRuleset().contains("expkt"), nftRuleset());

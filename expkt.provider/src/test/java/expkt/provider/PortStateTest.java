@@ -5,7 +5,9 @@ import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Filter;
 import expkt.api.packet.RxMode;
 import expkt.linux.NetNs;
+import expkt.api.runtime.PortDTO;
 import expkt.provider.command.L2Tables;
+import expkt.provider.runtime.RuntimeSnapshots;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.socket.PacketSocketImpl;
@@ -17,7 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Port state follows the kernel (issue 12, "Port state goes stale"): a live MTU change and a link
- * going down and up show in {@code expkt:ports}, the send length check uses the new MTU, and a
+ * going down and up show in the port DTOs {@code expkt:ports} prints, the send length check uses the new MTU, and a
  * latency-mode socket receives a jumbo frame whole — whether it was opened before or after the
  * change. And ports are opt-in (issue 13): without a data-plane namespace or a port list the provider
  * manages no port and says so.
@@ -44,13 +45,19 @@ class PortStateTest extends L2ProviderTestBase {
         }
     }
 
-    /** The row of {@code expkt:ports} for {@code slotPort}. */
-    private String portRow(String slotPort) {
-        return L2Tables.ports(engine).lines().filter(l -> l.startsWith(slotPort + " ")).findFirst().orElse("");
+    /** The runtime DTO of port {@code slotPort} (what {@code expkt:ports} prints), or null. */
+    private PortDTO port(String slotPort) {
+        return RuntimeSnapshots.of(engine, null).ports().stream().filter(p -> p.slotPort.equals(slotPort)).findFirst().orElse(null);
     }
 
-    private boolean rowHas(String slotPort, String word) {
-        return Pattern.compile("\\s" + Pattern.quote(word) + "(\\s|$)").matcher(portRow(slotPort)).find();
+    private boolean mtuIs(String slotPort, int mtu) {
+        PortDTO p = port(slotPort);
+        return p != null && p.mtu == mtu;
+    }
+
+    private boolean stateIs(String slotPort, String operState) {
+        PortDTO p = port(slotPort);
+        return p != null && operState.equals(p.operState);
     }
 
     private void mtu(String ns, String ifName, int mtu) {
@@ -66,11 +73,11 @@ class PortStateTest extends L2ProviderTestBase {
         PacketSocketImpl before = engine.open(OWNER, RxMode.LATENCY);
         before.setupFilter(Filter.named("jumbo-before").ethertype(0x88b6).build());
         before.setTimeout(Duration.ofSeconds(3));
-        assertTrue(rowHas("1:1", "1500"), portRow("1:1"));
+        assertTrue(mtuIs("1:1", 1500), String.valueOf(port("1:1")));
         try {
             mtu(lab.switchNs(), p1, 9000);
             mtu(h1ns, "veth0", 9000);
-            await("expkt:ports to show MTU 9000 for 1:1", () -> rowHas("1:1", "9000"), () -> L2Tables.ports(engine));
+            await("expkt:ports to show MTU 9000 for 1:1", () -> mtuIs("1:1", 9000), () -> L2Tables.ports(engine));
             // the socket opened before the change has its ring re-made with slots for the new MTU
             await("the LATENCY ring of the socket opened before to be re-made", () -> before.ringFrameSize() >= 8814 + 18,
                     () -> "frame slot " + before.ringFrameSize());
@@ -100,7 +107,7 @@ class PortStateTest extends L2ProviderTestBase {
             mtu(lab.switchNs(), p1, 1500);
         }
         // and back
-        await("expkt:ports to show MTU 1500 for 1:1 again", () -> rowHas("1:1", "1500"), () -> L2Tables.ports(engine));
+        await("expkt:ports to show MTU 1500 for 1:1 again", () -> mtuIs("1:1", 1500), () -> L2Tables.ports(engine));
         PacketSocketImpl tx = engine.open(OWNER);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> tx.sendto(Wire.frame(DST, SRC, 0x0842, 1515), SlotPort.of(1, 1)));
@@ -152,20 +159,20 @@ class PortStateTest extends L2ProviderTestBase {
         engine();
         String p2 = lab.host(2).switchIf();
         assertTrue(L2Tables.ports(engine).lines().findFirst().orElse("").contains("STATE"), L2Tables.ports(engine));
-        await("1:2 up", () -> rowHas("1:2", "up"), () -> L2Tables.ports(engine));
+        await("1:2 up", () -> stateIs("1:2", "up"), () -> L2Tables.ports(engine));
         try {
             lab.exec(lab.switchNs(), "ip", "link", "set", p2, "down").check();
-            await("expkt:ports to show 1:2 down", () -> rowHas("1:2", "down"), () -> L2Tables.ports(engine));
-            assertTrue(rowHas("1:1", "up") && rowHas("1:3", "up"), L2Tables.ports(engine));
+            await("expkt:ports to show 1:2 down", () -> stateIs("1:2", "down"), () -> L2Tables.ports(engine));
+            assertTrue(stateIs("1:1", "up") && stateIs("1:3", "up"), L2Tables.ports(engine));
             // the far end going down takes the carrier away: admin up, no carrier
             lab.exec(lab.switchNs(), "ip", "link", "set", p2, "up").check();
             lab.exec(lab.host(2).ns(), "ip", "link", "set", "veth0", "down").check();
-            await("expkt:ports to show 1:2 without carrier", () -> rowHas("1:2", "no-carrier"), () -> L2Tables.ports(engine));
+            await("expkt:ports to show 1:2 without carrier", () -> stateIs("1:2", "no-carrier"), () -> L2Tables.ports(engine));
         } finally {
             lab.exec(lab.host(2).ns(), "ip", "link", "set", "veth0", "up").check();
             lab.exec(lab.switchNs(), "ip", "link", "set", p2, "up").check();
         }
-        await("expkt:ports to show 1:2 up again", () -> rowHas("1:2", "up"), () -> L2Tables.ports(engine));
+        await("expkt:ports to show 1:2 up again", () -> stateIs("1:2", "up"), () -> L2Tables.ports(engine));
     }
 
     @Test
@@ -204,7 +211,7 @@ class PortStateTest extends L2ProviderTestBase {
         // a port list opts in, also in the host's own namespace
         dataPlane.configure(new String[] {"1:1=" + lab.host(1).switchIf()}, new String[0]);
         assertEquals(List.of(SlotPort.of(1, 1)), dataPlane.model().ports().stream().map(p -> p.slotPort()).toList());
-        assertTrue(rowHas("1:1", lab.host(1).switchIf()), L2Tables.ports(engine));
+        assertEquals(lab.host(1).switchIf(), port("1:1").ifName, L2Tables.ports(engine));
         // and taking it away leaves none again
         dataPlane.configure(new String[0], new String[0]);
         assertEquals(List.of(), dataPlane.model().ports());

@@ -148,11 +148,21 @@ final class ExpktHost implements AutoCloseable {
             // the host writes run/expkt.log under its working directory: keep it in the work dir
             Spawned p = Spawned.start("expkt-host", null, cpu, cmd, log, work);
             ExpktHost host = new ExpktHost(p, status, deploy, sink);
-            host.awaitState("ready|done|sending|starting", 60_000);
+            try {
+                host.awaitState("ready|done|sending|starting", 60_000);
+            } catch (RuntimeException e) {
+                host.close(); // a host that never got ready must not outlive the run (it held the run directory's lock)
+                throw e;
+            }
             return host;
         } catch (IOException e) {
             throw new BenchException("cannot prepare the expkt host: " + e.getMessage(), e);
         }
+    }
+
+    /** The FileInstall directory the host watches. */
+    Path deployDir() {
+        return deploy;
     }
 
     long pid() {

@@ -121,13 +121,20 @@ interface Generator {
         private final int frameLength;
         private final int cpu;
         private final PrintStream log;
+        private final int flows;
 
         TxRing(Native natives, String ns, String ifName, int frameLength, int cpu, PrintStream log) {
+            this(natives, ns, ifName, frameLength, cpu, 0, log);
+        }
+
+        /** {@code flows} &gt; 0: the matching frames are IPv4/UDP of that many flows (see txring.c). */
+        TxRing(Native natives, String ns, String ifName, int frameLength, int cpu, int flows, PrintStream log) {
             this.binary = natives.path("txring");
             this.ns = ns;
             this.ifName = ifName;
             this.frameLength = frameLength;
             this.cpu = cpu;
+            this.flows = flows;
             this.log = log;
         }
 
@@ -139,7 +146,7 @@ interface Generator {
         @Override
         public Burst send(long frames) {
             try (Spawned p = Spawned.start("txring", ns, cpu,
-                    List.of(binary, ifName, Long.toString(frames), Integer.toString(frameLength)), null)) {
+                    List.of(binary, ifName, Long.toString(frames), Integer.toString(frameLength), "0", Integer.toString(flows)), null)) {
                 Matcher m = p.await(DONE, false, 600_000);
                 Burst b = new Burst(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)));
                 if (log != null) {

@@ -85,6 +85,9 @@ final class Report {
                     (e, k) -> fmt("%.1f vs %.1f ns = %.2f×", e.num("ns_per_frame"), k.num("ns_per_frame"),
                             e.num("ns_per_frame") / k.num("ns_per_frame"))));
         }
+        Optional<Row> upp = find(rows, ProviderUpgradeBench.WORKLOAD, "expkt", null);
+        out.add(check("0 frames lost across a provider update (issue 18: not yet hitless)", upp, upp, (e, x) -> e.num("lost") == 0,
+                (e, x) -> fmt("%d lost, swap %.1f ms", (long) e.num("lost"), e.num("swap_ms"))));
         Optional<Row> al = find(rows, "alloc", "expkt", null);
         out.add(check("0 bytes allocated per received frame", al, al, (e, x) -> e.num("bytes_per_frame") == 0,
                 (e, x) -> fmt("%.4f bytes/frame", e.num("bytes_per_frame"))));

@@ -137,10 +137,13 @@ class BenchQuickTest {
         Map<String, Object> batched = row("tx64", "expkt", "batched");
         Map<String, Object> upgrade = row("upgrade", "expkt", null);
         Map<String, Object> alloc = row("alloc", "expkt", null);
+        Map<String, Object> upgradeProvider = row("upgrade-provider", "expkt", null);
         if (hostAvailable()) {
             assertTrue(num(sendto, "frames") > 0 && num(sendto, "pps") > 0, "expkt sendto in " + sendto);
             assertTrue(num(batched, "frames") > 0 && num(batched, "pps") > 0, "expkt batched in " + batched);
             assertTrue(num(upgrade, "frames") > 0 && num(upgrade, "lost") >= 0 && num(upgrade, "swap_ms") >= 0, "upgrade in " + upgrade);
+            assertTrue(num(upgradeProvider, "frames") > 0 && num(upgradeProvider, "lost") >= 0 && num(upgradeProvider, "swap_ms") >= 0,
+                    "upgrade-provider in " + upgradeProvider);
             assertTrue(num(alloc, "frames") > 0 && num(alloc, "bytes_per_frame") >= 0, "alloc in " + alloc);
         }
     }
@@ -157,6 +160,22 @@ class BenchQuickTest {
             } else {
                 assertEquals("not-run", r.get("status"), "without a host: " + r);
             }
+        }
+    }
+
+    @Test
+    void fanoutDeliversOnOneAndTwoLanes() {
+        for (String variant : List.of("1 lane", "2 lanes")) {
+            Map<String, Object> r = row("fanout", "expkt-whiteboard", variant);
+            if (!hostAvailable() || !RxBench.onPath("ethtool")) {
+                assertEquals("not-run", r.get("status"), "fanout without a host or ethtool: " + r);
+                continue;
+            }
+            double frames = num(r, "frames");
+            double expected = num(r, "expected");
+            assertTrue(frames > 0 && frames <= expected, "0 < frames <= matching frames sent: " + r);
+            assertEquals(expected - frames, num(r, "lost"), "lost = sent - delivered in " + r);
+            assertTrue(num(r, "pps") > 0 && num(r, "ns_per_frame") > 0, "rate and CPU in " + r);
         }
     }
 

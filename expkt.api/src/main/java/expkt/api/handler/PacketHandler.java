@@ -39,6 +39,16 @@ public interface PacketHandler {
     String FILTER_VR = "expkt.filter.vr";
     /** Service property: raw ethertype offset; absent means after any VLAN tags. */
     String FILTER_ETHERTYPE_OFFSET = "expkt.filter.ethertype.offset";
+    /**
+     * Service property: fanout lanes, an Integer 1..16 (or its String); absent means 1. With N &gt; 1 the
+     * provider spreads the filter's frames over N sockets and N dispatch lanes by the frames' flow hash
+     * (PACKET_FANOUT in hash mode): one flow's frames (same IP addresses and ports) are handled on one
+     * lane, in order; frames of different flows are handled on up to N threads <b>at once</b>, so
+     * {@code handle} must then be thread-safe. Frames without an IP header hash by their ethertype alone:
+     * they all go to one lane. For a filter whose traffic is more than one thread can take.
+     * {@code expkt:handlers} shows the lanes; each lane's replies go out through its own socket.
+     */
+    String LANES = "expkt.handler.lanes";
 
     void handle(FrameView frame, ExosSockAddr from, PacketSender sender) throws Exception;
 }

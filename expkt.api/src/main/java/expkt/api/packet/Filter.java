@@ -11,11 +11,21 @@ import java.util.regex.Pattern;
  * {@code direction} from EXOS's docs. Build one with {@link #named(String)}:
  *
  * <pre>{@code
- * sock.setupFilter(Filter.named("filter1").dstmac("00:E0:2B:00:00:00"));            // UP_AND_CONTINUE, INGRESS
- * sock.setupFilter(Filter.named("filter2").ethertype(0x0842));
+ * sock.setupFilter(Filter.named("filter1").dstmac("00:E0:2B:00:00:00").build());    // UP_AND_CONTINUE, INGRESS
+ * sock.setupFilter(Filter.named("filter2").ethertype(0x0842).build());
  * sock.setupFilter(Filter.named("lldp").dstmac(MacAddress.LLDP_NEAREST_BRIDGE).ethertype(0x88CC)
- *         .action(FilterAction.UP_AND_DROP));
+ *         .action(FilterAction.UP_AND_DROP).build());
  * }</pre>
+ *
+ * (This example is compiled by {@code FilterJavadocExampleTest}.)
+ *
+ * <p>{@code ethertype_offset}: the seed's default is 24, "the location of the ethertype in the packet
+ * (measured in bytes)". In an Ethernet frame the ethertype is at byte 12 (16 behind one 802.1Q tag, 20
+ * behind two), never at 24: EXOS counts in the frame layout of its own CPU path, which this data plane
+ * does not have. So a ported {@code ethertype_offset=24} is refused (an {@link IllegalArgumentException}
+ * saying what to write), never taken as byte 24 of the frame (inside the IP header): leave it out (the
+ * default matches the ethertype after any 802.1Q/802.1ad tags, which is what 24 meant there), or give
+ * the raw offset of the field in the frame as {@code recvfrom} returns it.</p>
  *
  * <p>Validation happens in {@link Builder#build()} (and so in {@code setupFilter}): a bad value gives
  * an {@link IllegalArgumentException} that names it.
@@ -27,7 +37,8 @@ import java.util.regex.Pattern;
  * @param direction which frames are looked at
  * @param vr name of the virtual router to filter on, or null for every VR
  * @param ethertypeOffset -1 (default): the ethertype after any 802.1Q/802.1ad tags; otherwise the raw
- *        byte offset of a 16-bit field in the frame as the socket sees it
+ *        byte offset of a 16-bit field in the frame as the socket sees it; 24, the seed's default counted in
+ *        EXOS's frame layout, is refused (see above)
  */
 public record Filter(String name, MacAddress dstmac, int ethertype, FilterAction action, Direction direction,
                      String vr, int ethertypeOffset) {
@@ -35,6 +46,13 @@ public record Filter(String name, MacAddress dstmac, int ethertype, FilterAction
     public static final int MAX_NAME_LENGTH = 32;
     public static final int NO_ETHERTYPE = -1;
     public static final int DEFAULT_OFFSET = -1;
+    /**
+     * The seed's default {@code ethertype_offset} (24), counted in EXOS's frame layout: refused, with
+     * the message saying what to write instead (see the class comment).
+     *
+     * @since 1.4
+     */
+    public static final int EXOS_DEFAULT_OFFSET = 24;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
     public Filter {
@@ -48,6 +66,12 @@ public record Filter(String name, MacAddress dstmac, int ethertype, FilterAction
         }
         Objects.requireNonNull(action, "filter \"" + name + "\": action is null");
         Objects.requireNonNull(direction, "filter \"" + name + "\": direction is null");
+        if (ethertypeOffset == EXOS_DEFAULT_OFFSET) {
+            throw new IllegalArgumentException("filter \"" + name + "\": ethertype offset 24 is the seed's (EXOS's) default, counted in"
+                    + " EXOS's own frame layout; here byte 24 of a frame lies inside its IP header. Leave the offset out: the"
+                    + " default matches the ethertype after any 802.1Q/802.1ad tags, as 24 did on EXOS (or give the raw offset"
+                    + " of the field in the frame as recvfrom returns it: 12 for an untagged frame's ethertype)");
+        }
         if (ethertypeOffset != DEFAULT_OFFSET && (ethertypeOffset < 0 || ethertypeOffset > 9000 - 2)) {
             throw new IllegalArgumentException("filter \"" + name + "\": ethertype offset " + ethertypeOffset + " is outside 0..8998");
         }

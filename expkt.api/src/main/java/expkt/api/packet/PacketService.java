@@ -30,6 +30,14 @@ public interface PacketService {
      */
     PacketSocket open(RxMode mode) throws IOException;
 
+    /**
+     * A new selector (the seed's {@code select()}) over L2, L3 and raw IP sockets; owned by the calling
+     * bundle and closed when it stops.
+     *
+     * @since 1.4
+     */
+    PacketSelector selector() throws IOException;
+
     /** The data plane's ports, in slot:port order. */
     List<Port> ports();
 

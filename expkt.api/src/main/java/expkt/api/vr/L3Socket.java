@@ -3,6 +3,7 @@ package expkt.api.vr;
 import org.osgi.annotation.versioning.ProviderType;
 
 import java.io.Closeable;
+import java.io.IOException;
 import java.nio.channels.NetworkChannel;
 
 /**
@@ -27,6 +28,30 @@ public interface L3Socket<C extends NetworkChannel> extends VrScoped, Closeable 
 
     /** The current channel (a new one after a VR change). */
     C channel();
+
+    /**
+     * The seed's {@code set_callback(func)}: the shared dispatcher thread calls {@code callback}
+     * whenever the channel has input (a datagram, stream data or end of stream; a connection to accept
+     * on a listening socket). Replaces a previous callback. The channel is switched to non-blocking mode
+     * while a callback is set, so a read inside the callback never blocks: {@code receive} returns
+     * null, {@code read} 0, {@code accept} null when nothing waits. Read until then, or the callback is
+     * called again (after a back-off if it read nothing). The callback is removed when the socket is
+     * closed or its bundle stops. While a callback is set the VR cannot change ({@link #setVr} gives an
+     * {@link IllegalStateException}: remove the callback first).
+     *
+     * @throws IllegalStateException if the L2 provider (whose dispatcher runs callbacks) is not running,
+     *         or the socket is registered with a {@link expkt.api.packet.PacketSelector}
+     * @since 1.1
+     */
+    void setCallback(SocketCallback<? super L3Socket<C>> callback) throws IOException;
+
+    /**
+     * Removes the callback (also done by {@link #close()}); a call in progress is waited for, up to the
+     * dispatcher's deadline. The channel stays non-blocking. Idempotent.
+     *
+     * @since 1.1
+     */
+    void removeCallback() throws IOException;
 
     boolean isOpen();
 }

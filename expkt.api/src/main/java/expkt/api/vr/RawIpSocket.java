@@ -77,5 +77,34 @@ public interface RawIpSocket extends VrScoped, Closeable {
     /** Receives one packet into {@code into}; returns its length. A timeout gives a {@link java.net.SocketTimeoutException}. */
     int receive(byte[] into, int offset, int length) throws IOException;
 
+    /**
+     * The seed's {@code set_callback(func, buf_size=9000, flags)}: the shared dispatcher thread calls
+     * {@code callback} whenever a packet waits. Replaces a previous callback. Inside the call a receive
+     * never blocks, whatever {@link #setReceiveTimeout} says: {@link #receive(byte[], int, int)} returns
+     * -1 and {@link #receive(ByteBuffer)} null when nothing waits (instead of waiting or throwing a
+     * timeout). {@code bufSize}: a receive inside the call copies at most this many bytes of a packet
+     * (as Python's {@code recvfrom(buf_size)}; the rest of that packet is dropped); default 9000.
+     * {@code flags} must be 0. Removed when the socket is closed or its bundle stops.
+     *
+     * @throws IllegalStateException if the L2 provider (whose dispatcher runs callbacks) is not running,
+     *         or the socket is registered with a {@link expkt.api.packet.PacketSelector}
+     * @throws IllegalArgumentException for a bufSize outside 1..65535 or flags other than 0
+     * @since 1.1
+     */
+    void setCallback(SocketCallback<? super RawIpSocket> callback, int bufSize, int flags) throws IOException;
+
+    /** {@code setCallback(callback, 9000, 0)}. @since 1.1 */
+    default void setCallback(SocketCallback<? super RawIpSocket> callback) throws IOException {
+        setCallback(callback, 9000, 0);
+    }
+
+    /**
+     * Removes the callback (also done by {@link #close()}); a call in progress is waited for, up to the
+     * dispatcher's deadline. Idempotent.
+     *
+     * @since 1.1
+     */
+    void removeCallback() throws IOException;
+
     boolean isOpen();
 }

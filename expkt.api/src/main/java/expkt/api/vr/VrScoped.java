@@ -20,13 +20,21 @@ public interface VrScoped {
     VirtualRouter vr();
 
     /**
-     * The seed's {@code set_vr(name)}: moves a not-yet-bound socket to the VR of that name. An
-     * unknown name gives an {@link IllegalArgumentException} naming it; {@link VirtualRouter#ALL} is
-     * refused here (see {@link VrSockets#serverSocketAllVrs}).
+     * Sets the VR by <em>name</em>: the seed's method "Set the virtual router that the socket operates
+     * on. For L3 sockets only", which the seed's {@code SO_VRID} text calls {@code set_vrid()} ("The value
+     * is the VR's id (vrid), not the VR's name. To set the virtual router by name, see set_vrid()"): a
+     * ported {@code sock.set_vrid("VR-Default")} is {@code sock.setVr("VR-Default")}. Moves a
+     * not-yet-bound socket to the VR of that name. An unknown name gives an
+     * {@link IllegalArgumentException} naming it; {@link VirtualRouter#ALL} is refused here (see
+     * {@link VrSockets#serverSocketAllVrs}).
      */
     void setVr(String name) throws IOException;
 
-    /** {@link #setVr(String)} by VR id (what {@code SO_VRID} carries). */
+    /**
+     * Sets the VR by <em>id</em>: what the seed does with {@code setsockopt(SOL_SOCKET, SO_VRID, vrid)}
+     * (which calls this). Not the seed's {@code set_vrid()}, which takes a name: that is
+     * {@link #setVr(String)}.
+     */
     void setVrId(int vrId) throws IOException;
 
     /**

@@ -21,10 +21,10 @@ import org.osgi.framework.Version;
  * the framework after the running bundle was stopped), and its manifest names an R4+ bundle with a
  * parseable version and well-formed dependency headers. Immutable.
  */
-record BundleJar(Path file, String symbolicName, Version version, Attributes manifest) {
+public record BundleJar(Path file, String symbolicName, Version version, Attributes manifest) {
 
     /** Checks {@code file}; throws {@link Refusal} naming the first thing wrong. */
-    static BundleJar check(Path file) throws Refusal {
+    public static BundleJar check(Path file) throws Refusal {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             if (zip.size() == 0) {
                 throw new Refusal("an empty zip file");
@@ -92,10 +92,10 @@ record BundleJar(Path file, String symbolicName, Version version, Attributes man
     }
 
     /** Why a jar is not taken. */
-    static final class Refusal extends Exception {
+    public static final class Refusal extends Exception {
         private static final long serialVersionUID = 1L;
 
-        Refusal(String reason) {
+        public Refusal(String reason) {
             super(reason);
         }
     }

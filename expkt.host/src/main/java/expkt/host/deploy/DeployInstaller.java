@@ -15,16 +15,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.felix.fileinstall.ArtifactInstaller;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
-import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.startlevel.BundleStartLevel;
-import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -32,6 +28,12 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.url.URLStreamHandlerService;
+
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+
+import expkt.host.update.FrameworkQueue;
+import expkt.host.update.PlatformDir;
+import expkt.host.update.UpdateImpact;
 
 /**
  * Installs, updates and uninstalls the bundle jars of FileInstall's deploy directory in its place,
@@ -59,6 +61,12 @@ import org.osgi.service.url.URLStreamHandlerService;
  * queued behind the launcher's and awaited), the bundle's own start level is put back, and only a
  * revision still pending removal is refreshed, awaited with a deadline.
  *
+ * <p>Platform bundles: a jar whose symbolic name is one of the host jar's bundles (installed from the
+ * platform directory, {@link PlatformDir}) updates that bundle in place instead of installing a second
+ * copy, after the same checks — and is refused if the update would restart other bundles'
+ * components ({@link UpdateImpact}) unless the file is named {@code *.force.jar}. Deleting such a file
+ * later leaves the platform bundle installed (it was not installed from the file).
+ *
  * <p>Present only where FileInstall is: it needs FileInstall's {@code jardir} URL handler service,
  * which FileInstall registers before it looks at its directories.
  *
@@ -71,11 +79,17 @@ import org.osgi.service.url.URLStreamHandlerService;
         "osgi.command.scope=expkt",
         "osgi.command.function=deploy"})
 public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
-    static final long FRAMEWORK_WAIT_MS = 30_000;
+    static final long FRAMEWORK_WAIT_MS = FrameworkQueue.FRAMEWORK_WAIT_MS;
+    /** A platform bundle's jar named {@code *.force.jar} is applied even if other bundles restart. */
+    static final String FORCE_SUFFIX = ".force.jar";
 
     private final BundleContext context;
     private final Logger log;
     private final Bundle system;
+    private final FrameworkQueue queue;
+    private final ServiceComponentRuntime scr;
+    /** Where the host jar's bundles were installed from: a jar with one of their names updates that bundle. */
+    private final PlatformDir platform;
     /** {@code felix.fileinstall.start.level}: the start level of newly installed bundles, 0 = the framework's default. */
     private final int startLevel;
     /** {@code felix.fileinstall.bundles.new.start}: start what is installed. */
@@ -85,11 +99,15 @@ public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
 
     @Activate
     public DeployInstaller(BundleContext context, @Reference(service = LoggerFactory.class) Logger log,
-            @Reference(service = URLStreamHandlerService.class, target = "(url.handler.protocol=jardir)") URLStreamHandlerService fileInstall)
+            @Reference(service = URLStreamHandlerService.class, target = "(url.handler.protocol=jardir)") URLStreamHandlerService fileInstall,
+            @Reference ServiceComponentRuntime scr)
             throws IOException {
+        this.scr = scr;
+        this.platform = PlatformDir.of(context);
         this.context = context;
         this.log = log;
         this.system = context.getBundle(0);
+        this.queue = new FrameworkQueue(system, log);
         this.startLevel = intProperty(context.getProperty("felix.fileinstall.start.level"));
         this.startNew = !"false".equalsIgnoreCase(context.getProperty("felix.fileinstall.bundles.new.start"));
         File area = context.getDataFile("deploy");
@@ -217,6 +235,11 @@ public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
                 throw new BundleJar.Refusal("it is " + jar.symbolicName() + ", not " + existing.getSymbolicName()
                         + " which this file installed: delete the file first to replace one bundle by another");
             }
+            Bundle platformBundle = existing == null ? platform.find(context, jar.symbolicName()) : null;
+            if (platformBundle != null) {
+                existing = platformBundle;
+                checkPlatformUpdate(name, platformBundle);
+            }
             if (existing == null) {
                 for (Bundle other : context.getBundles()) {
                     if (jar.symbolicName().equals(other.getSymbolicName()) && jar.version().equals(other.getVersion())) {
@@ -239,6 +262,25 @@ public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
             refuse(key, name, existing, r.getMessage(), updates);
         } finally {
             deleteQuietly(staged);
+        }
+    }
+
+    /**
+     * A jar named like a platform bundle updates that bundle in place, unless the update would restart
+     * other bundles' components ({@link UpdateImpact}) and the file's name does not end in
+     * {@value #FORCE_SUFFIX}. {@code expkt.host} does not update itself from here (this component would
+     * be stopped in the middle of the update): {@code expkt:update} or {@code update N} does.
+     */
+    private void checkPlatformUpdate(String name, Bundle b) throws BundleJar.Refusal {
+        if (b.getBundleId() == context.getBundle().getBundleId()) {
+            throw new BundleJar.Refusal(b.getSymbolicName() + " is the bundle of this deploy guard; it cannot update itself from the"
+                    + " deploy directory: use expkt:update " + b.getSymbolicName() + " <url> (or update " + b.getBundleId() + " <url>)");
+        }
+        UpdateImpact impact = UpdateImpact.of(b, system.adapt(FrameworkWiring.class), scr);
+        if (!impact.selfOnly() && !name.toLowerCase(java.util.Locale.ROOT).endsWith(FORCE_SUFFIX)) {
+            throw new BundleJar.Refusal("updating platform " + impact.what() + " would restart " + impact.restarts().size()
+                    + " other bundle(s): " + impact.bundleList() + " (" + impact.reasons().strip().replace("\n", ";").replaceAll("\\s+", " ")
+                    + "); to update anyway, name the file *" + FORCE_SUFFIX);
         }
     }
 
@@ -303,12 +345,7 @@ public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
 
     /** After an update: the launcher's start-level request applied, the bundle's own level back, old revision gone. */
     private void settle(Bundle b, BundleStartLevel sl, int level) {
-        drainStartLevelQueue();
-        if (b.getState() != Bundle.UNINSTALLED && sl.getStartLevel() != level) {
-            sl.setStartLevel(level);
-            drainStartLevelQueue();
-        }
-        refreshIfPending(b);
+        queue.settle(b, level);
     }
 
     private void rollBack(Bundle b, BundleStartLevel sl, int level, boolean start) {
@@ -338,44 +375,12 @@ public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
         }
     }
 
-    /**
-     * Waits until the framework's start-level thread has applied every request queued so far (the
-     * launcher's reaction to INSTALLED/UPDATED among them): a request for the current framework
-     * level, which changes nothing, is queued behind them and awaited. Not while the framework is
-     * starting (it would stop the climb at the current level) nor on the start-level thread itself.
-     */
     private void drainStartLevelQueue() {
-        if (system.getState() != Bundle.ACTIVE || "FelixStartLevel".equals(Thread.currentThread().getName())) {
-            return;
-        }
-        FrameworkStartLevel fsl = system.adapt(FrameworkStartLevel.class);
-        CountDownLatch done = new CountDownLatch(1);
-        fsl.setStartLevel(fsl.getStartLevel(), e -> done.countDown());
-        awaitFramework(done, "the start-level thread to apply the queued start levels");
+        queue.drainStartLevelQueue();
     }
 
     private void refreshIfPending(Bundle b) {
-        FrameworkWiring wiring = system.adapt(FrameworkWiring.class);
-        if (!wiring.getRemovalPendingBundles().contains(b)) {
-            return;
-        }
-        CountDownLatch done = new CountDownLatch(1);
-        wiring.refreshBundles(List.of(b), e -> {
-            if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED || e.getType() == FrameworkEvent.ERROR) {
-                done.countDown();
-            }
-        });
-        awaitFramework(done, "the refresh of bundle " + b.getBundleId());
-    }
-
-    private void awaitFramework(CountDownLatch done, String what) {
-        try {
-            if (!done.await(FRAMEWORK_WAIT_MS, TimeUnit.MILLISECONDS)) {
-                log.error("deploy: waited {} ms for {}; going on without it", FRAMEWORK_WAIT_MS, what);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        queue.refreshIfPending(b);
     }
 
     private void keepLastGood(Bundle b, Path jar) {

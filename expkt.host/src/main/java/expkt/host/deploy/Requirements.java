@@ -27,12 +27,12 @@ import org.osgi.resource.Resource;
  * provider, since it goes away with the update). Packages the jar exports itself satisfy its own
  * imports. Stateless.
  */
-final class Requirements {
+public final class Requirements {
     private Requirements() {
     }
 
     /** The requirements of {@code jar} no installed bundle (other than {@code replaced}) provides; empty: it resolves. */
-    static List<String> unsatisfied(BundleJar jar, FrameworkWiring wiring, Bundle replaced) {
+    public static List<String> unsatisfied(BundleJar jar, FrameworkWiring wiring, Bundle replaced) {
         Attributes mf = jar.manifest();
         Set<String> ownExports = new HashSet<>();
         for (ManifestHeader.Clause c : ManifestHeader.parse(mf.getValue(Constants.EXPORT_PACKAGE)).clauses()) {
@@ -49,7 +49,8 @@ final class Requirements {
                     continue;
                 }
                 reqs.add(new Req(PackageNamespace.PACKAGE_NAMESPACE,
-                        "(&(" + PackageNamespace.PACKAGE_NAMESPACE + "=" + pkg + ")" + VersionFilter.terms("version", range) + ")"));
+                        "(&(" + PackageNamespace.PACKAGE_NAMESPACE + "=" + pkg + ")" + VersionFilter.terms("version", range)
+                                + matchingAttributes(c.attributes()) + ")"));
             }
         }
         for (ManifestHeader.Clause c : ManifestHeader.parse(mf.getValue(Constants.REQUIRE_BUNDLE)).clauses()) {
@@ -82,6 +83,31 @@ final class Requirements {
             }
         }
         return missing;
+    }
+
+    /**
+     * The import's other matching attributes as filter terms: an export with a mandatory attribute
+     * ({@code expkt.linux;expkt.internal=linux;mandatory:=expkt.internal}) matches only an import that
+     * names it, so the filter must say it too.
+     */
+    static String matchingAttributes(Map<String, String> attributes) {
+        StringBuilder f = new StringBuilder();
+        for (Map.Entry<String, String> a : attributes.entrySet()) {
+            String k = a.getKey();
+            if (k.equals(Constants.VERSION_ATTRIBUTE) || k.equals("specification-version")) {
+                continue;
+            }
+            if (k.equals(Constants.BUNDLE_VERSION_ATTRIBUTE)) {
+                f.append(VersionFilter.terms(k, a.getValue()));
+            } else {
+                f.append('(').append(k).append('=').append(escape(a.getValue())).append(')');
+            }
+        }
+        return f.toString();
+    }
+
+    private static String escape(String v) {
+        return v.replace("\\", "\\\\").replace("*", "\\*").replace("(", "\\(").replace(")", "\\)");
     }
 
     private static boolean provided(Collection<BundleCapability> caps, Bundle replaced) {

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 
+import expkt.host.launch.PlatformBundles;
+
 /**
  * Refuses a second host on the same run directory. Two hosts sharing {@code run/} wipe each other's
  * framework cache (Felix cleans its storage on start, {@code org.osgi.framework.storage.clean}),
@@ -31,6 +33,9 @@ import java.util.Set;
  * <p>The lock is a POSIX record lock: closing any descriptor of the lock file in the holding
  * process drops it, so nothing in the host may open that file (other processes may read it).
  *
+ * <p>Once locked, it has {@link PlatformBundles} extract the platform bundles into the run directory
+ * (exit {@value #EXIT_PLATFORM} if that fails).
+ *
  * <p>It runs first: the exported host jar names it as {@code Launcher-Agent-Class}, which the JVM
  * runs on the main thread before the launcher's {@code main}. Threading: called once, on the main
  * thread; the locks are held in a static field for the life of the JVM.
@@ -40,6 +45,8 @@ public final class RunDirLock {
     public static final String LOCK_FILE = "expkt-host.lock";
     /** Exit status of a host refused because another one holds its run directory. */
     public static final int EXIT_IN_USE = 4;
+    /** Exit status of a host that cannot extract its platform bundles ({@link PlatformBundles}). */
+    public static final int EXIT_PLATFORM = 5;
     /** Set by {@link #agentmain} to the locked directories, so the host can show what it holds. */
     public static final String HELD_PROPERTY = "expkt.host.runlock";
 
@@ -67,6 +74,15 @@ public final class RunDirLock {
             System.err.println("expkt host: cannot lock the run directory: " + e);
             System.err.flush();
             Runtime.getRuntime().halt(EXIT_IN_USE);
+        }
+        // after the lock: the platform directory lies in the run directory this host now owns
+        try {
+            PlatformBundles.prepare(System.getProperties(), RunDirLock.class.getClassLoader());
+        } catch (IOException | RuntimeException e) {
+            System.err.println("expkt host: cannot put the platform bundles where the framework can read them again"
+                    + " (expkt.platform.dir): " + e);
+            System.err.flush();
+            Runtime.getRuntime().halt(EXIT_PLATFORM);
         }
     }
 

@@ -3,6 +3,8 @@ package expkt.packet.ethernet;
 import expkt.api.net.Ipv4Address;
 import expkt.api.net.MacAddress;
 import expkt.packet.HeaderView;
+import expkt.packet.LayerKind;
+import java.lang.foreign.MemorySegment;
 
 /**
  * ARP (RFC 826). The generic layout (any hardware and protocol lengths) is validated on wrap. The
@@ -19,7 +21,7 @@ public final class Arp extends HeaderView<Arp> {
 
     @Override
     public String name() {
-        return "ARP";
+        return KIND.name();
     }
 
     @Override
@@ -107,5 +109,25 @@ public final class Arp extends HeaderView<Arp> {
     /** @throws IllegalStateException unless {@link #isEthernetIpv4()} */
     public Ipv4Address targetProtocol() {
         return Ipv4Address.of(targetProtocolBits());
+    }
+
+    // ---------------------------------------------------------------- the layer table's row and the writer
+
+    /** ARP, announced by ethertype 0x0806. */
+    public static final LayerKind KIND = LayerKind.builder("ARP").etherType(EtherType.ARP).build();
+
+    /** Writes an Ethernet/IPv4 ARP packet at {@code at}; returns its length, 28. */
+    public static int write(MemorySegment segment, long at, int operation, long senderHardwareBits, int senderProtocolBits,
+            long targetHardwareBits, int targetProtocolBits) {
+        write16(segment, at, HARDWARE_ETHERNET);
+        write16(segment, at + 2, EtherType.IPV4);
+        write8(segment, at + 4, 6);
+        write8(segment, at + 5, 4);
+        write16(segment, at + 6, operation);
+        write48(segment, at + 8, senderHardwareBits);
+        write32(segment, at + 14, senderProtocolBits);
+        write48(segment, at + 18, targetHardwareBits);
+        write32(segment, at + 24, targetProtocolBits);
+        return ETHERNET_IPV4_LENGTH;
     }
 }

@@ -2,6 +2,8 @@ package expkt.packet.ethernet;
 
 import expkt.api.net.MacAddress;
 import expkt.packet.HeaderView;
+import expkt.packet.LayerKind;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Ethernet II header with its VLAN tags (802.1Q, 802.1ad, stacked up to {@link #MAX_TAGS}):
@@ -20,7 +22,7 @@ public final class Ethernet extends HeaderView<Ethernet> {
 
     @Override
     public String name() {
-        return "Ethernet";
+        return KIND.name();
     }
 
     @Override
@@ -125,5 +127,33 @@ public final class Ethernet extends HeaderView<Ethernet> {
     /** VID of the innermost tag (the customer VLAN), or -1 if the frame is untagged. */
     public int innerVlanId() {
         return tags == 0 ? -1 : vlanId(tags - 1);
+    }
+
+    // ---------------------------------------------------------------- the layer table's rows and the writers
+
+    /** Ethernet II: names the next layer by the ethertype at 12. */
+    public static final LayerKind KIND = LayerKind.builder("Ethernet").nextLayerField(12, 2, -1).build();
+    /**
+     * An 802.1Q C-tag, announced by TPID 0x8100 in the type field before it; as a layer it starts at
+     * that TPID, so its own type field is at 4.
+     */
+    public static final LayerKind CUSTOMER_TAG_KIND = LayerKind.builder("VLAN tag").etherType(EtherType.VLAN).nextLayerField(4, 2, -1).build();
+    /** An 802.1ad S-tag, announced by TPID 0x88A8; laid out as {@link #CUSTOMER_TAG_KIND}. */
+    public static final LayerKind SERVICE_TAG_KIND = LayerKind.builder("VLAN tag").etherType(EtherType.SERVICE_VLAN).nextLayerField(4, 2, -1)
+            .build();
+
+    /** Writes an Ethernet II header at {@code at} with ethertype 0 (filled later); returns its length, 14. */
+    public static int write(MemorySegment segment, long at, long destinationBits, long sourceBits) {
+        write48(segment, at, destinationBits);
+        write48(segment, at + 6, sourceBits);
+        write16(segment, at + TYPE, 0);
+        return HEADER_LENGTH;
+    }
+
+    /** Writes a tag's TCI and a type field of 0 at {@code at}, right after the TPID (in the type field before); returns 4. */
+    public static int writeTag(MemorySegment segment, long at, int tci) {
+        write16(segment, at, tci);
+        write16(segment, at + 2, 0);
+        return VlanTag.LENGTH;
     }
 }

@@ -2,7 +2,9 @@ package expkt.packet.ip;
 
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
 import expkt.packet.MalformedPacketException;
+import java.lang.foreign.MemorySegment;
 
 /** ICMP for IPv4 (RFC 792): type, code, checksum and the 4 bytes of rest-of-header. */
 public final class Icmp extends HeaderView<Icmp> {
@@ -14,7 +16,7 @@ public final class Icmp extends HeaderView<Icmp> {
 
     @Override
     public String name() {
-        return "ICMP";
+        return KIND.name();
     }
 
     @Override
@@ -61,5 +63,19 @@ public final class Icmp extends HeaderView<Icmp> {
      */
     public boolean checksumValid() {
         return InternetChecksum.finish(sum(0, 0, (int) Math.min(wireLimit - start, Integer.MAX_VALUE), "message")) == 0;
+    }
+
+    // ---------------------------------------------------------------- the layer table's row and the writer
+
+    /** ICMP: announced by protocol 1; checksum at 2 over the whole message. */
+    public static final LayerKind KIND = LayerKind.builder("ICMP").ipProtocol(IpProtocol.ICMP).checksum(2, LayerKind.Checksum.LAYER).build();
+
+    /** Writes type, code, checksum 0 and the 4 bytes of rest-of-header at {@code at}; returns 8. */
+    public static int write(MemorySegment segment, long at, int type, int code, int restOfHeader) {
+        write8(segment, at, type);
+        write8(segment, at + 1, code);
+        write16(segment, at + 2, 0);
+        write32(segment, at + 4, restOfHeader);
+        return 8;
     }
 }

@@ -3,7 +3,9 @@ package expkt.packet.ip;
 import expkt.api.net.Ipv6Address;
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
 import expkt.packet.MalformedPacketException;
+import java.lang.foreign.MemorySegment;
 
 /**
  * ICMPv6 (RFC 4443) with echo and neighbour discovery (RFC 4861): router solicitation and
@@ -34,7 +36,7 @@ public final class Icmpv6 extends HeaderView<Icmpv6> {
 
     @Override
     public String name() {
-        return "ICMPv6";
+        return KIND.name();
     }
 
     /** Bytes before the options (or the data) for this message type. */
@@ -308,5 +310,66 @@ public final class Icmpv6 extends HeaderView<Icmpv6> {
             throw malformed("MTU", option - start, "MTU option of " + optionLength(option) + " bytes, not 8");
         }
         return u32(option - start + 4, "MTU");
+    }
+
+    // ---------------------------------------------------------------- the layer table's row and the writers
+
+    /** ICMPv6: announced by protocol 58; checksum at 2 with the pseudo-header; ND options (multiples of 8 bytes) follow. */
+    public static final LayerKind KIND = LayerKind.builder("ICMPv6").ipProtocol(IpProtocol.ICMPV6).checksum(2, LayerKind.Checksum.PSEUDO_HEADER)
+            .options(LayerKind.Padding.NONE, 8, "ND option padding", 65535, 0, -1).build();
+
+    /** Writes type, code, checksum 0 and the 4 bytes after the checksum at {@code at}; returns 8. */
+    public static int write(MemorySegment segment, long at, int type, int code, int rest) {
+        write8(segment, at, type);
+        write8(segment, at + 1, code);
+        write16(segment, at + 2, 0);
+        write32(segment, at + 4, rest);
+        return 8;
+    }
+
+    /** Writes a 16-byte address (an NS or NA target) at {@code at}; returns 16. */
+    public static int writeAddress(MemorySegment segment, long at, Ipv6Address address) {
+        write64(segment, at, address.high());
+        write64(segment, at + 8, address.low());
+        return 16;
+    }
+
+    /** Writes a router advertisement's reachable time and retrans timer at {@code at}; returns 8. */
+    public static int writeRouterAdvertisementTimers(MemorySegment segment, long at, int reachableTime, int retransTimer) {
+        write32(segment, at, reachableTime);
+        write32(segment, at + 4, retransTimer);
+        return 8;
+    }
+
+    /** Writes a source or target link-layer address option; returns 8. */
+    public static int writeLinkLayerOption(MemorySegment segment, long at, int type, long macBits) {
+        write8(segment, at, type);
+        write8(segment, at + 1, 1);
+        write48(segment, at + 2, macBits);
+        return 8;
+    }
+
+    /** Writes a prefix information option; returns 32. */
+    public static int writePrefixInformation(MemorySegment segment, long at, int prefixLength, int flags, int validLifetime,
+            int preferredLifetime, Ipv6Address prefix) {
+        write8(segment, at, OPTION_PREFIX_INFORMATION);
+        write8(segment, at + 1, 4);
+        write8(segment, at + 2, prefixLength);
+        write8(segment, at + 3, flags);
+        write32(segment, at + 4, validLifetime);
+        write32(segment, at + 8, preferredLifetime);
+        write32(segment, at + 12, 0);
+        write64(segment, at + 16, prefix.high());
+        write64(segment, at + 24, prefix.low());
+        return 32;
+    }
+
+    /** Writes an MTU option; returns 8. */
+    public static int writeMtuOption(MemorySegment segment, long at, int mtu) {
+        write8(segment, at, OPTION_MTU);
+        write8(segment, at + 1, 1);
+        write16(segment, at + 2, 0);
+        write32(segment, at + 4, mtu);
+        return 8;
     }
 }

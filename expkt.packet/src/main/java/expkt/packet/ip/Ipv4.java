@@ -3,6 +3,9 @@ package expkt.packet.ip;
 import expkt.api.net.Ipv4Address;
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
+import expkt.packet.ethernet.EtherType;
+import java.lang.foreign.MemorySegment;
 
 /**
  * IPv4 header (RFC 791) with its options. Wrap checks the version, the header length (IHL), the
@@ -21,7 +24,7 @@ public final class Ipv4 extends HeaderView<Ipv4> {
 
     @Override
     public String name() {
-        return "IPv4";
+        return KIND.name();
     }
 
     @Override
@@ -201,5 +204,54 @@ public final class Ipv4 extends HeaderView<Ipv4> {
     /** Frame offset of the option's data (after type and length). */
     public int optionDataOffset(int option) {
         return optionLength(option) == 1 ? option + 1 : option + 2;
+    }
+
+    // ---------------------------------------------------------------- the layer table's row and the writers
+
+    /**
+     * IPv4: announced by ethertype 0x0800 or protocol 4; protocol at 9, total length at 2, header
+     * checksum at 10; options padded to 4 bytes with End, the IHL set to the padded length.
+     */
+    public static final LayerKind KIND = LayerKind.builder("IPv4").etherType(EtherType.IPV4).ipProtocol(IpProtocol.IPV4)
+            .nextLayerField(9, 1, -1).lengthField(2, 0, "IPv4 packet").checksum(10, LayerKind.Checksum.HEADER).pseudoHeader(4)
+            .options(LayerKind.Padding.ZEROS, 4, "IPv4 option padding", 60, 0, OPTION_NOP).headerLengthField(0, 0, 4, 4, 0).build();
+
+    /** Writes a 20-byte header at {@code at}: TTL 64, no options, DF clear, protocol, lengths and checksum 0; returns 20. */
+    public static int write(MemorySegment segment, long at, int sourceBits, int destinationBits) {
+        write8(segment, at, 0x45);
+        write8(segment, at + 1, 0);
+        write16(segment, at + 2, 0);
+        write32(segment, at + 4, 0);
+        write8(segment, at + 8, 64);
+        write8(segment, at + 9, 0);
+        write16(segment, at + 10, 0);
+        write32(segment, at + 12, sourceBits);
+        write32(segment, at + 16, destinationBits);
+        return MIN_HEADER_LENGTH;
+    }
+
+    /** Writes the TTL of the header at {@code at}. */
+    public static void writeTtl(MemorySegment segment, long at, int ttl) {
+        write8(segment, at + 8, ttl);
+    }
+
+    /** Writes the type of service (DSCP << 2 | ECN) of the header at {@code at}. */
+    public static void writeTypeOfService(MemorySegment segment, long at, int tos) {
+        write8(segment, at + 1, tos);
+    }
+
+    /** Writes the identification of the header at {@code at}. */
+    public static void writeIdentification(MemorySegment segment, long at, int identification) {
+        write16(segment, at + 4, identification);
+    }
+
+    /** Writes the flags (DF, MF) and fragment offset (8-byte units) of the header at {@code at}. */
+    public static void writeFragment(MemorySegment segment, long at, boolean dontFragment, boolean moreFragments, int fragmentOffset) {
+        write16(segment, at + 6, (dontFragment ? 0x4000 : 0) | (moreFragments ? 0x2000 : 0) | fragmentOffset);
+    }
+
+    /** Sets DF in the header at {@code at}, keeping the other flags and the offset. */
+    public static void writeDontFragment(MemorySegment segment, long at) {
+        write16(segment, at + 6, read16(segment, at + 6) | 0x4000);
     }
 }

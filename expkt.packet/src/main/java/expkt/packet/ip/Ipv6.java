@@ -3,6 +3,9 @@ package expkt.packet.ip;
 import expkt.api.net.Ipv6Address;
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
+import expkt.packet.ethernet.EtherType;
+import java.lang.foreign.MemorySegment;
 
 /**
  * IPv6 header (RFC 8200) and its extension headers: hop-by-hop options, routing, fragment,
@@ -40,7 +43,7 @@ public final class Ipv6 extends HeaderView<Ipv6> {
 
     @Override
     public String name() {
-        return "IPv6";
+        return KIND.name();
     }
 
     @Override
@@ -380,5 +383,95 @@ public final class Ipv6 extends HeaderView<Ipv6> {
             s = InternetChecksum.add64(InternetChecksum.add64(s, destinationHigh()), destinationLow());
         }
         return InternetChecksum.add32(s, length) + protocol;
+    }
+
+    // ---------------------------------------------------------------- the layer table's rows and the writers
+
+    /** IPv6: announced by ethertype 0x86DD or protocol 41; next header at 6 (59 if nothing follows), payload length at 4. */
+    public static final LayerKind KIND = LayerKind.builder("IPv6").etherType(EtherType.IPV6).ipProtocol(IpProtocol.IPV6)
+            .nextLayerField(6, 1, IpProtocol.IPV6_NO_NEXT).lengthField(4, HEADER_LENGTH, "IPv6 payload").pseudoHeader(6).build();
+    /** Hop-by-hop options: next header at 0; options padded to 8 bytes with Pad1/PadN, the length at 1 in 8-byte units after the first. */
+    public static final LayerKind HOP_BY_HOP_KIND = optionsHeader(IpProtocol.HOP_BY_HOP);
+    /** Destination options: as {@link #HOP_BY_HOP_KIND}. */
+    public static final LayerKind DESTINATION_OPTIONS_KIND = optionsHeader(IpProtocol.IPV6_DESTINATION_OPTIONS);
+    /** Routing header: next header at 0. */
+    public static final LayerKind ROUTING_KIND = LayerKind.builder("IPv6 extension header").ipProtocol(IpProtocol.IPV6_ROUTING)
+            .nextLayerField(0, 1, IpProtocol.IPV6_NO_NEXT).build();
+    /** Fragment header: next header at 0. */
+    public static final LayerKind FRAGMENT_KIND = LayerKind.builder("IPv6 extension header").ipProtocol(IpProtocol.IPV6_FRAGMENT)
+            .nextLayerField(0, 1, IpProtocol.IPV6_NO_NEXT).build();
+
+    private static LayerKind optionsHeader(int type) {
+        return LayerKind.builder("IPv6 extension header").ipProtocol(type).nextLayerField(0, 1, IpProtocol.IPV6_NO_NEXT)
+                .options(LayerKind.Padding.IPV6_PAD, 8, "IPv6 option padding", 2046, -2, OPTION_PAD1).headerLengthField(1, 0, 8, 8, -1)
+                .build();
+    }
+
+    /** True for the rows of the four extension headers the builder writes. */
+    public static boolean isExtensionKind(LayerKind kind) {
+        return kind == HOP_BY_HOP_KIND || kind == DESTINATION_OPTIONS_KIND || kind == ROUTING_KIND || kind == FRAGMENT_KIND;
+    }
+
+    /** Writes a 40-byte header at {@code at}: hop limit 64, no next header, payload length 0; returns 40. */
+    public static int write(MemorySegment segment, long at, Ipv6Address source, Ipv6Address destination) {
+        write32(segment, at, 0x6000_0000);
+        write16(segment, at + 4, 0);
+        write8(segment, at + 6, IpProtocol.IPV6_NO_NEXT);
+        write8(segment, at + 7, 64);
+        write64(segment, at + 8, source.high());
+        write64(segment, at + 16, source.low());
+        write64(segment, at + 24, destination.high());
+        write64(segment, at + 32, destination.low());
+        return HEADER_LENGTH;
+    }
+
+    /** Writes the hop limit of the header at {@code at}. */
+    public static void writeHopLimit(MemorySegment segment, long at, int hopLimit) {
+        write8(segment, at + 7, hopLimit);
+    }
+
+    /** Writes the traffic class of the header at {@code at}, keeping the flow label. */
+    public static void writeTrafficClass(MemorySegment segment, long at, int trafficClass) {
+        write16(segment, at, 0x6000 | trafficClass << 4 | read16(segment, at) & 0x000F);
+    }
+
+    /** Writes the 20-bit flow label of the header at {@code at}. */
+    public static void writeFlowLabel(MemorySegment segment, long at, int flowLabel) {
+        write32(segment, at, read32(segment, at) & 0xFFF0_0000 | flowLabel);
+    }
+
+    /** Writes the 2 fixed bytes of a hop-by-hop or destination options header (options follow); returns 2. */
+    public static int writeOptionsHeader(MemorySegment segment, long at) {
+        write8(segment, at, IpProtocol.IPV6_NO_NEXT);
+        write8(segment, at + 1, 0);
+        return 2;
+    }
+
+    /** Writes a routing header (type 0, 2 or 4 layout: 8 bytes, then the addresses); returns its length. */
+    public static int writeRouting(MemorySegment segment, long at, int routingType, int segmentsLeft, Ipv6Address[] addresses) {
+        write8(segment, at, IpProtocol.IPV6_NO_NEXT);
+        write8(segment, at + 1, 2 * addresses.length);
+        write8(segment, at + 2, routingType);
+        write8(segment, at + 3, segmentsLeft);
+        write32(segment, at + 4, routingType == 4 && addresses.length > 0 ? (addresses.length - 1) << 24 : 0);
+        for (int i = 0; i < addresses.length; i++) {
+            write64(segment, at + 8 + 16 * i, addresses[i].high());
+            write64(segment, at + 16 + 16 * i, addresses[i].low());
+        }
+        return routingLength(addresses.length);
+    }
+
+    /** Bytes of a routing header with {@code addresses} addresses. */
+    public static int routingLength(int addresses) {
+        return 8 + 16 * addresses;
+    }
+
+    /** Writes a fragment header ({@code fragmentOffset} in 8-byte units); returns 8. */
+    public static int writeFragment(MemorySegment segment, long at, int fragmentOffset, boolean moreFragments, int identification) {
+        write8(segment, at, IpProtocol.IPV6_NO_NEXT);
+        write8(segment, at + 1, 0);
+        write16(segment, at + 2, fragmentOffset << 3 | (moreFragments ? 1 : 0));
+        write32(segment, at + 4, identification);
+        return 8;
     }
 }

@@ -2,7 +2,9 @@ package expkt.packet.ip;
 
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
 import expkt.packet.MalformedPacketException;
+import java.lang.foreign.MemorySegment;
 
 /**
  * TCP header (RFC 9293) with its options. Wrap checks the data offset and every option's length.
@@ -30,7 +32,7 @@ public final class Tcp extends HeaderView<Tcp> {
 
     @Override
     public String name() {
-        return "TCP";
+        return KIND.name();
     }
 
     @Override
@@ -177,5 +179,51 @@ public final class Tcp extends HeaderView<Tcp> {
     public long timestampEchoReply() {
         int o = findOption(OPTION_TIMESTAMPS, 10);
         return o < 0 ? -1 : u32(o - start + 6, "timestamp echo reply");
+    }
+
+    // ---------------------------------------------------------------- the layer table's row and the writers
+
+    /**
+     * TCP: announced by protocol 6; checksum at 16 with the pseudo-header; options padded to 4 bytes
+     * with End, the data offset set to the padded length.
+     */
+    public static final LayerKind KIND = LayerKind.builder("TCP").ipProtocol(IpProtocol.TCP).checksum(16, LayerKind.Checksum.PSEUDO_HEADER)
+            .options(LayerKind.Padding.ZEROS, 4, "TCP option padding", 60, 0, OPTION_NOP).headerLengthField(12, 4, 4, 4, 0).build();
+
+    /** Writes a 20-byte header at {@code at}: sequence and acknowledgment 0, no flags, window 65535; returns 20. */
+    public static int write(MemorySegment segment, long at, int sourcePort, int destinationPort) {
+        write16(segment, at, sourcePort);
+        write16(segment, at + 2, destinationPort);
+        write32(segment, at + 4, 0);
+        write32(segment, at + 8, 0);
+        write16(segment, at + 12, 5 << 12);
+        write16(segment, at + 14, 0xFFFF);
+        write32(segment, at + 16, 0);
+        return MIN_HEADER_LENGTH;
+    }
+
+    /** Writes the sequence number of the header at {@code at}. */
+    public static void writeSequence(MemorySegment segment, long at, int sequence) {
+        write32(segment, at + 4, sequence);
+    }
+
+    /** Writes the acknowledgment number of the header at {@code at}. */
+    public static void writeAcknowledgment(MemorySegment segment, long at, int acknowledgment) {
+        write32(segment, at + 8, acknowledgment);
+    }
+
+    /** Writes the 12 flag bits of the header at {@code at}, keeping the data offset. */
+    public static void writeFlags(MemorySegment segment, long at, int flags) {
+        write16(segment, at + 12, read16(segment, at + 12) & 0xF000 | flags);
+    }
+
+    /** Writes the window of the header at {@code at}. */
+    public static void writeWindow(MemorySegment segment, long at, int window) {
+        write16(segment, at + 14, window);
+    }
+
+    /** Writes the urgent pointer of the header at {@code at}. */
+    public static void writeUrgentPointer(MemorySegment segment, long at, int urgentPointer) {
+        write16(segment, at + 18, urgentPointer);
     }
 }

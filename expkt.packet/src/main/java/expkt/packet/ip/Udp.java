@@ -2,7 +2,9 @@ package expkt.packet.ip;
 
 import expkt.packet.HeaderView;
 import expkt.packet.InternetChecksum;
+import expkt.packet.LayerKind;
 import expkt.packet.MalformedPacketException;
+import java.lang.foreign.MemorySegment;
 
 /**
  * UDP header (RFC 768). Its payload ends at the UDP length, which must fit the IP payload on the
@@ -15,7 +17,7 @@ public final class Udp extends HeaderView<Udp> {
 
     @Override
     public String name() {
-        return "UDP";
+        return KIND.name();
     }
 
     @Override
@@ -78,5 +80,19 @@ public final class Udp extends HeaderView<Udp> {
     public boolean checksumValid(Ipv6 ip) {
         int len = (int) Math.min(datagramLength(), Integer.MAX_VALUE);
         return checksum() != 0 && InternetChecksum.finish(sum(ip.pseudoHeaderSum(IpProtocol.UDP, len), 0, len, "datagram")) == 0;
+    }
+
+    // ---------------------------------------------------------------- the layer table's row and the writer
+
+    /** UDP: announced by protocol 17; length at 4; checksum at 6 with the pseudo-header, a computed 0 sent as 0xFFFF. */
+    public static final LayerKind KIND = LayerKind.builder("UDP").ipProtocol(IpProtocol.UDP).lengthField(4, 0, "UDP datagram")
+            .checksum(6, LayerKind.Checksum.PSEUDO_HEADER).zeroChecksumAsOnes().build();
+
+    /** Writes ports, length 0 and checksum 0 at {@code at}; returns 8. */
+    public static int write(MemorySegment segment, long at, int sourcePort, int destinationPort) {
+        write16(segment, at, sourcePort);
+        write16(segment, at + 2, destinationPort);
+        write32(segment, at + 4, 0);
+        return HEADER_LENGTH;
     }
 }

@@ -2,6 +2,9 @@ package expkt.packet.lldp;
 
 import expkt.api.net.MacAddress;
 import expkt.packet.HeaderView;
+import expkt.packet.LayerKind;
+import expkt.packet.ethernet.EtherType;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -54,7 +57,7 @@ public final class Lldp extends HeaderView<Lldp> {
 
     @Override
     public String name() {
-        return "LLDP";
+        return KIND.name();
     }
 
     @Override
@@ -361,5 +364,67 @@ public final class Lldp extends HeaderView<Lldp> {
      */
     public MacAddress chassisMac() {
         return MacAddress.of(chassisIdMacBits());
+    }
+
+    // ---------------------------------------------------------------- the layer table's row and the writers
+    // Each TLV is written in place: header, then its value straight into the buffer (strings
+    // encoded to UTF-8 as they are copied, addresses from their primitive bits), so writing an
+    // LLDPDU allocates nothing; the agent writes one per port every transmit interval.
+
+    /** An LLDPDU: announced by ethertype 0x88CC; its TLVs end with the End TLV, written when the next layer starts or at finish. */
+    public static final LayerKind KIND = LayerKind.builder("LLDP").etherType(EtherType.LLDP).trailer(new byte[2], "LLDP End TLV").build();
+
+    /** Writes a TLV header (7-bit type, 9-bit length) at {@code at}; the value follows; returns 2. */
+    public static int writeTlvHeader(MemorySegment segment, long at, int type, int length) {
+        write16(segment, at, type << 9 | length);
+        return 2;
+    }
+
+    /** Bytes of {@code s} in UTF-8, exactly as {@code s.getBytes(UTF_8)} makes them (an unpaired surrogate is '?'), without making them. */
+    public static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                n += 1; // '?'
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    /** Writes {@code s} in UTF-8 at {@code at}, the {@link #utf8Length(String)} bytes {@code s.getBytes(UTF_8)} would make, allocating nothing. */
+    public static int writeUtf8(MemorySegment segment, long at, String s) {
+        long start = at;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                write8(segment, at++, c);
+            } else if (c < 0x800) {
+                write8(segment, at++, 0xC0 | c >>> 6);
+                write8(segment, at++, 0x80 | c & 0x3F);
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                write8(segment, at++, 0xF0 | cp >>> 18);
+                write8(segment, at++, 0x80 | cp >>> 12 & 0x3F);
+                write8(segment, at++, 0x80 | cp >>> 6 & 0x3F);
+                write8(segment, at++, 0x80 | cp & 0x3F);
+            } else if (Character.isSurrogate(c)) {
+                write8(segment, at++, '?');
+            } else {
+                write8(segment, at++, 0xE0 | c >>> 12);
+                write8(segment, at++, 0x80 | c >>> 6 & 0x3F);
+                write8(segment, at++, 0x80 | c & 0x3F);
+            }
+        }
+        return (int) (at - start);
     }
 }

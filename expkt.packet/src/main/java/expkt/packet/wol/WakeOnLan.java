@@ -2,6 +2,9 @@ package expkt.packet.wol;
 
 import expkt.api.net.MacAddress;
 import expkt.packet.HeaderView;
+import expkt.packet.LayerKind;
+import expkt.packet.ethernet.EtherType;
+import java.lang.foreign.MemorySegment;
 
 /**
  * A Wake-on-LAN magic packet: six 0xFF bytes, then the target MAC sixteen times, then an optional
@@ -15,7 +18,7 @@ public final class WakeOnLan extends HeaderView<WakeOnLan> {
 
     @Override
     public String name() {
-        return "Wake-on-LAN";
+        return KIND.name();
     }
 
     @Override
@@ -76,5 +79,21 @@ public final class WakeOnLan extends HeaderView<WakeOnLan> {
     /** The SecureOn password (allocates; empty if none). */
     public byte[] password() {
         return bytes(start + LENGTH, passwordLength(), "password");
+    }
+
+    // ---------------------------------------------------------------- the layer table's row and the writer
+
+    /** A magic packet: announced by ethertype 0x0842 (over UDP, by its port only). */
+    public static final LayerKind KIND = LayerKind.builder("Wake-on-LAN").etherType(EtherType.WAKE_ON_LAN).build();
+
+    /** Writes a magic packet for {@code targetBits} and its SecureOn password (0, 4 or 6 bytes) at {@code at}; returns its length. */
+    public static int write(MemorySegment segment, long at, long targetBits, byte[] password) {
+        write16(segment, at, 0xFFFF);
+        write32(segment, at + 2, -1);
+        for (int i = 1; i <= 16; i++) {
+            write48(segment, at + 6 * i, targetBits);
+        }
+        writeBytes(segment, at + LENGTH, password);
+        return LENGTH + password.length;
     }
 }

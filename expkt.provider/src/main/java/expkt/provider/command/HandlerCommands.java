@@ -1,26 +1,23 @@
 package expkt.provider.command;
 
-import expkt.provider.osgi.L2Provider;
-import expkt.provider.whiteboard.HandlerWhiteboard;
+import expkt.api.runtime.ExpktRuntime;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
-/** Gogo command {@code expkt:handlers}: see {@link HandlerTables#handlers}. */
+/** Gogo command {@code expkt:handlers}, printed from the runtime DTOs: see {@link HandlerTables#handlers}. */
 @Component(service = HandlerCommands.class, property = {
         "osgi.command.scope=expkt",
         "osgi.command.function=handlers"})
 public final class HandlerCommands {
-    private final L2Provider provider;
-    private final HandlerWhiteboard whiteboard;
+    private final ExpktRuntime runtime;
 
     @Activate
-    public HandlerCommands(@Reference L2Provider provider, @Reference HandlerWhiteboard whiteboard) {
-        this.provider = provider;
-        this.whiteboard = whiteboard;
+    public HandlerCommands(@Reference ExpktRuntime runtime) {
+        this.runtime = runtime;
     }
 
     public String handlers() {
-        return HandlerTables.handlers(whiteboard.runtime(), provider.engine());
+        return HandlerTables.handlers(runtime);
     }
 }

@@ -1,6 +1,6 @@
 package expkt.provider.command;
 
-import expkt.provider.osgi.L2Provider;
+import expkt.api.runtime.ExpktRuntime;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -8,9 +8,10 @@ import org.osgi.service.component.annotations.Reference;
 import java.io.IOException;
 
 /**
- * Gogo commands of the L2 provider: {@code expkt:acl} (the seed's "show access-list": every filter with
- * its owner, match, action, direction, VR and nftables packet/byte counts), {@code expkt:ports},
- * {@code expkt:vlans}, {@code expkt:sockets}.
+ * Gogo commands of the L2 provider, printed from the runtime DTOs ({@link ExpktRuntime}):
+ * {@code expkt:acl} (the seed's "show access-list": every filter with its owner, match, action,
+ * direction, VR and nftables packet/byte counts), {@code expkt:ports}, {@code expkt:vlans},
+ * {@code expkt:sockets}.
  */
 @Component(service = L2Commands.class, property = {
         "osgi.command.scope=expkt",
@@ -19,26 +20,26 @@ import java.io.IOException;
         "osgi.command.function=vlans",
         "osgi.command.function=sockets"})
 public final class L2Commands {
-    private final L2Provider provider;
+    private final ExpktRuntime runtime;
 
     @Activate
-    public L2Commands(@Reference L2Provider provider) {
-        this.provider = provider;
+    public L2Commands(@Reference ExpktRuntime runtime) {
+        this.runtime = runtime;
     }
 
     public String acl() throws IOException {
-        return L2Tables.acl(provider.engine());
+        return L2Tables.acl(runtime);
     }
 
     public String ports() {
-        return L2Tables.ports(provider.engine());
+        return L2Tables.ports(runtime);
     }
 
     public String vlans() {
-        return L2Tables.vlans(provider.engine());
+        return L2Tables.vlans(runtime);
     }
 
     public String sockets() {
-        return L2Tables.sockets(provider.engine());
+        return L2Tables.sockets(runtime);
     }
 }

@@ -1,21 +1,25 @@
 package expkt.provider.command;
 
 import expkt.api.operator.Printable;
-import expkt.api.packet.Filter;
-import expkt.api.packet.Port;
-import expkt.api.packet.Vlan;
-import expkt.provider.dataplane.DataPlaneModel;
-import expkt.provider.socket.FilterRegistry;
+import expkt.api.runtime.DataPlaneDTO;
+import expkt.api.runtime.ExpktRuntime;
+import expkt.api.runtime.FilterDTO;
+import expkt.api.runtime.PortDTO;
+import expkt.api.runtime.SocketDTO;
+import expkt.api.runtime.VlanDTO;
+import expkt.api.runtime.VlanMembershipDTO;
+import expkt.provider.runtime.RuntimeSnapshots;
 import expkt.provider.socket.L2Engine;
-import expkt.provider.socket.PacketSocketImpl;
 
 import java.io.IOException;
-import java.util.Map;
+import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The text of the Gogo commands, from an {@link L2Engine} (kept apart from the component so it is
- * testable outside OSGi).
+ * The text of the Gogo commands, printed from the runtime DTOs ({@link ExpktRuntime}); kept apart
+ * from the component so it is testable outside OSGi (the {@link L2Engine} overloads take the
+ * snapshots of an engine without OSGi).
  */
 public final class L2Tables {
     private L2Tables() {
@@ -25,28 +29,41 @@ public final class L2Tables {
      * {@code expkt:acl}: every filter on the host (the seed's "show access-list"). STATE says what the
      * data plane does for it: {@code enforced}, {@code NOT ENFORCED} or {@code STALE} (the reason follows
      * the table); PACKETS/BYTES are {@code -} where no nft rule counts (nftables unavailable).
+     *
+     * @throws IOException if the nftables counters cannot be read
      */
-    public static String acl(L2Engine engine) throws IOException {
-        Map<String, long[]> counters = engine.counters();
-        boolean counted = engine.dropRulesUnavailable() == null;
+    public static String acl(ExpktRuntime runtime) throws IOException {
+        List<FilterDTO> filters;
+        try {
+            filters = runtime.filters();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        DataPlaneDTO dp = runtime.dataPlane();
         Tables t = new Tables("STATE", "NAME", "OWNER", "SOCKET", "MATCH", "ACTION", "DIRECTION", "VR", "PACKETS", "BYTES");
         StringBuilder why = new StringBuilder();
-        for (FilterRegistry.Entry e : engine.registry().entries()) {
-            Filter f = e.filter();
-            long[] c = counters.getOrDefault(f.name(), new long[2]);
-            String state = e.socket().filterState(f.name());
-            int colon = state.indexOf(": ");
-            if (colon > 0) {
-                why.append("  ").append(f.name()).append(": ").append(state).append('\n');
-                state = state.substring(0, colon);
+        for (FilterDTO f : filters) {
+            if (f.reason != null) {
+                why.append("  ").append(f.name).append(": ").append(f.state).append(": ").append(f.reason).append('\n');
             }
-            t.row(state, f.name(), e.socket().owner(), "#" + e.socket().id(), f.describeMatch(), f.action(), f.direction(),
-                    f.vr() == null ? "all" : f.vr(), counted ? c[0] : "-", counted ? c[1] : "-");
+            t.row(f.state, f.name, f.owner, "#" + f.socketId, f.match, f.action, f.direction,
+                    f.vr == null ? "all" : f.vr, f.counted ? f.packets : "-", f.counted ? f.bytes : "-");
         }
-        String unavailable = engine.dropRulesUnavailableText();
+        String unavailable = dropRulesUnavailableText(dp);
         return t.toString() + why + t.size() + " filter(s); "
-                + (unavailable == null ? "nftables table netdev expkt in " + engine.dataPlane().describeNamespace()
-                : unavailable + " (in " + engine.dataPlane().describeNamespace() + ")") + "\n";
+                + (unavailable == null ? "nftables table netdev expkt in " + dp.namespace
+                : unavailable + " (in " + dp.namespace + ")") + "\n";
+    }
+
+    /** {@link #acl(ExpktRuntime)} of an engine outside OSGi. */
+    public static String acl(L2Engine engine) throws IOException {
+        return acl(RuntimeSnapshots.of(engine, null));
+    }
+
+    /** The line the commands print when drop rules are unavailable, or null (as {@code L2Engine.dropRulesUnavailableText}). */
+    static String dropRulesUnavailableText(DataPlaneDTO dp) {
+        return dp.dropRulesUnavailable == null ? null
+                : "drop rules (UP_AND_DROP, EGRESS capture links) unavailable: " + dp.dropRulesUnavailable;
     }
 
     /**
@@ -54,50 +71,67 @@ public final class L2Tables {
      * as the kernel last announced them); why there is no port, if there is none; configuration and
      * link-following errors.
      */
-    public static String ports(L2Engine engine) {
-        DataPlaneModel m = engine.model();
+    public static String ports(ExpktRuntime runtime) {
+        DataPlaneDTO dp = runtime.dataPlane();
         Tables t = new Tables("PORT", "INTERFACE", "IFINDEX", "MAC", "MTU", "STATE", "VR", "VLANS");
-        for (Port p : m.ports()) {
-            String vlans = m.vlans().stream()
-                    .filter(v -> v.tagged().contains(p.slotPort()) || v.untagged().contains(p.slotPort()))
-                    .map(v -> v.name() + "(" + v.tag() + (v.tagged().contains(p.slotPort()) ? ",tagged" : ",untagged") + ")")
-                    .collect(Collectors.joining(" "));
-            t.row(p.slotPort(), p.ifName(), p.ifIndex(), p.mac(), p.mtu(), m.linkState(p), p.vr(), vlans.isEmpty() ? "-" : vlans);
+        for (PortDTO p : runtime.ports()) {
+            String vlans = vlanColumn(p.vlans);
+            t.row(p.slotPort, p.ifName, p.ifIndex, p.mac, p.mtu, p.operState, p.vr, vlans.isEmpty() ? "-" : vlans);
         }
-        String err = engine.dataPlane().lastError();
-        String linkErr = engine.dataPlane().linkError();
-        String unavailable = engine.dropRulesUnavailableText();
-        L2Engine.RingConfig ring = engine.ringConfig();
-        return t.toString() + t.size() + " port(s) in " + engine.dataPlane().describeNamespace() + " (" + m.source() + ")\n"
-                + "receive ring of sockets opened from now on: " + ring.blockNr() + " blocks of " + ring.blockSize()
-                + " bytes, retired after " + ring.retireMillis() + " ms\n"
+        String unavailable = dropRulesUnavailableText(dp);
+        return t.toString() + t.size() + " port(s) in " + dp.namespace + " (" + dp.modelSource + ")\n"
+                + "receive ring of sockets opened from now on: " + dp.ringBlocks + " blocks of " + dp.ringBlockSize
+                + " bytes, retired after " + dp.ringRetireMillis + " ms\n"
                 // escaped: the reason quotes the configuration's own text
-                + (err == null ? "" : "last configuration REJECTED (the previous one stays in force): " + Printable.escape(err) + "\n")
-                + (linkErr == null ? "" : "FOLLOWING LINK CHANGES FAILED: " + Printable.escape(linkErr) + "\n")
+                + (dp.configurationRejected == null ? ""
+                : "last configuration REJECTED (the previous one stays in force): " + Printable.escape(dp.configurationRejected) + "\n")
+                + (dp.linkError == null ? "" : "FOLLOWING LINK CHANGES FAILED: " + Printable.escape(dp.linkError) + "\n")
                 + (unavailable == null ? "" : unavailable + "\n");
     }
 
+    /** {@link #ports(ExpktRuntime)} of an engine outside OSGi. */
+    public static String ports(L2Engine engine) {
+        return ports(RuntimeSnapshots.of(engine, null));
+    }
+
     /** {@code expkt:vlans}: name, tag, tagged and untagged members. */
-    public static String vlans(L2Engine engine) {
+    public static String vlans(ExpktRuntime runtime) {
         Tables t = new Tables("NAME", "TAG", "TAGGED", "UNTAGGED");
-        for (Vlan v : engine.model().vlans()) {
-            t.row(v.name(), v.tag(), join(v.tagged()), join(v.untagged()));
+        for (VlanDTO v : runtime.vlans()) {
+            t.row(v.name, v.tag, join(v.tagged), join(v.untagged));
         }
         return t.toString() + t.size() + " VLAN(s)\n";
     }
 
-    private static String join(java.util.Set<expkt.api.net.SlotPort> s) {
-        return s.isEmpty() ? "-" : s.stream().sorted().map(Object::toString).collect(Collectors.joining(","));
+    /** {@link #vlans(ExpktRuntime)} of an engine outside OSGi. */
+    public static String vlans(L2Engine engine) {
+        return vlans(RuntimeSnapshots.of(engine, null));
+    }
+
+    private static String join(List<String> ports) {
+        return ports.isEmpty() ? "-" : String.join(",", ports);
     }
 
     /** {@code expkt:sockets}: open sockets, owner, filters, mode, counters. */
-    public static String sockets(L2Engine engine) {
+    public static String sockets(ExpktRuntime runtime) {
         Tables t = new Tables("SOCKET", "OWNER", "FILTERS", "MODE", "CALLBACK", "RECEIVED", "DROPS");
-        for (PacketSocketImpl s : engine.sockets()) {
-            t.row("#" + s.id(), s.owner(), s.filters().isEmpty() ? "-" : s.filters().stream().map(Filter::name).collect(Collectors.joining(",")),
-                    s.isBlocking() ? "blocking" : "non-blocking", s.hasCallback() ? "yes" : "no", s.received(), s.drops());
+        for (SocketDTO s : runtime.sockets()) {
+            t.row("#" + s.id, s.owner, s.filters.isEmpty() ? "-" : String.join(",", s.filters),
+                    s.blocking ? "blocking" : "non-blocking", s.callback ? "yes" : "no", s.frames, s.kernelDrops);
         }
-        return t.toString() + t.size() + " socket(s); dispatch lanes: " + engine.dispatcher().calls() + " calls, "
-                + engine.dispatcher().errors() + " threw\n";
+        DataPlaneDTO dp = runtime.dataPlane();
+        return t.toString() + t.size() + " socket(s); dispatch lanes: " + dp.dispatchCalls + " calls, "
+                + dp.dispatchErrors + " threw\n";
+    }
+
+    /** {@link #sockets(ExpktRuntime)} of an engine outside OSGi. */
+    public static String sockets(L2Engine engine) {
+        return sockets(RuntimeSnapshots.of(engine, null));
+    }
+
+    /** The VLANS column of a port: {@code name(tag,tagged|untagged)}, space-separated. */
+    private static String vlanColumn(List<VlanMembershipDTO> vlans) {
+        return vlans.stream().map(v -> v.vlan + "(" + v.tag + (v.tagged ? ",tagged" : ",untagged") + ")")
+                .collect(Collectors.joining(" "));
     }
 }

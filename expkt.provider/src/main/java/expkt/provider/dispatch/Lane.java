@@ -55,6 +55,11 @@ final class Lane {
     volatile Registration current;
     volatile long callStart;
 
+    // counters for the runtime DTOs (lane thread writes, anyone reads; no allocation, no lock)
+    volatile long wakeups;
+    volatile long calls;
+    volatile long busyNanos;
+
     Lane(LaneRegistry registry, String name, boolean dedicated, IdleStrategy idle) throws LinuxException {
         this.registry = registry;
         this.name = name;
@@ -194,6 +199,7 @@ final class Lane {
                     }
                     return;
                 }
+                wakeups = wakeups + 1;
                 work = doWork(n);
                 if (nextResume != Long.MAX_VALUE && System.nanoTime() - nextResume >= 0) {
                     registry.resume(this, System.nanoTime());
@@ -247,6 +253,8 @@ final class Lane {
         int frames = (int) (r.target.consumed() - before);
         long took = System.nanoTime() - start;
         current = null;
+        calls = calls + 1;
+        busyNanos = busyNanos + took;
         r.calls = r.calls + 1;
         r.frames = r.frames + frames;
         r.nanos = r.nanos + took;

@@ -527,6 +527,27 @@ public final class LaneRegistry implements AutoCloseable {
         return m;
     }
 
+    /**
+     * One running lane as the runtime DTOs show it: its counters are the lane thread's own
+     * (single writer), read without stopping it.
+     */
+    public record LaneInfo(String name, String thread, int registrations, boolean dedicated, long wakeups, long calls,
+                           long busyNanos) {
+    }
+
+    /** Every running lane (not told to stop), by name (for the runtime DTOs). */
+    public synchronized List<LaneInfo> laneInfos() {
+        List<LaneInfo> l = new java.util.ArrayList<>();
+        for (Lane lane : all) {
+            if (!lane.stopping) {
+                l.add(new LaneInfo(lane.name(), lane.thread.getName(), lane.count, lane.dedicated, lane.wakeups, lane.calls,
+                        lane.busyNanos));
+            }
+        }
+        l.sort(java.util.Comparator.comparing(LaneInfo::name));
+        return l;
+    }
+
     /** Calls on every lane since start. */
     public long calls() {
         return calls.get();

@@ -4,11 +4,14 @@ import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
 import expkt.linux.StructLayouts;
 import expkt.linux.Nftables;
+import expkt.linux.SharedDispatcher;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.dataplane.DataPlaneSettings;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.core.VrScope;
+import expkt.provider.select.LaneSharedDispatcher;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -56,6 +59,8 @@ public final class L2Provider {
     private final L2Engine engine;
     private final String vrName;
     private final int vrId;
+    /** The lanes offered to expkt.vr for L3/raw callbacks (a plain registration: see LaneSharedDispatcher). */
+    private final ServiceRegistration<SharedDispatcher> sharedDispatcher;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, bind = "bindVirtualRouters", unbind = "unbindVirtualRouters")
@@ -87,6 +92,14 @@ public final class L2Provider {
                             context.getProperty(Nftables.BINARY_PROPERTY)));
             followRegistry();
         } catch (IOException | RuntimeException e) {
+            dataPlane.close();
+            throw e;
+        }
+        try {
+            this.sharedDispatcher = context.registerService(SharedDispatcher.class,
+                    new LaneSharedDispatcher(engine.dispatcher()), null);
+        } catch (RuntimeException e) {
+            engine.close();
             dataPlane.close();
             throw e;
         }
@@ -195,6 +208,11 @@ public final class L2Provider {
 
     @Deactivate
     void deactivate() {
+        try {
+            sharedDispatcher.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the framework unregistered it with the bundle
+        }
         engine.close();
         dataPlane.close();
     }

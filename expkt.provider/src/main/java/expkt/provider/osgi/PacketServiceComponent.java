@@ -1,5 +1,6 @@
 package expkt.provider.osgi;
 
+import expkt.api.packet.PacketSelector;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
 import expkt.api.packet.RxMode;
@@ -62,6 +63,11 @@ public final class PacketServiceComponent implements PacketService {
     @Override
     public PacketSocket open(RxMode mode) throws IOException {
         return delegate.open(mode);
+    }
+
+    @Override
+    public PacketSelector selector() throws IOException {
+        return delegate.selector();
     }
 
     @Override

@@ -1,15 +1,19 @@
 package expkt.provider.socket;
 
 import expkt.api.packet.Expkt;
+import expkt.api.packet.PacketSelector;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
 import expkt.api.packet.RxMode;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
 import expkt.provider.core.Owner;
+import expkt.provider.select.PacketSelectorImpl;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@link PacketService} one owner (bundle) gets: every socket it opens is recorded as that owner's,
@@ -22,6 +26,7 @@ public final class OwnedPacketService implements PacketService {
     private final L2Engine engine;
     private final Owner owner;
     private volatile boolean released;
+    private final Set<PacketSelectorImpl> selectors = ConcurrentHashMap.newKeySet();
 
     public OwnedPacketService(L2Engine engine, Owner owner) {
         this.engine = engine;
@@ -71,6 +76,25 @@ public final class OwnedPacketService implements PacketService {
     }
 
     @Override
+    public PacketSelector selector() throws IOException {
+        if (released) {
+            throw new IllegalStateException("the packet service of " + owner + " was released (the bundle stopped)");
+        }
+        PacketSelectorImpl sel = new PacketSelectorImpl(owner.toString(), selectors::remove);
+        selectors.add(sel);
+        if (released) {
+            sel.close();
+            throw new IllegalStateException("the packet service of " + owner + " was released (the bundle stopped)");
+        }
+        return sel;
+    }
+
+    /** The owner's open selectors. */
+    public int selectorCount() {
+        return selectors.size();
+    }
+
+    @Override
     public List<Port> ports() {
         return engine.model().ports();
     }
@@ -83,6 +107,9 @@ public final class OwnedPacketService implements PacketService {
     /** Closes every socket of the owner; returns how many were still open. */
     public int release() {
         released = true;
+        for (PacketSelectorImpl sel : List.copyOf(selectors)) {
+            sel.close(); // wakes a select blocked in the owner's thread; waits for nothing
+        }
         return engine.closeAll(owner);
     }
 }

@@ -11,10 +11,12 @@ import expkt.api.packet.RxMode;
 import expkt.linux.Fds;
 import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;
+import expkt.linux.Selectable;
 import expkt.provider.core.Owner;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
 import expkt.provider.dispatch.Registration;
+import expkt.provider.rx.Fanout;
 import expkt.provider.rx.RxPath;
 import expkt.provider.rx.RxRing;
 import expkt.provider.tx.TxPath;
@@ -25,6 +27,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -43,7 +46,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Threading: one receiving thread and one sending thread at a time (each side has its own lock);
  * filters, callback and close may be called from any thread.
  */
-public final class PacketSocketImpl implements PacketSocket {
+public final class PacketSocketImpl implements PacketSocket, Selectable {
     private final L2Engine engine;
     private final long id;
     private final Owner owner;
@@ -57,6 +60,13 @@ public final class PacketSocketImpl implements PacketSocket {
     private final RxMode rxMode;
     private final Arena controlArena = Arena.ofShared();
     private final ReentrantLock rxLock = new ReentrantLock();
+    /**
+     * The lane thread running this socket's callback or handler now: it holds {@link #rxLock} for the
+     * whole call, so its receive calls skip the lock (two atomic operations per frame saved). Written by
+     * that thread only, under the lock; another thread never reads its own identity here, so a plain field
+     * is enough.
+     */
+    private Thread rxHeldBy;
     private final ReentrantLock txLock = new ReentrantLock();
     private final Object filterLock = new Object();
     private final SocketFilters filters;
@@ -72,6 +82,24 @@ public final class PacketSocketImpl implements PacketSocket {
     private volatile List<String> closedFilterNames = List.of();
     /** Counted kernel drops; read and added to under filterLock (never from a closed fd). */
     private long drops;
+    /** Selectors watching this socket (added under filterLock while open); told before the fd goes. */
+    private final List<Selectable.Watcher> watchers = new CopyOnWriteArrayList<>();
+    /** The callback's {@code bufSize}: what a receive inside a callback call copies of a frame at most. */
+    private volatile int callbackBufSize = 9000;
+    /** The user's blocking mode; a lane call reads non-blocking whatever it is (guarded by modeLock). */
+    private boolean userBlocking = true;
+    private boolean inLaneCall;
+    /** True during a call of the socket's callback (not a whiteboard handler's): receives honour bufSize. Lane thread. */
+    private boolean inCallback;
+    private final Object modeLock = new Object();
+    /** A lane call's view of a caller's byte[] as a buffer, reused while the callback reuses its array (lane thread). */
+    private ByteBuffer laneWrap;
+    /** The other sockets of this socket's fanout group, when it leads one (they carry its BPF program); set once, before any filter. */
+    private volatile List<PacketSocketImpl> fanoutMembers = List.of();
+    /** The socket whose filters this one carries (a fanout member), or null. */
+    private volatile PacketSocketImpl fanoutLeader;
+    /** The kernel's id of the fanout group this socket is in (0..65535), -1 if none. */
+    private volatile int fanoutGroup = -1;
 
     PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, int txFd, Arena ringArena, RxRing ring, RxMode rxMode) {
         this.txFd = txFd;
@@ -121,7 +149,74 @@ public final class PacketSocketImpl implements PacketSocket {
 
     @Override
     public void setupFilter(Filter filter) throws IOException {
+        PacketSocketImpl leader = fanoutLeader;
+        if (leader != null) {
+            throw new IllegalStateException(this + " is a fanout member of " + leader + ": it carries that socket's filters");
+        }
         filters.setup(filter);
+    }
+
+    // ---------------------------------------------------------------- fanout: one filter's frames over several sockets
+
+    /**
+     * Makes this socket and {@code members} one PACKET_FANOUT group in hash mode ({@link Fanout}): each
+     * frame the filters of this socket match goes to exactly one socket of the group, a flow always to the
+     * same one. The members carry this socket's BPF program from now on (every change of it is applied to
+     * them too) and take no filters of their own; closing this socket closes them. Only before any filter
+     * is set (so no frame is ever lost to a member without the program, or doubled by one outside the
+     * group) and with members opened alike (same mode, no filter, no reader). Returns the group id.
+     * Any thread.
+     */
+    public int joinFanout(List<PacketSocketImpl> members) throws IOException {
+        synchronized (filterLock) {
+            ensureOpen();
+            if (!filters.list().isEmpty() || fanoutGroup != -1 || fanoutLeader != null) {
+                throw new IllegalStateException(this + " has filters or is in a fanout group already: a group is made before any filter");
+            }
+            for (PacketSocketImpl m : members) {
+                if (m == this || m.engine != engine || !m.isOpen() || !m.filters().isEmpty() || m.fanoutGroup != -1
+                        || m.rxMode != rxMode) {
+                    throw new IllegalArgumentException(m + " cannot join the fanout group of " + this
+                            + " (it must be another open socket of the same engine and mode, without filters or group)");
+                }
+            }
+            int group = Fanout.create(fd);
+            fanoutGroup = group;
+            for (PacketSocketImpl m : members) {
+                synchronized (m.filterLock) {
+                    Fanout.join(m.fd, group);
+                    m.fanoutGroup = group;
+                    m.fanoutLeader = this;
+                }
+            }
+            fanoutMembers = List.copyOf(members);
+            return group;
+        }
+    }
+
+    /** The kernel's id of this socket's fanout group (0..65535), -1 if it is in none. */
+    public int fanoutGroup() {
+        return fanoutGroup;
+    }
+
+    /** The sockets of this socket's fanout group other than itself, when it leads one; else empty. */
+    public List<PacketSocketImpl> fanoutMembers() {
+        return fanoutMembers;
+    }
+
+    /**
+     * Attaches {@code program} to the fanout members too (called by {@link SocketFilters} under this
+     * socket's filter lock, right after attaching it here). A member already closed is skipped: its fd
+     * may be another file's by now.
+     */
+    void attachToFanoutMembers(long[] program) throws IOException {
+        for (PacketSocketImpl m : fanoutMembers) {
+            synchronized (m.filterLock) {
+                if (!m.closed) {
+                    PacketSockets.attachFilter(m.fd, program);
+                }
+            }
+        }
     }
 
     @Override
@@ -146,8 +241,17 @@ public final class PacketSocketImpl implements PacketSocket {
 
     // ---------------------------------------------------------------- receive: RxPath, under the receive lock
 
+    /**
+     * Inside a callback call (the lane's thread) a receive never blocks, and copies at most the
+     * callback's {@code bufSize} bytes of a frame (the seed's {@code set_callback(func, buf_size)}, as
+     * Python's {@code recvfrom(buf_size)}): the address's captured and original lengths tell when a
+     * frame was cut. {@link #receive} (zero-copy) is not cut: the view is the whole frame.
+     */
     @Override
     public FrameView receive(ExosSockAddr from) throws IOException {
+        if (rxHeldBy == Thread.currentThread()) {
+            return rx.receive(from); // the lane's call holds the receive lock already
+        }
         rxLock.lock();
         try {
             return rx.receive(from);
@@ -158,22 +262,56 @@ public final class PacketSocketImpl implements PacketSocket {
 
     @Override
     public int recvfrom(ByteBuffer dst, ExosSockAddr from) throws IOException {
+        if (rxHeldBy == Thread.currentThread()) {
+            return recvfromLocked(dst, from); // the lane's call holds the receive lock already
+        }
         rxLock.lock();
         try {
-            return rx.recvfrom(dst, from);
+            return recvfromLocked(dst, from);
         } finally {
             rxLock.unlock();
         }
     }
 
+    /** Under the receive lock: inside a callback call, copies at most the callback's bufSize. */
+    private int recvfromLocked(ByteBuffer dst, ExosSockAddr from) throws IOException {
+        if (inCallback && dst.remaining() > callbackBufSize) {
+            int limit = dst.limit();
+            dst.limit(dst.position() + callbackBufSize);
+            try {
+                return rx.recvfrom(dst, from);
+            } finally {
+                dst.limit(limit);
+            }
+        }
+        return rx.recvfrom(dst, from);
+    }
+
     @Override
     public int recvfrom(byte[] buf, ExosSockAddr from) throws IOException {
+        if (rxHeldBy == Thread.currentThread()) {
+            return recvfromLocked(buf, from); // the lane's call holds the receive lock already
+        }
         rxLock.lock();
         try {
-            return rx.recvfrom(buf, from);
+            return recvfromLocked(buf, from);
         } finally {
             rxLock.unlock();
         }
+    }
+
+    /** Under the receive lock: inside a callback call, copies at most the callback's bufSize. */
+    private int recvfromLocked(byte[] buf, ExosSockAddr from) throws IOException {
+        if (inCallback && buf != null && buf.length > callbackBufSize) {
+            ByteBuffer w = laneWrap;
+            if (w == null || w.array() != buf) {
+                w = ByteBuffer.wrap(buf); // once per array the callback uses, not per frame
+                laneWrap = w;
+            }
+            w.clear().limit(callbackBufSize);
+            return rx.recvfrom(w, from);
+        }
+        return rx.recvfrom(buf, from);
     }
 
     /** True if a frame is waiting in the ring (for the dispatcher and tests). */
@@ -316,7 +454,12 @@ public final class PacketSocketImpl implements PacketSocket {
             if (closed) {
                 return;
             }
-            rx.startBudget(System.nanoTime() + LaneRegistry.CALL_BUDGET_NANOS);
+            // the receive lock for the whole call, not per frame (see rxHeldBy)
+            rxLock.lock();
+            rxHeldBy = Thread.currentThread();
+            long start = System.nanoTime(); // once per call: the receive path reads the clock only every few frames
+            rx.startBudget(start, start + LaneRegistry.CALL_BUDGET_NANOS);
+            laneCall(true, handler == null);
             try {
                 if (handler != null) {
                     handler.onReadable();
@@ -327,7 +470,10 @@ public final class PacketSocketImpl implements PacketSocket {
                     }
                 }
             } finally {
+                laneCall(false, false);
                 rx.endBudget();
+                rxHeldBy = null;
+                rxLock.unlock();
             }
         }
 
@@ -344,6 +490,19 @@ public final class PacketSocketImpl implements PacketSocket {
         @Override
         public String describe() {
             return handler != null ? handler.describe() : "the callback of socket #" + id + " of " + owner;
+        }
+    }
+
+    /**
+     * Enters or leaves a lane call: reads inside it never block (a callback on a blocking socket that
+     * reads once too often would otherwise hold the shared lane in poll(2)); the user's mode is back
+     * afterwards. Lane thread.
+     */
+    private void laneCall(boolean in, boolean callback) {
+        inCallback = callback;
+        synchronized (modeLock) {
+            inLaneCall = in;
+            rx.blocking(!in && userBlocking);
         }
     }
 
@@ -365,7 +524,11 @@ public final class PacketSocketImpl implements PacketSocket {
             if (reader != null && current != null && current.handler != null) {
                 throw new IllegalStateException(this + " is read by a whiteboard handler; it takes no callback");
             }
+            if (!watchers.isEmpty()) {
+                throw new IllegalStateException(this + " is registered with a PacketSelector; cancel its key before setting a callback");
+            }
             this.callback = callback;
+            this.callbackBufSize = bufSize;
             if (reader == null) {
                 LaneReader r = new LaneReader(null);
                 reader = engine.dispatcher().attach(id, fd, r, LaneRegistry.SHARED, "own-#" + id);
@@ -407,6 +570,9 @@ public final class PacketSocketImpl implements PacketSocket {
             ensureOpen();
             if (reader != null) {
                 throw new IllegalStateException(this + " is read by " + reader + " already");
+            }
+            if (!watchers.isEmpty()) {
+                throw new IllegalStateException(this + " is registered with a PacketSelector");
             }
             LaneReader lr = new LaneReader(target);
             Registration r = engine.dispatcher().attach(id, fd, lr, lane, ownLane);
@@ -459,11 +625,46 @@ public final class PacketSocketImpl implements PacketSocket {
     @Override
     public void setBlocking(boolean blocking) throws IOException {
         ensureOpen();
-        rx.blocking(blocking);
+        synchronized (modeLock) {
+            userBlocking = blocking;
+            rx.blocking(blocking && !inLaneCall);
+        }
     }
 
+    /** The mode the user set (inside a callback call reads are non-blocking whatever it is). */
     public boolean isBlocking() {
-        return rx.blocking();
+        synchronized (modeLock) {
+            return userBlocking;
+        }
+    }
+
+    // ---------------------------------------------------------------- Selectable: PacketSelector
+
+    @Override
+    public int watch(Selectable.Watcher watcher) throws IOException {
+        synchronized (filterLock) {
+            ensureOpen();
+            if (reader != null) {
+                throw new IllegalStateException(this + " is read by " + reader + " (a callback or handler): it cannot be selected too");
+            }
+            watchers.add(watcher);
+            return fd;
+        }
+    }
+
+    @Override
+    public void unwatch(Selectable.Watcher watcher) {
+        watchers.remove(watcher);
+    }
+
+    @Override
+    public boolean userSpaceReadiness() {
+        return true;
+    }
+
+    @Override
+    public boolean ready() {
+        return readable();
     }
 
     @Override
@@ -535,6 +736,11 @@ public final class PacketSocketImpl implements PacketSocket {
         return rx.received();
     }
 
+    /** Clock reads of the callback budget since the socket opened (far fewer than frames: see {@link RxPath}). */
+    public long budgetClockReads() {
+        return rx.budgetClockReads();
+    }
+
     @Override
     public boolean isOpen() {
         return !closed;
@@ -574,6 +780,14 @@ public final class PacketSocketImpl implements PacketSocket {
             callback = null;
             r = reader;
         }
+        for (Selectable.Watcher w : watchers) { // before the fd can go (release), while its number is still ours
+            try {
+                w.fdGone(this);
+            } catch (RuntimeException e) {
+                engine.log().warn("closing socket #" + id + " of " + owner + ": a selector failed to let it go", e);
+            }
+        }
+        watchers.clear();
         boolean idle = r == null || (!r.stuck() && engine.dispatcher().awaitIdle(r, deadlineNanos));
         synchronized (filterLock) {
             try {
@@ -586,6 +800,9 @@ public final class PacketSocketImpl implements PacketSocket {
             release();
         } else {
             engine.dispatcher().onceIdle(r, this::release);
+        }
+        for (PacketSocketImpl m : fanoutMembers) {
+            m.close(deadlineNanos); // they carried this socket's filters, which are gone
         }
     }
 

@@ -76,6 +76,7 @@ final class SocketFilters {
             List<Port> ports = engine.portsOf(filter, vrId);
             engine.registry().claim(filter, socket);
             boolean rulesAdded = false;
+            boolean programAttached = false;
             try {
                 engine.prepare(filter, ports);
                 List<Filter> next = new ArrayList<>(filters);
@@ -85,6 +86,8 @@ final class SocketFilters {
                 engine.replaceRules(List.of(), List.of(rules));
                 rulesAdded = true;
                 PacketSockets.attachFilter(fd, program);
+                programAttached = true;
+                socket.attachToFanoutMembers(program); // a fanout group's sockets carry one program
                 filters.add(filter);
                 states.remove(filter.name());
                 List<String> installed = new ArrayList<>(installedRules);
@@ -92,6 +95,16 @@ final class SocketFilters {
                 installedRules = installed;
                 installedProgram = program;
             } catch (IOException | RuntimeException e) {
+                if (programAttached) {
+                    // a fanout member refused it: every socket of the group goes back to the program it had
+                    long[] back = installedProgram == null ? BpfCompiler.REJECT_ALL : installedProgram;
+                    try {
+                        PacketSockets.attachFilter(fd, back);
+                        socket.attachToFanoutMembers(back);
+                    } catch (IOException | RuntimeException again) {
+                        e.addSuppressed(again);
+                    }
+                }
                 if (rulesAdded) {
                     engine.removeRulesQuietly(List.of(filter.name()));
                 }
@@ -138,6 +151,7 @@ final class SocketFilters {
         }
         try {
             PacketSockets.attachFilter(fd, BpfCompiler.REJECT_ALL);
+            socket.attachToFanoutMembers(BpfCompiler.REJECT_ALL);
         } finally {
             filters.clear();
             states.clear();
@@ -206,6 +220,7 @@ final class SocketFilters {
         }
         if (!Arrays.equals(program, installedProgram)) {
             PacketSockets.attachFilter(fd, program);
+            socket.attachToFanoutMembers(program); // a fanout group's sockets carry one program
             installedProgram = program;
         }
         states.clear();

@@ -119,16 +119,9 @@ public final class TxPath {
             throw new IllegalArgumentException("frame sent to VLAN " + vlanName + " already carries a VLAN tag (ethertype 0x"
                     + Integer.toHexString(outer) + "): send it untagged");
         }
-        List<TxBatch.Target> targets = new ArrayList<>();
-        for (SlotPort sp : vlan.tagged().stream().sorted().toList()) {
-            Port p = m.port(sp);
-            TxBatch.checkLength(len, p, outer, true);
-            targets.add(new TxBatch.Target(p, true, vlan.tag()));
-        }
-        for (SlotPort sp : vlan.untagged().stream().sorted().toList()) {
-            Port p = m.port(sp);
-            TxBatch.checkLength(len, p, outer, false);
-            targets.add(TxBatch.Target.untagged(p));
+        List<TxBatch.Target> targets = vlanTargets(m, vlan);
+        for (TxBatch.Target t : targets) {
+            TxBatch.checkLength(len, t.port(), outer, t.tagged());
         }
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("VLAN " + vlanName + " has no member ports to send to");
@@ -136,10 +129,39 @@ public final class TxPath {
         send(List.of(frame), targets);
     }
 
-    /** The ports of {@code slotPorts} as untagged targets; an IllegalArgumentException names a bad one. */
-    private static List<TxBatch.Target> untagged(DataPlaneModel m, List<SlotPort> slotPorts) {
+    /**
+     * The targets of a send to {@code vlan}: its tagged members (sorted), then its untagged ones (sorted).
+     * Remembered per data-plane model (a model is never changed, only replaced), so a protocol that
+     * sends to the same VLAN again and again does not sort its member lists per frame.
+     */
+    private List<TxBatch.Target> vlanTargets(DataPlaneModel m, Vlan vlan) {
+        CachedTargets c = lastVlan;
+        if (c != null && c.model == m && c.key.equals(vlan.name())) {
+            return c.targets;
+        }
+        List<TxBatch.Target> targets = new ArrayList<>();
+        for (SlotPort sp : vlan.tagged().stream().sorted().toList()) {
+            targets.add(new TxBatch.Target(m.port(sp), true, vlan.tag()));
+        }
+        for (SlotPort sp : vlan.untagged().stream().sorted().toList()) {
+            targets.add(TxBatch.Target.untagged(m.port(sp)));
+        }
+        targets = List.copyOf(targets);
+        lastVlan = new CachedTargets(m, vlan.name(), targets);
+        return targets;
+    }
+
+    /**
+     * The ports of {@code slotPorts} as untagged targets; an IllegalArgumentException names a bad one.
+     * The last list is remembered with its model, so sending again to the same ports allocates nothing.
+     */
+    private List<TxBatch.Target> untagged(DataPlaneModel m, List<SlotPort> slotPorts) {
         if (slotPorts == null || slotPorts.isEmpty()) {
             throw new IllegalArgumentException("sendto needs slot:ports or a VLAN name; none was given");
+        }
+        CachedTargets c = lastPorts;
+        if (c != null && c.model == m && c.key.equals(slotPorts)) {
+            return c.targets;
         }
         List<TxBatch.Target> targets = new ArrayList<>(slotPorts.size());
         for (SlotPort sp : slotPorts) {
@@ -148,8 +170,18 @@ public final class TxPath {
             }
             targets.add(TxBatch.Target.untagged(m.port(sp)));
         }
+        targets = List.copyOf(targets);
+        lastPorts = new CachedTargets(m, List.copyOf(slotPorts), targets);
         return targets;
     }
+
+    /** The targets last resolved for a key (a VLAN name, a slot:port list) in a model; immutable. */
+    private record CachedTargets(DataPlaneModel model, Object key, List<TxBatch.Target> targets) {
+    }
+
+    /** Written by any sender thread (an immutable record: a racing sender at worst resolves again). */
+    private volatile CachedTargets lastPorts;
+    private volatile CachedTargets lastVlan;
 
     /** The one send loop, under the send lock: {@link TxBatch#sendAll}. */
     private int send(List<ByteBuffer> frames, List<TxBatch.Target> targets) throws IOException {

@@ -3,6 +3,7 @@ package expkt.provider.whiteboard;
 import expkt.api.handler.PacketHandler;
 import expkt.api.packet.Filter;
 import expkt.api.packet.RxMode;
+import expkt.provider.rx.Fanout;
 
 import java.math.BigDecimal;
 import java.util.Map;
@@ -77,6 +78,24 @@ public final class HandlerProperties {
             throw new IllegalArgumentException("handler service property " + RxMode.PROPERTY + " \"" + s
                     + "\" is not \"throughput\" or \"latency\"", e);
         }
+    }
+
+    /**
+     * The handler's fanout lanes from {@link PacketHandler#LANES}: an int 1..16 (a Number that is exactly
+     * an int, or a String); absent or empty means 1. A bad value gives an IllegalArgumentException naming
+     * the property and the value.
+     */
+    public static int lanes(Map<String, ?> props) {
+        Object name = props.get(PacketHandler.FILTER_NAME);
+        if (string(props, PacketHandler.LANES) == null) {
+            return 1;
+        }
+        int n = integer(props, PacketHandler.LANES, String.valueOf(name));
+        if (n < 1 || n > Fanout.MAX_LANES) {
+            throw new IllegalArgumentException("handler \"" + name + "\": " + PacketHandler.LANES + " " + props.get(PacketHandler.LANES)
+                    + " is outside 1.." + Fanout.MAX_LANES);
+        }
+        return n;
     }
 
     private static String string(Map<String, ?> props, String key) {

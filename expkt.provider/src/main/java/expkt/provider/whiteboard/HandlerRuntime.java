@@ -10,6 +10,7 @@ import expkt.api.packet.RxMode;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
 import expkt.provider.dispatch.Registration;
+import expkt.provider.rx.Fanout;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.core.Owner;
 import expkt.provider.socket.PacketSocketImpl;
@@ -48,6 +49,14 @@ import java.util.concurrent.TimeUnit;
  * kernel puts a copy of it in both rings: each handler receives it exactly once, whatever the other
  * does. One handler sees its frames in the order the kernel queued them. Between two handlers there
  * is no defined order.
+ *
+ * <h2>Fanout lanes</h2>
+ * A handler registered with {@link PacketHandler#LANES} = N &gt; 1 gets N sockets in one PACKET_FANOUT
+ * group in hash mode ({@link expkt.provider.rx.Fanout}), all carrying its filter's BPF program, each read
+ * on a lane of its own ({@code lane-<bundle id>} for the first, {@code lane-<bundle id>.<i>} for the
+ * i-th): the kernel hands each matching frame to one of them by its flow hash, so one flow's frames
+ * reach the handler on one lane, in order, and frames of different flows are handled on up to N threads
+ * at once. Each lane replies through its own socket (no send lock shared between lanes).
  *
  * <h2>Hot upgrade: parking and adoption</h2>
  * A handler's socket, ring and kernel rules are keyed by (bundle symbolic name, filter name). When a
@@ -136,13 +145,26 @@ public final class HandlerRuntime implements AutoCloseable {
      * deadline, holding no lock.
      */
     public Registration register(BundleRef bundle, Filter filter, RxMode mode, PacketHandler handler) throws IOException {
+        return register(bundle, filter, mode, 1, handler);
+    }
+
+    /**
+     * As {@link #register(BundleRef, Filter, RxMode, PacketHandler)}, spread over {@code lanes} fanout
+     * lanes (the handler's {@link PacketHandler#LANES}; 1: one socket, one lane). A parked socket with
+     * another number of lanes is not adopted.
+     */
+    public Registration register(BundleRef bundle, Filter filter, RxMode mode, int lanes, PacketHandler handler) throws IOException {
+        if (lanes < 1 || lanes > Fanout.MAX_LANES) {
+            throw new IllegalArgumentException("handler for filter \"" + filter.name() + "\": " + lanes + " lanes is outside 1.."
+                    + Fanout.MAX_LANES);
+        }
         while (true) {
             CountDownLatch previous;
             synchronized (this) {
                 Slot slot = slots.get(new Key(bundle.symbolicName(), filter.name()));
                 previous = slot == null ? null : slot.detaching;
                 if (previous == null) {
-                    return registerNow(bundle, filter, mode, handler);
+                    return registerNow(bundle, filter, mode, lanes, handler);
                 }
             }
             try {
@@ -156,7 +178,7 @@ public final class HandlerRuntime implements AutoCloseable {
         }
     }
 
-    private Registration registerNow(BundleRef bundle, Filter filter, RxMode mode, PacketHandler handler) throws IOException {
+    private Registration registerNow(BundleRef bundle, Filter filter, RxMode mode, int lanes, PacketHandler handler) throws IOException {
         if (mode == null) {
             throw new IllegalArgumentException("receive mode of the handler for filter \"" + filter.name() + "\" is null");
         }
@@ -184,10 +206,16 @@ public final class HandlerRuntime implements AutoCloseable {
             release(slot);
             slot = null;
         }
+        if (slot != null && slot.members.length != lanes) {
+            log.info("expkt handlers: " + bundle + " registers filter \"" + filter.name() + "\" on " + lanes
+                    + " lane(s), the parked socket has " + slot.members.length + ": new sockets replace the parked one(s)");
+            release(slot);
+            slot = null;
+        }
         boolean opened = false;
         try {
             if (slot == null) {
-                slot = open(bundle, filter, mode);
+                slot = open(bundle, filter, mode, lanes);
                 opened = true;
                 slots.put(key, slot);
             }
@@ -202,16 +230,28 @@ public final class HandlerRuntime implements AutoCloseable {
         }
     }
 
-    private Slot open(BundleRef bundle, Filter filter, RxMode mode) throws IOException {
-        PacketSocketImpl socket = engine.open(new Owner(bundle.id(), bundle.symbolicName() + " (handlers)"), mode);
+    private Slot open(BundleRef bundle, Filter filter, RxMode mode, int lanes) throws IOException {
+        PacketSocketImpl[] sockets = new PacketSocketImpl[lanes];
         try {
-            socket.setBlocking(false);
-            socket.setupFilter(filter);
+            for (int i = 0; i < lanes; i++) {
+                String what = lanes == 1 ? " (handlers)" : " (handlers, fanout lane " + (i + 1) + "/" + lanes + ")";
+                sockets[i] = engine.open(new Owner(bundle.id(), bundle.symbolicName() + what), mode);
+                sockets[i].setBlocking(false);
+            }
+            if (lanes > 1) {
+                // the group before the filter: no frame reaches a member without the program, none is doubled
+                sockets[0].joinFanout(List.of(sockets).subList(1, lanes));
+            }
+            sockets[0].setupFilter(filter);
         } catch (IOException | RuntimeException e) {
-            socket.close();
+            for (PacketSocketImpl s : sockets) {
+                if (s != null) {
+                    s.close();
+                }
+            }
             throw e;
         }
-        return new Slot(new Key(bundle.symbolicName(), filter.name()), filter, socket);
+        return new Slot(new Key(bundle.symbolicName(), filter.name()), filter, sockets);
     }
 
     /**
@@ -233,7 +273,7 @@ public final class HandlerRuntime implements AutoCloseable {
 
     private void unregister(Registration r, boolean releaseNow) {
         Slot slot = r.slot;
-        expkt.provider.dispatch.Registration reader;
+        expkt.provider.dispatch.Registration[] readers;
         CountDownLatch detaching = new CountDownLatch(1);
         synchronized (this) {
             if (slot.binding != r || slot.detaching != null) {
@@ -243,15 +283,14 @@ public final class HandlerRuntime implements AutoCloseable {
             slot.lastBundle = r.bundle;
             slot.parkedAt = System.nanoTime();
             slot.detaching = detaching;
-            reader = slot.reader;
-            slot.reader = null;
+            readers = slot.takeReaders();
         }
-        boolean idle = reader == null || slot.socket.detachReader(reader, System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS);
+        expkt.provider.dispatch.Registration stuckReader = slot.detach(readers, System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS);
         synchronized (this) {
             slot.detaching = null;
             detaching.countDown();
-            if (!idle) {
-                abandon(slot, reader, r);
+            if (stuckReader != null) {
+                abandon(slot, stuckReader, r);
             } else if (closed || releaseNow) {
                 release(slot);
             } else {
@@ -318,10 +357,10 @@ public final class HandlerRuntime implements AutoCloseable {
         for (Slot s : slots.values()) {
             Registration b = s.binding;
             BundleRef who = b != null ? b.bundle : s.lastBundle;
-            expkt.provider.dispatch.Registration reader = s.reader;
+            expkt.provider.dispatch.Registration reader = s.members[0].reader;
             String state = b != null ? (reader == null ? "active" : reader.state())
                     : "parked " + (now - s.parkedAt) / 1_000_000 + " ms";
-            l.add(info(s, who, state, reader == null ? s.lastLane : reader.laneName()));
+            l.add(info(s, who, state, reader == null ? s.lastLane : s.laneNames()));
         }
         stuck.removeIf(s -> !s.stuckReader.stuck());
         for (Slot s : stuck) {
@@ -333,9 +372,20 @@ public final class HandlerRuntime implements AutoCloseable {
     }
 
     private Info info(Slot s, BundleRef who, String state, String lane) {
-        String match = s.filter.describeMatch() + (s.socket.rxMode() == RxMode.LATENCY ? " (latency)" : "");
+        String match = s.filter.describeMatch() + (s.socket.rxMode() == RxMode.LATENCY ? " (latency)" : "")
+                + (s.members.length > 1 ? " (fanout " + s.members.length + " lanes, hash)" : "");
+        long frames = 0;
+        long drops = 0;
+        long exceptions = 0;
+        long nanos = 0;
+        for (Member m : s.members) {
+            frames += m.frames;
+            drops += m.socket.drops();
+            exceptions += m.exceptions;
+            nanos += m.nanos;
+        }
         return new Info(s.key.symbolicName(), who.id(), who.version(), s.key.filterName(), match, state,
-                s.socket.id(), s.frames, s.socket.drops(), s.exceptions, s.nanos, s.versions, lane);
+                s.socket.id(), frames, drops, exceptions, nanos, s.versions, lane);
     }
 
     /** Handlers abandoned as stuck since start (their calls may have returned since). */
@@ -358,7 +408,7 @@ public final class HandlerRuntime implements AutoCloseable {
     @Override
     public void close() {
         List<Slot> all;
-        List<expkt.provider.dispatch.Registration> readers = new ArrayList<>();
+        List<expkt.provider.dispatch.Registration[]> readers = new ArrayList<>();
         synchronized (this) {
             if (closed) {
                 return;
@@ -371,18 +421,16 @@ public final class HandlerRuntime implements AutoCloseable {
                     s.lastBundle = s.binding.bundle;
                 }
                 s.binding = null;
-                readers.add(s.reader);
-                s.reader = null;
+                readers.add(s.takeReaders());
             }
         }
         long deadline = System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS;
         for (int i = 0; i < all.size(); i++) {
             Slot s = all.get(i);
-            expkt.provider.dispatch.Registration reader = readers.get(i);
-            boolean idle = reader == null || s.socket.detachReader(reader, deadline);
+            expkt.provider.dispatch.Registration stuckReader = s.detach(readers.get(i), deadline);
             synchronized (this) {
-                if (!idle) {
-                    abandonQuietly(s, reader);
+                if (stuckReader != null) {
+                    abandonQuietly(s, stuckReader);
                 } else {
                     release(s);
                 }
@@ -421,29 +469,38 @@ public final class HandlerRuntime implements AutoCloseable {
             return slot.filter;
         }
 
-        /** The socket serving this handler (kept across updates). */
+        /** The socket serving this handler (kept across updates); with fanout lanes, the first (it holds the filter). */
         public PacketSocketImpl socket() {
             return slot.socket;
+        }
+
+        /** Its fanout lanes' sockets, the first one first (one socket without fanout). */
+        public List<PacketSocketImpl> sockets() {
+            List<PacketSocketImpl> l = new ArrayList<>();
+            for (Member m : slot.members) {
+                l.add(m.socket);
+            }
+            return l;
+        }
+
+        /** How many fanout lanes serve it (1: no fanout). */
+        public int lanes() {
+            return slot.members.length;
         }
     }
 
     /**
-     * A socket with its filter and the handler currently bound to it. {@link #onReadable} runs on a
-     * lane thread, one call at a time (the registry guarantees it, and {@link #unregister} waits for
-     * the running call before anyone else may adopt the socket).
+     * A socket (or the sockets of a fanout group) with its filter and the handler currently bound to it.
+     * Each {@link Member} runs on a lane thread, one call at a time (the registry guarantees it, and
+     * {@link #unregister} waits for the running calls before anyone else may adopt the sockets).
      */
-    private final class Slot implements Readable, PacketSender {
+    private final class Slot {
         final Key key;
         final Filter filter;
+        /** The socket holding the filter (the first member). */
         final PacketSocketImpl socket;
-        final ExosSockAddr from = new ExosSockAddr();
-        // single writer (the lane thread), read by commands
-        volatile long frames;
-        volatile long exceptions;
-        volatile long nanos;
+        final Member[] members;
         volatile Registration binding;
-        /** The socket's registration on its lane while a handler is bound. Runtime lock. */
-        expkt.provider.dispatch.Registration reader;
         expkt.provider.dispatch.Registration stuckReader;
         /** Set while an unregister waits for the frame in progress. Runtime lock. */
         CountDownLatch detaching;
@@ -451,30 +508,76 @@ public final class HandlerRuntime implements AutoCloseable {
         String lastLane = "-";
         int versions;
         long parkedAt;
-        long lastErrorLog;
         ScheduledFuture<?> releaseTask;
 
-        Slot(Key key, Filter filter, PacketSocketImpl socket) {
+        Slot(Key key, Filter filter, PacketSocketImpl[] sockets) {
             this.key = key;
             this.filter = filter;
-            this.socket = socket;
+            this.socket = sockets[0];
+            this.members = new Member[sockets.length];
+            for (int i = 0; i < sockets.length; i++) {
+                members[i] = new Member(this, sockets[i]);
+            }
         }
 
-        /** Binds {@code r}'s handler and puts the socket on its bundle's lane. Runtime lock. */
+        /** Binds {@code r}'s handler and puts each socket on its lane of the bundle. Runtime lock. */
         void adopt(Registration r) throws IOException {
             cancelRelease();
             binding = r;
             lastBundle = r.bundle;
             versions++;
             parkedAt = 0;
+            int i = 0;
             try {
-                reader = socket.attachReader(this, "lane-" + r.bundle.id(), "own-" + r.bundle.id());
-                lastLane = reader.laneName();
+                for (; i < members.length; i++) {
+                    String suffix = i == 0 ? "" : "." + (i + 1);
+                    members[i].reader = members[i].socket.attachReader(members[i], "lane-" + r.bundle.id() + suffix,
+                            "own-" + r.bundle.id() + suffix);
+                }
+                lastLane = laneNames();
             } catch (IOException | RuntimeException e) {
                 binding = null;
                 versions--;
+                // none of them was called yet for this binding (it was null until now for the lanes that ran)
+                detach(takeReaders(), System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS);
                 throw e;
             }
+        }
+
+        /** The lane registrations of the members (null where none), now forgotten here. Runtime lock. */
+        expkt.provider.dispatch.Registration[] takeReaders() {
+            expkt.provider.dispatch.Registration[] l = new expkt.provider.dispatch.Registration[members.length];
+            for (int i = 0; i < members.length; i++) {
+                l[i] = members[i].reader;
+                members[i].reader = null;
+            }
+            return l;
+        }
+
+        /**
+         * Stops each member's reader and waits for its running call, holding no lock, until one deadline.
+         * Returns null when all are idle, else the (first) one that is not.
+         */
+        expkt.provider.dispatch.Registration detach(expkt.provider.dispatch.Registration[] readers, long deadline) {
+            expkt.provider.dispatch.Registration notIdle = null;
+            for (int i = 0; i < members.length; i++) {
+                if (readers[i] != null && !members[i].socket.detachReader(readers[i], deadline) && notIdle == null) {
+                    notIdle = readers[i];
+                }
+            }
+            return notIdle;
+        }
+
+        /** The lanes the members run on, comma-separated. Runtime lock. */
+        String laneNames() {
+            StringBuilder b = new StringBuilder();
+            for (Member m : members) {
+                if (b.length() > 0) {
+                    b.append(',');
+                }
+                b.append(m.reader == null ? "-" : m.reader.laneName());
+            }
+            return b.toString();
         }
 
         void cancelRelease() {
@@ -496,34 +599,67 @@ public final class HandlerRuntime implements AutoCloseable {
                 }
             }, millis, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * One socket of a slot and its delivery loop ({@link #onReadable}, on its lane's thread), with the
+     * counters of what it delivered; it replies through its own socket.
+     */
+    private final class Member implements Readable, PacketSender {
+        final Slot slot;
+        final PacketSocketImpl socket;
+        final ExosSockAddr from = new ExosSockAddr();
+        // single writer (the lane thread), read by commands
+        volatile long frames;
+        volatile long exceptions;
+        volatile long nanos;
+        long lastErrorLog;
+        /** The socket's registration on its lane while a handler is bound. Runtime lock. */
+        expkt.provider.dispatch.Registration reader;
+
+        Member(Slot slot, PacketSocketImpl socket) {
+            this.slot = slot;
+            this.socket = socket;
+        }
 
         @Override
         public void onReadable() throws IOException {
-            Registration r = binding;
+            Registration r = slot.binding;
             if (r == null) {
                 return;
             }
             PacketHandler handler = r.handler;
+            // the clock is read once per call, not per frame (a read costs ~28 ns here, twice the C reader's
+            // whole cost per frame): nanos is the time of the whole call, receive included
+            long start = System.nanoTime();
             int n = 0;
-            while (n < FRAMES_PER_WAKEUP) {
-                FrameView frame = socket.receive(from); // null once the ring is empty or the call's budget is spent
-                if (frame == null) {
-                    break;
-                }
-                n++;
-                long start = System.nanoTime();
-                try {
-                    handler.handle(frame, from, this);
-                } catch (Throwable t) {
-                    exceptions = exceptions + 1;
-                    if (start - lastErrorLog > 1_000_000_000L || lastErrorLog == 0) {
-                        lastErrorLog = start;
-                        log.warn("expkt handlers: the handler of filter \"" + key.filterName() + "\" of " + r.bundle
-                                + " threw (" + exceptions + " exceptions so far; logged at most once a second)", t);
+            try {
+                while (n < FRAMES_PER_WAKEUP) {
+                    FrameView frame = socket.receive(from); // null once the ring is empty or the call's budget is spent
+                    if (frame == null) {
+                        break;
+                    }
+                    n++;
+                    try {
+                        handler.handle(frame, from, this);
+                    } catch (Throwable t) {
+                        threw(r, t);
                     }
                 }
+            } finally {
                 nanos = nanos + (System.nanoTime() - start);
-                frames = frames + 1;
+                frames = frames + n;
+            }
+        }
+
+        /** Counts a handler's exception and logs it at most once a second. Lane thread. */
+        private void threw(Registration r, Throwable t) {
+            exceptions = exceptions + 1;
+            long now = System.nanoTime();
+            if (now - lastErrorLog > 1_000_000_000L || lastErrorLog == 0) {
+                lastErrorLog = now;
+                log.warn("expkt handlers: the handler of filter \"" + slot.key.filterName() + "\" of " + r.bundle
+                        + " threw (" + exceptions + " exceptions so far on this lane; logged at most once a second)", t);
             }
         }
 
@@ -539,7 +675,8 @@ public final class HandlerRuntime implements AutoCloseable {
 
         @Override
         public String describe() {
-            return "the handler of filter \"" + key.filterName() + "\" of " + key.symbolicName();
+            return "the handler of filter \"" + slot.key.filterName() + "\" of " + slot.key.symbolicName()
+                    + (slot.members.length > 1 ? " (fanout socket #" + socket.id() + ")" : "");
         }
 
         @Override

@@ -114,7 +114,7 @@ public final class HandlerWhiteboard {
         String name = String.valueOf(props.get(PacketHandler.FILTER_NAME));
         try {
             Filter filter = HandlerProperties.filter(props);
-            registrations.put(ref, runtime.register(who, filter, HandlerProperties.rxMode(props), handler));
+            registrations.put(ref, runtime.register(who, filter, HandlerProperties.rxMode(props), HandlerProperties.lanes(props), handler));
             logger.info("expkt handlers: serving filter \"{}\" ({}) of {}", filter.name(), filter.describeMatch(), who);
         } catch (Exception e) {
             runtime.rejected(who, name, e.getMessage());
@@ -138,7 +138,7 @@ public final class HandlerWhiteboard {
     /**
      * The handler service's properties changed (its component's {@code modified}, or
      * {@code ServiceRegistration.setProperties}): a changed filter or receive mode ({@code expkt.filter.*},
-     * {@code expkt.rx.mode}) is applied: the handler moves to a socket with the new filter (the old one
+     * {@code expkt.rx.mode}, {@code expkt.handler.lanes}) is applied: the handler moves to a socket with the new filter (the old one
      * is closed at once, nobody will adopt it); other property changes change nothing. A handler that
      * was rejected is tried again with its new properties.
      */
@@ -156,9 +156,11 @@ public final class HandlerWhiteboard {
         }
         Filter filter;
         expkt.api.packet.RxMode mode;
+        int lanes;
         try {
             filter = HandlerProperties.filter(props);
             mode = HandlerProperties.rxMode(props);
+            lanes = HandlerProperties.lanes(props);
         } catch (RuntimeException e) {
             // the new properties are bad: the handler stops being served, and says why
             registrations.remove(ref);
@@ -167,7 +169,7 @@ public final class HandlerWhiteboard {
             logger.error("expkt handlers: the changed properties of the handler of {} are bad: {}", bundleRef(b), e.getMessage());
             return;
         }
-        if (filter.equals(r.filter()) && mode == r.socket().rxMode()) {
+        if (filter.equals(r.filter()) && mode == r.socket().rxMode() && lanes == r.lanes()) {
             return;
         }
         logger.info("expkt handlers: the handler of {} changed its filter \"{}\" from {} ({}) to {} ({}): it moves to a new socket",
@@ -188,6 +190,21 @@ public final class HandlerWhiteboard {
                 runtime.forgetRejected(b.getBundleId(), String.valueOf(name));
             }
         }
+    }
+
+    /**
+     * The {@code service.id} of the handler service served for bundle {@code bundleId}'s filter
+     * {@code filterName}, or -1 if none is (parked, rejected, stuck): for the runtime DTOs.
+     */
+    public long serviceId(long bundleId, String filterName) {
+        for (Map.Entry<ServiceReference<PacketHandler>, HandlerRuntime.Registration> e : registrations.entrySet()) {
+            HandlerRuntime.Registration r = e.getValue();
+            if (r.bundle().id() == bundleId && r.filter().name().equals(filterName)
+                    && e.getKey().getProperty(org.osgi.framework.Constants.SERVICE_ID) instanceof Long id) {
+                return id;
+            }
+        }
+        return -1;
     }
 
     /** The rows of {@code expkt:handlers}. */

@@ -95,6 +95,19 @@ public final class VrRegistry {
         return a != null && !a.isBlank() ? a.strip() : (b == null ? "" : b);
     }
 
+    /**
+     * The L2 provider's shared dispatcher, which runs L3 and raw socket callbacks, while the provider
+     * runs (optional: without it the VR bundle works, and setCallback says why it cannot).
+     */
+    @org.osgi.service.component.annotations.Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    private volatile expkt.linux.SharedDispatcher dispatcher;
+
+    /** The shared dispatcher, or null while the L2 provider is not running. */
+    public expkt.linux.SharedDispatcher dispatcher() {
+        return dispatcher;
+    }
+
     public VrTable table() {
         return table;
     }

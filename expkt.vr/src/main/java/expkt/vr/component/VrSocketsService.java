@@ -40,7 +40,7 @@ public final class VrSocketsService implements VrSockets {
         String bsn = user == null ? null : user.getSymbolicName();
         String declared = VirtualRoutersService.declaredVr(user);
         this.owner = new SocketOwner(user == null ? "(unknown)" : bsn + " [" + user.getBundleId() + "]");
-        this.impl = new VrSocketsImpl(table, registry.exec(), owner, () -> table.affinity(bsn, declared));
+        this.impl = new VrSocketsImpl(table, registry.exec(), owner, () -> table.affinity(bsn, declared), registry::dispatcher);
         table.addOwner(owner);
     }
 

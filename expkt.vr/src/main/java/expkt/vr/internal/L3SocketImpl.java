@@ -2,21 +2,28 @@ package expkt.vr.internal;
 
 import expkt.api.packet.Expkt;
 import expkt.api.vr.L3Socket;
+import expkt.api.vr.SocketCallback;
 import expkt.api.vr.VirtualRouter;
+import expkt.linux.Selectable;
+import expkt.linux.SharedDispatcher;
 
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.NetworkChannel;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 /**
  * An expkt L3 socket over a JDK channel. A VR change on a socket not yet bound or connected makes a
  * new channel in the new VR and closes the old one (a kernel socket cannot change namespace).
  */
-final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, SocketOwner.Owned {
+final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, SocketOwner.Owned, Selectable {
     /** Makes this socket's kind of channel in a VR. */
     interface ChannelMaker<C> {
         C make(VirtualRouter vr) throws IOException;
@@ -28,8 +35,18 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
     private final SocketOwner owner;
     private volatile C channel;
     private volatile VirtualRouter vr;
+    /** Selectors watching the channel's descriptor (changed under this object's monitor). */
+    private final List<Selectable.Watcher> watchers = new CopyOnWriteArrayList<>();
+    /** The callback on the provider's shared lane (the seed's set_callback). */
+    private final LaneCallback callback;
 
     L3SocketImpl(String kind, VrTable table, VirtualRouter vr, ChannelMaker<C> maker, SocketOwner owner) throws IOException {
+        this(kind, table, vr, maker, owner, () -> null);
+    }
+
+    L3SocketImpl(String kind, VrTable table, VirtualRouter vr, ChannelMaker<C> maker, SocketOwner owner,
+                 Supplier<SharedDispatcher> dispatchers) throws IOException {
+        this.callback = new LaneCallback(dispatchers, () -> kind + " socket in " + this.vr.name() + " of " + owner.name(), false);
         this.kind = kind;
         this.table = table;
         this.maker = maker;
@@ -66,12 +83,22 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
         if (target.equals(vr)) {
             return;
         }
+        if (callback.active()) {
+            throw new IllegalStateException("cannot move " + kind + " socket from VR " + vr.name() + " to VR " + target.name()
+                    + ": it has a callback (remove it first, set it again after the move)");
+        }
         String state = boundState(old);
         if (state != null) {
             throw new IllegalStateException("cannot move " + kind + " socket from VR " + vr.name() + " to VR " + target.name()
                     + ": it is " + state + " (a socket's VR can change only before bind or connect)");
         }
         C fresh = maker.make(target);
+        if (!watchers.isEmpty()) {
+            int freshFd = VrExec.fdOfChannel(fresh);
+            for (Selectable.Watcher w : watchers) { // both channels are open: the selector swaps the numbers
+                w.fdReplaced(this, freshFd);
+            }
+        }
         channel = fresh;
         vr = target;
         old.close();
@@ -126,9 +153,84 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
     }
 
     @Override
-    public synchronized void close() throws IOException {
+    public void close() throws IOException {
         owner.remove(this);
-        channel.close();
+        // the callback first, holding no lock (a running call may use this socket): after this it is never
+        // called again; a call stuck past the deadline (or this very call) closes the channel when it returns
+        boolean idle = callback.remove(this::closeChannelQuietly) != LaneCallback.RUNNING;
+        synchronized (this) {
+            for (Selectable.Watcher w : watchers) { // before the descriptor goes
+                w.fdGone(this);
+            }
+            watchers.clear();
+            if (idle) {
+                channel.close();
+            }
+        }
+    }
+
+    private void closeChannelQuietly() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing releases the descriptor even when it reports an error
+        }
+    }
+
+    // ---------------------------------------------------------------- callback (the seed's set_callback)
+
+    @Override
+    public void setCallback(SocketCallback<? super L3Socket<C>> cb) throws IOException {
+        if (cb == null) {
+            throw new IllegalArgumentException("callback is null");
+        }
+        synchronized (this) {
+            C ch = channel;
+            if (!ch.isOpen()) {
+                throw new ClosedChannelException();
+            }
+            if (!watchers.isEmpty()) {
+                throw new IllegalStateException(this + " is registered with a PacketSelector: cancel its key before setting a callback");
+            }
+            ((SelectableChannel) ch).configureBlocking(false); // a read inside the callback never blocks
+            callback.set(() -> cb.onReadable(this), VrExec.fdOfChannel(ch));
+        }
+    }
+
+    @Override
+    public void removeCallback() {
+        callback.remove(null);
+    }
+
+    // ---------------------------------------------------------------- Selectable (PacketSelector)
+
+    @Override
+    public synchronized int watch(Selectable.Watcher watcher) throws IOException {
+        C ch = channel;
+        if (!ch.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (callback.active()) {
+            throw new IllegalStateException(this + " has a callback: remove it before registering with a PacketSelector");
+        }
+        int fd = VrExec.fdOfChannel(ch);
+        watchers.add(watcher);
+        return fd;
+    }
+
+    @Override
+    public void unwatch(Selectable.Watcher watcher) {
+        watchers.remove(watcher);
+    }
+
+    @Override
+    public boolean userSpaceReadiness() {
+        return false;
+    }
+
+    @Override
+    public boolean ready() {
+        return false; // the kernel's readiness is the answer
     }
 
     @Override

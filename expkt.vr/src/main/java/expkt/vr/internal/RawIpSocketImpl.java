@@ -2,10 +2,13 @@ package expkt.vr.internal;
 
 import expkt.api.packet.Expkt;
 import expkt.api.vr.RawIpSocket;
+import expkt.api.vr.SocketCallback;
 import expkt.api.vr.VirtualRouter;
 import expkt.linux.Errno;
 import expkt.linux.Fds;
 import expkt.linux.IpSockets;
+import expkt.linux.Selectable;
+import expkt.linux.SharedDispatcher;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -16,7 +19,10 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * A raw IP socket on an fd of our own (socket(2) through FFM).
@@ -25,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * closed by whoever drops the count to zero after close() was called, so an fd number is never used
  * after it was released (and possibly reused by someone else).
  */
-final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
+final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectable {
     private static final int SLICE_MILLIS = 100;
 
     private final VrTable table;
@@ -45,8 +51,23 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
     private volatile boolean bound;
     private volatile boolean headerIncluded;
     private volatile long timeoutMillis;
+    /** Selectors watching the descriptor; added under watchLock while open, told before the fd closes. */
+    private final List<Selectable.Watcher> watchers = new CopyOnWriteArrayList<>();
+    private final Object watchLock = new Object();
+    /** Set (under watchLock) when close starts; {@link #closed} follows once the watchers were told. */
+    private boolean closing;
+    /** The callback on the provider's shared lane (the seed's set_callback); holds a use of the fd while set. */
+    private final LaneCallback callback;
+    private volatile int callbackBufSize = 9000;
 
     RawIpSocketImpl(VrTable table, VrExec exec, SocketOwner owner, VirtualRouter vr, int domain, int protocol) throws IOException {
+        this(table, exec, owner, vr, domain, protocol, () -> null);
+    }
+
+    RawIpSocketImpl(VrTable table, VrExec exec, SocketOwner owner, VirtualRouter vr, int domain, int protocol,
+                    Supplier<SharedDispatcher> dispatchers) throws IOException {
+        this.callback = new LaneCallback(dispatchers, () -> "raw socket (protocol " + protocol + ") in " + this.vr.name()
+                + " of " + owner.name(), true);
         if (domain != AF_INET && domain != AF_INET6) {
             throw new IllegalArgumentException("raw socket domain " + domain + " is neither AF_INET (2) nor AF_INET6 (10)");
         }
@@ -133,6 +154,10 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
             if (target.equals(vr)) {
                 return;
             }
+            if (callback.active()) {
+                throw new IllegalStateException("cannot move raw socket (protocol " + protocol + ") from VR " + vr.name() + " to VR "
+                        + target.name() + ": it has a callback (remove it first, set it again after the move)");
+            }
             if (bound) {
                 throw new IllegalStateException("cannot move raw socket (protocol " + protocol + ") from VR " + vr.name() + " to VR "
                         + target.name() + ": it is bound (a socket's VR can change only before bind)");
@@ -145,6 +170,9 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
             } catch (IOException | RuntimeException e) {
                 Fds.closeQuietly(fresh);
                 throw e;
+            }
+            for (Selectable.Watcher w : watchers) { // both descriptors are open: the selector swaps the numbers
+                w.fdReplaced(this, fresh);
             }
             // the old fd is still held by this very operation; others see the new one from now on
             fd.set(fresh);
@@ -295,13 +323,18 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
         return 28;
     }
 
+    /** Inside a callback call: null when nothing waits (never blocks), at most the callback's bufSize bytes. */
     @Override
     public InetAddress receive(ByteBuffer into) throws IOException {
         int n = receive(MemorySegment.ofBuffer(into), into.remaining());
+        if (n < 0) {
+            return null;
+        }
         into.position(into.position() + n);
         return IpSockets.readSockaddr(recvAddr);
     }
 
+    /** Inside a callback call: -1 when nothing waits (never blocks), at most the callback's bufSize bytes. */
     @Override
     public int receive(byte[] into, int offset, int length) throws IOException {
         java.util.Objects.checkFromIndexSize(offset, length, into.length);
@@ -309,6 +342,9 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
     }
 
     private int receive(MemorySegment data, int length) throws IOException {
+        if (callback.inCall()) {
+            return receiveNow(data, Math.min(length, callbackBufSize));
+        }
         long timeout = timeoutMillis;
         long deadline = timeout == 0 ? Long.MAX_VALUE : System.nanoTime() + timeout * 1_000_000L;
         while (true) {
@@ -323,12 +359,75 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
                 if ((revents & IpSockets.POLLIN) != 0) {
                     int n = IpSockets.recvFrom(f, data, length, IpSockets.MSG_DONTWAIT, recvAddr, recvAddrLen);
                     if (n != -Errno.EAGAIN) {
+                        callback.countRead();
                         return n;
                     }
                 }
             } finally {
                 leave();
             }
+        }
+    }
+
+    /** One packet if one waits, else -1: what a callback's receive does. */
+    private int receiveNow(MemorySegment data, int length) throws IOException {
+        int f = enter();
+        try {
+            int n = IpSockets.recvFrom(f, data, length, IpSockets.MSG_DONTWAIT, recvAddr, recvAddrLen);
+            if (n == -Errno.EAGAIN) {
+                return -1;
+            }
+            callback.countRead();
+            return n;
+        } finally {
+            leave();
+        }
+    }
+
+    // ---------------------------------------------------------------- callback (the seed's set_callback)
+
+    @Override
+    public void setCallback(SocketCallback<? super RawIpSocket> cb, int bufSize, int flags) throws IOException {
+        if (cb == null) {
+            throw new IllegalArgumentException("callback is null");
+        }
+        if (bufSize < 1 || bufSize > 65535) {
+            throw new IllegalArgumentException("callback buffer size " + bufSize + " is outside 1..65535");
+        }
+        if (flags != 0) {
+            throw new IllegalArgumentException("callback flags " + flags + " are not supported (pass 0)");
+        }
+        synchronized (this) { // against a VR change (move)
+            int f = enter();
+            try {
+                synchronized (watchLock) {
+                    if (!watchers.isEmpty()) {
+                        throw new IllegalStateException(this + " is registered with a PacketSelector: cancel its key before setting a callback");
+                    }
+                }
+                callbackBufSize = bufSize;
+                boolean first = !callback.active();
+                if (first) {
+                    users.incrementAndGet(); // the lane's use of the fd, given back when the callback is removed and idle
+                }
+                try {
+                    callback.set(() -> cb.onReadable(this), f);
+                } catch (IOException | RuntimeException e) {
+                    if (first) {
+                        leave();
+                    }
+                    throw e;
+                }
+            } finally {
+                leave();
+            }
+        }
+    }
+
+    @Override
+    public void removeCallback() {
+        if (callback.remove(this::leave) == LaneCallback.IDLE) {
+            leave(); // the lane's use of the fd
         }
     }
 
@@ -345,12 +444,57 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned {
     @Override
     public void close() {
         owner.remove(this);
-        if (!closed) {
-            closed = true;
-            if (users.get() == 0) {
-                release();
+        synchronized (watchLock) {
+            if (closing) {
+                return;
             }
+            closing = true;
         }
+        for (Selectable.Watcher w : watchers) { // before the fd can be released (closed is not set yet), while its number is still ours
+            w.fdGone(this);
+        }
+        watchers.clear();
+        closed = true;
+        removeCallback(); // its use of the fd is given back once no call runs: then the fd goes
+        if (users.get() == 0) {
+            release();
+        }
+    }
+
+    // ---------------------------------------------------------------- Selectable (PacketSelector)
+
+    @Override
+    public synchronized int watch(Selectable.Watcher watcher) throws IOException {
+        int f = enter();
+        try {
+            synchronized (watchLock) {
+                if (closing) {
+                    throw new ClosedChannelException();
+                }
+                if (callback.active()) {
+                    throw new IllegalStateException(this + " has a callback: remove it before registering with a PacketSelector");
+                }
+                watchers.add(watcher);
+            }
+            return f;
+        } finally {
+            leave();
+        }
+    }
+
+    @Override
+    public void unwatch(Selectable.Watcher watcher) {
+        watchers.remove(watcher);
+    }
+
+    @Override
+    public boolean userSpaceReadiness() {
+        return false;
+    }
+
+    @Override
+    public boolean ready() {
+        return false; // the kernel's readiness is the answer
     }
 
     @Override

@@ -26,8 +26,16 @@ public final class VrSocketsImpl implements VrSockets {
     private final VrExec exec;
     private final SocketOwner owner;
     private final Supplier<VirtualRouter> affinity;
+    private final Supplier<expkt.linux.SharedDispatcher> dispatchers;
 
     public VrSocketsImpl(VrTable table, VrExec exec, SocketOwner owner, Supplier<VirtualRouter> affinity) {
+        this(table, exec, owner, affinity, () -> null);
+    }
+
+    /** @param dispatchers the L2 provider's shared dispatcher for socket callbacks, or null while it is not running */
+    public VrSocketsImpl(VrTable table, VrExec exec, SocketOwner owner, Supplier<VirtualRouter> affinity,
+                         Supplier<expkt.linux.SharedDispatcher> dispatchers) {
+        this.dispatchers = dispatchers;
         this.table = table;
         this.exec = exec;
         this.owner = owner;
@@ -96,24 +104,24 @@ public final class VrSocketsImpl implements VrSockets {
     @Override
     public L3Socket<DatagramChannel> udpSocket(String vr, ProtocolFamily family) throws IOException {
         ProtocolFamily f = family(family);
-        return owner.add(new L3SocketImpl<>("udp", table, resolve(vr), v -> makeDatagram(v, f), owner));
+        return owner.add(new L3SocketImpl<>("udp", table, resolve(vr), v -> makeDatagram(v, f), owner, dispatchers));
     }
 
     @Override
     public L3Socket<SocketChannel> tcpSocket(String vr, ProtocolFamily family) throws IOException {
         ProtocolFamily f = family(family);
-        return owner.add(new L3SocketImpl<>("tcp", table, resolve(vr), v -> makeSocket(v, f), owner));
+        return owner.add(new L3SocketImpl<>("tcp", table, resolve(vr), v -> makeSocket(v, f), owner, dispatchers));
     }
 
     @Override
     public L3Socket<ServerSocketChannel> tcpServerSocket(String vr, ProtocolFamily family) throws IOException {
         ProtocolFamily f = family(family);
-        return owner.add(new L3SocketImpl<>("tcp-listen", table, resolve(vr), v -> makeServer(v, f), owner));
+        return owner.add(new L3SocketImpl<>("tcp-listen", table, resolve(vr), v -> makeServer(v, f), owner, dispatchers));
     }
 
     @Override
     public RawIpSocket rawSocket(String vr, int domain, int protocol) throws IOException {
-        return owner.add(new RawIpSocketImpl(table, exec, owner, resolve(vr), domain, protocol));
+        return owner.add(new RawIpSocketImpl(table, exec, owner, resolve(vr), domain, protocol, dispatchers));
     }
 
     @Override

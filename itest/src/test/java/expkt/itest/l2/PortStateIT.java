@@ -4,10 +4,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.lang.reflect.Method;
 import java.util.List;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 
 import org.junit.Test;
 import org.ops4j.pax.exam.Option;
@@ -17,13 +15,15 @@ import expkt.api.net.SlotPort;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
 import expkt.api.packet.PartialSendException;
+import expkt.api.runtime.ExpktRuntime;
+import expkt.api.runtime.PortDTO;
 import expkt.itest.ExpktOptions;
 import expkt.itest.ExpktTestSupport;
 
 /**
  * Port state in a running framework (issue 12): a live MTU change and a port going down show in
- * {@code expkt:ports} as Gogo registers it, a send to that port's neighbours still goes out and the
- * {@link PartialSendException} (API package 1.3, resolved by a consumer bundle) names the down port.
+ * the port DTOs of the runtime service (what {@code expkt:ports} prints), a send to that port's
+ * neighbours still goes out and the {@link PartialSendException} (API package 1.3, resolved by a consumer bundle) names the down port.
  */
 public class PortStateIT extends ExpktTestSupport {
 
@@ -44,33 +44,27 @@ public class PortStateIT extends ExpktTestSupport {
         throw new AssertionError(type.getName() + " never came");
     }
 
-    private String ports() throws Exception {
-        ServiceReference<?>[] refs = context.getServiceReferences((String) null,
-                "(&(osgi.command.scope=expkt)(osgi.command.function=ports))");
-        if (refs == null) {
-            return "";
-        }
-        Object svc = context.getService(refs[0]);
-        Method m = svc.getClass().getMethod("ports");
-        return String.valueOf(m.invoke(svc));
+    /** The port DTOs {@code expkt:ports} prints, from the runtime service. */
+    private List<PortDTO> ports() throws Exception {
+        return service(ExpktRuntime.class).ports();
     }
 
-    private String awaitPorts(String what, Predicate<String> until) throws Exception {
+    private List<PortDTO> awaitPorts(String what, Predicate<List<PortDTO>> until) throws Exception {
         long deadline = System.currentTimeMillis() + 10_000;
-        String out = "";
+        List<PortDTO> now = List.of();
         while (System.currentTimeMillis() < deadline) {
-            out = ports();
-            if (until.test(out)) {
-                return out;
+            now = ports();
+            if (until.test(now)) {
+                return now;
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("expkt:ports never showed " + what + ":\n" + out);
+        throw new AssertionError("the port DTOs never showed " + what + ":\n" + now);
     }
 
-    private static Predicate<String> row(String slotPort, String ifName, String mtu, String state) {
-        Pattern p = Pattern.compile("(?m)^" + Pattern.quote(slotPort) + "\\s+" + ifName + "\\s+\\d+\\s+\\S+\\s+" + mtu + "\\s+" + state + "\\s");
-        return out -> p.matcher(out).find();
+    private static Predicate<List<PortDTO>> row(String slotPort, String ifName, String mtu, String state) {
+        return ports -> ports.stream().anyMatch(p -> p.slotPort.equals(slotPort) && p.ifName.equals(ifName)
+                && p.mtu == Integer.parseInt(mtu) && p.operState.equals(state));
     }
 
     @Test

@@ -19,10 +19,12 @@ import expkt.api.vr.VirtualRouters;
 import expkt.itest.ExpktOptions;
 import expkt.itest.ExpktTestSupport;
 import expkt.lab.Lab;
+import expkt.lab.Topologies;
+import expkt.lab.TwoVrs;
 
 /**
  * ping:ping in a running host: two user VRs (ConfigAdmin factory configurations of expkt.vr) with the
- * same 10.0.0.0/24, a host namespace behind each (10.0.0.2 behind VR-A, 10.0.0.3 behind VR-B); the
+ * same 10.0.0.0/24 (the lab topology {@link Topologies#twoVrs(Lab, String, String)}), a host namespace behind each (10.0.0.2 behind VR-A, 10.0.0.3 behind VR-B); the
  * ping bundle's command gets replies from the host's kernel in its VR and none from the other VR's.
  */
 public class PingIT extends ExpktTestSupport {
@@ -73,17 +75,9 @@ public class PingIT extends ExpktTestSupport {
 
     @Test
     public void pingRepliesComeOnlyFromTheVrsOwnHosts() throws Exception {
-        Lab lab = lab();
-        String vra = lab.namespace("vra");
-        String vrb = lab.namespace("vrb");
-        String hosta = lab.namespace("hosta");
-        String hostb = lab.namespace("hostb");
-        lab.link(vra, "v0", hosta, "h0");
-        lab.link(vrb, "v0", hostb, "h0");
-        lab.addr(vra, "v0", "10.0.0.1/24");
-        lab.addr(hosta, "h0", "10.0.0.2/24");
-        lab.addr(vrb, "v0", "10.0.0.1/24");
-        lab.addr(hostb, "h0", "10.0.0.3/24");
+        TwoVrs topology = Topologies.twoVrs(lab(), "10.0.0.2", "10.0.0.3");
+        String vra = topology.vra();
+        String vrb = topology.vrb();
         userVr("VR-A", 10, vra);
         userVr("VR-B", 11, vrb);
         long deadline = System.currentTimeMillis() + 10_000;

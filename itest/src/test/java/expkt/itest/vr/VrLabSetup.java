@@ -25,40 +25,21 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
 import expkt.lab.Lab;
+import expkt.lab.Topologies;
+import expkt.lab.TwoVrs;
 
 /**
- * Probe side: two VRs with the SAME addresses inside the test class's lab, configured through
- * ConfigAdmin as an operator would. vra and vrb each link to a host namespace (hosta, hostb) with
- * 10.0.0.1/24 on the VR side and 10.0.0.2/24 on the host side; a Python UDP+TCP echo server in each
- * host prefixes its reply with A or B. VR-Mgmt and VR-Control live in the lab's mgmt namespace,
+ * Probe side: two VRs with the SAME addresses inside the test class's lab (the lab topology
+ * {@link Topologies#twoVrs(Lab, String, String)}), configured through ConfigAdmin as an operator
+ * would. vra and vrb each link to a host namespace (hosta, hostb) with 10.0.0.1/24 on the VR side and
+ * 10.0.0.2/24 on the host side; the topology's UDP+TCP echo server in each host prefixes its reply
+ * with A or B. VR-Mgmt and VR-Control live in the lab's mgmt namespace,
  * VR-Default in dflt: nothing of the test touches the root namespace.
  */
 final class VrLabSetup {
-    static final int ECHO_PORT = 7007;
+    static final int ECHO_PORT = TwoVrs.ECHO_PORT;
     static final InetSocketAddress ECHO = new InetSocketAddress("10.0.0.2", ECHO_PORT);
     static final String VR_HEADER = "Expkt-VirtualRouter";
-    private static final String ECHO_SERVER = String.join("\n",
-            "import select, socket, sys",
-            "tag = sys.argv[1].encode()",
-            "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-            "u.bind(('0.0.0.0', 7007))",
-            "t = socket.socket()",
-            "t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-            "t.bind(('0.0.0.0', 7007))",
-            "t.listen(16)",
-            "print('ready', flush=True)",
-            "while True:",
-            "    r, _, _ = select.select([u, t], [], [])",
-            "    for s in r:",
-            "        if s is u:",
-            "            d, a = u.recvfrom(2048)",
-            "            u.sendto(tag + b':' + d, a)",
-            "        else:",
-            "            c, a = t.accept()",
-            "            d = c.recv(2048)",
-            "            c.sendall(tag + b':' + d)",
-            "            c.close()");
-
     final String mgmt;
     final String dflt;
     final String vra;
@@ -67,27 +48,14 @@ final class VrLabSetup {
     final String hostb;
 
     private VrLabSetup(Lab lab) throws Exception {
-        mgmt = lab.namespace("mgmt");
-        dflt = lab.namespace("dflt");
-        vra = lab.namespace("vra");
-        vrb = lab.namespace("vrb");
-        hosta = lab.namespace("hosta");
-        hostb = lab.namespace("hostb");
-        lab.link(vra, "v0", hosta, "h0");
-        lab.link(vrb, "v0", hostb, "h0");
-        lab.addr(vra, "v0", "10.0.0.1/24");
-        lab.addr(hosta, "h0", "10.0.0.2/24");
-        lab.addr(vrb, "v0", "10.0.0.1/24");
-        lab.addr(hostb, "h0", "10.0.0.2/24");
-        Path logs = Files.createDirectories(Path.of("target/itest-logs"));
-        Path la = logs.resolve("VrIT-echo-a.log");
-        Path lb = logs.resolve("VrIT-echo-b.log");
-        Files.deleteIfExists(la);
-        Files.deleteIfExists(lb);
-        lab.spawn(hosta, la, "python3", "-u", "-c", ECHO_SERVER, "A");
-        lab.spawn(hostb, lb, "python3", "-u", "-c", ECHO_SERVER, "B");
-        waitFor(la, "ready");
-        waitFor(lb, "ready");
+        TwoVrs vrs = Topologies.twoVrs(lab, "10.0.0.2", "10.0.0.2");
+        mgmt = vrs.mgmt();
+        dflt = vrs.dflt();
+        vra = vrs.vra();
+        vrb = vrs.vrb();
+        hosta = vrs.hostA();
+        hostb = vrs.hostB();
+        vrs.startEchoServers(Path.of("target/itest-logs"));
     }
 
     private static volatile VrLabSetup instance;
@@ -125,17 +93,6 @@ final class VrLabSetup {
             d.put((String) kv[i], kv[i + 1]);
         }
         return d;
-    }
-
-    private static void waitFor(Path log, String text) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(log) && Files.readString(log).contains(text)) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new IllegalStateException("echo server did not start: " + (Files.exists(log) ? Files.readString(log) : "no " + log));
     }
 
     static String udpEcho(DatagramChannel ch, String msg) throws IOException {

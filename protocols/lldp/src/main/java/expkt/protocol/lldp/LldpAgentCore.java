@@ -37,6 +37,12 @@ public final class LldpAgentCore {
     private final LldpduCodec rxCodec = new LldpduCodec();
     private final byte[] txBuffer = new byte[LldpduCodec.MAX_FRAME];
     private final FrameBuilder txBuilder = new FrameBuilder(txBuffer);
+    /** The frame as the socket gets it, re-pointed per send (guarded by txBuilder). */
+    private final ByteBuffer txView = ByteBuffer.wrap(txBuffer);
+    /** What we advertise, per settings and per port (guarded by txBuilder). */
+    private LldpSettings txSettings;
+    private LldpduCodec.LocalSystem txSystem;
+    private final Map<SlotPort, LldpduCodec.LocalPort> txPorts = new HashMap<>();
     private final NeighborTable table;
     private final TxScheduler scheduler;
     private final LldpStats stats = new LldpStats();
@@ -138,17 +144,43 @@ public final class LldpAgentCore {
         }
     }
 
-    private boolean send(Port p, MacAddress chassis, int ttl, FrameSender sender) {
+    /**
+     * Writes the LLDPDU for {@code p} into {@link #txFrame()} and returns its length. Allocates
+     * nothing once a port was sent on (issue 14, {@code LldpTxAllocationTest}): what we advertise
+     * is kept per settings and per port, and rebuilt only when it changes (new settings, a port's
+     * name or MAC or the chassis ID changed), not per LLDPDU.
+     */
+    int writeLldpdu(Port p, MacAddress chassis, int ttl) {
         LldpSettings s = settings;
+        synchronized (txBuilder) {
+            if (txSettings != s) {
+                txSettings = s;
+                txSystem = new LldpduCodec.LocalSystem(s.systemName(), s.systemDescription(),
+                        Lldp.CAPABILITY_BRIDGE | Lldp.CAPABILITY_ROUTER, Lldp.CAPABILITY_BRIDGE, s.managementAddress());
+            }
+            LldpduCodec.LocalPort local = txPorts.get(p.slotPort());
+            if (local == null || !local.chassisMac().equals(chassis) || !java.util.Objects.equals(local.portDescription(), p.ifName())
+                    || !java.util.Objects.equals(local.portMac(), p.mac())) {
+                if (txPorts.size() > 4096) {
+                    txPorts.clear(); // ports come and go: keep the cache bounded
+                }
+                local = new LldpduCodec.LocalPort(chassis, p.slotPort().toString(), p.ifName(), p.mac());
+                txPorts.put(p.slotPort(), local);
+            }
+            return LldpduCodec.build(txBuilder, local, txSystem, ttl);
+        }
+    }
+
+    byte[] txFrame() {
+        return txBuffer;
+    }
+
+    private boolean send(Port p, MacAddress chassis, int ttl, FrameSender sender) {
         int len;
         synchronized (txBuilder) {
-            len = LldpduCodec.build(txBuilder,
-                    new LldpduCodec.LocalPort(chassis, p.slotPort().toString(), p.ifName(), p.mac()),
-                    new LldpduCodec.LocalSystem(s.systemName(), s.systemDescription(),
-                            Lldp.CAPABILITY_BRIDGE | Lldp.CAPABILITY_ROUTER, Lldp.CAPABILITY_BRIDGE, s.managementAddress()),
-                    ttl);
+            len = writeLldpdu(p, chassis, ttl);
             try {
-                sender.send(ByteBuffer.wrap(txBuffer, 0, len), p.slotPort());
+                sender.send(txView.clear().limit(len), p.slotPort());
                 stats.framesOut.incrementAndGet();
                 return true;
             } catch (IOException | RuntimeException e) {

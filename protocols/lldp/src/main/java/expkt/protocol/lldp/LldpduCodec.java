@@ -184,7 +184,8 @@ public final class LldpduCodec {
      * Builds our LLDPDU for {@code port} into {@code buffer}: chassis ID (MAC), port ID (interface
      * name subtype: the slot:port), TTL, port description, system name and description, capabilities,
      * management address; with {@code ttl} 0 a shutdown LLDPDU (mandatory TLVs only, IEEE 802.1AB
-     * 9.2.7.1.1). Returns the frame's length.
+     * 9.2.7.1.1). Returns the frame's length. Allocates nothing: every TLV is written in place
+     * ({@code LldpTxAllocationTest}).
      */
     public static int build(FrameBuilder b, LocalPort port, LocalSystem system, int ttl) {
         b.reset().ethernet(MacAddress.LLDP_NEAREST_BRIDGE, port.portMac()).lldp()
@@ -203,7 +204,7 @@ public final class LldpduCodec {
             }
             b.lldpCapabilities(system.capabilities(), system.enabledCapabilities());
             if (system.managementAddress() != null) {
-                b.lldpManagementAddress(system.managementAddress(), 1, 0, new byte[0]);
+                b.lldpManagementAddress(system.managementAddress(), 1, 0); // no OID: no array per LLDPDU
             }
         }
         return b.finish(60);

@@ -8,6 +8,7 @@ import expkt.api.packet.FilterAction;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketSocket;
 import expkt.lab.Lab;
+import expkt.testkit.lab.SwitchUnderTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,11 +31,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The agent against lldpd (Debian's, written by nobody here) in a host namespace, over the provider's
- * real sockets: each lists the other, lldpd's shutdown LLDPDU removes it from our table, ours removes
- * us from lldpd's, and a handover from one agent instance to a fresh one (what an in-place update does,
+ * real sockets (the test kit's {@link SwitchUnderTest} on the lab): each lists the other, lldpd's
+ * shutdown LLDPDU removes it from our table, ours removes us from lldpd's, and a handover from one agent instance to a fresh one (what an in-place update does,
  * with the provider keeping the receive socket) loses no neighbour on either side.
  */
 class LldpdInteropTest {
+    static final String BUNDLE = "expkt.protocol.lldp";
     static Lab lab;
     static Path dir;
 
@@ -140,7 +142,7 @@ class LldpdInteropTest {
             this.sw = sw;
             this.rx = rx;
             this.core = core;
-            this.tx = sw.packets.open();
+            this.tx = sw.packets(BUNDLE).open();
             receiver = Thread.ofPlatform().name("lldp-rx-test").start(() -> {
                 ExosSockAddr from = new ExosSockAddr();
                 while (running) {
@@ -156,7 +158,7 @@ class LldpdInteropTest {
                     }
                 }
             });
-            timer.scheduleWithFixedDelay(() -> core.tick(sw.packets.ports(), System.currentTimeMillis(),
+            timer.scheduleWithFixedDelay(() -> core.tick(sw.packets(BUNDLE).ports(), System.currentTimeMillis(),
                     (frame, port) -> tx.sendto(frame, List.of(port))), 0, 100, TimeUnit.MILLISECONDS);
         }
 
@@ -171,16 +173,16 @@ class LldpdInteropTest {
         }
 
         void shutdown() {
-            core.shutdown(sw.packets.ports(), (frame, port) -> tx.sendto(frame, List.of(port)));
+            core.shutdown(sw.packets(BUNDLE).ports(), (frame, port) -> tx.sendto(frame, List.of(port)));
         }
     }
 
     /** A switch of the lab's ports, an rx socket with the agent's filter and a running agent on them, closed together. */
     record RunningAgentHolder(SwitchUnderTest sw, PacketSocket rx, RunningAgent agent) implements AutoCloseable {
         static RunningAgentHolder start(Lab lab, LldpSettings settings) throws Exception {
-            SwitchUnderTest sw = new SwitchUnderTest(lab, new String[0], new String[0]);
+            SwitchUnderTest sw = SwitchUnderTest.on(lab).build();
             try {
-                PacketSocket rx = sw.packets.open();
+                PacketSocket rx = sw.packets(BUNDLE).open();
                 rx.setupFilter(Filter.named("lldp").dstmac(MacAddress.LLDP_NEAREST_BRIDGE).ethertype(0x88CC)
                         .action(FilterAction.UP_AND_DROP).build());
                 rx.setTimeout(Duration.ofMillis(100));
@@ -205,8 +207,8 @@ class LldpdInteropTest {
     @Test
     void interoperatesWithLldpdAcrossAHandover() throws Exception {
         LldpSettings settings = new LldpSettings(1, 4, 2, "xkswitch", "expkt interop test", null, null, 64);
-        try (SwitchUnderTest sw = new SwitchUnderTest(lab, new String[0], new String[0])) {
-            PacketSocket rx = sw.packets.open();
+        try (SwitchUnderTest sw = SwitchUnderTest.on(lab).build()) {
+            PacketSocket rx = sw.packets(BUNDLE).open();
             rx.setupFilter(Filter.named("lldp").dstmac(MacAddress.LLDP_NEAREST_BRIDGE).ethertype(0x88CC)
                     .action(FilterAction.UP_AND_DROP).build());
             rx.setTimeout(Duration.ofMillis(100));
@@ -230,7 +232,7 @@ class LldpdInteropTest {
                 Map<String, String> theirs = peer.neighbors();
                 assertEquals("1:1", theirs.get("lldp.veth0.port.ifname"), theirs.toString());
                 assertEquals("p1", theirs.get("lldp.veth0.port.descr"), theirs.toString());
-                assertEquals(sw.packets.ports().stream().map(p -> p.mac().toLong()).min(Long::compareUnsigned)
+                assertEquals(sw.packets(BUNDLE).ports().stream().map(p -> p.mac().toLong()).min(Long::compareUnsigned)
                         .map(MacAddress::of).orElseThrow().toString().toLowerCase(java.util.Locale.ROOT), theirs.get("lldp.veth0.chassis.mac"), theirs.toString());
                 System.out.println(v1.core.formatNeighbors(System.currentTimeMillis()));
                 System.out.println(v1.core.formatStats());
@@ -283,8 +285,8 @@ class LldpdInteropTest {
     @Test
     void aSilentNeighbourAgesOutAtItsTtl() throws Exception {
         LldpSettings settings = new LldpSettings(1, 4, 0, "xkswitch", "expkt interop test", null, null, 64);
-        try (SwitchUnderTest sw = new SwitchUnderTest(lab, new String[0], new String[0])) {
-            PacketSocket rx = sw.packets.open();
+        try (SwitchUnderTest sw = SwitchUnderTest.on(lab).build()) {
+            PacketSocket rx = sw.packets(BUNDLE).open();
             rx.setupFilter(Filter.named("lldp").dstmac(MacAddress.LLDP_NEAREST_BRIDGE).ethertype(0x88CC)
                     .action(FilterAction.UP_AND_DROP).build());
             rx.setTimeout(Duration.ofMillis(100));

@@ -1,11 +1,9 @@
 package expkt.protocol.ping;
 
 import expkt.lab.Lab;
-import expkt.vr.internal.SocketOwner;
-import expkt.vr.internal.VrExec;
-import expkt.vr.internal.VrSocketsImpl;
-import expkt.vr.internal.VrTable;
-import expkt.vr.internal.VrfSupport;
+import expkt.lab.Topologies;
+import expkt.lab.TwoVrs;
+import expkt.testkit.lab.RoutersUnderTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,62 +22,49 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * ping:ping's engine against the kernels of real host namespaces, in two VRs that use the same
- * 10.0.0.0/24: 10.0.0.2 exists only behind VR-A, 10.0.0.3 only behind VR-B. The output is compared
- * with iputils ping run in the same VR namespace to the same host.
+ * ping:ping's engine against the kernels of real host namespaces, in the two VRs of the lab topology
+ * {@link Topologies#twoVrs(String, String)} (same 10.0.0.0/24): 10.0.0.2 exists only behind VR-A,
+ * 10.0.0.3 only behind VR-B. The VR sockets are {@code expkt.vr}'s, through the test kit's
+ * {@link RoutersUnderTest}. The output is compared with iputils ping run in the same VR namespace to
+ * the same host.
  */
 class PingInVrTest {
+    static final String BUNDLE = "expkt.protocol.ping";
+    static TwoVrs vrs;
     static Lab lab;
     static String vra;
     static String vrb;
-    static String mgmt;
-    static String dflt;
 
-    VrTable table;
-    VrExec exec;
-    SocketOwner owner;
+    RoutersUnderTest routers;
     Pinger pinger;
 
     @BeforeAll
     static void buildLab() {
         Lab.cleanStale();
-        lab = Lab.builder().ports(0).build();
-        mgmt = lab.namespace("mgmt");
-        dflt = lab.namespace("dflt");
-        vra = lab.namespace("vra");
-        vrb = lab.namespace("vrb");
-        String hosta = lab.namespace("hosta");
-        String hostb = lab.namespace("hostb");
-        lab.link(vra, "v0", hosta, "h0");
-        lab.link(vrb, "v0", hostb, "h0");
-        lab.addr(vra, "v0", "10.0.0.1/24");
-        lab.addr(hosta, "h0", "10.0.0.2/24");
-        lab.addr(vrb, "v0", "10.0.0.1/24");
-        lab.addr(hostb, "h0", "10.0.0.3/24");
+        vrs = Topologies.twoVrs("10.0.0.2", "10.0.0.3");
+        lab = vrs.lab();
+        vra = vrs.vra();
+        vrb = vrs.vrb();
     }
 
     @AfterAll
     static void removeLab() {
-        if (lab != null) {
-            lab.close();
+        if (vrs != null) {
+            vrs.close();
         }
     }
 
     @BeforeEach
     void open() {
-        table = new VrTable(VrfSupport.detect());
-        table.setBuiltins(mgmt, mgmt, dflt);
-        table.add(10, "VR-A", null, vra);
-        table.add(11, "VR-B", null, vrb);
-        exec = new VrExec();
-        owner = new SocketOwner("expkt.protocol.ping");
-        pinger = new Pinger(new VrSocketsImpl(table, exec, owner, table::hostDefault));
+        routers = RoutersUnderTest.on(vrs);
+        pinger = new Pinger(routers.sockets(BUNDLE));
     }
 
     @AfterEach
     void close() {
-        owner.closeAll();
-        exec.close();
+        int open = routers.openSockets(BUNDLE);
+        routers.close();
+        assertEquals(0, open, "ping closed every raw socket it opened");
     }
 
     List<String> ping(String... args) throws Exception {

@@ -5,7 +5,11 @@ import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketSocket;
+import expkt.api.packet.PacketService;
 import expkt.lab.Lab;
+import expkt.lab.Topologies;
+import expkt.lab.VlanTrunk;
+import expkt.testkit.lab.SwitchUnderTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,25 +26,28 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Debian's etherwake sends a magic packet from host 1 (port 1:1, untagged in VLAN "hosts"); the relay,
- * on the provider's sockets, sends it into VLAN "blue" (tagged 100 on 1:2) and "green" (untagged on
- * 1:3); tshark on hosts 2 and 3 decodes what arrives. Then the same with a UDP magic packet to port 9.
+ * on the provider's sockets (the test kit's switch under test on the lab's {@link VlanTrunk}), sends
+ * it into VLAN "blue" (tagged 100 on the trunk 1:2) and "green" (untagged on 1:3); tshark on hosts 2
+ * and 3 decodes what arrives. Then the same with a UDP magic packet to port 9.
  */
 class EtherwakeRelayTest {
-    static final String[] VLANS = {"name=hosts tag=10 untagged=1:1", "name=blue tag=100 tagged=1:2", "name=green tag=200 untagged=1:3"};
+    static final String BUNDLE = "expkt.protocol.wol";
+    static VlanTrunk trunk;
     static Lab lab;
     static Path dir;
 
     @BeforeAll
     static void buildLab() throws Exception {
         Lab.cleanStale();
-        lab = Lab.builder().ports(3).build();
+        trunk = Topologies.vlanTrunk();
+        lab = trunk.lab();
         dir = Files.createTempDirectory("xkwol");
     }
 
     @AfterAll
     static void removeLab() {
-        if (lab != null) {
-            lab.close();
+        if (trunk != null) {
+            trunk.close();
         }
     }
 
@@ -81,7 +88,7 @@ class EtherwakeRelayTest {
     }
 
     /** Runs the relay on the provider's socket until {@code frames} magic packets were handled. */
-    static Thread relay(PacketSocket rx, WolRelayCore core, SwitchUnderTest sw, int frames) {
+    static Thread relay(PacketSocket rx, WolRelayCore core, PacketService packets, int frames) {
         return Thread.ofPlatform().name("wol-relay-test").start(() -> {
             ExosSockAddr from = new ExosSockAddr();
             long deadline = System.nanoTime() + 20_000_000_000L;
@@ -91,7 +98,7 @@ class EtherwakeRelayTest {
                     FrameView f = rx.receive(from);
                     if (f != null) {
                         MagicPacketInspector.Kind k = core.onFrame(f.segment(), f.offset(), f.length(), from.slotPort(), from.vlanId(),
-                                sw.packets.vlans(), rx::sendto);
+                                packets.vlans(), rx::sendto);
                         if (k == MagicPacketInspector.Kind.ETHERTYPE || k == MagicPacketInspector.Kind.UDP) {
                             handled++;
                         }
@@ -105,15 +112,16 @@ class EtherwakeRelayTest {
 
     @Test
     void etherwakeIsRelayedTaggedAndUntagged() throws Exception {
-        try (SwitchUnderTest sw = new SwitchUnderTest(lab, new String[0], VLANS)) {
-            PacketSocket rx = sw.packets.open();
+        try (SwitchUnderTest sw = SwitchUnderTest.on(trunk)) {
+            PacketService packets = sw.packets(BUNDLE);
+            PacketSocket rx = packets.open();
             rx.setupFilter(Filter.named("wol").ethertype(0x0842).build());
             rx.setTimeout(Duration.ofMillis(100));
             WolRelayCore core = new WolRelayCore(new WolSettings(List.of("hosts", "blue", "green"), 0));
             Path h2 = tshark(2, "ether");
             Path h3 = tshark(3, "ether");
             awaitCapturing(h2, h3);
-            Thread relay = relay(rx, core, sw, 1);
+            Thread relay = relay(rx, core, packets, 1);
             lab.exec(lab.host(1).ns(), "etherwake", "-i", "veth0", "-b", "00:11:22:33:44:55").check();
             relay.join(20_000);
             assertEquals(1, core.relayed("blue"), core.formatStats());
@@ -131,15 +139,16 @@ class EtherwakeRelayTest {
 
     @Test
     void udpMagicPacketsAreRelayedWhenAPortIsConfigured() throws Exception {
-        try (SwitchUnderTest sw = new SwitchUnderTest(lab, new String[0], VLANS)) {
-            PacketSocket rx = sw.packets.open();
+        try (SwitchUnderTest sw = SwitchUnderTest.on(trunk)) {
+            PacketService packets = sw.packets(BUNDLE);
+            PacketSocket rx = packets.open();
             rx.setupFilter(Filter.named("wol-udp").dstmac("FF:FF:FF:FF:FF:FF").ethertype(0x0800).build());
             rx.setTimeout(Duration.ofMillis(100));
             WolRelayCore core = new WolRelayCore(new WolSettings(List.of("blue", "green"), 9));
             Path h2 = tshark(2, "udp");
             Path h3 = tshark(3, "udp");
             awaitCapturing(h2, h3);
-            Thread relay = relay(rx, core, sw, 1);
+            Thread relay = relay(rx, core, packets, 1);
             String h1 = lab.host(1).ns();
             lab.addr(h1, "veth0", "10.9.0.1/24");
             String send = """

@@ -1,0 +1,208 @@
+package expkt.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.Test;
+
+import expkt.lab.Lab;
+
+/**
+ * The platform bundles of the real host process (the exported jar, its bnd launcher, the Gogo
+ * console, FileInstall) with the LLDP, WoL and ping bundles deployed: the standard {@code update N}
+ * without a URL works for every one of them (they are installed from {@code file:} URLs of
+ * {@code run/platform}, not from {@code jar/…} paths inside the host jar, which the framework cannot
+ * read again); and {@code expkt:update} and the deploy directory refuse an update of the provider
+ * that would restart the protocols' components, naming them, and do it with {@code --force} /
+ * a {@code *.force.jar} file.
+ */
+public class PlatformUpdateIT {
+    private static final long WAIT_MS = 60_000;
+    /** lb -l: id, state, level, location. */
+    private static final Pattern LB_L = Pattern.compile("(?m)^\\s*(\\d+)\\|(\\w+)\\s*\\|\\s*(\\d+)\\|(\\S+)\\|");
+    /** lb -s: id, state, level, symbolic name. */
+    private static final Pattern LB_S = Pattern.compile("(?m)^\\s*(\\d+)\\|(\\w+)\\s*\\|\\s*(\\d+)\\|([^ |]+)");
+    /** The console runs in these: replacing them from inside it ends the console's session (see expkt.host/README.md). */
+    private static final List<String> CONSOLE = List.of("org.apache.felix.gogo.runtime", "org.apache.felix.gogo.shell");
+
+    @Test
+    public void updateWithoutAUrlWorksForEveryPlatformBundle() throws Exception {
+        Path run = runWithProtocols("every");
+        Path log = run.resolve("expkt.log");
+        Lab.cleanStale();
+        try (Lab lab = Lab.builder().ports(1).build(); HostProcess host = HostProcess.start(lab, run)) {
+            host.awaitStarted(WAIT_MS);
+            Map<Long, String> platform = platformBundles(host, run);
+            Map<Long, String> names = names(host);
+            long jars;
+            try (var s = Files.list(run.resolve("platform"))) {
+                jars = s.filter(p -> p.toString().endsWith(".jar")).count();
+            }
+            assertEquals("every jar of run/platform is an installed bundle: " + platform, jars, platform.size());
+            assertTrue("the host jar's bundles (framework, SCR, Gogo, FileInstall, expkt) are platform bundles: " + platform, platform.size() >= 17);
+            List<String> updated = new ArrayList<>();
+            for (Map.Entry<Long, String> e : platform.entrySet()) {
+                long id = e.getKey();
+                if (CONSOLE.contains(names.get(id))) {
+                    continue;
+                }
+                String out = host.command("update " + id, WAIT_MS);
+                assertFalse("update " + id + " (" + names.get(id) + ", " + e.getValue() + ") printed:\n" + out,
+                        out.contains("Exception") || out.contains("rror"));
+                awaitAllActive(host, "after update " + id + " (" + names.get(id) + ")");
+                updated.add(id + " " + names.get(id));
+            }
+            assertEquals("updated: " + updated, platform.size() - CONSOLE.size(), updated.size());
+            // the protocols run on: their commands answer
+            String stats = host.command("wol:stats", WAIT_MS);
+            assertTrue("wol:stats after the updates printed:\n" + stats, stats.contains("magic"));
+            assertEquals("no ERROR in the log after updating " + updated + ":\n" + HostDeployIT.errors(log), List.of(), HostDeployIT.errors(log));
+        }
+    }
+
+    /** What the test above would see without the fix: the launcher's embedded locations cannot be read again. */
+    @Test
+    public void embeddedLocationsCannotBeReadAgain() throws Exception {
+        Path run = runWithProtocols("embedded");
+        Lab.cleanStale();
+        try (Lab lab = Lab.builder().ports(1).build(); HostProcess host = HostProcess.start(lab, run, "expkt.platform.embedded=true")) {
+            host.awaitStarted(WAIT_MS);
+            String lb = host.command("lb -l expkt.provider", WAIT_MS);
+            Matcher m = LB_L.matcher(lb);
+            assertTrue(lb, m.find());
+            assertEquals("jar/expkt.provider-0.1.0-SNAPSHOT.jar", m.group(4));
+            String out = host.command("update " + m.group(1), WAIT_MS);
+            assertTrue("the failure the platform directory fixes:\n" + out, out.contains("no protocol: jar/expkt.provider"));
+        }
+    }
+
+    @Test
+    public void aProviderUpdateThatWouldRestartTheProtocolsIsRefusedUnlessForced() throws Exception {
+        Path run = runWithProtocols("refuse");
+        Path log = run.resolve("expkt.log");
+        Lab.cleanStale();
+        try (Lab lab = Lab.builder().ports(1).build(); HostProcess host = HostProcess.start(lab, run)) {
+            host.awaitStarted(WAIT_MS);
+            Map<Long, String> names = names(host);
+            long provider = idOf(names, "expkt.provider");
+            long lldp = idOf(names, "expkt.protocol.lldp");
+            long wol = idOf(names, "expkt.protocol.wol");
+            HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 1);
+
+            // refused: names the bundles and the components, nothing stops
+            String out = host.command("expkt:update expkt.provider", WAIT_MS);
+            assertTrue(out, out.contains("refused: updating bundle " + provider + " expkt.provider"));
+            assertTrue(out, out.contains(lldp + " expkt.protocol.lldp") && out.contains(wol + " expkt.protocol.wol"));
+            assertTrue(out, out.contains("component expkt.protocol.lldp.LldpAgent is deactivated"));
+            assertTrue(out, out.contains("expkt:update --force expkt.provider"));
+            awaitAllActive(host, "after the refusal");
+            assertEquals("the LLDP agent was not stopped by a refused update", 0, count(log, "LLDP: stop"));
+
+            // a bundle no other bundle depends on: updated without --force
+            out = host.command("expkt:update expkt.capture", WAIT_MS);
+            assertTrue(out, out.contains("no other bundle restarted"));
+
+            // --force: done, and the restarts it announced happen (the agent stops and starts again)
+            out = host.command("expkt:update --force expkt.provider", WAIT_MS);
+            assertTrue(out, out.contains("updated bundle " + provider + " expkt.provider"));
+            assertTrue(out, out.contains("restarted (--force): ") && out.contains(lldp + " expkt.protocol.lldp"));
+            HostDeployIT.awaitLogCount(log, "LLDP: stop", 1);
+            HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 2);
+            awaitAllActive(host, "after the forced update");
+
+            // the deploy directory: a platform bundle's jar updates that bundle, refused the same way unless *.force.jar
+            Path jar = run.resolve("platform/expkt.provider-0.1.0-SNAPSHOT.jar");
+            long stops = count(log, "LLDP: stop");
+            HostDeployIT.drop(jar, run.resolve("deploy/expkt.provider.jar"), run, 1);
+            HostDeployIT.awaitLogCount(log, "deploy: refused expkt.provider.jar: updating platform bundle " + provider + " expkt.provider", 1);
+            String deploy = host.command("expkt:deploy", WAIT_MS);
+            assertTrue(deploy, Pattern.compile("expkt\\.provider\\.jar\\s+refused: updating platform bundle " + provider
+                    + " .*expkt\\.protocol\\.lldp.*still running: bundle " + provider + " expkt\\.provider").matcher(deploy).find());
+            assertEquals(stops, count(log, "LLDP: stop"));
+            HostDeployIT.drop(jar, run.resolve("deploy/expkt.provider.force.jar"), run, 2);
+            HostDeployIT.awaitLogCount(log, "deploy: expkt.provider.force.jar updated bundle " + provider + " in place", 1);
+            HostDeployIT.awaitLogCount(log, "LLDP: stop", (int) stops + 1);
+            awaitAllActive(host, "after the forced deploy");
+            assertEquals("the provider keeps its id and is not installed twice", 1, names(host).values().stream().filter("expkt.provider"::equals).count());
+
+            List<String> errors = HostDeployIT.errors(log);
+            assertEquals("the deploy refusal is the only ERROR:\n" + errors, 1, errors.size());
+            assertTrue(errors.toString(), errors.get(0).contains("deploy: refused expkt.provider.jar"));
+        }
+    }
+
+    /** A run directory whose deploy directory holds the LLDP, WoL and ping bundles. */
+    static Path runWithProtocols(String name) throws Exception {
+        Path run = Files.createTempDirectory(Files.createDirectories(Path.of("target/platform").toAbsolutePath()), name);
+        Path deploy = Files.createDirectories(run.resolve("deploy"));
+        for (String p : List.of("lldp", "wol", "ping")) {
+            Files.copy(ExpktOptions.jar("expkt.bundle.expkt.protocol." + p).toPath(), deploy.resolve(p + ".jar"));
+        }
+        return run;
+    }
+
+    /** Bundle id → location, of the bundles installed from {@code run/platform}. */
+    static Map<Long, String> platformBundles(HostProcess host, Path run) throws Exception {
+        String prefix = run.resolve("platform").toUri().toString().replace("file:///", "file:/");
+        Map<Long, String> out = new LinkedHashMap<>();
+        Matcher m = LB_L.matcher(host.command("lb -l", WAIT_MS));
+        while (m.find()) {
+            if (m.group(4).startsWith(prefix)) {
+                out.put(Long.parseLong(m.group(1)), m.group(4));
+            }
+        }
+        return out;
+    }
+
+    static Map<Long, String> names(HostProcess host) throws Exception {
+        Map<Long, String> out = new LinkedHashMap<>();
+        Matcher m = LB_S.matcher(host.command("lb -s", WAIT_MS));
+        while (m.find()) {
+            out.put(Long.parseLong(m.group(1)), m.group(4));
+        }
+        return out;
+    }
+
+    private static long idOf(Map<Long, String> names, String bsn) {
+        return names.entrySet().stream().filter(e -> e.getValue().equals(bsn)).mapToLong(Map.Entry::getKey).findFirst()
+                .orElseThrow(() -> new AssertionError(bsn + " is not installed: " + names));
+    }
+
+    /** Waits until every bundle is Active (lb -s); fails naming those that are not. */
+    static void awaitAllActive(HostProcess host, String when) throws Exception {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        String lb;
+        List<String> notActive = new ArrayList<>();
+        do {
+            lb = host.command("lb -s", WAIT_MS);
+            notActive.clear();
+            Matcher m = LB_S.matcher(lb);
+            int n = 0;
+            while (m.find()) {
+                n++;
+                if (!"Active".equals(m.group(2))) {
+                    notActive.add(m.group(1) + " " + m.group(4) + " " + m.group(2));
+                }
+            }
+            if (n > 0 && notActive.isEmpty()) {
+                return;
+            }
+            Thread.sleep(200);
+        } while (System.currentTimeMillis() < deadline);
+        throw new AssertionError("not every bundle is Active " + when + ": " + notActive + "\n" + lb);
+    }
+
+    private static long count(Path log, String text) throws Exception {
+        return Files.readAllLines(log).stream().filter(l -> l.contains(text)).count();
+    }
+}
