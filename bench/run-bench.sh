@@ -1,5 +1,5 @@
 #!/bin/sh
-# ./expkt bench [--quick] [--out DIR] [--only rx64,rx1514,rx64-napi,tx64,echo,upgrade,upgrade-provider,alloc]
+# ./expkt bench [--quick] [--out DIR] [--only rx64,rx1514,rx64-napi,tx64,echo,upgrade,upgrade-provider,alloc,fanout,forward]
 # (BENCH_NO_BUILD=1 skips the Maven build.)
 # Builds the benchmark (and the host, when its module is there), then runs the harness as root.
 # Results: bench/results/latest.json + latest.md (and dated copies), and the table on stdout.
@@ -16,6 +16,8 @@ for tool in gcc trafgen tcpdump ethtool ping taskset ip; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is missing (apt-get install -y gcc netsniff-ng tcpdump ethtool iputils-ping util-linux iproute2 libpcap0.8)" >&2; exit 1; }
 done
 MODULES=bench/sink,bench/harness
+# the demo's protocol bundles, deployed by the forward workload
+if [ -f "$ROOT/protocols/pom.xml" ]; then MODULES=$MODULES,protocols/lldp,protocols/ping,protocols/wol; fi
 # the runnable host (cnf) is built too once it exists, so the expkt contenders run
 if ls "$ROOT"/cnf/*.bndrun >/dev/null 2>&1; then MODULES=$MODULES,cnf; fi
 if [ "${BENCH_NO_BUILD:-}" = "" ]; then

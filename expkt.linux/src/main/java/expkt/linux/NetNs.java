@@ -26,6 +26,9 @@ public final class NetNs implements AutoCloseable {
     private static final MethodHandle SETNS = Native.downcallErrno("setns",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
+    private static final MethodHandle UNSHARE = Native.downcallErrno("unshare",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+
     private final String name;
     private final String path;
     private final long inode;
@@ -100,6 +103,48 @@ public final class NetNs implements AutoCloseable {
             throw new IllegalStateException("network namespace " + name + " handle is closed");
         }
         return f;
+    }
+
+    /**
+     * Creates a new, anonymous network namespace (no name under /run/netns): a short-lived platform
+     * thread unshares into it and opens it. The namespace lives as long as a handle or a device moved
+     * into it keeps it: it is gone (with its veth ends, which take their peers along) when the last
+     * handle is closed or the process dies, also by SIGKILL. {@link #path()} is
+     * {@code /proc/<pid>/fd/<fd>}, usable by a child process ({@code ip ... netns <path>}).
+     */
+    public static NetNs createAnonymous(String name) throws IOException {
+        NetNs[] made = new NetNs[1];
+        Throwable[] failed = new Throwable[1];
+        Thread t = Thread.ofPlatform().name("expkt-unshare-" + name).start(() -> {
+            try {
+                MemorySegment state = Native.callState();
+                int rc = (int) UNSHARE.invokeExact(state, CLONE_NEWNET);
+                if (rc < 0) {
+                    throw new LinuxException("unshare(CLONE_NEWNET) for " + name, Native.errno(state));
+                }
+                int fd = Fds.open("/proc/thread-self/ns/net", Fds.O_RDONLY | Fds.O_CLOEXEC);
+                String path = "/proc/" + ProcessHandle.current().pid() + "/fd/" + fd;
+                made[0] = new NetNs(name, path, fd);
+            } catch (Throwable e) {
+                failed[0] = e;
+            }
+            // the thread ends here: it was the only one in the namespace besides the handle
+        });
+        try {
+            if (!t.join(java.time.Duration.ofSeconds(10))) {
+                throw new IOException("creating the network namespace " + name + " did not finish within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while creating the network namespace " + name, e);
+        }
+        if (failed[0] instanceof IOException io) {
+            throw io;
+        }
+        if (failed[0] != null) {
+            throw new IOException("cannot create the network namespace " + name + ": " + failed[0], failed[0]);
+        }
+        return made[0];
     }
 
     /** Moves the calling thread into this namespace (no way back is kept: see {@link #call}). */

@@ -162,7 +162,9 @@ class FilterMatchTest extends L2ProviderTestBase {
         assertEquals(0, Wire.withEthertype(at2, 0x88b5).size() + Wire.withEthertype(at3, 0x88b5).size(), "dropped on egress");
         assertEquals(1, Wire.withEthertype(at2, 0x0842).size(), "other frames still leave");
         String ruleset = nftRuleset();
-        assertTrue(ruleset.matches("(?s).*chain out_p2 \\{[^}]*counter packets 1 bytes \\d+ dup to \"expktc\\d+\" drop comment \"eg-drop\".*"), ruleset);
+        // the filter's rule counts and marks the frame (punt + drop); its port's punt chain copies it to the egress punt link, then drops it
+        assertTrue(ruleset.matches("(?s).*chain out_p2 \\{[^}]*counter packets 1 bytes \\d+ meta mark set meta mark \\| 0xc0000000 comment \"eg-drop\".*"), ruleset);
+        assertTrue(ruleset.matches("(?s).*chain punt_out_p2 \\{[^}]*dup to \"expktc\\d+\"\\s+meta mark 0x80000000/1 drop.*"), ruleset);
         // the capture links are not ports
         assertEquals(3, engine.model().ports().size());
         dataPlane.refresh();
@@ -194,7 +196,7 @@ class FilterMatchTest extends L2ProviderTestBase {
         h1.send(yes);
         h1.send(no);
         assertEquals(List.of(new Got(1, Direction.INGRESS, -1, 64, 0x88b5, null)), drain(raw));
-        assertTrue(nftRuleset().matches("(?s).*@ll,128,16 0x1011 counter packets 1 bytes \\d+ comment \"raw16\".*"), nftRuleset());
+        assertTrue(nftRuleset().matches("(?s).*@ll,128,16 0x1011 counter packets 1 bytes \\d+ meta mark set meta mark \\| 0x40000000 comment \"raw16\".*"), nftRuleset());
 
         // QinQ: the kernel moves the outer 802.1ad tag to metadata, the inner 802.1Q tag stays in the bytes;
         // the default ethertype is the one after both

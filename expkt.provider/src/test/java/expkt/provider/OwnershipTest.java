@@ -69,8 +69,9 @@ class OwnershipTest extends L2ProviderTestBase {
         String ruleset = nftRuleset();
         assertTrue(ruleset.contains("table netdev expkt"), ruleset);
         // on p1's ingress chain, with its hits (nftables counts bytes after the Ethernet header at ingress)
-        assertTrue(ruleset.matches("(?s).*chain in_p1 \\{[^}]*counter packets 5 bytes 230 drop comment \"lldp-in\".*"), ruleset);
-        assertTrue(ruleset.matches("(?s).*chain in_p1 \\{[^}]*counter packets 3 bytes 258 comment \"wol\".*"), ruleset);
+        // (each rule marks the frame: punt, and for UP_AND_DROP drop too; the port's punt chain then copies and drops once)
+        assertTrue(ruleset.matches("(?s).*chain in_p1 \\{[^}]*counter packets 5 bytes 230 meta mark set meta mark \\| 0xc0000000 comment \"lldp-in\".*"), ruleset);
+        assertTrue(ruleset.matches("(?s).*chain in_p1 \\{[^}]*counter packets 3 bytes 258 meta mark set meta mark \\| 0x40000000 comment \"wol\".*"), ruleset);
         assertTrue(ruleset.contains("comment \"other-f\""), ruleset);
 
         // the bundle stops without closing its sockets

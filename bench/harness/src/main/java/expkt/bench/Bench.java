@@ -21,7 +21,7 @@ import java.util.Set;
  * <p>Options: {@code --quick} (short bursts, ~1-2 minutes: keeps the harness from rotting, figures
  * rough), {@code --profile} (a JFR recording of every expkt host run, under {@code <out>/profiles}),
  * {@code --out <dir>} (default {@code <bench home>/results}), {@code --only w1,w2} (a subset of
- * rx64, rx1514, rx64-napi, tx64, echo, upgrade, upgrade-provider, alloc). System properties: {@code expkt.bench.home}
+ * rx64, rx1514, rx64-napi, tx64, echo, upgrade, upgrade-provider, alloc, fanout, forward). System properties: {@code expkt.bench.home}
  * (the bench/ directory: C sources, sink bundle), {@code expkt.bench.hostJar} (the host jar, default
  * cnf/target/*.jar), {@code expkt.bench.libpcap}.
  *
@@ -29,7 +29,8 @@ import java.util.Set;
  * the reason; one that failed has {@code status: failed} and the error.
  */
 public final class Bench {
-    static final List<String> WORKLOADS = List.of("rx64", "rx1514", "rx64-napi", "tx64", "echo", "upgrade", ProviderUpgradeBench.WORKLOAD, "alloc", "fanout");
+    static final List<String> WORKLOADS = List.of("rx64", "rx1514", "rx64-napi", "tx64", "echo", "upgrade", ProviderUpgradeBench.WORKLOAD, "alloc", "fanout",
+            "forward");
 
     /** What every workload needs. */
     record Context(boolean quick, PrintStream log, Native natives, Path work, Path benchHome, String classpath,
@@ -102,6 +103,7 @@ public final class Bench {
                         case ProviderUpgradeBench.WORKLOAD -> rows.add(new ProviderUpgradeBench(ctx).run());
                         case "alloc" -> rows.add(new ExpktOnlyBench(ctx).alloc());
                         case "fanout" -> rows.addAll(new FanoutBench(ctx).run());
+                        case "forward" -> rows.addAll(new ForwardBench(ctx).run());
                         default -> throw new IllegalStateException(w);
                     }
                 } catch (RuntimeException e) {

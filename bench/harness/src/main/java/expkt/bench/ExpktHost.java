@@ -95,6 +95,12 @@ final class ExpktHost implements AutoCloseable {
      */
     static ExpktHost start(Path benchHome, Path work, String switchNs, int cpu, Map<String, String> props,
                            boolean contendersRing, PrintStream log) {
+        return start(benchHome, work, switchNs, cpu, props, contendersRing, List.of(), log);
+    }
+
+    /** As above, with {@code bundles} deployed beside the sink (the forward workload: the demo's protocol bundles). */
+    static ExpktHost start(Path benchHome, Path work, String switchNs, int cpu, Map<String, String> props,
+                           boolean contendersRing, List<Path> bundles, PrintStream log) {
         Path jar = hostJar(benchHome).orElseThrow(() -> new BenchException(unavailable(benchHome).orElse("no host jar")));
         Path sink = sinkJar(benchHome).orElseThrow(() -> new BenchException("no benchmark bundle"));
         try {
@@ -102,7 +108,15 @@ final class ExpktHost implements AutoCloseable {
             Path status = work.resolve("expkt-status");
             Files.deleteIfExists(status);
             Files.deleteIfExists(work.resolve("expkt-status.generations"));
+            try (Stream<Path> old = Files.list(deploy)) {
+                for (Path p : old.filter(p -> p.getFileName().toString().endsWith(".jar")).toList()) {
+                    Files.delete(p); // a previous run's extra bundles
+                }
+            }
             Files.copy(sink, deploy.resolve("expkt.bench.sink.jar"), StandardCopyOption.REPLACE_EXISTING);
+            for (Path b : bundles) {
+                Files.copy(b, deploy.resolve(b.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
             // the same receive ring memory as c-ring, tcpdump -B 4096 and the pcap4j reader: 8 x 512 KiB.
             // The keys are the provider's (DS maps ring_block_size() to "ring.block.size"): "ring_block_size"
             // was silently ignored, so expkt ran with the default 16 KiB blocks, a wake-up per ~10 frames of 1514 B

@@ -46,19 +46,31 @@ interface Generator {
 
         /** {@code rate}: trafgen's {@code -b} (e.g. "100000pps"), or null for as fast as it goes. */
         Trafgen(String ns, String ifName, String srcMac, int frameLength, int cpu, Path workDir, PrintStream log, String rate) {
+            this(ns, ifName, srcMac, "00:e0:2b:00:00:00", new int[] {0x0842, 0x88b5}, frameLength, cpu, workDir, log, rate);
+        }
+
+        /**
+         * Frames to {@code dstMac}, one per ethertype of {@code ethertypes} in turn (the forward
+         * workload: 0x88b5 only, to the far host, matching no filter).
+         */
+        Trafgen(String ns, String ifName, String srcMac, String dstMac, int[] ethertypes, int frameLength, int cpu, Path workDir,
+                PrintStream log, String rate) {
             this.ns = ns;
             this.ifName = ifName;
             this.cpu = cpu;
             this.log = log;
             this.rate = rate;
-            this.config = workDir.resolve("trafgen-" + frameLength + ".cfg");
+            this.config = workDir.resolve("trafgen-" + frameLength + "-" + dstMac.replace(":", "") + "-" + ethertypes.length + ".cfg");
             String src = "0x" + srcMac.replace(":", ", 0x");
-            String dst = "0x00, 0xe0, 0x2b, 0x00, 0x00, 0x00";
+            String dst = "0x" + dstMac.replace(":", ", 0x");
             int fill = frameLength - 14;
-            String cfg = "{ " + dst + ", " + src + ", c16(0x0842), fill(0x00, " + fill + ") }\n"
-                    + "{ " + dst + ", " + src + ", c16(0x88b5), fill(0x00, " + fill + ") }\n";
+            StringBuilder cfg = new StringBuilder();
+            for (int et : ethertypes) {
+                cfg.append("{ ").append(dst).append(", ").append(src).append(", c16(0x").append(Integer.toHexString(et))
+                        .append("), fill(0x00, ").append(fill).append(") }\n");
+            }
             try {
-                Files.writeString(config, cfg);
+                Files.writeString(config, cfg.toString());
             } catch (IOException e) {
                 throw new BenchException("cannot write " + config + ": " + e.getMessage(), e);
             }

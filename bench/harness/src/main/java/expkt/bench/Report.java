@@ -74,6 +74,17 @@ final class Report {
         Optional<Row> up = find(rows, "upgrade", "expkt", null);
         out.add(check("0 frames lost across a hot upgrade", up, up, (e, x) -> e.num("lost") == 0,
                 (e, x) -> fmt("%d lost, swap %.1f ms", (long) e.num("lost"), e.num("swap_ms"))));
+        Optional<Row> noHost = find(rows, "forward", "kernel", "no-host");
+        for (String v : List.of("demo-bundles", "50-filters")) {
+            out.add(check("forwarding ≥ 95 % of the no-host rate (" + v + ")", find(rows, "forward", "expkt", v), noHost,
+                    (e, k) -> e.num("pps") >= 0.95 * k.num("pps"),
+                    (e, k) -> fmt("%.0f vs %.0f pps = %.1f %%", e.num("pps"), k.num("pps"), 100 * e.num("pps") / k.num("pps"))));
+            // the same target in CPU: where forwarding is CPU-bound, >= 95 % of the rate is <= 1/0.95 of the CPU per frame
+            out.add(check("forwarding CPU per frame ≤ no-host / 0.95 (" + v + ")", find(rows, "forward", "expkt", v), noHost,
+                    (e, k) -> e.num("ns_per_frame") * 0.95 <= k.num("ns_per_frame"),
+                    (e, k) -> fmt("%.1f vs %.1f ns = %.2f×", e.num("ns_per_frame"), k.num("ns_per_frame"),
+                            e.num("ns_per_frame") / k.num("ns_per_frame"))));
+        }
         Optional<Row> upp = find(rows, ProviderUpgradeBench.WORKLOAD, "expkt", null);
         out.add(check("0 frames lost across a provider update (issue 18: not yet hitless)", upp, upp, (e, x) -> e.num("lost") == 0,
                 (e, x) -> fmt("%d lost, swap %.1f ms", (long) e.num("lost"), e.num("swap_ms"))));
@@ -103,7 +114,7 @@ final class Report {
 
     static final List<String> COLUMNS = List.of("workload", "contender", "placement", "variant", "status", "frames", "kdrops",
             "delivered_frac", "ns_per_frame", "ratio_to_c_ring", "pps", "p50_us", "p99_us", "p999_us", "lost", "swap_ms",
-            "bytes_per_frame");
+            "bytes_per_frame", "ratio_to_no_host", "cpu_ratio_to_no_host");
 
     static String markdown(List<Row> rows, Map<String, Object> machine, String date, boolean quick, List<String> targets) {
         StringBuilder b = new StringBuilder();

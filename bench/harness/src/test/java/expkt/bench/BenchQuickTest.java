@@ -149,6 +149,21 @@ class BenchQuickTest {
     }
 
     @Test
+    void forwardingRatesAreMeasuredAgainstNoHost() {
+        Map<String, Object> kernel = row("forward", "kernel", "no-host");
+        assertTrue(num(kernel, "pps") > 1000, "no-host forwarding rate in " + kernel);
+        assertEquals(1.0, num(kernel, "ratio_to_no_host"));
+        for (String v : List.of("demo-bundles", "50-filters", "50-filters-tap")) {
+            Map<String, Object> r = row("forward", "expkt", v);
+            if (hostAvailable() && !"not-run".equals(r.get("status"))) {
+                assertTrue(num(r, "pps") > 0 && num(r, "ratio_to_no_host") > 0, "forwarding with the host in " + r);
+            } else {
+                assertEquals("not-run", r.get("status"), "without a host: " + r);
+            }
+        }
+    }
+
+    @Test
     void fanoutDeliversOnOneAndTwoLanes() {
         for (String variant : List.of("1 lane", "2 lanes")) {
             Map<String, Object> r = row("fanout", "expkt-whiteboard", variant);

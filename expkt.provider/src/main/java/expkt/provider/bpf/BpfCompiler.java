@@ -12,10 +12,13 @@ import java.util.List;
  *
  * <p>Each filter becomes a block that checks, in order:
  * <ol>
- * <li>the receiving/sending interface is one of the filter's ports ({@code SKF_AD_IFINDEX}): the
- *     socket listens on every interface of the data-plane namespace, and frames also show up on the
- *     bridge and other non-port devices, which must not be reported twice;</li>
- * <li>the direction ({@code SKF_AD_PKTTYPE}: PACKET_OUTGOING is EGRESS, anything else INGRESS);</li>
+ * <li>the receiving interface is one of the filter's ({@code SKF_AD_IFINDEX}): with punt links, the
+ *     far ends of its ports' links for its directions in the punt namespace (every punted frame of
+ *     every filter arrives there); on the degrade path (no nftables), its ports themselves, since the
+ *     socket then listens on every interface of the data-plane namespace, and frames also show up on
+ *     the bridge and other non-port devices, which must not be reported twice;</li>
+ * <li>the direction ({@code SKF_AD_PKTTYPE}: PACKET_OUTGOING is EGRESS, anything else INGRESS; on
+ *     the punt links every copy is received, INGRESS, and the link says the direction);</li>
  * <li>the destination MAC (bytes 0..5);</li>
  * <li>the ethertype: by default the one after any VLAN tags. The kernel moves an incoming frame's
  *     outer 802.1Q/802.1ad tag to metadata before packet taps see it, so the frame's own bytes hold at

@@ -38,7 +38,7 @@ public final class DataPlaneConfigParser {
         if (portEntries == null || portEntries.length == 0 || allBlank(portEntries)) {
             int n = 0;
             for (NetInterface i : interfaces) {
-                if (i.isLoopback() || i.isBridge() || CaptureLinks.isReserved(i.name())) {
+                if (i.isLoopback() || i.isBridge() || PuntLinks.isReserved(i.name())) {
                     continue;
                 }
                 n++;
@@ -73,7 +73,7 @@ public final class DataPlaneConfigParser {
                     throw new IllegalArgumentException("port entry \"" + raw + "\": the data-plane namespace has no interface \""
                             + ifName + "\"");
                 }
-                if (CaptureLinks.isReserved(ifName)) {
+                if (PuntLinks.isReserved(ifName)) {
                     throw new IllegalArgumentException("port entry \"" + raw + "\": " + ifName + " is one of the provider's own capture links");
                 }
                 if (ni.isLoopback()) {

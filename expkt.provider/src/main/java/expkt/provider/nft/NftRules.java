@@ -18,11 +18,19 @@ import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * The provider's nftables table in the data-plane namespace ({@code table netdev expkt}): a base
- * chain per port and hook ({@code in_<if>} at ingress, {@code out_<if>} at egress) and, per filter and
- * port, the rules {@code <match> counter [dup] [drop] comment "<filter name>"}, so {@code nft list
- * ruleset} shows every filter by name with its hits and UP_AND_DROP keeps the data plane from
- * forwarding.
+ * The provider's nftables table in the data-plane namespace ({@code table netdev expkt}): where every
+ * frame crossing a port is classified, once, for all sockets. Per port and hook three chains:
+ * <ul>
+ * <li>the base chain ({@code ingress_<if>}, {@code egress_<if>}), only while a filter applies
+ *     there: the prefilter, at most two lookups in constant sets, so a frame that can match no filter costs the same whatever the number
+ *     of filters ({@link #prefilterCommands});</li>
+ * <li>the punt chain ({@code punt_in_<if>}, {@code punt_out_<if>}): runs the filter chain, then
+ *     {@code dup}s the frame once to the port's punt link (the sockets' only source of frames, see
+ *     {@code dataplane.PuntLinks}) if a filter marked it, and drops it if an UP_AND_DROP filter did;</li>
+ * <li>the filter chain ({@code in_<if>}, {@code out_<if>}): per filter the rules {@code <match> counter
+ *     meta mark set meta mark | <bits> comment "<filter name>"}, so {@code nft list ruleset} shows every
+ *     filter by name with its hits.</li>
+ * </ul>
  *
  * <p><b>The match is the socket's BPF program's</b> (which skips up to two in-frame tags after the
  * kernel moved the outer one to metadata). On receive, {@code meta protocol} is the ethertype after
@@ -60,19 +68,37 @@ public final class NftRules implements AutoCloseable {
         }
     }
 
-    /** The rules one filter gets: its ports, and for an egress drop the device a copy goes to first (or null). */
-    public record FilterRules(Filter filter, List<Port> ports, Function<Port, String> egressCopyTo) {
-        public FilterRules(Filter filter, List<Port> ports) {
-            this(filter, ports, p -> null);
+    /** The rules one filter gets: the ports it applies to. */
+    public record FilterRules(Filter filter, List<Port> ports) {
+        public FilterRules {
+            ports = List.copyOf(ports);
         }
     }
 
+    /** The mark bit a filter rule sets for "punt this frame" (high bits: user marks keep the low 30). */
+    static final long PUNT_BIT = 0x40000000L;
+    /** The mark bit a filter rule sets for "and do not forward it" (UP_AND_DROP). */
+    static final long DROP_BIT = 0x80000000L;
+    private static final long KEEP_BITS = 0x3FFFFFFFL;
+
     private final Nftables nft;
+    /** The chains made so far (base, punt and filter chains). */
     private final List<String> chains = new ArrayList<>();
+    /** The filters whose rules are in the table now, by name (after each successful transaction). */
+    private Map<String, FilterRules> installed = new LinkedHashMap<>();
+    /** Where a port's punted frames go: the near end of its punt link for a direction. */
+    private Function<Port, String> ingressPunt = p -> null;
+    private Function<Port, String> egressPunt = p -> null;
     private Leftover leftover;
 
     private NftRules(Nftables nft) {
         this.nft = nft;
+    }
+
+    /** Sets where punted frames go (the punt links' near ends), before the first chain is made. */
+    public void puntTo(Function<Port, String> ingress, Function<Port, String> egress) {
+        this.ingressPunt = ingress;
+        this.egressPunt = egress;
     }
 
     /**
@@ -136,8 +162,19 @@ public final class NftRules implements AutoCloseable {
         return nft.backend();
     }
 
+    /** The chain holding the filters' rules of one port and direction (their counters, by comment). */
     public static String chainName(String ifName, boolean egress) {
         return (egress ? "out_" : "in_") + ifName;
+    }
+
+    /** The base chain at the port's hook: the prefilter (constant cost per frame, see {@link #prefilter}). */
+    public static String hookChainName(String ifName, boolean egress) {
+        return (egress ? "egress_" : "ingress_") + ifName;
+    }
+
+    /** The chain a prefiltered frame goes to: runs the filter rules once, punts once, drops if any said so. */
+    public static String puntChainName(String ifName, boolean egress) {
+        return (egress ? "punt_out_" : "punt_in_") + ifName;
     }
 
     /** Makes sure the base chains of these ports exist (idempotent). */
@@ -149,12 +186,24 @@ public final class NftRules implements AutoCloseable {
     public void retainChains(List<Port> ports) throws IOException {
         List<String> keep = new ArrayList<>();
         for (Port p : ports) {
-            keep.add(chainName(p.ifName(), false));
-            keep.add(chainName(p.ifName(), true));
+            for (boolean egress : new boolean[] {false, true}) {
+                keep.add(hookChainName(p.ifName(), egress));
+                keep.add(puntChainName(p.ifName(), egress));
+                keep.add(chainName(p.ifName(), egress));
+            }
         }
         StringBuilder cmd = new StringBuilder("{\"nftables\":[");
         boolean any = false;
-        for (String c : new ArrayList<>(chains)) {
+        // the hook chain jumps to the punt chain, which jumps to the filter chain: delete in that order
+        List<String> ordered = new ArrayList<>();
+        for (String prefix : new String[] {"ingress_", "egress_", "punt_", ""}) {
+            for (String c : chains) {
+                if (!ordered.contains(c) && (prefix.isEmpty() || c.startsWith(prefix))) {
+                    ordered.add(c);
+                }
+            }
+        }
+        for (String c : ordered) {
             if (!keep.contains(c)) {
                 if (any) {
                     cmd.append(',');
@@ -178,15 +227,6 @@ public final class NftRules implements AutoCloseable {
         replace(List.of(), List.of(new FilterRules(f, ports)));
     }
 
-    /**
-     * Adds the rules of one filter on these ports, in one transaction. An egress drop rule first
-     * duplicates the frame to {@code egressCopyTo.apply(port)} when that is not null (the port's
-     * capture link), so the socket still gets a copy.
-     */
-    public void addFilter(Filter f, List<Port> ports, Function<Port, String> egressCopyTo) throws IOException {
-        replace(List.of(), List.of(new FilterRules(f, ports, egressCopyTo)));
-    }
-
     /** Removes every rule whose comment is {@code name}. */
     public void removeFilter(String name) throws IOException {
         removeFilters(List.of(name));
@@ -198,9 +238,10 @@ public final class NftRules implements AutoCloseable {
     }
 
     /**
-     * In ONE transaction: deletes every rule whose comment is one of {@code remove} and adds the rules of
-     * {@code add} (creating the chains they need). The kernel applies the batch whole or not at all: on
-     * an exception the table is as it was.
+     * In ONE transaction: deletes every rule whose comment is one of {@code remove}, adds the rules of
+     * {@code add} (creating the chains they need) and rewrites the prefilter of every port and
+     * direction whose filters changed. The kernel applies the batch whole or not at all: on an
+     * exception the table is as it was.
      */
     public void replace(Collection<String> remove, List<FilterRules> add) throws IOException {
         List<Port> ports = new ArrayList<>();
@@ -215,14 +256,7 @@ public final class NftRules implements AutoCloseable {
         List<String> newChains = new ArrayList<>();
         for (Port p : chainPorts) {
             for (boolean egress : new boolean[] {false, true}) {
-                String name = chainName(p.ifName(), egress);
-                if (chains.contains(name) || newChains.contains(name)) {
-                    continue;
-                }
-                newChains.add(name);
-                cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(name)
-                        + ",\"type\":\"filter\",\"hook\":\"" + (egress ? "egress" : "ingress") + "\",\"dev\":"
-                        + Json.quote(p.ifName()) + ",\"prio\":0,\"policy\":\"accept\"}}}");
+                addChainCommands(p, egress, newChains, cmds);
             }
         }
         if (!remove.isEmpty()) {
@@ -236,31 +270,170 @@ public final class NftRules implements AutoCloseable {
         for (FilterRules fr : add) {
             addRuleCommands(fr, cmds);
         }
+        // the filters after this transaction, and the ports whose prefilter they change
+        Map<String, FilterRules> next = new LinkedHashMap<>(installed);
+        Map<String, Port> touched = new LinkedHashMap<>();
+        for (String name : remove) {
+            FilterRules old = next.remove(name);
+            if (old != null) {
+                old.ports().forEach(p -> touched.put(p.ifName(), p));
+            }
+        }
+        for (FilterRules fr : add) {
+            next.put(fr.filter().name(), fr);
+            fr.ports().forEach(p -> touched.put(p.ifName(), p));
+        }
+        List<String> addedHooks = new ArrayList<>();
+        List<String> removedHooks = new ArrayList<>();
+        for (Port p : touched.values()) {
+            for (boolean egress : new boolean[] {false, true}) {
+                String punt = puntChainName(p.ifName(), egress);
+                if (chains.contains(punt) || newChains.contains(punt)) {
+                    prefilterCommands(p, egress, next.values(), cmds, addedHooks, removedHooks);
+                }
+            }
+        }
         if (cmds.isEmpty()) {
             return;
         }
         nft.run("{\"nftables\":[" + String.join(",", cmds) + "]}");
         chains.addAll(newChains);
+        chains.addAll(addedHooks);
+        chains.removeAll(removedHooks);
+        installed = next;
+    }
+
+    /**
+     * The three chains of a port and direction, if not made yet: the filter chain ({@code in_<if>}:
+     * one rule per filter and tag depth, each counting and marking), the punt chain (clears the mark
+     * bits, runs the filter chain, then {@code dup}s to the punt link if a filter marked the frame,
+     * drops it if a drop filter did, and clears the bits again so nothing downstream sees them), and
+     * the base chain at the hook is made by {@link #prefilterCommands} when the first filter needs it.
+     */
+    private void addChainCommands(Port p, boolean egress, List<String> newChains, List<String> cmds) {
+        String punt = puntChainName(p.ifName(), egress);
+        if (chains.contains(punt) || newChains.contains(punt)) {
+            return;
+        }
+        String filterChain = chainName(p.ifName(), egress);
+        String device = (egress ? egressPunt : ingressPunt).apply(p);
+        if (device == null) {
+            throw new IllegalStateException("no punt link for port " + p.slotPort() + " (" + p.ifName() + ")");
+        }
+        cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(filterChain) + "}}}");
+        cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(punt) + "}}}");
+        cmds.add(rule(punt, setMark("&", KEEP_BITS)));
+        cmds.add(rule(punt, "{\"jump\":{\"target\":" + Json.quote(filterChain) + "}}"));
+        cmds.add(rule(punt, markHas(PUNT_BIT), "{\"dup\":{\"addr\":" + Json.quote(device) + "}}"));
+        cmds.add(rule(punt, markHas(DROP_BIT), "{\"drop\":null}"));
+        cmds.add(rule(punt, setMark("&", KEEP_BITS)));
+        newChains.add(filterChain);
+        newChains.add(punt);
+    }
+
+    /**
+     * Rewrites the base chain of {@code port}'s hook: a frame goes on to the punt chain only if it
+     * can match a filter there, decided by at most two lookups in constant sets (hash tables), so a
+     * frame that matches nothing costs the same with 1 or 500 filters: its destination MAC is one of
+     * the filters' MACs; or its ethertype ({@code meta protocol}, after a tag the kernel moved to
+     * metadata) is one of the ethertypes of filters without a MAC; or it carries a second tag (the
+     * filter chain looks behind it). A filter with neither a MAC nor a plain ethertype (no match, an
+     * explicit offset, a tag ethertype) sends every frame on. {@code goto}: the punt chain runs once.
+     * The base chain exists only while a filter applies to its port and hook: a hook without a chain
+     * costs the frames crossing it nothing at all (the kernel does not run the hook).
+     */
+    private void prefilterCommands(Port port, boolean egress, Collection<FilterRules> filters, List<String> cmds,
+                                   List<String> addedHooks, List<String> removedHooks) {
+        String hook = hookChainName(port.ifName(), egress);
+        String target = "{\"goto\":{\"target\":" + Json.quote(puntChainName(port.ifName(), egress)) + "}}";
+        TreeSet<String> macs = new TreeSet<>();
+        TreeSet<Integer> types = new TreeSet<>();
+        boolean everything = false;
+        for (FilterRules fr : filters) {
+            Filter f = fr.filter();
+            if ((egress ? !f.direction().includesEgress() : !f.direction().includesIngress()) || !appliesTo(fr, port)) {
+                continue;
+            }
+            if (f.dstmac() != null) {
+                macs.add(Json.quote(f.dstmac().toString().toLowerCase(Locale.ROOT)));
+            } else if (f.hasEthertype() && f.ethertypeOffset() == Filter.DEFAULT_OFFSET
+                    && f.ethertype() != ETH_P_8021Q && f.ethertype() != ETH_P_8021AD) {
+                types.add(f.ethertype());
+            } else {
+                everything = true;
+            }
+        }
+        if (!everything && macs.isEmpty() && types.isEmpty()) {
+            if (chains.contains(hook)) {
+                cmds.add("{\"delete\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook) + "}}}");
+                removedHooks.add(hook);
+            }
+            return;
+        }
+        if (chains.contains(hook)) {
+            cmds.add("{\"flush\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook) + "}}}");
+        } else {
+            cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook)
+                    + ",\"type\":\"filter\",\"hook\":\"" + (egress ? "egress" : "ingress") + "\",\"dev\":"
+                    + Json.quote(port.ifName()) + ",\"prio\":0,\"policy\":\"accept\"}}}");
+            addedHooks.add(hook);
+        }
+        if (everything) {
+            cmds.add(rule(hook, target));
+            return;
+        }
+        if (!macs.isEmpty()) {
+            cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
+                    + "\"right\":{\"set\":[" + String.join(",", macs) + "]}}}", target));
+        }
+        if (!types.isEmpty()) {
+            // one lookup: the filters' ethertypes, and the tag TPIDs (a second tag: the filter chain looks behind it)
+            types.add(ETH_P_8021Q);
+            types.add(ETH_P_8021AD);
+            List<String> t = new ArrayList<>();
+            types.forEach(v -> t.add(String.valueOf(v)));
+            cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":\"protocol\"}},"
+                    + "\"right\":{\"set\":[" + String.join(",", t) + "]}}}", target));
+        }
+    }
+
+    private static boolean appliesTo(FilterRules fr, Port port) {
+        for (Port p : fr.ports()) {
+            if (p.ifName().equals(port.ifName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rule(String chain, String... expr) {
+        return "{\"add\":{\"rule\":{\"family\":\"netdev\",\"table\":\"expkt\",\"chain\":" + Json.quote(chain)
+                + ",\"expr\":[" + String.join(",", expr) + "]}}}";
+    }
+
+    /** {@code meta mark set meta mark <op> bits}. */
+    private static String setMark(String op, long bits) {
+        return "{\"mangle\":{\"key\":{\"meta\":{\"key\":\"mark\"}},\"value\":{\"" + op + "\":[{\"meta\":{\"key\":\"mark\"}},"
+                + bits + "]}}}";
+    }
+
+    /** {@code meta mark & bit == bit}. */
+    private static String markHas(long bit) {
+        return "{\"match\":{\"op\":\"==\",\"left\":{\"&\":[{\"meta\":{\"key\":\"mark\"}}," + bit + "]},\"right\":" + bit + "}}";
     }
 
     private static void addRuleCommands(FilterRules fr, List<String> cmds) {
         Filter f = fr.filter();
+        long bits = PUNT_BIT | (f.action() == FilterAction.UP_AND_DROP ? DROP_BIT : 0);
         for (Port p : fr.ports()) {
             for (boolean egress : new boolean[] {false, true}) {
                 if (egress ? !f.direction().includesEgress() : !f.direction().includesIngress()) {
                     continue;
                 }
-                StringBuilder tail = new StringBuilder("{\"counter\":null}");
-                String copyTo = egress && f.action() == FilterAction.UP_AND_DROP ? fr.egressCopyTo().apply(p) : null;
-                if (copyTo != null) {
-                    tail.append(",{\"dup\":{\"addr\":").append(Json.quote(copyTo)).append("}}");
-                }
-                if (f.action() == FilterAction.UP_AND_DROP) {
-                    tail.append(",{\"drop\":null}");
-                }
+                String tail = "{\"counter\":null}," + setMark("|", bits);
                 for (List<String> match : matches(f)) {
                     List<String> expr = new ArrayList<>(match);
-                    expr.add(tail.toString());
+                    expr.add(tail);
                     cmds.add("{\"add\":{\"rule\":{\"family\":\"netdev\",\"table\":\"expkt\",\"chain\":"
                             + Json.quote(chainName(p.ifName(), egress)) + ",\"comment\":" + Json.quote(f.name())
                             + ",\"expr\":[" + String.join(",", expr) + "]}}}");
@@ -387,6 +560,7 @@ public final class NftRules implements AutoCloseable {
             // already gone (namespace deleted, or never created)
         } finally {
             chains.clear();
+            installed = new LinkedHashMap<>();
             nft.close();
         }
     }

@@ -12,11 +12,11 @@ import expkt.provider.bpf.BpfCompiler;
 import expkt.provider.core.Owner;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.core.VrScope;
-import expkt.provider.dataplane.CaptureLinks;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.dataplane.DataPlaneLock;
 import expkt.provider.dataplane.DataPlaneModel;
 import expkt.provider.dataplane.DataPlaneSettings;
+import expkt.provider.dataplane.PuntLinks;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.nft.NftRules;
 import expkt.provider.rx.FramePorts;
@@ -67,7 +67,11 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     private final NftRules nft;
     private final String dropRulesUnavailable;
     private final DataPlaneLock lock;
-    private final CaptureLinks captures = new CaptureLinks();
+    /**
+     * The punt links and the punt namespace the sockets live in; null without nftables (the degrade
+     * path: every socket is an ETH_P_ALL tap on the data-plane namespace, as {@link #punting()} says).
+     */
+    private final PuntLinks punt;
     private final LaneRegistry dispatcher;
     private final Consumer<DataPlaneModel> modelListener = this::modelChanged;
     private final Consumer<DataPlaneModel> linkListener = this::linksChanged;
@@ -95,6 +99,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         this.log = log;
         this.lock = DataPlaneLock.acquire(dataPlane.namespaceInode(), dataPlane.describeNamespace());
         NftRules rules = null;
+        PuntLinks links = null;
         String unavailable = null;
         List<String> staleLinks;
         try {
@@ -103,19 +108,41 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             } catch (IOException e) {
                 unavailable = e.getMessage();
             }
+            if (rules != null) {
+                try {
+                    links = PuntLinks.start(dataPlane.describeNamespace().replaceAll("[^A-Za-z0-9_.-]", ""));
+                } catch (IOException | RuntimeException e) {
+                    // no punt namespace here: the degrade path, said as loudly as a missing nftables
+                    NftRules r = rules;
+                    dataPlane.call(() -> {
+                        r.close();
+                        return null;
+                    });
+                    rules = null;
+                    unavailable = "the punt links cannot be made (" + e.getMessage() + ")";
+                }
+            }
             this.nft = rules;
+            this.punt = links;
             this.dropRulesUnavailable = unavailable;
             staleLinks = dataPlane.call(() -> {
-                List<String> removed = captures.removeStale();
+                List<String> removed = removeStaleLinks();
                 if (nft != null) {
-                    nft.ensureChains(dataPlane.model().ports());
+                    List<Port> ports = dataPlane.model().ports();
+                    punt.ensure(ports);
+                    nft.puntTo(p -> PuntLinks.device(p, false), p -> PuntLinks.device(p, true));
+                    nft.ensureChains(ports);
                 }
                 return removed;
             });
             this.dispatcher = new LaneRegistry(log);
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // also on an Error (a linkage error of a half-updated host): the lock must not outlive a failed start
             closeNft();
             lock.close();
+            if (e instanceof Error err) {
+                throw err;
+            }
             throw e instanceof IOException io ? io : new IOException(e);
         }
         NftRules.Leftover leftover = nft == null ? null : nft.leftover();
@@ -123,13 +150,15 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             log.warn("expkt L2 provider: a previous host left its kernel state in " + dataPlane.describeNamespace()
                     + " (it was killed or crashed); removed " + (leftover == null ? "" : leftover)
                     + (leftover != null && !staleLinks.isEmpty() ? " and " : "")
-                    + (staleLinks.isEmpty() ? "" : "the capture link(s) " + String.join(", ", staleLinks)), null);
+                    + (staleLinks.isEmpty() ? "" : "the punt link(s) " + String.join(", ", staleLinks)), null);
         }
         if (nft == null) {
-            log.warn("expkt L2 provider: " + dropRulesUnavailableText() + "; UP_AND_CONTINUE filters work (BPF only)", null);
+            log.warn("expkt L2 provider: " + dropRulesUnavailableText() + "; UP_AND_CONTINUE filters work (BPF only, every "
+                    + "socket a packet tap on every port: the data plane pays for each socket)", null);
         }
         log.info("expkt L2 provider: data plane " + dataPlane.describeNamespace() + ", " + dataPlane.model().ports().size()
-                + " ports (" + dataPlane.model().source() + "), " + (nft == null ? "no nftables" : "nftables through " + nft.backend()) + ", lock " + lock.file());
+                + " ports (" + dataPlane.model().source() + "), " + (nft == null ? "no nftables" : "nftables through " + nft.backend()
+                + ", frames punted to the sockets through punt links") + ", lock " + lock.file());
         linkModel = dataPlane.model();
         dataPlane.addListener(modelListener);
         dataPlane.addLinkListener(linkListener);
@@ -191,6 +220,19 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         return !config.equals(old);
     }
 
+    /** Removes the punt links (also the capture links of older hosts) that a killed host left in the data plane. */
+    private static List<String> removeStaleLinks() throws IOException {
+        return PuntLinks.removeStaleIn();
+    }
+
+    /**
+     * True when frames reach the sockets through the punt links (classified once by nftables); false
+     * on the degrade path (no nftables): every socket is a packet tap on the data-plane namespace.
+     */
+    public boolean punting() {
+        return punt != null;
+    }
+
     public String nftBackend() {
         return nft == null ? "none (" + dropRulesUnavailable + ")" : nft.backend();
     }
@@ -212,8 +254,8 @@ public final class L2Engine implements AutoCloseable, FramePorts {
      */
     void requireRules(Filter f) {
         if (nft == null && f.action() == FilterAction.UP_AND_DROP) {
-            throw new IllegalStateException("filter \"" + f.name() + "\" is UP_AND_DROP" + (needsCapture(f) ? " at EGRESS" : "")
-                    + ", which needs nftables drop rules" + (needsCapture(f) ? " and a capture link" : "") + ", but "
+            throw new IllegalStateException("filter \"" + f.name() + "\" is UP_AND_DROP" + (f.direction().includesEgress() ? " at EGRESS" : "")
+                    + ", which needs nftables drop rules and punt links, but "
                     + dropRulesUnavailable + "; UP_AND_CONTINUE filters (copy only) work without nftables");
         }
     }
@@ -258,7 +300,11 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         PacketSocketImpl s;
         try {
             RingConfig ringConfig = this.ringConfig;
-            s = dataPlane.call(() -> {
+            // punting: the socket receives in the punt namespace and sends through a second socket in the
+            // data plane that is bound to no protocol (so it is no packet tap: it sees no frame)
+            int txFd = punt == null ? -1 : dataPlane.call(() -> PacketSockets.open(0));
+            try {
+            s = onSocketThread(() -> {
                 int fd = PacketSockets.open(0);
                 Arena ringArena = Arena.ofShared();
                 try {
@@ -276,13 +322,19 @@ public final class L2Engine implements AutoCloseable, FramePorts {
                     }
                     // only now bind to every protocol: the reject-all program already guards the ring
                     PacketSockets.bind(fd, PacketSockets.ETH_P_ALL, 0);
-                    return new PacketSocketImpl(this, id, owner, fd, ringArena, ring, mode);
+                    return new PacketSocketImpl(this, id, owner, fd, txFd < 0 ? fd : txFd, ringArena, ring, mode);
                 } catch (Exception e) {
                     ringArena.close();
                     Fds.closeQuietly(fd);
                     throw e;
                 }
             });
+            } catch (Exception e) {
+                if (txFd >= 0) {
+                    Fds.closeQuietly(txFd);
+                }
+                throw e;
+            }
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -340,23 +392,24 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         return m.ports();
     }
 
-    /** True for a filter whose egress frames must be copied to a capture link before the drop. */
-    static boolean needsCapture(Filter f) {
-        return f.action() == FilterAction.UP_AND_DROP && f.direction().includesEgress();
+    /** Runs {@code task} where sockets are opened: the punt namespace, or the data plane's without punt links. */
+    private <T> T onSocketThread(java.util.concurrent.Callable<T> task) throws Exception {
+        return punt == null ? dataPlane.call(task) : punt.call(task);
     }
 
-    /** Makes the capture links an EGRESS + UP_AND_DROP filter needs on these ports. */
+    /**
+     * Checks that the kernel state a filter needs is there before it is installed: drop rules need
+     * nftables; with punt links, each of its ports has one (made at start and when a port appears).
+     */
     void prepare(Filter f, List<Port> ports) throws IOException {
         requireRules(f);
-        if (!needsCapture(f) || ports.isEmpty()) {
-            return;
-        }
-        onNamespaceThread(() -> {
+        if (punt != null) {
             for (Port p : ports) {
-                captures.ensure(p);
+                if (punt.peerOf(p, false) < 0) {
+                    throw new IOException("port " + p.slotPort() + " (" + p.ifName() + ") has no punt link");
+                }
             }
-            return null;
-        });
+        }
     }
 
     public long[] compile(List<Filter> filters, int socketVrId) {
@@ -367,19 +420,21 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             for (int i = 0; i < idx.length; i++) {
                 idx[i] = ports.get(i).ifIndex();
             }
-            if (needsCapture(f)) {
-                // the port's own taps never see these frames (dropped at egress): their copies arrive on the capture links
-                if (f.direction().includesIngress()) {
-                    cfs.add(new BpfCompiler.CompiledFilter(f, idx, Direction.INGRESS));
-                }
-                int[] peers = new int[ports.size()];
-                for (int i = 0; i < peers.length; i++) {
-                    peers[i] = captures.peerOf(ports.get(i));
-                    if (peers[i] < 0) {
-                        throw new IllegalStateException("no capture link for " + ports.get(i).slotPort() + " of filter " + f.name());
+            if (punt != null) {
+                // the frames arrive on the punt links' far ends, each direction on its own, all as received there
+                for (boolean egress : new boolean[] {false, true}) {
+                    if (egress ? !f.direction().includesEgress() : !f.direction().includesIngress()) {
+                        continue;
                     }
+                    int[] peers = new int[ports.size()];
+                    for (int i = 0; i < peers.length; i++) {
+                        peers[i] = punt.peerOf(ports.get(i), egress);
+                        if (peers[i] < 0) {
+                            throw new IllegalStateException("no punt link for " + ports.get(i).slotPort() + " of filter " + f.name());
+                        }
+                    }
+                    cfs.add(new BpfCompiler.CompiledFilter(f, peers, Direction.INGRESS));
                 }
-                cfs.add(new BpfCompiler.CompiledFilter(f, peers, Direction.INGRESS));
             } else {
                 cfs.add(new BpfCompiler.CompiledFilter(f, idx));
             }
@@ -388,25 +443,24 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     }
 
     /**
-     * The port a frame seen on {@code ifIndex} belongs to: the port itself, or the port whose egress
-     * copies arrive on that capture link; null for anything else (allocation-free).
+     * The port a frame seen on {@code ifIndex} belongs to: with punt links, the port whose punt link's
+     * far end that is (the punt namespace numbers its interfaces apart from the data plane's); without,
+     * the port itself. Null for anything else (allocation-free).
      */
     @Override
     public Port portOfFrame(DataPlaneModel m, int ifIndex) {
-        Port p = m.portByIfIndex(ifIndex);
-        return p != null ? p : m.portByIfIndex(captures.portOfPeer(ifIndex));
+        return punt != null ? m.portByIfIndex(punt.portOfPeer(ifIndex)) : m.portByIfIndex(ifIndex);
     }
 
-    /** True if {@code ifIndex} is a capture link (its frames are EGRESS copies). */
+    /** True if {@code ifIndex} is the far end of an egress punt link (its frames were leaving their port). */
     @Override
     public boolean isCapture(int ifIndex) {
-        return captures.portOfPeer(ifIndex) != 0;
+        return punt != null && punt.isEgressPeer(ifIndex);
     }
 
-    /** The nft rules {@code f} gets on these ports (with its capture link's copy for an egress drop). */
+    /** The nft rules {@code f} gets on these ports. */
     NftRules.FilterRules rulesOf(Filter f, List<Port> ports) {
-        boolean capture = needsCapture(f);
-        return new NftRules.FilterRules(f, ports, p -> capture ? CaptureLinks.dupDevice(p) : null);
+        return new NftRules.FilterRules(f, ports);
     }
 
     /**
@@ -414,6 +468,11 @@ public final class L2Engine implements AutoCloseable, FramePorts {
      * on failure nothing changed. Without nftables: nothing to do (copy-only filters have no rules).
      */
     void replaceRules(List<String> remove, List<NftRules.FilterRules> add) throws IOException {
+        if (closed && add.isEmpty()) {
+            // the provider is stopping: the whole table goes after the sockets (closeNft), so each socket's close
+            // need not list and edit it (that was one listing of every rule per socket: seconds for 50 sockets)
+            return;
+        }
         if (nft == null) {
             for (NftRules.FilterRules r : add) {
                 requireRules(r.filter());
@@ -504,6 +563,8 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             try {
                 onNamespaceThread(() -> {
                     nft.retainChains(model.ports());
+                    punt.retain(model.ports());
+                    punt.ensure(model.ports());
                     nft.ensureChains(model.ports());
                     return null;
                 });
@@ -554,9 +615,11 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     private void closeNft() {
         try {
             dataPlane.call(() -> {
-                captures.removeAll();
                 if (nft != null) {
                     nft.close();
+                }
+                if (punt != null) {
+                    punt.close();
                 }
                 return null;
             });

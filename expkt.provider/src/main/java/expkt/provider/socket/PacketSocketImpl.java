@@ -31,7 +31,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One L2 packet socket: an AF_PACKET socket bound to ETH_P_ALL in the data-plane namespace, a
+ * One L2 packet socket: an AF_PACKET socket bound to ETH_P_ALL in the punt namespace (where only the
+ * punt links are: see {@code dataplane.PuntLinks}; in the data-plane namespace on the degrade path
+ * without nftables) plus, with punt links, a send-only socket in the data-plane namespace, a
  * receive ring (TPACKET_V3, or TPACKET_V2 for {@link RxMode#LATENCY}: see {@link RxRing}), a classic
  * BPF program compiled from its filters, and nftables rules named after them.
  *
@@ -49,6 +51,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private final long id;
     private final Owner owner;
     private final int fd;
+    /** The socket frames are sent on: {@link #fd} itself, or (punt links) one in the data plane bound to no protocol. */
+    private final int txFd;
     /** The mapping of the receive ring; replaced (under the receive lock) when a LATENCY ring is re-made. */
     private Arena ringArena;
     /** The frame slot a LATENCY ring should have for the ports' MTU now (0: no change asked). */
@@ -97,7 +101,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     /** The kernel's id of the fanout group this socket is in (0..65535), -1 if none. */
     private volatile int fanoutGroup = -1;
 
-    PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, Arena ringArena, RxRing ring, RxMode rxMode) {
+    PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, int txFd, Arena ringArena, RxRing ring, RxMode rxMode) {
+        this.txFd = txFd;
         this.rxMode = rxMode;
         this.engine = engine;
         this.id = id;
@@ -119,7 +124,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
                 }
             });
         }
-        this.tx = new TxPath(fd, txLock, engine::model, this::isOpen);
+        this.tx = new TxPath(txFd, txLock, engine::model, this::isOpen);
     }
 
     public long id() {
@@ -816,6 +821,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             ringArena.close();
             controlArena.close();
             Fds.closeQuietly(fd);
+            if (txFd != fd) {
+                Fds.closeQuietly(txFd);
+            }
         } finally {
             rxLock.unlock();
             engine.forget(this);

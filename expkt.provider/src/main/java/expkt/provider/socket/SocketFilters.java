@@ -235,7 +235,7 @@ final class SocketFilters {
     private static String signature(NftRules.FilterRules r) {
         StringBuilder b = new StringBuilder(r.filter().toString());
         for (Port p : r.ports()) {
-            b.append('|').append(p.ifName()).append('/').append(p.ifIndex()).append('>').append(r.egressCopyTo().apply(p));
+            b.append('|').append(p.ifName()).append('/').append(p.ifIndex());
         }
         return b.toString();
     }

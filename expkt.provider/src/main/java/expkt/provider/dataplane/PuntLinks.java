@@ -1,0 +1,263 @@
+package expkt.provider.dataplane;
+
+import expkt.api.packet.Port;
+import expkt.linux.Exec;
+import expkt.linux.NetInterfaces;
+import expkt.linux.NetInterfaces.NetInterface;
+import expkt.linux.NetNs;
+import expkt.linux.NetNsThread;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The punt links: how a frame that matches a filter reaches the sockets without any socket tapping a
+ * port. The nftables netdev hooks of each port classify every frame once (see {@code nft.NftRules})
+ * and {@code dup} a matching frame to the port's punt link for its direction: a veth pair whose near
+ * end is in the data-plane namespace ({@code expktci<ifindex>} for ingress, {@code expktc<ifindex>}
+ * for egress; the {@code expktc} prefix is reserved, never a port) and whose far end
+ * ({@code pi<ifindex>}, {@code pe<ifindex>}) is in the <b>punt namespace</b>, an anonymous network
+ * namespace this host creates and holds by a file descriptor only.
+ *
+ * <p>The sockets live in the punt namespace (bound to every interface there, which are only punt
+ * links): a frame crossing the data plane meets no packet tap at all, whatever the number of sockets
+ * and filters, and a socket's BPF program runs only for punted frames. Which far end a frame arrived
+ * on says its port and direction ({@link #portOfPeer}, {@link #isEgressPeer}). The far ends carry their
+ * port's MAC address, so the kernel computes the same packet type (host, other host, broadcast,
+ * multicast) as on the port; their MTU is the veth maximum, so no frame is too long to punt; IPv6 is
+ * off on both ends (no address, no solicitations of their own).
+ *
+ * <p>Lifetime: pairs are made for every port when the engine starts and when a port appears, removed
+ * when it goes. The punt namespace dies with its handle, and with it every pair (a veth end takes its
+ * peer along): also when the host is killed with SIGKILL, after which the kernel removes them
+ * (asynchronously; a new host removes near ends still there, {@link #removeStale}).
+ *
+ * <p>Threading: {@link #ensure}, {@link #retain}, {@link #removeStale} and {@link #close} run on the
+ * data plane's namespace thread (the {@code ip} processes inherit its namespace); {@link #portOfPeer}
+ * and {@link #isEgressPeer} are allocation-free array reads for the receive path, any thread.
+ */
+public final class PuntLinks implements AutoCloseable {
+    /** Prefix of every near end: {@code expktc<ifindex>} (egress) and {@code expktci<ifindex>} (ingress). */
+    public static final String DUP_PREFIX = "expktc";
+    static final String INGRESS_PREFIX = "expktci";
+    /** MTU of both ends: the veth maximum. */
+    static final int MTU = 65535;
+
+    private final NetNs ns;
+    private final NetNsThread thread;
+    /** port ifindex → {ingress peer, egress peer} ifindex in the punt namespace. */
+    private final Map<Integer, int[]> peers = new ConcurrentHashMap<>();
+    /** peer ifindex → port ifindex, for the receive path. */
+    private volatile int[] portOfPeer = new int[0];
+    /** peer ifindex → 1 if it carries egress copies. */
+    private volatile byte[] egressPeer = new byte[0];
+
+    private PuntLinks(NetNs ns, NetNsThread thread) {
+        this.ns = ns;
+        this.thread = thread;
+    }
+
+    /** Creates the punt namespace (anonymous) and its thread; {@code label} names them in thread dumps. */
+    public static PuntLinks start(String label) throws IOException {
+        NetNs ns = NetNs.createAnonymous("expkt-punt-" + label);
+        try {
+            return new PuntLinks(ns, new NetNsThread("expkt-punt-" + label, ns));
+        } catch (IOException | RuntimeException e) {
+            ns.close();
+            throw e;
+        }
+    }
+
+    /** True for names this class reserves in the data-plane namespace (they are never ports). */
+    public static boolean isReserved(String ifName) {
+        return ifName.startsWith(DUP_PREFIX) || ifName.startsWith("expktr");
+    }
+
+    /** The near end {@code port}'s frames of one direction are duplicated to. */
+    public static String device(Port port, boolean egress) {
+        return (egress ? DUP_PREFIX : INGRESS_PREFIX) + port.ifIndex();
+    }
+
+    private static String peerName(int portIfIndex, boolean egress) {
+        return (egress ? "pe" : "pi") + portIfIndex;
+    }
+
+    /** Runs {@code task} on a thread inside the punt namespace (sockets are opened there). */
+    public <T> T call(Callable<T> task) throws Exception {
+        return thread.call(task);
+    }
+
+    /**
+     * Removes near ends a previous host left behind (killed before the kernel removed its punt
+     * namespace, or an older host's capture links); returns their names, for the log. Only safe
+     * before this host made its own and while it holds the data plane's lock. Data-plane namespace thread.
+     */
+    public static List<String> removeStaleIn() throws IOException {
+        List<String> removed = new ArrayList<>();
+        for (NetInterface i : NetInterfaces.list()) {
+            if (isReserved(i.name())) {
+                try {
+                    ip(null, "link", "del", i.name());
+                    removed.add(i.name());
+                } catch (IOException e) {
+                    // its peer's namespace went meanwhile and took it along
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** Makes both pairs of each port that has none yet. Data-plane namespace thread. */
+    public synchronized void ensure(List<Port> ports) throws IOException {
+        List<Port> missing = new ArrayList<>();
+        for (Port p : ports) {
+            if (!peers.containsKey(p.ifIndex())) {
+                missing.add(p);
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        StringBuilder near = new StringBuilder();
+        StringBuilder far = new StringBuilder();
+        for (Port p : missing) {
+            String mac = p.mac() == null ? "" : " address " + p.mac().toString().toLowerCase(Locale.ROOT);
+            for (boolean egress : new boolean[] {false, true}) {
+                String dev = device(p, egress);
+                String peer = peerName(p.ifIndex(), egress);
+                near.append("link add ").append(dev).append(" mtu ").append(MTU).append(" type veth peer name ").append(peer)
+                        .append(" mtu ").append(MTU).append(mac).append(" netns ").append(ns.path()).append('\n');
+                near.append("link set ").append(dev).append(" addrgenmode none\n");
+                near.append("link set ").append(dev).append(" up\n");
+                far.append("link set ").append(peer).append(" addrgenmode none\n");
+                far.append("link set ").append(peer).append(" up\n");
+            }
+        }
+        ip(near.toString(), "-batch", "-");
+        Map<String, Integer> index;
+        try {
+            index = thread.call(() -> {
+                ip(far.toString(), "-batch", "-");
+                Map<String, Integer> m = new java.util.HashMap<>();
+                for (NetInterface i : NetInterfaces.list()) {
+                    m.put(i.name(), i.index());
+                }
+                return m;
+            });
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+        int[] ports2 = portOfPeer.clone();
+        byte[] egress2 = egressPeer.clone();
+        for (Port p : missing) {
+            Integer in = index.get(peerName(p.ifIndex(), false));
+            Integer out = index.get(peerName(p.ifIndex(), true));
+            if (in == null || out == null) {
+                throw new IOException("punt link of port " + p.slotPort() + " (" + p.ifName() + ") vanished right after it was made");
+            }
+            int max = Math.max(in, out) + 1;
+            if (ports2.length < max) {
+                ports2 = java.util.Arrays.copyOf(ports2, max);
+                egress2 = java.util.Arrays.copyOf(egress2, max);
+            }
+            ports2[in] = p.ifIndex();
+            ports2[out] = p.ifIndex();
+            egress2[out] = 1;
+            peers.put(p.ifIndex(), new int[] {in, out});
+        }
+        egressPeer = egress2;
+        portOfPeer = ports2;
+    }
+
+    /** Removes the pairs of ports not in {@code ports} (the port went away). Data-plane namespace thread. */
+    public synchronized void retain(List<Port> ports) {
+        Set<Integer> keep = new HashSet<>();
+        for (Port p : ports) {
+            keep.add(p.ifIndex());
+        }
+        for (Integer portIndex : new ArrayList<>(peers.keySet())) {
+            if (keep.contains(portIndex)) {
+                continue;
+            }
+            int[] pair = peers.remove(portIndex);
+            int[] ports2 = portOfPeer.clone();
+            for (int peer : pair) {
+                if (peer < ports2.length) {
+                    ports2[peer] = 0;
+                }
+            }
+            portOfPeer = ports2;
+            deleteQuietly(INGRESS_PREFIX + portIndex);
+            deleteQuietly(DUP_PREFIX + portIndex);
+        }
+    }
+
+    /** The far end (punt namespace ifindex) of {@code port}'s link for one direction, or -1 if it has none. */
+    public int peerOf(Port port, boolean egress) {
+        int[] p = peers.get(port.ifIndex());
+        return p == null ? -1 : p[egress ? 1 : 0];
+    }
+
+    /** The port ifindex whose frames arrive on {@code peerIfIndex}, or 0 (allocation-free). */
+    public int portOfPeer(int peerIfIndex) {
+        int[] a = portOfPeer;
+        return peerIfIndex >= 0 && peerIfIndex < a.length ? a[peerIfIndex] : 0;
+    }
+
+    /** True if {@code peerIfIndex} carries a port's egress copies (allocation-free). */
+    public boolean isEgressPeer(int peerIfIndex) {
+        byte[] a = egressPeer;
+        return peerIfIndex >= 0 && peerIfIndex < a.length && a[peerIfIndex] != 0 && portOfPeer(peerIfIndex) != 0;
+    }
+
+    /** How many ports have punt links (for the commands). */
+    public int size() {
+        return peers.size();
+    }
+
+    /**
+     * Deletes every pair (data-plane namespace thread), stops the punt namespace's thread and closes
+     * its handle: the namespace goes with it.
+     */
+    @Override
+    public synchronized void close() {
+        for (Integer portIndex : new ArrayList<>(peers.keySet())) {
+            deleteQuietly(INGRESS_PREFIX + portIndex);
+            deleteQuietly(DUP_PREFIX + portIndex);
+        }
+        peers.clear();
+        portOfPeer = new int[0];
+        thread.close();
+        ns.close();
+    }
+
+    private static void deleteQuietly(String dev) {
+        try {
+            ip(null, "link", "del", dev);
+        } catch (IOException e) {
+            // gone already (its port's or the punt namespace's end went)
+        }
+    }
+
+    /** How long one {@code ip} run may take before it is destroyed. */
+    private static final Duration IP_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Runs {@code /usr/sbin/ip args} (found by absolute path), {@code stdin} as its input, with a timeout over the whole run. */
+    private static void ip(String stdin, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Exec.tool("ip", "iproute2").toString());
+        cmd.addAll(List.of(args));
+        Exec.check(cmd, stdin == null ? null : stdin.getBytes(StandardCharsets.UTF_8), IP_TIMEOUT);
+    }
+}
