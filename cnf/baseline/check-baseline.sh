@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Shows that `mvn verify` enforces the declared package versions of expkt.api and expkt.packet
+# Shows that `mvn verify` enforces the declared package versions of expkt.api and expkt.codec
 # against the baseline in cnf/baseline/ (bnd-baseline-maven-plugin). Each case edits a throwaway
 # copy of the module (the work tree is never touched), builds it with `mvn verify` and checks the
 # outcome:
 #   1. a public method removed from expkt.api.handler.PacketSender, version left at 1.0.0 -> fails
 #   2. a method added to PacketSender (a @ProviderType: minor change), package bumped 1.0.0 -> 1.1.0 -> passes
 #   3. the same addition without the bump                                          -> fails
-#   4. a public method removed from the codec's expkt.packet.wol.WakeOnLan, version left -> fails
+#   4. a public method removed from the codec's expkt.codec.wol.WakeOnLan, version left -> fails
 # Exit 0 when every case ends as expected, 1 otherwise (the failing case's Maven output is printed).
 # Usage: cnf/baseline/check-baseline.sh [extra Maven args, e.g. -o]
 set -euo pipefail
@@ -86,14 +86,14 @@ add_method "$d/$api_sender"
 expect fail "added PacketSender.flush(), expkt.api.handler still 1.0.0" "$d" expkt.api
 
 # 4. the codec: removed public method, no major bump
-d="$(fresh_copy expkt.packet codec-removed)"
-python3 - "$d/expkt.packet/src/main/java/expkt/packet/wol/WakeOnLan.java" <<'EOF'
+d="$(fresh_copy expkt.codec codec-removed)"
+python3 - "$d/expkt.codec/src/main/java/expkt/codec/wol/WakeOnLan.java" <<'EOF'
 import re, sys
 p = sys.argv[1]; s = open(p).read()
 n = re.sub(r'\n    /\*\* The SecureOn password[^\n]*\n    public byte\[\] password\(\) \{.*?\n    }\n', '\n', s, flags=re.S)
 assert n != s, "WakeOnLan.password() not found"
 open(p, 'w').write(n)
 EOF
-expect fail "removed WakeOnLan.password(), expkt.packet.wol still 1.0.0" "$d" expkt.packet
+expect fail "removed WakeOnLan.password(), expkt.codec.wol still 1.0.0" "$d" expkt.codec
 
 exit $failed

@@ -5,9 +5,9 @@ import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketType;
 import expkt.api.packet.Vlan;
-import expkt.packet.pcap.CaptureFormat;
-import expkt.packet.pcap.CaptureReader;
-import expkt.packet.pcap.CaptureWriter;
+import expkt.codec.pcap.CaptureFormat;
+import expkt.codec.pcap.CaptureReader;
+import expkt.codec.pcap.CaptureWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -48,6 +48,6 @@ class HelloTest {
         assertEquals(List.of(P1, P2, P3), sent.get(1).ports());
         assertEquals(56 + 4, sent.get(1).onWire(P1).length, "tagged on 1:1, the tagged member");
         assertEquals(h.nowNanos(), sent.get(1).atNanos());
-        h.writeSent(Path.of("target/hello-sent.pcap"), expkt.packet.pcap.CaptureFormat.PCAP); // for Wireshark
+        h.writeSent(Path.of("target/hello-sent.pcap"), expkt.codec.pcap.CaptureFormat.PCAP); // for Wireshark
     }
 }

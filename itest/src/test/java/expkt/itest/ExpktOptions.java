@@ -42,7 +42,7 @@ public final class ExpktOptions {
     };
 
     /** The project bundles every test gets (those every expkt host has); the rest come with {@link #projectBundles}. */
-    private static final String[] BASE_PROJECT = {"expkt.api", "expkt.linux", "expkt.packet", "expkt.lab", "expkt.host"};
+    private static final String[] BASE_PROJECT = {"expkt.api", "expkt.linux", "expkt.codec", "expkt.lab", "expkt.host"};
 
     private ExpktOptions() {
     }

@@ -5,7 +5,7 @@ import expkt.api.net.SlotPort;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
-import expkt.packet.pcap.CaptureFormat;
+import expkt.codec.pcap.CaptureFormat;
 import expkt.testkit.EmbeddedHandler;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;

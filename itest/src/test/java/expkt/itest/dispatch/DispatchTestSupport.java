@@ -34,7 +34,7 @@ public abstract class DispatchTestSupport extends ExpktTestSupport {
     @Override
     protected Option[] options() {
         return new Option[] {
-            ExpktOptions.projectBundles("expkt.packet", "expkt.provider"),
+            ExpktOptions.projectBundles("expkt.codec", "expkt.provider"),
             frameworkProperty("expkt.upgrade.grace.ms").value(graceMillis()),
         };
     }

@@ -34,7 +34,7 @@ public class FileInstallUpgradeIT extends DispatchTestSupport {
         try {
             Path deploy = Files.createDirectories(Path.of("target/dispatch-deploy-" + System.nanoTime()).toAbsolutePath());
             return new Option[] {
-                ExpktOptions.projectBundles("expkt.packet", "expkt.provider"),
+                ExpktOptions.projectBundles("expkt.codec", "expkt.provider"),
                 ExpktOptions.runtimeBundles("fileinstall"),
                 frameworkProperty("expkt.upgrade.grace.ms").value("1000"),
                 frameworkProperty("felix.fileinstall.dir").value(deploy.toString()),

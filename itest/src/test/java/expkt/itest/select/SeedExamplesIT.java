@@ -65,7 +65,7 @@ public class SeedExamplesIT extends ExpktTestSupport {
 
     @Override
     protected Option[] options() {
-        return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr", "expkt.packet", "expkt.protocol.examples")};
+        return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr", "expkt.codec", "expkt.protocol.examples")};
     }
 
     @Before

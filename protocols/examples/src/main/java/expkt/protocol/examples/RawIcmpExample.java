@@ -2,7 +2,7 @@ package expkt.protocol.examples;
 
 import expkt.api.vr.RawIpSocket;
 import expkt.api.vr.VrSockets;
-import expkt.packet.InternetChecksum;
+import expkt.codec.InternetChecksum;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

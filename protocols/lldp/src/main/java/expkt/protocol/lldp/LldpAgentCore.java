@@ -4,9 +4,9 @@ import expkt.api.net.MacAddress;
 import expkt.api.net.SlotPort;
 import expkt.api.operator.Printable;
 import expkt.api.packet.Port;
-import expkt.packet.FrameBuilder;
-import expkt.packet.MalformedPacketException;
-import expkt.packet.lldp.Lldp;
+import expkt.codec.FrameBuilder;
+import expkt.codec.MalformedPacketException;
+import expkt.codec.lldp.Lldp;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

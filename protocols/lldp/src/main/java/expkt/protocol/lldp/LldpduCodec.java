@@ -4,11 +4,11 @@ import expkt.api.net.Ipv4Address;
 import expkt.api.net.Ipv6Address;
 import expkt.api.net.MacAddress;
 import expkt.api.operator.Printable;
-import expkt.packet.FrameBuilder;
-import expkt.packet.MalformedPacketException;
-import expkt.packet.ethernet.EtherType;
-import expkt.packet.ethernet.Ethernet;
-import expkt.packet.lldp.Lldp;
+import expkt.codec.FrameBuilder;
+import expkt.codec.MalformedPacketException;
+import expkt.codec.ethernet.EtherType;
+import expkt.codec.ethernet.Ethernet;
+import expkt.codec.lldp.Lldp;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

@@ -3,11 +3,11 @@ package expkt.protocol.ping;
 import expkt.api.net.Ipv4Address;
 import expkt.api.vr.RawIpSocket;
 import expkt.api.vr.VrSockets;
-import expkt.packet.FrameBuilder;
-import expkt.packet.MalformedPacketException;
-import expkt.packet.ip.Icmp;
-import expkt.packet.ip.IpProtocol;
-import expkt.packet.ip.Ipv4;
+import expkt.codec.FrameBuilder;
+import expkt.codec.MalformedPacketException;
+import expkt.codec.ip.Icmp;
+import expkt.codec.ip.IpProtocol;
+import expkt.codec.ip.Ipv4;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

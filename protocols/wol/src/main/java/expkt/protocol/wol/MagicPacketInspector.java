@@ -1,12 +1,12 @@
 package expkt.protocol.wol;
 
-import expkt.packet.MalformedPacketException;
-import expkt.packet.ethernet.EtherType;
-import expkt.packet.ethernet.Ethernet;
-import expkt.packet.ip.IpProtocol;
-import expkt.packet.ip.Ipv4;
-import expkt.packet.ip.Udp;
-import expkt.packet.wol.WakeOnLan;
+import expkt.codec.MalformedPacketException;
+import expkt.codec.ethernet.EtherType;
+import expkt.codec.ethernet.Ethernet;
+import expkt.codec.ip.IpProtocol;
+import expkt.codec.ip.Ipv4;
+import expkt.codec.ip.Udp;
+import expkt.codec.wol.WakeOnLan;
 
 import java.lang.foreign.MemorySegment;
 

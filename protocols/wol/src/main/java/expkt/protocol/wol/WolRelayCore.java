@@ -4,7 +4,7 @@ import expkt.api.net.MacAddress;
 import expkt.api.net.SlotPort;
 import expkt.api.operator.Printable;
 import expkt.api.packet.Vlan;
-import expkt.packet.FrameBuilder;
+import expkt.codec.FrameBuilder;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -4,7 +4,7 @@ import expkt.api.net.Ipv4Address;
 import expkt.api.net.MacAddress;
 import expkt.api.net.SlotPort;
 import expkt.api.packet.Vlan;
-import expkt.packet.FrameBuilder;
+import expkt.codec.FrameBuilder;
 import expkt.testkit.EmbeddedHandler;
 import expkt.testkit.SentFrame;
 import org.junit.jupiter.api.Test;

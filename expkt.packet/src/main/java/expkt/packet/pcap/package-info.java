@@ -1,9 +1,0 @@
-/**
- * pcap and pcapng capture files: writers that take a received frame and its timestamp, and a reader for both formats.
- */
-@Export
-@Version("1.1.0")
-package expkt.packet.pcap;
-
-import org.osgi.annotation.bundle.Export;
-import org.osgi.annotation.versioning.Version;
