@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -71,7 +72,8 @@ public class SoakIT {
 
             try (HostProcess host = HostProcess.start(lab, run)) {
                 host.awaitStarted(WAIT_MS);
-                await("lldpd to list xksoak", () -> "xksoak".equals(keyValues(lab.exec(h1, neighbors).stdout()).get("lldp.veth0.chassis.name")));
+                await("lldpd to list xksoak", () -> "xksoak".equals(keyValues(lab.exec(h1, neighbors).stdout()).get("lldp.veth0.chassis.name")),
+                        () -> state(host, lab, h1, neighbors, statistics, run));
                 await("magic packets at the relay", () -> counter(command(host, "wol:stats"), "magic 0x0842 (\\d+)") > 0);
 
                 // two updates first, so that what runs once (JIT, lazy initialisation) is not counted as growth
@@ -202,12 +204,50 @@ public class SoakIT {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        await(what, condition, () -> "");
+    }
+
+    /** Waits for {@code condition}; on timeout the error carries {@code state}, what was seen at that moment. */
+    private static void await(String what, BooleanSupplier condition, Supplier<String> state) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("waited " + WAIT_MS + " ms for " + what);
+                throw new AssertionError("waited " + WAIT_MS + " ms for " + what + "\n" + state.get());
             }
             Thread.sleep(100);
         }
+    }
+
+    /**
+     * Both sides of the LLDP exchange when lldpd does not list us: the agent's view (its counters, the
+     * ports, sockets, filters, handlers), lldpd's view (neighbours, statistics) and both logs' ends.
+     * (A CI run once timed out here with nothing to go on.)
+     */
+    private static String state(HostProcess host, Lab lab, String h1, String[] neighbors, String[] statistics, Path run) {
+        StringBuilder b = new StringBuilder();
+        for (String c : List.of("lldp:stats", "lldp:neighbors", "expkt:ports", "expkt:sockets", "expkt:acl", "expkt:handlers", "scr:list")) {
+            try {
+                b.append("== ").append(c).append('\n').append(host.command(c, 10_000)).append('\n');
+            } catch (Exception e) {
+                b.append("== ").append(c).append(" failed: ").append(e).append('\n');
+            }
+        }
+        try {
+            b.append("== lldpd neighbors\n").append(lab.exec(h1, neighbors).stdout());
+            b.append("== lldpd statistics\n").append(lab.exec(h1, statistics).stdout());
+            b.append("== ip -s link in h1\n").append(lab.exec(h1, "ip", "-s", "link").stdout());
+        } catch (Exception e) {
+            b.append("== lldpd state failed: ").append(e).append('\n');
+        }
+        for (String f : List.of("expkt.log", "lldpd.log")) {
+            try {
+                List<String> lines = Files.readAllLines(run.resolve(f));
+                b.append("== last lines of ").append(f).append('\n')
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()))).append('\n');
+            } catch (IOException e) {
+                b.append("== ").append(f).append(": ").append(e).append('\n');
+            }
+        }
+        return b.toString();
     }
 }
