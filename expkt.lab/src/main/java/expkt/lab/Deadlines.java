@@ -59,24 +59,33 @@ public final class Deadlines {
         void run() throws Exception;
     }
 
-    /** Waits until {@code done} holds, polling every 5 ms; an AssertionError naming {@code what} after {@code millis}. */
+    /** The longest pause between two looks at a condition. */
+    public static final long MAX_POLL_MILLIS = 100;
+
+    /**
+     * Waits until {@code done} holds, looking after 5 ms, then after twice as long each time up to
+     * {@link #MAX_POLL_MILLIS}; an AssertionError naming {@code what} after {@code millis}.
+     */
     public static void await(long millis, String what, BooleanSupplier done) throws InterruptedException {
         await(millis, what, done, null);
     }
 
     /**
-     * Waits until {@code done} holds, polling every 5 ms; after {@code millis} an AssertionError naming
-     * {@code what} and, if {@code shown} is not null, what it shows of the state then.
+     * Waits until {@code done} holds, looking as {@link #await(long, String, BooleanSupplier)} does; after
+     * {@code millis} an AssertionError naming {@code what} and, if {@code shown} is not null, what it
+     * shows of the state then.
      */
     public static void await(long millis, String what, BooleanSupplier done, java.util.function.Supplier<?> shown)
             throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000L;
+        long pause = 5;
         while (!done.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
                 throw new AssertionError("timed out after " + millis + " ms waiting for " + what
                         + (shown == null ? "" : "; now:\n" + shown.get()));
             }
-            Thread.sleep(5);
+            Thread.sleep(pause);
+            pause = Math.min(MAX_POLL_MILLIS, pause * 2); // soon for what comes soon; a condition that runs a tool is not run hundreds of times a second
         }
     }
 
