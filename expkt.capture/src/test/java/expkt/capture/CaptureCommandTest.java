@@ -205,9 +205,17 @@ class CaptureCommandTest extends CaptureTestBase {
         assertTrue(summary.contains("5 frame(s) written") && summary.contains("time limit reached"), summary);
         assertEquals(List.of("60|1:3 (p3)", "61|1:3 (p3)", "62|1:3 (p3)", "63|1:3 (p3)", "64|1:3 (p3)"),
                 tshark(file, "frame.len", "frame.interface_name"));
-        // frames after the end are not written: the socket is gone
-        h3.send(Wire.frame(DST, HOST_MAC, 0x0842, 90));
-        Thread.sleep(200);
+        // frames after the end are not written: the socket is gone. A witness socket on the same frames
+        // gets the one sent now: by then the capture's socket, were it still there, had it too
+        PacketSocket witness = sw.packets(OTHER).open();
+        try {
+            witness.setupFilter(Filter.named("witness").ethertype(0x0842).build());
+            witness.setTimeout(Duration.ofSeconds(5));
+            h3.send(Wire.frame(DST, HOST_MAC, 0x0842, 90));
+            assertEquals(90, witness.recvfrom(new byte[2048], null), "the witness got the frame sent after the end");
+        } finally {
+            witness.close();
+        }
         assertEquals(5, tshark(file, "frame.len").size());
         nothingLeft();
     }

@@ -125,6 +125,31 @@ class RealTrafficTest {
         }
     }
 
+    /**
+     * Waits until the capture file holds a frame that {@code match} accepts (tcpdump -U writes each frame
+     * as it takes it; a frame still half written ends the look for this round).
+     */
+    private static void waitForCaptured(String what, Path pcap, java.util.function.Predicate<PacketDecoder> match) throws Exception {
+        PacketDecoder d = new PacketDecoder();
+        waitFor(what + " in the capture", 10_000, () -> {
+            try (CaptureReader r = CaptureReader.open(pcap)) {
+                while (r.next()) {
+                    try {
+                        d.decode(r.segment(), r.frameOffset(), r.capturedLength(), r.originalLength()); // a cut frame as far as it goes
+                    } catch (MalformedPacketException bad) {
+                        continue; // not the one waited for (the test's own decode reports it)
+                    }
+                    if (match.test(d)) {
+                        return true;
+                    }
+                }
+            } catch (IOException halfWritten) {
+                // read again next round
+            }
+            return false;
+        });
+    }
+
     private static Map<String, String> keyValues(String text) {
         Map<String, String> m = new HashMap<>();
         for (String line : text.split("\n")) {
@@ -173,10 +198,11 @@ class RealTrafficTest {
         byte[] wolPassword = {1, 2, 3, 4, 5, 6};
         inA("etherwake", "-i", "ca", "-p", "01:02:03:04:05:06", wolTarget.toString());
 
-        Thread.sleep(300);
+        // tcpdump (-U) writes each frame as it takes it: stop it only once the last one we sent is in the file
+        waitForCaptured("etherwake's magic packet", pcap, d -> d.has(PacketDecoder.WAKE_ON_LAN));
         lldpd.destroy(); // lldpd says goodbye with a TTL 0 LLDPDU
         assertTrue(lldpd.waitFor(10, TimeUnit.SECONDS), "lldpd stops");
-        Thread.sleep(300);
+        waitForCaptured("lldpd's goodbye (TTL 0)", pcap, d -> d.has(PacketDecoder.LLDP) && d.lldp().ttl() == 0);
         tcpdump.destroy();
         assertTrue(tcpdump.waitFor(10, TimeUnit.SECONDS), "tcpdump stops");
 
@@ -289,7 +315,7 @@ class RealTrafficTest {
         String pingOut = inA("ping", "-n", "-c", "3", "-i", "0.2", "-s", "1000", "198.51.100.2");
         inA("ping", "-n", "-c", "1", "-s", "3000", "198.51.100.2");
         inA("bash", "-c", "head -c 1200 /dev/zero > /dev/udp/198.51.100.2/9999");
-        Thread.sleep(300);
+        waitForCaptured("the UDP datagram to port 9999", pcap, d -> d.has(PacketDecoder.UDP) && d.udp().destinationPort() == 9999);
         tcpdump.destroy();
         assertTrue(tcpdump.waitFor(10, TimeUnit.SECONDS), "tcpdump stops");
         Matcher seqs = Pattern.compile("bytes from 198\\.51\\.100\\.2: icmp_seq=(\\d+)").matcher(pingOut);

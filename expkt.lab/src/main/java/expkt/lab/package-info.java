@@ -7,9 +7,12 @@
  *
  * <p>{@link expkt.lab.Topologies} names the labs that tests share: two VRs with the same subnet, a
  * VLAN trunk, hosts on a bridge.
+ *
+ * <p>{@link expkt.lab.Deadlines}: a test's wait with a deadline (a call that may hang, a condition to
+ * come true) in place of a sleep.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package expkt.lab;
 
 import org.osgi.annotation.bundle.Export;

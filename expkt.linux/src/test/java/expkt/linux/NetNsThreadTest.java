@@ -1,5 +1,6 @@
 package expkt.linux;
 
+import expkt.lab.Deadlines;
 import expkt.lab.Lab;
 import org.junit.jupiter.api.Test;
 
@@ -74,11 +75,7 @@ class NetNsThreadTest {
             }
             assertEquals(iterations, refused.get(), "every submitter ends with a 'closed' refusal");
             assertTrue(ran.get() > 0, "calls ran before the close");
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (leftThreads() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertEquals(0, leftThreads(), "namespace threads left after close");
+            Deadlines.await(10_000, "no namespace thread left after close", () -> leftThreads() == 0);
         }
     }
 

@@ -18,9 +18,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A socket blocks until a frame comes, honours a timeout, and a blocked receiver wakes up when another thread closes it. */
 class BlockingTest extends L2ProviderTestBase {
 
+    /** Waits until {@code thread} is inside PacketSocketImpl.{@code method} (it has started to wait there). */
+    static void awaitBlockedIn(java.util.concurrent.atomic.AtomicReference<Thread> thread, String method) throws InterruptedException {
+        expkt.lab.Deadlines.await(5_000, "a receiver waiting in " + method, () -> thread.get() != null && java.util.Arrays
+                .stream(thread.get().getStackTrace()).anyMatch(e -> e.getClassName().equals(PacketSocketImpl.class.getName())
+                        && e.getMethodName().equals(method)));
+    }
+
     @Test
     void blockingReceiveWaitsForTheFrameAndCloseWakesIt() throws Exception {
         engine();
+        java.util.concurrent.atomic.AtomicReference<Thread> receiver = new java.util.concurrent.atomic.AtomicReference<>();
         Wire h3 = wire(3);
         PacketSocketImpl s = engine.open(OWNER);
         s.setupFilter(Filter.named("block").ethertype(0x0842).build());
@@ -32,8 +40,8 @@ class BlockingTest extends L2ProviderTestBase {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        }, r -> Thread.ofPlatform().start(r));
-        Thread.sleep(400);
+        }, r -> receiver.set(Thread.ofPlatform().start(r)));
+        awaitBlockedIn(receiver, "recvfrom");
         assertFalse(rx.isDone(), "blocks while no frame comes");
         h3.send(Wire.frame("00:e0:2b:00:00:00", HOST_MAC, 0x0842, 77));
         assertEquals(773, rx.get(5, TimeUnit.SECONDS));
@@ -54,8 +62,9 @@ class BlockingTest extends L2ProviderTestBase {
             } catch (Throwable t) {
                 return t;
             }
-        }, r -> Thread.ofPlatform().start(r));
-        Thread.sleep(200);
+        }, r -> receiver.set(Thread.ofPlatform().start(r)));
+        awaitBlockedIn(receiver, "receive"); // closed while it waits (a close before it would prove nothing)
+        assertFalse(blocked.isDone(), "blocks while no frame comes");
         s.close();
         assertInstanceOf(ClosedChannelException.class, blocked.get(5, TimeUnit.SECONDS));
     }

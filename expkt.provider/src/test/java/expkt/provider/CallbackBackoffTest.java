@@ -1,6 +1,5 @@
 package expkt.provider;
 
-import expkt.api.packet.Filter;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.socket.PacketSocketImpl;
 import org.junit.jupiter.api.Test;
@@ -10,7 +9,7 @@ import java.lang.management.ThreadMXBean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static expkt.provider.Deadlines.await;
+import static expkt.lab.Deadlines.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -65,15 +64,9 @@ class CallbackBackoffTest extends L2ProviderTestBase {
     void callbacksThatDoNotReadAreBackedOffCountedAndIsolated() throws Exception {
         engine();
         Wire h1 = wire(1);
-        PacketSocketImpl thrower = engine.open(OWNER);
-        thrower.setupFilter(Filter.named("cb-throw-first").ethertype(0x0842).build());
-        PacketSocketImpl idle = engine.open(OWNER);
-        idle.setupFilter(Filter.named("cb-no-read").ethertype(0x0843).build());
-        PacketSocketImpl healthy = engine.open(OWNER);
-        healthy.setupFilter(Filter.named("cb-healthy").ethertype(0x0844).build());
-        for (PacketSocketImpl s : new PacketSocketImpl[] {thrower, idle, healthy}) {
-            s.setBlocking(false);
-        }
+        PacketSocketImpl thrower = nonBlocking("cb-throw-first", 0x0842);
+        PacketSocketImpl idle = nonBlocking("cb-no-read", 0x0843);
+        PacketSocketImpl healthy = nonBlocking("cb-healthy", 0x0844);
         AtomicLong throwerCalls = new AtomicLong();
         AtomicLong idleCalls = new AtomicLong();
         AtomicInteger fine = new AtomicInteger();
@@ -82,11 +75,6 @@ class CallbackBackoffTest extends L2ProviderTestBase {
             throw new IllegalStateException("a bug before reading");
         });
         idle.setCallback(sock -> idleCalls.incrementAndGet()); // returns without reading
-        healthy.setCallback(sock -> {
-            while (sock.receive(null) != null) {
-                fine.incrementAndGet();
-            }
-        });
         // the measurement sees the thread that runs the callbacks (named expkt-...)
         AtomicInteger named = new AtomicInteger();
         healthy.setCallback(sock -> {
@@ -109,7 +97,18 @@ class CallbackBackoffTest extends L2ProviderTestBase {
         long t0 = System.nanoTime();
         long thrown0 = throwerCalls.get();
         long idle0 = idleCalls.get();
-        Thread.sleep(WINDOW_MILLIS);
+        // the window lasts WINDOW_MILLIS and as long as it takes the provider's threads to serve a witness
+        // frame every 50 ms or so (on a loaded machine a window in which they did not run would show no spin)
+        int witnessed = 0;
+        while (System.nanoTime() - t0 < WINDOW_MILLIS * 1_000_000L || witnessed < WINDOW_MILLIS / 50) {
+            h1.send(HandlerRuntimeTest.numbered(0x0844, 1000 + witnessed));
+            int want = ++witnessed;
+            await(5_000, "the healthy callback got witness frame " + want + " in the window", () -> fine.get() == want);
+            long next = System.nanoTime() + 50_000_000L;
+            while (System.nanoTime() < next && System.nanoTime() - t0 < WINDOW_MILLIS * 1_000_000L) {
+                java.util.concurrent.locks.LockSupport.parkNanos(next - System.nanoTime()); // pacing, not a wait for a result
+            }
+        }
         long cpu = providerCpuNanos() - cpu0;
         long runnable = providerRunnableNanos() - run0;
         long wall = System.nanoTime() - t0;
@@ -124,6 +123,7 @@ class CallbackBackoffTest extends L2ProviderTestBase {
         assertTrue(thrownCalls < 100 && idleCallsInWindow < 100, "backed off: thrower " + thrownCalls + ", idle " + idleCallsInWindow
                 + " calls in " + wall / 1_000_000 + " ms");
         // the healthy callback is served meanwhile
+        fine.set(0);
         for (int i = 0; i < 20; i++) {
             h1.send(HandlerRuntimeTest.numbered(0x0844, i));
         }
@@ -135,7 +135,7 @@ class CallbackBackoffTest extends L2ProviderTestBase {
                 "the thrower: backed off, on a lane of its own, its exceptions counted:\n" + table);
         assertTrue(table.matches("(?s).*callback\\s+test\\s+-\\s+cb-no-read\\s+-\\s+backed off\\b[^\\n]*\\s+own-#\\d+\\s+0\\s+0\\s+0\\s.*"),
                 "the idle callback: backed off, on a lane of its own:\n" + table);
-        assertTrue(table.matches("(?s).*callback\\s+test\\s+-\\s+cb-healthy\\s+-\\s+active\\b[^\\n]*\\s+shared\\s+21\\s+0\\s+0\\s.*"), table);
+        assertTrue(table.matches("(?s).*callback\\s+test\\s+-\\s+cb-healthy\\s+-\\s+active\\b[^\\n]*\\s+shared\\s+" + (21 + witnessed) + "\\s+0\\s+0\\s.*"), table);
         // a backed-off callback that reads again is served again
         idle.setCallback(sock -> {
             while (sock.receive(null) != null) {

@@ -1,7 +1,7 @@
 package expkt.provider;
 
+import expkt.lab.Deadlines;
 import expkt.api.packet.ExosSockAddr;
-import expkt.api.packet.Filter;
 import expkt.api.packet.FrameView;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.socket.PacketSocketImpl;
@@ -15,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static expkt.provider.Deadlines.await;
-import static expkt.provider.Deadlines.within;
+import static expkt.lab.Deadlines.await;
+import static expkt.lab.Deadlines.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -41,9 +41,7 @@ class CallbackCloseTest extends L2ProviderTestBase {
     void closeWaitsForTheRunningCallbackAndItIsNeverCalledAfterwards() throws Exception {
         engine();
         Wire h1 = wire(1);
-        PacketSocketImpl s = engine.open(OWNER);
-        s.setupFilter(Filter.named("cb-closing").ethertype(0x0842).build());
-        s.setBlocking(false);
+        PacketSocketImpl s = nonBlocking("cb-closing", 0x0842);
         AtomicBoolean inCall = new AtomicBoolean();
         AtomicLong lastEntry = new AtomicLong();
         AtomicInteger calls = new AtomicInteger();
@@ -76,20 +74,12 @@ class CallbackCloseTest extends L2ProviderTestBase {
         assertFalse(inCall.get(), "close returned while the callback still ran");
         // a witness: an open socket with a callback on the same frames, on the same dispatcher; once it
         // has had all 19, the closed socket's callback would have had its chance to be called too
-        PacketSocketImpl witness = engine.open(OWNER);
-        witness.setupFilter(Filter.named("cb-witness").ethertype(0x0842).build());
-        witness.setBlocking(false);
         AtomicInteger seen = new AtomicInteger();
-        witness.setCallback(sock -> {
-            ExosSockAddr a = new ExosSockAddr();
-            while (sock.receive(a) != null) {
-                seen.incrementAndGet();
-            }
-        });
+        PacketSocketImpl witness = counting("cb-witness", 0x0842, seen);
         for (int i = 1; i < 20; i++) {
             h1.send(HandlerRuntimeTest.numbered(0x0842, i));
         }
-        Deadlines.await(5_000, "the witness callback got the 19 frames sent after close", () -> seen.get() >= 19);
+        await(5_000, "the witness callback got the 19 frames sent after close", () -> seen.get() >= 19);
         witness.close();
         assertTrue(lastEntry.get() - closed < 0, "the callback was called after close returned");
         assertNull(failure.get(), "the callback's frame was readable during its call: " + failure.get());
@@ -100,18 +90,9 @@ class CallbackCloseTest extends L2ProviderTestBase {
     void aStuckCallbackDoesNotHoldCloseUpAndIsShownAsStuck() throws Exception {
         engine();
         Wire h1 = wire(1);
-        PacketSocketImpl s = engine.open(OWNER);
-        s.setupFilter(Filter.named("cb-stuck").ethertype(0x0842).build());
-        s.setBlocking(false);
-        PacketSocketImpl healthy = engine.open(OWNER);
-        healthy.setupFilter(Filter.named("cb-fine").ethertype(0x0843).build());
-        healthy.setBlocking(false);
+        PacketSocketImpl s = nonBlocking("cb-stuck", 0x0842);
         AtomicInteger fine = new AtomicInteger();
-        healthy.setCallback(sock -> {
-            while (sock.receive(null) != null) {
-                fine.incrementAndGet();
-            }
-        });
+        counting("cb-fine", 0x0843, fine);
         CountDownLatch entered = new CountDownLatch(1);
         AtomicReference<Thread> stuckThread = new AtomicReference<>();
         s.setCallback(sock -> {

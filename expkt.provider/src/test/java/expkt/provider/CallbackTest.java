@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static expkt.lab.Deadlines.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,7 @@ class CallbackTest extends L2ProviderTestBase {
         a.setBlocking(false);
         b.setBlocking(false);
         AtomicInteger callsOfA = new AtomicInteger();
+        AtomicInteger framesOfB = new AtomicInteger();
         a.setCallback(sock -> {
             callsOfA.incrementAndGet();
             threads.add(Thread.currentThread().getName());
@@ -44,6 +46,7 @@ class CallbackTest extends L2ProviderTestBase {
             threads.add(Thread.currentThread().getName());
             ExosSockAddr from = new ExosSockAddr();
             while (sock.receive(from) != null) {
+                framesOfB.incrementAndGet();
                 gotB.countDown();
                 if (throwsLeft.getAndDecrement() > 0) {
                     throw new IllegalStateException("a protocol bug");
@@ -64,10 +67,20 @@ class CallbackTest extends L2ProviderTestBase {
         // removeCallback: no more calls
         a.removeCallback();
         int calls = callsOfA.get();
+        int bFrames = framesOfB.get();
         h1.send(Wire.frame("00:e0:2b:00:00:00", HOST_MAC, 0x0842, 64));
-        Thread.sleep(300);
-        assertEquals(calls, callsOfA.get());
-        assertTrue(a.receive(new ExosSockAddr()) != null, "the frame waits in the socket instead");
+        h1.send(Wire.frame("00:e0:2b:00:00:00", HOST_MAC, 0x88b5, 64)); // a witness for the same dispatch thread, sent after it
+        await(5_000, "callback b got the frame sent after a's", () -> framesOfB.get() == bFrames + 1);
+        // the frame waits in the socket instead: visible to a read (and to the dispatcher, had a still a callback)
+        ExosSockAddr waiting = new ExosSockAddr();
+        await(5_000, "a's frame readable in its socket", () -> {
+            try {
+                return a.receive(waiting) != null;
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(calls, callsOfA.get(), "no call after removeCallback");
         // close removes the callback too
         b.close();
         assertTrue(!engine.dispatcher().isRegistered(b.id()));
@@ -89,7 +102,11 @@ class CallbackTest extends L2ProviderTestBase {
         for (int i = 0; i < frames; i++) {
             h1.send(Wire.frame("00:e0:2b:00:00:00", HOST_MAC, 0x0842, 64));
         }
-        Thread.sleep(200); // queued in the ring (a block retires within 2 ms)
+        // queued in the ring before the callback comes (the filter's rule counted them; a block retires within 2 ms)
+        await(10_000, "the filter counted the " + frames + " frames", () -> {
+            long[] c = counted("budget");
+            return c != null && c[0] >= frames;
+        });
         AtomicInteger got = new AtomicInteger();
         CountDownLatch all = new CountDownLatch(1);
         s.setCallback(sock -> {

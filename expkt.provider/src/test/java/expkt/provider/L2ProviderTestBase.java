@@ -57,6 +57,35 @@ abstract class L2ProviderTestBase {
     }
 
     /** The nftables ruleset of the switch namespace, in nft's text form. */
+    /** A socket of {@link #OWNER}, non-blocking (as a callback's socket is), with one filter {@code name} on {@code ethertype}. */
+    expkt.provider.socket.PacketSocketImpl nonBlocking(String name, int ethertype) throws Exception {
+        expkt.provider.socket.PacketSocketImpl s = engine.open(OWNER);
+        s.setupFilter(expkt.api.packet.Filter.named(name).ethertype(ethertype).build());
+        s.setBlocking(false);
+        return s;
+    }
+
+    /** {@link #nonBlocking} with a callback that reads every frame and counts it in {@code count}. */
+    expkt.provider.socket.PacketSocketImpl counting(String name, int ethertype, java.util.concurrent.atomic.AtomicInteger count)
+            throws Exception {
+        expkt.provider.socket.PacketSocketImpl s = nonBlocking(name, ethertype);
+        s.setCallback(sock -> {
+            while (sock.receive(null) != null) {
+                count.incrementAndGet();
+            }
+        });
+        return s;
+    }
+
+    /** The packets the kernel rule of filter {@code name} counted, or null while it has none (for a wait on a condition). */
+    long[] counted(String name) {
+        try {
+            return engine.counters().get(name);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("reading the rule counters", e);
+        }
+    }
+
     static String nftRuleset() {
         return lab.exec(lab.switchNs(), "nft", "list", "ruleset").check().stdout();
     }

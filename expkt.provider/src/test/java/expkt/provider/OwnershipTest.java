@@ -1,5 +1,6 @@
 package expkt.provider;
 
+import expkt.lab.Deadlines;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
 import expkt.api.packet.PacketSocket;

@@ -36,13 +36,7 @@ class PortStateTest extends L2ProviderTestBase {
     private static final String SRC = "02:00:00:00:00:e1";
 
     static void await(String what, BooleanSupplier done, java.util.function.Supplier<String> state) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "; now:\n" + state.get());
-            }
-            Thread.sleep(10);
-        }
+        expkt.lab.Deadlines.await(10_000, what, done, state);
     }
 
     /** The runtime DTO of port {@code slotPort} (what {@code expkt:ports} prints), or null. */

@@ -54,13 +54,7 @@ class RuntimeDtoTest extends L2ProviderTestBase {
     }
 
     static void await(String what, BooleanSupplier done, Supplier<Object> shown) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + ": " + shown.get());
-            }
-            Thread.sleep(5);
-        }
+        expkt.lab.Deadlines.await(10_000, what, done, shown);
     }
 
     /** The ifindex the kernel gives {@code ifName} in the switch namespace. */

@@ -1,5 +1,6 @@
 package expkt.provider;
 
+import expkt.lab.Deadlines;
 import expkt.api.handler.PacketHandler;
 import expkt.api.packet.Filter;
 import expkt.provider.command.HandlerTables;
@@ -16,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static expkt.provider.Deadlines.await;
-import static expkt.provider.Deadlines.within;
+import static expkt.lab.Deadlines.await;
+import static expkt.lab.Deadlines.within;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -125,7 +126,15 @@ class StuckHandlerTest extends L2ProviderTestBase {
         release.countDown();
         await(5_000, "the abandoned socket's fd closed once the stuck call returned", () -> !CallbackCloseTest.isSocketFd(fd));
         assertFalse(stuckSocket.isOpen());
-        Thread.sleep(50);
+        // frames 1 and 2 waited in version 1's ring behind the stuck call: once the thread that ran it has
+        // left version 1's code, and the same traffic (0x0842) reaches version 2, version 1 had every chance
+        Thread stuckLane = stuckThread.get();
+        await(5_000, "the thread of the stuck call left version 1's code", () -> !stuckLane.isAlive()
+                || java.util.Arrays.stream(stuckLane.getStackTrace()).noneMatch(e -> e.getClassName().startsWith(StuckHandlerTest.class.getName())));
+        for (int i = 0; i < 3; i++) {
+            h1.send(HandlerRuntimeTest.numbered(0x0842, 200 + i));
+        }
+        await(5_000, "version 2 got the 3 frames sent after the stuck call returned", () -> v2.get() == 7);
         assertEquals(1, v1Calls.get(), "version 1 was called once (the stuck call) and never after it was abandoned");
         String after = HandlerTables.handlers(runtime, engine);
         assertFalse(after.matches("(?s).*\\sstuck\\s.*"), "nothing is stuck any more:\n" + after);

@@ -106,12 +106,6 @@ public abstract class ExpktTestSupport {
      * not for performance.
      */
     protected static void await(String what, long millis, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("timed out after " + millis + " ms waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
+        expkt.lab.Deadlines.await(millis, what, condition);
     }
 }

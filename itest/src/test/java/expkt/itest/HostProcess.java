@@ -58,7 +58,23 @@ public final class HostProcess implements AutoCloseable {
         return start(lab, run, false, properties);
     }
 
+    /**
+     * Starts the host jar in {@code lab}'s switch namespace without a console ({@code gosh.args=--nointeractive}),
+     * as a bounded run ({@code expkt.host.runSeconds}) or a service manager runs it: its log lines go to
+     * standard output as well, where {@link #awaitLine} and {@link #output} read them. No data-plane
+     * namespace unless {@code properties} name one ({@code expkt.dataplane.netns=...}).
+     */
+    public static HostProcess startHeadless(Lab lab, Path run, String... properties) throws IOException {
+        return start(lab, run, true, List.of("gosh.args=--nointeractive"), properties);
+    }
+
     private static HostProcess start(Lab lab, Path run, boolean inSwitchNs, String... properties) throws IOException {
+        return start(lab, run, inSwitchNs, List.of("expkt.log.console=false",
+                // ports are opt-in: the lab's switch namespace (the one the host runs in) is its data plane
+                "expkt.dataplane.netns=" + lab.switchNs()), properties);
+    }
+
+    private static HostProcess start(Lab lab, Path run, boolean inSwitchNs, List<String> base, String... properties) throws IOException {
         Path hostJar = ExpktOptions.jar("expkt.host.jar").toPath();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(inSwitchNs ? List.of("ip", "netns", "exec", lab.switchNs()) : List.of());
@@ -66,10 +82,10 @@ public final class HostProcess implements AutoCloseable {
                 "--sun-misc-unsafe-memory-access=allow",
                 "-Dfelix.fileinstall.dir=" + run.resolve("deploy"),
                 "-Dorg.osgi.framework.storage=" + run.resolve("felix-cache"),
-                "-Dexpkt.log.file=" + run.resolve("expkt.log"),
-                "-Dexpkt.log.console=false",
-                // ports are opt-in: the lab's switch namespace (the one the host runs in) is its data plane
-                "-Dexpkt.dataplane.netns=" + lab.switchNs()));
+                "-Dexpkt.log.file=" + run.resolve("expkt.log")));
+        for (String p : base) {
+            cmd.add("-D" + p);
+        }
         for (String p : properties) {
             cmd.add("-D" + p);
         }
@@ -132,6 +148,20 @@ public final class HostProcess implements AutoCloseable {
             }
         }
         return b.toString();
+    }
+
+    /** Sends SIGTERM, as a service manager's stop does (`ip netns exec` execs the JVM, so it is the JVM itself). */
+    public void signal() {
+        process.toHandle().destroy();
+    }
+
+    /** Waits for the host to end by itself (a bounded run, a signal) and for its output to be read; its exit code. */
+    public int awaitExit(long ms) throws InterruptedException {
+        if (!process.waitFor(ms, TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the host did not end within " + ms + " ms; its output:\n" + output());
+        }
+        reader.join(5_000);
+        return process.exitValue();
     }
 
     public String output() {

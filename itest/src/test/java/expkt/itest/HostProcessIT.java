@@ -3,17 +3,10 @@ package expkt.itest;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,7 +26,6 @@ public class HostProcessIT {
 
     @Test
     public void theHostJarRunsHotDeploysAndStopsInTheLab() throws Exception {
-        Path hostJar = ExpktOptions.jar("expkt.host.jar").toPath();
         Path v1 = ExpktOptions.jar("expkt.itest.bundle").toPath();
         Path work = Files.createDirectories(Path.of("target/hostprocess").toAbsolutePath());
         Path run = Files.createTempDirectory(work, "run");
@@ -44,48 +36,18 @@ public class HostProcessIT {
         Path log = run.resolve("expkt.log");
 
         Lab.cleanStale();
-        try (Lab lab = Lab.builder().ports(2).bridge(true).build()) {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = List.of("ip", "netns", "exec", lab.switchNs(), java,
-                    "--sun-misc-unsafe-memory-access=allow",
-                    "-Dfelix.fileinstall.dir=" + deploy,
-                    "-Dorg.osgi.framework.storage=" + run.resolve("felix-cache"),
-                    "-Dexpkt.log.file=" + log,
-                    "-Dgosh.args=--nointeractive",
-                    "-Dexpkt.host.runSeconds=4",
-                    "-Dexpkt.host.commands=lb -s expkt.itest.hotdeploy;scr:list",
-                    "-jar", hostJar.toString());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            List<String> out = new ArrayList<>();
-            CountDownLatch running = new CountDownLatch(1);
-            Thread reader = Thread.ofPlatform().daemon().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null;) {
-                        synchronized (out) {
-                            out.add(line);
-                        }
-                        if (line.contains("scripted run: running for")) {
-                            running.countDown();
-                        }
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-            });
-            try {
-                assertTrue("the host never got to its bounded run: " + snapshot(out), running.await(60, TimeUnit.SECONDS));
-                // replace version 1 by version 2 while the host runs
-                Path tmp = run.resolve("hotdeploy.jar.tmp");
-                Files.copy(v2, tmp);
-                Files.move(tmp, deploy.resolve("hotdeploy.jar"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                assertTrue("the host did not stop by itself", p.waitFor(60, TimeUnit.SECONDS));
-                reader.join(5_000);
-            } finally {
-                p.destroyForcibly();
-            }
-            String all = snapshot(out);
+        try (Lab lab = Lab.builder().ports(2).bridge(true).build();
+             HostProcess host = HostProcess.startHeadless(lab, run, "expkt.host.runSeconds=4",
+                     "expkt.host.commands=lb -s expkt.itest.hotdeploy;scr:list")) {
+            host.awaitLine("scripted run: running for", 60_000);
+            // replace version 1 by version 2 while the host runs
+            Path tmp = run.resolve("hotdeploy.jar.tmp");
+            Files.copy(v2, tmp);
+            Files.move(tmp, deploy.resolve("hotdeploy.jar"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            int exit = host.awaitExit(60_000);
+            String all = host.output();
             // the bounded run's verdict: every bundle up, no component failed, no command threw, no ERROR
-            assertEquals(all, 0, p.exitValue());
+            assertEquals(all, 0, exit);
             assertTrue(all, all.contains("expkt host: run ok"));
 
             Matcher m = STARTED.matcher(all);
@@ -116,59 +78,21 @@ public class HostProcessIT {
      */
     @Test
     public void aSignalStopsTheFrameworkAndLeavesNoKernelState() throws Exception {
-        Path hostJar = ExpktOptions.jar("expkt.host.jar").toPath();
         Path work = Files.createDirectories(Path.of("target/hostprocess").toAbsolutePath());
         Path run = Files.createTempDirectory(work, "signal");
-        Path deploy = Files.createDirectories(run.resolve("deploy"));
+        Files.createDirectories(run.resolve("deploy"));
 
         Lab.cleanStale();
-        try (Lab lab = Lab.builder().ports(2).build()) {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = List.of("ip", "netns", "exec", lab.switchNs(), java,
-                    "--sun-misc-unsafe-memory-access=allow",
-                    "-Dfelix.fileinstall.dir=" + deploy,
-                    "-Dorg.osgi.framework.storage=" + run.resolve("felix-cache"),
-                    "-Dexpkt.log.file=" + run.resolve("expkt.log"),
-                    "-Dgosh.args=--nointeractive",
-                    "-jar", hostJar.toString());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            List<String> out = new ArrayList<>();
-            CountDownLatch started = new CountDownLatch(1);
-            Thread reader = Thread.ofPlatform().daemon().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null;) {
-                        synchronized (out) {
-                            out.add(line);
-                        }
-                        if (STARTED.matcher(line).find()) {
-                            started.countDown();
-                        }
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-            });
-            try {
-                assertTrue("the host never started: " + snapshot(out), started.await(60, TimeUnit.SECONDS));
-                String tables = lab.exec(lab.switchNs(), "nft", "list", "tables").check().stdout();
-                assertTrue("the provider's table while the host runs: " + tables, tables.contains("table netdev expkt"));
-                // `ip netns exec` execs the JVM, so p is the JVM itself: destroy() sends it SIGTERM
-                p.toHandle().destroy();
-                assertTrue("the host did not end after SIGTERM", p.waitFor(30, TimeUnit.SECONDS));
-                reader.join(5_000);
-            } finally {
-                p.destroyForcibly();
-            }
-            String all = snapshot(out);
+        try (Lab lab = Lab.builder().ports(2).build(); HostProcess host = HostProcess.startHeadless(lab, run)) {
+            host.awaitLine("expkt host started", 60_000);
+            String tables = lab.exec(lab.switchNs(), "nft", "list", "tables").check().stdout();
+            assertTrue("the provider's table while the host runs: " + tables, tables.contains("table netdev expkt"));
+            host.signal();
+            host.awaitExit(30_000);
+            String all = host.output();
             assertTrue(all, all.contains("stopping the framework so bundles release what they hold"));
             String after = lab.exec(lab.switchNs(), "nft", "list", "tables").check().stdout();
             assertEquals("nftables tables left in the data plane after SIGTERM:\n" + all, "", after.strip());
-        }
-    }
-
-    private static String snapshot(List<String> out) {
-        synchronized (out) {
-            return String.join("\n", out);
         }
     }
 

@@ -4,16 +4,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -71,7 +67,6 @@ public class HostVerdictIT {
     }
 
     private static Run runHost(boolean broken) throws Exception {
-        Path hostJar = ExpktOptions.jar("expkt.host.jar").toPath();
         Path work = Files.createDirectories(Path.of("target/hostverdict").toAbsolutePath());
         Path run = Files.createTempDirectory(work, broken ? "broken" : "healthy");
         Path deploy = Files.createDirectories(run.resolve("deploy"));
@@ -87,40 +82,11 @@ public class HostVerdictIT {
         Path result = run.resolve("result");
 
         Lab.cleanStale();
-        try (Lab lab = Lab.builder().ports(2).bridge(true).build()) {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = List.of("ip", "netns", "exec", lab.switchNs(), java,
-                    "--sun-misc-unsafe-memory-access=allow",
-                    "-Dfelix.fileinstall.dir=" + deploy,
-                    "-Dorg.osgi.framework.storage=" + run.resolve("felix-cache"),
-                    "-Dexpkt.log.file=" + run.resolve("expkt.log"),
-                    "-Dexpkt.host.resultFile=" + result,
-                    "-Dgosh.args=--nointeractive",
-                    "-Dexpkt.host.runSeconds=2",
-                    "-Dexpkt.host.commands=" + commands,
-                    "-jar", hostJar.toString());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            List<String> out = new ArrayList<>();
-            Thread reader = Thread.ofPlatform().daemon().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null;) {
-                        synchronized (out) {
-                            out.add(line);
-                        }
-                    }
-                } catch (IOException e) {
-                    // the process ended
-                }
-            });
-            try {
-                assertTrue("the host did not end its bounded run within 120 s", p.waitFor(120, TimeUnit.SECONDS));
-                reader.join(5_000);
-            } finally {
-                p.destroyForcibly();
-            }
-            synchronized (out) {
-                return new Run(p.exitValue(), String.join("\n", out), result);
-            }
+        try (Lab lab = Lab.builder().ports(2).bridge(true).build();
+             HostProcess host = HostProcess.startHeadless(lab, run, "expkt.host.resultFile=" + result, "expkt.host.runSeconds=2",
+                     "expkt.host.commands=" + commands)) {
+            int exit = host.awaitExit(120_000);
+            return new Run(exit, host.output(), result);
         }
     }
 

@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -204,18 +203,12 @@ public class SoakIT {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        await(what, condition, () -> "");
+        expkt.lab.Deadlines.await(WAIT_MS, what, condition);
     }
 
     /** Waits for {@code condition}; on timeout the error carries {@code state}, what was seen at that moment. */
     private static void await(String what, BooleanSupplier condition, Supplier<String> state) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("waited " + WAIT_MS + " ms for " + what + "\n" + state.get());
-            }
-            Thread.sleep(100);
-        }
+        expkt.lab.Deadlines.await(WAIT_MS, what, condition, state);
     }
 
     /**

@@ -80,28 +80,29 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
         if (!old.isOpen()) {
             throw new ClosedChannelException();
         }
-        if (target.equals(vr)) {
-            return;
-        }
-        if (callback.active()) {
-            throw new IllegalStateException("cannot move " + kind + " socket from VR " + vr.name() + " to VR " + target.name()
-                    + ": it has a callback (remove it first, set it again after the move)");
-        }
-        String state = boundState(old);
-        if (state != null) {
-            throw new IllegalStateException("cannot move " + kind + " socket from VR " + vr.name() + " to VR " + target.name()
-                    + ": it is " + state + " (a socket's VR can change only before bind or connect)");
-        }
-        C fresh = maker.make(target);
-        if (!watchers.isEmpty()) {
-            int freshFd = VrExec.fdOfChannel(fresh);
-            for (Selectable.Watcher w : watchers) { // both channels are open: the selector swaps the numbers
-                w.fdReplaced(this, freshFd);
+        VrMove.move(kind + " socket", vr, target, callback, new VrMove.Movable<C>() {
+            @Override
+            public String pinnedBy() throws IOException {
+                return boundState(old);
             }
-        }
-        channel = fresh;
-        vr = target;
-        old.close();
+
+            @Override
+            public C openIn(VirtualRouter in) throws IOException {
+                return maker.make(in);
+            }
+
+            @Override
+            public int fdOf(C fresh) {
+                return VrExec.fdOfChannel(fresh);
+            }
+
+            @Override
+            public void install(C fresh, VirtualRouter in) throws IOException {
+                channel = fresh;
+                vr = in;
+                old.close();
+            }
+        }, this, watchers);
     }
 
     /** Null when neither bound nor connected; else what it is, naming the address. */

@@ -151,33 +151,39 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectabl
     private synchronized void move(VirtualRouter target) throws IOException {
         int f = enter();
         try {
-            if (target.equals(vr)) {
-                return;
-            }
-            if (callback.active()) {
-                throw new IllegalStateException("cannot move raw socket (protocol " + protocol + ") from VR " + vr.name() + " to VR "
-                        + target.name() + ": it has a callback (remove it first, set it again after the move)");
-            }
-            if (bound) {
-                throw new IllegalStateException("cannot move raw socket (protocol " + protocol + ") from VR " + vr.name() + " to VR "
-                        + target.name() + ": it is bound (a socket's VR can change only before bind)");
-            }
-            int fresh = makeIn(target);
-            try {
-                if (headerIncluded) {
-                    setHdrIncl(fresh, true);
+            VrMove.move("raw socket (protocol " + protocol + ")", vr, target, callback, new VrMove.Movable<Integer>() {
+                @Override
+                public String pinnedBy() {
+                    return bound ? "bound" : null;
                 }
-            } catch (IOException | RuntimeException e) {
-                Fds.closeQuietly(fresh);
-                throw e;
-            }
-            for (Selectable.Watcher w : watchers) { // both descriptors are open: the selector swaps the numbers
-                w.fdReplaced(this, fresh);
-            }
-            // the old fd is still held by this very operation; others see the new one from now on
-            fd.set(fresh);
-            vr = target;
-            Fds.closeQuietly(f);
+
+                @Override
+                public Integer openIn(VirtualRouter in) throws IOException {
+                    int fresh = makeIn(in);
+                    try {
+                        if (headerIncluded) {
+                            setHdrIncl(fresh, true);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        Fds.closeQuietly(fresh);
+                        throw e;
+                    }
+                    return fresh;
+                }
+
+                @Override
+                public int fdOf(Integer fresh) {
+                    return fresh;
+                }
+
+                @Override
+                public void install(Integer fresh, VirtualRouter in) {
+                    // the old fd is still held by this very operation; others see the new one from now on
+                    fd.set(fresh);
+                    vr = in;
+                    Fds.closeQuietly(f);
+                }
+            }, this, watchers);
         } finally {
             leave();
         }

@@ -5,6 +5,7 @@ import expkt.api.vr.AllVrServerSocket;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.RawIpSocket;
 import expkt.api.vr.VirtualRouter;
+import expkt.lab.Deadlines;
 import expkt.linux.NetNs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -319,7 +320,7 @@ class VrSocketsTest {
     void closeEndsAPendingRawReceive() throws Exception {
         RawIpSocket r = sockets.rawSocket("VR-Default", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);
         CompletableFuture<Throwable> f = new CompletableFuture<>();
-        Thread.ofPlatform().start(() -> {
+        Thread receiver = Thread.ofPlatform().start(() -> {
             try {
                 r.receive(new byte[100], 0, 100);
                 f.complete(null);
@@ -327,7 +328,10 @@ class VrSocketsTest {
                 f.complete(t);
             }
         });
-        Thread.sleep(150);
+        // closed only once the receive is pending (a close before it would make it fail at once, proving nothing)
+        Deadlines.await(5_000, "the receive is pending", () -> java.util.Arrays.stream(receiver.getStackTrace())
+                .anyMatch(e -> e.getClassName().equals(RawIpSocketImpl.class.getName()) && e.getMethodName().equals("receive")));
+        assertFalse(f.isDone(), "the receive waits for a datagram");
         r.close();
         assertTrue(f.get(2, TimeUnit.SECONDS) instanceof IOException);
     }

@@ -94,11 +94,15 @@ public class HandlerIsolationIT extends DispatchTestSupport {
     @Test
     public void callbacksOfAThrowingAndASleepingBundleDoNotHoldBackAHealthyOne() throws Exception {
         String table = streamToThrowerSleeperAndHealthy("callback", "cb-", "expkt.itest.cb");
+        // what the healthy and the throwing callback must get: every frame, none dropped, (for the thrower)
+        // every throw counted. Their lane is the shared one, or one of their own on a loaded machine (three
+        // calls in a row preempted past the 1.5 ms of a strike move a callback too): not what this test guards
+        String lane = "(shared|own-#\\d+)";
         String h = line(table, "cb-healthy");
-        assertTrue(h, h.matches("callback\\s+expkt\\.itest\\.cbhealthy 1\\.0\\.0 \\[\\d+]\\s+-\\s+cb-healthy\\s+-\\s+active \\d+ calls\\s+#\\d+\\s+shared\\s+"
-                + ROUNDS + "\\s+0\\s+0\\s.*"));
+        assertTrue(h, h.matches("callback\\s+expkt\\.itest\\.cbhealthy 1\\.0\\.0 \\[\\d+]\\s+-\\s+cb-healthy\\s+-\\s+active \\d+ calls\\s+#\\d+\\s+"
+                + lane + "\\s+" + ROUNDS + "\\s+0\\s+0\\s.*"));
         String t = line(table, "cb-thrower");
-        assertTrue(t, t.matches(".*\\s+shared\\s+" + ROUNDS + "\\s+0\\s+" + ROUNDS + "\\s.*"));
+        assertTrue(t, t.matches(".*\\s+" + lane + "\\s+" + ROUNDS + "\\s+0\\s+" + ROUNDS + "\\s.*"));
         String s = line(table, "cb-sleeper");
         assertTrue("the sleeper got a thread of its own: " + s, s.matches(".*\\s+own-#\\d+\\s+\\d+\\s+\\d+\\s+0\\s.*"));
         System.out.println("[isolation-it] callbacks: healthy got all " + ROUNDS + "; " + s);
@@ -139,14 +143,18 @@ public class HandlerIsolationIT extends DispatchTestSupport {
             System.out.println(genOut);
             assertEquals(genOut, 0, p.exitValue());
             try {
-                await("the healthy and the throwing " + via + " got every frame", 10_000,
+                await("the healthy and the throwing " + via + " got every frame", 30_000,
                         () -> healthy.total.sum() >= ROUNDS && thrower.total.sum() >= ROUNDS);
             } catch (AssertionError e) {
                 System.out.println("[isolation-it] TIMED OUT: healthy " + healthy.total.sum() + ", thrower " + thrower.total.sum()
                         + ", sleeper " + sleeper.total.sum() + "\n" + command("handlers"));
                 throw e;
             }
-            Thread.sleep(200);
+            // expkt:handlers counts a frame once its call returns: wait until both rows show every frame
+            // (a frame handled twice shows in the per-frame counts below)
+            for (String k : new String[] {"healthy", "thrower"}) {
+                awaitHandlers(via + "\\s.*\\s" + filterPrefix + k + "\\s.*\\s" + ROUNDS + "\\s.*", 10_000);
+            }
             String table = command("handlers");
             System.out.println(table);
             for (int i = 0; i < ROUNDS; i++) {

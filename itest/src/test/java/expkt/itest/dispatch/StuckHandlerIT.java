@@ -1,5 +1,6 @@
 package expkt.itest.dispatch;
 
+import static expkt.lab.Deadlines.within;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -8,11 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -73,22 +72,6 @@ public class StuckHandlerIT extends DispatchTestSupport {
         java.util.Dictionary<String, Object> props = new java.util.Hashtable<>();
         props.put("expkt.itest.recorder", name);
         return context.registerService(java.util.function.ObjIntConsumer.class.getName(), r, props);
-    }
-
-    static <T> T within(long millis, String what, Callable<T> call) throws Exception {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("it-" + what.replace(' ', '-')).start(() -> {
-            try {
-                f.complete(call.call());
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        });
-        try {
-            return f.get(millis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new AssertionError(what + " did not return within " + millis + " ms");
-        }
     }
 
     void send(int ethertype, int rounds) throws Exception {

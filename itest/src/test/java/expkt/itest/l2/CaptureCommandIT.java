@@ -4,9 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -22,10 +19,6 @@ import org.osgi.framework.ServiceReference;
 import expkt.itest.ExpktOptions;
 import expkt.itest.ExpktTestSupport;
 import expkt.lab.Lab;
-import expkt.linux.Fds;
-import expkt.linux.NetInterfaces;
-import expkt.linux.NetNs;
-import expkt.linux.PacketSockets;
 
 /**
  * {@code expkt:capture} inside Felix: the expkt.capture bundle registers the command (one command:
@@ -59,29 +52,7 @@ public class CaptureCommandIT extends ExpktTestSupport {
     }
 
     private void sendFromHost(int i, byte[] frame) throws Exception {
-        try (NetNs ns = NetNs.open(lab().host(i).ns())) {
-            Thread t = Thread.ofPlatform().start(() -> {
-                try {
-                    NetNs.call(ns, () -> {
-                        int index = NetInterfaces.list().stream().filter(n -> n.name().equals("veth0")).findFirst().orElseThrow().index();
-                        int fd = PacketSockets.open(0);
-                        try (Arena a = Arena.ofConfined()) {
-                            MemorySegment buf = a.allocate(frame.length);
-                            MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
-                            MemorySegment sll = a.allocate(PacketSockets.SOCKADDR_LL_SIZE, 8);
-                            PacketSockets.writeSockaddrLl(sll, 0, ((frame[12] & 0xFF) << 8) | (frame[13] & 0xFF), index, 0);
-                            PacketSockets.sendto(fd, buf, frame.length, sll, 0);
-                        } finally {
-                            Fds.closeQuietly(fd);
-                        }
-                        return null;
-                    });
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            t.join();
-        }
+        HostFrames.send(lab(), i, frame, 1);
     }
 
     @Test

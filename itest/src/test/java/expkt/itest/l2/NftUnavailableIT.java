@@ -5,11 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Method;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 
 import org.junit.Test;
@@ -25,10 +21,6 @@ import expkt.api.packet.PacketSocket;
 import expkt.itest.ExpktOptions;
 import expkt.itest.ExpktTestSupport;
 import expkt.lab.Lab;
-import expkt.linux.Fds;
-import expkt.linux.NetInterfaces;
-import expkt.linux.NetNs;
-import expkt.linux.PacketSockets;
 
 /**
  * The provider inside Felix with nftables made unavailable to it (framework properties pointing at a
@@ -123,26 +115,6 @@ public class NftUnavailableIT extends ExpktTestSupport {
 
     /** Sends {@code count} frames of {@code ethertype} from host {@code i}'s veth0 (a plain AF_PACKET socket there). */
     private void sendFromHost(int i, int ethertype, int count) throws Exception {
-        ByteBuffer b = ByteBuffer.allocate(60);
-        b.put(new byte[] {0x00, (byte) 0xE0, 0x2B, 0, 0, 0}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) ethertype);
-        byte[] frame = b.array();
-        try (NetNs ns = NetNs.open(lab().host(i).ns())) {
-            NetNs.call(ns, () -> {
-                int index = NetInterfaces.list().stream().filter(n -> n.name().equals("veth0")).findFirst().orElseThrow().index();
-                int fd = PacketSockets.open(0);
-                try (Arena a = Arena.ofConfined()) {
-                    MemorySegment buf = a.allocate(frame.length);
-                    MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
-                    MemorySegment sll = a.allocate(PacketSockets.SOCKADDR_LL_SIZE, 8);
-                    PacketSockets.writeSockaddrLl(sll, 0, ethertype, index, 0);
-                    for (int k = 0; k < count; k++) {
-                        PacketSockets.sendto(fd, buf, frame.length, sll, 0);
-                    }
-                } finally {
-                    Fds.closeQuietly(fd);
-                }
-                return null;
-            });
-        }
+        HostFrames.send(lab(), i, HostFrames.frame(ethertype, 60), count);
     }
 }

@@ -5,11 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.reflect.Method;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -40,10 +36,6 @@ import expkt.api.runtime.SocketDTO;
 import expkt.api.runtime.VrDTO;
 import expkt.itest.ExpktOptions;
 import expkt.itest.ExpktTestSupport;
-import expkt.linux.Fds;
-import expkt.linux.NetInterfaces;
-import expkt.linux.NetNs;
-import expkt.linux.PacketSockets;
 
 /**
  * The runtime introspection service as a consumer sees it: {@link ExpktRuntime} from the OSGi
@@ -87,39 +79,13 @@ public class RuntimeServiceIT extends ExpktTestSupport {
         return l.get(0);
     }
 
-    /** Sends {@code count} copies of {@code frame} from host {@code i}'s veth0. */
+    /** Sends {@code count} copies of {@code frame} from host {@code i}'s veth0 (a peer on the wire). */
     private void sendFromHost(int i, byte[] frame, int count) throws Exception {
-        try (NetNs ns = NetNs.open(lab().host(i).ns())) {
-            Thread t = Thread.ofPlatform().start(() -> {
-                try {
-                    NetNs.call(ns, () -> {
-                        int index = NetInterfaces.list().stream().filter(n -> n.name().equals("veth0")).findFirst().orElseThrow().index();
-                        int fd = PacketSockets.open(0);
-                        try (Arena a = Arena.ofConfined()) {
-                            MemorySegment buf = a.allocate(frame.length);
-                            MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
-                            MemorySegment sll = a.allocate(PacketSockets.SOCKADDR_LL_SIZE, 8);
-                            PacketSockets.writeSockaddrLl(sll, 0, ((frame[12] & 0xFF) << 8) | (frame[13] & 0xFF), index, 0);
-                            for (int k = 0; k < count; k++) {
-                                PacketSockets.sendto(fd, buf, frame.length, sll, 0);
-                            }
-                        } finally {
-                            Fds.closeQuietly(fd);
-                        }
-                        return null;
-                    });
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            t.join();
-        }
+        HostFrames.send(lab(), i, frame, count);
     }
 
     private static byte[] frame(int ethertype, int length) {
-        ByteBuffer b = ByteBuffer.allocate(length);
-        b.put(new byte[] {0x00, (byte) 0xE0, 0x2B, 0, 0, 0}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) ethertype);
-        return b.array();
+        return HostFrames.frame(ethertype, length);
     }
 
     @Test

@@ -216,11 +216,14 @@ public class SelectIT extends ExpktTestSupport {
         assertTrue(sel.keys().isEmpty());
         assertThrows(java.nio.channels.ClosedChannelException.class, () -> sel.register(l2, null));
         // a blocked select returns when another thread closes the selector
+        Thread selecting = Thread.currentThread();
+        String selectorClass = sel.getClass().getName();
         Thread closer = Thread.ofPlatform().start(() -> {
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            try { // closed once this thread is in select(), so that it is the blocked select that the close ends
+                expkt.lab.Deadlines.await(5_000, "the test thread in select()", () -> java.util.Arrays.stream(selecting.getStackTrace())
+                        .anyMatch(e -> e.getClassName().equals(selectorClass) && e.getMethodName().startsWith("select")));
+            } catch (InterruptedException | AssertionError e) {
+                // close anyway: the select below then fails or returns, and says so
             }
             sel.close();
         });

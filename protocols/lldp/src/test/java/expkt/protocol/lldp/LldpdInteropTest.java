@@ -27,7 +27,6 @@ import java.util.function.BooleanSupplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The agent against lldpd (Debian's, written by nobody here) in a host namespace, over the provider's
@@ -118,14 +117,7 @@ class LldpdInteropTest {
     }
 
     static void await(String what, long millis, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        fail("timed out after " + millis + " ms waiting for " + what);
+        expkt.lab.Deadlines.await(millis, what, condition);
     }
 
     /** An agent instance driven like the DS component: receive thread + tx timer on the provider's sockets. */
