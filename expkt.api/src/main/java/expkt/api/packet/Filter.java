@@ -3,7 +3,6 @@ package expkt.api.packet;
 import expkt.api.net.MacAddress;
 
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -483,8 +482,7 @@ public final class Filter {
                     + " dstmac=01:80:C2:00:00:0E (keys: " + String.join(", ", KEYS) + ")");
         }
         Map<String, String> m = new LinkedHashMap<>();
-        List<String> elements = new ArrayList<>(List.of(SEPARATOR.split(spec.strip(), -1)));
-        for (String p : elements) {
+        for (String p : SEPARATOR.split(spec.strip(), -1)) {
             int eq = p.indexOf('=');
             if (eq <= 0 || eq == p.length() - 1) {
                 throw new IllegalArgumentException("filter element \"" + p + "\" of \"" + spec
