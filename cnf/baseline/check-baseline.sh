@@ -3,9 +3,13 @@
 # against the baseline in cnf/baseline/ (bnd-baseline-maven-plugin). Each case edits a throwaway
 # copy of the module (the work tree is never touched), builds it with `mvn verify` and checks the
 # outcome:
-#   1. a public method removed from expkt.api.handler.PacketSender, version left at 1.0.0 -> fails
-#   2. a method added to PacketSender (a @ProviderType: minor change), package bumped 1.0.0 -> 1.1.0 -> passes
+#   1. a public method removed from expkt.api.net.MacAddress, version left at 1.0.0 -> fails
+#   2. a public method added to MacAddress (a minor change), package bumped 1.0.0 -> 1.1.0 -> passes
 #   3. the same addition without the bump                                          -> fails
+# The API cases use expkt.api.net because it is still at its baseline version: expkt.api.handler,
+# .packet and .vr are at 2.0.0 since the deliberate breaking change of issue 14 (records -> classes,
+# @HandlerFilter enums), so a further change there is within their declared major until the baseline
+# moves to a release that has them.
 #   4. a public method removed from the codec's expkt.codec.wol.WakeOnLan, version left -> fails
 # Exit 0 when every case ends as expected, 1 otherwise (the failing case's Maven output is printed).
 # Usage: cnf/baseline/check-baseline.sh [extra Maven args, e.g. -o]
@@ -51,19 +55,19 @@ expect() {
 }
 
 MVN_ARGS=("$@")
-api_sender=expkt.api/src/main/java/expkt/api/handler/PacketSender.java
-api_info=expkt.api/src/main/java/expkt/api/handler/package-info.java
+api_mac=expkt.api/src/main/java/expkt/api/net/MacAddress.java
+api_info=expkt.api/src/main/java/expkt/api/net/package-info.java
 
 # 1. removed method, no major bump
 d="$(fresh_copy expkt.api removed)"
-python3 - "$d/$api_sender" <<'EOF'
+python3 - "$d/$api_mac" <<'EOF'
 import re, sys
 p = sys.argv[1]; s = open(p).read()
-n = re.sub(r'\n\s*void sendto\(ByteBuffer frame, String vlanName\) throws IOException;', '', s)
-assert n != s, "PacketSender.sendto(ByteBuffer, String) not found"
+n = re.sub(r'\n    public boolean isBroadcast\(\) \{\n.*?\n    }\n', '\n', s, flags=re.S)
+assert n != s, "MacAddress.isBroadcast() not found"
 open(p, 'w').write(n)
 EOF
-expect fail "removed PacketSender.sendto(ByteBuffer,String), expkt.api.handler still 1.0.0" "$d" expkt.api
+expect fail "removed MacAddress.isBroadcast(), expkt.api.net still 1.0.0" "$d" expkt.api
 
 # 2. added method with a minor bump
 d="$(fresh_copy expkt.api added-bumped)"
@@ -72,18 +76,18 @@ add_method() {
 import sys
 p = sys.argv[1]; s = open(p).read()
 i = s.rstrip().rfind('}')
-open(p, 'w').write(s[:i] + '    /** Added by check-baseline.sh. */\n    void flush() throws IOException;\n}\n')
+open(p, 'w').write(s[:i] + '    /** Added by check-baseline.sh. */\n    public boolean isLocal() {\n        return (toLong() & 0x0200_0000_0000L) != 0;\n    }\n}\n')
 EOF
 }
-add_method "$d/$api_sender"
+add_method "$d/$api_mac"
 sed -i 's/@Version("1.0.0")/@Version("1.1.0")/' "$d/$api_info"
 grep -q '@Version("1.1.0")' "$d/$api_info"
-expect pass "added PacketSender.flush(), expkt.api.handler bumped to 1.1.0" "$d" expkt.api
+expect pass "added MacAddress.isLocal(), expkt.api.net bumped to 1.1.0" "$d" expkt.api
 
 # 3. the same addition, no bump
 d="$(fresh_copy expkt.api added-unbumped)"
-add_method "$d/$api_sender"
-expect fail "added PacketSender.flush(), expkt.api.handler still 1.0.0" "$d" expkt.api
+add_method "$d/$api_mac"
+expect fail "added MacAddress.isLocal(), expkt.api.net still 1.0.0" "$d" expkt.api
 
 # 4. the codec: removed public method, no major bump
 d="$(fresh_copy expkt.codec codec-removed)"

@@ -102,7 +102,7 @@ class ValueTypesTest {
     @Test
     void theAddressCarriesTheWholeOuterTag() {
         expkt.api.packet.ExosSockAddr a = new expkt.api.packet.ExosSockAddr();
-        a.set(1, 2, "p2", 3, 100, "blue", 2, "VR-Default", Direction.INGRESS, expkt.api.packet.PacketType.OTHERHOST, 1L,
+        expkt.api.spi.ExosSockAddrs.set(a, 1, 2, "p2", 3, 100, "blue", 2, "VR-Default", Direction.INGRESS, expkt.api.packet.PacketType.OTHERHOST, 1L,
                 68, 64, 0x0842);
         assertEquals(0x8100, a.vlanTpid());          // until the provider says otherwise: 802.1Q, priority 0
         assertEquals(100, a.vlanTci());
@@ -113,7 +113,7 @@ class ValueTypesTest {
         assertEquals(0x88A8, c.vlanTpid());
         assertEquals(0xA064, c.vlanTci());
         // an untagged frame after a tagged one: no tag left over
-        a.set(1, 2, "p2", 3, expkt.api.packet.ExosSockAddr.NO_VLAN, null, 2, "VR-Default", Direction.INGRESS,
+        expkt.api.spi.ExosSockAddrs.set(a, 1, 2, "p2", 3, expkt.api.packet.ExosSockAddr.NO_VLAN, null, 2, "VR-Default", Direction.INGRESS,
                 expkt.api.packet.PacketType.OTHERHOST, 2L, 64, 64, 0x0842);
         a.setVlanTag(0x8100, 7);
         assertEquals(expkt.api.packet.ExosSockAddr.NO_VLAN, a.vlanTci());

@@ -30,18 +30,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * Gogo command {@code expkt:capture [--force] <filter> <file> [count|seconds]}: opens a packet socket,
- * sets one filter parsed from {@code <filter>} ({@code key=value} pairs separated by commas:
- * {@code dstmac}, {@code ethertype}, {@code action}, {@code direction}, {@code vr},
- * {@code ethertype_offset}), and writes every frame it brings up into {@code <file>} until the count or
+ * sets one filter parsed from {@code <filter>} ({@code key=value} pairs separated by commas or spaces,
+ * read by {@link Filter#parse}'s parser, the one a whiteboard handler's {@code expkt.filter.*}
+ * properties go through too: {@code dstmac}, {@code ethertype}, {@code action}, {@code direction},
+ * {@code vr}, {@code ethertype_offset}, and {@code name} if the filter is not to be {@code capture-<n>}),
+ * and writes every frame it brings up into {@code <file>} until the count or
  * the time is reached or the thread is interrupted (Ctrl-C: see {@link SigintBridge}). A {@code .pcapng}
  * file gets one interface per port (named {@code "1:2 (p2)"}); any other name gives pcap with
  * nanosecond timestamps. Timestamps are the kernel's receive timestamps; the outer tag the kernel moved
@@ -76,6 +76,8 @@ public final class CaptureCommand {
     /** The option that lets a capture replace an existing file. */
     public static final String FORCE = "--force";
     private static final AtomicInteger NEXT_NAME = new AtomicInteger(1);
+    /** The name a spec without {@code name=} is checked under; it is set up as {@code capture-<n>}. */
+    static final String UNNAMED = NAME_PREFIX + "0";
     /** How long one receive waits, so that the time limit and an interrupt are noticed. */
     private static final Duration RECEIVE_SLICE = Duration.ofMillis(100);
     private static final int MAX_FRAME = 1 << 16;
@@ -139,8 +141,7 @@ public final class CaptureCommand {
      */
     public String capture(String filter, String file, String limit, boolean force, PrintStream out) throws IOException {
         Limit lim = Limit.parse(limit);
-        Map<String, String> spec = parseSpec(filter);
-        toFilter(NAME_PREFIX + "0", spec); // every key and value checked before anything is opened
+        Filter spec = toFilter(filter); // every key and value checked before anything is opened
         Path path = target(file, force);
         boolean pcapng = path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".pcapng");
         List<Port> ports = packets.ports();
@@ -201,10 +202,17 @@ public final class CaptureCommand {
         return path;
     }
 
-    /** Sets the filter under the first {@code capture-<n>} no filter on the host has. */
-    private static Filter setupFilter(PacketSocket socket, Map<String, String> spec) throws IOException {
+    /**
+     * Sets the filter: under the name the spec gave, else under the first {@code capture-<n>} no filter on
+     * the host has.
+     */
+    private static Filter setupFilter(PacketSocket socket, Filter spec) throws IOException {
+        if (!spec.name().equals(UNNAMED)) {
+            socket.setupFilter(spec);
+            return spec;
+        }
         for (int tries = 0; ; tries++) {
-            Filter f = toFilter(NAME_PREFIX + NEXT_NAME.getAndIncrement(), spec);
+            Filter f = spec.toBuilder().name(NAME_PREFIX + NEXT_NAME.getAndIncrement()).build();
             try {
                 socket.setupFilter(f);
                 return f;
@@ -221,59 +229,14 @@ public final class CaptureCommand {
         return f.describeMatch() + ", " + f.action() + ", " + f.direction() + (f.vr() == null ? "" : ", " + f.vr());
     }
 
-    /** The spec's {@code key=value} pairs, in order; a bad pair or a repeated key is named. */
-    static Map<String, String> parseSpec(String spec) {
-        if (spec == null || spec.isBlank()) {
-            throw new IllegalArgumentException("capture filter is empty: give e.g. ethertype=0x0842 or dstmac=01:80:C2:00:00:0E");
-        }
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String part : spec.split(",", -1)) {
-            String p = part.strip();
-            int eq = p.indexOf('=');
-            if (eq <= 0 || eq == p.length() - 1) {
-                throw new IllegalArgumentException("capture filter element \"" + part + "\" of \"" + spec
-                        + "\" is not key=value (keys: dstmac, ethertype, action, direction, vr, ethertype_offset)");
-            }
-            String key = p.substring(0, eq).strip().toLowerCase(Locale.ROOT);
-            String value = p.substring(eq + 1).strip();
-            if (m.put(key, value) != null) {
-                throw new IllegalArgumentException("capture filter key \"" + key + "\" is given twice in \"" + spec + "\"");
-            }
-        }
-        return m;
-    }
-
-    /** The filter the spec describes, named {@code name}; every unknown key or bad value is named. */
-    static Filter toFilter(String name, Map<String, String> spec) {
-        Filter.Builder b = Filter.named(name);
-        for (Map.Entry<String, String> kv : spec.entrySet()) {
-            String v = kv.getValue();
-            switch (kv.getKey()) {
-                case "dstmac" -> b.dstmac(v);
-                case "ethertype" -> b.ethertype(number("ethertype", v, 0, 0xFFFF));
-                case "action" -> b.action(v);
-                case "direction" -> b.direction(v);
-                case "vr" -> b.vr(v);
-                case "ethertype_offset", "ethertypeoffset" -> b.ethertypeOffset(number("ethertype_offset", v, 0, MAX_FRAME - 2));
-                default -> throw new IllegalArgumentException("capture filter key \"" + kv.getKey()
-                        + "\" is unknown (keys: dstmac, ethertype, action, direction, vr, ethertype_offset)");
-            }
-        }
-        return b.build();
-    }
-
-    private static int number(String key, String text, int min, int max) {
-        long v;
-        try {
-            String t = text.toLowerCase(Locale.ROOT);
-            v = t.startsWith("0x") ? Long.parseLong(t.substring(2), 16) : Long.parseLong(t);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " \"" + text + "\" is not a number (decimal or 0x hex)");
-        }
-        if (v < min || v > max) {
-            throw new IllegalArgumentException(key + " " + text + " is outside " + min + "..0x" + Integer.toHexString(max));
-        }
-        return (int) v;
+    /**
+     * The filter {@code spec} describes, read by the API's one filter key=value parser
+     * ({@link Filter.Builder#apply(String)}: the same errors for the same bad value as a whiteboard
+     * handler's {@code expkt.filter.*} properties), named {@link #UNNAMED} unless the spec gives a
+     * {@code name}.
+     */
+    static Filter toFilter(String spec) {
+        return Filter.named(UNNAMED).apply(spec).build();
     }
 
     /** When a capture stops: after {@code frames} frames, or after {@code nanos}. */

@@ -405,7 +405,7 @@ class CaptureCommandTest extends CaptureTestBase {
         rejects("\"\"", () -> command.capture("ethertype=0x0842,", f, "1"));
         rejects("\"ethertype\" is given twice", () -> command.capture("ethertype=0x0842,ethertype=0x0843", f, "1"));
         rejects("needs a dstmac, an ethertype, or both", () -> command.capture("direction=both", f, "1"));
-        rejects("capture filter is empty", () -> command.capture(" ", f, "1"));
+        rejects("filter spec is empty", () -> command.capture(" ", f, "1"));
         rejects("\"0\"", () -> command.capture("ethertype=0x0842", f, "0"));
         rejects("\"-3\"", () -> command.capture("ethertype=0x0842", f, "-3"));
         rejects("\"10x\"", () -> command.capture("ethertype=0x0842", f, "10x"));

@@ -5,6 +5,7 @@ import expkt.api.handler.PacketSender;
 import expkt.api.net.SlotPort;
 import expkt.api.packet.Direction;
 import expkt.api.packet.ExosSockAddr;
+import expkt.api.spi.ExosSockAddrs;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketType;
 import expkt.api.packet.Vlan;
@@ -44,7 +45,7 @@ import java.util.TreeSet;
  * the tag in {@link ExosSockAddr#vlanId()}, as the kernel's VLAN offload delivers it.
  *
  * <pre>{@code
- * EmbeddedHandler h = EmbeddedHandler.builder().ports(3).vlan(new Vlan("blue", 100, Set.of(), Set.of(SlotPort.of(1, 2)))).build(handler);
+ * EmbeddedHandler h = EmbeddedHandler.builder().ports(3).vlan(Vlan.of("blue", 100, Set.of(), Set.of(SlotPort.of(1, 2)))).build(handler);
  * h.receive(frame, SlotPort.of(1, 1));
  * SentFrame out = h.takeSent().getFirst();
  * }</pre>
@@ -144,7 +145,7 @@ public final class EmbeddedHandler {
                     vlanName = v.name();
                 }
             }
-            from.set(port.slot(), port.port(), ifName, ifIndex(port), vlanId, vlanName, vrId, vrName, Direction.INGRESS,
+            ExosSockAddrs.set(from, port.slot(), port.port(), ifName, ifIndex(port), vlanId, vlanName, vrId, vrName, Direction.INGRESS,
                     packetType(f), nowNanos, tagged ? originalLength - 4 : originalLength, copy, u16(f, 12));
             received++;
             handler.handle(view.wrap(f, 0, copy), from, sender);

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EmbeddedHandlerTest {
     static final SlotPort P1 = SlotPort.of(1, 1), P2 = SlotPort.of(1, 2), P3 = SlotPort.of(1, 3);
-    static final Vlan BLUE = new Vlan("blue", 100, Set.of(P2), Set.of(P3));
+    static final Vlan BLUE = Vlan.of("blue", 100, Set.of(P2), Set.of(P3));
 
     /** dst, src 52:54:00:00:00:01, ethertype, payload of n bytes counting up. */
     static byte[] frame(long dst, int etherType, int n) {
@@ -110,7 +110,7 @@ class EmbeddedHandlerTest {
     void theSenderRefusesWhatTheProviderRefusesNamingTheValue() throws Exception {
         List<Exception> errors = new ArrayList<>();
         byte[] f = frame(0xFFFF_FFFF_FFFFL, 0x0800, 46);
-        EmbeddedHandler h = EmbeddedHandler.builder().ports(2).vlan(new Vlan("blue", 100, Set.of(), Set.of(P2)))
+        EmbeddedHandler h = EmbeddedHandler.builder().ports(2).vlan(Vlan.of("blue", 100, Set.of(), Set.of(P2)))
                 .build((frame, from, sender) -> {
                     for (Runnable r : List.<Runnable>of(
                             () -> send(() -> sender.sendto(ByteBuffer.wrap(f), "purple")),

@@ -30,7 +30,7 @@ class HelloTest {
     @Test
     void answersOnTheIngressPortAndFloodsBroadcastsIntoTheVlan() throws Exception {
         EmbeddedHandler h = EmbeddedHandler.builder().ports(3)
-                .vlan(new Vlan("blue", 100, Set.of(P1), Set.of(P2, P3)))
+                .vlan(Vlan.of("blue", 100, Set.of(P1), Set.of(P2, P3)))
                 .build(hello);
         byte[] unicast = new byte[60], broadcast = new byte[60];
         unicast[0] = 0x02;

@@ -10,7 +10,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  *
  * <pre>{@code
  * @Component
- * @HandlerFilter(name = "lldp", dstmac = "01:80:C2:00:00:0E", ethertype = 0x88CC, action = "UP_AND_DROP")
+ * @HandlerFilter(name = "lldp", dstmac = "01:80:C2:00:00:0E", ethertype = 0x88CC, action = FilterAction.UP_AND_DROP)
  * public class LldpAgent implements PacketHandler {
  *     public void handle(FrameView frame, ExosSockAddr from, PacketSender sender) { ... }
  * }
@@ -39,6 +39,13 @@ public interface PacketHandler {
     String FILTER_VR = "expkt.filter.vr";
     /** Service property: raw ethertype offset; absent means after any VLAN tags. */
     String FILTER_ETHERTYPE_OFFSET = "expkt.filter.ethertype.offset";
+    /**
+     * Service property: the receive mode as {@link HandlerFilter#rx_mode()} writes it ({@code THROUGHPUT}
+     * or {@code LATENCY}, any case); {@link expkt.api.packet.RxMode#PROPERTY} beside it wins.
+     *
+     * @since 2.0
+     */
+    String FILTER_RX_MODE = "expkt.filter.rx.mode";
     /**
      * Service property: fanout lanes, an Integer 1..16 (or its String); absent means 1. With N &gt; 1 the
      * provider spreads the filter's frames over N sockets and N dispatch lanes by the frames' flow hash

@@ -6,7 +6,7 @@
  * alive while the bundle is updated in place (see {@link expkt.api.handler.StateHandover}).
  */
 @Export
-@Version("1.1.0")
+@Version("2.0.0")
 package expkt.api.handler;
 
 import org.osgi.annotation.bundle.Export;

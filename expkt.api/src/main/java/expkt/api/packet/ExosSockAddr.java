@@ -1,11 +1,13 @@
 package expkt.api.packet;
 
 import expkt.api.net.SlotPort;
+import expkt.api.spi.ExosSockAddrs;
 
 /**
  * Where a received frame came from (the seed's {@code ExosSockAddr}). A mutable holder that
  * {@link PacketSocket#recvfrom} fills in, so that a receive loop allocates nothing per frame: reuse
  * one instance. String fields refer to the data plane model's own strings; nothing is built per frame.
+ * Only the provider fills it in ({@link ExosSockAddrs}, a package for expkt's own bundles).
  */
 public final class ExosSockAddr {
     /** VLAN id value when the frame carried no tag. */
@@ -28,11 +30,17 @@ public final class ExosSockAddr {
     private int vlanTci = NO_VLAN;
     private int vlanTpid;
 
+    static {
+        // the provider's way in (expkt.api.spi, not for protocol bundles): there is no public setter
+        ExosSockAddrs.install(ExosSockAddr::set);
+    }
+
     /**
-     * Filled in by the provider; not for application use. Sets the outer tag to {@code vlanId} with
+     * Filled in by the provider through {@link ExosSockAddrs#set} (since 2.0 not public: a protocol
+     * bundle cannot forge where a frame came from). Sets the outer tag to {@code vlanId} with
      * priority 0 and TPID 0x8100 (or none); {@link #setVlanTag} then gives the tag as it was.
      */
-    public void set(int slot, int port, String ifName, int ifIndex, int vlanId, String vlanName, int vrId,
+    private void set(int slot, int port, String ifName, int ifIndex, int vlanId, String vlanName, int vrId,
                     String vrName, Direction direction, PacketType packetType, long timestampNanos,
                     int originalLength, int capturedLength, int protocol) {
         this.slot = slot;

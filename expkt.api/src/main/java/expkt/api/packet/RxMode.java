@@ -5,7 +5,8 @@ import java.util.Locale;
 /**
  * How a socket's receive ring hands frames to the socket: chosen per socket when it is opened
  * ({@link PacketService#open(RxMode)}), or per whiteboard handler with the service property
- * {@value #PROPERTY} ({@code "throughput"} or {@code "latency"}). Either way the socket receives the
+ * {@value #PROPERTY} ({@code "throughput"} or {@code "latency"}) or
+ * {@code @HandlerFilter(rx_mode = RxMode.LATENCY)} (since 2.0; the property wins when both are given). Either way the socket receives the
  * same frames with the same addresses (ports, VLAN, timestamps) and allocates nothing per frame; what
  * differs is when the receiver is woken.
  */

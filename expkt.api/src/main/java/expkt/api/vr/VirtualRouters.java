@@ -3,11 +3,13 @@ package expkt.api.vr;
 import org.osgi.annotation.versioning.ProviderType;
 
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The VR registry. A per-bundle service: {@link #affinity()} is the VR of the bundle that got it
  * (its own declared VR, else the host's default).
+ *
+ * <p>Which VR a network namespace is (how the provider learns a port's VR) is not part of this
+ * contract since 2.0: the registry implements {@link expkt.api.spi.VrNamespaces} for the provider.
  */
 @ProviderType
 public interface VirtualRouters {
@@ -30,13 +32,4 @@ public interface VirtualRouters {
 
     /** The host's default VR: {@code VR-Mgmt} unless the framework property {@code expkt.vr.default} names another. */
     VirtualRouter hostDefault();
-
-    /**
-     * The VR a network namespace belongs to, by the namespace's inode (as {@code stat} on
-     * {@code /proc/<pid>/ns/net} or {@code /run/netns/<name>} gives it): how the L2 side learns which
-     * VR a port (an interface of that namespace) is in. When several VRs share a namespace (an
-     * unconfigured host puts the built-in VRs all in its own), the highest id wins: user VRs, then
-     * VR-Default, VR-Control, VR-Mgmt. Empty when no namespace-backed VR is that namespace.
-     */
-    Optional<VirtualRouter> byNamespaceInode(long inode);
 }

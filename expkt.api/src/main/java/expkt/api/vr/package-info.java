@@ -5,7 +5,7 @@
  * ({@link expkt.api.vr.SocketCallback}, since 1.1).
  */
 @Export
-@Version("1.1.0")
+@Version("2.0.0")
 package expkt.api.vr;
 
 import org.osgi.annotation.bundle.Export;

@@ -140,7 +140,8 @@ public final class DataPlaneConfigParser {
     }
 
     private static Port port(SlotPort sp, NetInterface i, String vrName) {
-        return new Port(sp, i.name(), i.index(), MacAddress.of(i.mac()), i.mtu(), vrName);
+        return Port.builder().slotPort(sp).ifName(i.name()).ifIndex(i.index()).mac(MacAddress.of(i.mac())).mtu(i.mtu())
+                .vr(vrName).build();
     }
 
     static Vlan vlan(String raw, Set<SlotPort> known) {
@@ -212,6 +213,6 @@ public final class DataPlaneConfigParser {
                 throw new IllegalArgumentException("VLAN entry \"" + raw + "\": port " + sp + " is both tagged and untagged");
             }
         }
-        return new Vlan(name, tag, tagged, untagged);
+        return Vlan.of(name, tag, tagged, untagged);
     }
 }

@@ -1,5 +1,6 @@
 package expkt.provider.osgi;
 
+import expkt.api.spi.VrNamespaces;
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
 import expkt.linux.StructLayouts;
@@ -175,7 +176,8 @@ public final class L2Provider {
     private void followRegistry() {
         VirtualRouters vrs = virtualRouters;
         try {
-            VirtualRouter v = vrs == null ? null : vrs.byNamespaceInode(dataPlane.namespaceInode()).orElse(null);
+            // the registry's service object also answers which VR a namespace is (expkt.api.spi, provider-only)
+            VirtualRouter v = vrs instanceof VrNamespaces ns ? ns.byNamespaceInode(dataPlane.namespaceInode()).orElse(null) : null;
             if (v != null) {
                 dataPlane.vr(v.name(), v.id());
             } else {

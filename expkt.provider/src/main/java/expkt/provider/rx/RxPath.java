@@ -2,6 +2,7 @@ package expkt.provider.rx;
 
 import expkt.api.packet.Direction;
 import expkt.api.packet.ExosSockAddr;
+import expkt.api.spi.ExosSockAddrs;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketType;
 import expkt.api.packet.Port;
@@ -197,7 +198,7 @@ public final class RxPath {
         int pkttype = ports.isCapture(ifIndex) ? PacketSockets.PACKET_OUTGOING : ring.packetType();
         int wire = ring.wireLength() + (vid < 0 ? 0 : 4);
         if (from != null) {
-            from.set(port.slotPort().slot(), port.slotPort().port(), port.ifName(), port.ifIndex(),
+            ExosSockAddrs.set(from, port.slotPort().slot(), port.slotPort().port(), port.ifName(), port.ifIndex(),
                     vid < 0 ? ExosSockAddr.NO_VLAN : vid, vlan == null ? null : vlan.name(), model.vrId(), model.vrName(),
                     pkttype == PacketSockets.PACKET_OUTGOING ? Direction.EGRESS : Direction.INGRESS,
                     PacketType.ofCode(pkttype), ring.timestampNanos(), wire, captured, ring.protocol());

@@ -1,5 +1,6 @@
 package expkt.provider.whiteboard;
 
+import expkt.api.handler.HandlerFilter;
 import expkt.api.handler.PacketHandler;
 import expkt.api.packet.Filter;
 import expkt.api.packet.RxMode;
@@ -12,10 +13,17 @@ import java.util.Map;
  * Reads a {@link PacketHandler} service's filter from its properties (those of
  * {@link expkt.api.handler.HandlerFilter}): {@code expkt.filter.name} (required), {@code .dstmac},
  * {@code .ethertype} (a Number that is exactly an int, or a String such as "0x88CC"), {@code .action}, {@code .direction},
- * {@code .vr}, {@code .ethertype.offset}. Empty strings and -1 mean "not set", as the property type
- * writes them. A bad value gives an IllegalArgumentException naming the property and the value.
+ * {@code .vr}, {@code .ethertype.offset}; {@code .rx.mode} is the receive mode ({@link #rxMode}). Each
+ * {@code expkt.filter.<key>} goes through the API's one filter key=value parser
+ * ({@link Filter.Builder#set(String, Object)}), so a bad value gives the same IllegalArgumentException
+ * (naming the filter, the key and the value) as {@code expkt:capture}'s filter argument; an unknown
+ * {@code expkt.filter.*} key is refused the same way, not ignored. Empty strings and -1 mean "not set",
+ * as the property type writes them.
  */
 public final class HandlerProperties {
+    /** The {@code expkt.filter.*} key of the receive mode, which is not a filter key. */
+    private static final String RX_MODE_KEY = PacketHandler.FILTER_RX_MODE.substring(HandlerFilter.PREFIX_.length());
+
     private HandlerProperties() {
     }
 
@@ -26,56 +34,39 @@ public final class HandlerProperties {
                     + (name == null ? "absent" : "\"" + name + "\""));
         }
         Filter.Builder b = Filter.named(n);
-        String mac = string(props, PacketHandler.FILTER_DSTMAC);
-        if (mac != null) {
-            try {
-                b.dstmac(mac);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("handler \"" + n + "\": " + PacketHandler.FILTER_DSTMAC + " \"" + mac
-                        + "\" is not a MAC address: " + e.getMessage(), e);
+        for (Map.Entry<String, ?> e : props.entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith(HandlerFilter.PREFIX_) && !key.equals(PacketHandler.FILTER_NAME)) {
+                String k = key.substring(HandlerFilter.PREFIX_.length());
+                if (!k.equals(RX_MODE_KEY)) {
+                    b.set(k, e.getValue());
+                }
             }
-        }
-        int et = integer(props, PacketHandler.FILTER_ETHERTYPE, n);
-        if (et != -1) {
-            b.ethertype(et);
-        }
-        String action = string(props, PacketHandler.FILTER_ACTION);
-        if (action != null) {
-            b.action(action);
-        }
-        String direction = string(props, PacketHandler.FILTER_DIRECTION);
-        if (direction != null) {
-            b.direction(direction);
-        }
-        String vr = string(props, PacketHandler.FILTER_VR);
-        if (vr != null) {
-            b.vr(vr);
-        }
-        int offset = integer(props, PacketHandler.FILTER_ETHERTYPE_OFFSET, n);
-        if (offset != -1) {
-            b.ethertypeOffset(offset);
         }
         return b.build();
     }
 
     /**
      * The handler's receive mode from {@link RxMode#PROPERTY} ({@code "throughput"} or
-     * {@code "latency"}, any case); absent or empty means THROUGHPUT. A bad value gives an
+     * {@code "latency"}, any case), else from {@link PacketHandler#FILTER_RX_MODE} (what
+     * {@link HandlerFilter#rx_mode()} writes); absent or empty means THROUGHPUT. A bad value gives an
      * IllegalArgumentException naming the property and the value.
      */
     public static RxMode rxMode(Map<String, ?> props) {
-        Object v = props.get(RxMode.PROPERTY);
+        String key = string(props, RxMode.PROPERTY) != null || props.get(RxMode.PROPERTY) instanceof RxMode
+                ? RxMode.PROPERTY : PacketHandler.FILTER_RX_MODE;
+        Object v = props.get(key);
         if (v instanceof RxMode m) {
             return m;
         }
-        String s = string(props, RxMode.PROPERTY);
+        String s = string(props, key);
         if (s == null) {
             return RxMode.THROUGHPUT;
         }
         try {
             return RxMode.parse(s);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("handler service property " + RxMode.PROPERTY + " \"" + s
+            throw new IllegalArgumentException("handler service property " + key + " \"" + s
                     + "\" is not \"throughput\" or \"latency\"", e);
         }
     }

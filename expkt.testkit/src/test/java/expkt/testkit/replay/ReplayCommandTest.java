@@ -45,8 +45,8 @@ class ReplayCommandTest {
         List<SlotPort> ingress = new ArrayList<>();
         Path out = dir.resolve("out.pcap");
         List<Port> ports = List.of(
-                new Port(SlotPort.of(1, 1), "p1", 2, MacAddress.parse("02:00:00:00:00:01"), 1500, "VR-Default"),
-                new Port(SlotPort.of(1, 2), "p2", 3, MacAddress.parse("02:00:00:00:00:02"), 1500, "VR-Default"));
+                Port.builder().slotPort(SlotPort.of(1, 1)).ifName("p1").ifIndex(2).mac(MacAddress.parse("02:00:00:00:00:01")).mtu(1500).vr("VR-Default").build(),
+                Port.builder().slotPort(SlotPort.of(1, 2)).ifName("p2").ifIndex(3).mac(MacAddress.parse("02:00:00:00:00:02")).mtu(1500).vr("VR-Default").build());
         String report = ReplayCommand.run(in, (frame, from, sender) -> {
             ingress.add(from.slotPort());
             if ((frame.getUnsignedByte(20) & 1) == 1) {

@@ -1,5 +1,6 @@
 package expkt.vr.component;
 
+import expkt.api.spi.VrNamespaces;
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
 import expkt.vr.internal.VrHeaders;
@@ -14,9 +15,13 @@ import org.osgi.service.component.annotations.ServiceScope;
 import java.util.List;
 import java.util.Optional;
 
-/** The VR registry as each bundle sees it (bundle scope: {@link #affinity()} is the caller's VR). */
-@Component(scope = ServiceScope.BUNDLE)
-public final class VirtualRoutersService implements VirtualRouters {
+/**
+ * The VR registry as each bundle sees it (bundle scope: {@link #affinity()} is the caller's VR). The
+ * service object also implements {@link VrNamespaces} (a contract for the provider only, in
+ * {@code expkt.api.spi}): which VR a network namespace is.
+ */
+@Component(scope = ServiceScope.BUNDLE, service = {VirtualRouters.class, VrNamespaces.class})
+public final class VirtualRoutersService implements VirtualRouters, VrNamespaces {
     private final VrTable table;
     private final Bundle user;
 

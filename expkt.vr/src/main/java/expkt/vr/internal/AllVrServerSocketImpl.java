@@ -122,7 +122,7 @@ final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owne
                     ch.configureBlocking(true);
                     VirtualRouter vr = (VirtualRouter) k.attachment();
                     sockets.adopt("tcp-accepted", vr, ch);
-                    return new Accepted(vr, ch);
+                    return Accepted.of(vr, ch);
                 }
             }
         }

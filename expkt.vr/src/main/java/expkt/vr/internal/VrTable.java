@@ -68,7 +68,7 @@ public final class VrTable {
                 vr = builtin(id, names[id], locations[id]);
             } catch (IllegalArgumentException e) {
                 errors.add(e.getMessage() + (byId.containsKey(id) ? "; it stays at " + describe(byId.get(id)) : "; it stays in the host namespace"));
-                vr = byId.containsKey(id) ? byId.get(id) : new VirtualRouter(id, names[id], VrBackend.NETNS, "");
+                vr = byId.containsKey(id) ? byId.get(id) : VirtualRouter.of(id, names[id], VrBackend.NETNS, "");
             }
             byId.put(vr.id(), vr);
             byName.put(key(vr.name()), vr);
@@ -86,9 +86,9 @@ public final class VrTable {
         if (loc.startsWith(VRF_PREFIX)) {
             String dev = loc.substring(VRF_PREFIX.length());
             checkVrf(name, dev.isEmpty() ? exosVrfDevice(id) : dev);
-            return new VirtualRouter(id, name, VrBackend.VRF, dev.isEmpty() ? exosVrfDevice(id) : dev);
+            return VirtualRouter.of(id, name, VrBackend.VRF, dev.isEmpty() ? exosVrfDevice(id) : dev);
         }
-        return new VirtualRouter(id, name, VrBackend.NETNS, loc);
+        return VirtualRouter.of(id, name, VrBackend.NETNS, loc);
     }
 
     /** EXOS 30+ names the VRF device of VR {@code id} {@code vrf_<256+id>}. */
@@ -159,7 +159,7 @@ public final class VrTable {
         } else if (loc.isEmpty()) {
             throw new IllegalArgumentException("VR " + n + " (id " + id + "): no network namespace given (an ip netns name or a path)");
         }
-        VirtualRouter vr = new VirtualRouter(id, n, b, loc);
+        VirtualRouter vr = VirtualRouter.of(id, n, b, loc);
         byId.put(id, vr);
         byName.put(key(n), vr);
         return vr;

@@ -5,6 +5,7 @@ import expkt.api.handler.PacketHandler;
 import expkt.api.handler.PacketSender;
 import expkt.api.handler.StateHandover;
 import expkt.api.packet.ExosSockAddr;
+import expkt.api.packet.FilterAction;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
@@ -50,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  * {@code lldp-tx}; Gogo commands read the thread-safe table.
  */
 @Component(service = {PacketHandler.class, LldpAgent.class}, configurationPid = LldpAgent.PID, immediate = true)
-@HandlerFilter(name = "lldp", dstmac = "01:80:C2:00:00:0E", ethertype = 0x88CC, action = "UP_AND_DROP")
+@HandlerFilter(name = "lldp", dstmac = "01:80:C2:00:00:0E", ethertype = 0x88CC, action = FilterAction.UP_AND_DROP)
 @Designate(ocd = LldpConfig.class)
 public final class LldpAgent implements PacketHandler {
     public static final String PID = "expkt.protocol.lldp";

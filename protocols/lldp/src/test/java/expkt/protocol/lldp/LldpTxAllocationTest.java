@@ -85,7 +85,7 @@ class LldpTxAllocationTest {
     void theAgentsLldpduForAPortAllocatesNothing() {
         LldpSettings settings = new LldpSettings(30, 4, 0, "switch-1", "expkt on Linux", Ipv4Address.parse("192.0.2.7"), null, 100);
         LldpAgentCore core = new LldpAgentCore(settings);
-        Port port = new Port(SlotPort.parse("1:2"), "swp2", 7, PORT_MAC, 1500, "VR-Default");
+        Port port = Port.builder().slotPort(SlotPort.parse("1:2")).ifName("swp2").ifIndex(7).mac(PORT_MAC).mtu(1500).vr("VR-Default").build();
         MacAddress chassis = core.chassisMac(List.of(port));
         int len = core.writeLldpdu(port, chassis, 120);
         Lldp l = new PacketDecoder().decode(Arrays.copyOf(core.txFrame(), len)).lldp();

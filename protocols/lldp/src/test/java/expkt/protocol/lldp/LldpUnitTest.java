@@ -40,7 +40,7 @@ class LldpUnitTest {
     static List<Port> ports(int n) {
         List<Port> l = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            l.add(new Port(SlotPort.of(1, i), "p" + i, i + 1, MacAddress.of(0x02_00_00_00_00_10L + i), 1500, "VR-Default"));
+            l.add(Port.builder().slotPort(SlotPort.of(1, i)).ifName("p" + i).ifIndex(i + 1).mac(MacAddress.of(0x02_00_00_00_00_10L + i)).mtu(1500).vr("VR-Default").build());
         }
         return l;
     }

@@ -25,9 +25,9 @@ class WolUnitTest {
     static final MacAddress TARGET = MacAddress.parse("00:11:22:33:44:55");
     static final MacAddress SENDER = MacAddress.parse("52:54:00:aa:bb:cc");
     static final List<Vlan> VLANS = List.of(
-            new Vlan("hosts", 10, Set.of(), Set.of(SlotPort.of(1, 1))),
-            new Vlan("blue", 100, Set.of(SlotPort.of(1, 2)), Set.of()),
-            new Vlan("green", 200, Set.of(), Set.of(SlotPort.of(1, 3))));
+            Vlan.of("hosts", 10, Set.of(), Set.of(SlotPort.of(1, 1))),
+            Vlan.of("blue", 100, Set.of(SlotPort.of(1, 2)), Set.of()),
+            Vlan.of("green", 200, Set.of(), Set.of(SlotPort.of(1, 3))));
 
     static byte[] ethertypeMagic(byte[] password) {
         byte[] buf = new byte[200];

@@ -1,0 +1,14 @@
+/**
+ * Contracts between expkt's own bundles that are not part of the public API: how the provider fills
+ * an {@link expkt.api.packet.ExosSockAddr} ({@link expkt.api.spi.ExosSockAddrs}), and how it learns
+ * which VR a network namespace is ({@link expkt.api.spi.VrNamespaces}, implemented by the VR registry).
+ *
+ * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
+ * only a bundle whose import names it (the provider, {@code expkt.vr}, the test kit) wires to this
+ * package; a protocol bundle's ordinary import does not resolve. Versioned and baselined like the
+ * rest of the API, but it may change with expkt's own bundles.
+ */
+@Version("1.0.0")
+package expkt.api.spi;
+
+import org.osgi.annotation.versioning.Version;
