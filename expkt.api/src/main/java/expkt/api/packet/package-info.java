@@ -9,7 +9,7 @@
  * released when that bundle stops, even if its code forgot to close it.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package expkt.api.packet;
 
 import org.osgi.annotation.bundle.Export;

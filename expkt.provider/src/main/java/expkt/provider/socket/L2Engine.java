@@ -17,6 +17,7 @@ import expkt.provider.dataplane.DataPlaneLock;
 import expkt.provider.dataplane.DataPlaneModel;
 import expkt.provider.dataplane.DataPlaneSettings;
 import expkt.provider.dataplane.PuntLinks;
+import expkt.provider.dispatch.BusyPoll;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.nft.NftRules;
 import expkt.provider.rx.FramePorts;
@@ -56,6 +57,12 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         }
     }
 
+    /**
+     * The host's busy-poll default when the framework property is absent, µs: 0 (measured 2026-12-01,
+     * bench/README.md "Busy polling": on 2 shared vCPUs a polling lane takes CPU from the rest).
+     */
+    public static final int DEFAULT_BUSY_POLL_MICROS = 0;
+
     private final DataPlane dataPlane;
     private final ProviderLog log;
     /** The geometry of the rings of sockets opened from now on (a configuration change does not touch open rings). */
@@ -79,6 +86,8 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     private volatile DataPlaneModel linkModel;
     private volatile VrScope vrScope;
     private volatile boolean closed;
+    /** The busy-poll budget of sockets that set none, µs (the framework property {@link RxMode#BUSY_POLL_PROPERTY}). */
+    private volatile int busyPollMicros;
 
     public L2Engine(DataPlane dataPlane, VrScope vrScope, RingConfig ringConfig, ProviderLog log) throws IOException {
         this(dataPlane, vrScope, ringConfig, log, Nftables.Locations.fromSystemProperties());
@@ -97,6 +106,10 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         this.vrScope = vrScope;
         this.ringConfig = ringConfig;
         this.log = log;
+        String busyPoll = System.getProperty(RxMode.BUSY_POLL_PROPERTY);
+        // refused before anything is touched: a misspelt default must not silently mean "no polling"
+        this.busyPollMicros = busyPoll == null ? DEFAULT_BUSY_POLL_MICROS
+                : BusyPoll.parseMicros(busyPoll, "the host's " + RxMode.BUSY_POLL_PROPERTY);
         this.lock = DataPlaneLock.acquire(dataPlane.namespaceInode(), dataPlane.describeNamespace());
         NftRules rules = null;
         PuntLinks links = null;
@@ -166,6 +179,16 @@ public final class L2Engine implements AutoCloseable, FramePorts {
 
     public DataPlane dataPlane() {
         return dataPlane;
+    }
+
+    /** The busy-poll budget of sockets that set none, µs. Any thread. */
+    public int busyPollMicros() {
+        return busyPollMicros;
+    }
+
+    /** Changes the host-wide busy-poll default (0..{@value BusyPoll#MAX_MICROS} µs) for every socket that sets none. */
+    public void busyPollMicros(int micros) {
+        busyPollMicros = BusyPoll.check(micros, "the host's " + RxMode.BUSY_POLL_PROPERTY);
     }
 
     @Override

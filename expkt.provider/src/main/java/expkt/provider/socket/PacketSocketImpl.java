@@ -13,6 +13,7 @@ import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;
 import expkt.linux.Selectable;
 import expkt.provider.core.Owner;
+import expkt.provider.dispatch.BusyPoll;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
 import expkt.provider.dispatch.Registration;
@@ -100,6 +101,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private volatile PacketSocketImpl fanoutLeader;
     /** The kernel's id of the fanout group this socket is in (0..65535), -1 if none. */
     private volatile int fanoutGroup = -1;
+    /** Its own SO_BUSY_POLL in µs, or -1: the host's default ({@link L2Engine#busyPollMicros()}). */
+    private volatile int busyPollMicros = -1;
 
     PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, int txFd, Arena ringArena, RxRing ring, RxMode rxMode) {
         this.txFd = txFd;
@@ -488,6 +491,11 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         }
 
         @Override
+        public long busyPollNanos() {
+            return busyPollMicros() * 1000L;
+        }
+
+        @Override
         public String describe() {
             return handler != null ? handler.describe() : "the callback of socket #" + id + " of " + owner;
         }
@@ -684,14 +692,41 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     public int getsockopt(int level, int option) throws IOException {
         ensureOpen();
         checkOption(level, option);
-        return filters.vrId();
+        return option == Expkt.SO_BUSY_POLL ? busyPollMicros() : filters.vrId();
     }
 
     @Override
     public void setsockopt(int level, int option, int value) throws IOException {
         ensureOpen();
         checkOption(level, option);
-        filters.vrId(value);
+        if (option == Expkt.SO_BUSY_POLL) {
+            busyPollMicros(value);
+        } else {
+            filters.vrId(value);
+        }
+    }
+
+    /**
+     * The busy-poll budget in force, µs: the socket's own {@code SO_BUSY_POLL}, or the host's default.
+     * Any thread.
+     */
+    public int busyPollMicros() {
+        int own = busyPollMicros;
+        return own >= 0 ? own : engine.busyPollMicros();
+    }
+
+    /**
+     * Sets the socket's busy-poll budget (0..{@value BusyPoll#MAX_MICROS} µs; -1: the host's default) and
+     * its fanout members' (one filter's sockets poll alike). The lane reads it before its next wait.
+     */
+    public void busyPollMicros(int micros) {
+        if (micros != -1) {
+            BusyPoll.check(micros, "socket #" + id + ": SO_BUSY_POLL");
+        }
+        busyPollMicros = micros;
+        for (PacketSocketImpl m : fanoutMembers) {
+            m.busyPollMicros = micros;
+        }
     }
 
     private static void checkOption(int level, int option) {
@@ -699,8 +734,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             throw new IllegalArgumentException("socket option level " + level + " is not supported (only SOL_SOCKET = "
                     + Expkt.SOL_SOCKET + ")");
         }
-        if (option != Expkt.SO_VRID) {
-            throw new IllegalArgumentException("socket option " + option + " is not supported (only SO_VRID = " + Expkt.SO_VRID + ")");
+        if (option != Expkt.SO_VRID && option != Expkt.SO_BUSY_POLL) {
+            throw new IllegalArgumentException("socket option " + option + " is not supported (only SO_VRID = " + Expkt.SO_VRID
+                    + " and SO_BUSY_POLL = " + Expkt.SO_BUSY_POLL + ")");
         }
     }
 
