@@ -32,7 +32,9 @@ class BusyPollTest extends L2ProviderTestBase {
     void theOptionIsSetReadAndShownAndBadValuesAreRefused() throws Exception {
         engine();
         PacketSocketImpl s = engine.open(OWNER);
-        assertEquals(0, s.getsockopt(Expkt.SOL_SOCKET, Expkt.SO_BUSY_POLL), "the host default when the property is absent");
+        assertEquals(0, s.getsockopt(Expkt.SOL_SOCKET, Expkt.SO_BUSY_POLL), "a THROUGHPUT socket's default: no polling");
+        PacketSocketImpl latency = engine.open(OWNER, RxMode.LATENCY);
+        assertEquals(100, latency.getsockopt(Expkt.SOL_SOCKET, Expkt.SO_BUSY_POLL), "a LATENCY socket's default: 100 µs");
         s.setsockopt(Expkt.SOL_SOCKET, Expkt.SO_BUSY_POLL, 250);
         assertEquals(250, s.getsockopt(Expkt.SOL_SOCKET, Expkt.SO_BUSY_POLL));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -67,6 +69,8 @@ class BusyPollTest extends L2ProviderTestBase {
             engine();
             PacketSocketImpl s = engine.open(OWNER);
             assertEquals(40, s.getsockopt(Expkt.SOL_SOCKET, Expkt.SO_BUSY_POLL));
+            assertEquals(40, engine.open(OWNER, RxMode.LATENCY).getsockopt(Expkt.SOL_SOCKET, Expkt.SO_BUSY_POLL),
+                    "the property is the default of every mode");
             s.setsockopt(Expkt.SOL_SOCKET, Expkt.SO_BUSY_POLL, 0);
             assertEquals(0, s.getsockopt(Expkt.SOL_SOCKET, Expkt.SO_BUSY_POLL), "a socket's own 0 overrides the default");
             s.busyPollMicros(-1);

@@ -363,13 +363,13 @@ public final class RuntimeSnapshots implements ExpktRuntime {
         return l;
     }
 
-    /** The busy-poll budget in force of socket {@code id}, µs; the host default if it is gone (or -1: none). */
+    /** The busy-poll budget in force of socket {@code id}, µs; 0 if it is gone. */
     private int busyPollOf(long id) {
         for (PacketSocketImpl s : engine.sockets()) {
             if (s.id() == id) {
                 return s.busyPollMicros();
             }
         }
-        return engine.busyPollMicros();
+        return 0;
     }
 }

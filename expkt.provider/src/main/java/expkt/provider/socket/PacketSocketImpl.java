@@ -4,6 +4,7 @@ import expkt.api.net.SlotPort;
 import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Expkt;
 import expkt.api.packet.Filter;
+import expkt.api.packet.FrameClaim;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketCallback;
 import expkt.api.packet.PacketSocket;
@@ -21,6 +22,7 @@ import expkt.provider.rx.Fanout;
 import expkt.provider.rx.RxPath;
 import expkt.provider.rx.RxRing;
 import expkt.provider.tx.TxPath;
+import expkt.provider.tx.TxRings;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -73,6 +75,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private final SocketFilters filters;
     private final RxPath rx;
     private final TxPath tx;
+    /** The transmit rings of tryClaim, per port, made on the first claim (send lock). */
+    private final TxRings claims;
     private volatile boolean closed;
     private volatile PacketCallback callback;
     /** The lane registration reading this socket (its callback, or a whiteboard handler), or null. Set under filterLock. */
@@ -128,6 +132,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             });
         }
         this.tx = new TxPath(txFd, txLock, engine::model, this::isOpen);
+        this.claims = new TxRings(engine::model, () -> engine.dataPlane().call(() -> PacketSockets.open(0)));
     }
 
     public long id() {
@@ -437,6 +442,32 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         sendto(ByteBuffer.wrap(frame), vlanName);
     }
 
+    /**
+     * Claims a slot of the port's transmit ring (see {@link TxRings}). The send lock is taken per call,
+     * not held between claim and commit: the socket's one sending thread owns the open claim.
+     */
+    @Override
+    public FrameClaim tryClaim(SlotPort port) throws IOException {
+        txLock.lock();
+        try {
+            ensureOpen();
+            return claims.tryClaim(port);
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    @Override
+    public int flush() throws IOException {
+        txLock.lock();
+        try {
+            ensureOpen();
+            return claims.flush();
+        } finally {
+            txLock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- lane registration: callback or handler
 
     /**
@@ -712,7 +743,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
      */
     public int busyPollMicros() {
         int own = busyPollMicros;
-        return own >= 0 ? own : engine.busyPollMicros();
+        return own >= 0 ? own : engine.busyPollMicros(rxMode);
     }
 
     /**
@@ -849,6 +880,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             txLock.lock();
             try {
                 tx.close();
+                claims.close();
             } finally {
                 txLock.unlock();
             }
