@@ -79,7 +79,7 @@ final class EchoBench {
         return l;
     }
 
-    static final String DEFAULT_BUSY_POLL = "50";
+    static final String DEFAULT_BUSY_POLL = "0";
 
     private Row exchange(Lab lab, String contender, String placement, long warm, long count,
                          java.util.function.Supplier<AutoCloseable> responder, boolean awaitReady) {
