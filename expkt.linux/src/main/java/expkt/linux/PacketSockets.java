@@ -35,6 +35,15 @@ public final class PacketSockets {
 
     public static final int SOL_PACKET = 263;
     public static final int PACKET_RX_RING = 5;
+    public static final int PACKET_TX_RING = 13;
+    /** tp_status of a TX ring slot: free for the application. */
+    public static final int TP_STATUS_AVAILABLE = 0;
+    /** tp_status of a TX ring slot: filled, for the kernel to send on the next send(2). */
+    public static final int TP_STATUS_SEND_REQUEST = 1;
+    /** tp_status of a TX ring slot: the kernel is sending it. */
+    public static final int TP_STATUS_SENDING = 2;
+    /** tp_status of a TX ring slot: the kernel refused the frame (e.g. too long); the slot is the application's again. */
+    public static final int TP_STATUS_WRONG_FORMAT = 4;
     public static final int PACKET_STATISTICS = 6;
     public static final int PACKET_VERSION = 10;
     public static final int PACKET_AUXDATA = 8;
@@ -251,6 +260,55 @@ public final class PacketSockets {
                     + " B in frames of " + frameSize + " B");
         }
         return Mmap.map(fd, (long) blockSize * blockNr, ringArena);
+    }
+
+    /**
+     * Sets TPACKET_V2 and a transmit ring of {@code blockNr} blocks of {@code blockSize} bytes cut into
+     * slots of {@code frameSize} bytes (a power of two, 128..blockSize; slot i at {@code i * frameSize},
+     * its frame's data at {@link StructLayouts#TPACKET2_SLL}), and maps it into {@code ringArena}. The
+     * socket must have no receive ring: the mapping is the TX ring alone. Frames marked
+     * {@link #TP_STATUS_SEND_REQUEST} leave on {@link #sendRing}.
+     */
+    public static MemorySegment txRingV2(int fd, int blockSize, int blockNr, int frameSize, Arena ringArena) throws LinuxException {
+        if (frameSize < 128 || Integer.bitCount(frameSize) != 1 || frameSize > blockSize) {
+            throw new IllegalArgumentException("TPACKET_V2 frame size " + frameSize
+                    + " must be a power of two of at least 128 and at most the block size " + blockSize);
+        }
+        setInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2, "PACKET_VERSION TPACKET_V2");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment req = arena.allocate(REQ_SIZE, 4);
+            req.set(ValueLayout.JAVA_INT, REQ_BLOCK_SIZE, blockSize);
+            req.set(ValueLayout.JAVA_INT, REQ_BLOCK_NR, blockNr);
+            req.set(ValueLayout.JAVA_INT, REQ_FRAME_SIZE, frameSize);
+            req.set(ValueLayout.JAVA_INT, REQ_FRAME_NR, blockSize / frameSize * blockNr);
+            setsockopt(fd, SOL_PACKET, PACKET_TX_RING, req, "PACKET_TX_RING (TPACKET_V2) " + blockNr + " x " + blockSize
+                    + " B in frames of " + frameSize + " B");
+        }
+        return Mmap.map(fd, (long) blockSize * blockNr, ringArena);
+    }
+
+    /**
+     * {@code send(fd, NULL, 0, flags)}: hands every TX ring slot marked SEND_REQUEST to the kernel (to
+     * the interface the socket is bound to). Returns the bytes queued, or -1 when the kernel took none
+     * now (EAGAIN / ENOBUFS: the device queue is full; the slots stay marked for the next call).
+     */
+    public static long sendRing(int fd, int flags) throws LinuxException {
+        try {
+            MemorySegment state = Native.callState();
+            long rc = (long) SENDTO.invokeExact(state, fd, MemorySegment.NULL, 0L, flags, MemorySegment.NULL, 0);
+            if (rc < 0) {
+                int errno = Native.errno(state);
+                if (errno == Errno.EAGAIN || errno == Errno.ENOBUFS) {
+                    return -1;
+                }
+                throw new LinuxException("send(AF_PACKET fd " + fd + ", TX ring)", errno);
+            }
+            return rc;
+        } catch (LinuxException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw Native.rethrow(t);
+        }
     }
 
     /** The socket's PACKET_VERSION (TPACKET_V1 = 0, V2 = 1, V3 = 2), read back from the kernel. */

@@ -51,12 +51,35 @@ final class EchoBench {
                 } else {
                     rows.add(exchange(lab, "expkt", placement, warm, count, () -> ExpktHost.start(ctx.benchHome(),
                             ctx.work(), sw, responderCpu, Map.of("expkt.bench.mode", "echo"), log), false));
+                    for (int us : busyPollVariants()) {
+                        // the same responder with the host-wide busy-poll default: its lane polls the ring before it sleeps
+                        rows.add(exchange(lab, "expkt-busy-poll", placement, warm, count, () -> ExpktHost.start(ctx.benchHome(),
+                                ctx.work(), sw, responderCpu, Map.of("expkt.bench.mode", "echo", "expkt.rx.busy.poll.us",
+                                        Integer.toString(us)), log), false).put("variant", us + "us").put("busy_poll_us", us));
+                    }
                 }
             }
             rows.add(ping(lab, h1, warm, count));
         }
         return rows;
     }
+
+    /**
+     * The busy-poll budgets (µs) of the {@code expkt-busy-poll} rows: {@code -Dexpkt.bench.echo.busyPoll=50,200}
+     * (default {@value #DEFAULT_BUSY_POLL}; empty: none).
+     */
+    static List<Integer> busyPollVariants() {
+        String v = System.getProperty("expkt.bench.echo.busyPoll", DEFAULT_BUSY_POLL).strip();
+        List<Integer> l = new ArrayList<>();
+        for (String s : v.split(",")) {
+            if (!s.isBlank()) {
+                l.add(Integer.parseInt(s.strip()));
+            }
+        }
+        return l;
+    }
+
+    static final String DEFAULT_BUSY_POLL = "0";
 
     private Row exchange(Lab lab, String contender, String placement, long warm, long count,
                          java.util.function.Supplier<AutoCloseable> responder, boolean awaitReady) {
@@ -69,21 +92,37 @@ final class EchoBench {
             try (Spawned client = Spawned.start("echoclient", lab.host(1).ns(), 0, List.of(ctx.natives().path("echoclient"),
                     "veth0", Long.toString(warm), Long.toString(count), "200", Long.toString(ctx.quick() ? 5 : 20),
                     Long.toString(ctx.quick() ? 10 : 40)), log)) {
+                long cpuBefore = responderPid(r) < 0 ? -1 : Cpu.processNs(responderPid(r));
                 Matcher m = client.await(RESULT, false, 600_000);
+                long cpu = cpuBefore < 0 ? -1 : Cpu.processNs(responderPid(r)) - cpuBefore;
                 Row row = new Row("echo", contender).put("placement", placement).put("frames", Long.parseLong(m.group(1)))
                         .put("lost", Long.parseLong(m.group(2))).put("p50_us", Double.parseDouble(m.group(3)))
                         .put("p99_us", Double.parseDouble(m.group(4))).put("p999_us", Double.parseDouble(m.group(5)))
                         .put("warmup", Long.parseLong(m.group(6)));
+                long exchanges = Long.parseLong(m.group(1)) + Long.parseLong(m.group(6));
+                if (cpu >= 0 && exchanges > 0) {
+                    // the responder's whole-process CPU (every thread: a polling lane's spinning counts) per exchange,
+                    // over warm-up + measurement (the client's whole run)
+                    row.put("cpu_ns_per_exchange", Math.round(cpu / (double) exchanges));
+                }
                 if (Long.parseLong(m.group(1)) < count) {
                     row.put("note", "time budget reached: " + m.group(1) + " of " + count + " exchanges measured");
                 }
-                log.printf("    p50 %s µs, p99 %s µs, p99.9 %s µs, %s lost%n", m.group(3), m.group(4), m.group(5), m.group(2));
+                log.printf("    p50 %s µs, p99 %s µs, p99.9 %s µs, %s lost, responder CPU %s ns/exchange%n", m.group(3), m.group(4),
+                        m.group(5), m.group(2), row.get("cpu_ns_per_exchange"));
                 return row;
             }
         } catch (Exception e) {
             log.println("    " + contender + " FAILED: " + e.getMessage());
             return Row.failed("echo", contender, e.getMessage()).put("placement", placement);
         }
+    }
+
+    private static long responderPid(AutoCloseable r) {
+        if (r instanceof Spawned s) {
+            return s.pid();
+        }
+        return r instanceof ExpktHost h ? h.pid() : -1;
     }
 
     private Row ping(Lab lab, String h1, long warm, long count) {

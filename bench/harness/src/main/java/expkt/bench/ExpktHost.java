@@ -134,6 +134,10 @@ final class ExpktHost implements AutoCloseable {
                     "-Dfelix.fileinstall.dir=" + deploy, "-Dfelix.fileinstall.poll=500",
                     "-Dfelix.fileinstall.noInitialDelay=true", "-Dgosh.args=--nointeractive",
                     "-Dexpkt.bench.status=" + status));
+            Path jvmArgs = benchHome.getParent().resolve("cnf").resolve("host-jvm.args");
+            if (Files.isRegularFile(jvmArgs)) {
+                cmd.add("@" + jvmArgs); // the host's JVM options, as ./expkt host passes them
+            }
             props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
             String extra = System.getProperty("expkt.bench.hostJvmArgs", "");
             if (!extra.isBlank()) {

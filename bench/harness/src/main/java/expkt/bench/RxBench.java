@@ -121,12 +121,14 @@ final class RxBench {
         try (Receiver r = start.get()) {
             gen.send(warm);
             Receiver.Counts s1 = settle(r, warm / 2);
+            java.util.Map<String, Long> threads1 = Cpu.byThread(r.pid());
             long cpu1 = Cpu.processNs(r.pid());
             long hot1 = r.hotThread() == null ? 0 : Cpu.threadsNs(r.pid(), r.hotThread());
             Generator.Burst b = gen.send(measured);
             Receiver.Counts s2 = settle(r, (warm + measured) / 2);
             long cpu2 = Cpu.processNs(r.pid());
             long hot2 = r.hotThread() == null ? 0 : Cpu.threadsNs(r.pid(), r.hotThread());
+            java.util.Map<String, Long> threads2 = Cpu.byThread(r.pid());
             long frames = s2.frames() - s1.frames();
             if (frames <= 0) {
                 throw new BenchException("received no frame of the measured burst (" + b.frames() / 2 + " matching frames sent)");
@@ -145,6 +147,11 @@ final class RxBench {
                 row.put("thread_ns_per_frame", round((hot2 - hot1) / (double) frames)).put("thread", r.hotThread());
             }
             row.put("expected", expected);
+            if (threads1.size() > 1 && frames > 0) {
+                // every thread's share of the whole-process figure (JIT, GC, FileInstall, status writers...)
+                row.put("threads_ns_per_frame", Cpu.perFrame(threads1, threads2, frames));
+                log.println("    per thread (ns/frame): " + row.get("threads_ns_per_frame"));
+            }
             log.printf("    %s: %d of %d frames, %d kernel drops, %.1f ns/frame%n", contender, frames, expected, drops,
                     frames > 0 ? (cpu2 - cpu1) / (double) frames : Double.NaN);
             return row;

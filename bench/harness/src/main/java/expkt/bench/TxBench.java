@@ -35,9 +35,11 @@ final class TxBench {
             if (noHost.isPresent()) {
                 rows.add(Row.notRun("tx64", "expkt", noHost.get()).put("variant", "sendto"));
                 rows.add(Row.notRun("tx64", "expkt", noHost.get()).put("variant", "batched"));
+                rows.add(Row.notRun("tx64", "expkt", noHost.get()).put("variant", "claim"));
             } else {
-                rows.add(expktSend(lab, sw, count, 1));
-                rows.add(expktSend(lab, sw, count, BATCH));
+                rows.add(expktSend(lab, sw, count, 1, false));
+                rows.add(expktSend(lab, sw, count, BATCH, false));
+                rows.add(expktSend(lab, sw, count, BATCH, true));
             }
         }
         return rows;
@@ -60,13 +62,16 @@ final class TxBench {
     /** Frames per {@code sendBurst} in the batched variant (one sendmmsg of 64, as measured in performance.md). */
     static final int BATCH = 64;
 
-    private Row expktSend(Lab lab, String sw, long count, int batch) {
-        String variant = batch > 1 ? "batched" : "sendto";
-        ctx.log().println("  expkt (" + (batch > 1 ? "sendBurst of " + batch : "one sendto per frame") + ")");
+    /** {@code claim}: frames built in place with tryClaim (a flush per {@code batch}), else sendto / sendBurst. */
+    private Row expktSend(Lab lab, String sw, long count, int batch, boolean claim) {
+        String variant = claim ? "claim" : batch > 1 ? "batched" : "sendto";
+        ctx.log().println("  expkt (" + (claim ? "tryClaim, a flush per " + batch : batch > 1 ? "sendBurst of " + batch
+                : "one sendto per frame") + ")");
         long before = rxPackets(lab);
         try (ExpktHost host = ExpktHost.start(ctx.benchHome(), ctx.work(), sw, TX_CPU, Map.of("expkt.bench.mode", "tx",
                 "expkt.bench.tx.count", Long.toString(count), "expkt.bench.tx.port", "1:1",
-                "expkt.bench.tx.delayMs", "1000", "expkt.bench.tx.batch", Integer.toString(batch)), ctx.log())) {
+                "expkt.bench.tx.delayMs", "1000", "expkt.bench.tx.batch", Integer.toString(batch),
+                "expkt.bench.tx.claim", Boolean.toString(claim)), ctx.log())) {
             Map<String, String> s = host.awaitState("done|failed", 300_000);
             if (!"done".equals(s.get("state"))) {
                 return Row.failed("tx64", "expkt", "the sender said " + s).put("variant", variant);

@@ -22,6 +22,19 @@ public final class Expkt {
     public static final int SOL_SOCKET = 1;
     /** Socket option: the socket's virtual router id (EXOS value 37). */
     public static final int SO_VRID = 37;
+    /**
+     * Socket option at {@link #SOL_SOCKET} (Linux's number and unit; expkt's meaning): how many
+     * microseconds the dispatch lane running this socket's callback (or whiteboard handler) looks at the
+     * socket's ring before it sleeps in {@code epoll_wait}, 0..10,000. A frame that comes within it is
+     * handed over without a wake-up (the ~10-30 µs a sleeping thread costs here), at the price of the
+     * CPU the lane burns while it polls: it spins briefly, then yields the CPU between looks, so a peer
+     * on the same CPU still runs. A lane polls as long as the largest value among its sockets.
+     * {@code getsockopt} returns the value in force: the socket's own, or the host's default
+     * ({@link RxMode#BUSY_POLL_PROPERTY}). Affects lanes only, not a thread blocked in a receive.
+     *
+     * @since 1.5
+     */
+    public static final int SO_BUSY_POLL = 46;
 
     private Expkt() {
     }

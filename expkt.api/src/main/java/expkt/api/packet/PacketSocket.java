@@ -105,6 +105,28 @@ public interface PacketSocket extends AutoCloseable {
     }
 
     /**
+     * Claims the next free slot of {@code port}'s transmit ring (made on the first claim: a TPACKET
+     * ring of this socket for that port), to build a frame in place: see {@link FrameClaim}. Returns
+     * null when every slot is still queued or being sent (the kernel frees them as the frames leave:
+     * {@link #flush()} and try again). One claim at a time per socket; frames go out of that port
+     * exactly as {@code sendto(frame, port)} would send them (through the port's queueing discipline,
+     * seen by EGRESS filters).
+     *
+     * @throws IllegalArgumentException naming an unknown port
+     * @throws IllegalStateException if a claim of this socket is still open
+     * @since 1.5
+     */
+    FrameClaim tryClaim(SlotPort port) throws IOException;
+
+    /**
+     * Hands every committed claim to the kernel: one system call per port with committed frames, not
+     * one per frame. Returns the frames handed over.
+     *
+     * @since 1.5
+     */
+    int flush() throws IOException;
+
+    /**
      * Sets a callback the shared dispatcher calls when frames are ready (the seed's
      * {@code set_callback(func, buf_size=9000, flags)}). Replaces a previous one.
      *

@@ -27,6 +27,18 @@ public enum RxMode {
     /** Service property of a whiteboard {@code PacketHandler} naming its mode; absent means {@link #THROUGHPUT}. */
     public static final String PROPERTY = "expkt.rx.mode";
 
+    /**
+     * Busy-poll budget in microseconds (0..10,000), as {@link Expkt#SO_BUSY_POLL} sets it on a socket:
+     * as a service property of a whiteboard {@code PacketHandler} (an Integer or its String), for the
+     * handler's sockets; as a framework (system) property of the host, the default of every socket
+     * that sets none. Absent: 0 for {@link #THROUGHPUT} sockets (their ring shows frames a retired block
+     * at a time: polling for the next block only burns CPU), 100 µs for {@link #LATENCY} sockets (the
+     * next request is seen without a wake-up).
+     *
+     * @since 1.5
+     */
+    public static final String BUSY_POLL_PROPERTY = "expkt.rx.busy.poll.us";
+
     /** Parses {@code "throughput"} or {@code "latency"} (any case); anything else is rejected naming the value. */
     public static RxMode parse(String value) {
         if (value != null) {

@@ -48,6 +48,8 @@ public class HandlerDTO extends DTO {
     public long socketId;
     /** Name of the lane it runs on ({@code lane-<bundle id>}, {@code shared}, {@code own-...}), or null. */
     public String lane;
+    /** Its socket's busy-poll budget in force, µs (the handler's {@code expkt.rx.busy.poll.us} or the host default). @since 1.1 */
+    public int busyPollMicros;
     /** Frames handed to it. */
     public long frames;
     /** Frames the kernel dropped on its socket (ring full). */

@@ -35,6 +35,8 @@ public class SocketDTO extends DTO {
     public long frames;
     /** Frames the kernel dropped because its ring was full (PACKET_STATISTICS), since it was opened. */
     public long kernelDrops;
+    /** Its busy-poll budget in force, µs ({@code SO_BUSY_POLL}: its own or the host default; 0: its lane sleeps at once). @since 1.1 */
+    public int busyPollMicros;
     /** The dispatch lane reading it, or null when nobody reads it on a lane. */
     public String lane;
     /** The provider revision serving it. */

@@ -29,13 +29,13 @@ public final class HandlerTables {
 
     public static String handlers(ExpktRuntime runtime) {
         Tables t = new Tables("KIND", "BUNDLE", "VERSION", "FILTER", "MATCH", "STATE", "SOCKET", "LANE", "FRAMES", "DROPS",
-                "EXCEPTIONS", "TIME_MS", "NS/FRAME", "VERSIONS");
+                "EXCEPTIONS", "TIME_MS", "NS/FRAME", "VERSIONS", "POLL_US");
         for (HandlerDTO h : runtime.handlers()) {
             boolean handler = HandlerDTO.HANDLER.equals(h.kind);
             t.row(h.kind, handler ? h.symbolicName + " [" + h.bundleId + "]" : h.symbolicName, h.version, h.filter, h.match,
                     h.state, h.socketId < 0 ? "-" : "#" + h.socketId, h.lane, h.frames, h.drops, h.exceptions,
                     String.format("%.1f", h.handleNanos / 1e6), h.frames == 0 ? "-" : Long.toString(h.handleNanos / h.frames),
-                    handler ? Integer.toString(h.versions) : "-");
+                    handler ? Integer.toString(h.versions) : "-", h.busyPollMicros);
         }
         Map<String, Integer> lanes = new TreeMap<>();
         for (LaneDTO l : runtime.lanes()) {

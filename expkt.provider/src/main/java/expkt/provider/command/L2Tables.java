@@ -114,10 +114,11 @@ public final class L2Tables {
 
     /** {@code expkt:sockets}: open sockets, owner, filters, mode, counters. */
     public static String sockets(ExpktRuntime runtime) {
-        Tables t = new Tables("SOCKET", "OWNER", "FILTERS", "MODE", "CALLBACK", "RECEIVED", "DROPS");
+        Tables t = new Tables("SOCKET", "OWNER", "FILTERS", "MODE", "CALLBACK", "RECEIVED", "DROPS", "POLL_US");
         for (SocketDTO s : runtime.sockets()) {
             t.row("#" + s.id, s.owner, s.filters.isEmpty() ? "-" : String.join(",", s.filters),
-                    s.blocking ? "blocking" : "non-blocking", s.callback ? "yes" : "no", s.frames, s.kernelDrops);
+                    s.blocking ? "blocking" : "non-blocking", s.callback ? "yes" : "no", s.frames, s.kernelDrops,
+                    s.busyPollMicros);
         }
         DataPlaneDTO dp = runtime.dataPlane();
         return t.toString() + t.size() + " socket(s); dispatch lanes: " + dp.dispatchCalls + " calls, "

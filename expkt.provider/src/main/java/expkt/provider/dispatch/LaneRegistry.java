@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * Which lane each registration is on, and the one rule that moves it: the provider's single place
@@ -67,10 +66,14 @@ public final class LaneRegistry implements AutoCloseable {
     /** How long stop/close waits for a running call before it is abandoned as stuck (2 s). */
     public static final long CALL_DEADLINE_NANOS = 2_000_000_000L;
     private static final long ERROR_LOG_INTERVAL_NANOS = 1_000_000_000L;
-    private static final long WATCHDOG_MILLIS = 50;
+    /**
+     * The watchdog's period: 100 ms, a fifth of {@link #STUCK_MOVE_NANOS}. Each wake-up costs CPU whether
+     * or not a lane is busy (50 ms: ~1 ms CPU per second on an idle host, measured 2026-12-01).
+     */
+    private static final long WATCHDOG_MILLIS = 100;
 
     private final ProviderLog log;
-    private final Supplier<IdleStrategy> idle;
+    private final IdleStrategy idle;
     private final Map<String, Lane> lanes = new HashMap<>();
     private final List<Lane> all = new ArrayList<>();
     private final Map<Long, Registration> registrations = new HashMap<>();
@@ -81,10 +84,11 @@ public final class LaneRegistry implements AutoCloseable {
     private volatile boolean closed;
 
     public LaneRegistry(ProviderLog log) {
-        this(log, IdleStrategy::blocking);
+        this(log, IdleStrategy.spinThenYield());
     }
 
-    public LaneRegistry(ProviderLog log, Supplier<IdleStrategy> idle) {
+    /** {@code idle}: what a lane does between two looks at its rings while it busy-polls (see {@link Lane}). */
+    public LaneRegistry(ProviderLog log, IdleStrategy idle) {
         this.log = log;
         this.idle = idle;
         this.watchdog = Thread.ofPlatform().daemon().name("expkt-watchdog").start(this::watch);
@@ -135,7 +139,7 @@ public final class LaneRegistry implements AutoCloseable {
     }
 
     private Lane start(String name, boolean dedicated) throws LinuxException {
-        Lane lane = new Lane(this, name, dedicated, idle.get());
+        Lane lane = new Lane(this, name, dedicated, idle);
         all.add(lane);
         lane.thread.start();
         return lane;
@@ -305,10 +309,13 @@ public final class LaneRegistry implements AutoCloseable {
         }
     }
 
-    /** After each call, on the lane's thread: counts, backs off, isolates. No lock unless a rule fires. */
-    void afterCall(Lane lane, Registration r, long took, int frames) {
+    /**
+     * After each call, on the lane's thread: counts, backs off, isolates. No lock unless a rule fires.
+     * {@code unread}: the call consumed no frame while its ring had one (read by the lane before the
+     * call ended, while a close still waited for it).
+     */
+    void afterCall(Lane lane, Registration r, long took, boolean unread) {
         calls.lazySet(calls.get() + 1);
-        boolean unread = frames == 0 && r.state == Registration.State.ACTIVE && r.target.ready();
         boolean slow = took > SLOW_CALL_NANOS;
         if (!unread) {
             r.unreadStreak = 0;
@@ -532,7 +539,7 @@ public final class LaneRegistry implements AutoCloseable {
      * (single writer), read without stopping it.
      */
     public record LaneInfo(String name, String thread, int registrations, boolean dedicated, long wakeups, long calls,
-                           long busyNanos) {
+                           long busyNanos, long busyPollMicros, long polls, long spinNanos) {
     }
 
     /** Every running lane (not told to stop), by name (for the runtime DTOs). */
@@ -540,8 +547,14 @@ public final class LaneRegistry implements AutoCloseable {
         List<LaneInfo> l = new java.util.ArrayList<>();
         for (Lane lane : all) {
             if (!lane.stopping) {
+                long budget = 0;
+                for (Registration r : lane.table) {
+                    if (r != null) {
+                        budget = Math.max(budget, r.target.busyPollNanos());
+                    }
+                }
                 l.add(new LaneInfo(lane.name(), lane.thread.getName(), lane.count, lane.dedicated, lane.wakeups, lane.calls,
-                        lane.busyNanos));
+                        lane.busyNanos, budget / 1000, lane.polls, lane.spinNanos));
             }
         }
         l.sort(java.util.Comparator.comparing(LaneInfo::name));

@@ -24,6 +24,15 @@ public interface Readable {
     /** True if frames wait unread on the fd. Lane thread; cheap (no system call). */
     boolean ready();
 
+    /**
+     * How long the lane may busy-poll this fd's ring ({@link #ready}) before it blocks in
+     * {@code epoll_wait}, nanoseconds; 0: not at all. The socket's {@code SO_BUSY_POLL}. Lane thread;
+     * cheap (a field read).
+     */
+    default long busyPollNanos() {
+        return 0;
+    }
+
     /** Names the socket and its owner in log lines. */
     String describe();
 }

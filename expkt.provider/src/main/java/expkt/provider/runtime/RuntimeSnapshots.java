@@ -273,6 +273,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             d.kernelDrops = s.drops();
             Registration r = engine.dispatcher().registration(s.id());
             d.lane = r == null ? null : r.laneName();
+            d.busyPollMicros = s.busyPollMicros();
             d.servedBy = revision();
             l.add(d);
         }
@@ -308,6 +309,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
                 d.drops = i.drops();
                 d.exceptions = i.exceptions();
                 d.handleNanos = i.nanos();
+                d.busyPollMicros = busyPollOf(i.socketId());
                 d.versions = i.versions();
                 d.servedBy = d.rejected ? null : revision();
                 l.add(d);
@@ -334,6 +336,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             d.drops = s.drops();
             d.exceptions = r.errors();
             d.handleNanos = r.nanos();
+            d.busyPollMicros = s.busyPollMicros();
             d.servedBy = revision();
             l.add(d);
         }
@@ -352,8 +355,21 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             d.wakeups = i.wakeups();
             d.calls = i.calls();
             d.busyNanos = i.busyNanos();
+            d.busyPollMicros = i.busyPollMicros();
+            d.polls = i.polls();
+            d.spinNanos = i.spinNanos();
             l.add(d);
         }
         return l;
+    }
+
+    /** The busy-poll budget in force of socket {@code id}, µs; 0 if it is gone. */
+    private int busyPollOf(long id) {
+        for (PacketSocketImpl s : engine.sockets()) {
+            if (s.id() == id) {
+                return s.busyPollMicros();
+            }
+        }
+        return 0;
     }
 }

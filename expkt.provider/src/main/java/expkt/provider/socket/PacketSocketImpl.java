@@ -4,6 +4,7 @@ import expkt.api.net.SlotPort;
 import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Expkt;
 import expkt.api.packet.Filter;
+import expkt.api.packet.FrameClaim;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketCallback;
 import expkt.api.packet.PacketSocket;
@@ -13,6 +14,7 @@ import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;
 import expkt.linux.Selectable;
 import expkt.provider.core.Owner;
+import expkt.provider.dispatch.BusyPoll;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
 import expkt.provider.dispatch.Registration;
@@ -20,6 +22,7 @@ import expkt.provider.rx.Fanout;
 import expkt.provider.rx.RxPath;
 import expkt.provider.rx.RxRing;
 import expkt.provider.tx.TxPath;
+import expkt.provider.tx.TxRings;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -72,6 +75,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private final SocketFilters filters;
     private final RxPath rx;
     private final TxPath tx;
+    /** The transmit rings of tryClaim, per port, made on the first claim (send lock). */
+    private final TxRings claims;
     private volatile boolean closed;
     private volatile PacketCallback callback;
     /** The lane registration reading this socket (its callback, or a whiteboard handler), or null. Set under filterLock. */
@@ -100,6 +105,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private volatile PacketSocketImpl fanoutLeader;
     /** The kernel's id of the fanout group this socket is in (0..65535), -1 if none. */
     private volatile int fanoutGroup = -1;
+    /** Its own SO_BUSY_POLL in µs, or -1: the host's default ({@link L2Engine#busyPollMicros()}). */
+    private volatile int busyPollMicros = -1;
 
     PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, int txFd, Arena ringArena, RxRing ring, RxMode rxMode) {
         this.txFd = txFd;
@@ -125,6 +132,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             });
         }
         this.tx = new TxPath(txFd, txLock, engine::model, this::isOpen);
+        this.claims = new TxRings(engine::model, () -> engine.dataPlane().call(() -> PacketSockets.open(0)));
     }
 
     public long id() {
@@ -434,6 +442,32 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         sendto(ByteBuffer.wrap(frame), vlanName);
     }
 
+    /**
+     * Claims a slot of the port's transmit ring (see {@link TxRings}). The send lock is taken per call,
+     * not held between claim and commit: the socket's one sending thread owns the open claim.
+     */
+    @Override
+    public FrameClaim tryClaim(SlotPort port) throws IOException {
+        txLock.lock();
+        try {
+            ensureOpen();
+            return claims.tryClaim(port);
+        } finally {
+            txLock.unlock();
+        }
+    }
+
+    @Override
+    public int flush() throws IOException {
+        txLock.lock();
+        try {
+            ensureOpen();
+            return claims.flush();
+        } finally {
+            txLock.unlock();
+        }
+    }
+
     // ---------------------------------------------------------------- lane registration: callback or handler
 
     /**
@@ -485,6 +519,11 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         @Override
         public boolean ready() {
             return readable();
+        }
+
+        @Override
+        public long busyPollNanos() {
+            return busyPollMicros() * 1000L;
         }
 
         @Override
@@ -684,14 +723,41 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     public int getsockopt(int level, int option) throws IOException {
         ensureOpen();
         checkOption(level, option);
-        return filters.vrId();
+        return option == Expkt.SO_BUSY_POLL ? busyPollMicros() : filters.vrId();
     }
 
     @Override
     public void setsockopt(int level, int option, int value) throws IOException {
         ensureOpen();
         checkOption(level, option);
-        filters.vrId(value);
+        if (option == Expkt.SO_BUSY_POLL) {
+            busyPollMicros(value);
+        } else {
+            filters.vrId(value);
+        }
+    }
+
+    /**
+     * The busy-poll budget in force, µs: the socket's own {@code SO_BUSY_POLL}, or the host's default.
+     * Any thread.
+     */
+    public int busyPollMicros() {
+        int own = busyPollMicros;
+        return own >= 0 ? own : engine.busyPollMicros(rxMode);
+    }
+
+    /**
+     * Sets the socket's busy-poll budget (0..{@value BusyPoll#MAX_MICROS} µs; -1: the host's default) and
+     * its fanout members' (one filter's sockets poll alike). The lane reads it before its next wait.
+     */
+    public void busyPollMicros(int micros) {
+        if (micros != -1) {
+            BusyPoll.check(micros, "socket #" + id + ": SO_BUSY_POLL");
+        }
+        busyPollMicros = micros;
+        for (PacketSocketImpl m : fanoutMembers) {
+            m.busyPollMicros = micros;
+        }
     }
 
     private static void checkOption(int level, int option) {
@@ -699,8 +765,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             throw new IllegalArgumentException("socket option level " + level + " is not supported (only SOL_SOCKET = "
                     + Expkt.SOL_SOCKET + ")");
         }
-        if (option != Expkt.SO_VRID) {
-            throw new IllegalArgumentException("socket option " + option + " is not supported (only SO_VRID = " + Expkt.SO_VRID + ")");
+        if (option != Expkt.SO_VRID && option != Expkt.SO_BUSY_POLL) {
+            throw new IllegalArgumentException("socket option " + option + " is not supported (only SO_VRID = " + Expkt.SO_VRID
+                    + " and SO_BUSY_POLL = " + Expkt.SO_BUSY_POLL + ")");
         }
     }
 
@@ -813,6 +880,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             txLock.lock();
             try {
                 tx.close();
+                claims.close();
             } finally {
                 txLock.unlock();
             }

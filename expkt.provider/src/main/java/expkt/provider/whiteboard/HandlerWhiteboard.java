@@ -1,6 +1,8 @@
 package expkt.provider.whiteboard;
 
 import expkt.api.handler.PacketHandler;
+import expkt.provider.dispatch.BusyPoll;
+import expkt.provider.socket.PacketSocketImpl;
 import expkt.api.packet.Filter;
 import expkt.provider.osgi.L2Provider;
 import org.osgi.framework.Bundle;
@@ -114,7 +116,11 @@ public final class HandlerWhiteboard {
         String name = String.valueOf(props.get(PacketHandler.FILTER_NAME));
         try {
             Filter filter = HandlerProperties.filter(props);
-            registrations.put(ref, runtime.register(who, filter, HandlerProperties.rxMode(props), HandlerProperties.lanes(props), handler));
+            int busyPoll = busyPollMicros(props, name);
+            HandlerRuntime.Registration r = runtime.register(who, filter, HandlerProperties.rxMode(props), HandlerProperties.lanes(props),
+                    handler);
+            registrations.put(ref, r);
+            applyBusyPoll(r, busyPoll);
             logger.info("expkt handlers: serving filter \"{}\" ({}) of {}", filter.name(), filter.describeMatch(), who);
         } catch (Exception e) {
             runtime.rejected(who, name, e.getMessage());
@@ -157,10 +163,12 @@ public final class HandlerWhiteboard {
         Filter filter;
         expkt.api.packet.RxMode mode;
         int lanes;
+        int busyPoll;
         try {
             filter = HandlerProperties.filter(props);
             mode = HandlerProperties.rxMode(props);
             lanes = HandlerProperties.lanes(props);
+            busyPoll = busyPollMicros(props, String.valueOf(props.get(PacketHandler.FILTER_NAME)));
         } catch (RuntimeException e) {
             // the new properties are bad: the handler stops being served, and says why
             registrations.remove(ref);
@@ -170,6 +178,7 @@ public final class HandlerWhiteboard {
             return;
         }
         if (filter.equals(r.filter()) && mode == r.socket().rxMode() && lanes == r.lanes()) {
+            applyBusyPoll(r, busyPoll); // in place: the lane reads it before its next wait
             return;
         }
         logger.info("expkt handlers: the handler of {} changed its filter \"{}\" from {} ({}) to {} ({}): it moves to a new socket",
@@ -177,6 +186,21 @@ public final class HandlerWhiteboard {
         registrations.remove(ref);
         runtime.unregisterAndRelease(r);
         addHandler(handler, ref);
+    }
+
+    /**
+     * The handler's busy-poll budget from {@link expkt.api.packet.RxMode#BUSY_POLL_PROPERTY} (µs), or -1
+     * when absent (the host default). A bad value rejects the handler, naming it.
+     */
+    static int busyPollMicros(Map<String, ?> props, String name) {
+        Object v = props.get(expkt.api.packet.RxMode.BUSY_POLL_PROPERTY);
+        return v == null ? -1 : BusyPoll.parseMicros(v, "handler \"" + name + "\": " + expkt.api.packet.RxMode.BUSY_POLL_PROPERTY);
+    }
+
+    private static void applyBusyPoll(HandlerRuntime.Registration r, int micros) {
+        for (PacketSocketImpl s : r.sockets()) {
+            s.busyPollMicros(micros);
+        }
     }
 
     void removeHandler(PacketHandler handler, ServiceReference<PacketHandler> ref) {

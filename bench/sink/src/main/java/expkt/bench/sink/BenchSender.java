@@ -1,6 +1,7 @@
 package expkt.bench.sink;
 
 import expkt.api.net.SlotPort;
+import expkt.api.packet.FrameClaim;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
 import java.nio.ByteBuffer;
@@ -17,7 +18,8 @@ import org.osgi.service.log.LoggerFactory;
  * The expkt contender of the send benchmark (mode {@code tx}): after {@code expkt.bench.tx.delayMs},
  * sends {@code expkt.bench.tx.count} 60-byte frames out of port {@code expkt.bench.tx.port} (slot:port)
  * with one {@code sendto} each — or, with {@code expkt.bench.tx.batch=B}, in bursts of B frames through
- * {@code sendBurst} — as fast as it goes, then writes {@code state=done sent=N ns=T}. The harness
+ * {@code sendBurst}, or with {@code expkt.bench.tx.claim=true} built in place in the port's transmit ring
+ * ({@code tryClaim}, a flush per 64 frames) — as fast as it goes, then writes {@code state=done sent=N ns=T}. The harness
  * counts what arrives on the far side.
  */
 @Component(immediate = true)
@@ -43,6 +45,7 @@ public final class BenchSender {
         socket = packets.open();
         status = new BenchStatus(context.getProperty("expkt.bench.status"), () -> state);
         int batch = Integer.parseInt(String.valueOf(context.getProperty("expkt.bench.tx.batch")).replace("null", "1"));
+        boolean claim = "true".equals(context.getProperty("expkt.bench.tx.claim"));
         byte[] dst = {0x00, (byte) 0xe0, 0x2b, 0x00, 0x00, 0x00};
         List<ByteBuffer> burst = new java.util.ArrayList<>();
         for (int i = 0; i < Math.max(1, batch); i++) {
@@ -57,7 +60,27 @@ public final class BenchSender {
                 state = "state=sending";
                 long t0 = System.nanoTime();
                 long sent = 0;
-                if (batch <= 1) {
+                if (claim) {
+                    // tryClaim: each frame written straight into the port's transmit ring, one flush per 64
+                    byte[] template = new byte[60];
+                    frame.clear();
+                    frame.get(template);
+                    SlotPort port = out.get(0);
+                    while (sent < count) {
+                        FrameClaim c = socket.tryClaim(port);
+                        if (c == null) { // every slot queued or leaving: hand them over, try again
+                            socket.flush();
+                            Thread.onSpinWait();
+                            continue;
+                        }
+                        c.buffer().put(template);
+                        c.commit(60);
+                        if ((++sent & 63) == 0) {
+                            socket.flush();
+                        }
+                    }
+                    socket.flush();
+                } else if (batch <= 1) {
                     for (; sent < count; sent++) {
                         frame.clear();
                         socket.sendto(frame, out);
