@@ -309,6 +309,10 @@ public final class L2Engine implements AutoCloseable, FramePorts {
                 Arena ringArena = Arena.ofShared();
                 try {
                     PacketSockets.attachFilter(fd, BpfCompiler.REJECT_ALL);
+                    // headroom before each frame in the ring, so the receive path can put the outer VLAN tag
+                    // the kernel moved into metadata back in place (whole frames; before the ring: EBUSY after)
+                    PacketSockets.setInt(fd, PacketSockets.SOL_PACKET, RxRing.PACKET_RESERVE, RxRing.TAG_HEADROOM,
+                            "PACKET_RESERVE " + RxRing.TAG_HEADROOM);
                     RxRing ring;
                     if (mode == RxMode.LATENCY) {
                         int frameSize = latencyFrameSize(model(), ringConfig.blockSize());
