@@ -9,13 +9,18 @@ import java.lang.foreign.MemorySegment;
  * what was decoded stays readable after the provider released the view. The buffer grows to the
  * largest frame seen (at least 2048 bytes) and is then reused: copying a frame allocates nothing.
  *
- * <p>Threading: one thread at a time, like the decoder or writer that owns it.
+ * <p>A protocol bundle whose parser takes {@code (segment, offset, length)} keeps one per handler:
+ * {@code parser.parse(copy.copy(frame), 0, frame.length())}.
+ *
+ * <p>Threading: one thread at a time, like the decoder or handler that owns it.
+ *
+ * @since 1.2
  */
-final class FrameCopy {
+public final class FrameCopy {
     private MemorySegment buffer = MemorySegment.NULL;
 
     /** Copies {@code frame} into the buffer and returns it (the frame is at offset 0, {@code frame.length()} bytes). */
-    MemorySegment copy(FrameView frame) {
+    public MemorySegment copy(FrameView frame) {
         int n = frame.length();
         if (buffer.byteSize() < n) {
             buffer = MemorySegment.ofArray(new byte[Math.max(2048, Integer.highestOneBit(Math.max(1, n - 1)) << 1)]);
