@@ -27,6 +27,11 @@ import java.nio.ByteOrder;
  * pkttype 10. The accessors read through per-version offsets, so they do not branch on the version.
  * The offsets are read from {@link StructLayouts} (per architecture, checked against gcc by its test).
  *
+ * <p>Whole frames: the kernel moves a received frame's outer VLAN tag into the frame's header
+ * (TP_STATUS_VLAN_VALID); {@link #restoreOuterTag()} puts it back in the frame's bytes, in place, in the
+ * headroom that {@link #PACKET_RESERVE} keeps before each frame, and the accessors then describe the
+ * whole frame.
+ *
  * <p>Threading: one reader thread at a time (the socket's lock guarantees it).
  */
 public final class RxRing {

@@ -276,7 +276,10 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         return Math.min(size, blockSize);
     }
 
-    /** TPACKET_ALIGN(TPACKET2_HDRLEN + 16): where the kernel puts the network header of a V2 frame, plus slack. */
+    /**
+     * TPACKET_ALIGN(TPACKET2_HDRLEN + 16) + PACKET_RESERVE (80 + 4): where the kernel puts the network
+     * header of a V2 frame, plus slack.
+     */
     static final int V2_HEADROOM = 96;
 
     /** Opens a socket owned by {@code owner}: nothing comes up until a filter is set. */
