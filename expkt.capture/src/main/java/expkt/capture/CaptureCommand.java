@@ -44,9 +44,9 @@ import java.util.function.Consumer;
  * and writes every frame it brings up into {@code <file>} until the count or
  * the time is reached or the thread is interrupted (Ctrl-C: see {@link SigintBridge}). A {@code .pcapng}
  * file gets one interface per port (named {@code "1:2 (p2)"}); any other name gives pcap with
- * nanosecond timestamps. Timestamps are the kernel's receive timestamps; the outer tag the kernel moved
- * into the ring's metadata ({@link ExosSockAddr#vlanTpid()}, {@link ExosSockAddr#vlanTci()}) is
- * written back into the frame's bytes, so the file shows the frame as it was on the wire.
+ * nanosecond timestamps. Timestamps are the kernel's receive timestamps; the frames are written as the
+ * socket hands them over, whole: as they were on the wire, outer VLAN tag included (the provider puts
+ * back the tag the kernel moved into metadata; {@link ExosSockAddr#vlanTpid()} repeats it).
  *
  * <p>The file: an existing {@code <file>} is never overwritten unless {@code --force} is given (then
  * it is replaced whole at the end, by a rename: a symbolic link there is replaced, not followed). The
@@ -83,7 +83,6 @@ public final class CaptureCommand {
     private static final int MAX_FRAME = 1 << 16;
     /** The file is flushed when no frame is waiting, at most this often. */
     private static final long FLUSH_INTERVAL_NANOS = 200_000_000L;
-    private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     /** What a capture needs: the bundle's packet service and where its INFO lines go. */
     private record Context(PacketService packets, Consumer<String> log) {
@@ -287,7 +286,7 @@ public final class CaptureCommand {
         private final PcapngWriter pcapng;
         private final Arena arena = Arena.ofShared(); // written by the capture thread, closed by the command thread
         /** A frame with its tag written back: the tag is not in the ring's bytes. */
-        private final MemorySegment tagged = arena.allocate(MAX_FRAME + 4, 8);
+        private final MemorySegment frame = arena.allocate(MAX_FRAME, 8);
         private final ExosSockAddr from = new ExosSockAddr();
         /** pcapng interface ids by port ifindex, in the order they were added. */
         private int[] ifIndexes;
@@ -457,19 +456,12 @@ public final class CaptureCommand {
         }
 
         private void write(FrameView v) throws IOException {
-            MemorySegment seg = v.segment();
-            long off = v.offset();
-            int len = v.length();
-            if (from.vlanId() != ExosSockAddr.NO_VLAN && len >= 12 && len <= MAX_FRAME) {
-                // the frame as it was on the wire: MACs, the tag the kernel moved into metadata, the rest
-                MemorySegment.copy(seg, off, tagged, 0, 12);
-                tagged.set(BE_SHORT, 12, (short) from.vlanTpid());
-                tagged.set(BE_SHORT, 14, (short) from.vlanTci());
-                MemorySegment.copy(seg, off + 12, tagged, 16, len - 12);
-                seg = tagged;
-                off = 0;
-                len += 4;
-            }
+            // the view is the frame as it was on the wire (its outer tag in place) and reads only that frame:
+            // copy it into this capture's buffer, and write from there
+            int len = Math.min(v.length(), MAX_FRAME);
+            v.copyTo(0, frame, 0, len);
+            MemorySegment seg = frame;
+            long off = 0;
             int original = Math.max(from.originalLength(), len);
             if (pcapng != null) {
                 pcapng.write(interfaceOf(from), from.timestampNanos(), seg, off, len, original);

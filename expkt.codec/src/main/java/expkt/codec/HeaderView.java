@@ -217,9 +217,20 @@ public abstract class HeaderView<T extends HeaderView<T>> {
         return wrap(segment, frameOffset, frameLength, 0, frameLength);
     }
 
-    /** Points this view at a received frame (no copy). */
+    /** Where {@link #wrap(FrameView)} copies a received frame; made on first use. */
+    private FrameCopy frameCopy;
+
+    /**
+     * Points this view at a copy of a received frame in a buffer of this view's own (made on first use,
+     * grown to the largest frame, then reused: no allocation per frame); the view stays readable after
+     * the provider released the frame.
+     */
     public final T wrap(FrameView frame) {
-        return wrap(frame.segment(), frame.offset(), frame.length(), 0, frame.length());
+        if (frameCopy == null) {
+            frameCopy = new FrameCopy();
+        }
+        int n = frame.length();
+        return wrap(frameCopy.copy(frame), 0, n, 0, n);
     }
 
     /** Points this view at a frame held in an array (makes one small segment object). */

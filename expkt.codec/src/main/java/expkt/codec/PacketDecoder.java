@@ -80,13 +80,18 @@ public final class PacketDecoder {
     private int captured;
     private long original;
 
+    private final FrameCopy frameCopy = new FrameCopy();
+
     /**
-     * Decodes a received frame in place.
+     * Decodes a received frame: copies it into this decoder's own buffer (reused, grown to the largest
+     * frame: no allocation per frame) and decodes that, so the layers stay readable after the view is
+     * released (a view exposes only its frame's bytes, not the ring).
      *
      * @throws MalformedPacketException if a layer's bytes are bad (the layers before it are decoded)
      */
     public PacketDecoder decode(FrameView frame) {
-        return decode(frame.segment(), frame.offset(), frame.length());
+        int n = frame.length();
+        return decode(frameCopy.copy(frame), 0, n);
     }
 
     /**

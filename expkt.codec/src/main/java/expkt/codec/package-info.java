@@ -4,7 +4,7 @@
  * Views, decoder and builder are not thread-safe (one per thread); {@code LayerKind} rows are immutable.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package expkt.codec;
 
 import org.osgi.annotation.bundle.Export;

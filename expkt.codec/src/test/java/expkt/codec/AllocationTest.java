@@ -34,7 +34,7 @@ class AllocationTest {
                 MemorySegment.copy(MemorySegment.ofArray(frames.get(i)), 0, ring, at, frames.get(i).length);
                 at += frames.get(i).length;
             }
-            FrameView view = new FrameView();
+            expkt.api.spi.FrameWindow view = new expkt.api.spi.FrameWindow();
             PacketDecoder d = new PacketDecoder();
             long sink = 0;
             for (int i = 0; i < 300_000; i++) { // warm up: let the JIT compile (and scalar-replace) the path

@@ -38,7 +38,7 @@ class CaptureFileTest {
         for (CaptureFormat format : CaptureFormat.values()) {
             Path file = dir.resolve("all." + format);
             try (CaptureWriter w = CaptureWriter.open(file, format)) {
-                FrameView view = new FrameView();
+                expkt.api.spi.FrameWindow view = new expkt.api.spi.FrameWindow();
                 for (int i = 0; i < frames.size(); i++) {
                     byte[] f = frames.get(i);
                     w.write(T0 + i * 1_001L, view.wrap(MemorySegment.ofArray(f), 0, f.length));
@@ -75,9 +75,11 @@ class CaptureFileTest {
                 assertTrue(r.next());
                 assertEquals(20, r.capturedLength());
                 assertEquals(42, r.originalLength());
-                FrameView v = r.frame(new FrameView());
+                FrameView v = r.frame();
                 assertEquals(20, v.length());
                 assertFalse(r.next());
+                assertFalse(v.isValid(), "next() released the view of the frame before");
+                assertThrows(IllegalStateException.class, () -> v.getUnsignedByte(0));
             }
         }
     }

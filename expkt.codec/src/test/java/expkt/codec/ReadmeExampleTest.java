@@ -30,7 +30,7 @@ class ReadmeExampleTest {
         assertEquals(60, len);
 
         PacketDecoder decoder = new PacketDecoder();
-        FrameView frame = new FrameView().wrap(MemorySegment.ofArray(buf), 0, len);
+        expkt.api.spi.FrameWindow frame = new expkt.api.spi.FrameWindow().wrap(MemorySegment.ofArray(buf), 0, len);
         decoder.decode(frame);
         assertTrue(decoder.has(PacketDecoder.ICMP) && decoder.icmp().type() == Icmp.ECHO_REQUEST);
         assertEquals(Ipv4Address.parse("192.0.2.1").toInt(), decoder.ipv4().sourceBits());

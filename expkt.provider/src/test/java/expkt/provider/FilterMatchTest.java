@@ -83,9 +83,9 @@ class FilterMatchTest extends L2ProviderTestBase {
         h1.send(Wire.tagged(DST, HOST_MAC, 100, 0x88b5, 64));
         List<Got> got = drain(s);
         assertEquals(List.of(
-                new Got(1, Direction.INGRESS, 100, 60, 0x0842, "blue"),
+                new Got(1, Direction.INGRESS, 100, 64, 0x0842, "blue"),
                 new Got(1, Direction.INGRESS, -1, 64, 0x0842, null),
-                new Got(1, Direction.INGRESS, 200, 76, 0x0842, null)), got);
+                new Got(1, Direction.INGRESS, 200, 80, 0x0842, null)), got); // whole: the tag is back in the frame
         // a filter on the tag's own ethertype matches the tag the kernel moved to metadata
         PacketSocketImpl q = engine.open(OWNER);
         q.setupFilter(Filter.named("dot1q").ethertype(0x8100).build());
@@ -209,6 +209,6 @@ class FilterMatchTest extends L2ProviderTestBase {
         List<Got> got = drain(s);
         assertEquals(1, got.size(), got.toString());
         assertEquals(200, got.get(0).vlan());
-        assertEquals(64, got.get(0).length());
+        assertEquals(68, got.get(0).length()); // whole: both tags in the frame
     }
 }

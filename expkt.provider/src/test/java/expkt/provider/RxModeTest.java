@@ -91,11 +91,13 @@ class RxModeTest extends L2ProviderTestBase {
         assertEquals(1514, from.originalLength());
         assertEquals(1514, from.capturedLength());
 
-        // the kernel took the tag off: the address has it (from the ring header), the frame does not
+        // the kernel took the tag off; the ring puts it back: the frame is whole, the address repeats the tag
         v = s.receive(from);
         assertNotNull(v, "the tagged frame");
-        assertEquals(76, v.length());
-        assertEquals(0x0842, v.getUnsignedShort(12));
+        assertEquals(80, v.length());
+        assertArrayEquals(tagged, v.toArray());
+        assertEquals(0x8100, v.getUnsignedShort(12));
+        assertEquals(0x0842, v.getUnsignedShort(16));
         assertEquals(100, from.vlanId());
         assertEquals("blue", from.vlanName());
         assertEquals(80, from.originalLength());

@@ -6,7 +6,7 @@ import expkt.api.net.SlotPort;
 import expkt.api.packet.Direction;
 import expkt.api.packet.ExosSockAddr;
 import expkt.api.spi.ExosSockAddrs;
-import expkt.api.packet.FrameView;
+import expkt.api.spi.FrameWindow;
 import expkt.api.packet.PacketType;
 import expkt.api.packet.Vlan;
 import expkt.codec.pcap.CaptureFormat;
@@ -65,7 +65,7 @@ public final class EmbeddedHandler {
     private final Sender sender = new Sender();
     private final List<SentFrame> sent = new ArrayList<>();
     private final ExosSockAddr from = new ExosSockAddr();
-    private final FrameView view = new FrameView();
+    private final FrameWindow view = new FrameWindow();
     private long nowNanos;
     private long received;
 
@@ -124,31 +124,31 @@ public final class EmbeddedHandler {
         if (length < 14) {
             throw new IllegalArgumentException("a frame of " + length + " bytes: an Ethernet frame has at least 14");
         }
+        // the frame is handed over whole, as the provider does (its outer tag in place, repeated in the address)
         int vlanId = ExosSockAddr.NO_VLAN;
-        int copy = length;
-        boolean tagged = u16(segment, offset + 12) == 0x8100 && length >= 18;
+        int tpid = u16(segment, offset + 12);
+        boolean tagged = (tpid == 0x8100 || tpid == 0x88A8) && length >= 18;
+        int tci = tagged ? u16(segment, offset + 14) : 0;
         if (tagged) {
-            vlanId = u16(segment, offset + 14) & 0x0FFF;
-            copy = length - 4;
+            vlanId = tci & 0x0FFF;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment f = arena.allocate(copy);
-            if (tagged) {
-                MemorySegment.copy(segment, offset, f, 0, 12);
-                MemorySegment.copy(segment, offset + 16, f, 12, length - 16);
-            } else {
-                MemorySegment.copy(segment, offset, f, 0, length);
+        String vlanName = null;
+        for (Vlan v : vlans.values()) {
+            if (v.tag() == vlanId) {
+                vlanName = v.name();
             }
-            String vlanName = null;
-            for (Vlan v : vlans.values()) {
-                if (v.tag() == vlanId) {
-                    vlanName = v.name();
-                }
-            }
-            ExosSockAddrs.set(from, port.slot(), port.port(), ifName, ifIndex(port), vlanId, vlanName, vrId, vrName, Direction.INGRESS,
-                    packetType(f), nowNanos, tagged ? originalLength - 4 : originalLength, copy, u16(f, 12));
-            received++;
-            handler.handle(view.wrap(f, 0, copy), from, sender);
+        }
+        MemorySegment f = segment.asSlice(offset, length).asReadOnly();
+        ExosSockAddrs.set(from, port.slot(), port.port(), ifName, ifIndex(port), vlanId, vlanName, vrId, vrName, Direction.INGRESS,
+                packetType(f), nowNanos, originalLength, length, u16(f, tagged ? 16 : 12));
+        if (tagged) {
+            from.setVlanTag(tpid, tci);
+        }
+        received++;
+        try {
+            handler.handle(view.wrap(f, 0, length), from, sender);
+        } finally {
+            view.release(); // as the provider does: a view kept past handle() throws when read
         }
     }
 

@@ -43,6 +43,14 @@ class EmbeddedHandlerTest {
         return f;
     }
 
+    /** {@code f} without its outer tag (bytes 12..15), as a frame sent into a VLAN must be. */
+    static byte[] untag(byte[] f) {
+        byte[] u = new byte[f.length - 4];
+        System.arraycopy(f, 0, u, 0, 12);
+        System.arraycopy(f, 16, u, 12, f.length - 16);
+        return u;
+    }
+
     static byte[] tagged(byte[] f, int vid) {
         byte[] t = new byte[f.length + 4];
         System.arraycopy(f, 0, t, 0, 12);
@@ -52,19 +60,19 @@ class EmbeddedHandlerTest {
     }
 
     @Test
-    void aTaggedFrameArrivesUntaggedWithItsVlanAndWhatTheHandlerSendsIntoAVlanIsRecordedPerMember() throws Exception {
+    void aTaggedFrameArrivesWholeWithItsVlanAndWhatTheHandlerSendsIntoAVlanIsRecordedPerMember() throws Exception {
         List<ExosSockAddr> seen = new ArrayList<>();
         List<byte[]> frames = new ArrayList<>();
         EmbeddedHandler h = EmbeddedHandler.builder().ports(3).vlan(BLUE).build((frame, from, sender) -> {
             seen.add(from.copy());
             frames.add(frame.toArray());
-            sender.sendto(ByteBuffer.wrap(frame.toArray()), "blue");
+            sender.sendto(ByteBuffer.wrap(untag(frame.toArray())), "blue"); // into a VLAN goes an untagged frame
         });
         byte[] plain = frame(0xFFFF_FFFF_FFFFL, 0x0842, 50);
         h.receive(tagged(plain, 100), P1);
 
         assertEquals(1, h.received());
-        assertArrayEquals(plain, frames.getFirst(), "the tag is taken off, as the kernel's VLAN offload does");
+        assertArrayEquals(tagged(plain, 100), frames.getFirst(), "whole, as on the wire: the tag in place, as the provider hands it");
         ExosSockAddr from = seen.getFirst();
         assertEquals(P1, from.slotPort());
         assertEquals("p1", from.ifName());
@@ -72,7 +80,9 @@ class EmbeddedHandlerTest {
         assertEquals("blue", from.vlanName());
         assertEquals(PacketType.BROADCAST, from.packetType());
         assertEquals(0x0842, from.protocol());
-        assertEquals(plain.length, from.capturedLength());
+        assertEquals(plain.length + 4, from.capturedLength());
+        assertEquals(0x8100, from.vlanTpid());
+        assertEquals(100, from.vlanTci());
         assertEquals(EmbeddedHandler.DEFAULT_START_NANOS, from.timestampNanos());
 
         SentFrame out = h.takeSent().getFirst();
@@ -180,7 +190,7 @@ class EmbeddedHandlerTest {
         EmbeddedHandler h = EmbeddedHandler.builder().ports(3).vlan(BLUE).build((frame, from, sender) -> {
             stamps.add(from.timestampNanos());
             if (from.vlanId() == 100) {
-                sender.sendto(ByteBuffer.wrap(frame.toArray()), "blue");
+                sender.sendto(ByteBuffer.wrap(untag(frame.toArray())), "blue");
             }
         });
         assertEquals(2, h.replay(in, P1));

@@ -17,7 +17,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * }</pre>
  *
  * <p>Threading: called on the bundle's dispatch lane (a provider thread), one frame at a time per
- * handler; the frame view and address are valid only during the call (copy what must outlive it).
+ * handler; the frame view and address are valid only during the call (copy what must outlive it): a
+ * view kept past {@code handle()} throws {@link IllegalStateException} when read. The frame is whole,
+ * as on the wire, its outer VLAN tag included (see {@link FrameView}).
  * An exception is logged and counted; the handler keeps being called. When the handler's service
  * goes away (its bundle stops or is updated), the framework waits for the frame being handled:
  * {@code handle} must therefore never wait for the framework itself (a bundle operation, a service

@@ -90,23 +90,29 @@ public final class ExosSockAddr {
     public PacketType packetType() { return packetType; }
     /** Kernel receive timestamp, nanoseconds since the epoch. */
     public long timestampNanos() { return timestampNanos; }
-    /** Length of the frame on the wire (with its VLAN tag). */
+    /** Length of the frame on the wire (with its VLAN tags). */
     public int originalLength() { return originalLength; }
-    /** Bytes handed to the socket (may be less than the original when truncated). */
+    /**
+     * Bytes handed to the socket, the outer tag included (the frame is whole); less than the original
+     * when truncated.
+     */
     public int capturedLength() { return capturedLength; }
-    /** The frame's ethertype (after any tags), as the kernel saw it. */
+    /**
+     * The ethertype behind the frame's outer tag, as the kernel saw it: for an untagged frame or one
+     * with one tag its ethertype, for a QinQ frame the inner tag's TPID (0x8100).
+     */
     public int protocol() { return protocol; }
     /**
-     * The whole TCI (priority, DEI, VLAN id) of the outer tag the kernel took off the frame, or
-     * {@link #NO_VLAN}: with {@link #vlanTpid()}, what to write back to show the frame as it was on
-     * the wire (the receive ring holds the frame without it).
+     * The whole TCI (priority, DEI, VLAN id) of the frame's outer tag, or {@link #NO_VLAN}: the same
+     * as the frame's bytes 14..15, since 2.0 frames come up whole (the kernel moves that tag into
+     * metadata, the provider puts it back; up to 1.x the frame came without it).
      *
      * @since 1.3
      */
     public int vlanTci() { return vlanTci; }
     /**
-     * The TPID of the outer tag the kernel took off (0x8100 for 802.1Q, 0x88A8 for 802.1ad), or 0
-     * when the frame carried none.
+     * The TPID of the frame's outer tag (0x8100 for 802.1Q, 0x88A8 for 802.1ad; the frame's bytes
+     * 12..13), or 0 when the frame carried none.
      *
      * @since 1.3
      */

@@ -1,86 +1,66 @@
 package expkt.api.packet;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * A zero-copy view of one received frame: a window on the socket's receive ring (or on any
- * segment). Valid until the next receive on the same socket; copy what must outlive it. The
- * provider re-points one instance per socket, so reading a frame allocates nothing.
+ * One received frame, read in place (zero copy) from the socket's receive ring, and nothing else: a
+ * view reads only the bytes of its frame, {@code [0, length())}, and never writes them.
  *
- * <p>The frame is as the socket received it, L2 header first. Accessors are bounds-checked
- * against the frame's length, not the ring's.
+ * <p><b>The frame is whole</b>, byte for byte as it was on the wire, L2 header first (the seed: "pkt is a
+ * string containing the entire packet, including L2 headers"): an 802.1Q or 802.1ad tag that the Linux
+ * kernel moved out of the frame into its metadata is back at offset 12 (TPID at 12, TCI at 14, the
+ * ethertype or the inner tag at 16). {@link ExosSockAddr#vlanTpid()}/{@link ExosSockAddr#vlanTci()}
+ * repeat that outer tag.
+ *
+ * <p><b>Lifetime</b> (Netty's released-buffer rule). A view is valid while the socket's owner handles
+ * it: for a {@link expkt.api.handler.PacketHandler}, during {@code handle()}; for a socket's
+ * {@link PacketSocket#receive}, until the next receive on that socket, or until its callback call
+ * returns, or until the socket closes. Then the provider <i>releases</i> it and every method throws
+ * {@link IllegalStateException} naming this rule instead of reading a ring slot that the kernel has
+ * refilled with another frame. Copy what must outlive the frame ({@link #toArray()},
+ * {@link #copyTo}). The provider reuses a few view objects per socket (so that receiving allocates
+ * nothing): a view kept long enough may be re-issued for a later frame and then reads that one; keeping
+ * a view is always a bug, and the check is the net that catches it in the common case.
+ *
+ * <p>Implemented by the provider only. Threading: read the view on the thread it was handed to.
+ *
+ * @since 2.0 (a class up to 1.x, with {@code wrap}, {@code segment()} and {@code offset()}, which
+ *        exposed the whole writable receive ring)
  */
-public final class FrameView {
-    private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfInt BE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+@ProviderType
+public interface FrameView {
+    /** Bytes of the frame (with its outer VLAN tag, if it had one). */
+    int length();
 
-    private MemorySegment segment = MemorySegment.NULL;
-    private long offset;
-    private int length;
+    /** True while the view may be read; false once the provider released it (every read then throws). */
+    boolean isValid();
 
-    /** Points this view at {@code length} bytes of {@code segment} from {@code offset}. */
-    public FrameView wrap(MemorySegment segment, long offset, int length) {
-        if (offset < 0 || length < 0 || offset + length > segment.byteSize()) {
-            throw new IndexOutOfBoundsException("frame [" + offset + ", +" + length + ") outside a segment of "
-                    + segment.byteSize() + " bytes");
-        }
-        this.segment = segment;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
+    /** The byte at {@code index}, 0..255. */
+    int getUnsignedByte(int index);
 
-    /** The segment the frame lies in (the whole ring for a received frame). */
-    public MemorySegment segment() { return segment; }
-    /** Offset of the frame's first byte in {@link #segment()}. */
-    public long offset() { return offset; }
-    public int length() { return length; }
+    /** Big-endian (network order) unsigned 16 bits at {@code index}. */
+    int getUnsignedShort(int index);
 
-    private long at(int index, int size) {
-        if (index < 0 || index + size > length) {
-            throw new IndexOutOfBoundsException("read of " + size + " bytes at " + index + " in a frame of " + length + " bytes");
-        }
-        return offset + index;
-    }
+    /** Big-endian (network order) 32 bits at {@code index}. */
+    int getInt(int index);
 
-    public int getUnsignedByte(int index) {
-        return segment.get(ValueLayout.JAVA_BYTE, at(index, 1)) & 0xFF;
-    }
+    /** Big-endian (network order) 64 bits at {@code index}. */
+    long getLong(int index);
 
-    /** Big-endian (network order) unsigned 16 bits. */
-    public int getUnsignedShort(int index) {
-        return segment.get(BE_SHORT, at(index, 2)) & 0xFFFF;
-    }
+    /** Copies {@code length} bytes from {@code index} of the frame into {@code dst} at {@code dstIndex}. */
+    void getBytes(int index, byte[] dst, int dstIndex, int length);
 
-    /** Big-endian (network order) 32 bits. */
-    public int getInt(int index) {
-        return segment.get(BE_INT, at(index, 4));
-    }
+    /**
+     * Copies {@code length} bytes from {@code index} of the frame into {@code dst} at {@code dstOffset}
+     * (a buffer of the caller's: a decoder's scratch, a capture writer's block).
+     */
+    void copyTo(int index, MemorySegment dst, long dstOffset, int length);
 
-    /** Copies the frame into {@code dst} from its position; returns the bytes copied (all of them). */
-    public int copyTo(ByteBuffer dst) {
-        if (dst.remaining() < length) {
-            throw new IllegalArgumentException("buffer has " + dst.remaining() + " bytes left, the frame is " + length);
-        }
-        if (dst.hasArray()) {
-            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, dst.array(), dst.arrayOffset() + dst.position(), length);
-        } else {
-            MemorySegment.copy(segment, offset, MemorySegment.ofBuffer(dst), 0, length);
-        }
-        dst.position(dst.position() + length);
-        return length;
-    }
+    /** Copies the whole frame into {@code dst} from its position; returns the bytes copied (all of them). */
+    int copyTo(ByteBuffer dst);
 
     /** A copy of the frame's bytes (allocates). */
-    public byte[] toArray() {
-        return segment.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE);
-    }
-
-    /** A slice of the segment covering exactly the frame (allocates a small object). */
-    public MemorySegment asSegment() {
-        return segment.asSlice(offset, length);
-    }
+    byte[] toArray();
 }

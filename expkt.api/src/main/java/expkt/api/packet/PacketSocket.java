@@ -11,9 +11,11 @@ import java.util.List;
 /**
  * An L2 packet socket on the data plane (the seed's {@code expkt.socket(PF_EXOS_PACKET, ...)}).
  *
- * <p>Nothing is received until a filter is set; several filters are OR-ed. A frame comes up with
- * its L2 headers (the 802.1Q tag, if any, is reported in the address, see
- * {@link ExosSockAddr#vlanId()}).
+ * <p>Nothing is received until a filter is set; several filters are OR-ed. A frame comes up whole,
+ * byte for byte as it was on the wire, L2 headers and VLAN tags included: the outer 802.1Q/802.1ad tag
+ * that the Linux kernel moved into metadata is put back at offset 12 (and repeated in the address, see
+ * {@link ExosSockAddr#vlanId()}, {@link ExosSockAddr#vlanTpid()}). Since 2.0; before, the outer tag was
+ * only in the address.
  *
  * <p>Blocking: a new socket blocks in {@code recvfrom} until a frame arrives. {@link #setTimeout}
  * bounds the wait, {@link #setBlocking(boolean) setBlocking(false)} makes it return at once.
@@ -58,8 +60,11 @@ public interface PacketSocket extends AutoCloseable {
     int recvfrom(byte[] buf, ExosSockAddr from) throws IOException;
 
     /**
-     * The next frame without a copy: a view valid until the next receive on this socket, or null if
-     * no frame came. The view and {@code from} are reused: nothing is allocated.
+     * The next frame without a copy, whole (as {@code recvfrom} copies it): a read-only view of that
+     * frame only, valid until the next receive on this socket, the end of the callback call it was
+     * received in, or {@link #close()}; then it is released and reading it throws
+     * {@link IllegalStateException} (see {@link FrameView}). Null if no frame came. Nothing is
+     * allocated ({@code from} is the caller's holder; the views are the socket's, reused).
      */
     FrameView receive(ExosSockAddr from) throws IOException;
 

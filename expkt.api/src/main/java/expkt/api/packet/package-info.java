@@ -4,6 +4,11 @@
  * ports or into a VLAN; the seed's {@code select()} over L2, L3 and raw sockets
  * ({@link expkt.api.packet.PacketSelector}, since 1.4).
  *
+ * <p>2.0: a frame comes up whole, with the outer VLAN tag the kernel had moved into metadata back in
+ * place, and {@link expkt.api.packet.FrameView} is a read-only contract whose reads fail once the frame
+ * is released (it was a class whose {@code wrap}, {@code segment()} and {@code offset()} exposed the
+ * whole writable receive ring; the implementation is the provider-only {@code expkt.api.spi.FrameWindow}).
+ *
  * <p>Get a {@link expkt.api.packet.PacketService} from the service registry; it is a per-bundle
  * service, so every socket, filter and kernel rule is owned by the bundle that opened it and is
  * released when that bundle stops, even if its code forgot to close it.

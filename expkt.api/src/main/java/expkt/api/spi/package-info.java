@@ -1,12 +1,14 @@
 /**
  * Contracts between expkt's own bundles that are not part of the public API: how the provider fills
- * an {@link expkt.api.packet.ExosSockAddr} ({@link expkt.api.spi.ExosSockAddrs}), and how it learns
- * which VR a network namespace is ({@link expkt.api.spi.VrNamespaces}, implemented by the VR registry).
+ * an {@link expkt.api.packet.ExosSockAddr} ({@link expkt.api.spi.ExosSockAddrs}), how it learns
+ * which VR a network namespace is ({@link expkt.api.spi.VrNamespaces}, implemented by the VR registry),
+ * and {@link expkt.api.spi.FrameWindow}, the {@link expkt.api.packet.FrameView} a socket hands out
+ * (re-pointed per frame, released when its ring slot goes back to the kernel).
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
- * only a bundle whose import names it (the provider, {@code expkt.vr}, the test kit) wires to this
- * package; a protocol bundle's ordinary import does not resolve. Versioned and baselined like the
- * rest of the API, but it may change with expkt's own bundles.
+ * only a bundle whose import names it (the provider, {@code expkt.vr}, the codec, the test kit) wires
+ * to this package; a protocol bundle's ordinary import does not resolve. Versioned and baselined like
+ * the rest of the API, but it may change with expkt's own bundles.
  */
 @Version("1.0.0")
 package expkt.api.spi;

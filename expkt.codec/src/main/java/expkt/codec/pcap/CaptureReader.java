@@ -1,6 +1,7 @@
 package expkt.codec.pcap;
 
 import expkt.api.packet.FrameView;
+import expkt.api.spi.FrameWindow;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -133,6 +134,7 @@ public final class CaptureReader implements Closeable {
 
     /** Moves to the next frame; false at the end of the file. */
     public boolean next() throws MalformedCaptureException {
+        view.release();
         return pcapng ? nextBlock() : nextRecord();
     }
 
@@ -355,9 +357,21 @@ public final class CaptureReader implements Closeable {
         return pcapng ? ifLinkType[interfaceId] : pcapLinkType;
     }
 
-    /** Points {@code view} at the current frame (no copy). */
-    public FrameView frame(FrameView view) {
-        return view.wrap(file, frameOffset, captured);
+    /** What {@link #frame()} hands out: re-pointed at each frame, released by {@link #next()} and {@link #close()}. */
+    private final FrameWindow view = new FrameWindow();
+    private MemorySegment readOnlyFile;
+
+    /**
+     * The current frame as a read-only {@link FrameView} (no copy), valid until {@link #next()} or
+     * {@link #close()} (then its reads throw, as a socket's do).
+     *
+     * @since 2.0 (replaces {@code frame(FrameView)}, which re-pointed a caller's view)
+     */
+    public FrameView frame() {
+        if (readOnlyFile == null) {
+            readOnlyFile = file.asReadOnly(); // once per file, not per frame
+        }
+        return view.wrap(readOnlyFile, frameOffset, captured);
     }
 
     /** A copy of the current frame. */
@@ -367,6 +381,7 @@ public final class CaptureReader implements Closeable {
 
     @Override
     public void close() {
+        view.release();
         if (arena.scope().isAlive()) {
             arena.close();
         }

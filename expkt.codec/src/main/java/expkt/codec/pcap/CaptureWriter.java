@@ -32,10 +32,11 @@ public interface CaptureWriter extends Closeable, Flushable {
      */
     void write(long epochNanos, MemorySegment segment, long offset, int length, int originalLength) throws IOException;
 
-    /** Writes a received frame (its length is its original length). */
-    default void write(long epochNanos, FrameView frame) throws IOException {
-        write(epochNanos, frame.segment(), frame.offset(), frame.length(), frame.length());
-    }
+    /**
+     * Writes a received frame (its length is its original length). The implementations copy it into
+     * their buffer straight from the view (no allocation).
+     */
+    void write(long epochNanos, FrameView frame) throws IOException;
 
     /** Writes a frame held in an array. */
     default void write(long epochNanos, byte[] frame) throws IOException {

@@ -65,6 +65,19 @@ public final class PcapngWriter implements CaptureWriter {
         return interfaces++;
     }
 
+    /** Where a received frame is copied before it is written (reused: no allocation per frame). */
+    private MemorySegment frameCopy = MemorySegment.NULL;
+
+    @Override
+    public void write(long epochNanos, expkt.api.packet.FrameView frame) throws IOException {
+        int n = frame.length();
+        if (frameCopy.byteSize() < n) {
+            frameCopy = MemorySegment.ofArray(new byte[Math.max(2048, n)]); // grown to the largest frame, then reused
+        }
+        frame.copyTo(0, frameCopy, 0, n);
+        write(epochNanos, frameCopy, 0, n, n);
+    }
+
     @Override
     public void write(long epochNanos, MemorySegment segment, long offset, int length, int originalLength) throws IOException {
         write(0, epochNanos, segment, offset, length, originalLength);

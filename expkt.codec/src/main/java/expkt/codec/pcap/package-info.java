@@ -2,7 +2,7 @@
  * pcap and pcapng capture files: writers that take a received frame and its timestamp, and a reader for both formats.
  */
 @Export
-@Version("1.1.0")
+@Version("2.0.0")
 package expkt.codec.pcap;
 
 import org.osgi.annotation.bundle.Export;

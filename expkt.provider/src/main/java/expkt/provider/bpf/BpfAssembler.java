@@ -17,6 +17,13 @@ final class BpfAssembler {
     static final int JMP_JA = 0x05;
     static final int JMP_JEQ_K = 0x15;
     static final int RET_K = 0x06;
+    /** A &lt;&lt;= k, A &gt;&gt;= k, A &amp;= k, A |= X; M[k] = A; X = M[k] (linux/filter.h: class | op | source). */
+    static final int ALU_LSH_K = 0x64;
+    static final int ALU_RSH_K = 0x74;
+    static final int ALU_AND_K = 0x54;
+    static final int ALU_OR_X = 0x4c;
+    static final int ST = 0x02;
+    static final int LDX_MEM = 0x61;
     /** SKF_AD_OFF: ancillary loads live at negative offsets. */
     static final int SKF_AD_OFF = -0x1000;
     static final int SKF_AD_PROTOCOL = 0;

@@ -25,7 +25,10 @@ import java.util.List;
  *     most the inner tags: they are skipped (up to two). A filter on the tag ethertypes themselves
  *     (0x8100, 0x88A8) also matches the tag in metadata ({@code SKF_AD_VLAN_TAG_PRESENT},
  *     {@code SKF_AD_VLAN_TPID}). An explicit offset reads 16 bits at that raw offset of the frame as the
- *     socket sees it.</li>
+ *     socket hands it over: whole, as on the wire (the receive path puts the outer tag back). The
+ *     program sees the frame without that tag, so for a frame whose tag is in metadata the offset is
+ *     translated (see {@link #loadWireHalfword}): before byte 12 as is, bytes 12..15 from the tag in
+ *     metadata, from byte 16 on 4 bytes earlier.</li>
  * </ol>
  */
 public final class BpfCompiler {
@@ -104,7 +107,20 @@ public final class BpfCompiler {
         if (f.hasEthertype()) {
             int et = f.ethertype();
             if (f.ethertypeOffset() != Filter.DEFAULT_OFFSET) {
-                a.load(BpfAssembler.LD_H_ABS, f.ethertypeOffset());
+                int off = f.ethertypeOffset();
+                if (off + 2 <= 12) {
+                    a.load(BpfAssembler.LD_H_ABS, off); // in the MACs: the same bytes, tagged or not
+                } else {
+                    int tagged = a.newLabel();
+                    int loaded = a.newLabel();
+                    a.loadAncillary(BpfAssembler.SKF_AD_VLAN_TAG_PRESENT);
+                    a.jumpIfEqual(0, BpfAssembler.NEXT, tagged);
+                    a.load(BpfAssembler.LD_H_ABS, off);
+                    a.jumpAlways(loaded);
+                    a.place(tagged);
+                    loadWireHalfword(a, off);
+                    a.place(loaded);
+                }
                 a.jumpIfEqual(et, BpfAssembler.NEXT, next);
             } else if (et == PacketSockets.ETH_P_8021Q || et == PacketSockets.ETH_P_8021AD) {
                 int inFrame = a.newLabel();
@@ -134,5 +150,44 @@ public final class BpfCompiler {
         a.place(match);
         a.ret(ACCEPT_ALL);
         a.place(next);
+    }
+
+    /**
+     * Loads into A the 16 bits at offset {@code off} (at least 11) of the frame as it was on the wire, for
+     * a frame whose outer tag the kernel moved into metadata (the program's packet lacks wire bytes
+     * 12..15): from byte 16 on at {@code off - 4}; the tag's TPID and TCI from {@code SKF_AD_VLAN_TPID} and
+     * {@code SKF_AD_VLAN_TAG}; a halfword that straddles the tag's edges (11, 13, 15) byte by byte.
+     */
+    static void loadWireHalfword(BpfAssembler a, int off) {
+        if (off >= 16) {
+            a.load(BpfAssembler.LD_H_ABS, off - 4);
+        } else if (off == 12) {
+            a.loadAncillary(BpfAssembler.SKF_AD_VLAN_TPID);
+        } else if (off == 14) {
+            a.loadAncillary(BpfAssembler.SKF_AD_VLAN_TAG);
+        } else {
+            loadWireByte(a, off);
+            a.load(BpfAssembler.ALU_LSH_K, 8);
+            a.load(BpfAssembler.ST, 0);
+            loadWireByte(a, off + 1);
+            a.load(BpfAssembler.LDX_MEM, 0);
+            a.load(BpfAssembler.ALU_OR_X, 0);
+        }
+    }
+
+    /** Loads into A the byte at offset {@code off} of the frame as it was on the wire (see {@link #loadWireHalfword}). */
+    private static void loadWireByte(BpfAssembler a, int off) {
+        if (off < 12) {
+            a.load(BpfAssembler.LD_B_ABS, off);
+        } else if (off >= 16) {
+            a.load(BpfAssembler.LD_B_ABS, off - 4);
+        } else {
+            a.loadAncillary(off < 14 ? BpfAssembler.SKF_AD_VLAN_TPID : BpfAssembler.SKF_AD_VLAN_TAG);
+            if (off % 2 == 0) {
+                a.load(BpfAssembler.ALU_RSH_K, 8);
+            } else {
+                a.load(BpfAssembler.ALU_AND_K, 0xFF);
+            }
+        }
     }
 }

@@ -463,12 +463,9 @@ public final class NftRules implements AutoCloseable {
         int et = f.ethertype();
         List<List<String>> alternatives = new ArrayList<>();
         if (f.ethertypeOffset() != Filter.DEFAULT_OFFSET) {
-            // at that offset of the frame as the socket sees it: 4 bytes further when the kernel took a tag off
-            int off = f.ethertypeOffset();
-            alternatives.add(List.of(ll(off, et)));
-            for (int tpid : new int[] {ETH_P_8021Q, ETH_P_8021AD}) {
-                alternatives.add(List.of(ll(12, tpid), ll(off + 4, et)));
-            }
+            // at that offset of the frame as the socket hands it over, which is the frame as it was on the
+            // wire: what nft's link-layer payload reads too (it puts a tag held in metadata back in its view)
+            alternatives.add(List.of(ll(f.ethertypeOffset(), et)));
         } else if (et == ETH_P_8021Q || et == ETH_P_8021AD) {
             // the outer tag's TPID (on the wire, or in metadata), or the second tag's
             alternatives.add(List.of(ll(12, et)));

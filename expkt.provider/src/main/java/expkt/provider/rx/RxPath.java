@@ -7,6 +7,7 @@ import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketType;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
+import expkt.api.spi.FrameWindow;
 import expkt.linux.PacketSockets;
 import expkt.provider.dataplane.DataPlaneModel;
 
@@ -29,6 +30,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class RxPath {
     public static final int POLL_SLICE_MILLIS = 100;
+    /** How many view objects a socket hands out in turn. */
+    static final int VIEWS = 8;
 
     /** Replaced only by {@link #ring(RxRing)} under the receive lock (a LATENCY ring re-made for a larger MTU). */
     private RxRing ring;
@@ -36,7 +39,14 @@ public final class RxPath {
     private final MemorySegment pollfd;
     private final FramePorts ports;
     private final BooleanSupplier open;
-    private final FrameView view = new FrameView();
+    /**
+     * The views handed out, in turn (so that a view kept past its frame is, for the next
+     * {@value #VIEWS} - 1 frames, another object than the current one, released, and throws when read).
+     */
+    private final FrameWindow[] views = new FrameWindow[VIEWS];
+    private int viewAt;
+    /** The ring's memory, read-only: made once per ring (not per frame), what the views read. */
+    private MemorySegment readOnlyRing;
     private volatile boolean blocking = true;
     private volatile int timeoutMillis;
     private long received;
@@ -80,6 +90,10 @@ public final class RxPath {
      */
     public RxPath(RxRing ring, int fd, MemorySegment pollfd, FramePorts ports, BooleanSupplier open) {
         this.ring = ring;
+        this.readOnlyRing = ring.segment().asReadOnly();
+        for (int i = 0; i < VIEWS; i++) {
+            views[i] = new FrameWindow();
+        }
         this.fd = fd;
         this.pollfd = pollfd;
         this.ports = ports;
@@ -98,7 +112,18 @@ public final class RxPath {
 
     /** Replaces the ring (the old one is unmapped by the caller). Receiving thread, under the receive lock. */
     public void ring(RxRing next) {
+        releaseView();
         this.ring = next;
+        this.readOnlyRing = next.segment().asReadOnly();
+    }
+
+    /**
+     * Releases the view handed out last (its reads throw from now on): called before the ring moves on
+     * (every receive), when a lane's call of the socket's callback or handler returns, and at close.
+     * Receiving thread (or the closer, once no receive runs).
+     */
+    public void releaseView() {
+        views[viewAt].release();
     }
 
     private void ensureOpen() throws ClosedChannelException {
@@ -107,19 +132,26 @@ public final class RxPath {
         }
     }
 
-    /** A zero-copy view of the next frame, valid until the next receive; null if none (see {@code PacketSocket}). */
+    /**
+     * A zero-copy view of the next frame, whole (its outer VLAN tag back in place), valid until the next
+     * receive; null if none (see {@code PacketSocket}).
+     */
     public FrameView receive(ExosSockAddr from) throws IOException {
+        releaseView();
         ensureOpen();
         if (overBudget() || !nextFrame()) {
             return null;
         }
         int len = ring.snapLength();
         fill(from, len);
-        return view.wrap(ring.segment(), ring.frameOffset(), len);
+        int at = viewAt + 1 == VIEWS ? 0 : viewAt + 1;
+        viewAt = at;
+        return views[at].wrap(readOnlyRing, ring.frameOffset(), len);
     }
 
-    /** Copies the next frame into {@code dst}; -1 if none. */
+    /** Copies the next frame (whole) into {@code dst}; -1 if none. */
     public int recvfrom(ByteBuffer dst, ExosSockAddr from) throws IOException {
+        releaseView();
         ensureOpen();
         if (overBudget() || !nextFrame()) {
             return -1;
@@ -136,8 +168,9 @@ public final class RxPath {
         return n;
     }
 
-    /** Copies the next frame into {@code buf}; -1 if none. */
+    /** Copies the next frame (whole) into {@code buf}; -1 if none. */
     public int recvfrom(byte[] buf, ExosSockAddr from) throws IOException {
+        releaseView();
         ensureOpen();
         if (overBudget() || !nextFrame()) {
             return -1;
@@ -155,6 +188,7 @@ public final class RxPath {
         while (true) {
             while (ring.next()) {
                 if (ports.portOfFrame(model, ring.ifIndex()) != null) {
+                    ring.restoreOuterTag(); // the frame as it was on the wire
                     received++;
                     frameModel = model;
                     return true;
@@ -196,15 +230,14 @@ public final class RxPath {
         Vlan vlan = vid < 0 ? null : model.vlanByTag(vid);
         // a copy from a capture link is a frame that was leaving its port (EGRESS + UP_AND_DROP)
         int pkttype = ports.isCapture(ifIndex) ? PacketSockets.PACKET_OUTGOING : ring.packetType();
-        int wire = ring.wireLength() + (vid < 0 ? 0 : 4);
+        int wire = ring.wireLength(); // with the outer tag
         if (from != null) {
             ExosSockAddrs.set(from, port.slotPort().slot(), port.slotPort().port(), port.ifName(), port.ifIndex(),
                     vid < 0 ? ExosSockAddr.NO_VLAN : vid, vlan == null ? null : vlan.name(), model.vrId(), model.vrName(),
                     pkttype == PacketSockets.PACKET_OUTGOING ? Direction.EGRESS : Direction.INGRESS,
                     PacketType.ofCode(pkttype), ring.timestampNanos(), wire, captured, ring.protocol());
             if (vid >= 0) {
-                // the whole tag as it was on the wire (priority, DEI, 802.1Q or 802.1ad), for any bundle
-                // that shows or rewrites the frame as it was (expkt:capture)
+                // the whole outer tag (priority, DEI, 802.1Q or 802.1ad): the frame's bytes 12..15
                 from.setVlanTag(ring.vlanTpid(), ring.vlanTci());
             }
         }

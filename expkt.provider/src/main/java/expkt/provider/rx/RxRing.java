@@ -27,6 +27,11 @@ import java.nio.ByteOrder;
  * pkttype 10. The accessors read through per-version offsets, so they do not branch on the version.
  * The offsets are read from {@link StructLayouts} (per architecture, checked against gcc by its test).
  *
+ * <p>Whole frames: the kernel moves a received frame's outer VLAN tag into the frame's header
+ * (TP_STATUS_VLAN_VALID); {@link #restoreOuterTag()} puts it back in the frame's bytes, in place, in the
+ * headroom that {@link #PACKET_RESERVE} keeps before each frame, and the accessors then describe the
+ * whole frame.
+ *
  * <p>Threading: one reader thread at a time (the socket's lock guarantees it).
  */
 public final class RxRing {
@@ -34,6 +39,13 @@ public final class RxRing {
     public static final int TP_STATUS_USER = 1;
     public static final int TP_STATUS_VLAN_VALID = 1 << 4;
     public static final int TP_STATUS_VLAN_TPID_VALID = 1 << 6;
+    /** linux/if_packet.h: headroom the kernel leaves before each frame's MAC header (set before the ring). */
+    public static final int PACKET_RESERVE = 12;
+    /**
+     * The headroom asked for with {@link #PACKET_RESERVE}: one VLAN tag. The kernel keeps one tag per
+     * skb in metadata (the outer one; inner tags stay in the frame), so one tag is all that is put back.
+     */
+    public static final int TAG_HEADROOM = 4;
 
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final ValueLayout.OfShort BE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -63,6 +75,7 @@ public final class RxRing {
     private static final int SLL_PROTOCOL = StructLayouts.offset("struct sockaddr_ll", "sll_protocol");
     private static final int SLL_IFINDEX = StructLayouts.offset("struct sockaddr_ll", "sll_ifindex");
     private static final int SLL_PKTTYPE = StructLayouts.offset("struct sockaddr_ll", "sll_pkttype");
+    private static final int SOCKADDR_LL_SIZE = StructLayouts.size("struct sockaddr_ll");
 
     private final MemorySegment ring;
     private final int blockSize;
@@ -85,6 +98,8 @@ public final class RxRing {
     private int left;           // V3: frames left in the block after the current one
     private long frame = -1;    // absolute offset of the current frame's header, -1 if none
     private boolean holding;    // the current block (V3) or slot (V2) is ours (status USER) and not yet handed back
+    /** 4 once {@link #restoreOuterTag()} put the current frame's outer tag back in front of it, else 0. */
+    private int restored;
 
     private RxRing(MemorySegment ring, int blockSize, int blockNr, int frameSize) {
         this.ring = ring;
@@ -147,6 +162,7 @@ public final class RxRing {
      * Hands finished blocks (V3) or frame slots (V2) back to the kernel on the way.
      */
     public boolean next() {
+        restored = 0;
         if (frameSize != 0) {
             return nextSlot();
         }
@@ -215,17 +231,52 @@ public final class RxRing {
         frame = -1;
     }
 
-    /** Offset in {@link #segment()} of the current frame's first byte (its Ethernet header). */
+    /**
+     * Offset in {@link #segment()} of the current frame's first byte (its Ethernet header; after
+     * {@link #restoreOuterTag()}, the tag's 4 bytes earlier than the kernel wrote it).
+     */
     public long frameOffset() {
-        return frame + (ring.get(ValueLayout.JAVA_SHORT, frame + offMac) & 0xFFFF);
+        return frame + (ring.get(ValueLayout.JAVA_SHORT, frame + offMac) & 0xFFFF) - restored;
     }
 
+    /** Bytes of the current frame in the ring (with its restored outer tag). */
     public int snapLength() {
-        return ring.get(ValueLayout.JAVA_INT, frame + offSnap);
+        return ring.get(ValueLayout.JAVA_INT, frame + offSnap) + restored;
     }
 
+    /** Length of the current frame on the wire (with its outer tag, restored or not). */
     public int wireLength() {
-        return ring.get(ValueLayout.JAVA_INT, frame + offLen);
+        return ring.get(ValueLayout.JAVA_INT, frame + offLen) + ((status() & TP_STATUS_VLAN_VALID) != 0 ? 4 : 0);
+    }
+
+    /**
+     * Puts the current frame's outer VLAN tag, which the kernel moved into the frame's header
+     * (TP_STATUS_VLAN_VALID), back where it was on the wire, in place (libpcap's technique): the 12 MAC
+     * bytes move 4 bytes towards the header, into the headroom {@link #PACKET_RESERVE} keeps free, and
+     * TPID (tp_vlan_tpid when TP_STATUS_VLAN_TPID_VALID, else 0x8100) and TCI are written behind them.
+     * No-op for a frame without such a tag or already restored. No allocation; reader thread.
+     *
+     * @throws IllegalStateException if the frame has no headroom for the tag (a ring made without
+     *         {@link #PACKET_RESERVE}: the header's end would be overwritten)
+     */
+    public void restoreOuterTag() {
+        if (restored != 0 || (status() & TP_STATUS_VLAN_VALID) == 0) {
+            return;
+        }
+        long mac = frame + (ring.get(ValueLayout.JAVA_SHORT, frame + offMac) & 0xFFFF);
+        int snap = ring.get(ValueLayout.JAVA_INT, frame + offSnap);
+        if (snap < 12) {
+            return; // not even the MACs: nothing to put a tag behind (and no such Ethernet frame)
+        }
+        if (mac - TAG_HEADROOM < frame + offSll + SOCKADDR_LL_SIZE) {
+            throw new IllegalStateException("a tagged frame has " + (mac - frame - offSll - SOCKADDR_LL_SIZE)
+                    + " bytes before it in the ring, the outer VLAN tag needs " + TAG_HEADROOM + ": the ring was made without"
+                    + " PACKET_RESERVE " + TAG_HEADROOM);
+        }
+        MemorySegment.copy(ring, mac, ring, mac - TAG_HEADROOM, 12);
+        ring.set(BE_SHORT, mac + 8, (short) vlanTpid());
+        ring.set(BE_SHORT, mac + 10, (short) vlanTci());
+        restored = TAG_HEADROOM;
     }
 
     public int status() {
@@ -261,7 +312,7 @@ public final class RxRing {
         return ring.get(ValueLayout.JAVA_BYTE, frame + offSll + SLL_PKTTYPE) & 0xFF;
     }
 
-    /** sll_protocol: the frame's ethertype (after the removed tag), host order. */
+    /** sll_protocol: the frame's ethertype after its outer tag (for QinQ the inner tag's TPID), host order. */
     public int protocol() {
         return ring.get(BE_SHORT, frame + offSll + SLL_PROTOCOL) & 0xFFFF;
     }

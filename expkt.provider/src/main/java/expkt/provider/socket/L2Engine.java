@@ -314,7 +314,10 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         return Math.min(size, blockSize);
     }
 
-    /** TPACKET_ALIGN(TPACKET2_HDRLEN + 16): where the kernel puts the network header of a V2 frame, plus slack. */
+    /**
+     * TPACKET_ALIGN(TPACKET2_HDRLEN + 16) + PACKET_RESERVE (80 + 4): where the kernel puts the network
+     * header of a V2 frame, plus slack.
+     */
     static final int V2_HEADROOM = 96;
 
     /** Opens a socket owned by {@code owner}: nothing comes up until a filter is set. */
@@ -347,6 +350,10 @@ public final class L2Engine implements AutoCloseable, FramePorts {
                 Arena ringArena = Arena.ofShared();
                 try {
                     PacketSockets.attachFilter(fd, BpfCompiler.REJECT_ALL);
+                    // headroom before each frame in the ring, so the receive path can put the outer VLAN tag
+                    // the kernel moved into metadata back in place (whole frames; before the ring: EBUSY after)
+                    PacketSockets.setInt(fd, PacketSockets.SOL_PACKET, RxRing.PACKET_RESERVE, RxRing.TAG_HEADROOM,
+                            "PACKET_RESERVE " + RxRing.TAG_HEADROOM);
                     RxRing ring;
                     if (mode == RxMode.LATENCY) {
                         int frameSize = latencyFrameSize(model(), ringConfig.blockSize());

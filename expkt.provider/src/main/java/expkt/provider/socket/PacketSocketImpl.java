@@ -505,6 +505,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
                 }
             } finally {
                 laneCall(false, false);
+                rx.releaseView(); // the call is over: a view kept by the handler or callback throws when read
                 rx.endBudget();
                 rxHeldBy = null;
                 rxLock.unlock();
@@ -886,6 +887,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             }
             reader = null;
             laneReader = null;
+            rx.releaseView(); // a view kept past close throws instead of reading unmapped memory
             ringArena.close();
             controlArena.close();
             Fds.closeQuietly(fd);

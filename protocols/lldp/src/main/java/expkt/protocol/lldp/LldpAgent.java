@@ -7,6 +7,7 @@ import expkt.api.handler.StateHandover;
 import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.FilterAction;
 import expkt.api.packet.FrameView;
+import expkt.codec.FrameCopy;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
 import expkt.api.operator.ConfigKeys;
@@ -129,8 +130,12 @@ public final class LldpAgent implements PacketHandler {
 
     @Override
     public void handle(FrameView frame, ExosSockAddr from, PacketSender sender) {
-        core.receive(frame.segment(), frame.offset(), frame.length(), from.slot() + ":" + from.port(), System.currentTimeMillis());
+        // the view reads only its frame (no ring behind it): the parser works on a copy, reused per frame
+        core.receive(frameCopy.copy(frame), 0, frame.length(), from.slot() + ":" + from.port(), System.currentTimeMillis());
     }
+
+    /** Where {@link #handle} copies a frame for the parser (one frame at a time: this handler has one lane). */
+    private final FrameCopy frameCopy = new FrameCopy();
 
     @Deactivate
     void deactivate(int reason) {

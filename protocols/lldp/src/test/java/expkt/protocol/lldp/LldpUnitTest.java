@@ -165,7 +165,7 @@ class LldpUnitTest {
         LldpAgentCore core = new LldpAgentCore(SETTINGS);
         List<Port> ports = ports(2);
         EmbeddedHandler h = EmbeddedHandler.builder().ports(2).build((frame, from, sender) ->
-                core.receive(frame.segment(), frame.offset(), frame.length(), from.slot() + ":" + from.port(), 0));
+                core.receive(java.lang.foreign.MemorySegment.ofArray(frame.toArray()), 0, frame.length(), from.slot() + ":" + from.port(), 0));
         // the agent's timer, at the harness clock's milliseconds since the harness started
         Runnable tick = () -> core.tick(ports, h.clock().millis() - EmbeddedHandler.DEFAULT_START_NANOS / 1_000_000,
                 (frame, port) -> h.sender().sendto(frame, List.of(port)));

@@ -141,7 +141,7 @@ class LldpdInteropTest {
                     try {
                         FrameView f = rx.receive(from);
                         if (f != null && running) {
-                            core.receive(f.segment(), f.offset(), f.length(), from.slot() + ":" + from.port(), System.currentTimeMillis());
+                            core.receive(java.lang.foreign.MemorySegment.ofArray(f.toArray()), 0, f.length(), from.slot() + ":" + from.port(), System.currentTimeMillis());
                         }
                     } catch (Exception e) {
                         if (running) {

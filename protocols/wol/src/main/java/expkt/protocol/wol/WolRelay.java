@@ -7,6 +7,7 @@ import expkt.api.net.MacAddress;
 import expkt.api.operator.ConfigKeys;
 import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.FrameView;
+import expkt.codec.FrameCopy;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
 import expkt.api.packet.Port;
@@ -88,10 +89,18 @@ public final class WolRelay implements PacketHandler {
 
     @Override
     public void handle(FrameView frame, ExosSockAddr from, PacketSender sender) {
-        MagicPacketInspector.Kind kind = core.onFrame(frame.segment(), frame.offset(), frame.length(), from.slotPort(),
-                from.vlanId(), packets.vlans(), sender::sendto);
+        MagicPacketInspector.Kind kind;
+        // the view reads only its frame (no ring behind it): the inspector works on a copy, reused per frame;
+        // the 0x0842 handler and WolUdpHandler call this on their own lanes, so the copy is taken under its lock
+        synchronized (frameCopy) {
+            kind = core.onFrame(frameCopy.copy(frame), 0, frame.length(), from.slotPort(),
+                    from.vlanId(), packets.vlans(), sender::sendto);
+        }
         wakeLog.onFrame(kind, core);
     }
+
+    /** Where {@link #handle} copies a frame for the inspector (under its own lock: two handlers call handle). */
+    private final FrameCopy frameCopy = new FrameCopy();
 
     /** {@code wol:wake}: one magic packet for {@code target} into {@code vlan}. */
     public synchronized void wake(MacAddress target, String vlan) throws IOException {

@@ -97,7 +97,7 @@ class EtherwakeRelayTest {
                 while (handled < frames && System.nanoTime() < deadline) {
                     FrameView f = rx.receive(from);
                     if (f != null) {
-                        MagicPacketInspector.Kind k = core.onFrame(f.segment(), f.offset(), f.length(), from.slotPort(), from.vlanId(),
+                        MagicPacketInspector.Kind k = core.onFrame(java.lang.foreign.MemorySegment.ofArray(f.toArray()), 0, f.length(), from.slotPort(), from.vlanId(),
                                 packets.vlans(), rx::sendto);
                         if (k == MagicPacketInspector.Kind.ETHERTYPE || k == MagicPacketInspector.Kind.UDP) {
                             handled++;

@@ -80,7 +80,7 @@ class WolUnitTest {
         EmbeddedHandler.Builder b = EmbeddedHandler.builder().ports(3);
         VLANS.forEach(b::vlan);
         // what WolRelay.handle does, with the harness's VLAN list in place of PacketService.vlans()
-        return b.build((frame, from, sender) -> core.onFrame(frame.segment(), frame.offset(), frame.length(),
+        return b.build((frame, from, sender) -> core.onFrame(java.lang.foreign.MemorySegment.ofArray(frame.toArray()), 0, frame.length(),
                 from.slotPort(), from.vlanId(), VLANS, sender::sendto));
     }
 
