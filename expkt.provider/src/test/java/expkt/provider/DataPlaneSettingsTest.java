@@ -66,7 +66,7 @@ class DataPlaneSettingsTest {
 
     @Test
     void theMetatypeAndTheReaderTakeTheSameKeysAndAnUnknownKeyIsShownEscaped() {
-        assertEquals(expkt.api.operator.ConfigKeys.of(expkt.provider.osgi.DataPlaneConfiguration.class),
+        assertEquals(expkt.api.operator.ConfigKeys.of(expkt.provider.component.DataPlaneConfiguration.class),
                 new java.util.TreeSet<>(DataPlaneSettings.KEYS));
         String m = refused(props("vlans\u001b[31m", "x"), "unknown key");
         assertTrue(!m.contains("\u001b") && m.contains("\\x1b"), m);

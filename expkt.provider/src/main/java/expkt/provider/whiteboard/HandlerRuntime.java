@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The whiteboard handler runtime, independent of OSGi: for every {@link PacketHandler} it opens a
  * packet socket, installs the handler's filter and calls the handler once per frame. The OSGi side
- * ({@link HandlerWhiteboard}) feeds it the handler services as they come and go.
+ * ({@link expkt.provider.component.HandlerWhiteboard}) feeds it the handler services as they come and go.
  *
  * <h2>Lanes</h2>
  * A handler's socket is read on its bundle's lane ({@code lane-<bundle id>}) of the provider's

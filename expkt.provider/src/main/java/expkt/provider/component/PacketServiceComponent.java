@@ -1,4 +1,4 @@
-package expkt.provider.osgi;
+package expkt.provider.component;
 
 import expkt.api.packet.PacketSelector;
 import expkt.api.packet.PacketService;

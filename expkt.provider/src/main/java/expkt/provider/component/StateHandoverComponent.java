@@ -1,5 +1,6 @@
-package expkt.provider.upgrade;
+package expkt.provider.component;
 
+import expkt.provider.upgrade.StateStore;
 import expkt.api.handler.StateHandover;
 import org.osgi.framework.Bundle;
 import org.osgi.service.component.ComponentContext;

@@ -1,5 +1,6 @@
-package expkt.provider.upgrade;
+package expkt.provider.component;
 
+import expkt.provider.upgrade.StateStore;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleListener;

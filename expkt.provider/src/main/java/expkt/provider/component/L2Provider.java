@@ -1,4 +1,4 @@
-package expkt.provider.osgi;
+package expkt.provider.component;
 
 import expkt.api.spi.VrNamespaces;
 import expkt.api.vr.VirtualRouter;

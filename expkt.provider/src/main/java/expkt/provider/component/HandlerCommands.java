@@ -1,5 +1,6 @@
-package expkt.provider.command;
+package expkt.provider.component;
 
+import expkt.provider.command.HandlerTables;
 import expkt.api.runtime.ExpktRuntime;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

@@ -1,10 +1,11 @@
-package expkt.provider.whiteboard;
+package expkt.provider.component;
 
+import expkt.provider.whiteboard.HandlerProperties;
+import expkt.provider.whiteboard.HandlerRuntime;
 import expkt.api.handler.PacketHandler;
 import expkt.provider.dispatch.BusyPoll;
 import expkt.provider.socket.PacketSocketImpl;
 import expkt.api.packet.Filter;
-import expkt.provider.osgi.L2Provider;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;

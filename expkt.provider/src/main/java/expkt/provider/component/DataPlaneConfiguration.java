@@ -1,4 +1,4 @@
-package expkt.provider.osgi;
+package expkt.provider.component;
 
 import expkt.provider.dataplane.DataPlaneSettings;
 import org.osgi.service.metatype.annotations.AttributeDefinition;

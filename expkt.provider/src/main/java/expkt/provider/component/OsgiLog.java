@@ -1,4 +1,4 @@
-package expkt.provider.osgi;
+package expkt.provider.component;
 
 import expkt.provider.core.ProviderLog;
 import org.osgi.service.log.Logger;

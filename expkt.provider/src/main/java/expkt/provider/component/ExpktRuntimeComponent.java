@@ -1,5 +1,6 @@
-package expkt.provider.runtime;
+package expkt.provider.component;
 
+import expkt.provider.runtime.RuntimeSnapshots;
 import expkt.api.runtime.DataPlaneDTO;
 import expkt.api.runtime.ExpktRuntime;
 import expkt.api.runtime.FilterDTO;
@@ -12,8 +13,6 @@ import expkt.api.runtime.SocketDTO;
 import expkt.api.runtime.VlanDTO;
 import expkt.api.runtime.VrDTO;
 import expkt.api.vr.VirtualRouters;
-import expkt.provider.osgi.L2Provider;
-import expkt.provider.whiteboard.HandlerWhiteboard;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
