@@ -13,7 +13,7 @@
  * already keeps and takes no lock the receive path takes.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package expkt.api.runtime;
 
 import org.osgi.annotation.bundle.Export;
