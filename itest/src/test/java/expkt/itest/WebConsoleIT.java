@@ -205,10 +205,10 @@ public class WebConsoleIT {
         return (List<List<List<String>>>) r;
     }
 
-    /** The rows of table {@code table} of a protocol page that have a cell equal to {@code cell}. */
+    /** The rows of table {@code table} of a protocol page that have a cell equal to {@code cell}, ignoring case (MACs). */
     static List<List<String>> statusRows(WebDriver d, int table, String cell) {
         List<List<List<String>>> t = statusTables(d);
-        return t.size() <= table ? List.of() : t.get(table).stream().filter(r -> r.contains(cell)).toList();
+        return t.size() <= table ? List.of() : t.get(table).stream().filter(r -> r.stream().anyMatch(cell::equalsIgnoreCase)).toList();
     }
 
     static WebDriver browser() {
