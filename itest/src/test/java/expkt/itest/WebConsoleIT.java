@@ -92,8 +92,8 @@ public class WebConsoleIT {
                     // the protocols' pages: the relay's last magic packets, the LLDP agent's neighbour table
                     d.get(console + "expkt-wol");
                     await(d, "the 10 magic packets on the Wake-on-LAN page", () -> statusRows(d, 0, OpsHost.MAGIC_TARGET).size() == 10);
-                    assertEquals("the source: the lab's host 1", h.lab.host(1).mac().toLowerCase(java.util.Locale.ROOT),
-                            statusRows(d, 0, OpsHost.MAGIC_TARGET).get(0).get(3).toLowerCase(java.util.Locale.ROOT));
+                    assertTrue("received on port 1:1: " + statusRows(d, 0, OpsHost.MAGIC_TARGET).get(0),
+                            statusRows(d, 0, OpsHost.MAGIC_TARGET).get(0).get(4).startsWith("1:1"));
                     shot(d, "04-wol-page");
                     d.get(console + "expkt-lldp");
                     await(d, "lldpd (" + PEER + ") on the LLDP page", () -> !statusRows(d, 0, PEER).isEmpty());
