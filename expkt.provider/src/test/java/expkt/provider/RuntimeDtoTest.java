@@ -226,6 +226,7 @@ class RuntimeDtoTest extends L2ProviderTestBase {
         assertEquals("ethertype 0x88b5", d.match);
         assertEquals("lane-41", d.lane);
         assertEquals(0, d.frames, "nothing handled before the frames");
+        assertEquals(0, observed(d), "no handle time observed before the frames");
         assertEquals(1, d.versions);
         assertEquals(-1, d.serviceId, "outside OSGi there is no service");
         assertEquals(-1, d.servedBy.bundleId);
@@ -244,6 +245,16 @@ class RuntimeDtoTest extends L2ProviderTestBase {
         assertEquals(2, d.exceptions);
         assertEquals(0, d.drops);
         assertTrue(d.handleNanos > 0);
+        // the handle-time histogram: one observation per frame (the lane records it after the call returns)
+        await("the handle-time histogram to count the 6 frames", () -> observed(only(rt.handlers(), x -> "h-lldp".equals(x.filter), "h-lldp")) == 6,
+                rt::handlers);
+        d = only(rt.handlers(), x -> "h-lldp".equals(x.filter), "handler h-lldp");
+        assertEquals(d.handleTimeCounts.length, d.handleTimeBoundsNanos.length);
+        assertEquals(Long.MAX_VALUE, d.handleTimeBoundsNanos[d.handleTimeBoundsNanos.length - 1], "the last bucket is +Inf");
+        for (int i = 1; i < d.handleTimeBoundsNanos.length; i++) {
+            assertTrue(d.handleTimeBoundsNanos[i] > d.handleTimeBoundsNanos[i - 1], "ascending bounds");
+        }
+        assertTrue(d.handleTimeSumNanos > 0, d.toString());
         assertFalse(d.stuck || d.parked || d.rejected || d.isolated, d.toString());
         SocketDTO sd = only(rt.sockets(), x -> x.filters.contains("h-lldp"), "the handler's socket");
         assertEquals(d.socketId, sd.id);
@@ -259,6 +270,7 @@ class RuntimeDtoTest extends L2ProviderTestBase {
         assertEquals("dstmac \"zz\" is not a MAC", bad.reason);
         assertEquals(-1, bad.socketId);
         assertNull(bad.servedBy);
+        assertNull(bad.handleTimeCounts, "no histogram for a rejected registration");
 
         // a socket callback is a row too, on the shared lane
         PacketSocketImpl cb = e.open(new Owner(43, "com.example.cb 1.0.0"));
@@ -280,6 +292,8 @@ class RuntimeDtoTest extends L2ProviderTestBase {
         assertEquals(43, c.bundleId);
         assertEquals(cb.id(), c.socketId);
         assertEquals("shared", c.lane);
+        await("the callback's handle-time histogram to count its 3 frames",
+                () -> observed(only(rt.handlers(), x -> x.kind.equals(HandlerDTO.CALLBACK), "the callback")) == 3, rt::handlers);
         assertEquals(-1, c.serviceId);
         assertTrue(rt.lanes().stream().anyMatch(x -> x.name.equals("shared") && x.registrations == 1 && x.calls > 0), rt.lanes().toString());
 
@@ -295,5 +309,11 @@ class RuntimeDtoTest extends L2ProviderTestBase {
         assertTrue(d.parked, d.state);
         assertTrue(d.state.startsWith("parked "), d.state);
         assertEquals(6, d.frames);
+        assertEquals(6, observed(d), "the histogram is the socket's: kept while parked, as the frame counter is");
+    }
+
+    /** Frames the handle-time histogram observed (the sum of its buckets). */
+    static long observed(HandlerDTO d) {
+        return d.handleTimeCounts == null ? -1 : java.util.Arrays.stream(d.handleTimeCounts).sum();
     }
 }

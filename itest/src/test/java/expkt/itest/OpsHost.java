@@ -75,8 +75,16 @@ final class OpsHost implements AutoCloseable {
         }
     }
 
+    static final String WOL = "expkt.protocol.wol";
+    /** The target MAC of the magic packets {@link #sendMagicPackets} sends. */
+    static final String MAGIC_TARGET = "02:aa:bb:cc:dd:01";
+
     static Path wolJar() {
         return ExpktOptions.jar("expkt.bundle.expkt.protocol.wol").toPath();
+    }
+
+    static Path lldpJar() {
+        return ExpktOptions.jar("expkt.bundle.expkt.protocol.lldp").toPath();
     }
 
     String base() {
@@ -103,7 +111,7 @@ final class OpsHost implements AutoCloseable {
      */
     void sendMagicPackets(int count) {
         String py = "from scapy.all import Ether, sendp\n"
-                + "f = Ether(dst='ff:ff:ff:ff:ff:ff', type=0x0842) / (b'\\xff' * 6 + bytes.fromhex('02aabbccdd01') * 16)\n"
+                + "f = Ether(dst='ff:ff:ff:ff:ff:ff', type=0x0842) / (b'\\xff' * 6 + bytes.fromhex('" + MAGIC_TARGET.replace(":", "") + "') * 16)\n"
                 + "sendp(f, iface='veth0', count=" + count + ", inter=0.01, verbose=0)\n";
         // Debian's python3, where python3-scapy is (not whatever python3 comes first on the test's PATH)
         String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";

@@ -141,12 +141,79 @@ public class RestIT {
             r = h.send(h.api("/runtime/nothing").GET().build());
             assertEquals(r.body(), 404, r.statusCode());
 
+            // a platform bundle: refused as expkt:update refuses it (UpdateImpact), naming what would restart; nothing stops
+            refusedThenForced(h);
+
             // remove
             r = h.send(h.api("/bundles/" + id).DELETE().build());
             assertEquals(r.body(), 200, r.statusCode());
             assertEquals(404, h.send(h.api("/bundles/" + id).GET().build()).statusCode());
             assertFalse(h.send(h.api("/bundles").GET().build()).body().contains(BSN));
         }
+    }
+
+    /**
+     * Updating {@code expkt.api} and the provider through the API (their own jars, from
+     * {@code run/platform}) without {@code force}: 409, naming the WoL relay and why, the bundle not
+     * touched (same lastModified), the relay still serving; then the provider with {@code force=true}:
+     * updated, and every bundle active again with the relay serving its filter.
+     */
+    static void refusedThenForced(OpsHost h) throws Exception {
+        String all = h.send(h.api("/bundles").GET().build()).body();
+        long api = idOf(all, "expkt.api");
+        long provider = idOf(all, "expkt.provider");
+        long wol = idOf(all, OpsHost.WOL);
+        for (long target : new long[] {api, provider}) {
+            String before = h.send(h.api("/bundles/" + target).GET().build()).body();
+            String bsn = target == api ? "expkt.api" : "expkt.provider";
+            HttpResponse<String> r = h.send(h.api("/bundles/" + target).PUT(BodyPublishers.ofFile(platformJar(h, bsn))).build());
+            assertEquals(bsn + ": " + r.body(), 409, r.statusCode());
+            assertTrue(r.body(), r.body().contains("refused: updating bundle " + target + " " + bsn));
+            assertTrue("names the relay: " + r.body(), r.body().contains(wol + " " + OpsHost.WOL));
+            assertTrue("says why, per bundle: " + r.body(), r.body().contains("\"restarts\" : [") && r.body().contains("\"symbolicName\" : \"" + OpsHost.WOL + "\""));
+            assertTrue("says how to do it anyway: " + r.body(), r.body().contains("PUT /expkt/api/bundles/" + target + "?force=true"));
+            assertEquals("not touched: " + bsn, field(before, "lastModified"), field(h.send(h.api("/bundles/" + target).GET().build()).body(), "lastModified"));
+        }
+        if (!h.send(h.api("/runtime/handlers").GET().build()).body().contains("\"state\" : \"active\"")) {
+            throw new AssertionError("the relay's handler still active after the refusals: " + h.send(h.api("/runtime/handlers").GET().build()).body());
+        }
+        HttpResponse<String> r = h.send(h.api("/bundles/" + provider + "?force=nope").PUT(BodyPublishers.ofFile(platformJar(h, "expkt.provider"))).build());
+        assertEquals(r.body(), 400, r.statusCode());
+
+        // force=true: done, and the restarts it announced happen; the relay serves again
+        r = h.send(h.api("/bundles/" + provider + "?force=true").PUT(BodyPublishers.ofFile(platformJar(h, "expkt.provider"))).build());
+        assertEquals(r.body(), 200, r.statusCode());
+        assertEquals("the provider keeps its id", provider, field(r.body(), "id"));
+        long deadline = System.currentTimeMillis() + OpsHost.WAIT_MS;
+        String bundles = "";
+        String handlers = "";
+        while (System.currentTimeMillis() < deadline) {
+            bundles = h.send(h.api("/bundles").GET().build()).body();
+            HttpResponse<String> hr = h.send(h.api("/runtime/handlers").GET().build());
+            handlers = hr.body();
+            if (!bundles.matches("(?s).*\"state\" : \"(INSTALLED|RESOLVED|STARTING|STOPPING)\".*") && hr.statusCode() == 200
+                    && handlers.contains("\"filter\" : \"wol\"") && handlers.contains("\"state\" : \"active\"")) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("after the forced provider update, every bundle active and the relay serving:\n" + bundles + "\n" + handlers);
+    }
+
+    /** The jar the host installed the platform bundle {@code bsn} from ({@code run/platform/<bsn>-<version>.jar}). */
+    static Path platformJar(OpsHost h, String bsn) throws Exception {
+        try (var s = Files.list(h.run.resolve("platform"))) {
+            List<Path> l = s.filter(p -> p.getFileName().toString().matches(Pattern.quote(bsn) + "-\\d.*\\.jar")).toList();
+            assertEquals("one jar of " + bsn + " in " + h.run.resolve("platform") + ": " + l, 1, l.size());
+            return l.get(0);
+        }
+    }
+
+    /** The id of the bundle {@code bsn} in a {@code GET /bundles} body. */
+    static long idOf(String bundles, String bsn) {
+        Matcher m = Pattern.compile("\"id\" : (\\d+),\\s*\"symbolicName\" : \"" + Pattern.quote(bsn) + "\"").matcher(bundles);
+        assertTrue(bsn + " in " + bundles, m.find());
+        return Long.parseLong(m.group(1));
     }
 
     static void awaitBody(OpsHost h, String path, String text) throws Exception {

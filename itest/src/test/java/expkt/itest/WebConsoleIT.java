@@ -1,6 +1,7 @@
 package expkt.itest;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.File;
@@ -23,6 +24,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -30,117 +32,151 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * {@code chromium-driver}, driven by Selenium): refused without the password (and with the web
  * console's stock {@code admin/admin}), logged in with the generated one; the expkt filters page
  * shows the Wake-on-LAN relay's filter and its nftables counter growing, live, as frames are sent in
- * the lab; version 2 of the relay, rolled out through the REST API, shows in the console active in
- * place (same bundle id) with its state kept: the same socket, its handler served by a second
- * revision, the counters not reset. (Uploading it through the console's own Install/Update dialog
- * fails with a web console bug: {@link #uploadThroughTheConsoleDialog}.) Screenshots of every step
- * are kept in {@code target/webconsole/}.
+ * the lab; the protocols' own pages (through the status-page whiteboard): the WoL relay's lists the
+ * magic packets just sent, the LLDP agent's lists Debian's lldpd running on the lab's host as its
+ * neighbour; version 2 of the relay, put through the management API (the console's own Install/Update
+ * dialog: the ignored test, HTTP 500 today), is active
+ * in place (same bundle id) with its state kept: the same socket, its handler served by a second
+ * revision, the counters not reset. Screenshots of every step are kept in {@code target/webconsole/}.
  */
 public class WebConsoleIT {
     static final Path SHOTS = Path.of("target/webconsole");
     static final String WOL = "expkt.protocol.wol";
+    /** The system name lldpd on the lab's host 1 advertises. */
+    static final String PEER = "xkpeer";
 
     @Test
-    public void aPersonLogsInWatchesTheFiltersAndSeesVersion2ActiveWithItsStateKept() throws Exception {
+    public void aPersonLogsInWatchesThePagesAndSeesVersion2KeepTheRelaysState() throws Exception {
         Files.createDirectories(SHOTS);
-        try (OpsHost h = OpsHost.start("webconsole", OpsHost.wolJar())) {
+        try (OpsHost h = OpsHost.start("webconsole", OpsHost.wolJar(), OpsHost.lldpJar())) {
             Path v2 = h.run.resolve("expkt.protocol.wol-2.0.0.jar");
             HotDeployIT.withVersion(OpsHost.wolJar(), "2.0.0", v2);
             RestIT.awaitBody(h, "/runtime/filters", "\"name\" : \"wol\"");
-
-            // refused without the password, and with the web console's stock admin/admin
-            String console = h.base() + "/system/console/";
-            assertEquals(401, h.send(HttpRequest.newBuilder(URI.create(console + "bundles")).build()).statusCode());
-            String adminAdmin = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes());
-            assertEquals(401, h.send(HttpRequest.newBuilder(URI.create(console + "bundles")).header("Authorization", adminAdmin).build()).statusCode());
-            assertEquals(200, h.send(HttpRequest.newBuilder(URI.create(console + "bundles")).header("Authorization", h.basicAuth()).build()).statusCode());
-
-            WebDriver d = browser();
+            Process lldpd = startLldpd(h);
             try {
-                // log in: the browser answers the Basic challenge with the generated password
-                ((HasAuthentication) d).register(uri -> uri.getPort() == h.port, UsernameAndPassword.of("admin", h.password));
-                d.get(console + "bundles");
-                await(d, "the bundles page", () -> d.getPageSource().contains("Bundle information:") && d.getPageSource().contains("Wake-on-LAN"));
-                shot(d, "01-logged-in-bundles");
+                // refused without the password, and with the web console's stock admin/admin
+                String console = h.base() + "/system/console/";
+                assertEquals(401, h.send(HttpRequest.newBuilder(URI.create(console + "bundles")).build()).statusCode());
+                String adminAdmin = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes());
+                assertEquals(401, h.send(HttpRequest.newBuilder(URI.create(console + "bundles")).header("Authorization", adminAdmin).build()).statusCode());
+                assertEquals(200, h.send(HttpRequest.newBuilder(URI.create(console + "bundles")).header("Authorization", h.basicAuth()).build()).statusCode());
 
-                // the expkt filters page: the relay's filter, its counter growing live as frames arrive
-                d.get(console + "expkt-filters");
-                List<String> row = awaitRow(d, "wol");
-                shot(d, "02-filters");
-                List<String> headers = d.findElements(By.cssSelector("#expkt-table thead th")).stream().map(WebElement::getText).toList();
-                int packetsCol = headers.indexOf("Packets");
-                assertTrue(headers.toString(), packetsCol >= 0);
-                assertEquals("enforced", row.get(headers.indexOf("State")));
-                long p0 = Long.parseLong(row.get(packetsCol));
-                h.sendMagicPackets(10);
-                // no reload: the page refreshes itself
-                await(d, "the filter's packet counter at " + (p0 + 10), () -> packets(d, packetsCol) >= p0 + 10);
-                assertEquals(p0 + 10, packets(d, packetsCol));
-                shot(d, "03-filters-after-10-frames");
+                WebDriver d = browser();
+                try {
+                    // log in: the browser answers the Basic challenge with the generated password
+                    ((HasAuthentication) d).register(uri -> uri.getPort() == h.port, UsernameAndPassword.of("admin", h.password));
+                    d.get(console + "bundles");
+                    await(d, "the bundles page", () -> d.getPageSource().contains("Bundle information:") && d.getPageSource().contains("Wake-on-LAN"));
+                    shot(d, "01-logged-in-bundles");
 
-                long id = RestIT.field(h.send(h.api("/bundles").GET().build()).body().split("\"symbolicName\" : \"" + WOL + "\"")[0]
-                        .replaceAll("(?s).*(\"id\" : \\d+).*", "$1"), "id");
-                HttpResponse<String> before = h.send(h.api("/runtime/handlers").GET().build());
-                assertTrue(before.body(), before.body().contains("\"versions\" : 1"));
-                String socketBefore = socketOfWol(h);
+                    // the expkt filters page: the relay's filter, its counter growing live as frames arrive
+                    d.get(console + "expkt-filters");
+                    List<String> row = awaitRow(d, "wol");
+                    shot(d, "02-filters");
+                    List<String> headers = d.findElements(By.cssSelector("#expkt-table thead th")).stream().map(WebElement::getText).toList();
+                    int packetsCol = headers.indexOf("Packets");
+                    assertTrue(headers.toString(), packetsCol >= 0);
+                    assertEquals("enforced", row.get(headers.indexOf("State")));
+                    long p0 = Long.parseLong(row.get(packetsCol));
+                    // the relay's own page first: it shows no magic packet before the frames (and would show them: below)
+                    d.get(console + "expkt-wol");
+                    await(d, "the Wake-on-LAN page", () -> statusTables(d).size() == 1);
+                    assertEquals("no magic packet before the frames: " + statusTables(d), List.of(), statusTables(d).get(0));
+                    d.get(console + "expkt-filters");
+                    awaitRow(d, "wol");
+                    h.sendMagicPackets(10);
+                    // no reload: the page refreshes itself
+                    await(d, "the filter's packet counter at " + (p0 + 10), () -> packets(d, packetsCol) >= p0 + 10);
+                    assertEquals(p0 + 10, packets(d, packetsCol));
+                    shot(d, "03-filters-after-10-frames");
 
-                // version 2, rolled out as a fleet tool does (REST PUT: Bundle.update in place). The console's
-                // own Install/Update dialog is uploadAThroughTheConsoleDialog below (ignored: web console bug)
-                HttpResponse<String> put = h.send(h.api("/bundles/" + id).PUT(HttpRequest.BodyPublishers.ofFile(v2)).build());
-                assertEquals(put.body(), 200, put.statusCode());
+                    // the protocols' pages: the relay's last magic packets, the LLDP agent's neighbour table
+                    d.get(console + "expkt-wol");
+                    await(d, "the 10 magic packets on the Wake-on-LAN page", () -> statusRows(d, 0, OpsHost.MAGIC_TARGET).size() == 10);
+                    assertTrue("received on port 1:1: " + statusRows(d, 0, OpsHost.MAGIC_TARGET).get(0),
+                            statusRows(d, 0, OpsHost.MAGIC_TARGET).get(0).get(4).startsWith("1:1"));
+                    shot(d, "04-wol-page");
+                    d.get(console + "expkt-lldp");
+                    await(d, "lldpd (" + PEER + ") on the LLDP page", () -> !statusRows(d, 0, PEER).isEmpty());
+                    assertEquals("the neighbour on port 1:1", "1:1", statusRows(d, 0, PEER).get(0).get(0));
+                    shot(d, "05-lldp-page");
 
-                // active in place: same bundle id, version 2.0.0
-                long deadline = System.currentTimeMillis() + OpsHost.WAIT_MS;
-                String b = "";
-                while (System.currentTimeMillis() < deadline) {
-                    b = h.send(h.api("/bundles/" + id).GET().build()).body();
-                    if (b.contains("\"version\" : \"2.0.0\"") && b.contains("\"state\" : \"ACTIVE\"")) {
-                        break;
+                    long id = RestIT.field(h.send(h.api("/bundles").GET().build()).body().split("\"symbolicName\" : \"" + WOL + "\"")[0]
+                            .replaceAll("(?s).*(\"id\" : \\d+).*", "$1"), "id");
+                    HttpResponse<String> before = h.send(h.api("/runtime/handlers").GET().build());
+                    assertTrue(before.body(), before.body().contains("\"versions\" : 1"));
+                    String socketBefore = socketOfWol(h);
+
+                    // version 2 through the management API (PUT /bundles/{id}): the console's own Install/Update
+                    // dialog still answers HTTP 500 for it (its empty second file part; see the ignored test below)
+                    HttpResponse<String> put = h.send(h.api("/bundles/" + id).PUT(java.net.http.HttpRequest.BodyPublishers.ofFile(v2)).build());
+                    assertEquals(put.body(), 200, put.statusCode());
+
+                    // active in place: same bundle id, version 2.0.0
+                    long deadline = System.currentTimeMillis() + OpsHost.WAIT_MS;
+                    String b = "";
+                    while (System.currentTimeMillis() < deadline) {
+                        b = h.send(h.api("/bundles/" + id).GET().build()).body();
+                        if (b.contains("\"version\" : \"2.0.0\"") && b.contains("\"state\" : \"ACTIVE\"")) {
+                            break;
+                        }
+                        Thread.sleep(200);
                     }
-                    Thread.sleep(200);
-                }
-                assertTrue("bundle " + id + " updated in place to 2.0.0 and active: " + b, b.contains("\"version\" : \"2.0.0\"") && b.contains("\"state\" : \"ACTIVE\""));
-                RestIT.awaitBody(h, "/runtime/handlers", "\"versions\" : 2");
-                d.get(console + "bundles");
-                await(d, "version 2.0.0 on the bundles page", () -> d.getPageSource().contains("2.0.0"));
-                shot(d, "05-bundles-after-update");
+                    assertTrue("bundle " + id + " updated in place to 2.0.0 and active: " + b + "\npage:\n" + d.getPageSource(),
+                            b.contains("\"version\" : \"2.0.0\"") && b.contains("\"state\" : \"ACTIVE\""));
+                    assertEquals("one " + WOL + ", not a second one installed", 1,
+                            RestIT.count(h.send(h.api("/bundles").GET().build()).body(), "\"symbolicName\" : \"" + WOL + "\""));
+                    RestIT.awaitBody(h, "/runtime/handlers", "\"versions\" : 2");
+                    d.get(console + "bundles");
+                    await(d, "version 2.0.0 on the bundles page", () -> d.getPageSource().contains("2.0.0"));
+                    shot(d, "07-bundles-after-upload");
 
-                // its state kept: the same socket, now served by revision 2, and the counter not reset
-                assertEquals("the relay keeps its socket across the update", socketBefore, socketOfWol(h));
-                d.get(console + "expkt-handlers");
-                awaitRow(d, "wol");
-                shot(d, "06-handlers-after-update");
-                d.get(console + "expkt-filters");
-                awaitRow(d, "wol");
-                h.sendMagicPackets(5);
-                await(d, "the counter going on from " + (p0 + 10), () -> packets(d, packetsCol) >= p0 + 15);
-                assertEquals("counted on, not reset", p0 + 15, packets(d, packetsCol));
-                shot(d, "07-filters-after-update");
+                    // its state kept: the same socket, now served by revision 2, and the counter not reset
+                    assertEquals("the relay keeps its socket across the update", socketBefore, socketOfWol(h));
+                    d.get(console + "expkt-handlers");
+                    awaitRow(d, "wol");
+                    shot(d, "08-handlers-after-upload");
+                    d.get(console + "expkt-filters");
+                    awaitRow(d, "wol");
+                    h.sendMagicPackets(5);
+                    await(d, "the counter going on from " + (p0 + 10), () -> packets(d, packetsCol) >= p0 + 15);
+                    assertEquals("counted on, not reset", p0 + 15, packets(d, packetsCol));
+                    shot(d, "09-filters-after-upload");
+                    // version 2's page is served again (its StatusPage service is new: the page follows it)
+                    d.get(console + "expkt-wol");
+                    await(d, "version 2's Wake-on-LAN page with the 5 new packets", () -> statusRows(d, 0, OpsHost.MAGIC_TARGET).size() >= 5);
+                    shot(d, "10-wol-page-v2");
+                } finally {
+                    d.quit();
+                }
             } finally {
-                d.quit();
+                lldpd.destroy();
+                lldpd.waitFor();
             }
         }
     }
 
     /**
-     * Version 2 uploaded through the web console's Install/Update dialog, as a person would. Ignored:
-     * with Apache Felix Web Console 5.0.8 in Chromium 156 the dialog's multi-file widget leaves an empty
-     * second {@code bundlefile} input in the form, the browser posts both, and the console answers
-     * HTTP 500 "Bundle-SymbolicName header missing, cannot install bundle" (the same POST with the one
-     * file, made with curl, updates the bundle in place). Found 2026-11-30; to be fixed or worked
-     * around before this runs.
+     * Version 2 through the console's own Install/Update dialog, as a person does it. Ignored while the
+     * console answers it with HTTP 500: the dialog's multi-file widget adds an empty second file input,
+     * the browser posts it, and Felix Web Console 5.0.8 (5.0.18 too) fails on that part with
+     * "Bundle-SymbolicName header missing" (the update from the real jar still happens behind the error
+     * page). expkt.ops' EmptyUploadPartsFilter does not reach the console's own multipart parsing yet.
+     * Issue 17 stays open on this; meanwhile updates go through the REST API or the deploy directory.
      */
-    @org.junit.Ignore("web console 5.0.8: the Install/Update dialog posts an empty second file part -> HTTP 500")
+    @org.junit.Ignore("Felix Web Console 5.0.8 answers the Install/Update dialog's empty second file part with HTTP 500 (issue 17)")
     @Test
-    public void uploadThroughTheConsoleDialog() throws Exception {
+    public void version2ThroughTheConsolesInstallUpdateDialog() throws Exception {
         Files.createDirectories(SHOTS);
-        try (OpsHost h = OpsHost.start("webupload", OpsHost.wolJar())) {
+        try (OpsHost h = OpsHost.start("webconsole-dialog", OpsHost.wolJar())) {
             Path v2 = h.run.resolve("expkt.protocol.wol-2.0.0.jar");
             HotDeployIT.withVersion(OpsHost.wolJar(), "2.0.0", v2);
+            String console = h.base() + "/system/console/";
             WebDriver d = browser();
             try {
                 ((HasAuthentication) d).register(uri -> uri.getPort() == h.port, UsernameAndPassword.of("admin", h.password));
-                d.get(h.base() + "/system/console/bundles");
+                // version 2 through the console's Install/Update dialog, as a person does it
+                d.get(console + "bundles");
                 await(d, "the bundles page", () -> d.getPageSource().contains("Bundle information:"));
                 d.findElement(By.cssSelector("button.installButton")).click();
                 WebElement dialog = d.findElement(By.id("uploadDialog"));
@@ -150,20 +186,59 @@ public class WebConsoleIT {
                     start.click();
                 }
                 dialog.findElement(By.cssSelector("input[type=file]")).sendKeys(v2.toString());
-                shot(d, "10-upload-dialog");
+                // the dialog's multi-file widget has added an empty file input for a next file: the browser
+                // posts it too: the part the console fails on
+                assertTrue("an empty second file input, as the browser will post it",
+                        dialog.findElements(By.cssSelector("input[type=file][name=bundlefile]")).size() >= 2);
+                shot(d, "06-upload-dialog");
+                WebElement page = d.findElement(By.tagName("html"));
                 d.findElement(By.xpath("//div[contains(@class,'ui-dialog')]//button[normalize-space()='Install or Update']")).click();
-                long deadline = System.currentTimeMillis() + OpsHost.WAIT_MS;
-                String b = "";
-                while (System.currentTimeMillis() < deadline && !b.contains("\"version\" : \"2.0.0\"")) {
-                    b = h.send(h.api("/bundles").GET().build()).body();
-                    Thread.sleep(200);
-                }
-                shot(d, "11-after-upload");
-                assertTrue(d.getPageSource(), b.contains("\"version\" : \"2.0.0\""));
+                // the form is posted and the browser shows the answer: the bundles page again, not an error
+                // (today: "HTTP ERROR 500 ... Bundle-SymbolicName header missing")
+                new WebDriverWait(d, Duration.ofMillis(OpsHost.WAIT_MS)).until(ExpectedConditions.stalenessOf(page));
+                await(d, "the console's answer to the upload", () -> "complete".equals(
+                        ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return document.readyState")));
+                shot(d, "06b-upload-answer");
+                assertFalse("the console answers the upload without an error:\n" + d.getPageSource(), d.getPageSource().contains("HTTP ERROR"));
+                await(d, "the bundles page after the upload", () -> d.getPageSource().contains("Bundle information:"));
             } finally {
                 d.quit();
             }
         }
+    }
+
+    /** Debian's lldpd on the lab's host 1 (facing port 1:1), advertising {@value #PEER} every second. */
+    static Process startLldpd(OpsHost h) throws Exception {
+        String ns = h.lab.host(1).ns();
+        Path socket = Path.of("/tmp", h.lab.prefix() + "-web-lldpd.socket");
+        Process lldpd = h.lab.spawn(ns, h.run.resolve("lldpd.log"), "lldpd", "-d", "-u", socket.toString(), "-I", "veth0", "-O", "/dev/null");
+        long deadline = System.currentTimeMillis() + OpsHost.WAIT_MS;
+        while (!(Files.exists(socket) && h.lab.exec(ns, "lldpcli", "-u", socket.toString(), "show", "chassis").ok())) {
+            if (System.currentTimeMillis() > deadline || !lldpd.isAlive()) {
+                lldpd.destroy();
+                throw new AssertionError("lldpd's control socket " + socket + " did not come up (alive: " + lldpd.isAlive() + "): "
+                        + Files.readString(h.run.resolve("lldpd.log")));
+            }
+            Thread.sleep(200);
+        }
+        h.lab.exec(ns, "lldpcli", "-u", socket.toString(), "configure", "system", "hostname", PEER).check();
+        h.lab.exec(ns, "lldpcli", "-u", socket.toString(), "configure", "lldp", "tx-interval", "1").check();
+        return lldpd;
+    }
+
+    /** Every table of a protocol page, as rows of cells (read in one script: the page redraws every 2 s). */
+    @SuppressWarnings("unchecked")
+    static List<List<List<String>>> statusTables(WebDriver d) {
+        Object r = ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+                "return Array.from(document.querySelectorAll('#expkt-page table.expkt-status-table')).map(t => "
+                        + "Array.from(t.querySelectorAll('tbody tr:not(.expkt-empty)')).map(r => Array.from(r.cells).map(c => c.textContent)));");
+        return (List<List<List<String>>>) r;
+    }
+
+    /** The rows of table {@code table} of a protocol page that have a cell equal to {@code cell}, ignoring case (MACs). */
+    static List<List<String>> statusRows(WebDriver d, int table, String cell) {
+        List<List<List<String>>> t = statusTables(d);
+        return t.size() <= table ? List.of() : t.get(table).stream().filter(r -> r.stream().anyMatch(cell::equalsIgnoreCase)).toList();
     }
 
     static WebDriver browser() {

@@ -58,6 +58,21 @@ public class HandlerDTO extends DTO {
     public long exceptions;
     /** Time spent in its calls, nanoseconds. */
     public long handleNanos;
+    /**
+     * Handle time per frame as a histogram: the upper bound of each bucket, nanoseconds, ascending;
+     * the last is {@link Long#MAX_VALUE} (+Inf). The provider's buckets are fixed powers of two (the
+     * dispatch lane shares the time of each call it measures among the frames the call handled). Null
+     * when there is none (a rejected registration).
+     */
+    public long[] handleTimeBoundsNanos;
+    /**
+     * Frames per bucket of {@link #handleTimeBoundsNanos} (not cumulative): {@code handleTimeCounts[i]}
+     * frames took more than bound {@code i-1} and at most bound {@code i}. Their sum is the number of
+     * frames observed. Null when {@link #handleTimeBoundsNanos} is.
+     */
+    public long[] handleTimeCounts;
+    /** Sum of the observed handle times, nanoseconds (the calls that handled at least one frame). */
+    public long handleTimeSumNanos;
     /** Revisions of its bundle that served this socket (1, plus one per in-place update); 0 for a callback. */
     public int versions;
     /** The provider revision serving it; null for a rejected registration. */

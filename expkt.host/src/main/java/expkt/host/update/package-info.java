@@ -4,5 +4,14 @@
  * {@link expkt.host.update.UpdateCommand} ({@code expkt:update}) refuses an update that would restart
  * other bundles' components unless {@code --force} is given. The deploy directory's guard applies the
  * same refusal to a platform bundle's jar dropped there.
+ *
+ * <p>Exported (the one package of {@code expkt.host} that is) so that the management REST API of
+ * {@code expkt.ops} refuses an update through {@link expkt.host.update.UpdateImpact} too, with the same
+ * reasons; it is the host's, not an API for protocol bundles.
  */
+@Export
+@Version("1.0.0")
 package expkt.host.update;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

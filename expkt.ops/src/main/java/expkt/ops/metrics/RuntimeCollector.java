@@ -11,10 +11,12 @@ import expkt.api.runtime.LaneDTO;
 import expkt.api.runtime.RuntimeDTO;
 import expkt.api.runtime.SocketDTO;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -31,6 +33,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
  * <li>{@code expkt_socket_frames_total}, {@code expkt_socket_kernel_drops_total} {socket, owner}
  * <li>{@code expkt_handler_frames_total}, {@code expkt_handler_drops_total},
  *     {@code expkt_handler_exceptions_total}, {@code expkt_handler_handle_seconds_total} {handler, bundle, kind}
+ * <li>{@code expkt_handler_frame_seconds} {handler, bundle, kind}: a histogram of the handle time per frame
  * <li>{@code expkt_lane_wakeups_total}, {@code expkt_lane_calls_total}, {@code expkt_lane_busy_seconds_total} {lane}
  * </ul>
  * Without the runtime service (provider not active) these families are absent.
@@ -85,8 +88,7 @@ final class RuntimeCollector implements MultiCollector {
         CounterSnapshot.Builder hExc = counter("expkt_handler_exceptions", "Calls of the handler that threw");
         CounterSnapshot.Builder hTime = counter("expkt_handler_handle_seconds", "Time spent in the handler's calls").unit(Unit.SECONDS);
         for (HandlerDTO h : list(s.handlers)) {
-            Labels l = Labels.of("handler", nn(h.filter) + (h.socketId >= 0 ? "#" + h.socketId : ""),
-                    "bundle", nn(h.symbolicName), "kind", nn(h.kind));
+            Labels l = handlerLabels(h);
             hFrames.dataPoint(CounterDataPointSnapshot.builder().labels(l).value(h.frames).build());
             hDrops.dataPoint(CounterDataPointSnapshot.builder().labels(l).value(h.drops).build());
             hExc.dataPoint(CounterDataPointSnapshot.builder().labels(l).value(h.exceptions).build());
@@ -96,6 +98,7 @@ final class RuntimeCollector implements MultiCollector {
         out.add(hDrops.build());
         out.add(hExc.build());
         out.add(hTime.build());
+        out.add(handleTimes(list(s.handlers)));
 
         CounterSnapshot.Builder lWake = counter("expkt_lane_wakeups", "Times the dispatch lane's thread woke from its wait");
         CounterSnapshot.Builder lCalls = counter("expkt_lane_calls", "Calls into bundle code the lane made");
@@ -110,6 +113,36 @@ final class RuntimeCollector implements MultiCollector {
         out.add(lCalls.build());
         out.add(lBusy.build());
         return new MetricSnapshots(out);
+    }
+
+    /**
+     * {@code expkt_handler_frame_seconds} {handler, bundle, kind}: handle time per frame as a classic
+     * histogram ({@code _bucket{le=...}}, {@code _sum}, {@code _count}), from the fixed log2 buckets
+     * the provider counts per handler; its count is the frames observed.
+     */
+    static HistogramSnapshot handleTimes(List<HandlerDTO> handlers) {
+        HistogramSnapshot.Builder b = HistogramSnapshot.builder().name("expkt_handler_frame_seconds")
+                .help("Handle time per frame (a call's time shared by the frames it handled), log2 buckets").unit(Unit.SECONDS);
+        for (HandlerDTO h : handlers) {
+            if (h.handleTimeCounts == null || h.handleTimeBoundsNanos == null || h.handleTimeCounts.length != h.handleTimeBoundsNanos.length
+                    || h.handleTimeCounts.length == 0) {
+                continue;
+            }
+            double[] le = new double[h.handleTimeBoundsNanos.length];
+            for (int i = 0; i < le.length; i++) {
+                long ns = h.handleTimeBoundsNanos[i];
+                le[i] = ns == Long.MAX_VALUE ? Double.POSITIVE_INFINITY : ns / 1e9;
+            }
+            b.dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder().labels(handlerLabels(h))
+                    .classicHistogramBuckets(ClassicHistogramBuckets.of(le, h.handleTimeCounts.clone()))
+                    .sum(h.handleTimeSumNanos / 1e9).build());
+        }
+        return b.build();
+    }
+
+    static Labels handlerLabels(HandlerDTO h) {
+        return Labels.of("handler", nn(h.filter) + (h.socketId >= 0 ? "#" + h.socketId : ""),
+                "bundle", nn(h.symbolicName), "kind", nn(h.kind));
     }
 
     private static CounterSnapshot.Builder counter(String name, String help) {

@@ -28,13 +28,19 @@ import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.framework.wiring.BundleRequirement;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+
+import expkt.host.update.UpdateImpact;
 
 /**
  * Installs, updates and uninstalls bundles for the REST API, so that nothing is left half-done: an
  * installed bundle that does not resolve or start is uninstalled again; an updated bundle that does
  * not resolve or start is put back from its previous content. An update is one
  * {@link Bundle#update(InputStream)} of the same bundle (same id, same location): the provider sees
- * the in-place update and hands the bundle's sockets over without losing a frame.
+ * the in-place update and hands the bundle's sockets over without losing a frame. An update that
+ * would restart other bundles' components ({@link UpdateImpact}: a platform bundle such as the
+ * provider or {@code expkt.api}) is refused with 409, naming them, unless forced: the refusal of
+ * {@code expkt:update}, computed the same way.
  *
  * <p>After an update the framework's start-level queue is drained and the bundle's own start level
  * put back (the bnd launcher re-levels bundles it sees UPDATED), and a revision still pending removal
@@ -50,10 +56,12 @@ final class BundleOps {
 
     private final BundleContext context;
     private final Bundle system;
+    private final ServiceComponentRuntime scr;
 
-    BundleOps(BundleContext context) {
+    BundleOps(BundleContext context, ServiceComponentRuntime scr) {
         this.context = context;
         this.system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+        this.scr = scr;
     }
 
     List<Map<String, Object>> list() {
@@ -102,12 +110,17 @@ final class BundleOps {
         return describe(b);
     }
 
-    synchronized Map<String, Object> update(long id, byte[] jar) throws ApiException {
+    synchronized Map<String, Object> update(long id, byte[] jar, boolean force) throws ApiException {
         Bundle b = changeable(id);
         JarCheck check = JarCheck.of(jar);
         if (!check.symbolicName().equals(b.getSymbolicName())) {
             throw new ApiException(409, "the jar is " + check.symbolicName() + ", bundle " + id + " is " + b.getSymbolicName()
                     + ": an update keeps the symbolic name (install it with POST /expkt/api/bundles instead)");
+        }
+        // the refusal of expkt:update, from the same computation (the wiring and the DS references, now)
+        UpdateImpact impact = UpdateImpact.of(b, system.adapt(FrameworkWiring.class), scr);
+        if (!impact.selfOnly() && !force) {
+            throw refusal(impact);
         }
         byte[] previous = contentOf(b);
         BundleStartLevel sl = b.adapt(BundleStartLevel.class);
@@ -138,6 +151,23 @@ final class BundleOps {
                     + ": " + failed.getMessage() + why + "; " + back);
         }
         return describe(b);
+    }
+
+    /** 409 naming the bundles whose components would restart and why, as {@code expkt:update} does. */
+    static ApiException refusal(UpdateImpact impact) {
+        List<Map<String, Object>> restarts = new ArrayList<>();
+        for (UpdateImpact.Restart r : impact.restarts().values()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", r.id());
+            m.put("symbolicName", r.symbolicName());
+            m.put("why", List.copyOf(r.why()));
+            restarts.add(m);
+        }
+        String msg = "refused: updating " + impact.what() + " would restart " + impact.restarts().size() + " other bundle(s): "
+                + impact.bundleList() + "\n" + impact.reasons()
+                + "their components would be deactivated and activated again (state lost, shutdown sent to peers);"
+                + " to update anyway: PUT " + ManagementApi.ROOT + "/bundles/" + impact.target().getBundleId() + "?force=true";
+        return new ApiException(409, msg, Map.of("restarts", restarts));
     }
 
     synchronized Map<String, Object> uninstall(long id) throws ApiException {

@@ -14,6 +14,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.metatype.MetaTypeService;
 
 import com.fasterxml.jackson.jr.ob.JSON;
@@ -33,7 +34,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * <ul>
  * <li>{@code GET bundles}, {@code GET bundles/{id}}
  * <li>{@code POST bundles[?start=false]} (the jar as the body): install (and start)
- * <li>{@code PUT bundles/{id}} (the jar as the body): update in place
+ * <li>{@code PUT bundles/{id}[?force=true]} (the jar as the body): update in place; refused (409, naming
+ *     them) if other bundles' components would restart, as {@code expkt:update} refuses, unless {@code force=true}
  * <li>{@code DELETE bundles/{id}}: uninstall
  * <li>{@code GET configs}, {@code GET|PUT|DELETE configs/{pid}}
  * <li>{@code GET runtime}, {@code GET runtime/{part}} ({@code dataPlane}, {@code ports}, {@code vlans},
@@ -62,9 +64,9 @@ public final class ManagementApi extends HttpServlet {
 
     @Activate
     public ManagementApi(BundleContext context, @Reference HttpAccess access, @Reference ConfigurationAdmin configAdmin,
-            @Reference(cardinality = ReferenceCardinality.OPTIONAL) MetaTypeService metaType) {
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL) MetaTypeService metaType, @Reference ServiceComponentRuntime scr) {
         this.access = access;
-        this.bundles = new BundleOps(context);
+        this.bundles = new BundleOps(context, scr);
         this.configs = new ConfigOps(context, configAdmin, metaType);
     }
 
@@ -84,7 +86,9 @@ public final class ManagementApi extends HttpServlet {
             int status = req.getMethod().equals("POST") ? 201 : 200;
             write(resp, status, result);
         } catch (ApiException e) {
-            write(resp, e.status, error(e.getMessage()));
+            Map<String, Object> body = error(e.getMessage());
+            body.putAll(e.details);
+            write(resp, e.status, body);
         }
     }
 
@@ -103,7 +107,7 @@ public final class ManagementApi extends HttpServlet {
                     long id = id(p[1]);
                     return switch (method) {
                         case "GET" -> bundles.get(id);
-                        case "PUT" -> bundles.update(id, body(req));
+                        case "PUT" -> bundles.update(id, body(req), force(req));
                         case "DELETE" -> bundles.uninstall(id);
                         default -> throw notAllowed(method, "GET, PUT, DELETE");
                     };
@@ -155,6 +159,18 @@ public final class ManagementApi extends HttpServlet {
             }
         }
         throw new ApiException(404, "no such resource: " + ROOT + "/" + String.join("/", p) + " (bundles, configs, runtime)");
+    }
+
+    /** {@code ?force=true}: update even if other bundles' components restart; {@code false} or absent: refuse then. */
+    private static boolean force(HttpServletRequest req) throws ApiException {
+        String f = req.getParameter("force");
+        if (f == null || f.equals("false")) {
+            return false;
+        }
+        if (f.equals("true")) {
+            return true;
+        }
+        throw new ApiException(400, "force=\"" + f + "\" is neither true nor false");
     }
 
     private static long id(String s) throws ApiException {

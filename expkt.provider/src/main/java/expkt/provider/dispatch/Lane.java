@@ -349,6 +349,7 @@ final class Lane {
         r.calls = r.calls + 1;
         r.frames = r.frames + frames;
         r.nanos = r.nanos + took;
+        r.handleTimes.record(took, frames);
         if (thrown != null) {
             r.errors = r.errors + 1;
             registry.threw(r, thrown, start);

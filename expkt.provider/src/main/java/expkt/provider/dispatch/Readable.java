@@ -35,4 +35,13 @@ public interface Readable {
 
     /** Names the socket and its owner in log lines. */
     String describe();
+
+    /**
+     * Where the lane counts this reader's handle times ({@link Registration#handleTimes()}): asked once,
+     * when it is registered. A fresh histogram by default; a reader whose counts must outlive its
+     * registration (a whiteboard handler's socket, across its bundle's updates) returns its own.
+     */
+    default HandleTimes handleTimes() {
+        return new HandleTimes();
+    }
 }

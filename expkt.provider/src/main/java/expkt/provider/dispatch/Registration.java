@@ -45,12 +45,15 @@ public final class Registration {
     volatile long errors;
     volatile long unreadCalls;
     volatile long nanos;
+    /** Handle time per frame, log2 buckets; recorded from the elapsed time of each call (lane thread). */
+    final HandleTimes handleTimes;
 
     Registration(long key, int fd, Readable target, String ownLaneName) {
         this.key = key;
         this.fd = fd;
         this.target = target;
         this.ownLaneName = ownLaneName;
+        this.handleTimes = target.handleTimes();
     }
 
     /** The key it was registered with (the socket id). */
@@ -114,6 +117,11 @@ public final class Registration {
     /** Time spent in its calls, nanoseconds. */
     public long nanos() {
         return nanos;
+    }
+
+    /** Handle time per frame as a histogram (shared with its reader when the reader keeps its own). */
+    public HandleTimes handleTimes() {
+        return handleTimes;
     }
 
     @Override

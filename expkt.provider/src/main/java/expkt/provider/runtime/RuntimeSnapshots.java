@@ -19,6 +19,7 @@ import expkt.api.runtime.VrDTO;
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
 import expkt.provider.dataplane.DataPlaneModel;
+import expkt.provider.dispatch.HandleTimes;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Registration;
 import expkt.provider.socket.FilterRegistry;
@@ -310,6 +311,11 @@ public final class RuntimeSnapshots implements ExpktRuntime {
                 d.exceptions = i.exceptions();
                 d.handleNanos = i.nanos();
                 d.busyPollMicros = busyPollOf(i.socketId());
+                if (i.handleTimeCounts() != null) {
+                    d.handleTimeBoundsNanos = handleTimeBounds();
+                    d.handleTimeCounts = i.handleTimeCounts();
+                    d.handleTimeSumNanos = i.handleTimeSumNanos();
+                }
                 d.versions = i.versions();
                 d.servedBy = d.rejected ? null : revision();
                 l.add(d);
@@ -337,10 +343,22 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             d.exceptions = r.errors();
             d.handleNanos = r.nanos();
             d.busyPollMicros = s.busyPollMicros();
+            d.handleTimeBoundsNanos = handleTimeBounds();
+            d.handleTimeCounts = new long[HandleTimes.BUCKETS];
+            d.handleTimeSumNanos = r.handleTimes().addTo(d.handleTimeCounts);
             d.servedBy = revision();
             l.add(d);
         }
         return l;
+    }
+
+    /** The upper bounds of the provider's handle-time buckets, ns (a copy per DTO: the caller owns it). */
+    private static long[] handleTimeBounds() {
+        long[] b = new long[HandleTimes.BUCKETS];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = HandleTimes.upperBoundNanos(i);
+        }
+        return b;
     }
 
     @Override

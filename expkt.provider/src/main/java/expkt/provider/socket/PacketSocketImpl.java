@@ -15,6 +15,7 @@ import expkt.linux.PacketSockets;
 import expkt.linux.Selectable;
 import expkt.provider.core.Owner;
 import expkt.provider.dispatch.BusyPoll;
+import expkt.provider.dispatch.HandleTimes;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
 import expkt.provider.dispatch.Registration;
@@ -530,6 +531,12 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         @Override
         public String describe() {
             return handler != null ? handler.describe() : "the callback of socket #" + id + " of " + owner;
+        }
+
+        @Override
+        public HandleTimes handleTimes() {
+            // a whiteboard handler keeps its histogram for its socket's life (across its bundle's updates)
+            return handler != null ? handler.handleTimes() : new HandleTimes();
         }
     }
 

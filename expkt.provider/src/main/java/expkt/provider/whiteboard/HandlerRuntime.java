@@ -7,6 +7,7 @@ import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.RxMode;
+import expkt.provider.dispatch.HandleTimes;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
 import expkt.provider.dispatch.Registration;
@@ -99,7 +100,7 @@ public final class HandlerRuntime implements AutoCloseable {
     /** One row of {@code expkt:handlers}. */
     public record Info(String symbolicName, long bundleId, String version, String filterName, String match,
                        String state, long socketId, long frames, long drops, long exceptions, long nanos,
-                       int versions, String lane) {
+                       int versions, String lane, long[] handleTimeCounts, long handleTimeSumNanos) {
     }
 
     private final L2Engine engine;
@@ -335,7 +336,7 @@ public final class HandlerRuntime implements AutoCloseable {
     /** Remembers a handler service that could not be registered, for {@code expkt:handlers}. */
     public void rejected(BundleRef bundle, String filterName, String reason) {
         rejected.add(new Info(bundle.symbolicName(), bundle.id(), bundle.version(), filterName, "-", "REJECTED: " + reason,
-                -1, 0, 0, 0, 0, 0, "-"));
+                -1, 0, 0, 0, 0, 0, "-", null, 0));
     }
 
     /** Forgets the rejected registrations of a bundle's filter (its service went away). */
@@ -378,14 +379,17 @@ public final class HandlerRuntime implements AutoCloseable {
         long drops = 0;
         long exceptions = 0;
         long nanos = 0;
+        long[] timeCounts = new long[HandleTimes.BUCKETS];
+        long timeSum = 0;
         for (Member m : s.members) {
             frames += m.frames;
             drops += m.socket.drops();
             exceptions += m.exceptions;
             nanos += m.nanos;
+            timeSum += m.handleTimes.addTo(timeCounts);
         }
         return new Info(s.key.symbolicName(), who.id(), who.version(), s.key.filterName(), match, state,
-                s.socket.id(), frames, drops, exceptions, nanos, s.versions, lane);
+                s.socket.id(), frames, drops, exceptions, nanos, s.versions, lane, timeCounts, timeSum);
     }
 
     /** Handlers abandoned as stuck since start (their calls may have returned since). */
@@ -613,6 +617,8 @@ public final class HandlerRuntime implements AutoCloseable {
         volatile long frames;
         volatile long exceptions;
         volatile long nanos;
+        /** Handle time per frame, recorded by the lane; one for the socket's life, across the bundle's updates. */
+        final HandleTimes handleTimes = new HandleTimes();
         long lastErrorLog;
         /** The socket's registration on its lane while a handler is bound. Runtime lock. */
         expkt.provider.dispatch.Registration reader;
@@ -666,6 +672,11 @@ public final class HandlerRuntime implements AutoCloseable {
         @Override
         public long consumed() {
             return socket.received();
+        }
+
+        @Override
+        public HandleTimes handleTimes() {
+            return handleTimes;
         }
 
         @Override
