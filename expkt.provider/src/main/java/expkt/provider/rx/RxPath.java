@@ -156,6 +156,7 @@ public final class RxPath {
                 if (ports.portOfFrame(model, ring.ifIndex()) != null) {
                     received++;
                     frameModel = model;
+                    ports.learn(model, ring.ifIndex(), ring.vlanId(), ring.packetType(), ring.segment(), ring.frameOffset());
                     return true;
                 }
                 // a frame from an interface that stopped being a port since the filter was compiled

@@ -124,7 +124,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
                 }
             });
         }
-        this.tx = new TxPath(txFd, txLock, engine::model, this::isOpen);
+        this.tx = new TxPath(txFd, txLock, engine::model, this::isOpen, engine.dataPlane().fdb());
     }
 
     public long id() {
