@@ -6,6 +6,7 @@ import expkt.api.packet.Filter;
 import expkt.lab.Host;
 import expkt.lab.Lab;
 import expkt.lab.Topologies;
+import expkt.provider.command.L2Tables;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.core.VrScope;
 import expkt.provider.dataplane.DataPlane;
@@ -144,6 +145,19 @@ class VlanForwardingTest {
                     "forwarded to an untagged member: untagged: " + dump[2].lines());
             assertEquals(2, fdb.forwardedSends());
             assertEquals(3, fdb.floodedSends());
+
+            // expkt:fdb shows the entries, their source and the counts (from the runtime DTO)
+            String table = L2Tables.fdb(engine);
+            String word = bridged ? "kernel" : "learned";
+            String h2row = table.lines().filter(l -> l.startsWith(h2.mac())).filter(l -> l.contains(word)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + word + " row of " + h2.mac() + ":\n" + table));
+            assertTrue(h2row.matches(".*\\s-\\s+foo\\s+1:2\\s+p2\\s+" + word + "\\s+\\d+\\.\\d s"), h2row);
+            String h3row = table.lines().filter(l -> l.startsWith(h3.mac())).filter(l -> l.contains(word)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + word + " row of " + h3.mac() + ":\n" + table));
+            assertTrue(h3row.matches(".*\\s" + (bridged ? "-" : "100") + "\\s+foo\\s+1:3\\s+p3\\s+" + word + "\\s.*"), h3row);
+            assertTrue(table.contains("kernel bridge FDB: followed (rtnetlink)"), table);
+            assertTrue(table.contains("VLAN sends: 2 forwarded to one port, 3 flooded"), table);
+            System.out.println(table);
             s.close();
         } finally {
             for (AutoCloseable c : close) {

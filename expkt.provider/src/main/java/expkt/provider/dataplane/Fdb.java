@@ -170,6 +170,11 @@ public final class Fdb implements AutoCloseable {
         }
     }
 
+    /** Entries each table holds at most. */
+    public static int capacity() {
+        return CAPACITY;
+    }
+
     /** Why the kernel part does not work (null if it does). */
     public String kernelError() {
         return kernelError;

@@ -1,6 +1,7 @@
 package expkt.provider.runtime;
 
 import expkt.api.runtime.DataPlaneDTO;
+import expkt.api.runtime.FdbDTO;
 import expkt.api.runtime.ExpktRuntime;
 import expkt.api.runtime.FilterDTO;
 import expkt.api.runtime.HandlerDTO;
@@ -108,5 +109,10 @@ public final class ExpktRuntimeComponent implements ExpktRuntime {
     @Override
     public List<LaneDTO> lanes() {
         return snapshots.lanes();
+    }
+
+    @Override
+    public FdbDTO fdb() {
+        return snapshots.fdb();
     }
 }
