@@ -82,9 +82,13 @@ public interface PacketSocket extends AutoCloseable {
     void sendto(byte[] frame, SlotPort... slotPorts) throws IOException;
 
     /**
-     * Sends {@code frame} to every member port of the VLAN: with an 802.1Q tag inserted on tagged
-     * members, untagged on untagged ones. The frame must be untagged; as a tagged member gets it 4 bytes
-     * longer, it may be at most MTU + 14 bytes long for every member.
+     * Forwards {@code frame} in the VLAN, as the seed's {@code sendto(pkt, vlan_name=...)} does: a
+     * unicast destination MAC the data plane's forwarding database knows on a member port (learned by
+     * the kernel's bridge, or from frames the host received) goes out of that one port; broadcast,
+     * multicast and unknown unicast are flooded to every member port. An 802.1Q tag is inserted on
+     * tagged members, none on untagged ones. The frame must be untagged; as a tagged member gets it 4
+     * bytes longer, it may be at most MTU + 14 bytes long for every member (checked whatever the
+     * forwarding database says). {@code expkt:fdb} shows the database.
      *
      * @throws PartialSendException after sending, if some member ports did not take the frame
      */

@@ -63,4 +63,13 @@ public interface ExpktRuntime {
 
     /** Every running dispatch lane, by name. */
     List<LaneDTO> lanes();
+
+    /**
+     * The data plane's forwarding database (the kernel's bridge entries and the addresses learned from
+     * received frames), which VLAN sends forward by. Asks the kernel for a fresh dump of its bridge
+     * entries first (waiting at most half a second), so it takes milliseconds: not per frame.
+     *
+     * @since 1.1
+     */
+    FdbDTO fdb();
 }

@@ -2,7 +2,7 @@
  * Runtime introspection of the host, in the spirit of Declarative Services'
  * {@code ServiceComponentRuntime}: the {@link expkt.api.runtime.ExpktRuntime} service hands out
  * snapshots of the data plane's ports, VLANs and virtual routers, the filters with their nftables
- * counters, the open sockets, the whiteboard handlers and callbacks, and the dispatch lanes, as DTOs
+ * counters, the open sockets, the whiteboard handlers and callbacks, the dispatch lanes and the forwarding database (1.1), as DTOs
  * ({@code org.osgi.dto.DTO}: public fields, no behaviour, safe to serialise to JSON).
  *
  * <p>The Gogo {@code expkt:} commands print these DTOs; the web console, the metrics endpoint and the

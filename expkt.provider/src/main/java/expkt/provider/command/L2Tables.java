@@ -3,6 +3,8 @@ package expkt.provider.command;
 import expkt.api.operator.Printable;
 import expkt.api.runtime.DataPlaneDTO;
 import expkt.api.runtime.ExpktRuntime;
+import expkt.api.runtime.FdbDTO;
+import expkt.api.runtime.FdbEntryDTO;
 import expkt.api.runtime.FilterDTO;
 import expkt.api.runtime.PortDTO;
 import expkt.api.runtime.SocketDTO;
@@ -110,6 +112,31 @@ public final class L2Tables {
 
     private static String join(List<String> ports) {
         return ports.isEmpty() ? "-" : String.join(",", ports);
+    }
+
+    /**
+     * {@code expkt:fdb}: the forwarding database VLAN sends forward by: MAC, the tag it was seen with
+     * ({@code -}: none), the VLANs a send to it forwards in, port, interface, source ({@code kernel}: the
+     * bridge's FDB; {@code learned}: from received frames), age; then whether the kernel's FDB is
+     * followed, the aging time, and how many VLAN sends were forwarded to one port or flooded.
+     */
+    public static String fdb(ExpktRuntime runtime) {
+        FdbDTO d = runtime.fdb();
+        Tables t = new Tables("MAC", "TAG", "VLANS", "PORT", "INTERFACE", "SOURCE", "AGE");
+        for (FdbEntryDTO e : d.entries) {
+            t.row(e.mac, e.tag < 0 ? "-" : e.tag, e.vlans.isEmpty() ? "-" : String.join(",", e.vlans),
+                    e.port == null ? "-" : e.port, e.ifName, e.source, String.format("%.1f s", e.ageMillis / 1000.0));
+        }
+        return t.toString() + t.size() + " entr" + (t.size() == 1 ? "y" : "ies") + "; kernel bridge FDB: "
+                + (d.followsKernel ? "followed (rtnetlink)" : "NOT FOLLOWED: " + Printable.escape(d.kernelError))
+                + "; learned from received frames: " + d.learned + ", aged after " + d.agingMillis / 1000 + " s"
+                + (d.tableFull == 0 ? "" : ", TABLE FULL " + d.tableFull + " time(s) (those addresses are flooded to)")
+                + "\nVLAN sends: " + d.forwardedSends + " forwarded to one port, " + d.floodedSends + " flooded\n";
+    }
+
+    /** {@link #fdb(ExpktRuntime)} of an engine outside OSGi. */
+    public static String fdb(L2Engine engine) {
+        return fdb(RuntimeSnapshots.of(engine, null));
     }
 
     /** {@code expkt:sockets}: open sockets, owner, filters, mode, counters. */

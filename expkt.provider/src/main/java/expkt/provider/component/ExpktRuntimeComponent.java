@@ -2,6 +2,7 @@ package expkt.provider.component;
 
 import expkt.provider.runtime.RuntimeSnapshots;
 import expkt.api.runtime.DataPlaneDTO;
+import expkt.api.runtime.FdbDTO;
 import expkt.api.runtime.ExpktRuntime;
 import expkt.api.runtime.FilterDTO;
 import expkt.api.runtime.HandlerDTO;
@@ -107,5 +108,10 @@ public final class ExpktRuntimeComponent implements ExpktRuntime {
     @Override
     public List<LaneDTO> lanes() {
         return snapshots.lanes();
+    }
+
+    @Override
+    public FdbDTO fdb() {
+        return snapshots.fdb();
     }
 }

@@ -12,14 +12,15 @@ import java.io.IOException;
  * Gogo commands of the L2 provider, printed from the runtime DTOs ({@link ExpktRuntime}):
  * {@code expkt:acl} (the seed's "show access-list": every filter with its owner, match, action,
  * direction, VR and nftables packet/byte counts), {@code expkt:ports}, {@code expkt:vlans},
- * {@code expkt:sockets}.
+ * {@code expkt:sockets}, {@code expkt:fdb} (the forwarding database VLAN sends forward by).
  */
 @Component(service = L2Commands.class, property = {
         "osgi.command.scope=expkt",
         "osgi.command.function=acl",
         "osgi.command.function=ports",
         "osgi.command.function=vlans",
-        "osgi.command.function=sockets"})
+        "osgi.command.function=sockets",
+        "osgi.command.function=fdb"})
 public final class L2Commands {
     private final ExpktRuntime runtime;
 
@@ -42,5 +43,9 @@ public final class L2Commands {
 
     public String sockets() {
         return L2Tables.sockets(runtime);
+    }
+
+    public String fdb() {
+        return L2Tables.fdb(runtime);
     }
 }

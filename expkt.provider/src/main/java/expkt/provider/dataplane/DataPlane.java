@@ -56,6 +56,8 @@ public final class DataPlane implements AutoCloseable {
     private volatile long linkUpdates;
     private final LinkEvents linkEvents;
     private final Thread linkThread;
+    /** Where unicast MACs are (the kernel's bridge FDB and the provider's own learning), for VLAN sends that forward. */
+    private final Fdb fdb;
     private volatile boolean stopping;
     private String[] portEntries = new String[0];
     private String[] vlanEntries = new String[0];
@@ -81,6 +83,7 @@ public final class DataPlane implements AutoCloseable {
             this.model = call(() -> build(NetInterfaces.list(), portEntries, vlanEntries, vrName, vrId));
             this.linkThread = Thread.ofPlatform().daemon().name("expkt-links" + (this.netnsName.isEmpty() ? "" : "-" + this.netnsName))
                     .start(this::followLinks);
+            this.fdb = Fdb.open(this);
         } catch (Exception e) {
             if (events != null) {
                 events.close();
@@ -134,6 +137,11 @@ public final class DataPlane implements AutoCloseable {
 
     public DataPlaneModel model() {
         return model;
+    }
+
+    /** The data plane's forwarding database (see {@link Fdb}). */
+    public Fdb fdb() {
+        return fdb;
     }
 
     /** The last error of following the links (re-reading the interfaces after a notification), or null. */
@@ -344,6 +352,9 @@ public final class DataPlane implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        if (fdb != null) {
+            fdb.close();
+        }
         if (linkThread != null && Thread.currentThread() != linkThread) {
             try {
                 linkThread.join(LINK_THREAD_STOP_MILLIS);

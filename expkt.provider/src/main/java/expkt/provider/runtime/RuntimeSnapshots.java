@@ -5,6 +5,8 @@ import expkt.api.packet.Filter;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
 import expkt.api.runtime.DataPlaneDTO;
+import expkt.api.runtime.FdbDTO;
+import expkt.api.runtime.FdbEntryDTO;
 import expkt.api.runtime.ExpktRuntime;
 import expkt.api.runtime.FilterDTO;
 import expkt.api.runtime.HandlerDTO;
@@ -20,6 +22,7 @@ import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
 import expkt.provider.dataplane.DataPlaneModel;
 import expkt.provider.dispatch.HandleTimes;
+import expkt.provider.dataplane.Fdb;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Registration;
 import expkt.provider.socket.FilterRegistry;
@@ -389,5 +392,85 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             }
         }
         return 0;
+    }
+
+    /** How long {@link #fdb()} waits for the kernel's dump of its bridge entries. */
+    static final long FDB_DUMP_WAIT_MILLIS = 500;
+
+    @Override
+    public FdbDTO fdb() {
+        DataPlaneModel m = engine.model();
+        Fdb fdb = engine.dataPlane().fdb();
+        FdbDTO d = new FdbDTO();
+        List<Fdb.Entry> entries = fdb.entries(FDB_DUMP_WAIT_MILLIS);
+        d.followsKernel = fdb.followsKernel();
+        d.kernelError = fdb.kernelError();
+        d.agingMillis = Fdb.AGING_MILLIS;
+        d.capacity = Fdb.capacity();
+        d.learned = fdb.learnedCount();
+        d.tableFull = fdb.tableFull();
+        d.forwardedSends = fdb.forwardedSends();
+        d.floodedSends = fdb.floodedSends();
+        List<Fdb.Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(java.util.Comparator.comparing(Fdb.Entry::source).thenComparingInt(Fdb.Entry::vlan)
+                .thenComparingLong(Fdb.Entry::mac));
+        d.entries = new ArrayList<>();
+        java.util.Map<Integer, String> otherNames = null;
+        for (Fdb.Entry e : sorted) {
+            FdbEntryDTO r = new FdbEntryDTO();
+            r.mac = macText(e.mac());
+            r.tag = e.vlan();
+            Port p = m.portByIfIndex(e.ifIndex());
+            r.port = p == null ? null : p.slotPort().toString();
+            if (p == null && otherNames == null) {
+                otherNames = interfaceNames();
+            }
+            r.ifName = p != null ? p.ifName() : otherNames.getOrDefault(e.ifIndex(), "if" + e.ifIndex());
+            r.ifIndex = e.ifIndex();
+            r.source = e.source() == Fdb.Source.KERNEL ? "kernel" : "learned";
+            r.ageMillis = e.ageMillis();
+            List<String> vlans = new ArrayList<>();
+            if (p != null) {
+                for (Vlan v : m.vlans()) {
+                    boolean tagged = v.tagged().contains(p.slotPort());
+                    boolean untagged = v.untagged().contains(p.slotPort());
+                    boolean counts = e.vlan() >= 0 ? v.tag() == e.vlan() && (tagged || untagged)
+                            : e.source() == Fdb.Source.KERNEL ? tagged || untagged : untagged;
+                    if (counts) {
+                        vlans.add(v.name());
+                    }
+                }
+            }
+            java.util.Collections.sort(vlans);
+            r.vlans = vlans;
+            d.entries.add(r);
+        }
+        return d;
+    }
+
+    private static String macText(long mac) {
+        StringBuilder b = new StringBuilder(17);
+        for (int k = 5; k >= 0; k--) {
+            b.append(String.format("%02x", (mac >>> (8 * k)) & 0xFF));
+            if (k > 0) {
+                b.append(':');
+            }
+        }
+        return b.toString();
+    }
+
+    /** The names of the data-plane namespace's interfaces by ifindex (for entries on an interface that is no port); empty if unreadable. */
+    private java.util.Map<Integer, String> interfaceNames() {
+        try {
+            return engine.dataPlane().call(() -> {
+                java.util.Map<Integer, String> names = new java.util.HashMap<>();
+                for (expkt.linux.NetInterfaces.NetInterface i : expkt.linux.NetInterfaces.list()) {
+                    names.put(i.index(), i.name());
+                }
+                return names;
+            });
+        } catch (Exception e) {
+            return java.util.Map.of();
+        }
     }
 }

@@ -19,4 +19,14 @@ public interface FramePorts {
 
     /** True if {@code ifIndex} carries a port's EGRESS copies (the far end of its egress punt link). */
     boolean isCapture(int ifIndex);
+
+    /**
+     * Learns where a received frame's source MAC is (the data plane's FDB, for VLAN sends that forward):
+     * {@code ifIndex}, {@code vlan} (-1: untagged) and {@code pkttype} as the ring gave them, the frame at
+     * {@code offset} in {@code frame}. Called once per frame the path hands out; allocates nothing.
+     * Frames leaving a port (EGRESS copies) teach nothing. Default: no learning.
+     */
+    default void learn(DataPlaneModel model, int ifIndex, int vlan, int pkttype, java.lang.foreign.MemorySegment frame,
+            long offset) {
+    }
 }

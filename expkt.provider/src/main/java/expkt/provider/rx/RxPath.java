@@ -191,6 +191,7 @@ public final class RxPath {
                     ring.restoreOuterTag(); // the frame as it was on the wire
                     received++;
                     frameModel = model;
+                    ports.learn(model, ring.ifIndex(), ring.vlanId(), ring.packetType(), ring.segment(), ring.frameOffset());
                     return true;
                 }
                 // a frame from an interface that stopped being a port since the filter was compiled

@@ -503,6 +503,29 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         return punt != null && punt.isEgressPeer(ifIndex);
     }
 
+    private static final java.lang.foreign.ValueLayout.OfShort BE_SHORT =
+            java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    private static final java.lang.foreign.ValueLayout.OfInt BE_INT =
+            java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+
+    /**
+     * The receive path's learning hook: the source MAC of a frame that arrived on a port (not an EGRESS
+     * copy, not a frame the host sent) goes into the data plane's FDB with the port and VLAN tag.
+     * Allocation-free.
+     */
+    @Override
+    public void learn(DataPlaneModel m, int ifIndex, int vlan, int pkttype, MemorySegment frame, long offset) {
+        if (pkttype == PacketSockets.PACKET_OUTGOING || isCapture(ifIndex)) {
+            return;
+        }
+        Port p = portOfFrame(m, ifIndex);
+        if (p == null) {
+            return;
+        }
+        long src = ((frame.get(BE_SHORT, offset + 6) & 0xFFFFL) << 32) | (frame.get(BE_INT, offset + 8) & 0xFFFF_FFFFL);
+        dataPlane.fdb().learn(p.ifIndex(), vlan, src);
+    }
+
     /** The nft rules {@code f} gets on these ports. */
     NftRules.FilterRules rulesOf(Filter f, List<Port> ports) {
         return new NftRules.FilterRules(f, ports);

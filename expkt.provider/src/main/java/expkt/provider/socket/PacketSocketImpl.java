@@ -132,7 +132,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
                 }
             });
         }
-        this.tx = new TxPath(txFd, txLock, engine::model, this::isOpen);
+        this.tx = new TxPath(txFd, txLock, engine::model, this::isOpen, engine.dataPlane().fdb());
         this.claims = new TxRings(engine::model, () -> engine.dataPlane().call(() -> PacketSockets.open(0)));
     }
 

@@ -5,6 +5,7 @@ import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
 import expkt.linux.PacketSockets;
 import expkt.provider.dataplane.DataPlaneModel;
+import expkt.provider.dataplane.Fdb;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,6 +31,8 @@ public final class TxPath {
     private final ReentrantLock txLock;
     private final Supplier<DataPlaneModel> model;
     private final BooleanSupplier open;
+    /** Where unicast MACs are, for VLAN sends that forward; null: VLAN sends flood. */
+    private final Fdb fdb;
     /** Created on the first send (a socket that only receives has no native send buffers). */
     private TxBatch batch;
 
@@ -40,6 +43,15 @@ public final class TxPath {
      * @param open false once the socket is closed
      */
     public TxPath(int fd, ReentrantLock txLock, Supplier<DataPlaneModel> model, BooleanSupplier open) {
+        this(fd, txLock, model, open, null);
+    }
+
+    /**
+     * @param fdb the data plane's forwarding database: a VLAN send to a unicast MAC it knows on a member
+     *        port goes out of that port only (null: every VLAN send floods)
+     */
+    public TxPath(int fd, ReentrantLock txLock, Supplier<DataPlaneModel> model, BooleanSupplier open, Fdb fdb) {
+        this.fdb = fdb;
         this.fd = fd;
         this.txLock = txLock;
         this.model = model;
@@ -99,9 +111,12 @@ public final class TxPath {
     }
 
     /**
-     * Sends an untagged {@code frame} to every member of VLAN {@code vlanName}: tagged ones get the
-     * VLAN's tag inserted (so the frame may be at most MTU + 14 bytes for them); members the kernel
-     * refuses are named by a {@link expkt.api.packet.PartialSendException} after the others got it.
+     * Forwards an untagged {@code frame} in VLAN {@code vlanName}, as a switch does: to a unicast
+     * destination MAC the {@link Fdb} knows on a member port, out of that one port; a broadcast,
+     * multicast or unknown unicast destination is flooded to every member. Tagged members get the VLAN's
+     * tag inserted (so the frame may be at most MTU + 14 bytes for them; the length is checked against
+     * every member, so whether a frame is accepted does not depend on what was learned); members the
+     * kernel refuses are named by a {@link expkt.api.packet.PartialSendException} after the others got it.
      */
     public void sendto(ByteBuffer frame, String vlanName) throws IOException {
         ensureOpen();
@@ -119,14 +134,41 @@ public final class TxPath {
             throw new IllegalArgumentException("frame sent to VLAN " + vlanName + " already carries a VLAN tag (ethertype 0x"
                     + Integer.toHexString(outer) + "): send it untagged");
         }
-        List<TxBatch.Target> targets = vlanTargets(m, vlan);
+        VlanTargets vt = vlanTargets(m, vlan);
+        List<TxBatch.Target> targets = vt.targets;
         for (TxBatch.Target t : targets) {
             TxBatch.checkLength(len, t.port(), outer, t.tagged());
         }
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("VLAN " + vlanName + " has no member ports to send to");
         }
-        send(List.of(frame), targets);
+        send(List.of(frame), forward(vt, frame));
+    }
+
+    /**
+     * The targets of one VLAN send: the one member a known unicast destination is on, or every member.
+     * Allocation-free (the one-port lists are made with the VLAN's targets).
+     */
+    private List<TxBatch.Target> forward(VlanTargets vt, ByteBuffer frame) {
+        if (fdb == null) {
+            return vt.targets;
+        }
+        int p = frame.position();
+        long dst = 0;
+        for (int k = 0; k < 6; k++) {
+            dst = (dst << 8) | (frame.get(p + k) & 0xFF);
+        }
+        int ifIndex = fdb.unicastPort(vt.tag, dst, vt.taggedTest, vt.untaggedTest);
+        if (ifIndex >= 0) {
+            for (int k = 0; k < vt.ifIndexes.length; k++) {
+                if (vt.ifIndexes[k] == ifIndex) {
+                    fdb.counted(true);
+                    return vt.singles.get(k);
+                }
+            }
+        }
+        fdb.counted(false);
+        return vt.targets;
     }
 
     /**
@@ -134,10 +176,10 @@ public final class TxPath {
      * Remembered per data-plane model (a model is never changed, only replaced), so a protocol that
      * sends to the same VLAN again and again does not sort its member lists per frame.
      */
-    private List<TxBatch.Target> vlanTargets(DataPlaneModel m, Vlan vlan) {
-        CachedTargets c = lastVlan;
-        if (c != null && c.model == m && c.key.equals(vlan.name())) {
-            return c.targets;
+    private VlanTargets vlanTargets(DataPlaneModel m, Vlan vlan) {
+        VlanTargets c = lastVlan;
+        if (c != null && c.model == m && c.name.equals(vlan.name())) {
+            return c;
         }
         List<TxBatch.Target> targets = new ArrayList<>();
         for (SlotPort sp : vlan.tagged().stream().sorted().toList()) {
@@ -146,9 +188,60 @@ public final class TxPath {
         for (SlotPort sp : vlan.untagged().stream().sorted().toList()) {
             targets.add(TxBatch.Target.untagged(m.port(sp)));
         }
-        targets = List.copyOf(targets);
-        lastVlan = new CachedTargets(m, vlan.name(), targets);
-        return targets;
+        c = new VlanTargets(m, vlan.name(), vlan.tag(), List.copyOf(targets));
+        lastVlan = c;
+        return c;
+    }
+
+    /**
+     * A VLAN's targets in one model: every member (tagged then untagged, sorted), and for each member the
+     * one-element list a forwarded send uses, with the members' ifindexes for the FDB's membership test.
+     * Immutable.
+     */
+    private static final class VlanTargets {
+        final DataPlaneModel model;
+        final String name;
+        final int tag;
+        final List<TxBatch.Target> targets;
+        final List<List<TxBatch.Target>> singles;
+        final int[] ifIndexes;
+        final boolean[] tagged;
+        final Fdb.MemberTest taggedTest = this::isTagged;
+        final Fdb.MemberTest untaggedTest = this::isUntagged;
+
+        VlanTargets(DataPlaneModel model, String name, int tag, List<TxBatch.Target> targets) {
+            this.model = model;
+            this.name = name;
+            this.tag = tag;
+            this.targets = targets;
+            List<List<TxBatch.Target>> s = new ArrayList<>(targets.size());
+            ifIndexes = new int[targets.size()];
+            tagged = new boolean[targets.size()];
+            for (int k = 0; k < targets.size(); k++) {
+                s.add(List.of(targets.get(k)));
+                ifIndexes[k] = targets.get(k).port().ifIndex();
+                tagged[k] = targets.get(k).tagged();
+            }
+            this.singles = List.copyOf(s);
+        }
+
+        boolean isTagged(int ifIndex) {
+            for (int k = 0; k < ifIndexes.length; k++) {
+                if (ifIndexes[k] == ifIndex) {
+                    return tagged[k];
+                }
+            }
+            return false;
+        }
+
+        boolean isUntagged(int ifIndex) {
+            for (int k = 0; k < ifIndexes.length; k++) {
+                if (ifIndexes[k] == ifIndex) {
+                    return !tagged[k];
+                }
+            }
+            return false;
+        }
     }
 
     /**
@@ -181,7 +274,7 @@ public final class TxPath {
 
     /** Written by any sender thread (an immutable record: a racing sender at worst resolves again). */
     private volatile CachedTargets lastPorts;
-    private volatile CachedTargets lastVlan;
+    private volatile VlanTargets lastVlan;
 
     /** The one send loop, under the send lock: {@link TxBatch#sendAll}. */
     private int send(List<ByteBuffer> frames, List<TxBatch.Target> targets) throws IOException {

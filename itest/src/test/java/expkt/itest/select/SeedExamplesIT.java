@@ -39,8 +39,7 @@ import expkt.protocol.examples.RawIcmpExample;
 /**
  * The seed's example programs ({@code protocols/examples}, ported line by line) against a lab, each
  * showing the behaviour the seed describes. Not run here, and why: {@code sendto(pkt, vlan_name="foo")}
- * is ported but floods instead of forwarding (FDB forwarding is not implemented yet, issue 16, another
- * owner); the seed's setup_filter line of filter1, its set_vr line and its set_callback line are
+ * (its forwarding is shown by the provider's {@code VlanForwardingTest}, tcpdump on every host); the seed's setup_filter line of filter1, its set_vr line and its set_callback line are
  * missing from the seed's text (the ports follow the seed's description of them).
  */
 public class SeedExamplesIT extends ExpktTestSupport {

@@ -71,8 +71,8 @@ public final class Layer2Example {
         // sock.sendto(pkt, slot_ports=[(1,1),(1,2)])
         sock.sendto(pkt, SlotPort.of(1, 1), SlotPort.of(1, 2));
         if (vlanName != null) {
-            // sock.sendto(pkt, vlan_name="foo") -- here every member port of the VLAN gets a copy (a flood);
-            // the seed's "forwards" by the FDB is not implemented yet (issue 16)
+            // sock.sendto(pkt, vlan_name="foo") -- forwarded as the seed says: a known unicast destination
+            // out of its one port, anything else flooded to the VLAN's members (expkt:fdb shows what is known)
             sock.sendto(pkt, vlanName);
         }
     }

@@ -1,0 +1,300 @@
+package expkt.provider.dataplane;
+
+import expkt.linux.BridgeFdbEvents;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The data plane's forwarding database: where a unicast MAC was last seen, per VLAN, so that
+ * {@code sendto(frame, vlanName)} forwards a frame to a known destination out of one port instead of
+ * flooding it. Two sources, looked up in this order:
+ * <ol>
+ *   <li><b>kernel</b>: the forwarding database of the Linux bridge(s) the ports are enslaved to, mirrored
+ *   from rtnetlink ({@link BridgeFdbEvents}: a dump at start and after lost notifications, then the
+ *   bridge's own notifications of every entry learned, moved and aged out) by a thread of its own
+ *   ({@code expkt-fdb-<ns>}). The bridge sees every frame its ports receive. An entry with a VLAN (a
+ *   bridge that filters VLANs) counts for that VLAN only; one without (a bridge without VLAN filtering,
+ *   as on the kernel of 2026-12-01, whose {@code CONFIG_BRIDGE_VLAN_FILTERING} is off) counts for every
+ *   VLAN its port is a member of.</li>
+ *   <li><b>learned</b>: the provider's own learning, from the frames its sockets receive (source MAC,
+ *   ingress port, VLAN tag; an untagged frame counts for the VLAN its port is an untagged member of),
+ *   aged after {@link #AGING_MILLIS}. It sees only frames some socket's filter brings up: an address
+ *   that sends nothing the host receives stays unknown, and frames to it are flooded.</li>
+ * </ol>
+ * The entry must point to a port that is a member of the VLAN sent to; otherwise the address is unknown
+ * in that VLAN and the frame is flooded.
+ *
+ * <p>Threading: {@link #learn} is called by the receiving threads of every socket concurrently and
+ * allocates nothing; {@link #unicastPort} by senders; {@link #entries} by commands. The mirror thread
+ * alone reads the netlink socket; {@link #close} stops it with a deadline.
+ */
+public final class Fdb implements AutoCloseable {
+    /** How long a learned address lives after it was last seen: the Linux bridge's and EXOS's default, 300 s. */
+    public static final long AGING_MILLIS = 300_000;
+    /** Slots per table. */
+    static final int CAPACITY = 16384;
+    static final long STOP_MILLIS = 3000;
+
+    private final FdbTable learned = new FdbTable(CAPACITY, AGING_MILLIS);
+    private final FdbTable kernel = new FdbTable(CAPACITY, Long.MAX_VALUE);
+    private final BridgeFdbEvents events;
+    private final Thread mirror;
+    private final String name;
+    private volatile boolean stopping;
+    private volatile String kernelError;
+    private volatile boolean dumpWanted = true;
+    private final Object dumps = new Object();
+    private long dumpsDone;
+    private volatile long kernelMessages;
+
+    /**
+     * A database whose kernel part mirrors the bridges of the data-plane namespace: {@code events} is a
+     * socket opened in that namespace (null: no kernel part, and {@code kernelError} says why).
+     */
+    public Fdb(String name, BridgeFdbEvents events, String kernelError) {
+        this.name = name;
+        this.events = events;
+        this.kernelError = kernelError;
+        this.mirror = events == null ? null
+                : Thread.ofPlatform().daemon().name("expkt-fdb" + (name.isEmpty() ? "" : "-" + name)).start(this::follow);
+    }
+
+    /** Opens the kernel part in the data plane's namespace; if that fails the database learns only. */
+    public static Fdb open(DataPlane dataPlane) {
+        String ns = dataPlane.describeNamespace().replaceAll("[^A-Za-z0-9_.-]", "");
+        try {
+            return new Fdb(ns, dataPlane.call(BridgeFdbEvents::open), null);
+        } catch (Exception e) {
+            return new Fdb(ns, null, "cannot read the kernel's bridge FDB through rtnetlink: " + e);
+        }
+    }
+
+    /**
+     * Learns that {@code srcMac} (the six bytes of a frame's source, in the low 48 bits) arrived on
+     * {@code ifIndex} in {@code vlan} (the tag, -1 for an untagged frame). A multicast source (a bad
+     * frame) is not learned. The receive path's one call; allocation-free.
+     */
+    public void learn(int ifIndex, int vlan, long srcMac) {
+        if ((srcMac & (1L << 40)) != 0 || srcMac == 0) {
+            return;
+        }
+        learned.learn(vlan, srcMac, ifIndex, learned.now());
+    }
+
+    /** Where the result of {@link #unicastPort} came from. */
+    public enum Source {
+        KERNEL, LEARNED
+    }
+
+    /**
+     * The ifindex a unicast {@code dstMac} is known on in VLAN {@code tag}, or -1 if unknown there.
+     * {@code memberTagged}/{@code memberUntagged} say whether an ifindex is a tagged / untagged member
+     * of that VLAN. Allocation-free.
+     */
+    public int unicastPort(int tag, long dstMac, MemberTest memberTagged, MemberTest memberUntagged) {
+        if ((dstMac & (1L << 40)) != 0) {
+            return -1; // broadcast and multicast are flooded
+        }
+        long now = kernel.now();
+        int i = kernel.lookup(tag, dstMac, now);
+        if (i >= 0 && (memberTagged.test(i) || memberUntagged.test(i))) {
+            return i;
+        }
+        i = kernel.lookup(-1, dstMac, now);
+        if (i >= 0 && (memberTagged.test(i) || memberUntagged.test(i))) {
+            return i;
+        }
+        now = learned.now();
+        i = learned.lookup(tag, dstMac, now);
+        if (i >= 0 && (memberTagged.test(i) || memberUntagged.test(i))) {
+            return i;
+        }
+        i = learned.lookup(-1, dstMac, now);
+        if (i >= 0 && memberUntagged.test(i)) {
+            return i; // seen untagged on a port that is an untagged member of this VLAN
+        }
+        return -1;
+    }
+
+    /** Whether an ifindex is in some set (a VLAN's tagged or untagged members); allocation-free. */
+    @FunctionalInterface
+    public interface MemberTest {
+        boolean test(int ifIndex);
+    }
+
+    /**
+     * One entry as {@code expkt:fdb} shows it.
+     *
+     * @param vlan the VLAN tag, -1 for none (an untagged frame, a kernel entry without VLAN)
+     */
+    public record Entry(long mac, int vlan, int ifIndex, Source source, long ageMillis) {
+    }
+
+    /**
+     * Every entry now, kernel ones first. Asks the kernel for a fresh dump first (at most
+     * {@code waitMillis}), so that the kernel entries' ages are the bridge's own.
+     */
+    public List<Entry> entries(long waitMillis) {
+        if (mirror != null && waitMillis > 0) {
+            refresh(waitMillis);
+        }
+        List<Entry> out = new ArrayList<>();
+        for (FdbTable.Entry e : kernel.entries()) {
+            out.add(new Entry(e.mac(), e.vlan(), e.ifIndex(), Source.KERNEL, e.ageMillis()));
+        }
+        for (FdbTable.Entry e : learned.entries()) {
+            out.add(new Entry(e.mac(), e.vlan(), e.ifIndex(), Source.LEARNED, e.ageMillis()));
+        }
+        return out;
+    }
+
+    /** Asks the mirror thread for a dump and waits (at most {@code waitMillis}) until it was read. */
+    void refresh(long waitMillis) {
+        long deadline = System.nanoTime() + waitMillis * 1_000_000L;
+        synchronized (dumps) {
+            long target = dumpsDone + 1;
+            dumpWanted = true;
+            while (dumpsDone < target && !stopping) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    dumps.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Entries each table holds at most. */
+    public static int capacity() {
+        return CAPACITY;
+    }
+
+    /** Why the kernel part does not work (null if it does). */
+    public String kernelError() {
+        return kernelError;
+    }
+
+    /** True if the kernel's bridge FDB is followed. */
+    public boolean followsKernel() {
+        return mirror != null && kernelError == null;
+    }
+
+    /** Addresses learned (new or after aging out) by the receive path so far. */
+    public long learnedCount() {
+        return learned.learnedCount();
+    }
+
+    /** Times an address could not be learned because its part of the table was full. */
+    public long tableFull() {
+        return learned.full() + kernel.full();
+    }
+
+    /** Bridge FDB messages read from the kernel so far. */
+    public long kernelMessages() {
+        return kernelMessages;
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong forwarded = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong flooded = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Counts one VLAN send: {@code forwardedToOnePort} true if it went to the one port of a known destination. */
+    public void counted(boolean forwardedToOnePort) {
+        (forwardedToOnePort ? forwarded : flooded).incrementAndGet();
+    }
+
+    /** VLAN sends that went out of one port (a known unicast destination). */
+    public long forwardedSends() {
+        return forwarded.get();
+    }
+
+    /** VLAN sends that were flooded (broadcast, multicast, unknown unicast). */
+    public long floodedSends() {
+        return flooded.get();
+    }
+
+    /** Forgets what was learned on {@code ifIndex} (an interface that stopped being a port). */
+    public void forgetPort(int ifIndex) {
+        learned.removePort(ifIndex);
+    }
+
+    private void follow() {
+        boolean dumping = false;
+        while (!stopping) {
+            try {
+                if (dumpWanted && !dumping) {
+                    dumpWanted = false;
+                    events.requestDump();
+                    dumping = true;
+                }
+                List<BridgeFdbEvents.Entry> got = events.poll(100);
+                if (events.overrun()) {
+                    kernel.clear(); // notifications were lost: what is mirrored may be wrong, read it all again
+                    dumpWanted = true;
+                    dumping = false;
+                }
+                if (!got.isEmpty()) {
+                    kernelMessages += got.size();
+                    apply(got);
+                }
+                if (dumping && events.dumpDone()) {
+                    dumping = false;
+                    synchronized (dumps) {
+                        dumpsDone++;
+                        dumps.notifyAll();
+                    }
+                }
+                kernelError = null;
+            } catch (Exception e) {
+                kernelError = "following the kernel's bridge FDB failed: " + e;
+                dumping = false;
+                dumpWanted = true;
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void apply(List<BridgeFdbEvents.Entry> got) {
+        long now = kernel.now();
+        for (BridgeFdbEvents.Entry e : got) {
+            if (!e.forwarding()) {
+                continue;
+            }
+            if (e.deleted()) {
+                kernel.remove(e.vlan(), e.mac(), e.ifIndex());
+            } else {
+                // a dump answer's age is the bridge's; a notification is of now (or says when it was updated)
+                long at = e.updatedAgoMillis() >= 0 ? now - e.updatedAgoMillis() : now;
+                kernel.learn(e.vlan(), e.mac(), e.ifIndex(), at);
+            }
+        }
+    }
+
+    /** Stops the mirror thread (waiting {@value #STOP_MILLIS} ms at most) and closes its socket. */
+    @Override
+    public void close() {
+        stopping = true;
+        synchronized (dumps) {
+            dumps.notifyAll();
+        }
+        if (mirror != null) {
+            try {
+                mirror.join(STOP_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!mirror.isAlive()) {
+                events.close();
+            }
+        }
+    }
+}
