@@ -81,7 +81,7 @@ class DataPlaneConfigTest extends L2ProviderTestBase {
         // a stack numbering: p1 becomes 2:5, p2 and p3 are no longer ports
         dataPlane.configure(new String[] {"2:5=p1"}, new String[] {"name=v7 tag=7 tagged=2:5"});
         h1.send(Wire.tagged("00:e0:2b:00:00:00", HOST_MAC, 7, 0x0842, 64));
-        assertEquals(60, s.recvfrom(new byte[100], a));
+        assertEquals(64, s.recvfrom(new byte[100], a)); // the whole frame, its tag in place
         assertEquals("2:5 p1 7 v7", a.slot() + ":" + a.port() + " " + a.ifName() + " " + a.vlanId() + " " + a.vlanName());
         String ruleset = nftRuleset();
         assertTrue(ruleset.contains("chain in_p1") && !ruleset.contains("chain in_p2"), ruleset);

@@ -158,7 +158,7 @@ class HandlerRuntimeTest extends L2ProviderTestBase {
         assertEquals(50, v1.size(), "version 1 got none of the frames version 2 got");
         String table = HandlerTables.handlers(runtime, engine);
         assertTrue(table.matches("(?s).*com\\.example\\.lldp \\[41]\\s+2\\.0\\.0\\s+lldp\\s+ethertype 0x0842\\s+active\\s+#" + socketId
-                + "\\s+lane-41\\s+101\\s+0\\s+0\\s+\\S+\\s+\\S+\\s+2\\n.*"), table);
+                + "\\s+lane-41\\s+101\\s+0\\s+0\\s+\\S+\\s+\\S+\\s+2\\s+\\d+\\n.*"), table); // ... VERSIONS 2, POLL_US
     }
 
     @Test
