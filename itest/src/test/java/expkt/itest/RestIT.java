@@ -138,6 +138,10 @@ public class RestIT {
             r = h.send(h.api("/runtime").GET().build());
             assertEquals(r.body(), 200, r.statusCode());
             assertTrue(r.body(), r.body().contains("\"slotPort\" : \"1:1\"") && r.body().contains("\"name\" : \"wol\""));
+            // the forwarding database (not in the snapshot: it asks the kernel for a fresh dump first)
+            r = h.send(h.api("/runtime/fdb").GET().build());
+            assertEquals(r.body(), 200, r.statusCode());
+            assertTrue(r.body(), r.body().contains("\"agingMillis\" : 300000") && r.body().contains("\"entries\""));
             r = h.send(h.api("/runtime/nothing").GET().build());
             assertEquals(r.body(), 404, r.statusCode());
 

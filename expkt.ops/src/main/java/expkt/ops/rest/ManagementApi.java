@@ -150,7 +150,8 @@ public final class ManagementApi extends HttpServlet {
                         case "sockets" -> rt.sockets();
                         case "handlers" -> rt.handlers();
                         case "lanes" -> rt.lanes();
-                        default -> throw new ApiException(404, "no runtime part \"" + p[1] + "\" (dataPlane, ports, vlans, vrs, filters, sockets, handlers, lanes)");
+                        case "fdb" -> rt.fdb(); // not in the snapshot: it asks the kernel for a fresh bridge-table dump first
+                        default -> throw new ApiException(404, "no runtime part \"" + p[1] + "\" (dataPlane, ports, vlans, vrs, filters, sockets, handlers, lanes, fdb)");
                     });
                 }
             }
