@@ -20,8 +20,10 @@ class HelloTest {
     static final SlotPort P1 = SlotPort.of(1, 1), P2 = SlotPort.of(1, 2), P3 = SlotPort.of(1, 3);
 
     final PacketHandler hello = (frame, from, sender) -> {
-        if (frame.getUnsignedByte(0) == 0xFF) {          // broadcast: into the ingress VLAN
-            sender.sendto(ByteBuffer.wrap(frame.toArray()), from.vlanName());
+        if (frame.getUnsignedByte(0) == 0xFF) {          // a tagged broadcast: into the ingress VLAN
+            byte[] f = frame.toArray();                   // frames come up whole: take the tag (bytes 12..15)
+            ByteBuffer untagged = ByteBuffer.allocate(f.length - 4).put(f, 0, 12).put(f, 16, f.length - 16).flip();
+            sender.sendto(untagged, from.vlanName());     // off, the provider tags it per member
         } else {                                          // else: back where it came from
             sender.sendto(ByteBuffer.wrap(frame.toArray()), List.of(from.slotPort()));
         }
@@ -35,7 +37,7 @@ class HelloTest {
         byte[] unicast = new byte[60], broadcast = new byte[60];
         unicast[0] = 0x02;
         java.util.Arrays.fill(broadcast, 0, 6, (byte) 0xFF);
-        broadcast[12] = (byte) 0x81; broadcast[15] = 100;   // 802.1Q tag 100: arrives untagged, vlanId 100
+        broadcast[12] = (byte) 0x81; broadcast[15] = 100;   // 802.1Q tag 100: arrives whole, vlanId 100
         broadcast[16] = 0x08;
 
         h.receive(unicast, P2);
