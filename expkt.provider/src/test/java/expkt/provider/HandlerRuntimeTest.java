@@ -5,12 +5,12 @@ import expkt.api.net.SlotPort;
 import expkt.api.packet.Direction;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.command.L2Tables;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.whiteboard.HandlerProperties;
 import expkt.provider.whiteboard.HandlerRuntime;
-import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,9 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and bad input.
  */
 class HandlerRuntimeTest extends L2ProviderTestBase {
-    static final BundleRef LLDP_V1 = new BundleRef(41, "com.example.lldp", "1.0.0");
-    static final BundleRef LLDP_V2 = new BundleRef(41, "com.example.lldp", "2.0.0");
-    static final BundleRef OTHER = new BundleRef(42, "com.example.other", "1.0.0");
+    static final BundleIdentity LLDP_V1 = BundleIdentity.of(41, "com.example.lldp", "1.0.0");
+    static final BundleIdentity LLDP_V2 = BundleIdentity.of(41, "com.example.lldp", "2.0.0");
+    static final BundleIdentity OTHER = BundleIdentity.of(42, "com.example.other", "1.0.0");
     HandlerRuntime runtime;
 
     HandlerRuntime runtime(long graceMillis) throws Exception {
