@@ -3,12 +3,12 @@ package expkt.provider;
 import expkt.api.handler.PacketHandler;
 import expkt.api.packet.Filter;
 import expkt.api.packet.RxMode;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.socket.PacketSocketImpl;
 import expkt.provider.whiteboard.HandlerProperties;
 import expkt.provider.whiteboard.HandlerRuntime;
-import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * each flow's frames arrive on one lane, in order; none is lost or doubled.
  */
 class FanoutTest extends L2ProviderTestBase {
-    static final BundleRef BUNDLE = new BundleRef(41, "com.example.flows", "1.0.0");
+    static final BundleIdentity BUNDLE = BundleIdentity.of(41, "com.example.flows", "1.0.0");
     static final String DST = "02:00:00:00:00:99";
     static final int FLOWS = 64;
     static final int PER_FLOW = 20;

@@ -1,6 +1,7 @@
 package expkt.provider;
 
 import expkt.api.packet.Filter;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.whiteboard.HandlerRuntime;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class HandlerAllocationTest extends L2ProviderTestBase {
         try (HandlerRuntime runtime = new HandlerRuntime(engine, 3000, ProviderLog.system("expkt.alloc.test"))) {
             AtomicLong laneThread = new AtomicLong(-1);
             AtomicLong frames = new AtomicLong();
-            runtime.register(new HandlerRuntime.BundleRef(7, "com.example.alloc", "1.0.0"),
+            runtime.register(BundleIdentity.of(7, "com.example.alloc", "1.0.0"),
                     Filter.named("alloc-h").ethertype(0x0842).build(), (f, a, s) -> {
                         if (laneThread.get() < 0) {
                             laneThread.set(Thread.currentThread().threadId());

@@ -2,11 +2,11 @@ package expkt.provider;
 
 import expkt.api.handler.PacketHandler;
 import expkt.api.packet.Filter;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.socket.PacketSocketImpl;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.whiteboard.HandlerRuntime;
-import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,8 +41,8 @@ class HandlerIsolationTest extends L2ProviderTestBase {
 
     @Test
     void aThrowingAndASleepingHandlerDoNotHoldBackAHealthyOne() throws Exception {
-        Result r = run(new BundleRef(1, "com.example.thrower", "1.0.0"), new BundleRef(2, "com.example.sleeper", "1.0.0"),
-                new BundleRef(3, "com.example.healthy", "1.0.0"));
+        Result r = run(BundleIdentity.of(1, "com.example.thrower", "1.0.0"), BundleIdentity.of(2, "com.example.sleeper", "1.0.0"),
+                BundleIdentity.of(3, "com.example.healthy", "1.0.0"));
         for (int i = 0; i < FRAMES; i++) {
             assertEquals(1, r.healthySeen.get(i), "healthy handler saw frame " + i + " " + r.healthySeen.get(i) + " times");
         }
@@ -64,8 +64,8 @@ class HandlerIsolationTest extends L2ProviderTestBase {
     @Test
     void forComparisonASleepingHandlerOnTheSameLaneDelaysItsNeighbour() throws Exception {
         // same bundle id: one lane for all three handlers (what one shared thread would do)
-        Result r = run(new BundleRef(1, "com.example.thrower", "1.0.0"), new BundleRef(1, "com.example.sleeper", "1.0.0"),
-                new BundleRef(1, "com.example.healthy", "1.0.0"));
+        Result r = run(BundleIdentity.of(1, "com.example.thrower", "1.0.0"), BundleIdentity.of(1, "com.example.sleeper", "1.0.0"),
+                BundleIdentity.of(1, "com.example.healthy", "1.0.0"));
         System.out.println("[isolation] one shared lane: " + r);
         assertTrue(r.table.contains("own-1"), "the sleeper was moved to a lane of its own:\n" + r.table);
         // the time budget per wake-up still gets every frame to the healthy handler, later
@@ -89,7 +89,7 @@ class HandlerIsolationTest extends L2ProviderTestBase {
         }
     }
 
-    Result run(BundleRef throwerB, BundleRef sleeperB, BundleRef healthyB) throws Exception {
+    Result run(BundleIdentity throwerB, BundleIdentity sleeperB, BundleIdentity healthyB) throws Exception {
         engine();
         runtime = new HandlerRuntime(engine, 3000, ProviderLog.system("expkt.isolation.test"));
         Wire h1 = wire(1);

@@ -5,12 +5,14 @@ import expkt.api.net.SlotPort;
 import expkt.api.packet.Direction;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.command.L2Tables;
 import expkt.provider.core.ProviderLog;
+import expkt.provider.socket.OwnedPacketService;
+import expkt.provider.socket.PacketSocketImpl;
 import expkt.provider.whiteboard.HandlerProperties;
 import expkt.provider.whiteboard.HandlerRuntime;
-import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,9 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and bad input.
  */
 class HandlerRuntimeTest extends L2ProviderTestBase {
-    static final BundleRef LLDP_V1 = new BundleRef(41, "com.example.lldp", "1.0.0");
-    static final BundleRef LLDP_V2 = new BundleRef(41, "com.example.lldp", "2.0.0");
-    static final BundleRef OTHER = new BundleRef(42, "com.example.other", "1.0.0");
+    static final BundleIdentity LLDP_V1 = BundleIdentity.of(41, "com.example.lldp", "1.0.0");
+    static final BundleIdentity LLDP_V2 = BundleIdentity.of(41, "com.example.lldp", "2.0.0");
+    static final BundleIdentity OTHER = BundleIdentity.of(42, "com.example.other", "1.0.0");
     HandlerRuntime runtime;
 
     HandlerRuntime runtime(long graceMillis) throws Exception {
@@ -251,6 +253,32 @@ class HandlerRuntimeTest extends L2ProviderTestBase {
                 () -> runtime.register(OTHER, Filter.named("late").ethertype(0x0842).build(), (f, a, s) -> { }));
         assertFalse(nftRuleset().contains("taken"));
         assertEquals(0, engine.sockets().size());
+    }
+
+    /**
+     * A handler's sockets carry their bundle's identity but are the whiteboard's: {@code expkt:sockets}
+     * names them {@code bsn (handlers) [id]} (fanout lanes numbered), the bundle's packet-service
+     * socket {@code bsn version [id]}, and releasing that packet service (the bundle stops) closes only
+     * its own socket: the handler's stay, parked for the next version.
+     */
+    @Test
+    void handlerSocketsAreNamedForTheirBundleAndOutliveItsPacketService() throws Exception {
+        runtime(3000);
+        HandlerRuntime.Registration one = runtime.register(LLDP_V1, Filter.named("kept").ethertype(0x0842).build(), (f, a, s) -> { });
+        HandlerRuntime.Registration two = runtime.register(LLDP_V1, Filter.named("kept-2").ethertype(0x0843).build(),
+                expkt.api.packet.RxMode.THROUGHPUT, 2, (f, a, s) -> { });
+        OwnedPacketService service = new OwnedPacketService(engine, LLDP_V1);
+        expkt.api.packet.PacketSocket own = service.open();
+        String sockets = L2Tables.sockets(engine);
+        assertTrue(sockets.contains("#" + one.socket().id() + " ") && sockets.contains(" com.example.lldp (handlers) [41] "), sockets);
+        assertTrue(sockets.contains(" com.example.lldp (handlers, fanout lane 1/2) [41] ")
+                && sockets.contains(" com.example.lldp (handlers, fanout lane 2/2) [41] "), sockets);
+        assertTrue(sockets.contains(" com.example.lldp 1.0.0 [41] "), sockets);
+        assertEquals(LLDP_V1, one.socket().owner());
+        assertEquals(4, engine.sockets().size());
+        assertEquals(1, service.release(), "only the packet service's own socket");
+        assertFalse(own.isOpen());
+        assertTrue(one.socket().isOpen() && two.sockets().stream().allMatch(PacketSocketImpl::isOpen), L2Tables.sockets(engine));
     }
 
     /** A 64-byte frame of {@code ethertype} with a 32-bit sequence number at offset 14. */

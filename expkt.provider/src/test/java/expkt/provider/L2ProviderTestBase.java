@@ -1,9 +1,9 @@
 package expkt.provider;
 
+import expkt.api.spi.BundleIdentity;
 import expkt.lab.Lab;
 import expkt.provider.dataplane.DataPlane;
 import expkt.provider.socket.L2Engine;
-import expkt.provider.core.Owner;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.core.VrScope;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +19,7 @@ import java.util.List;
  */
 abstract class L2ProviderTestBase {
     static final String HOST_MAC = "02:00:00:00:00:01";
-    static final Owner OWNER = new Owner(-1, "test");
+    static final BundleIdentity OWNER = BundleIdentity.outsideOsgi("test");
     static Lab lab;
     DataPlane dataPlane;
     L2Engine engine;

@@ -1,10 +1,10 @@
 package expkt.provider;
 
 import expkt.api.packet.Filter;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.whiteboard.HandlerRuntime;
-import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * runs on (the lane's thread is {@code expkt-dispatch-<lane>}).
  */
 class LaneIsolationTest extends L2ProviderTestBase {
-    static final BundleRef B = new BundleRef(41, "com.example.slow", "1.0.0");
+    static final BundleIdentity B = BundleIdentity.of(41, "com.example.slow", "1.0.0");
     HandlerRuntime runtime;
 
     @AfterEach

@@ -1,12 +1,12 @@
 package expkt.provider;
 
+import expkt.api.spi.BundleIdentity;
 import expkt.lab.Deadlines;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
 import expkt.api.packet.PacketSocket;
 import expkt.provider.command.L2Tables;
 import expkt.provider.socket.OwnedPacketService;
-import expkt.provider.core.Owner;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -28,8 +28,8 @@ class OwnershipTest extends L2ProviderTestBase {
     void aclAndRulesetCountWhatWasSentAndForgetAReleasedBundle() throws Exception {
         engine();
         Wire h1 = wire(1);
-        OwnedPacketService lldp = new OwnedPacketService(engine, new Owner(41, "com.example.lldp 1.0.0"));
-        OwnedPacketService other = new OwnedPacketService(engine, new Owner(42, "com.example.other 1.0.0"));
+        OwnedPacketService lldp = new OwnedPacketService(engine, BundleIdentity.of(41, "com.example.lldp", "1.0.0"));
+        OwnedPacketService other = new OwnedPacketService(engine, BundleIdentity.of(42, "com.example.other", "1.0.0"));
         PacketSocket a = lldp.open();
         PacketSocket b = lldp.open();
         a.setupFilter(Filter.named("lldp-in").dstmac("01:80:C2:00:00:0E").ethertype(0x88CC).action(FilterAction.UP_AND_DROP).build());

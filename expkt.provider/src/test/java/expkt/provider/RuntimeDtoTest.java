@@ -14,15 +14,14 @@ import expkt.api.runtime.SocketDTO;
 import expkt.api.runtime.VlanDTO;
 import expkt.api.runtime.VlanMembershipDTO;
 import expkt.api.runtime.VrDTO;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.command.HandlerTables;
 import expkt.provider.command.L2Tables;
-import expkt.provider.core.Owner;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.runtime.RuntimeSnapshots;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.socket.PacketSocketImpl;
 import expkt.provider.whiteboard.HandlerRuntime;
-import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -144,7 +143,7 @@ class RuntimeDtoTest extends L2ProviderTestBase {
         L2Engine e = engine();
         ExpktRuntime rt = RuntimeSnapshots.of(e, null);
         Wire h1 = wire(1);
-        PacketSocketImpl s = e.open(new Owner(41, "com.example.lldp 1.0.0"));
+        PacketSocketImpl s = e.open(BundleIdentity.of(41, "com.example.lldp", "1.0.0"));
         s.setupFilter(Filter.named("lldp-in").dstmac("01:80:C2:00:00:0E").ethertype(0x88CC).action(FilterAction.UP_AND_DROP).build());
 
         FilterDTO f = only(rt.filters(), x -> x.name.equals("lldp-in"), "filter lldp-in");
@@ -215,9 +214,9 @@ class RuntimeDtoTest extends L2ProviderTestBase {
                 throw new IllegalStateException("a protocol bug on frames 1 and 4");
             }
         };
-        HandlerRuntime.Registration reg = handlers.register(new BundleRef(41, "com.example.lldp", "1.0.0"),
+        HandlerRuntime.Registration reg = handlers.register(BundleIdentity.of(41, "com.example.lldp", "1.0.0"),
                 Filter.named("h-lldp").ethertype(0x88b5).build(), h);
-        handlers.rejected(new BundleRef(42, "com.example.bad", "2.0.0"), "h-bad", "dstmac \"zz\" is not a MAC");
+        handlers.rejected(BundleIdentity.of(42, "com.example.bad", "2.0.0"), "h-bad", "dstmac \"zz\" is not a MAC");
 
         HandlerDTO d = only(rt.handlers(), x -> "h-lldp".equals(x.filter), "handler h-lldp");
         assertEquals(HandlerDTO.HANDLER, d.kind);
@@ -273,7 +272,7 @@ class RuntimeDtoTest extends L2ProviderTestBase {
         assertNull(bad.handleTimeCounts, "no histogram for a rejected registration");
 
         // a socket callback is a row too, on the shared lane
-        PacketSocketImpl cb = e.open(new Owner(43, "com.example.cb 1.0.0"));
+        PacketSocketImpl cb = e.open(BundleIdentity.of(43, "com.example.cb", "1.0.0"));
         cb.setupFilter(Filter.named("cb-wol").ethertype(0x0842).build());
         cb.setBlocking(false);
         cb.setCallback(sock -> {

@@ -7,6 +7,7 @@ import expkt.api.packet.Filter;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketType;
 import expkt.api.packet.RxMode;
+import expkt.api.spi.BundleIdentity;
 import expkt.linux.PacketSockets;
 import expkt.provider.socket.L2Engine;
 import expkt.provider.socket.OwnedPacketService;
@@ -187,7 +188,7 @@ class RxModeTest extends L2ProviderTestBase {
         Wire h1 = wire(1);
         HandlerRuntime runtime = new HandlerRuntime(engine, 0, ProviderLog.system("expkt.whiteboard.test"));
         try {
-            HandlerRuntime.BundleRef who = new HandlerRuntime.BundleRef(51, "com.example.echo", "1.0.0");
+            BundleIdentity who = BundleIdentity.of(51, "com.example.echo", "1.0.0");
             Map<String, Object> props = Map.of(PacketHandler.FILTER_NAME, "wb-latency", PacketHandler.FILTER_ETHERTYPE, 0x0842,
                     RxMode.PROPERTY, "Latency");
             List<String> seen = new CopyOnWriteArrayList<>();

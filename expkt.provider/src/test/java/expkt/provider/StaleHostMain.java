@@ -3,7 +3,7 @@ package expkt.provider;
 import expkt.api.packet.Direction;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
-import expkt.provider.core.Owner;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.core.VrScope;
 import expkt.provider.dataplane.DataPlane;
@@ -25,7 +25,7 @@ public final class StaleHostMain {
             DataPlane dp = new DataPlane(args[0], "VR-Default", 2);
             L2Engine engine = new L2Engine(dp, VrScope.single("VR-Default", 2), L2Engine.RingConfig.DEFAULT,
                     ProviderLog.system("stale-host"));
-            PacketSocketImpl s = engine.open(new Owner(7, "stale.host 1.0.0"));
+            PacketSocketImpl s = engine.open(BundleIdentity.of(7, "stale.host", "1.0.0"));
             s.setupFilter(Filter.named("stale-in").ethertype(0x88b5).action(FilterAction.UP_AND_DROP).build());
             s.setupFilter(Filter.named("stale-out").ethertype(0x88b6).direction(Direction.EGRESS)
                     .action(FilterAction.UP_AND_DROP).build());

@@ -1,5 +1,6 @@
 package expkt.provider;
 
+import expkt.api.spi.BundleIdentity;
 import expkt.lab.Deadlines;
 import expkt.api.handler.PacketHandler;
 import expkt.api.packet.Filter;
@@ -7,7 +8,6 @@ import expkt.provider.command.HandlerTables;
 import expkt.provider.socket.PacketSocketImpl;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.whiteboard.HandlerRuntime;
-import expkt.provider.whiteboard.HandlerRuntime.BundleRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,9 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gets a socket, and the stuck socket is closed once the call returns.
  */
 class StuckHandlerTest extends L2ProviderTestBase {
-    static final BundleRef V1 = new BundleRef(41, "com.example.stuck", "1.0.0");
-    static final BundleRef V2 = new BundleRef(41, "com.example.stuck", "2.0.0");
-    static final BundleRef OTHER = new BundleRef(42, "com.example.other", "1.0.0");
+    static final BundleIdentity V1 = BundleIdentity.of(41, "com.example.stuck", "1.0.0");
+    static final BundleIdentity V2 = BundleIdentity.of(41, "com.example.stuck", "2.0.0");
+    static final BundleIdentity OTHER = BundleIdentity.of(42, "com.example.other", "1.0.0");
     /** What a lifecycle call may take at most with a stuck handler: the provider's deadline plus slack for a loaded machine. */
     static final long LIFECYCLE_MILLIS = 6_000;
 

@@ -2,15 +2,17 @@
  * Contracts between expkt's own bundles that are not part of the public API: how the provider fills
  * an {@link expkt.api.packet.ExosSockAddr} ({@link expkt.api.spi.ExosSockAddrs}), how it learns
  * which VR a network namespace is ({@link expkt.api.spi.VrNamespaces}, implemented by the VR registry),
- * and {@link expkt.api.spi.FrameWindow}, the {@link expkt.api.packet.FrameView} a socket hands out
- * (re-pointed per frame, released when its ring slot goes back to the kernel).
+ * {@link expkt.api.spi.FrameWindow}, the {@link expkt.api.packet.FrameView} a socket hands out
+ * (re-pointed per frame, released when its ring slot goes back to the kernel), and
+ * {@link expkt.api.spi.BundleIdentity}, the one owner identity (bundle id, symbolic name, version) the
+ * provider's sockets and handlers and the VR registry's per-bundle sockets carry (1.1.0).
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
  * only a bundle whose import names it (the provider, {@code expkt.vr}, the codec, the test kit) wires
  * to this package; a protocol bundle's ordinary import does not resolve. Versioned and baselined like
  * the rest of the API, but it may change with expkt's own bundles.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 package expkt.api.spi;
 
 import org.osgi.annotation.versioning.Version;

@@ -6,6 +6,7 @@ import expkt.api.handler.PacketHandler;
 import expkt.provider.dispatch.BusyPoll;
 import expkt.provider.socket.PacketSocketImpl;
 import expkt.api.packet.Filter;
+import expkt.api.spi.BundleIdentity;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
@@ -112,7 +113,7 @@ public final class HandlerWhiteboard {
         if (b == null) {
             return; // unregistered meanwhile
         }
-        HandlerRuntime.BundleRef who = bundleRef(b);
+        BundleIdentity who = bundleIdentity(b);
         Map<String, Object> props = properties(ref);
         String name = String.valueOf(props.get(PacketHandler.FILTER_NAME));
         try {
@@ -122,15 +123,15 @@ public final class HandlerWhiteboard {
                     handler);
             registrations.put(ref, r);
             applyBusyPoll(r, busyPoll);
-            logger.info("expkt handlers: serving filter \"{}\" ({}) of {}", filter.name(), filter.describeMatch(), who);
+            logger.info("expkt handlers: serving filter \"{}\" ({}) of {}", filter.name(), filter.describeMatch(), who.withVersion());
         } catch (Exception e) {
             runtime.rejected(who, name, e.getMessage());
-            logger.error("expkt handlers: cannot serve the handler of {} (filter {}): {}", who, name, e.getMessage());
+            logger.error("expkt handlers: cannot serve the handler of {} (filter {}): {}", who.withVersion(), name, e.getMessage());
         }
     }
 
-    private static HandlerRuntime.BundleRef bundleRef(Bundle b) {
-        return new HandlerRuntime.BundleRef(b.getBundleId(),
+    private static BundleIdentity bundleIdentity(Bundle b) {
+        return BundleIdentity.of(b.getBundleId(),
                 b.getSymbolicName() == null ? "bundle-" + b.getBundleId() : b.getSymbolicName(), b.getVersion().toString());
     }
 
@@ -174,8 +175,8 @@ public final class HandlerWhiteboard {
             // the new properties are bad: the handler stops being served, and says why
             registrations.remove(ref);
             runtime.unregisterAndRelease(r);
-            runtime.rejected(bundleRef(b), String.valueOf(props.get(PacketHandler.FILTER_NAME)), e.getMessage());
-            logger.error("expkt handlers: the changed properties of the handler of {} are bad: {}", bundleRef(b), e.getMessage());
+            runtime.rejected(bundleIdentity(b), String.valueOf(props.get(PacketHandler.FILTER_NAME)), e.getMessage());
+            logger.error("expkt handlers: the changed properties of the handler of {} are bad: {}", bundleIdentity(b).withVersion(), e.getMessage());
             return;
         }
         if (filter.equals(r.filter()) && mode == r.socket().rxMode() && lanes == r.lanes()) {
@@ -183,7 +184,7 @@ public final class HandlerWhiteboard {
             return;
         }
         logger.info("expkt handlers: the handler of {} changed its filter \"{}\" from {} ({}) to {} ({}): it moves to a new socket",
-                bundleRef(b), r.filter().name(), r.filter(), r.socket().rxMode(), filter, mode);
+                bundleIdentity(b).withVersion(), r.filter().name(), r.filter(), r.socket().rxMode(), filter, mode);
         registrations.remove(ref);
         runtime.unregisterAndRelease(r);
         addHandler(handler, ref);
@@ -224,7 +225,7 @@ public final class HandlerWhiteboard {
     public long serviceId(long bundleId, String filterName) {
         for (Map.Entry<ServiceReference<PacketHandler>, HandlerRuntime.Registration> e : registrations.entrySet()) {
             HandlerRuntime.Registration r = e.getValue();
-            if (r.bundle().id() == bundleId && r.filter().name().equals(filterName)
+            if (r.bundle().bundleId() == bundleId && r.filter().name().equals(filterName)
                     && e.getKey().getProperty(org.osgi.framework.Constants.SERVICE_ID) instanceof Long id) {
                 return id;
             }

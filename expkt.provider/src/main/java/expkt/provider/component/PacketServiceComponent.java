@@ -6,8 +6,8 @@ import expkt.api.packet.PacketSocket;
 import expkt.api.packet.RxMode;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.socket.OwnedPacketService;
-import expkt.provider.core.Owner;
 import org.osgi.framework.Bundle;
 import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
@@ -36,7 +36,8 @@ public final class PacketServiceComponent implements PacketService {
     public PacketServiceComponent(ComponentContext context, @Reference L2Provider provider,
                                   @Reference(service = LoggerFactory.class) Logger logger) {
         Bundle b = context.getUsingBundle();
-        Owner owner = b == null ? new Owner(-1, "(unknown)") : new Owner(b.getBundleId(), b.getSymbolicName() + " " + b.getVersion());
+        BundleIdentity owner = b == null ? BundleIdentity.outsideOsgi("(unknown)")
+                : BundleIdentity.of(b.getBundleId(), String.valueOf(b.getSymbolicName()), b.getVersion().toString());
         this.delegate = new OwnedPacketService(provider.engine(), owner);
         this.logger = logger;
     }
@@ -46,7 +47,7 @@ public final class PacketServiceComponent implements PacketService {
         int n = delegate.release();
         if (n > 0) {
             logger.info("{} released the packet service with {} socket(s) still open: closed them with their filters",
-                    delegate.owner(), n);
+                    delegate.owner().withVersion(), n);
         }
     }
 

@@ -240,7 +240,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             d.state = colon > 0 ? state.substring(0, colon) : state;
             d.reason = colon > 0 ? state.substring(colon + 2) : null;
             d.ownerBundleId = s.owner().bundleId();
-            d.owner = s.owner().toString();
+            d.owner = s.ownerName();
             d.socketId = s.id();
             d.match = f.describeMatch();
             d.dstmac = f.dstmac() == null ? null : f.dstmac().toString();
@@ -267,7 +267,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             d.id = s.id();
             d.kind = SocketDTO.L2;
             d.ownerBundleId = s.owner().bundleId();
-            d.owner = s.owner().toString();
+            d.owner = s.ownerName();
             d.vr = vr;
             d.rxMode = s.rxMode().name();
             d.blocking = s.isBlocking();
@@ -333,7 +333,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             d.kind = HandlerDTO.CALLBACK;
             d.serviceId = -1;
             d.bundleId = s.owner().bundleId();
-            d.symbolicName = s.owner().toString();
+            d.symbolicName = s.ownerName();
             d.filter = String.join(",", s.filterNames());
             d.state = r.state() + " " + r.calls() + " calls";
             d.stuck = r.stuck();

@@ -26,7 +26,7 @@ public final class FilterRegistry {
         Entry prev = byName.putIfAbsent(filter.name(), e);
         if (prev != null) {
             throw new IllegalArgumentException("filter name \"" + filter.name() + "\" is already used by "
-                    + prev.socket().owner() + " on socket #" + prev.socket().id() + "; filter names are unique across the host");
+                    + prev.socket().ownerName() + " on socket #" + prev.socket().id() + "; filter names are unique across the host");
         }
     }
 

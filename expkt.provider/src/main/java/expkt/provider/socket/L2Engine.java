@@ -5,11 +5,11 @@ import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
 import expkt.api.packet.Port;
 import expkt.api.packet.RxMode;
+import expkt.api.spi.BundleIdentity;
 import expkt.linux.Fds;
 import expkt.linux.Nftables;
 import expkt.linux.PacketSockets;
 import expkt.provider.bpf.BpfCompiler;
-import expkt.provider.core.Owner;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.core.VrScope;
 import expkt.provider.dataplane.DataPlane;
@@ -321,16 +321,28 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     static final int V2_HEADROOM = 96;
 
     /** Opens a socket owned by {@code owner}: nothing comes up until a filter is set. */
-    public PacketSocketImpl open(Owner owner) throws IOException {
+    public PacketSocketImpl open(BundleIdentity owner) throws IOException {
         return open(owner, RxMode.THROUGHPUT);
+    }
+
+    /** As {@link #open(BundleIdentity, String, RxMode)} for the owner's packet service (no purpose). */
+    public PacketSocketImpl open(BundleIdentity owner, RxMode mode) throws IOException {
+        return open(owner, null, mode);
     }
 
     /**
      * Opens a socket owned by {@code owner} whose ring works in {@code mode}: THROUGHPUT is the
      * TPACKET_V3 ring of {@link RingConfig}; LATENCY a TPACKET_V2 ring of the same memory cut into frame
      * slots big enough for the largest port MTU (see {@link #latencyFrameSize}).
+     *
+     * @param purpose null for a socket of the owner's packet service; for a socket the handler
+     *     whiteboard opens, what it is for (e.g. {@code (handlers)}): it is named
+     *     {@code bsn (handlers) [id]} and {@link #closeAll} leaves it alone
      */
-    public PacketSocketImpl open(Owner owner, RxMode mode) throws IOException {
+    public PacketSocketImpl open(BundleIdentity owner, String purpose, RxMode mode) throws IOException {
+        if (owner == null) {
+            throw new IllegalArgumentException("socket owner is null");
+        }
         if (mode == null) {
             throw new IllegalArgumentException("receive mode is null (THROUGHPUT or LATENCY)");
         }
@@ -367,7 +379,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
                     }
                     // only now bind to every protocol: the reject-all program already guards the ring
                     PacketSockets.bind(fd, PacketSockets.ETH_P_ALL, 0);
-                    return new PacketSocketImpl(this, id, owner, fd, txFd < 0 ? fd : txFd, ringArena, ring, mode);
+                    return new PacketSocketImpl(this, id, owner, purpose, fd, txFd < 0 ? fd : txFd, ringArena, ring, mode);
                 } catch (Exception e) {
                     ringArena.close();
                     Fds.closeQuietly(fd);
@@ -404,12 +416,15 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         return Collections.unmodifiableList(l);
     }
 
-    /** Closes every socket of {@code owner} (its filters and rules go with them); returns how many. */
-    public int closeAll(Owner owner) {
+    /**
+     * Closes every socket {@code owner} opened through its packet service (its filters and rules go with
+     * them; the handler whiteboard's sockets for the same bundle stay); returns how many.
+     */
+    public int closeAll(BundleIdentity owner) {
         int n = 0;
         List<PacketSocketImpl> mine = new ArrayList<>();
         for (PacketSocketImpl s : sockets()) {
-            if (s.owner().equals(owner)) {
+            if (!s.isHandlerSocket() && s.owner().equals(owner)) {
                 mine.add(s);
                 s.stopCalls(); // every callback stops now; their running calls end in parallel
             }

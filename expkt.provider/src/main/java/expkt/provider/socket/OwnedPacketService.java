@@ -7,7 +7,7 @@ import expkt.api.packet.PacketSocket;
 import expkt.api.packet.RxMode;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
-import expkt.provider.core.Owner;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.select.PacketSelectorImpl;
 
 import java.io.IOException;
@@ -24,16 +24,16 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OwnedPacketService implements PacketService {
     private final L2Engine engine;
-    private final Owner owner;
+    private final BundleIdentity owner;
     private volatile boolean released;
     private final Set<PacketSelectorImpl> selectors = ConcurrentHashMap.newKeySet();
 
-    public OwnedPacketService(L2Engine engine, Owner owner) {
+    public OwnedPacketService(L2Engine engine, BundleIdentity owner) {
         this.engine = engine;
         this.owner = owner;
     }
 
-    public Owner owner() {
+    public BundleIdentity owner() {
         return owner;
     }
 
@@ -65,12 +65,12 @@ public final class OwnedPacketService implements PacketService {
             throw new IllegalArgumentException("receive mode is null (THROUGHPUT or LATENCY)");
         }
         if (released) {
-            throw new IllegalStateException("the packet service of " + owner + " was released (the bundle stopped)");
+            throw new IllegalStateException("the packet service of " + owner.withVersion() + " was released (the bundle stopped)");
         }
         PacketSocketImpl s = engine.open(owner, mode);
         if (released) {
             s.close();
-            throw new IllegalStateException("the packet service of " + owner + " was released (the bundle stopped)");
+            throw new IllegalStateException("the packet service of " + owner.withVersion() + " was released (the bundle stopped)");
         }
         return s;
     }
@@ -78,13 +78,13 @@ public final class OwnedPacketService implements PacketService {
     @Override
     public PacketSelector selector() throws IOException {
         if (released) {
-            throw new IllegalStateException("the packet service of " + owner + " was released (the bundle stopped)");
+            throw new IllegalStateException("the packet service of " + owner.withVersion() + " was released (the bundle stopped)");
         }
-        PacketSelectorImpl sel = new PacketSelectorImpl(owner.toString(), selectors::remove);
+        PacketSelectorImpl sel = new PacketSelectorImpl(owner.withVersion(), selectors::remove);
         selectors.add(sel);
         if (released) {
             sel.close();
-            throw new IllegalStateException("the packet service of " + owner + " was released (the bundle stopped)");
+            throw new IllegalStateException("the packet service of " + owner.withVersion() + " was released (the bundle stopped)");
         }
         return sel;
     }

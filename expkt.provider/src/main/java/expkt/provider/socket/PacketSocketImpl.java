@@ -9,11 +9,11 @@ import expkt.api.packet.FrameView;
 import expkt.api.packet.PacketCallback;
 import expkt.api.packet.PacketSocket;
 import expkt.api.packet.RxMode;
+import expkt.api.spi.BundleIdentity;
 import expkt.linux.Fds;
 import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;
 import expkt.linux.Selectable;
-import expkt.provider.core.Owner;
 import expkt.provider.dispatch.BusyPoll;
 import expkt.provider.dispatch.HandleTimes;
 import expkt.provider.dispatch.LaneRegistry;
@@ -53,7 +53,11 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class PacketSocketImpl implements PacketSocket, Selectable {
     private final L2Engine engine;
     private final long id;
-    private final Owner owner;
+    private final BundleIdentity owner;
+    /** The owner as commands and log lines name it: {@code bsn version [id]}, or {@code bsn (handlers) [id]}. */
+    private final String ownerName;
+    /** True for a socket the handler whiteboard opened (it outlives its bundle's packet service). */
+    private final boolean handlerSocket;
     private final int fd;
     /** The socket frames are sent on: {@link #fd} itself, or (punt links) one in the data plane bound to no protocol. */
     private final int txFd;
@@ -109,12 +113,14 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     /** Its own SO_BUSY_POLL in µs, or -1: the host's default ({@link L2Engine#busyPollMicros()}). */
     private volatile int busyPollMicros = -1;
 
-    PacketSocketImpl(L2Engine engine, long id, Owner owner, int fd, int txFd, Arena ringArena, RxRing ring, RxMode rxMode) {
+    PacketSocketImpl(L2Engine engine, long id, BundleIdentity owner, String purpose, int fd, int txFd, Arena ringArena, RxRing ring, RxMode rxMode) {
         this.txFd = txFd;
         this.rxMode = rxMode;
         this.engine = engine;
         this.id = id;
         this.owner = owner;
+        this.handlerSocket = purpose != null;
+        this.ownerName = purpose == null ? owner.withVersion() : owner.qualified(purpose);
         this.fd = fd;
         this.ringArena = ringArena;
         this.filters = new SocketFilters(engine, this, fd, filterLock, this::isOpen);
@@ -140,8 +146,22 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         return id;
     }
 
-    public Owner owner() {
+    /** The bundle that opened it (for a handler's socket: the bundle whose handler it was opened for). */
+    public BundleIdentity owner() {
         return owner;
+    }
+
+    /**
+     * The owner as {@code expkt:sockets}, {@code expkt:acl} and log lines name it: {@code bsn version [id]}
+     * for a packet-service socket, {@code bsn (handlers) [id]} for a handler's.
+     */
+    public String ownerName() {
+        return ownerName;
+    }
+
+    /** Whether the handler whiteboard opened it (then its bundle's packet service does not close it). */
+    public boolean isHandlerSocket() {
+        return handlerSocket;
     }
 
     public int fd() {
@@ -398,7 +418,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         } catch (IOException | RuntimeException e) {
             // the old ring is gone: without a ring this socket can receive nothing, so it is closed (loudly)
             wantedFrameSize = 0;
-            engine.log().error("socket #" + id + " of " + owner + ": re-making its receive ring with " + want
+            engine.log().error("socket #" + id + " of " + ownerName + ": re-making its receive ring with " + want
                     + "-byte frame slots failed; the socket is closed", e);
             ringArena = Arena.ofShared(); // nothing mapped any more: what close() closes
             close(); // the receive lock is reentrant: this thread holds it
@@ -530,7 +550,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
         @Override
         public String describe() {
-            return handler != null ? handler.describe() : "the callback of socket #" + id + " of " + owner;
+            return handler != null ? handler.describe() : "the callback of socket #" + id + " of " + ownerName;
         }
 
         @Override
@@ -859,7 +879,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             try {
                 w.fdGone(this);
             } catch (RuntimeException e) {
-                engine.log().warn("closing socket #" + id + " of " + owner + ": a selector failed to let it go", e);
+                engine.log().warn("closing socket #" + id + " of " + ownerName + ": a selector failed to let it go", e);
             }
         }
         watchers.clear();
@@ -868,7 +888,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             try {
                 filters.drop();
             } catch (IOException | RuntimeException e) {
-                engine.log().warn("closing socket #" + id + " of " + owner + ": removing its filters failed", e);
+                engine.log().warn("closing socket #" + id + " of " + ownerName + ": removing its filters failed", e);
             }
         }
         if (idle) {
@@ -909,6 +929,6 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public String toString() {
-        return "packet socket #" + id + " of " + owner + (closed ? " (closed)" : "");
+        return "packet socket #" + id + " of " + ownerName + (closed ? " (closed)" : "");
     }
 }

@@ -226,7 +226,7 @@ final class SocketFilters {
         states.clear();
         states.putAll(failed);
         if (!failed.isEmpty()) {
-            engine.log().error("socket #" + socket.id() + " of " + socket.owner() + ": filter(s) no longer enforced after a "
+            engine.log().error("socket #" + socket.id() + " of " + socket.ownerName() + ": filter(s) no longer enforced after a "
                     + "reconfiguration: " + failed, null);
         }
     }

@@ -7,13 +7,13 @@ import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FrameView;
 import expkt.api.packet.RxMode;
+import expkt.api.spi.BundleIdentity;
 import expkt.provider.dispatch.HandleTimes;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
 import expkt.provider.dispatch.Registration;
 import expkt.provider.rx.Fanout;
 import expkt.provider.socket.L2Engine;
-import expkt.provider.core.Owner;
 import expkt.provider.socket.PacketSocketImpl;
 import expkt.provider.core.ProviderLog;
 
@@ -85,14 +85,6 @@ public final class HandlerRuntime implements AutoCloseable {
     /** Default grace period of a parked socket (framework property {@code expkt.upgrade.grace.ms}). */
     public static final long DEFAULT_GRACE_MILLIS = 3000;
 
-    /** Who registered a handler: a bundle, or a test standing in for one. */
-    public record BundleRef(long id, String symbolicName, String version) {
-        @Override
-        public String toString() {
-            return symbolicName + " " + version + " [" + id + "]";
-        }
-    }
-
     /** A handler's socket and counters: what survives an update of its bundle. */
     public record Key(String symbolicName, String filterName) {
     }
@@ -134,27 +126,27 @@ public final class HandlerRuntime implements AutoCloseable {
      *
      * @return the registration, to pass to {@link #unregister}
      */
-    public Registration register(BundleRef bundle, Filter filter, PacketHandler handler) throws IOException {
+    public Registration register(BundleIdentity bundle, Filter filter, PacketHandler handler) throws IOException {
         return register(bundle, filter, RxMode.THROUGHPUT, handler);
     }
 
     /**
-     * As {@link #register(BundleRef, Filter, PacketHandler)}, with the handler's socket in receive mode
+     * As {@link #register(BundleIdentity, Filter, PacketHandler)}, with the handler's socket in receive mode
      * {@code mode} (the handler's {@link RxMode#PROPERTY}). A parked socket of another mode is not
      * adopted: a new socket replaces it, as for a changed filter. If the previous handler of the same
      * key is still being unregistered (its last frame in progress), waits for that, up to the
      * deadline, holding no lock.
      */
-    public Registration register(BundleRef bundle, Filter filter, RxMode mode, PacketHandler handler) throws IOException {
+    public Registration register(BundleIdentity bundle, Filter filter, RxMode mode, PacketHandler handler) throws IOException {
         return register(bundle, filter, mode, 1, handler);
     }
 
     /**
-     * As {@link #register(BundleRef, Filter, RxMode, PacketHandler)}, spread over {@code lanes} fanout
+     * As {@link #register(BundleIdentity, Filter, RxMode, PacketHandler)}, spread over {@code lanes} fanout
      * lanes (the handler's {@link PacketHandler#LANES}; 1: one socket, one lane). A parked socket with
      * another number of lanes is not adopted.
      */
-    public Registration register(BundleRef bundle, Filter filter, RxMode mode, int lanes, PacketHandler handler) throws IOException {
+    public Registration register(BundleIdentity bundle, Filter filter, RxMode mode, int lanes, PacketHandler handler) throws IOException {
         if (lanes < 1 || lanes > Fanout.MAX_LANES) {
             throw new IllegalArgumentException("handler for filter \"" + filter.name() + "\": " + lanes + " lanes is outside 1.."
                     + Fanout.MAX_LANES);
@@ -179,7 +171,7 @@ public final class HandlerRuntime implements AutoCloseable {
         }
     }
 
-    private Registration registerNow(BundleRef bundle, Filter filter, RxMode mode, int lanes, PacketHandler handler) throws IOException {
+    private Registration registerNow(BundleIdentity bundle, Filter filter, RxMode mode, int lanes, PacketHandler handler) throws IOException {
         if (mode == null) {
             throw new IllegalArgumentException("receive mode of the handler for filter \"" + filter.name() + "\" is null");
         }
@@ -193,22 +185,22 @@ public final class HandlerRuntime implements AutoCloseable {
         Slot slot = slots.get(key);
         if (slot != null && slot.binding != null) {
             throw new IllegalArgumentException("filter \"" + filter.name() + "\" already has a handler from "
-                    + slot.binding.bundle + "; filter names are unique across the host");
+                    + slot.binding.bundle.withVersion() + "; filter names are unique across the host");
         }
         if (slot != null && !slot.filter.equals(filter)) {
-            log.info("expkt handlers: " + bundle + " registers filter \"" + filter.name() + "\" as " + filter
+            log.info("expkt handlers: " + bundle.withVersion() + " registers filter \"" + filter.name() + "\" as " + filter
                     + ", the parked one was " + slot.filter + ": a new socket replaces the parked one");
             release(slot);
             slot = null;
         }
         if (slot != null && slot.socket.rxMode() != mode) {
-            log.info("expkt handlers: " + bundle + " registers filter \"" + filter.name() + "\" in receive mode " + mode
+            log.info("expkt handlers: " + bundle.withVersion() + " registers filter \"" + filter.name() + "\" in receive mode " + mode
                     + ", the parked socket is " + slot.socket.rxMode() + ": a new socket replaces the parked one");
             release(slot);
             slot = null;
         }
         if (slot != null && slot.members.length != lanes) {
-            log.info("expkt handlers: " + bundle + " registers filter \"" + filter.name() + "\" on " + lanes
+            log.info("expkt handlers: " + bundle.withVersion() + " registers filter \"" + filter.name() + "\" on " + lanes
                     + " lane(s), the parked socket has " + slot.members.length + ": new sockets replace the parked one(s)");
             release(slot);
             slot = null;
@@ -231,12 +223,12 @@ public final class HandlerRuntime implements AutoCloseable {
         }
     }
 
-    private Slot open(BundleRef bundle, Filter filter, RxMode mode, int lanes) throws IOException {
+    private Slot open(BundleIdentity bundle, Filter filter, RxMode mode, int lanes) throws IOException {
         PacketSocketImpl[] sockets = new PacketSocketImpl[lanes];
         try {
             for (int i = 0; i < lanes; i++) {
-                String what = lanes == 1 ? " (handlers)" : " (handlers, fanout lane " + (i + 1) + "/" + lanes + ")";
-                sockets[i] = engine.open(new Owner(bundle.id(), bundle.symbolicName() + what), mode);
+                String what = lanes == 1 ? "(handlers)" : "(handlers, fanout lane " + (i + 1) + "/" + lanes + ")";
+                sockets[i] = engine.open(bundle, what, mode);
                 sockets[i].setBlocking(false);
             }
             if (lanes > 1) {
@@ -302,7 +294,7 @@ public final class HandlerRuntime implements AutoCloseable {
 
     /** The handler is stuck in handle() past the deadline. Under the runtime's lock. */
     private void abandon(Slot slot, expkt.provider.dispatch.Registration reader, Registration r) {
-        log.warn("expkt handlers: the handler of filter \"" + slot.key.filterName() + "\" of " + r.bundle + " is still in handle() "
+        log.warn("expkt handlers: the handler of filter \"" + slot.key.filterName() + "\" of " + r.bundle.withVersion() + " is still in handle() "
                 + LaneRegistry.CALL_DEADLINE_NANOS / 1_000_000 + " ms after its service went: abandoned as stuck; its filter and "
                 + "kernel rules go now, its socket when the call returns, and it is never called again", null);
         slots.remove(slot.key, slot);
@@ -334,8 +326,8 @@ public final class HandlerRuntime implements AutoCloseable {
     }
 
     /** Remembers a handler service that could not be registered, for {@code expkt:handlers}. */
-    public void rejected(BundleRef bundle, String filterName, String reason) {
-        rejected.add(new Info(bundle.symbolicName(), bundle.id(), bundle.version(), filterName, "-", "REJECTED: " + reason,
+    public void rejected(BundleIdentity bundle, String filterName, String reason) {
+        rejected.add(new Info(bundle.symbolicName(), bundle.bundleId(), bundle.version(), filterName, "-", "REJECTED: " + reason,
                 -1, 0, 0, 0, 0, 0, "-", null, 0));
     }
 
@@ -357,7 +349,7 @@ public final class HandlerRuntime implements AutoCloseable {
         long now = System.nanoTime();
         for (Slot s : slots.values()) {
             Registration b = s.binding;
-            BundleRef who = b != null ? b.bundle : s.lastBundle;
+            BundleIdentity who = b != null ? b.bundle : s.lastBundle;
             expkt.provider.dispatch.Registration reader = s.members[0].reader;
             String state = b != null ? (reader == null ? "active" : reader.state())
                     : "parked " + (now - s.parkedAt) / 1_000_000 + " ms";
@@ -372,7 +364,7 @@ public final class HandlerRuntime implements AutoCloseable {
         return l;
     }
 
-    private Info info(Slot s, BundleRef who, String state, String lane) {
+    private Info info(Slot s, BundleIdentity who, String state, String lane) {
         String match = s.filter.describeMatch() + (s.socket.rxMode() == RxMode.LATENCY ? " (latency)" : "")
                 + (s.members.length > 1 ? " (fanout " + s.members.length + " lanes, hash)" : "");
         long frames = 0;
@@ -388,7 +380,7 @@ public final class HandlerRuntime implements AutoCloseable {
             nanos += m.nanos;
             timeSum += m.handleTimes.addTo(timeCounts);
         }
-        return new Info(s.key.symbolicName(), who.id(), who.version(), s.key.filterName(), match, state,
+        return new Info(s.key.symbolicName(), who.bundleId(), who.version(), s.key.filterName(), match, state,
                 s.socket.id(), frames, drops, exceptions, nanos, s.versions, lane, timeCounts, timeSum);
     }
 
@@ -456,16 +448,17 @@ public final class HandlerRuntime implements AutoCloseable {
     /** One handler registration (one version of a bundle's handler for one filter). */
     public static final class Registration {
         private final Slot slot;
-        private final BundleRef bundle;
+        private final BundleIdentity bundle;
         private final PacketHandler handler;
 
-        private Registration(Slot slot, BundleRef bundle, PacketHandler handler) {
+        private Registration(Slot slot, BundleIdentity bundle, PacketHandler handler) {
             this.slot = slot;
             this.bundle = bundle;
             this.handler = handler;
         }
 
-        public BundleRef bundle() {
+        /** Who registered it: a bundle, or a test standing in for one. */
+        public BundleIdentity bundle() {
             return bundle;
         }
 
@@ -508,7 +501,7 @@ public final class HandlerRuntime implements AutoCloseable {
         expkt.provider.dispatch.Registration stuckReader;
         /** Set while an unregister waits for the frame in progress. Runtime lock. */
         CountDownLatch detaching;
-        BundleRef lastBundle;
+        BundleIdentity lastBundle;
         String lastLane = "-";
         int versions;
         long parkedAt;
@@ -535,8 +528,8 @@ public final class HandlerRuntime implements AutoCloseable {
             try {
                 for (; i < members.length; i++) {
                     String suffix = i == 0 ? "" : "." + (i + 1);
-                    members[i].reader = members[i].socket.attachReader(members[i], "lane-" + r.bundle.id() + suffix,
-                            "own-" + r.bundle.id() + suffix);
+                    members[i].reader = members[i].socket.attachReader(members[i], "lane-" + r.bundle.bundleId() + suffix,
+                            "own-" + r.bundle.bundleId() + suffix);
                 }
                 lastLane = laneNames();
             } catch (IOException | RuntimeException e) {
@@ -664,7 +657,7 @@ public final class HandlerRuntime implements AutoCloseable {
             long now = System.nanoTime();
             if (now - lastErrorLog > 1_000_000_000L || lastErrorLog == 0) {
                 lastErrorLog = now;
-                log.warn("expkt handlers: the handler of filter \"" + slot.key.filterName() + "\" of " + r.bundle
+                log.warn("expkt handlers: the handler of filter \"" + slot.key.filterName() + "\" of " + r.bundle.withVersion()
                         + " threw (" + exceptions + " exceptions so far on this lane; logged at most once a second)", t);
             }
         }

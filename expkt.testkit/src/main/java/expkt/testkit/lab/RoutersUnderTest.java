@@ -1,5 +1,6 @@
 package expkt.testkit.lab;
 
+import expkt.api.spi.BundleIdentity;
 import expkt.api.vr.VrSockets;
 import expkt.lab.TwoVrs;
 import expkt.vr.internal.SocketOwner;
@@ -72,7 +73,7 @@ public final class RoutersUnderTest implements AutoCloseable {
             throw new IllegalArgumentException("bundle name is empty");
         }
         return services.computeIfAbsent(bundleName, n -> {
-            SocketOwner owner = new SocketOwner(n);
+            SocketOwner owner = new SocketOwner(BundleIdentity.outsideOsgi(n));
             owners.put(n, owner);
             table.addOwner(owner);
             return new VrSocketsImpl(table, exec, owner, table::hostDefault);

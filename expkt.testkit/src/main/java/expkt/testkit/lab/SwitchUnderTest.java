@@ -1,10 +1,10 @@
 package expkt.testkit.lab;
 
 import expkt.api.packet.PacketService;
+import expkt.api.spi.BundleIdentity;
 import expkt.lab.Lab;
 import expkt.lab.VlanTrunk;
 import expkt.provider.command.L2Tables;
-import expkt.provider.core.Owner;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.core.VrScope;
 import expkt.provider.dataplane.DataPlane;
@@ -127,7 +127,7 @@ public final class SwitchUnderTest implements AutoCloseable {
         if (bundleName == null || bundleName.isBlank()) {
             throw new IllegalArgumentException("bundle name is empty");
         }
-        return services.computeIfAbsent(bundleName, n -> new OwnedPacketService(engine, new Owner(nextBundleId--, n)));
+        return services.computeIfAbsent(bundleName, n -> new OwnedPacketService(engine, BundleIdentity.of(nextBundleId--, n, "")));
     }
 
     /**
@@ -146,7 +146,7 @@ public final class SwitchUnderTest implements AutoCloseable {
     public List<OpenSocket> sockets() {
         List<OpenSocket> out = new ArrayList<>();
         for (PacketSocketImpl s : engine.sockets()) {
-            out.add(new OpenSocket(s.id(), s.owner().name(), s.filters()));
+            out.add(new OpenSocket(s.id(), s.owner().symbolicName(), s.filters()));
         }
         return out;
     }

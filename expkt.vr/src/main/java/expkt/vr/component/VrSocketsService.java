@@ -1,5 +1,6 @@
 package expkt.vr.component;
 
+import expkt.api.spi.BundleIdentity;
 import expkt.api.vr.AllVrServerSocket;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.RawIpSocket;
@@ -39,7 +40,8 @@ public final class VrSocketsService implements VrSockets {
         VrTable table = registry.table();
         String bsn = user == null ? null : user.getSymbolicName();
         String declared = VirtualRoutersService.declaredVr(user);
-        this.owner = new SocketOwner(user == null ? "(unknown)" : bsn + " [" + user.getBundleId() + "]");
+        this.owner = new SocketOwner(user == null ? BundleIdentity.outsideOsgi("(unknown)")
+                : BundleIdentity.of(user.getBundleId(), String.valueOf(bsn), user.getVersion().toString()));
         this.impl = new VrSocketsImpl(table, registry.exec(), owner, () -> table.affinity(bsn, declared), registry::dispatcher);
         table.addOwner(owner);
     }
@@ -49,7 +51,7 @@ public final class VrSocketsService implements VrSockets {
         int n = owner.closeAll();
         registry.table().removeOwner(owner);
         if (n > 0) {
-            registry.log().info("closed {} socket(s) left open by {}", n, owner.name());
+            registry.log().info("closed {} socket(s) left open by {}", n, owner.owner());
         }
     }
 

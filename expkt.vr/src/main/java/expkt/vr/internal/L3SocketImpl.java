@@ -46,7 +46,7 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
 
     L3SocketImpl(String kind, VrTable table, VirtualRouter vr, ChannelMaker<C> maker, SocketOwner owner,
                  Supplier<SharedDispatcher> dispatchers) throws IOException {
-        this.callback = new LaneCallback(dispatchers, () -> kind + " socket in " + this.vr.name() + " of " + owner.name(), false);
+        this.callback = new LaneCallback(dispatchers, () -> kind + " socket in " + this.vr.name() + " of " + owner.owner(), false);
         this.kind = kind;
         this.table = table;
         this.maker = maker;

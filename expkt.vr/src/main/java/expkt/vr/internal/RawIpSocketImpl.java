@@ -67,7 +67,7 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectabl
     RawIpSocketImpl(VrTable table, VrExec exec, SocketOwner owner, VirtualRouter vr, int domain, int protocol,
                     Supplier<SharedDispatcher> dispatchers) throws IOException {
         this.callback = new LaneCallback(dispatchers, () -> "raw socket (protocol " + protocol + ") in " + this.vr.name()
-                + " of " + owner.name(), true);
+                + " of " + owner.owner(), true);
         if (domain != AF_INET && domain != AF_INET6) {
             throw new IllegalArgumentException("raw socket domain " + domain + " is neither AF_INET (2) nor AF_INET6 (10)");
         }

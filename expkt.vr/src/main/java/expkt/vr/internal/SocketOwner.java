@@ -1,5 +1,7 @@
 package expkt.vr.internal;
 
+import expkt.api.spi.BundleIdentity;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,17 +25,20 @@ public final class SocketOwner {
         String describe();
     }
 
-    private final String name;
+    private final BundleIdentity owner;
     private final Set<Owned> sockets = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    public SocketOwner(String name) {
-        this.name = name;
+    public SocketOwner(BundleIdentity owner) {
+        if (owner == null) {
+            throw new IllegalArgumentException("socket owner is null");
+        }
+        this.owner = owner;
     }
 
-    /** The owning bundle, e.g. {@code org.example.proto [42]}. */
-    public String name() {
-        return name;
+    /** The owning bundle; listings and messages print it as {@code org.example.proto [42]} ({@link BundleIdentity#toString()}). */
+    public BundleIdentity owner() {
+        return owner;
     }
 
     /** Takes ownership; after {@link #closeAll()} the socket is closed at once and an error raised. */
@@ -43,7 +48,7 @@ public final class SocketOwner {
         if (closed) {
             sockets.remove(socket);
             socket.close();
-            throw new IllegalStateException("the VrSockets service of " + name + " is released: no more sockets");
+            throw new IllegalStateException("the VrSockets service of " + owner + " is released: no more sockets");
         }
         return socket;
     }

@@ -36,7 +36,7 @@ public final class VrListing {
                     }
                 }
                 if (!lines.isEmpty()) {
-                    out.append("     ").append(owner.name()).append(": ").append(lines.size()).append(" socket(s)\n");
+                    out.append("     ").append(owner.owner()).append(": ").append(lines.size()).append(" socket(s)\n");
                     for (String l : lines) {
                         out.append("       ").append(l).append('\n');
                     }

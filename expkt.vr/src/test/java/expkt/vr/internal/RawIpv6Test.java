@@ -1,5 +1,6 @@
 package expkt.vr.internal;
 
+import expkt.api.spi.BundleIdentity;
 import expkt.api.vr.RawIpSocket;
 import expkt.lab.Lab;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class RawIpv6Test {
             lab.exec(host, "ip", "addr", "add", "fd00:78::2/64", "dev", "h0", "nodad").check();
             VrTable table = new VrTable(VrfSupport.detect());
             table.add(30, "VR-Six", null, vr);
-            SocketOwner owner = new SocketOwner("test");
+            SocketOwner owner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
             VrSocketsImpl sockets = new VrSocketsImpl(table, exec, owner, table::hostDefault);
             InetAddress peer = InetAddress.getByName("fd00:78::2");
             int id = 0x6000 | (int) (ProcessHandle.current().pid() & 0xff);

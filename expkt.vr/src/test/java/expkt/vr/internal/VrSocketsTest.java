@@ -1,6 +1,7 @@
 package expkt.vr.internal;
 
 import expkt.api.packet.Expkt;
+import expkt.api.spi.BundleIdentity;
 import expkt.api.vr.AllVrServerSocket;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.RawIpSocket;
@@ -61,7 +62,7 @@ class VrSocketsTest {
     void open() {
         table = lab.table();
         exec = new VrExec();
-        owner = new SocketOwner("test");
+        owner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
         sockets = new VrSocketsImpl(table, exec, owner, table::hostDefault);
     }
 
@@ -397,7 +398,7 @@ class VrSocketsTest {
     @Test
     void releasingTheBundleClosesEverySocketItOpened() throws Exception {
         long before = VrLab.openFds();
-        SocketOwner bundle = new SocketOwner("org.example.leaky [99]");
+        SocketOwner bundle = new SocketOwner(BundleIdentity.of(99, "org.example.leaky", "1.0.0"));
         table.addOwner(bundle);
         VrSocketsImpl s = new VrSocketsImpl(table, exec, bundle, table::hostDefault);
         DatagramChannel d = s.openDatagramChannel("VR-A", null);

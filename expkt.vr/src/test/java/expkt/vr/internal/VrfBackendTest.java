@@ -1,5 +1,6 @@
 package expkt.vr.internal;
 
+import expkt.api.spi.BundleIdentity;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.RawIpSocket;
 import expkt.api.vr.VirtualRouter;
@@ -49,7 +50,7 @@ class VrfBackendTest {
             VirtualRouter v = t.add(44, "VR-Vrf", VrBackend.VRF, "");
             assertEquals("vrf_300", v.location());
             try (NetNs rns = NetNs.open(r); NetNsThread th = new NetNsThread("vrf-test", rns); VrExec exec = new VrExec()) {
-                SocketOwner owner = new SocketOwner("test");
+                SocketOwner owner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
                 VrSocketsImpl s = new VrSocketsImpl(t, exec, owner, t::hostDefault);
                 String reply = th.call(() -> {
                     try (DatagramChannel ch = s.openDatagramChannel("VR-Vrf", null)) {
@@ -79,7 +80,7 @@ class VrfBackendTest {
             t.add(41, "VR-Dev1", VrBackend.VRF, "v1");
             t.add(42, "VR-NoDev", VrBackend.VRF, "xk-nodev");
             try (NetNs rns = NetNs.open(r); NetNsThread th = new NetNsThread("vrf-test", rns); VrExec exec = new VrExec()) {
-                SocketOwner owner = new SocketOwner("test");
+                SocketOwner owner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
                 VrSocketsImpl s = new VrSocketsImpl(t, exec, owner, t::hostDefault);
                 // the real check refuses a device that is not a VRF, naming it and its driver
                 IllegalArgumentException notVrf = assertThrows(IllegalArgumentException.class,
