@@ -34,10 +34,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * shows the Wake-on-LAN relay's filter and its nftables counter growing, live, as frames are sent in
  * the lab; the protocols' own pages (through the status-page whiteboard): the WoL relay's lists the
  * magic packets just sent, the LLDP agent's lists Debian's lldpd running on the lab's host as its
- * neighbour; version 2 of the relay, put through the management API (the console's own Install/Update
- * dialog: the ignored test, HTTP 500 today), is active
- * in place (same bundle id) with its state kept: the same socket, its handler served by a second
- * revision, the counters not reset. Screenshots of every step are kept in {@code target/webconsole/}.
+ * neighbour; version 2 of the relay, put through the management API here and through the console's own
+ * Install/Update dialog in {@link #version2ThroughTheConsolesInstallUpdateDialogKeepsTheRelaysState},
+ * is active in place (same bundle id) with its state kept: the same socket, its handler served by a
+ * second revision, the counters not reset. Screenshots of every step are kept in {@code target/webconsole/}.
  */
 public class WebConsoleIT {
     static final Path SHOTS = Path.of("target/webconsole");
@@ -107,8 +107,8 @@ public class WebConsoleIT {
                     assertTrue(before.body(), before.body().contains("\"versions\" : 1"));
                     String socketBefore = socketOfWol(h);
 
-                    // version 2 through the management API (PUT /bundles/{id}): the console's own Install/Update
-                    // dialog still answers HTTP 500 for it (its empty second file part; see the ignored test below)
+                    // version 2 through the management API (PUT /bundles/{id}), as a fleet tool does it (the
+                    // console's own Install/Update dialog: the test below)
                     HttpResponse<String> put = h.send(h.api("/bundles/" + id).PUT(java.net.http.HttpRequest.BodyPublishers.ofFile(v2)).build());
                     assertEquals(put.body(), 200, put.statusCode());
 
@@ -157,25 +157,49 @@ public class WebConsoleIT {
     }
 
     /**
-     * Version 2 through the console's own Install/Update dialog, as a person does it. Ignored while the
-     * console answers it with HTTP 500: the dialog's multi-file widget adds an empty second file input,
-     * the browser posts it, and Felix Web Console 5.0.8 (5.0.18 too) fails on that part with
-     * "Bundle-SymbolicName header missing" (the update from the real jar still happens behind the error
-     * page). expkt.ops' EmptyUploadPartsFilter does not reach the console's own multipart parsing yet.
-     * Issue 17 stays open on this; meanwhile updates go through the REST API or the deploy directory.
+     * Version 2 through the console's own Install/Update dialog, as a person does it: the bundles page,
+     * "Install/Update...", the jar chosen in the file input, "Start Bundle" ticked, "Install or Update";
+     * the browser shows the bundles page again (no error page) and version 2 is active in place with
+     * the relay's state kept: same bundle id, same socket, its handler served by a second revision, the
+     * filter's counter going on. The browser logs in with the password in the URL it is first sent to
+     * (as a person types it into the browser's login prompt: the browser then sends it with every
+     * request), not with Selenium's {@link HasAuthentication}: that one pauses every request in
+     * Chromium's DevTools Fetch domain, and a form post whose file Chromium reads from disk arrives
+     * without the file's bytes (the console then sees an empty jar: "Bundle-SymbolicName header
+     * missing", HTTP 500), which no person's browser does.
      */
-    @org.junit.Ignore("Felix Web Console 5.0.8 answers the Install/Update dialog's empty second file part with HTTP 500 (issue 17)")
     @Test
-    public void version2ThroughTheConsolesInstallUpdateDialog() throws Exception {
+    public void version2ThroughTheConsolesInstallUpdateDialogKeepsTheRelaysState() throws Exception {
         Files.createDirectories(SHOTS);
         try (OpsHost h = OpsHost.start("webconsole-dialog", OpsHost.wolJar())) {
             Path v2 = h.run.resolve("expkt.protocol.wol-2.0.0.jar");
             HotDeployIT.withVersion(OpsHost.wolJar(), "2.0.0", v2);
+            RestIT.awaitBody(h, "/runtime/filters", "\"name\" : \"wol\"");
             String console = h.base() + "/system/console/";
+            long id = RestIT.field(h.send(h.api("/bundles").GET().build()).body().split("\"symbolicName\" : \"" + WOL + "\"")[0]
+                    .replaceAll("(?s).*(\"id\" : \\d+).*", "$1"), "id");
+            RestIT.awaitBody(h, "/runtime/handlers", "\"versions\" : 1");
+            String socketBefore = socketOfWol(h);
             WebDriver d = browser();
             try {
-                ((HasAuthentication) d).register(uri -> uri.getPort() == h.port, UsernameAndPassword.of("admin", h.password));
-                // version 2 through the console's Install/Update dialog, as a person does it
+                d.get("http://admin:" + java.net.URLEncoder.encode(h.password, java.nio.charset.StandardCharsets.UTF_8) + "@127.0.0.1:" + h.port
+                        + "/system/console/bundles");
+                await(d, "the bundles page", () -> d.getPageSource().contains("Bundle information:") && d.getPageSource().contains("Wake-on-LAN"));
+                shot(d, "11-dialog-bundles-before");
+
+                // the relay counts 10 magic packets before the update
+                d.get(console + "expkt-filters");
+                awaitRow(d, "wol");
+                List<String> headers = d.findElements(By.cssSelector("#expkt-table thead th")).stream().map(WebElement::getText).toList();
+                int packetsCol = headers.indexOf("Packets");
+                assertTrue(headers.toString(), packetsCol >= 0);
+                long p0 = packets(d, packetsCol);
+                h.sendMagicPackets(10);
+                await(d, "the filter's packet counter at " + (p0 + 10), () -> packets(d, packetsCol) >= p0 + 10);
+                assertEquals(p0 + 10, packets(d, packetsCol));
+                shot(d, "12-dialog-filters-before");
+
+                // version 2 through the console's Install/Update dialog
                 d.get(console + "bundles");
                 await(d, "the bundles page", () -> d.getPageSource().contains("Bundle information:"));
                 d.findElement(By.cssSelector("button.installButton")).click();
@@ -186,21 +210,50 @@ public class WebConsoleIT {
                     start.click();
                 }
                 dialog.findElement(By.cssSelector("input[type=file]")).sendKeys(v2.toString());
-                // the dialog's multi-file widget has added an empty file input for a next file: the browser
-                // posts it too: the part the console fails on
-                assertTrue("an empty second file input, as the browser will post it",
-                        dialog.findElements(By.cssSelector("input[type=file][name=bundlefile]")).size() >= 2);
-                shot(d, "06-upload-dialog");
+                await(d, "the chosen jar listed in the dialog", () -> dialog.getText().contains(v2.getFileName().toString()));
+                shot(d, "13-dialog-upload");
                 WebElement page = d.findElement(By.tagName("html"));
                 d.findElement(By.xpath("//div[contains(@class,'ui-dialog')]//button[normalize-space()='Install or Update']")).click();
                 // the form is posted and the browser shows the answer: the bundles page again, not an error
-                // (today: "HTTP ERROR 500 ... Bundle-SymbolicName header missing")
                 new WebDriverWait(d, Duration.ofMillis(OpsHost.WAIT_MS)).until(ExpectedConditions.stalenessOf(page));
                 await(d, "the console's answer to the upload", () -> "complete".equals(
                         ((org.openqa.selenium.JavascriptExecutor) d).executeScript("return document.readyState")));
-                shot(d, "06b-upload-answer");
+                shot(d, "14-dialog-upload-answer");
                 assertFalse("the console answers the upload without an error:\n" + d.getPageSource(), d.getPageSource().contains("HTTP ERROR"));
                 await(d, "the bundles page after the upload", () -> d.getPageSource().contains("Bundle information:"));
+
+                // active in place: same bundle id, version 2.0.0, one relay, its handler's second revision
+                long deadline = System.currentTimeMillis() + OpsHost.WAIT_MS;
+                String b = "";
+                while (System.currentTimeMillis() < deadline) {
+                    b = h.send(h.api("/bundles/" + id).GET().build()).body();
+                    if (b.contains("\"version\" : \"2.0.0\"") && b.contains("\"state\" : \"ACTIVE\"")) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                assertTrue("bundle " + id + " updated in place to 2.0.0 and active: " + b,
+                        b.contains("\"version\" : \"2.0.0\"") && b.contains("\"state\" : \"ACTIVE\""));
+                assertEquals("one " + WOL + ", not a second one installed", 1,
+                        RestIT.count(h.send(h.api("/bundles").GET().build()).body(), "\"symbolicName\" : \"" + WOL + "\""));
+                RestIT.awaitBody(h, "/runtime/handlers", "\"versions\" : 2");
+                d.get(console + "bundles");
+                await(d, "version 2.0.0 on the bundles page", () -> d.getPageSource().contains("2.0.0"));
+                shot(d, "15-dialog-bundles-after");
+
+                // its state kept: the same socket, and the counter going on from where it was, not reset
+                assertEquals("the relay keeps its socket across the update", socketBefore, socketOfWol(h));
+                d.get(console + "expkt-filters");
+                awaitRow(d, "wol");
+                assertEquals("not reset by the update", p0 + 10, packets(d, packetsCol));
+                h.sendMagicPackets(5);
+                await(d, "the counter going on from " + (p0 + 10), () -> packets(d, packetsCol) >= p0 + 15);
+                assertEquals("counted on, not reset", p0 + 15, packets(d, packetsCol));
+                shot(d, "16-dialog-filters-after");
+                // version 2's own page serves the 5 new packets
+                d.get(console + "expkt-wol");
+                await(d, "version 2's Wake-on-LAN page with the 5 new packets", () -> statusRows(d, 0, OpsHost.MAGIC_TARGET).size() >= 5);
+                shot(d, "17-dialog-wol-page-v2");
             } finally {
                 d.quit();
             }
