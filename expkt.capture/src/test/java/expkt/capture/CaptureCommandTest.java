@@ -326,9 +326,10 @@ class CaptureCommandTest extends CaptureTestBase {
 
     /**
      * An interrupt amid traffic, while frames wait in the writer's buffer: they are written, the file is
-     * complete and nothing is left. (Were the caller's interrupt flag set again before the writer's last
-     * write, its FileChannel would close instead of writing — ClosedByInterruptException — and the whole
-     * capture would be lost.)
+     * complete, nothing is left and the provider has nothing to warn about. (Were the caller's interrupt
+     * flag set again before the session closed, the socket's close would give up waiting for its filter's
+     * removal — InterruptedException, logged — and, when that wait had not cleared the flag, the writer's
+     * last write would close its FileChannel instead of writing: the whole capture lost.)
      */
     @Test
     void anInterruptAmidTrafficWritesTheFramesStillBuffered() throws Exception {
