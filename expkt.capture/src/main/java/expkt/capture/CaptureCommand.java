@@ -165,15 +165,20 @@ public final class CaptureCommand {
                 SigintBridge.exit();
             }
             session.complete(force);
+        } finally {
+            // the caller's interrupt (Ctrl-C, Gogo's break) is kept for it to see, but only now: with the flag
+            // set, the writer's last write (an interruptible FileChannel closes instead of writing, and the
+            // capture would be lost) and the socket's close (it waits for the data-plane thread to remove
+            // the filter's rules) would fail
+            if (session.callerInterrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         // closed: the count of drops is final, the file complete
         String summary = f.name() + ": " + session.writer.frames() + " frame(s) written to " + path
                 + (pcapng ? " (pcapng)" : " (pcap, ns)") + ", " + session.drops + " dropped by the kernel, "
                 + String.format(Locale.ROOT, "%.1f s", session.elapsedNanos / 1e9) + ", " + end;
         log.accept("expkt:capture " + summary);
-        if (session.interrupted) {
-            Thread.currentThread().interrupt(); // the caller's interrupt is kept for it to see
-        }
         return summary + "\n";
     }
 
@@ -362,13 +367,19 @@ public final class CaptureCommand {
 
         /** Set when the command's thread was interrupted: the writer thread ends at its next check. */
         volatile boolean stopRequested;
+        /**
+         * The command's thread was interrupted while it waited for the writer thread; the interrupt is
+         * given back to it once the session is closed.
+         */
+        boolean callerInterrupted;
 
         /**
          * Runs {@link #run} on a thread of its own and waits for it; an interrupt of the calling thread
          * (Ctrl-C, Gogo's break) becomes {@link #stopRequested}. Why: an interrupt that lands on a thread
          * while it writes to a {@code FileChannel} closes the channel (ClosedByInterruptException) and
          * loses the frames not yet flushed, or leaves half a record; the writer thread is never
-         * interrupted, so the file always ends on a whole frame.
+         * interrupted, so the file always ends on a whole frame. The caller's interrupt is not restored
+         * here but by {@code capture} once the session is closed ({@link #callerInterrupted}).
          */
         String runShielded(Limit limit) throws IOException {
             String[] end = new String[1];
@@ -390,9 +401,7 @@ public final class CaptureCommand {
                     stopRequested = true; // seen within one receive slice
                 }
             }
-            if (wasInterrupted) {
-                Thread.currentThread().interrupt();
-            }
+            callerInterrupted = wasInterrupted;
             if (failed[0] instanceof IOException io) {
                 throw io;
             }

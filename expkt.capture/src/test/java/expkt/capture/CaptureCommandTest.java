@@ -2,6 +2,7 @@ package expkt.capture;
 
 import expkt.api.packet.Filter;
 import expkt.api.packet.PacketSocket;
+import expkt.lab.Deadlines;
 import expkt.testkit.lab.Wire;
 import org.apache.felix.gogo.runtime.CommandProcessorImpl;
 import org.apache.felix.gogo.runtime.CommandSessionImpl;
@@ -44,8 +45,28 @@ class CaptureCommandTest extends CaptureTestBase {
     private Path dir;
     private CaptureCommand command;
 
+    /** What the switch's provider core logs at WARNING or above (java.util.logging, the System.Logger default) during a test. */
+    private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.logging.Handler warningRecorder = new java.util.logging.Handler() {
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                warnings.add(r.getMessage() + (r.getThrown() == null ? "" : ": " + r.getThrown()));
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
     @BeforeEach
     void setUp() throws Exception {
+        java.util.logging.Logger.getLogger("").addHandler(warningRecorder);
         dir = Files.createTempDirectory("xk-capture");
         startSwitch();
         command = CaptureCommand.on(packets, line -> { });
@@ -53,6 +74,7 @@ class CaptureCommandTest extends CaptureTestBase {
 
     @AfterEach
     void tearDown() throws Exception {
+        java.util.logging.Logger.getLogger("").removeHandler(warningRecorder);
         pool.shutdownNow();
         assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS), "a capture thread did not end");
         try (var files = Files.list(dir)) {
@@ -70,19 +92,14 @@ class CaptureCommandTest extends CaptureTestBase {
 
     private Future<String> start(Callable<String> call) throws Exception {
         Future<String> f = pool.submit(call);
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            // a socket's filter list gets the filter only after its BPF program and nft rules are in place
-            if (captureSockets().stream().anyMatch(s -> !s.filters().isEmpty())) {
-                return f;
-            }
-            if (f.isDone()) {
-                f.get();
-                throw new AssertionError("the capture ended before it started: " + f.get());
-            }
-            Thread.sleep(10);
+        // a socket's filter list gets the filter only after its BPF program and nft rules are in place
+        Deadlines.await(10_000, "the capture's filter in place", () -> f.isDone()
+                || captureSockets().stream().anyMatch(s -> !s.filters().isEmpty()), () -> sw.sockets());
+        if (f.isDone()) {
+            f.get();
+            throw new AssertionError("the capture ended before it started: " + f.get());
         }
-        throw new AssertionError("the capture did not start");
+        return f;
     }
 
     /** tshark's fields for every frame of {@code file}, one line per frame, fields separated by '|'. */
@@ -302,6 +319,53 @@ class CaptureCommandTest extends CaptureTestBase {
         assertEquals(Boolean.TRUE, flagKept.get(), "the interrupt is kept for the caller");
         assertEquals(List.of("64"), tshark(file, "frame.len"));
         nothingLeft();
+        // the socket was closed before the interrupt was given back: its filter's removal was waited for, not
+        // abandoned with an InterruptedException (then the rule went only after the close, and nothingLeft raced it)
+        assertEquals(List.of(), warnings, "the provider warned while the capture closed");
+    }
+
+    /**
+     * An interrupt amid traffic, while frames wait in the writer's buffer: they are written, the file is
+     * complete, nothing is left and the provider has nothing to warn about. (Were the caller's interrupt
+     * flag set again before the session closed, the socket's close would give up waiting for its filter's
+     * removal — InterruptedException, logged — and, when that wait had not cleared the flag, the writer's
+     * last write would close its FileChannel instead of writing: the whole capture lost.)
+     */
+    @Test
+    void anInterruptAmidTrafficWritesTheFramesStillBuffered() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean(true);
+        byte[] frame = Wire.frame(DST, HOST_MAC, 0x0842, 64);
+        Path file = dir.resolve("busy.pcapng");
+        AtomicReference<Thread> runner = new AtomicReference<>();
+        Future<String> capture = start(() -> {
+            runner.set(Thread.currentThread());
+            return command.capture("ethertype=0x0842", file.toString(), "60s", false, null);
+        });
+        Future<?> sender = pool.submit(() -> {
+            try (Wire h1 = Wire.host(lab, 1)) {
+                while (sending.get()) {
+                    for (int i = 0; i < 32; i++) {
+                        h1.send(frame);
+                    }
+                    Thread.sleep(1); // a frame every ~30 us: the receive never waits long enough for a quiet-time flush
+                }
+            }
+            return null;
+        });
+        String summary;
+        try {
+            awaitPartGrowsFrom(partSize()); // frames came in (a full buffer went to the file); more are buffered now
+            runner.get().interrupt();
+            summary = capture.get(10, TimeUnit.SECONDS);
+        } finally {
+            sending.set(false);
+            sender.get(10, TimeUnit.SECONDS);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) frame\\(s\\) written").matcher(summary);
+        assertTrue(m.find() && summary.contains("interrupted"), summary);
+        assertEquals(Integer.parseInt(m.group(1)), tshark(file, "frame.len").size(), summary);
+        nothingLeft();
+        assertEquals(List.of(), warnings, "the provider warned while the capture closed");
     }
 
     @Test
@@ -311,10 +375,7 @@ class CaptureCommandTest extends CaptureTestBase {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(out, true);
         Future<String> capture = start(() -> command.capture("ethertype=0x0842", file.toString(), "60s", false, print));
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!out.toString().contains("capturing") && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        Deadlines.await(5_000, "the capture's start line", () -> out.toString().contains("capturing"), out::toString);
         if (!out.toString().contains("Ctrl-C stops")) {
             // this JVM ignores SIGINT (started from a background job): no handler can be installed, and
             // a SIGINT would do nothing; the capture must still end on an interrupt (interrupt test)
@@ -330,6 +391,7 @@ class CaptureCommandTest extends CaptureTestBase {
         assertTrue(summary.contains("1 frame(s) written") && summary.contains("interrupted"), summary);
         assertEquals(List.of("64"), tshark(file, "frame.len"));
         nothingLeft();
+        assertEquals(List.of(), warnings, "the provider warned while the capture closed");
     }
 
     /**
@@ -436,13 +498,13 @@ class CaptureCommandTest extends CaptureTestBase {
      * capture may reach its loop late).
      */
     private void awaitPartGrowsFrom(long size) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (partSize() <= size) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the capture wrote nothing in 10 s");
+        Deadlines.await(10_000, "the capture's temporary file to grow from " + size + " bytes", () -> {
+            try {
+                return partSize() > size;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            Thread.sleep(20);
-        }
+        });
     }
 
     /** The names in the capture directory: no temporary file may be left behind. */

@@ -167,17 +167,15 @@ class FilterEnforcementTest extends L2ProviderTestBase {
     }
 
     private void awaitCounter(String filter, long packets) throws Exception {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        long[] c = null;
-        while (System.nanoTime() < deadline) {
-            c = engine.counters().get(filter);
-            if (c != null && c[0] == packets) {
-                return;
+        long[][] c = {null};
+        expkt.lab.Deadlines.await(5_000, filter + " to count " + packets + " packets", () -> {
+            try {
+                c[0] = engine.counters().get(filter);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            Thread.sleep(20);
-        }
-        throw new AssertionError(filter + " counted " + (c == null ? "nothing" : c[0] + " packets") + ", not " + packets
-                + ":\n" + nftRuleset());
+            return c[0] != null && c[0][0] == packets;
+        }, () -> (c[0] == null ? "nothing counted" : c[0][0] + " packets counted") + ":\n" + nftRuleset());
     }
 
     /**

@@ -2,6 +2,7 @@ package expkt.provider;
 
 import expkt.api.packet.Filter;
 import expkt.api.packet.FilterAction;
+import expkt.lab.Deadlines;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.core.VrScope;
 import expkt.provider.dataplane.DataPlane;
@@ -106,11 +107,8 @@ class KernelStateTest extends L2ProviderTestBase {
         // punt namespace (the kernel removes it once no process holds it: asynchronously, so within a deadline)
         assertTrue(nftRuleset().contains("comment \"stale-in\""), nftRuleset());
         assertTrue(nftRuleset().contains("comment \"stale-out\""), nftRuleset());
-        long linksGone = System.nanoTime() + 10_000_000_000L;
-        while (!captureLinks().isEmpty() && System.nanoTime() < linksGone) {
-            Thread.sleep(50);
-        }
-        assertEquals(List.of(), captureLinks(), "the punt links went with the killed host: " + links());
+        Deadlines.await(10_000, "the punt links to go with the killed host", () -> captureLinks().isEmpty(),
+                KernelStateTest::links);
 
         // the next start finds it, removes it and says what it removed
         RecordingLog log = new RecordingLog();
@@ -146,15 +144,14 @@ class KernelStateTest extends L2ProviderTestBase {
     }
 
     private void awaitCount(String filter, long packets) throws Exception {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            long[] c = engine.counters().get(filter);
-            if (c != null && c[0] >= packets) {
-                return;
+        Deadlines.await(5_000, filter + " to count " + packets, () -> {
+            try {
+                long[] c = engine.counters().get(filter);
+                return c != null && c[0] >= packets;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            Thread.sleep(20);
-        }
-        throw new AssertionError(filter + " did not count " + packets + ": " + nftRuleset());
+        }, KernelStateTest::nftRuleset);
     }
 
     private static String links() {
@@ -173,17 +170,23 @@ class KernelStateTest extends L2ProviderTestBase {
         closeAfter.add(p::destroyForcibly);
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder seen = new StringBuilder();
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        String line;
-        while (System.nanoTime() < deadline && (line = r.readLine()) != null) {
-            seen.append(line).append('\n');
-            if (line.startsWith("READY")) {
-                Thread.ofVirtual().start(() -> r.lines().forEach(l -> { }));
-                return p;
-            }
+        try {
+            // readLine blocks: the deadline is on the whole wait, not only between lines
+            return Deadlines.within(60_000, "the stale host getting ready", () -> {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    seen.append(line).append('\n');
+                    if (line.startsWith("READY")) {
+                        Thread.ofVirtual().start(() -> r.lines().forEach(l -> { }));
+                        return p;
+                    }
+                }
+                throw new AssertionError("the stale host ended before it got ready: " + seen);
+            });
+        } catch (Exception | AssertionError e) {
+            p.destroyForcibly(); // also ends a read still blocked on its output
+            throw e;
         }
-        p.destroyForcibly();
-        throw new AssertionError("the stale host did not get ready: " + seen);
     }
 
     record Result(int rc, String out) {

@@ -108,4 +108,44 @@ public abstract class ExpktTestSupport {
     protected static void await(String what, long millis, java.util.function.BooleanSupplier condition) throws InterruptedException {
         expkt.lab.Deadlines.await(millis, what, condition);
     }
+
+    /**
+     * Runs Gogo command {@code expkt:<function>} (no arguments) as Gogo calls it, by the function's name
+     * on the service that declares it, once it is registered (10 s at most), and returns its text.
+     */
+    protected String expktCommand(String function) throws Exception {
+        String filter = "(&(osgi.command.scope=expkt)(osgi.command.function=" + function + "))";
+        java.util.concurrent.atomic.AtomicReference<org.osgi.framework.ServiceReference<?>> ref = new java.util.concurrent.atomic.AtomicReference<>();
+        await("the Gogo command expkt:" + function, 10_000, () -> {
+            try {
+                org.osgi.framework.ServiceReference<?>[] refs = context.getServiceReferences((String) null, filter);
+                ref.set(refs == null ? null : refs[0]);
+                return refs != null;
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new IllegalArgumentException(filter, e);
+            }
+        });
+        Object svc = context.getService(ref.get());
+        try {
+            return String.valueOf(svc.getClass().getMethod(function).invoke(svc));
+        } finally {
+            context.ungetService(ref.get());
+        }
+    }
+
+    /** The {@code type} service once it is registered (10 s at most; then an AssertionError naming it). */
+    protected <T> T awaitService(Class<T> type) throws InterruptedException {
+        return awaitService(type, "");
+    }
+
+    /** As {@link #awaitService(Class)}, {@code why} (what its absence means) added to the failure. */
+    protected <T> T awaitService(Class<T> type, String why) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicReference<T> got = new java.util.concurrent.atomic.AtomicReference<>();
+        await("a " + type.getName() + " service" + why, 10_000, () -> {
+            org.osgi.framework.ServiceReference<T> ref = context.getServiceReference(type);
+            got.set(ref == null ? null : context.getService(ref));
+            return got.get() != null;
+        });
+        return got.get();
+    }
 }

@@ -156,16 +156,15 @@ public class HostDeployIT {
     }
 
     static void awaitLogCount(Path log, String text, int count) throws Exception {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        long n = 0;
-        while (System.currentTimeMillis() < deadline) {
-            n = Files.readAllLines(log).stream().filter(l -> l.contains(text)).count();
-            if (n >= count) {
-                return;
+        java.util.concurrent.atomic.AtomicReference<List<String>> lines = new java.util.concurrent.atomic.AtomicReference<>(List.of());
+        expkt.lab.Deadlines.await(WAIT_MS, count + " log line(s) with \"" + text + "\"", () -> {
+            try {
+                lines.set(Files.readAllLines(log));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(count + " log line(s) with \"" + text + "\" expected, " + n + " seen:\n" + String.join("\n", Files.readAllLines(log)));
+            return lines.get().stream().filter(l -> l.contains(text)).count() >= count;
+        }, () -> String.join("\n", lines.get()));
     }
 
     static List<String> errors(Path log) throws IOException {

@@ -131,11 +131,7 @@ public class HotDeployIT extends ExpktTestSupport {
 
             // 3. delete the file: uninstalled
             Files.delete(target);
-            long deadline = System.currentTimeMillis() + WAIT_MS;
-            while (context.getBundle(id) != null && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
-            assertNull("bundle " + id + " is uninstalled", context.getBundle(id));
+            await("bundle " + id + " uninstalled", WAIT_MS, () -> context.getBundle(id) == null);
             assertEquals(0, services().size());
             assertEquals(0, bundlesNamed().size());
 
@@ -175,10 +171,7 @@ public class HotDeployIT extends ExpktTestSupport {
         } finally {
             Files.deleteIfExists(cfg);
             Files.deleteIfExists(jar);
-            long deadline = System.currentTimeMillis() + WAIT_MS;
-            while (bundle() != null && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
+            await("the configured bundle uninstalled", WAIT_MS, () -> bundle() == null);
         }
     }
 
@@ -200,23 +193,21 @@ public class HotDeployIT extends ExpktTestSupport {
     }
 
     private String awaitGreeting(String prefix) throws Exception {
-        long deadline = System.currentTimeMillis() + WAIT_MS;
-        String last = null;
-        while (System.currentTimeMillis() < deadline) {
+        String[] last = {null};
+        expkt.lab.Deadlines.await(WAIT_MS, "a service " + FILTER + " saying \"" + prefix + "\"", () -> {
             for (ServiceReference<?> ref : services()) {
                 Object svc = context.getService(ref);
                 if (svc instanceof Supplier<?> s) {
-                    last = String.valueOf(s.get());
+                    last[0] = String.valueOf(s.get());
                     context.ungetService(ref);
-                    if (last.startsWith(prefix + " ")) {
-                        return last;
+                    if (last[0].startsWith(prefix + " ")) {
+                        return true;
                     }
                 }
             }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no service " + FILTER + " said \"" + prefix + "\" within " + WAIT_MS + " ms (last: " + last
-                + ", bundles: " + bundlesNamed() + ")");
+            return false;
+        }, () -> "last: " + last[0] + ", bundles: " + bundlesNamed());
+        return last[0];
     }
 
     private void assertComponentActive(Bundle b) {

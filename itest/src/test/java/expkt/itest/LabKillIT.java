@@ -38,12 +38,12 @@ public class LabKillIT {
                 // skip
             }
             assertTrue("the lab JVM did not report its lab", line != null);
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (sleeper.isEmpty() && System.currentTimeMillis() < deadline) {
-                sleeper = jvm.descendants().filter(p -> p.info().command().orElse("").endsWith("sleep")).findFirst();
-                Thread.sleep(50);
-            }
-            assertTrue("the command in the lab did not start", sleeper.isPresent());
+            java.util.concurrent.atomic.AtomicReference<Optional<ProcessHandle>> found = new java.util.concurrent.atomic.AtomicReference<>(sleeper);
+            expkt.lab.Deadlines.await(10_000, "the command in the lab (sleep) to start", () -> {
+                found.set(jvm.descendants().filter(p -> p.info().command().orElse("").endsWith("sleep")).findFirst());
+                return found.get().isPresent();
+            });
+            sleeper = found.get();
             assertTrue(Lab.listNamespaces().containsAll(List.of(prefix + "-sw", prefix + "-h1")));
 
             jvm.destroyForcibly();

@@ -52,15 +52,19 @@ public class MetricsIT {
 
             int n = 25;
             h.sendMagicPackets(n);
-            long deadline = System.currentTimeMillis() + OpsHost.WAIT_MS;
-            String now = first;
-            while (System.currentTimeMillis() < deadline
-                    && (value(now, "expkt_filter_packets_total", "filter=\"wol\"") < packets0 + n
-                        || value(now, "expkt_handler_frames_total", "handler=\"wol#") < handler0 + n
-                        || value(now, "expkt_handler_frame_seconds_count", "handler=\"wol#") < count0 + n)) {
-                Thread.sleep(200);
-                now = scrape(h);
-            }
+            String[] scraped = {first};
+            expkt.lab.Deadlines.await(OpsHost.WAIT_MS, "the " + n + " magic packets counted by filter, handler and histogram", () -> {
+                try {
+                    scraped[0] = scrape(h);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                String s = scraped[0];
+                return value(s, "expkt_filter_packets_total", "filter=\"wol\"") >= packets0 + n
+                        && value(s, "expkt_handler_frames_total", "handler=\"wol#") >= handler0 + n
+                        && value(s, "expkt_handler_frame_seconds_count", "handler=\"wol#") >= count0 + n;
+            }, () -> scraped[0]);
+            String now = scraped[0];
             assertEquals("filter packets:\n" + now, packets0 + n, value(now, "expkt_filter_packets_total", "filter=\"wol\""), 0);
             assertEquals("filter bytes", bytes0 + (double) n * FRAME_BYTES, value(now, "expkt_filter_bytes_total", "filter=\"wol\""), 0);
             assertEquals("handler frames", handler0 + n, value(now, "expkt_handler_frames_total", "handler=\"wol#"), 0);

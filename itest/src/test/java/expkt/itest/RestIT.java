@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 
 import org.junit.Test;
 
+import expkt.lab.Deadlines;
+
 /**
  * The management REST API of the real host process, driven with plain HTTP as a fleet tool would: a
  * bundle installed, updated in place (same id) and removed, a configuration changed through
@@ -188,20 +190,26 @@ public class RestIT {
         r = h.send(h.api("/bundles/" + provider + "?force=true").PUT(BodyPublishers.ofFile(platformJar(h, "expkt.provider"))).build());
         assertEquals(r.body(), 200, r.statusCode());
         assertEquals("the provider keeps its id", provider, field(r.body(), "id"));
-        long deadline = System.currentTimeMillis() + OpsHost.WAIT_MS;
-        String bundles = "";
-        String handlers = "";
-        while (System.currentTimeMillis() < deadline) {
-            bundles = h.send(h.api("/bundles").GET().build()).body();
-            HttpResponse<String> hr = h.send(h.api("/runtime/handlers").GET().build());
-            handlers = hr.body();
-            if (!bundles.matches("(?s).*\"state\" : \"(INSTALLED|RESOLVED|STARTING|STOPPING)\".*") && hr.statusCode() == 200
-                    && handlers.contains("\"filter\" : \"wol\"") && handlers.contains("\"state\" : \"active\"")) {
-                return;
-            }
-            Thread.sleep(200);
+        String[] seen = {"", ""}; // bundles, handlers
+        Deadlines.await(OpsHost.WAIT_MS, "after the forced provider update, every bundle active and the relay serving", () -> {
+            seen[0] = get(h, "/bundles").body();
+            HttpResponse<String> hr = get(h, "/runtime/handlers");
+            seen[1] = hr.body();
+            return !seen[0].matches("(?s).*\"state\" : \"(INSTALLED|RESOLVED|STARTING|STOPPING)\".*") && hr.statusCode() == 200
+                    && seen[1].contains("\"filter\" : \"wol\"") && seen[1].contains("\"state\" : \"active\"");
+        }, () -> seen[0] + "\n" + seen[1]);
+    }
+
+    /** GET {@code path} of the host's REST API, inside a wait's condition: an I/O error fails the wait. */
+    private static HttpResponse<String> get(OpsHost h, String path) {
+        try {
+            return h.send(h.api(path).GET().build());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + path, e);
         }
-        throw new AssertionError("after the forced provider update, every bundle active and the relay serving:\n" + bundles + "\n" + handlers);
     }
 
     /** The jar the host installed the platform bundle {@code bsn} from ({@code run/platform/<bsn>-<version>.jar}). */
@@ -221,16 +229,9 @@ public class RestIT {
     }
 
     static void awaitBody(OpsHost h, String path, String text) throws Exception {
-        long deadline = System.currentTimeMillis() + OpsHost.WAIT_MS;
-        String last = "";
-        while (System.currentTimeMillis() < deadline) {
-            last = h.send(h.api(path).GET().build()).body();
-            if (last.contains(text)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no \"" + text + "\" in " + path + " within " + OpsHost.WAIT_MS + " ms:\n" + last);
+        String[] last = {""};
+        Deadlines.await(OpsHost.WAIT_MS, "\"" + text + "\" in " + path, () -> (last[0] = get(h, path).body()).contains(text),
+                () -> last[0]);
     }
 
     /** A copy of {@code in} with another Bundle-SymbolicName. */

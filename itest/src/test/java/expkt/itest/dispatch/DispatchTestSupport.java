@@ -113,18 +113,16 @@ public abstract class DispatchTestSupport extends ExpktTestSupport {
                 b.start();
             }
         }
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (true) {
+        await("expkt:handlers registered again after the provider restart", 10_000, () -> {
             try {
                 command("handlers");
-                return;
+                return true;
             } catch (AssertionError e) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(50);
+                return false;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-        }
+        });
     }
 
     String nftRuleset() {
@@ -133,18 +131,33 @@ public abstract class DispatchTestSupport extends ExpktTestSupport {
 
     /** Waits until {@code expkt:handlers} shows a row matching {@code regex} (as a line). */
     String awaitHandlers(String regex, long millis) throws Exception {
-        long deadline = System.currentTimeMillis() + millis;
-        String last;
-        do {
-            last = command("handlers");
-            for (String line : last.split("\n")) {
-                if (line.matches(regex)) {
-                    return last;
-                }
+        String[] last = {""};
+        expkt.lab.Deadlines.await(millis, "a line of expkt:handlers matching " + regex, () -> {
+            try {
+                last[0] = command("handlers");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-            Thread.sleep(20);
-        } while (System.currentTimeMillis() < deadline);
-        throw new AssertionError("no line of expkt:handlers matched " + regex + " within " + millis + " ms:\n" + last);
+            return last[0].lines().anyMatch(line -> line.matches(regex));
+        }, () -> last[0]);
+        return last[0];
+    }
+
+    /**
+     * The witness for "nothing was handled twice": sends one frame numbered {@code marker} (past the
+     * stream) from host 1 after the stream, and waits until {@code rec} has it. The frames of one
+     * socket are handled in order, so once the marker is recorded every frame sent before it has been
+     * handled (and any second handling of one recorded) — no sleep and hope.
+     */
+    void awaitMarker(Recorder rec, Path gen, int marker) throws Exception {
+        Path log = Files.createTempFile("seqgen-marker", ".log");
+        Process p = lab().spawn(lab().host(1).ns(), log, gen.toString(), "veth0", "0x" + Integer.toHexString(ETHERTYPE_SEQ),
+                "1", "1000", Integer.toString(marker));
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new AssertionError("the marker frame was not sent: " + Files.readString(log));
+        }
+        await("the marker frame " + marker + " handled", 15_000, () -> rec.perSeq.get(marker) > 0);
     }
 
     /** The generator, compiled with gcc from the probe's copy of seqgen.c into a temporary directory. */

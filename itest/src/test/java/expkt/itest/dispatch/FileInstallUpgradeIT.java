@@ -23,7 +23,9 @@ import expkt.itest.ExpktOptions;
  * The hot upgrade as an operator does it: FileInstall watches a deploy directory, the handler bundle's
  * jar is replaced there by the next version three times while a generator sends numbered frames at
  * 50 kframes/s; every frame is handled exactly once, by one version or the next, and the socket drops
- * nothing. Deleting the jar uninstalls the bundle, and its socket goes after the grace period.
+ * nothing (a marker frame sent after the stream is the witness that every frame before it has been
+ * handled when the counts are read). Deleting the jar uninstalls the bundle, and its socket goes after
+ * the grace period.
  */
 public class FileInstallUpgradeIT extends DispatchTestSupport {
     static final int ROUNDS = 200_000; // 4 s at 50 kpps
@@ -65,7 +67,7 @@ public class FileInstallUpgradeIT extends DispatchTestSupport {
 
     @Test
     public void replacingTheJarUnderLoadLosesNoFrame() throws Exception {
-        Recorder rec = new Recorder(ROUNDS);
+        Recorder rec = new Recorder(ROUNDS + 1); // + the marker
         ServiceRegistration<?> recReg = register(rec, "seq");
         Path target = Path.of(context.getProperty("felix.fileinstall.dir")).resolve("seq.jar");
         Process p = null;
@@ -79,7 +81,7 @@ public class FileInstallUpgradeIT extends DispatchTestSupport {
                     Integer.toString(ROUNDS), Integer.toString(RATE));
             List<String> seen = new ArrayList<>();
             for (int v = 2; v <= 4; v++) {
-                Thread.sleep(900);
+                Thread.sleep(900); // pacing, not waiting: spreads the three updates over the 4 s stream
                 drop(HotUpgradeIT.seqBundle(v + ".0.0"), target);
                 String version = v + ".0.0";
                 await("FileInstall updated the bundle to " + version, 10_000, () -> {
@@ -93,15 +95,14 @@ public class FileInstallUpgradeIT extends DispatchTestSupport {
             String genOut = Files.readString(log).strip();
             System.out.println(genOut);
             assertEquals(genOut, 0, p.exitValue());
-            await("every frame recorded", 15_000, () -> rec.total.sum() >= ROUNDS);
-            Thread.sleep(300);
+            awaitMarker(rec, gen, ROUNDS); // from here on, anything handled twice has been recorded
             String table = command("handlers");
             System.out.println(table);
             System.out.println("[fileinstall-upgrade] frames per version: " + new java.util.TreeMap<>(rec.perKey));
-            for (int i = 0; i < ROUNDS; i++) {
-                assertEquals("sequence number " + i, 1, rec.perSeq.get(i));
+            for (int i = 0; i <= ROUNDS; i++) {
+                assertEquals("sequence number " + i + (i == ROUNDS ? " (the marker)" : ""), 1, rec.perSeq.get(i));
             }
-            assertEquals(ROUNDS, rec.total.sum());
+            assertEquals(ROUNDS + 1, rec.total.sum());
             String[] row = row(table, "seq");
             assertEquals("4.0.0", row[2]);
             assertEquals("socket drops", "0", row[9]);

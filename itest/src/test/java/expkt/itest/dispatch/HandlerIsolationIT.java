@@ -186,7 +186,15 @@ public class HandlerIsolationIT extends DispatchTestSupport {
     public void aHandlerWithBadPropertiesIsRejectedNamingTheValueAndLeavesNothing() throws Exception {
         Recorder rec = new Recorder(16);
         ServiceRegistration<?> reg = register(rec, "badmac");
-        String rules = nftRuleset();
+        // the other tests' filters stay for the 1 s grace period after their bundles went: wait until no
+        // filter has a rule (each filter's rules carry its name as comment, and only they have counters),
+        // so that the ruleset can change now only through this bundle
+        String[] quiet = {""};
+        expkt.lab.Deadlines.await(10_000, "no filter rule left in the nft ruleset by an earlier test", () -> {
+            quiet[0] = nftRuleset();
+            return !quiet[0].contains("comment \"");
+        }, () -> quiet[0]);
+        String rules = quiet[0];
         Bundle b = context.installBundle("badmac", TestBundles.stream(behaviourBundle("expkt.itest.badmac", "badmac", 0x88bb, "count",
                 false, "handler", Map.of("expkt.filter.dstmac", "00:zz:2b:00:00:00"))));
         try {

@@ -24,7 +24,8 @@ import expkt.itest.dispatch.bundles.SeqHandler;
  * jar of the next version, as FileInstall does). Every sequence number must be handled exactly once
  * by version 1 or a later one (counted independently by the test's recorder, and by the handler's own
  * state, which each version hands to the next through StateHandover with a CRC), and the handler's
- * socket must drop nothing.
+ * socket must drop nothing. A marker frame numbered {@code ROUNDS}, sent after the stream, is the witness
+ * that everything before it has been handled when the counts are read.
  */
 public class HotUpgradeIT extends DispatchTestSupport {
     static final String BSN = "expkt.itest.dispatch.seq";
@@ -44,7 +45,7 @@ public class HotUpgradeIT extends DispatchTestSupport {
 
     @Test
     public void twentyUpdatesUnderLoadLoseNoFrameAndHandTheStateOver() throws Exception {
-        Recorder rec = new Recorder(ROUNDS);
+        Recorder rec = new Recorder(ROUNDS + 1); // + the marker
         ServiceRegistration<?> recReg = register(rec, "seq");
         Path gen = generator();
         Bundle b = context.installBundle("expkt-itest-seq", TestBundles.stream(seqBundle("1.0.0")));
@@ -74,8 +75,7 @@ public class HotUpgradeIT extends DispatchTestSupport {
             String genOut = Files.readString(log).strip();
             System.out.println(genOut);
             assertEquals(genOut, 0, p.exitValue());
-            await("every frame recorded", 15_000, () -> rec.total.sum() >= ROUNDS);
-            Thread.sleep(300); // anything handled twice would show up now
+            awaitMarker(rec, gen, ROUNDS); // from here on, anything handled twice has been recorded
 
             table = command("handlers");
             System.out.println(table);
@@ -93,12 +93,13 @@ public class HotUpgradeIT extends DispatchTestSupport {
             }
             assertEquals("sequence numbers never handled (first 20)", List.of(), missing);
             assertEquals("sequence numbers handled twice (first 20)", List.of(), twice);
-            assertEquals(ROUNDS, rec.total.sum());
+            assertEquals("the marker handled once", 1, rec.perSeq.get(ROUNDS));
+            assertEquals(ROUNDS + 1, rec.total.sum());
             String[] row = row(table, "seq");
             assertEquals((UPDATES + 1) + ".0.0", row[2]);
             assertEquals("active", row[5]);
             assertEquals("socket drops", "0", row[9]);
-            assertEquals("frames", Integer.toString(ROUNDS), row[8]);
+            assertEquals("frames", Integer.toString(ROUNDS + 1), row[8]);
             assertEquals("versions that served the socket", Integer.toString(UPDATES + 1), row[13]);
             assertTrue("every version handled frames: " + rec.perKey, rec.perKey.size() >= UPDATES / 2);
 
@@ -109,9 +110,9 @@ public class HotUpgradeIT extends DispatchTestSupport {
             Map<String, Object> state = ((Supplier<Map<String, Object>>) context.getService(refs[0])).get();
             context.ungetService(refs[0]);
             assertEquals(state.get("problem").toString(), Boolean.TRUE, state.get("intact"));
-            assertEquals(ROUNDS, state.get("distinct"));
+            assertEquals(ROUNDS + 1, state.get("distinct"));
             assertEquals(0, state.get("duplicates"));
-            assertEquals((long) ROUNDS, state.get("handled"));
+            assertEquals((long) ROUNDS + 1, state.get("handled"));
             assertEquals(32, state.get("neighbours"));
             @SuppressWarnings("unchecked")
             List<String> versions = (List<String>) state.get("versions");

@@ -39,16 +39,16 @@ public class CaptureCommandIT extends ExpktTestSupport {
     }
 
     private Object command(String function) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            ServiceReference<?>[] refs = context.getServiceReferences((String) null,
-                    "(&(osgi.command.scope=expkt)(osgi.command.function=" + function + "))");
-            if (refs != null) {
-                return context.getService(refs[0]);
+        String filter = "(&(osgi.command.scope=expkt)(osgi.command.function=" + function + "))";
+        ServiceReference<?>[][] refs = new ServiceReference<?>[1][];
+        await("the Gogo command expkt:" + function, 10_000, () -> {
+            try {
+                return (refs[0] = context.getServiceReferences((String) null, filter)) != null;
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new IllegalArgumentException(filter, e);
             }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no expkt:" + function + " command");
+        });
+        return context.getService(refs[0][0]);
     }
 
     private void sendFromHost(int i, byte[] frame) throws Exception {
@@ -72,10 +72,14 @@ public class CaptureCommandIT extends ExpktTestSupport {
             // a socket lists a filter once its BPF program and nftables rules are in place
             Object sockets = command("sockets");
             Method socketsM = sockets.getClass().getMethod("sockets");
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (!String.valueOf(socketsM.invoke(sockets)).contains("capture-") && System.currentTimeMillis() < deadline) {
-                Thread.sleep(20);
-            }
+            String[] listed = {""};
+            expkt.lab.Deadlines.await(10_000, "the capture's socket with its filter in expkt:sockets", () -> {
+                try {
+                    return (listed[0] = String.valueOf(socketsM.invoke(sockets))).contains("capture-");
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, () -> listed[0]);
             Object acl = command("acl");
             Method aclM = acl.getClass().getMethod("acl");
             String during = String.valueOf(aclM.invoke(acl));

@@ -5,12 +5,10 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
-import java.lang.reflect.Method;
 import java.time.Duration;
 
 import org.junit.Test;
 import org.ops4j.pax.exam.Option;
-import org.osgi.framework.ServiceReference;
 
 import expkt.api.packet.Direction;
 import expkt.api.packet.ExosSockAddr;
@@ -86,31 +84,11 @@ public class NftUnavailableIT extends ExpktTestSupport {
     }
 
     private <T> T service(Class<T> type) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            ServiceReference<T> ref = context.getServiceReference(type);
-            T s = ref == null ? null : context.getService(ref);
-            if (s != null) {
-                return s;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(type.getName() + " never came: the provider did not activate without nftables");
+        return awaitService(type, " (none: the provider did not activate without nftables)");
     }
 
     private String command(String function) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            ServiceReference<?>[] refs = context.getServiceReferences((String) null,
-                    "(&(osgi.command.scope=expkt)(osgi.command.function=" + function + "))");
-            if (refs != null) {
-                Object svc = context.getService(refs[0]);
-                Method m = svc.getClass().getMethod(function);
-                return String.valueOf(m.invoke(svc));
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no expkt:" + function + " command");
+        return expktCommand(function);
     }
 
     /** Sends {@code count} frames of {@code ethertype} from host {@code i}'s veth0 (a plain AF_PACKET socket there). */

@@ -35,15 +35,7 @@ public class PacketProviderConfigIT extends ExpktTestSupport {
     }
 
     private <T> T service(Class<T> type) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            ServiceReference<T> ref = context.getServiceReference(type);
-            if (ref != null && context.getService(ref) != null) {
-                return context.getService(ref);
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(type.getName() + " never came");
+        return awaitService(type);
     }
 
     private String command(String function) throws Exception {
@@ -58,16 +50,16 @@ public class PacketProviderConfigIT extends ExpktTestSupport {
     }
 
     private String awaitCommand(String function, Predicate<String> until) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        String out = "";
-        while (System.currentTimeMillis() < deadline) {
-            out = command(function);
-            if (until.test(out)) {
-                return out;
+        String[] out = {""};
+        expkt.lab.Deadlines.await(10_000, "expkt:" + function + " to show what was expected", () -> {
+            try {
+                out[0] = command(function);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("expkt:" + function + " never showed what was expected:\n" + out);
+            return until.test(out[0]);
+        }, () -> out[0]);
+        return out[0];
     }
 
     @Test

@@ -7,7 +7,6 @@ import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
@@ -65,33 +64,17 @@ public class PacketProviderIT extends ExpktTestSupport {
     }
 
     private static <T> T waitForService(org.osgi.framework.BundleContext ctx, Class<T> type) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
+        java.util.concurrent.atomic.AtomicReference<T> got = new java.util.concurrent.atomic.AtomicReference<>();
+        await("a " + type.getName() + " service for " + ctx.getBundle().getSymbolicName(), 10_000, () -> {
             ServiceReference<T> ref = ctx.getServiceReference(type);
-            if (ref != null) {
-                T s = ctx.getService(ref);
-                if (s != null) {
-                    return s;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(type.getName() + " never came");
+            got.set(ref == null ? null : ctx.getService(ref));
+            return got.get() != null;
+        });
+        return got.get();
     }
 
     private String command(String function) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            ServiceReference<?>[] refs = context.getServiceReferences((String) null,
-                    "(&(osgi.command.scope=expkt)(osgi.command.function=" + function + "))");
-            if (refs != null) {
-                Object svc = context.getService(refs[0]);
-                Method m = svc.getClass().getMethod(function);
-                return String.valueOf(m.invoke(svc));
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no expkt:" + function + " command");
+        return expktCommand(function);
     }
 
     private String ruleset() {

@@ -9,7 +9,6 @@ import java.util.function.Predicate;
 
 import org.junit.Test;
 import org.ops4j.pax.exam.Option;
-import org.osgi.framework.ServiceReference;
 
 import expkt.api.net.SlotPort;
 import expkt.api.packet.PacketService;
@@ -33,15 +32,7 @@ public class PortStateIT extends ExpktTestSupport {
     }
 
     private <T> T service(Class<T> type) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            ServiceReference<T> ref = context.getServiceReference(type);
-            if (ref != null && context.getService(ref) != null) {
-                return context.getService(ref);
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(type.getName() + " never came");
+        return awaitService(type);
     }
 
     /** The port DTOs {@code expkt:ports} prints, from the runtime service. */
@@ -50,16 +41,16 @@ public class PortStateIT extends ExpktTestSupport {
     }
 
     private List<PortDTO> awaitPorts(String what, Predicate<List<PortDTO>> until) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        List<PortDTO> now = List.of();
-        while (System.currentTimeMillis() < deadline) {
-            now = ports();
-            if (until.test(now)) {
-                return now;
+        java.util.concurrent.atomic.AtomicReference<List<PortDTO>> now = new java.util.concurrent.atomic.AtomicReference<>(List.of());
+        expkt.lab.Deadlines.await(10_000, "the port DTOs to show " + what, () -> {
+            try {
+                now.set(ports());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the port DTOs never showed " + what + ":\n" + now);
+            return until.test(now.get());
+        }, now::get);
+        return now.get();
     }
 
     private static Predicate<List<PortDTO>> row(String slotPort, String ifName, String mtu, String state) {

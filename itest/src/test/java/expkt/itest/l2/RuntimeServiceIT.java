@@ -53,15 +53,7 @@ public class RuntimeServiceIT extends ExpktTestSupport {
     }
 
     private <T> T service(Class<T> type) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            ServiceReference<T> ref = context.getServiceReference(type);
-            if (ref != null && context.getService(ref) != null) {
-                return context.getService(ref);
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(type.getName() + " never came");
+        return awaitService(type);
     }
 
     private String command(String function) throws Exception {

@@ -79,12 +79,7 @@ public class LldpWhiteboardIT extends ExpktTestSupport {
 
     @Test
     public void bothTablesSurviveAnUpdateAndLldpdsShutdownRemovesIt() throws Exception {
-        long deadline = System.currentTimeMillis() + 5000;
-        while (context.getServiceReference(StateHandover.class) == null && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
-        assertTrue("the provider registers StateHandover (the whiteboard dispatch of branch dispatch)",
-                context.getServiceReference(StateHandover.class) != null);
+        await("the provider's StateHandover (its whiteboard dispatch)", 5000, () -> context.getServiceReference(StateHandover.class) != null);
         Lab lab = lab();
         Configuration c = cm.getConfiguration("expkt.protocol.lldp", "?");
         Dictionary<String, Object> p = new Hashtable<>();

@@ -55,13 +55,9 @@ public class PingIT extends ExpktTestSupport {
 
     @SuppressWarnings("unchecked")
     private List<String> ping(String... args) throws Exception {
+        await("the ping:ping command registered", 10_000, () -> context.getServiceReference("expkt.protocol.ping.PingCommand") != null);
         ServiceReference<?> ref = context.getServiceReference("expkt.protocol.ping.PingCommand");
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (ref == null && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-            ref = context.getServiceReference("expkt.protocol.ping.PingCommand");
-        }
-        assertTrue("the ping:ping command is registered", ref != null);
+        assertTrue("the ping:ping command is still registered", ref != null);
         assertEquals("ping", ref.getProperty("osgi.command.scope"));
         Object command = context.getService(ref);
         try {
@@ -80,10 +76,7 @@ public class PingIT extends ExpktTestSupport {
         String vrb = topology.vrb();
         userVr("VR-A", 10, vra);
         userVr("VR-B", 11, vrb);
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (vrs.list().stream().filter(v -> v.id() >= 10).count() < 2 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+        await("VR-A and VR-B registered", 10_000, () -> vrs.list().stream().filter(v -> v.id() >= 10).count() >= 2);
         assertEquals(vra, vrs.byName("VR-A").location());
 
         List<String> a = ping("-v", "VR-A", "10.0.0.2", "3", "56", "0.2");

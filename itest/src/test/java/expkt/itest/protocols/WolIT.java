@@ -21,6 +21,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import expkt.api.packet.PacketService;
 import expkt.itest.ExpktOptions;
 import expkt.itest.ExpktTestSupport;
+import expkt.lab.Deadlines;
 import expkt.lab.Lab;
 
 /**
@@ -57,39 +58,37 @@ public class WolIT extends ExpktTestSupport {
             cmd.add(f);
         }
         lab.spawn(lab.host(host).ns(), log, cmd.toArray(String[]::new));
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (!Files.readString(log).contains("Capture started")) {
-            if (System.currentTimeMillis() > deadline) {
-                fail("tshark did not start: " + Files.readString(log));
-            }
-            Thread.sleep(50);
-        }
+        Deadlines.await(15_000, "tshark to start", () -> readQuietly(log).contains("Capture started"), () -> readQuietly(log));
         Thread.sleep(300); // dumpcap reports the start a moment before its socket takes every frame
         return log;
     }
 
     /** The first decoded line tshark wrote ({@code vlan.id|wol.mac}). */
     static String decoded(Path log) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            for (String line : Files.readAllLines(log)) {
-                if (line.contains("|")) {
-                    return line.strip();
-                }
+        String[] decoded = {null};
+        Deadlines.await(10_000, "tshark to decode a Wake-on-LAN frame", () -> {
+            try {
+                decoded[0] = Files.readAllLines(log).stream().filter(l -> l.contains("|")).findFirst().map(String::strip).orElse(null);
+                return decoded[0] != null;
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             }
-            Thread.sleep(50);
+        }, () -> readQuietly(log));
+        return decoded[0];
+    }
+
+    private static String readQuietly(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (java.io.IOException e) {
+            return e.toString();
         }
-        fail("tshark decoded no Wake-on-LAN frame: " + Files.readString(log));
-        return null;
     }
 
     private Object command() throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        ServiceReference<?> ref;
-        while ((ref = context.getServiceReference("expkt.protocol.wol.WolCommands")) == null && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
-        assertTrue("wol commands are registered", ref != null);
+        await("the wol commands registered", 10_000, () -> context.getServiceReference("expkt.protocol.wol.WolCommands") != null);
+        ServiceReference<?> ref = context.getServiceReference("expkt.protocol.wol.WolCommands");
+        assertTrue("wol commands are still registered", ref != null);
         assertEquals("wol", ref.getProperty("osgi.command.scope"));
         return context.getService(ref);
     }
@@ -111,10 +110,7 @@ public class WolIT extends ExpktTestSupport {
         dp.update(p);
         ServiceReference<PacketService> psRef = context.getServiceReference(PacketService.class);
         PacketService ps = context.getService(psRef);
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (ps.vlans().isEmpty() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+        await("the VLAN blue configured", 10_000, () -> !ps.vlans().isEmpty());
         assertEquals("blue", ps.vlans().get(0).name());
 
         Path h2 = tshark(lab, 2, "vlan.id", "wol.mac");

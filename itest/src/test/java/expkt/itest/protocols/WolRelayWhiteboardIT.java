@@ -18,6 +18,8 @@ import org.osgi.service.cm.ConfigurationAdmin;
 
 import expkt.api.handler.StateHandover;
 import expkt.api.packet.PacketService;
+import expkt.api.runtime.ExpktRuntime;
+import expkt.api.runtime.FilterDTO;
 import expkt.itest.ExpktOptions;
 import expkt.itest.ExpktTestSupport;
 import expkt.lab.Lab;
@@ -44,6 +46,15 @@ public class WolRelayWhiteboardIT extends ExpktTestSupport {
         return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr", "expkt.protocol.wol")};
     }
 
+    /** {@link #stats()} inside a wait's condition. */
+    private String statsNow() {
+        try {
+            return stats();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private String stats() throws Exception {
         ServiceReference<?> ref = context.getServiceReference("expkt.protocol.wol.WolCommands");
         if (ref == null) {
@@ -62,22 +73,15 @@ public class WolRelayWhiteboardIT extends ExpktTestSupport {
         Path h3 = WolIT.tshark(lab, 3, "vlan.id", "eth.src", "wol.mac");
         lab.exec(lab.host(1).ns(), "etherwake", "-i", "veth0", "-b", target).check();
         String sender = lab.host(1).mac();
-        long deadline = System.currentTimeMillis() + 5000;
-        while (!stats().contains("target " + target) && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
-        assertTrue("the relay saw the magic packet: " + stats(), stats().contains("target " + target));
+        expkt.lab.Deadlines.await(5000, "the relay to see the magic packet for " + target,
+                () -> statsNow().contains("target " + target), this::statsNow);
         assertEquals("tagged 100 on blue's tagged member", "100|" + sender + "|" + target, WolIT.decoded(h2));
         assertEquals("untagged on green's untagged member", "|" + sender + "|" + target, WolIT.decoded(h3));
     }
 
     @Test
     public void etherwakeAndUdpMagicPacketsAreRelayedAlsoAfterAnUpdate() throws Exception {
-        long deadline = System.currentTimeMillis() + 5000;
-        while (context.getServiceReference(StateHandover.class) == null && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
-        assertTrue("the provider has the whiteboard dispatch (branch dispatch)", context.getServiceReference(StateHandover.class) != null);
+        await("the provider's whiteboard dispatch (StateHandover)", 5000, () -> context.getServiceReference(StateHandover.class) != null);
         Lab lab = lab();
         Configuration dp = cm.getConfiguration("expkt.dataplane", "?");
         Dictionary<String, Object> p = new Hashtable<>();
@@ -89,13 +93,14 @@ public class WolRelayWhiteboardIT extends ExpktTestSupport {
         w.put("udp.port", 9);
         wol.update(w);
         PacketService ps = context.getService(context.getServiceReference(PacketService.class));
-        while (ps.vlans().size() < 3 && System.currentTimeMillis() < deadline + 10_000) {
-            Thread.sleep(50);
+        await("the three VLANs configured", 10_000, () -> ps.vlans().size() >= 3);
+        await("the relay configured for UDP port 9", 10_000, () -> statsNow().contains("UDP port 9"));
+        // the relay's configuration enables the UDP handler: the frames below need both handlers' filters enforced
+        ExpktRuntime runtime = awaitService(ExpktRuntime.class);
+        for (String filter : new String[] {"wol", "wol-udp"}) {
+            await("the filter " + filter + " enforced", 10_000, () -> runtime.filters().stream()
+                    .anyMatch(f -> filter.equals(f.name) && FilterDTO.ENFORCED.equals(f.state)));
         }
-        while (!stats().contains("UDP port 9") && System.currentTimeMillis() < deadline + 10_000) {
-            Thread.sleep(50);
-        }
-        Thread.sleep(500); // the UDP handler is enabled by the relay's configuration
 
         etherwakeIsRelayed(lab, "00:11:22:33:44:55");
         String s = stats();
@@ -125,10 +130,7 @@ public class WolRelayWhiteboardIT extends ExpktTestSupport {
                 b.update();
             }
         }
-        long again = System.currentTimeMillis() + 10_000;
-        while (stats().isEmpty() && System.currentTimeMillis() < again) {
-            Thread.sleep(50);
-        }
+        await("the updated relay's wol:stats", 10_000, () -> !statsNow().isEmpty());
         etherwakeIsRelayed(lab, "00:11:22:33:44:66");
         wol.delete();
         dp.delete();

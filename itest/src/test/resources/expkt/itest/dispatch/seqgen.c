@@ -4,8 +4,10 @@
  * given, to 00:e0:2b:00:00:01, with the round number as a 32-bit big-endian sequence number at
  * offset 14. Batches of up to 32 frames go out with one sendmmsg(2) (through the qdisc, never
  * dropping: ENOBUFS is retried), paced against CLOCK_MONOTONIC. Prints what it sent and how fast.
+ * FIRST (default 0) is the first round's number: a test sends a marker frame numbered past its stream
+ * with COUNT 1, to see when everything sent before it has been handled.
  *
- * usage: seqgen IFNAME ETHERTYPE[,ETHERTYPE...] COUNT RATE
+ * usage: seqgen IFNAME ETHERTYPE[,ETHERTYPE...] COUNT RATE [FIRST]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -31,8 +33,8 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s IFNAME ETHERTYPE[,ETHERTYPE...] COUNT RATE\n", argv[0]);
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: %s IFNAME ETHERTYPE[,ETHERTYPE...] COUNT RATE [FIRST]\n", argv[0]);
         return 2;
     }
     int ifindex = if_nametoindex(argv[1]);
@@ -46,6 +48,7 @@ int main(int argc, char **argv) {
     }
     long count = atol(argv[3]);
     double rate = atof(argv[4]);
+    long first = argc == 6 ? atol(argv[5]) : 0;
     int fd = socket(AF_PACKET, SOCK_RAW, 0);
     if (fd < 0) {
         perror("seqgen: socket");
@@ -79,7 +82,7 @@ int main(int argc, char **argv) {
         int n = 0;
         while (n < BATCH && sent + n < total) {
             long k = sent + n;
-            uint32_t seq = htonl((uint32_t) (k / ntypes));
+            uint32_t seq = htonl((uint32_t) (first + k / ntypes));
             uint16_t et = htons((uint16_t) types[k % ntypes]);
             memcpy(frames[n] + 12, &et, 2);
             memcpy(frames[n] + 14, &seq, 4);
