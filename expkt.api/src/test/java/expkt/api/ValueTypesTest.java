@@ -106,7 +106,7 @@ class ValueTypesTest {
                 68, 64, 0x0842);
         assertEquals(0x8100, a.vlanTpid());          // until the provider says otherwise: 802.1Q, priority 0
         assertEquals(100, a.vlanTci());
-        a.setVlanTag(0x88A8, (5 << 13) | 100);
+        expkt.api.spi.ExosSockAddrs.setVlanTag(a, 0x88A8, (5 << 13) | 100);
         assertEquals(0x88A8, a.vlanTpid());
         assertEquals(0xA064, a.vlanTci());
         expkt.api.packet.ExosSockAddr c = a.copy();
@@ -115,7 +115,7 @@ class ValueTypesTest {
         // an untagged frame after a tagged one: no tag left over
         expkt.api.spi.ExosSockAddrs.set(a, 1, 2, "p2", 3, expkt.api.packet.ExosSockAddr.NO_VLAN, null, 2, "VR-Default", Direction.INGRESS,
                 expkt.api.packet.PacketType.OTHERHOST, 2L, 64, 64, 0x0842);
-        a.setVlanTag(0x8100, 7);
+        expkt.api.spi.ExosSockAddrs.setVlanTag(a, 0x8100, 7);
         assertEquals(expkt.api.packet.ExosSockAddr.NO_VLAN, a.vlanTci());
         assertEquals(0, a.vlanTpid());
     }

@@ -142,7 +142,7 @@ public final class EmbeddedHandler {
         ExosSockAddrs.set(from, port.slot(), port.port(), ifName, ifIndex(port), vlanId, vlanName, vrId, vrName, Direction.INGRESS,
                 packetType(f), nowNanos, originalLength, length, u16(f, tagged ? 16 : 12));
         if (tagged) {
-            from.setVlanTag(tpid, tci);
+            ExosSockAddrs.setVlanTag(from, tpid, tci);
         }
         received++;
         try {

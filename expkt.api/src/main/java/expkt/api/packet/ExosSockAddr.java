@@ -33,12 +33,13 @@ public final class ExosSockAddr {
     static {
         // the provider's way in (expkt.api.spi, not for protocol bundles): there is no public setter
         ExosSockAddrs.install(ExosSockAddr::set);
+        ExosSockAddrs.installVlanTagSetter(ExosSockAddr::setVlanTag);
     }
 
     /**
      * Filled in by the provider through {@link ExosSockAddrs#set} (since 2.0 not public: a protocol
      * bundle cannot forge where a frame came from). Sets the outer tag to {@code vlanId} with
-     * priority 0 and TPID 0x8100 (or none); {@link #setVlanTag} then gives the tag as it was.
+     * priority 0 and TPID 0x8100 (or none); {@link ExosSockAddrs#setVlanTag} then gives the tag as it was.
      */
     private void set(int slot, int port, String ifName, int ifIndex, int vlanId, String vlanName, int vrId,
                     String vrName, Direction direction, PacketType packetType, long timestampNanos,
@@ -62,10 +63,11 @@ public final class ExosSockAddr {
     }
 
     /**
-     * Filled in by the provider after {@link #set}, for a frame whose outer tag the kernel took off:
-     * that tag's TPID and whole TCI. Not for application use.
+     * Filled in by the provider after {@link #set} through {@link ExosSockAddrs#setVlanTag} (not public
+     * since 2.0, like {@link #set}), for a frame whose outer tag the kernel took off: that tag's TPID and
+     * whole TCI. Ignored when the frame carried no tag.
      */
-    public void setVlanTag(int tpid, int tci) {
+    private void setVlanTag(int tpid, int tci) {
         if (vlanId == NO_VLAN) {
             return;
         }

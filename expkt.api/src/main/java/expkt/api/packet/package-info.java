@@ -8,6 +8,8 @@
  * place, and {@link expkt.api.packet.FrameView} is a read-only contract whose reads fail once the frame
  * is released (it was a class whose {@code wrap}, {@code segment()} and {@code offset()} exposed the
  * whole writable receive ring; the implementation is the provider-only {@code expkt.api.spi.FrameWindow}).
+ * {@link expkt.api.packet.ExosSockAddr} has no public setter: {@code set} and {@code setVlanTag} are the
+ * provider-only {@code expkt.api.spi.ExosSockAddrs}'s.
  *
  * <p>Get a {@link expkt.api.packet.PacketService} from the service registry; it is a per-bundle
  * service, so every socket, filter and kernel rule is owned by the bundle that opened it and is

@@ -56,6 +56,14 @@ public interface ExpktRuntime {
     List<SocketDTO> sockets();
 
     /**
+     * Every open L3 and raw IP socket of the virtual routers, by owner; empty while the VR registry
+     * (bundle {@code expkt.vr}) does not run.
+     *
+     * @since 1.2
+     */
+    List<VrSocketDTO> vrSockets();
+
+    /**
      * Every whiteboard handler (active, backed off, parked for an update, stuck, rejected) and every
      * socket callback.
      */

@@ -19,6 +19,8 @@ public class RuntimeDTO extends DTO {
     public List<VrDTO> vrs;
     public List<FilterDTO> filters;
     public List<SocketDTO> sockets;
+    /** The L3 and raw IP sockets of the virtual routers ({@link ExpktRuntime#vrSockets()}). @since 1.2 */
+    public List<VrSocketDTO> vrSockets;
     public List<HandlerDTO> handlers;
     public List<LaneDTO> lanes;
 }

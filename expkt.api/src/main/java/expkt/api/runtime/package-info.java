@@ -2,7 +2,8 @@
  * Runtime introspection of the host, in the spirit of Declarative Services'
  * {@code ServiceComponentRuntime}: the {@link expkt.api.runtime.ExpktRuntime} service hands out
  * snapshots of the data plane's ports, VLANs and virtual routers, the filters with their nftables
- * counters, the open sockets, the whiteboard handlers and callbacks, the dispatch lanes and the forwarding database (1.1), as DTOs
+ * counters, the open sockets, the whiteboard handlers and callbacks, the dispatch lanes and the forwarding database (1.1), and the L3 and raw IP sockets of the
+ * virtual routers (1.2, {@link expkt.api.runtime.VrSocketDTO}), as DTOs
  * ({@code org.osgi.dto.DTO}: public fields, no behaviour, safe to serialise to JSON).
  *
  * <p>The Gogo {@code expkt:} commands print these DTOs; the web console, the metrics endpoint and the
@@ -13,7 +14,7 @@
  * already keeps and takes no lock the receive path takes.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package expkt.api.runtime;
 
 import org.osgi.annotation.bundle.Export;

@@ -8,10 +8,10 @@ import expkt.api.packet.PacketType;
  * Fills an {@link ExosSockAddr} on a receive path: what the provider (and the test kit's embedded
  * harness, which plays the provider) does for every frame. {@code ExosSockAddr} has no public
  * setter, so a protocol bundle cannot forge where a frame came from; its class initializer hands its
- * package-private setter to {@link #install}, once.
+ * private setters to {@link #install} and {@link #installVlanTagSetter}, once each.
  *
- * <p>Threading: {@link #set} is as thread-safe as the address it writes (one thread per address). It
- * allocates nothing.
+ * <p>Threading: {@link #set} and {@link #setVlanTag} are as thread-safe as the address they write (one
+ * thread per address). They allocate nothing.
  */
 public final class ExosSockAddrs {
     private ExosSockAddrs() {
@@ -25,23 +25,36 @@ public final class ExosSockAddrs {
                  int originalLength, int capturedLength, int protocol);
     }
 
+    /**
+     * ExosSockAddr's outer-tag setter, as its class initializer installs it.
+     *
+     * @since 1.2
+     */
+    @FunctionalInterface
+    public interface VlanTagSetter {
+        void setVlanTag(ExosSockAddr a, int tpid, int tci);
+    }
+
     private static Setter installed;
+    private static VlanTagSetter installedVlanTag;
 
-    /** The setter as a constant, so that a call site compiles to a direct call. */
+    /** The setters as constants, so that a call site compiles to a direct call. */
     private static final class Holder {
-        static final Setter SETTER = load();
+        static final Setter SETTER;
+        static final VlanTagSetter VLAN_TAG_SETTER;
 
-        private static Setter load() {
+        static {
             try {
                 Class.forName(ExosSockAddr.class.getName(), true, ExosSockAddr.class.getClassLoader());
             } catch (ClassNotFoundException e) {
                 throw new IllegalStateException(e);
             }
             synchronized (ExosSockAddrs.class) {
-                if (installed == null) {
-                    throw new IllegalStateException("ExosSockAddr did not install its setter");
+                if (installed == null || installedVlanTag == null) {
+                    throw new IllegalStateException("ExosSockAddr did not install its setters");
                 }
-                return installed;
+                SETTER = installed;
+                VLAN_TAG_SETTER = installedVlanTag;
             }
         }
     }
@@ -60,13 +73,40 @@ public final class ExosSockAddrs {
     }
 
     /**
+     * Called once, by {@code ExosSockAddr}'s class initializer; any other call throws an
+     * {@link IllegalStateException}.
+     *
+     * @since 1.2
+     */
+    public static void installVlanTagSetter(VlanTagSetter setter) {
+        synchronized (ExosSockAddrs.class) {
+            if (installedVlanTag != null) {
+                throw new IllegalStateException("the ExosSockAddr VLAN tag setter is installed already");
+            }
+            installedVlanTag = setter;
+        }
+    }
+
+    /**
      * Sets every field of {@code a}: the outer tag becomes {@code vlanId} with priority 0 and TPID 0x8100
-     * (or none); {@link ExosSockAddr#setVlanTag} then gives the tag as it was.
+     * (or none); {@link #setVlanTag} then gives the tag as it was.
      */
     public static void set(ExosSockAddr a, int slot, int port, String ifName, int ifIndex, int vlanId, String vlanName,
                            int vrId, String vrName, Direction direction, PacketType packetType, long timestampNanos,
                            int originalLength, int capturedLength, int protocol) {
         Holder.SETTER.set(a, slot, port, ifName, ifIndex, vlanId, vlanName, vrId, vrName, direction, packetType,
                 timestampNanos, originalLength, capturedLength, protocol);
+    }
+
+    /**
+     * After {@link #set}, for a frame whose outer tag the kernel took off: that tag's TPID and whole TCI
+     * (priority, DEI, VLAN id). Ignored when {@link #set} was given no VLAN. Was the public
+     * {@code ExosSockAddr.setVlanTag} before {@code expkt.api.packet} 2.0 (which no protocol bundle
+     * should call: it would let one forge the tag a frame came with).
+     *
+     * @since 1.2
+     */
+    public static void setVlanTag(ExosSockAddr a, int tpid, int tci) {
+        Holder.VLAN_TAG_SETTER.setVlanTag(a, tpid, tci);
     }
 }

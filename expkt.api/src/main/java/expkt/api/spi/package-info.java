@@ -6,13 +6,15 @@
  * (re-pointed per frame, released when its ring slot goes back to the kernel), and
  * {@link expkt.api.spi.BundleIdentity}, the one owner identity (bundle id, symbolic name, version) the
  * provider's sockets and handlers and the VR registry's per-bundle sockets carry (1.1.0).
+ * 1.2.0: {@link expkt.api.spi.ExosSockAddrs#setVlanTag} (was {@code ExosSockAddr.setVlanTag}, public);
+ * {@link expkt.api.spi.VrSocketListing}, the VR registry's L3 and raw IP sockets for the runtime DTOs.
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
  * only a bundle whose import names it (the provider, {@code expkt.vr}, the codec, the test kit) wires
  * to this package; a protocol bundle's ordinary import does not resolve. Versioned and baselined like
  * the rest of the API, but it may change with expkt's own bundles.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 package expkt.api.spi;
 
 import org.osgi.annotation.versioning.Version;

@@ -39,7 +39,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * <li>{@code DELETE bundles/{id}}: uninstall
  * <li>{@code GET configs}, {@code GET|PUT|DELETE configs/{pid}}
  * <li>{@code GET runtime}, {@code GET runtime/{part}} ({@code dataPlane}, {@code ports}, {@code vlans},
- *     {@code vrs}, {@code filters}, {@code sockets}, {@code handlers}, {@code lanes})
+ *     {@code vrs}, {@code filters}, {@code sockets}, {@code vrSockets}, {@code handlers}, {@code lanes})
  * </ul>
  * A refused call gets a 4xx and {@code {"error": "why"}}; nothing is left half-done.
  *
@@ -148,10 +148,11 @@ public final class ManagementApi extends HttpServlet {
                         case "vrs" -> rt.vrs();
                         case "filters" -> rt.filters();
                         case "sockets" -> rt.sockets();
+                        case "vrSockets" -> rt.vrSockets();
                         case "handlers" -> rt.handlers();
                         case "lanes" -> rt.lanes();
                         case "fdb" -> rt.fdb(); // not in the snapshot: it asks the kernel for a fresh bridge-table dump first
-                        default -> throw new ApiException(404, "no runtime part \"" + p[1] + "\" (dataPlane, ports, vlans, vrs, filters, sockets, handlers, lanes, fdb)");
+                        default -> throw new ApiException(404, "no runtime part \"" + p[1] + "\" (dataPlane, ports, vlans, vrs, filters, sockets, vrSockets, handlers, lanes, fdb)");
                     });
                 }
             }

@@ -10,6 +10,7 @@ import expkt.api.runtime.PortDTO;
 import expkt.api.runtime.SocketDTO;
 import expkt.api.runtime.VlanDTO;
 import expkt.api.runtime.VlanMembershipDTO;
+import expkt.api.runtime.VrSocketDTO;
 import expkt.provider.runtime.RuntimeSnapshots;
 import expkt.provider.socket.L2Engine;
 
@@ -139,7 +140,10 @@ public final class L2Tables {
         return fdb(RuntimeSnapshots.of(engine, null));
     }
 
-    /** {@code expkt:sockets}: open sockets, owner, filters, mode, counters. */
+    /**
+     * {@code expkt:sockets}: open L2 sockets, owner, filters, mode, counters; then, when the VR registry
+     * has any, the L3 and raw IP sockets of the VRs ({@link ExpktRuntime#vrSockets()}).
+     */
     public static String sockets(ExpktRuntime runtime) {
         Tables t = new Tables("SOCKET", "OWNER", "FILTERS", "MODE", "CALLBACK", "RECEIVED", "DROPS", "POLL_US");
         for (SocketDTO s : runtime.sockets()) {
@@ -148,8 +152,20 @@ public final class L2Tables {
                     s.busyPollMicros);
         }
         DataPlaneDTO dp = runtime.dataPlane();
-        return t.toString() + t.size() + " socket(s); dispatch lanes: " + dp.dispatchCalls + " calls, "
+        String l2 = t.toString() + t.size() + " socket(s); dispatch lanes: " + dp.dispatchCalls + " calls, "
                 + dp.dispatchErrors + " threw\n";
+        List<VrSocketDTO> vrSockets = runtime.vrSockets();
+        if (vrSockets.isEmpty()) {
+            return l2;
+        }
+        Tables v = new Tables("KIND", "VR", "OWNER", "PROTO", "LOCAL", "REMOTE", "CALLBACK", "RECEIVED");
+        for (VrSocketDTO s : vrSockets) {
+            v.row(s.kind, s.vr + "(" + s.vrId + ")", s.owner,
+                    s.transport + (s.kind.equals(VrSocketDTO.RAW) ? " " + s.ipProtocol : "") + (s.family == null ? "" : " " + s.family),
+                    s.localAddress == null ? "unbound" : s.localAddress, s.remoteAddress == null ? "-" : s.remoteAddress,
+                    s.callback ? s.lane : "no", s.received < 0 ? "-" : String.valueOf(s.received));
+        }
+        return l2 + "\nL3 and raw IP sockets of the VRs:\n" + v + v.size() + " socket(s)\n";
     }
 
     /** {@link #sockets(ExpktRuntime)} of an engine outside OSGi. */

@@ -13,6 +13,7 @@ import expkt.api.runtime.RuntimeDTO;
 import expkt.api.runtime.SocketDTO;
 import expkt.api.runtime.VlanDTO;
 import expkt.api.runtime.VrDTO;
+import expkt.api.runtime.VrSocketDTO;
 import expkt.api.vr.VirtualRouters;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -98,6 +99,11 @@ public final class ExpktRuntimeComponent implements ExpktRuntime {
     @Override
     public List<SocketDTO> sockets() {
         return snapshots.sockets();
+    }
+
+    @Override
+    public List<VrSocketDTO> vrSockets() {
+        return snapshots.vrSockets();
     }
 
     @Override

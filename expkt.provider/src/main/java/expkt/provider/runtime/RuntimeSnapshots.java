@@ -18,6 +18,8 @@ import expkt.api.runtime.SocketDTO;
 import expkt.api.runtime.VlanDTO;
 import expkt.api.runtime.VlanMembershipDTO;
 import expkt.api.runtime.VrDTO;
+import expkt.api.runtime.VrSocketDTO;
+import expkt.api.spi.VrSocketListing;
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
 import expkt.provider.dataplane.DataPlaneModel;
@@ -94,6 +96,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
         s.vrs = vrs();
         s.filters = filters();
         s.sockets = sockets();
+        s.vrSockets = vrSockets();
         s.handlers = handlers();
         s.lanes = lanes();
         return s;
@@ -282,6 +285,24 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             l.add(d);
         }
         return l;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Asks the VR registry's service object ({@link VrSocketListing}, bundle expkt.vr); the provider
+     * holds no socket of the VR bundle and depends on none of its code.
+     */
+    @Override
+    public List<VrSocketDTO> vrSockets() {
+        if (vrs.get() instanceof VrSocketListing listing) {
+            try {
+                return new ArrayList<>(listing.vrSockets());
+            } catch (RuntimeException e) {
+                // the registry went away under us (its bundle stopping): as if it did not run
+            }
+        }
+        return new ArrayList<>();
     }
 
     @Override

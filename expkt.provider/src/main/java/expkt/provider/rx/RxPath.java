@@ -239,7 +239,7 @@ public final class RxPath {
                     PacketType.ofCode(pkttype), ring.timestampNanos(), wire, captured, ring.protocol());
             if (vid >= 0) {
                 // the whole outer tag (priority, DEI, 802.1Q or 802.1ad): the frame's bytes 12..15
-                from.setVlanTag(ring.vlanTpid(), ring.vlanTci());
+                ExosSockAddrs.setVlanTag(from, ring.vlanTpid(), ring.vlanTci());
             }
         }
     }

@@ -64,7 +64,9 @@ final class SocketFilters {
     /**
      * Adds {@code filter}: claims its name, adds its nft rules (one transaction), attaches the new BPF
      * program; undoes all on failure. A filter that needs drop rules where nftables is unavailable is
-     * refused before anything is made.
+     * refused before anything is made. The one place that owns the install order and its rollback
+     * (the engine offers the steps, this method sequences them under the socket's filter lock;
+     * {@code FilterRollbackTest} fails the last step with a real kernel refusal and shows nothing left).
      */
     void setup(Filter filter) throws IOException {
         if (filter == null) {

@@ -1,6 +1,9 @@
 package expkt.vr.component;
 
+import expkt.api.runtime.VrSocketDTO;
 import expkt.api.spi.VrNamespaces;
+import expkt.api.spi.VrSocketListing;
+import expkt.vr.internal.VrSocketRows;
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VirtualRouters;
 import expkt.vr.internal.VrHeaders;
@@ -18,10 +21,11 @@ import java.util.Optional;
 /**
  * The VR registry as each bundle sees it (bundle scope: {@link #affinity()} is the caller's VR). The
  * service object also implements {@link VrNamespaces} (a contract for the provider only, in
- * {@code expkt.api.spi}): which VR a network namespace is.
+ * {@code expkt.api.spi}): which VR a network namespace is; and {@link VrSocketListing}: the L3 and raw IP
+ * sockets every bundle has open, for the provider's runtime DTOs (so neither bundle depends on the other).
  */
-@Component(scope = ServiceScope.BUNDLE, service = {VirtualRouters.class, VrNamespaces.class})
-public final class VirtualRoutersService implements VirtualRouters, VrNamespaces {
+@Component(scope = ServiceScope.BUNDLE, service = {VirtualRouters.class, VrNamespaces.class, VrSocketListing.class})
+public final class VirtualRoutersService implements VirtualRouters, VrNamespaces, VrSocketListing {
     private final VrTable table;
     private final Bundle user;
 
@@ -63,5 +67,10 @@ public final class VirtualRoutersService implements VirtualRouters, VrNamespaces
     @Override
     public Optional<VirtualRouter> byNamespaceInode(long inode) {
         return table.byNamespaceInode(inode);
+    }
+
+    @Override
+    public List<VrSocketDTO> vrSockets() {
+        return VrSocketRows.of(table);
     }
 }

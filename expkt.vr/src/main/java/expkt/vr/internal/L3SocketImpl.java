@@ -1,5 +1,8 @@
 package expkt.vr.internal;
 
+import expkt.api.runtime.VrSocketDTO;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
 import expkt.api.packet.Expkt;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.SocketCallback;
@@ -40,12 +43,15 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
     /** The callback on the provider's shared lane (the seed's set_callback). */
     private final LaneCallback callback;
 
+    private final ProtocolFamily family;
+
     L3SocketImpl(String kind, VrTable table, VirtualRouter vr, ChannelMaker<C> maker, SocketOwner owner) throws IOException {
-        this(kind, table, vr, maker, owner, () -> null);
+        this(kind, StandardProtocolFamily.INET, table, vr, maker, owner, () -> null);
     }
 
-    L3SocketImpl(String kind, VrTable table, VirtualRouter vr, ChannelMaker<C> maker, SocketOwner owner,
+    L3SocketImpl(String kind, ProtocolFamily family, VrTable table, VirtualRouter vr, ChannelMaker<C> maker, SocketOwner owner,
                  Supplier<SharedDispatcher> dispatchers) throws IOException {
+        this.family = family;
         this.callback = new LaneCallback(dispatchers, () -> kind + " socket in " + this.vr.name() + " of " + owner.owner(), false);
         this.kind = kind;
         this.table = table;
@@ -243,6 +249,26 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
             state = "?";
         }
         return kind + " " + vr.name() + "(" + vr.id() + ") " + (state == null ? "unbound" : state);
+    }
+
+    @Override
+    public VrSocketDTO dto() {
+        C ch = channel;
+        VirtualRouter v = vr;
+        VrSocketDTO d = new VrSocketDTO();
+        d.kind = VrSocketDTO.L3;
+        d.transport = kind;
+        d.ipProtocol = kind.equals("udp") ? 17 : 6;
+        d.family = String.valueOf(family);
+        d.vrId = v.id();
+        d.vr = v.name();
+        d.localAddress = VrSocketRows.local(ch);
+        d.remoteAddress = VrSocketRows.remote(ch);
+        d.lane = callback.lane();
+        d.callback = d.lane != null;
+        d.callbackState = callback.state();
+        d.received = -1; // reads go through the JDK channel: not counted
+        return d;
     }
 
     @Override

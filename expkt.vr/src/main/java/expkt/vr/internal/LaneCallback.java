@@ -71,6 +71,29 @@ final class LaneCallback implements SharedDispatcher.Target {
         return registration != null;
     }
 
+    /** The lane running the callback, or null while none is set (for the runtime DTOs). */
+    String lane() {
+        SharedDispatcher.Registration r;
+        synchronized (this) {
+            r = registration;
+        }
+        return r == null ? null : r.lane(); // outside the monitor: the registration is the provider's
+    }
+
+    /** The callback's registration state on its lane, or null while none is set (for the runtime DTOs). */
+    String state() {
+        SharedDispatcher.Registration r;
+        synchronized (this) {
+            r = registration;
+        }
+        return r == null ? null : r.state();
+    }
+
+    /** Packets a raw socket handed to the application ({@link #countRead()}), callback or not. */
+    long reads() {
+        return reads;
+    }
+
     /** True on the lane thread inside this socket's callback: a receive there must not block. */
     boolean inCall() {
         return inCall == Thread.currentThread();

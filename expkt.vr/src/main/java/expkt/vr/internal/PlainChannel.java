@@ -1,5 +1,6 @@
 package expkt.vr.internal;
 
+import expkt.api.runtime.VrSocketDTO;
 import expkt.api.vr.VirtualRouter;
 
 import java.io.IOException;
@@ -26,5 +27,20 @@ record PlainChannel(String kind, VirtualRouter vr, NetworkChannel channel) imple
             local = "?";
         }
         return kind + " " + vr.name() + "(" + vr.id() + ") " + ("null".equals(local) ? "unbound" : "local " + local);
+    }
+
+    @Override
+    public VrSocketDTO dto() {
+        VrSocketDTO d = new VrSocketDTO();
+        d.kind = VrSocketDTO.L3;
+        d.transport = kind;
+        d.ipProtocol = kind.equals("udp") ? 17 : 6;
+        d.localAddress = VrSocketRows.local(channel);
+        d.remoteAddress = VrSocketRows.remote(channel);
+        d.family = VrSocketRows.familyOf(channel);
+        d.vrId = vr.id();
+        d.vr = vr.name();
+        d.received = -1;
+        return d;
     }
 }

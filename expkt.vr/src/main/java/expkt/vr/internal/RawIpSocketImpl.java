@@ -1,5 +1,6 @@
 package expkt.vr.internal;
 
+import expkt.api.runtime.VrSocketDTO;
 import expkt.api.packet.Expkt;
 import expkt.api.vr.RawIpSocket;
 import expkt.api.vr.SocketCallback;
@@ -49,6 +50,8 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectabl
     private volatile VirtualRouter vr;
     private volatile boolean closed;
     private volatile boolean bound;
+    /** The address it is bound to, or null (for the runtime DTOs). */
+    private volatile InetAddress boundTo;
     private volatile boolean headerIncluded;
     private volatile long timeoutMillis;
     /** Selectors watching the descriptor; added under watchLock while open, told before the fd closes. */
@@ -263,6 +266,7 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectabl
         try {
             IpSockets.bind(f, local, 0);
             bound = true;
+            boundTo = local;
         } finally {
             leave();
         }
@@ -507,6 +511,25 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectabl
     public String describe() {
         return "raw " + (domain == AF_INET ? "AF_INET" : "AF_INET6") + " protocol " + protocol + " " + vr.name() + "(" + vr.id() + ")"
                 + (bound ? " bound" : "") + (headerIncluded ? " hdrincl" : "");
+    }
+
+    @Override
+    public VrSocketDTO dto() {
+        VirtualRouter v = vr;
+        InetAddress local = boundTo;
+        VrSocketDTO d = new VrSocketDTO();
+        d.kind = VrSocketDTO.RAW;
+        d.transport = "raw";
+        d.ipProtocol = protocol;
+        d.family = domain == AF_INET6 ? "INET6" : "INET";
+        d.vrId = v.id();
+        d.vr = v.name();
+        d.localAddress = local == null ? null : local.toString();
+        d.lane = callback.lane();
+        d.callback = d.lane != null;
+        d.callbackState = callback.state();
+        d.received = callback.reads();
+        return d;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package expkt.vr.internal;
 
+import expkt.api.runtime.VrSocketDTO;
 import expkt.api.spi.BundleIdentity;
 
 import java.io.Closeable;
@@ -23,6 +24,15 @@ public final class SocketOwner {
 
         /** Kind, VR and state, e.g. {@code udp VR-Default(2) bound /10.0.0.1:5000}. */
         String describe();
+
+        /**
+         * A fresh runtime DTO of this socket without its owner (the listing fills that in,
+         * {@link VrSocketRows}), or null for a socket not listed as one (an {@code AllVrServerSocket},
+         * which holds one listening channel per kernel scope and shows in {@code expkt:vr}).
+         */
+        default VrSocketDTO dto() {
+            return null;
+        }
     }
 
     private final BundleIdentity owner;

@@ -104,19 +104,19 @@ public final class VrSocketsImpl implements VrSockets {
     @Override
     public L3Socket<DatagramChannel> udpSocket(String vr, ProtocolFamily family) throws IOException {
         ProtocolFamily f = family(family);
-        return owner.add(new L3SocketImpl<>("udp", table, resolve(vr), v -> makeDatagram(v, f), owner, dispatchers));
+        return owner.add(new L3SocketImpl<>("udp", f, table, resolve(vr), v -> makeDatagram(v, f), owner, dispatchers));
     }
 
     @Override
     public L3Socket<SocketChannel> tcpSocket(String vr, ProtocolFamily family) throws IOException {
         ProtocolFamily f = family(family);
-        return owner.add(new L3SocketImpl<>("tcp", table, resolve(vr), v -> makeSocket(v, f), owner, dispatchers));
+        return owner.add(new L3SocketImpl<>("tcp", f, table, resolve(vr), v -> makeSocket(v, f), owner, dispatchers));
     }
 
     @Override
     public L3Socket<ServerSocketChannel> tcpServerSocket(String vr, ProtocolFamily family) throws IOException {
         ProtocolFamily f = family(family);
-        return owner.add(new L3SocketImpl<>("tcp-listen", table, resolve(vr), v -> makeServer(v, f), owner, dispatchers));
+        return owner.add(new L3SocketImpl<>("tcp-listen", f, table, resolve(vr), v -> makeServer(v, f), owner, dispatchers));
     }
 
     @Override

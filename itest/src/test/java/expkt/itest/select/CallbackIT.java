@@ -29,6 +29,8 @@ import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Filter;
 import expkt.api.packet.PacketService;
 import expkt.api.packet.PacketSocket;
+import expkt.api.runtime.ExpktRuntime;
+import expkt.api.runtime.VrSocketDTO;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.RawIpSocket;
 import expkt.api.vr.VirtualRouters;
@@ -58,6 +60,9 @@ public class CallbackIT extends ExpktTestSupport {
 
     @Inject
     private PacketService packets;
+
+    @Inject
+    private ExpktRuntime runtime;
 
     private SeedLab seed;
 
@@ -135,6 +140,32 @@ public class CallbackIT extends ExpktTestSupport {
             assertTrue(icmpThreads + " vs " + shared, icmpThreads.stream().allMatch(shared::equals));
             assertTrue("a read inside a callback returned after " + secondReadNanos.get(0) / 1_000_000 + " ms",
                     secondReadNanos.get(0) < 50_000_000L);
+
+            // the runtime DTOs (expkt:sockets' second table) show both VR sockets with their callbacks' lane
+            List<VrSocketDTO> rows = runtime.vrSockets();
+            VrSocketDTO udpRow = rows.stream().filter(d -> "udp".equals(d.transport)).findFirst().orElseThrow(() -> new AssertionError(rows));
+            VrSocketDTO rawRow = rows.stream().filter(d -> VrSocketDTO.RAW.equals(d.kind)).findFirst().orElseThrow(() -> new AssertionError(rows));
+            assertEquals(VrSocketDTO.L3, udpRow.kind);
+            assertEquals(SeedLab.VR, udpRow.vr);
+            assertEquals("/" + SeedLab.VR_ADDR + ":7101", udpRow.localAddress);
+            assertTrue(udpRow.toString(), udpRow.callback && udpRow.lane != null);
+            assertEquals(RawIpSocket.IPPROTO_ICMP, rawRow.ipProtocol);
+            assertTrue(rawRow.toString(), rawRow.callback && rawRow.lane != null);
+            assertTrue(rawRow + " vs " + icmpTypes.size(), rawRow.received >= icmpTypes.size());
+            assertTrue(rawRow.owner, rawRow.ownerBundleId >= 0);
+            assertEquals(rows.size(), runtime.snapshot().vrSockets.size());
+            // and expkt:sockets prints them (the command object as Gogo calls it)
+            org.osgi.framework.ServiceReference<?>[] cmds = context.getServiceReferences((String) null,
+                    "(&(osgi.command.scope=expkt)(osgi.command.function=sockets))");
+            assertTrue("the expkt:sockets command", cmds != null && cmds.length == 1);
+            Object cmd = context.getService(cmds[0]);
+            try {
+                String text = (String) cmd.getClass().getMethod("sockets").invoke(cmd);
+                assertTrue(text, text.contains("L3 and raw IP sockets of the VRs:")
+                        && text.contains("/" + SeedLab.VR_ADDR + ":7101") && text.contains("raw 1 INET"));
+            } finally {
+                context.ungetService(cmds[0]);
+            }
 
             // removed: not called again; set again: called again (so the removal was what stopped it)
             udp.removeCallback();
