@@ -7,7 +7,8 @@ package expkt.lab;
  * <ul>
  *   <li>{@link #twoVrs()} — two virtual routers with the same subnet, a host behind each ({@link TwoVrs});</li>
  *   <li>{@link #vlanTrunk()} — three ports: access, trunk, access, with their VLAN configuration ({@link VlanTrunk});</li>
- *   <li>{@link #bridgedHosts(int)} — hosts on a Linux bridge, each with an IPv4 address.</li>
+ *   <li>{@link #bridgedHosts(int)} — hosts on a Linux bridge, each with an IPv4 address;</li>
+ *   <li>{@link #vrDataPlane()} — a data plane with two ports in VR-Default, two in VR-A's namespace, two in VR-B's ({@link VrDataPlane}).</li>
  * </ul>
  *
  * A method without a {@link Lab} argument makes a lab of its own (closed with the topology); one
@@ -47,6 +48,22 @@ public final class Topologies {
      */
     public static TwoVrs twoVrs(Lab lab, String hostAAddress, String hostBAddress) {
         return new TwoVrs(lab, false, hostAAddress, hostBAddress);
+    }
+
+    /** Two switch ports plus two ports in each of VR-A's and VR-B's namespaces, a far host on each, in a lab of their own. */
+    public static VrDataPlane vrDataPlane() {
+        Lab lab = Lab.builder().ports(2).build();
+        try {
+            return new VrDataPlane(lab, true);
+        } catch (RuntimeException e) {
+            lab.close();
+            throw e;
+        }
+    }
+
+    /** {@link #vrDataPlane()} inside {@code lab} (namespaces {@code dpa dpb a1 a2 b1 b2} of its prefix, so once per lab). */
+    public static VrDataPlane vrDataPlane(Lab lab) {
+        return new VrDataPlane(lab, false);
     }
 
     /** Access port 1:1, trunk 1:2, access port 1:3, in a lab of their own ({@link VlanTrunk}). */

@@ -34,7 +34,12 @@ final class Wire implements AutoCloseable {
 
     /** A socket on host {@code i}'s veth0. */
     static Wire host(Lab lab, int i) throws Exception {
-        try (NetNs ns = NetNs.open(lab.host(i).ns())) {
+        return on(lab.host(i).ns());
+    }
+
+    /** A socket on the veth0 of namespace {@code nsName} (a far host of any topology). */
+    static Wire on(String nsName) throws Exception {
+        try (NetNs ns = NetNs.open(nsName)) {
             return NetNs.call(ns, () -> {
                 int index = NetInterfaces.list().stream().filter(n -> n.name().equals("veth0")).findFirst().orElseThrow().index();
                 int fd = PacketSockets.open(0);

@@ -2,6 +2,7 @@ package expkt.provider.component;
 
 import expkt.api.spi.VrNamespaces;
 import expkt.api.vr.VirtualRouter;
+import expkt.api.vr.VrBackend;
 import expkt.api.vr.VirtualRouters;
 import expkt.linux.StructLayouts;
 import expkt.linux.Nftables;
@@ -62,6 +63,8 @@ public final class L2Provider {
     private final int vrId;
     /** The lanes offered to expkt.vr for L3/raw callbacks (a plain registration: see LaneSharedDispatcher). */
     private final ServiceRegistration<SharedDispatcher> sharedDispatcher;
+    /** The last configuration's raw properties: re-applied when the VR registry comes or goes if its ports name VRs. */
+    private volatile Map<String, Object> lastProperties;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, bind = "bindVirtualRouters", unbind = "unbindVirtualRouters")
@@ -133,6 +136,7 @@ public final class L2Provider {
      * {@code expkt:ports}.
      */
     private DataPlaneSettings apply(Map<String, Object> properties) {
+        lastProperties = properties;
         DataPlaneSettings settings;
         try {
             settings = DataPlaneSettings.from(properties);
@@ -159,6 +163,35 @@ public final class L2Provider {
         if (engine != null) {
             engine.vrScope(scope());
             followRegistry();
+            reapplyVrPorts();
+        }
+    }
+
+    /**
+     * Where the VRs named in port entries ({@code 2:1=p1 vr=VR-A}) live: the registry's namespace of
+     * that VR. Without the registry only the data plane's own VR is known; a VRF VR has no namespace of
+     * its own for ports and is refused, naming it.
+     */
+    private DataPlane.VrLocator locator(VirtualRouters vrs) {
+        if (vrs == null) {
+            return null;
+        }
+        return name -> {
+            VirtualRouter v = vrs.byName(name);
+            if (v.backend() != VrBackend.NETNS) {
+                throw new IllegalArgumentException("VR " + v.name() + " is a " + v.backend() + " VR (device " + v.location()
+                        + "): ports can only be put in a namespace VR");
+            }
+            return new DataPlane.VrLocation(v.name(), v.id(), v.location());
+        };
+    }
+
+    /** The VR registry came or went: a configuration whose ports name VRs is applied again (accepted or refused anew). */
+    private void reapplyVrPorts() {
+        Map<String, Object> p = lastProperties;
+        Object ports = p == null ? null : p.get(DataPlaneSettings.PORTS);
+        if (ports != null && (ports instanceof String[] a ? String.join(" ", a) : String.valueOf(ports)).contains("vr=")) {
+            apply(p);
         }
     }
 
@@ -168,6 +201,7 @@ public final class L2Provider {
             if (engine != null) {
                 engine.vrScope(scope());
                 followRegistry();
+                reapplyVrPorts();
             }
         }
     }
@@ -175,6 +209,7 @@ public final class L2Provider {
     /** The data plane is the VR the registry says its namespace is; without the registry, the framework property's. */
     private void followRegistry() {
         VirtualRouters vrs = virtualRouters;
+        dataPlane.vrLocator(locator(vrs));
         try {
             // the registry's service object also answers which VR a namespace is (expkt.api.spi, provider-only)
             VirtualRouter v = vrs instanceof VrNamespaces ns ? ns.byNamespaceInode(dataPlane.namespaceInode()).orElse(null) : null;

@@ -2,7 +2,8 @@ package expkt.provider.core;
 
 /**
  * Resolves a filter's VR name. Without the VR registry (bundle {@code expkt.vr}) the data plane is one
- * VR; with it, any VR the registry knows is accepted, and only the data plane's own VR has ports here.
+ * VR; with it, any VR the registry knows is accepted. Which ports a VR has is the data-plane model's
+ * business ({@code DataPlaneModel.portsOfVr}: the ports whose entry named it, in its namespace).
  */
 public interface VrScope {
     /**
@@ -18,7 +19,8 @@ public interface VrScope {
      *
      * @param id EXOS VR id
      * @param name EXOS name
-     * @param dataPlane true if it is the data-plane namespace's VR (the one whose ports this provider serves)
+     * @param dataPlane true if it is the data-plane namespace's VR (informational: the ports a filter of
+     *        this VR gets are {@code DataPlaneModel.portsOfVr(id)}, which also holds ports of VR namespaces)
      */
     record Vr(int id, String name, boolean dataPlane) {
     }

@@ -31,6 +31,15 @@ import java.util.function.Consumer;
  * heard by the link listeners ({@link #addLinkListener}); a change of the ports themselves (an
  * interface came or went) is heard by every listener, as a configuration is.
  *
+ * <p>VR namespaces: a port entry naming a VR ({@code 2:1=p1 vr=VR-A}) puts the port in that VR's
+ * namespace, which the {@link VrLocator} (the VR registry, set by the provider) names. Each such
+ * namespace becomes a <em>space</em> (index 1, 2, ... in the order they are first needed; 0 is the data
+ * plane's own namespace), with a thread of its own ({@link #call(int, Callable)}) and the namespace's
+ * {@link DataPlaneLock} (one host per namespace: a namespace another host manages refuses the
+ * configuration, naming that host). A space stays open until the data plane closes. Link
+ * notifications are followed in the data plane's own namespace; the ports of VR namespaces are re-read
+ * with every configuration, refresh and link re-read of it (not on their own notifications).
+ *
  * <p>Threading: {@link #model()} is a volatile read, safe from any thread; {@link #configure} and the
  * link thread's re-reads are serialised. Listeners run on the thread that made the model (the
  * configuring thread or the link thread). {@link #close} stops the link thread with a deadline.
@@ -60,6 +69,28 @@ public final class DataPlane implements AutoCloseable {
     private final Fdb fdb;
     private volatile boolean stopping;
     private String[] portEntries = new String[0];
+    /** Where VRs named in port entries live; null: only the data plane's own VR is known. */
+    private volatile VrLocator vrLocator;
+    /** Spaces 1..n (index 0 is null: the data plane's own namespace is this object's fields). */
+    private final List<Space> spaces = new CopyOnWriteArrayList<>(java.util.Collections.singletonList(null));
+
+    /** Where a VR is: its canonical name, id and network namespace ({@code ip netns} name or path; empty: the host's own). */
+    public record VrLocation(String name, int id, String netns) {
+    }
+
+    /** Finds a VR by name (the VR registry); an unknown name, or a VR that is not a namespace, throws IllegalArgumentException naming it. */
+    public interface VrLocator {
+        VrLocation locate(String vrName);
+    }
+
+    /** A VR namespace with ports: its thread and the lock that makes it this host's. */
+    private record Space(int index, String location, NetNs ns, NetNsThread thread, long inode, DataPlaneLock lock) {
+        void close() {
+            thread.close();
+            ns.close();
+            lock.close();
+        }
+    }
     private String[] vlanEntries = new String[0];
 
     /**
@@ -112,7 +143,104 @@ public final class DataPlane implements AutoCloseable {
         if (netnsName.isEmpty() && blank(ports)) {
             return DataPlaneConfigParser.build(List.of(), ports, vlans, vrName, vrId).withSource(NO_PORTS, interfaces);
         }
-        return DataPlaneConfigParser.build(interfaces, ports, vlans, vrName, vrId).withLinks(interfaces);
+        VrLocator locator = vrLocator;
+        DataPlaneConfigParser.VrPorts vrPorts = locator == null ? DataPlaneConfigParser.onlyOwnVr(vrName) : name -> place(locator, name);
+        return DataPlaneConfigParser.build(interfaces, ports, vlans, vrName, vrId, vrPorts).withLinks(interfaces);
+    }
+
+    /** The place of a VR named in a port entry: its namespace's space (opened on first use) and interfaces. */
+    private DataPlaneConfigParser.VrSpace place(VrLocator locator, String name) {
+        VrLocation loc = locator.locate(name);
+        if (loc == null) {
+            throw new IllegalArgumentException("unknown VR \"" + name + "\"");
+        }
+        try {
+            int space = space(loc);
+            List<NetInterface> interfaces = space == 0 ? NetInterfaces.list() : call(space, NetInterfaces::list);
+            return new DataPlaneConfigParser.VrSpace(loc.name(), loc.id(), space, interfaces);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("VR " + loc.name() + " (namespace \"" + loc.netns() + "\"): " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("VR " + loc.name() + ": its namespace \"" + loc.netns() + "\" cannot be used: " + e.getMessage(), e);
+        }
+    }
+
+    /** The space of a VR's namespace: 0 if it is the data plane's, else the one opened for it (now, if needed). */
+    private int space(VrLocation loc) throws IOException {
+        String location = loc.netns() == null ? "" : loc.netns().strip();
+        synchronized (spaces) {
+            for (Space sp : spaces) {
+                if (sp != null && sp.location().equals(location)) {
+                    return sp.index();
+                }
+            }
+            // empty: the namespace the JVM started in (its main thread's), as expkt.vr reads an empty location;
+            // not this thread's, which is the data plane's
+            NetNs ns = NetNs.open(location.isEmpty() ? "/proc/self/ns/net" : location);
+            long ino = ns.inode();
+            if (ino == inode) {
+                ns.close();
+                return 0;
+            }
+            for (Space sp : spaces) {
+                if (sp != null && sp.inode() == ino) {
+                    ns.close();
+                    return sp.index();
+                }
+            }
+            DataPlaneLock lock;
+            try {
+                lock = DataPlaneLock.acquire(ino, "of VR " + loc.name() + " (" + (location.isEmpty() ? "the host's own namespace" : location) + ")");
+            } catch (IOException e) {
+                ns.close();
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            int index = spaces.size();
+            NetNsThread t;
+            try {
+                t = new NetNsThread("expkt-dataplane-vr" + index + (location.isEmpty() ? "" : "-" + location), ns);
+            } catch (IOException | RuntimeException e) {
+                lock.close();
+                ns.close();
+                throw e;
+            }
+            spaces.add(new Space(index, location, ns, t, ino, lock));
+            return index;
+        }
+    }
+
+    /**
+     * Sets where the VRs named in port entries live (null: only the data plane's own VR is known). Takes
+     * effect at the next configuration or {@link #refresh()}.
+     */
+    public void vrLocator(VrLocator locator) {
+        this.vrLocator = locator;
+    }
+
+    /** Runs {@code task} on the thread of space {@code space} (0: the data plane's own namespace thread). */
+    public <T> T call(int space, Callable<T> task) throws Exception {
+        if (space == 0) {
+            return call(task);
+        }
+        return spaceOf(space).thread().call(task);
+    }
+
+    private Space spaceOf(int space) {
+        Space sp = space > 0 && space < spaces.size() ? spaces.get(space) : null;
+        if (sp == null) {
+            throw new IllegalArgumentException("no data-plane space " + space + " (spaces: 0.." + (spaces.size() - 1) + ")");
+        }
+        return sp;
+    }
+
+    /** The namespace of space {@code space}, for messages. */
+    public String describeSpace(int space) {
+        return space == 0 ? describeNamespace() : spaceOf(space).location().isEmpty() ? "(the host's own namespace)" : spaceOf(space).location();
+    }
+
+    /** The inode of space {@code space}'s namespace. */
+    public long spaceInode(int space) {
+        return space == 0 ? inode : spaceOf(space).inode();
     }
 
     private static boolean blank(String[] entries) {
@@ -365,6 +493,15 @@ public final class DataPlane implements AutoCloseable {
         thread.close();
         if (netns != null) {
             netns.close();
+        }
+        synchronized (spaces) {
+            for (Space sp : spaces) {
+                if (sp != null) {
+                    sp.close();
+                }
+            }
+            spaces.clear();
+            spaces.add(null);
         }
     }
 

@@ -22,6 +22,11 @@ import java.util.Set;
  * <p>Port entries: {@code "1:1=p1"} (slot:port = interface; standalone {@code "3=p3"} is 1:3). No
  * entries: every non-loopback, non-bridge interface in ifindex order is 1:1..1:N.
  *
+ * <p>A port entry may name its VR: {@code "2:1=p1 vr=VR-A"}. Its interface is then looked up in that
+ * VR's network namespace (what {@link VrPorts} says it is: the VR registry's location of the VR), and
+ * the port belongs to that VR; without {@code vr=} the port is in the data plane's namespace and VR, as
+ * before. An unknown VR, or one whose namespace cannot be had, refuses the entry, naming the VR.
+ *
  * <p>VLAN entries: {@code "name=foo tag=100 tagged=1:1,1:2 untagged=1:3"} (tokens separated by
  * spaces; {@code tagged}/{@code untagged} optional; ports as slot:port or standalone numbers). The
  * tag is decimal without leading zeros ({@code tag=010} is refused rather than read as 10 or as
@@ -31,8 +36,45 @@ public final class DataPlaneConfigParser {
     private DataPlaneConfigParser() {
     }
 
+    /**
+     * Where the ports of a VR named by a port entry are. Implemented by the {@link DataPlane} (which
+     * opens the VR's namespace); the parser calls it once per VR named.
+     */
+    public interface VrPorts {
+        /**
+         * The VR named {@code vrName}: its canonical name and id, the space its namespace is and that
+         * namespace's interfaces now.
+         *
+         * @throws IllegalArgumentException naming the VR when it is unknown or its namespace cannot be had
+         */
+        VrSpace place(String vrName);
+    }
+
+    /** A VR's place: canonical name and id, the space index of its namespace, the namespace's interfaces. */
+    public record VrSpace(String vrName, int vrId, int space, List<NetInterface> interfaces) {
+    }
+
+    /** Knows no VR but the data plane's own (port entries with another {@code vr=} are refused). */
+    static VrPorts onlyOwnVr(String ownVr) {
+        return name -> {
+            throw new IllegalArgumentException("unknown VR \"" + name + "\" (known VRs: " + ownVr
+                    + "; other VRs need the VR registry, bundle expkt.vr, which knows their namespaces)");
+        };
+    }
+
     public static DataPlaneModel build(List<NetInterface> interfaces, String[] portEntries, String[] vlanEntries,
                                        String vrName, int vrId) {
+        return build(interfaces, portEntries, vlanEntries, vrName, vrId, onlyOwnVr(vrName));
+    }
+
+    /**
+     * As {@link #build(List, String[], String[], String, int)}, with port entries that name a VR
+     * ({@code vr=}) placed through {@code vrPorts}.
+     */
+    public static DataPlaneModel build(List<NetInterface> interfaces, String[] portEntries, String[] vlanEntries,
+                                       String vrName, int vrId, VrPorts vrPorts) {
+        Map<SlotPort, DataPlaneModel.Place> places = new HashMap<>();
+        Map<String, VrSpace> vrSpaces = new HashMap<>();
         List<Port> ports = new ArrayList<>();
         String source;
         if (portEntries == null || portEntries.length == 0 || allBlank(portEntries)) {
@@ -67,11 +109,47 @@ public final class DataPlaneConfigParser {
                 } catch (IllegalArgumentException x) {
                     throw new IllegalArgumentException("port entry \"" + raw + "\": " + x.getMessage(), x);
                 }
-                String ifName = e.substring(eq + 1).strip();
-                NetInterface ni = byName.get(ifName);
+                String[] rest = e.substring(eq + 1).strip().split("\\s+");
+                String ifName = rest[0];
+                String vr = null;
+                for (int k = 1; k < rest.length; k++) {
+                    String token = rest[k];
+                    if (!token.startsWith("vr=") || vr != null) {
+                        throw new IllegalArgumentException("port entry \"" + raw + "\": \"" + token + "\" is not understood "
+                                + "(expected slot:port=interface, optionally followed by one vr=<VR name>, e.g. 2:1=p1 vr=VR-A)");
+                    }
+                    vr = token.substring(3);
+                    if (!vr.matches("[A-Za-z0-9_.-]{1,32}")) {
+                        throw new IllegalArgumentException("port entry \"" + raw + "\": VR name \"" + vr
+                                + "\" must be 1..32 of letters, digits, '_', '.', '-'");
+                    }
+                }
+                VrSpace place = null;
+                if (vr != null && !vr.equalsIgnoreCase(vrName)) {
+                    String key = vr.toLowerCase(java.util.Locale.ROOT);
+                    place = vrSpaces.get(key);
+                    if (place == null) {
+                        try {
+                            place = vrPorts.place(vr);
+                        } catch (IllegalArgumentException x) {
+                            throw new IllegalArgumentException("port entry \"" + raw + "\": " + x.getMessage(), x);
+                        }
+                        vrSpaces.put(key, place);
+                    }
+                }
+                NetInterface ni = null;
+                if (place == null) {
+                    ni = byName.get(ifName);
+                } else {
+                    for (NetInterface i : place.interfaces()) {
+                        if (i.name().equals(ifName)) {
+                            ni = i;
+                        }
+                    }
+                }
                 if (ni == null) {
-                    throw new IllegalArgumentException("port entry \"" + raw + "\": the data-plane namespace has no interface \""
-                            + ifName + "\"");
+                    throw new IllegalArgumentException("port entry \"" + raw + "\": " + (place == null ? "the data-plane namespace"
+                            : "the namespace of VR " + place.vrName()) + " has no interface \"" + ifName + "\"");
                 }
                 if (PuntLinks.isReserved(ifName)) {
                     throw new IllegalArgumentException("port entry \"" + raw + "\": " + ifName + " is one of the provider's own capture links");
@@ -83,13 +161,20 @@ public final class DataPlaneConfigParser {
                     throw new IllegalArgumentException("port entry \"" + raw + "\": slot:port " + sp + " is already mapped by \""
                             + seen.get(sp) + "\"");
                 }
-                if (seenIf.containsKey(ifName)) {
+                // an interface is one per namespace: the same name in two VRs' namespaces is two interfaces
+                String ifKey = (place == null ? 0 : place.space()) + "/" + ifName;
+                if (seenIf.containsKey(ifKey)) {
                     throw new IllegalArgumentException("port entry \"" + raw + "\": interface " + ifName + " is already mapped by \""
-                            + seenIf.get(ifName) + "\"");
+                            + seenIf.get(ifKey) + "\"");
                 }
                 seen.put(sp, raw);
-                seenIf.put(ifName, raw);
-                ports.add(port(sp, ni, vrName));
+                seenIf.put(ifKey, raw);
+                if (place == null) {
+                    ports.add(port(sp, ni, vrName));
+                } else {
+                    ports.add(port(sp, ni, place.vrName()));
+                    places.put(sp, new DataPlaneModel.Place(place.space(), place.vrId(), DataPlaneModel.LinkState.of(ni)));
+                }
             }
             source = "configuration";
         }
@@ -127,7 +212,7 @@ public final class DataPlaneConfigParser {
                 vlans.add(v);
             }
         }
-        return new DataPlaneModel(ports, vlans, vrName, vrId, source);
+        return new DataPlaneModel(ports, vlans, vrName, vrId, source, places);
     }
 
     private static boolean allBlank(String[] a) {

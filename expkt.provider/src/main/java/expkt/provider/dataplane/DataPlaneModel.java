@@ -20,6 +20,13 @@ import java.util.stream.Collectors;
  * are this model's own. Each port also has the {@link LinkState} its interface had when the model was
  * made (the MTU is in the {@link Port}).
  *
+ * <p>VR-aware: a port may live in another network namespace than the data plane's (a port entry naming
+ * a VR, see {@link DataPlaneConfigParser}). Each namespace is a <em>space</em> with a small index the
+ * {@link DataPlane} gives it (0: the data plane's own namespace, never reused while the data plane
+ * lives); ifindexes are per namespace, so a port is found by its {@linkplain #key key} (space and
+ * ifindex), and each port knows its VR id ({@link #vrIdOf}) and space ({@link #spaceOf}). Without VR
+ * entries every port is in space 0, its key is its ifindex, and everything is as before.
+ *
  * <p>Threading: immutable; replaced as a whole when the configuration or the interfaces change.
  */
 public final class DataPlaneModel {
@@ -53,7 +60,20 @@ public final class DataPlaneModel {
         }
     }
 
+    /** Bits of a {@link #key} that hold the ifindex; the space is above them. */
+    static final int SPACE_SHIFT = 24;
+    /** The largest ifindex a port of a VR space may have (a key holds 24 bits of it). */
+    static final int MAX_SPACE_IFINDEX = (1 << SPACE_SHIFT) - 1;
+
+    /** Where a port lives: its space (namespace index), its VR id, its link state when the model was made. */
+    record Place(int space, int vrId, LinkState state) {
+    }
+
     private final List<Port> ports;
+    /** Ports of spaces 1..n by ifindex (index 0 unused: space 0 is {@link #byIfIndex}). */
+    private final Port[][] bySpace;
+    private final Map<SlotPort, Place> places;
+    private final boolean hasVrSpaces;
     private final Map<SlotPort, Port> bySlotPort;
     private final Port[] byIfIndex;
     private final Map<String, Vlan> vlans;
@@ -64,23 +84,49 @@ public final class DataPlaneModel {
     private final LinkState[] stateByIfIndex;
 
     DataPlaneModel(List<Port> ports, List<Vlan> vlans, String vrName, int vrId, String source) {
-        this(ports, vlans, vrName, vrId, source, null);
+        this(ports, vlans, vrName, vrId, source, null, Map.of());
     }
 
-    private DataPlaneModel(List<Port> ports, List<Vlan> vlans, String vrName, int vrId, String source, List<NetInterface> links) {
+    DataPlaneModel(List<Port> ports, List<Vlan> vlans, String vrName, int vrId, String source, Map<SlotPort, Place> places) {
+        this(ports, vlans, vrName, vrId, source, null, places);
+    }
+
+    private DataPlaneModel(List<Port> ports, List<Vlan> vlans, String vrName, int vrId, String source, List<NetInterface> links,
+                           Map<SlotPort, Place> places) {
+        this.places = Map.copyOf(places);
+        this.hasVrSpaces = places.values().stream().anyMatch(pl -> pl.space() != 0);
         List<Port> sorted = new ArrayList<>(ports);
         Collections.sort(sorted, (a, b) -> a.slotPort().compareTo(b.slotPort()));
         this.ports = List.copyOf(sorted);
         Map<SlotPort, Port> m = new LinkedHashMap<>();
         int maxIndex = 0;
+        int maxSpace = 0;
         for (Port p : sorted) {
             m.put(p.slotPort(), p);
-            maxIndex = Math.max(maxIndex, p.ifIndex());
+            int space = spaceOf(p);
+            if (space == 0) {
+                maxIndex = Math.max(maxIndex, p.ifIndex());
+            }
+            maxSpace = Math.max(maxSpace, space);
         }
         this.bySlotPort = Collections.unmodifiableMap(m);
         this.byIfIndex = new Port[maxIndex + 1];
+        this.bySpace = new Port[maxSpace + 1][];
+        bySpace[0] = byIfIndex;
         for (Port p : sorted) {
-            byIfIndex[p.ifIndex()] = p;
+            int space = spaceOf(p);
+            if (space == 0) {
+                byIfIndex[p.ifIndex()] = p;
+                continue;
+            }
+            if (p.ifIndex() > MAX_SPACE_IFINDEX) {
+                throw new IllegalArgumentException("port " + p.slotPort() + " (" + p.ifName() + ") has ifindex " + p.ifIndex()
+                        + ", above the " + MAX_SPACE_IFINDEX + " a port of a VR namespace may have");
+            }
+            Port[] a = bySpace[space] == null ? new Port[p.ifIndex() + 1]
+                    : bySpace[space].length > p.ifIndex() ? bySpace[space] : java.util.Arrays.copyOf(bySpace[space], p.ifIndex() + 1);
+            a[p.ifIndex()] = p;
+            bySpace[space] = a;
         }
         Map<String, Vlan> v = new LinkedHashMap<>();
         for (Vlan vlan : vlans) {
@@ -104,16 +150,88 @@ public final class DataPlaneModel {
 
     /** This model with the link state of each port taken from {@code interfaces} (as listed with it). */
     DataPlaneModel withLinks(List<NetInterface> interfaces) {
-        return new DataPlaneModel(ports, List.copyOf(vlans.values()), vrName, vrId, source, interfaces);
+        return new DataPlaneModel(ports, List.copyOf(vlans.values()), vrName, vrId, source, interfaces, places);
     }
 
     /** This model with another description of how its port map was made. */
     DataPlaneModel withSource(String newSource, List<NetInterface> interfaces) {
-        return new DataPlaneModel(ports, List.copyOf(vlans.values()), vrName, vrId, newSource, interfaces);
+        return new DataPlaneModel(ports, List.copyOf(vlans.values()), vrName, vrId, newSource, interfaces, places);
+    }
+
+    /**
+     * The key of a port of space {@code space} with ifindex {@code ifIndex}: the ifindex itself in space
+     * 0 (the data plane's namespace), the space above {@value #SPACE_SHIFT} bits of ifindex otherwise.
+     */
+    public static int key(int space, int ifIndex) {
+        return space == 0 ? ifIndex : (space << SPACE_SHIFT) | ifIndex;
+    }
+
+    /** The key of port {@code p} of this model ({@link #key(int, int)}). */
+    public int keyOf(Port p) {
+        return key(spaceOf(p), p.ifIndex());
+    }
+
+    /** The port with this {@link #key}, or null (allocation-free). */
+    public Port portByKey(int key) {
+        int space = key >>> SPACE_SHIFT;
+        if (space == 0) {
+            return portByIfIndex(key);
+        }
+        Port[] a = space < bySpace.length ? bySpace[space] : null;
+        int i = key & MAX_SPACE_IFINDEX;
+        return a != null && i < a.length ? a[i] : null;
+    }
+
+    /** The space (namespace index of the {@link DataPlane}) port {@code p} lives in; 0: the data plane's namespace. */
+    public int spaceOf(Port p) {
+        Place pl = places.get(p.slotPort());
+        return pl == null ? 0 : pl.space();
+    }
+
+    /** The VR id of port {@code p}: the one its port entry named, or the data plane's (allocation-free). */
+    public int vrIdOf(Port p) {
+        Place pl = places.get(p.slotPort());
+        return pl == null ? vrId : pl.vrId();
+    }
+
+    /** The ports of VR {@code vrId} (those whose port entry named it, or all others when it is the data plane's VR). */
+    public List<Port> portsOfVr(int vrId) {
+        List<Port> l = new ArrayList<>();
+        for (Port p : ports) {
+            if (vrIdOf(p) == vrId) {
+                l.add(p);
+            }
+        }
+        return List.copyOf(l);
+    }
+
+    /** The ports living in space {@code space}. */
+    public List<Port> portsInSpace(int space) {
+        List<Port> l = new ArrayList<>();
+        for (Port p : ports) {
+            if (spaceOf(p) == space) {
+                l.add(p);
+            }
+        }
+        return List.copyOf(l);
+    }
+
+    /** The spaces that have ports, ascending (0 first if it has any). */
+    public int[] spaces() {
+        return ports.stream().mapToInt(this::spaceOf).distinct().sorted().toArray();
+    }
+
+    /** True if some port lives outside the data plane's namespace. */
+    public boolean hasVrSpaces() {
+        return hasVrSpaces; // a field: the send path asks at every send
     }
 
     /** The link state of port {@code p} when this model was made. */
     public LinkState linkState(Port p) {
+        Place pl = places.get(p.slotPort());
+        if (pl != null && pl.space() != 0) {
+            return pl.state() == null ? LinkState.UNKNOWN : pl.state();
+        }
         int i = p.ifIndex();
         return i >= 0 && i < stateByIfIndex.length && byIfIndex[i] != null ? stateByIfIndex[i] : LinkState.UNKNOWN;
     }
@@ -131,7 +249,8 @@ public final class DataPlaneModel {
             Port a = ports.get(k);
             Port b = other.ports.get(k);
             if (!a.slotPort().equals(b.slotPort()) || !a.ifName().equals(b.ifName()) || a.ifIndex() != b.ifIndex()
-                    || !a.mac().equals(b.mac()) || !a.vr().equals(b.vr())) {
+                    || !a.mac().equals(b.mac()) || !a.vr().equals(b.vr()) || spaceOf(a) != other.spaceOf(b)
+                    || vrIdOf(a) != other.vrIdOf(b)) {
                 return false;
             }
         }
@@ -170,7 +289,7 @@ public final class DataPlaneModel {
         return List.copyOf(vlans.values());
     }
 
-    /** The port on this ifindex, or null if the interface is not a port (allocation-free). */
+    /** The port on this ifindex of the data plane's own namespace (space 0), or null if the interface is not a port (allocation-free). */
     public Port portByIfIndex(int ifIndex) {
         return ifIndex >= 0 && ifIndex < byIfIndex.length ? byIfIndex[ifIndex] : null;
     }

@@ -54,9 +54,9 @@ public final class PuntLinks implements AutoCloseable {
 
     private final NetNs ns;
     private final NetNsThread thread;
-    /** port ifindex → {ingress peer, egress peer} ifindex in the punt namespace. */
+    /** port key ({@link DataPlaneModel#key}) → {ingress peer, egress peer} ifindex in the punt namespace. */
     private final Map<Integer, int[]> peers = new ConcurrentHashMap<>();
-    /** peer ifindex → port ifindex, for the receive path. */
+    /** peer ifindex → port key ({@link DataPlaneModel#key}: the ifindex for a port of the data plane's namespace), for the receive path. */
     private volatile int[] portOfPeer = new int[0];
     /** peer ifindex → 1 if it carries egress copies. */
     private volatile byte[] egressPeer = new byte[0];
@@ -87,8 +87,13 @@ public final class PuntLinks implements AutoCloseable {
         return (egress ? DUP_PREFIX : INGRESS_PREFIX) + port.ifIndex();
     }
 
-    private static String peerName(int portIfIndex, boolean egress) {
-        return (egress ? "pe" : "pi") + portIfIndex;
+    /**
+     * The far end's name in the punt namespace: {@code pi<ifindex>} / {@code pe<ifindex>} for a port of
+     * the data plane's namespace, {@code v<space>i<ifindex>} / {@code v<space>e<ifindex>} for one of a VR
+     * namespace (ifindexes are per namespace, the punt namespace holds the far ends of all).
+     */
+    private static String peerName(int space, int portIfIndex, boolean egress) {
+        return space == 0 ? (egress ? "pe" : "pi") + portIfIndex : "v" + space + (egress ? "e" : "i") + portIfIndex;
     }
 
     /** Runs {@code task} on a thread inside the punt namespace (sockets are opened there). */
@@ -118,9 +123,17 @@ public final class PuntLinks implements AutoCloseable {
 
     /** Makes both pairs of each port that has none yet. Data-plane namespace thread. */
     public synchronized void ensure(List<Port> ports) throws IOException {
+        ensure(0, ports);
+    }
+
+    /**
+     * Makes both pairs of each port of space {@code space} ({@code ports} all live there) that has none
+     * yet. On that space's namespace thread (the near ends are made where the thread is).
+     */
+    public synchronized void ensure(int space, List<Port> ports) throws IOException {
         List<Port> missing = new ArrayList<>();
         for (Port p : ports) {
-            if (!peers.containsKey(p.ifIndex())) {
+            if (!peers.containsKey(DataPlaneModel.key(space, p.ifIndex()))) {
                 missing.add(p);
             }
         }
@@ -133,7 +146,7 @@ public final class PuntLinks implements AutoCloseable {
             String mac = p.mac() == null ? "" : " address " + p.mac().toString().toLowerCase(Locale.ROOT);
             for (boolean egress : new boolean[] {false, true}) {
                 String dev = device(p, egress);
-                String peer = peerName(p.ifIndex(), egress);
+                String peer = peerName(space, p.ifIndex(), egress);
                 near.append("link add ").append(dev).append(" mtu ").append(MTU).append(" type veth peer name ").append(peer)
                         .append(" mtu ").append(MTU).append(mac).append(" netns ").append(ns.path()).append('\n');
                 near.append("link set ").append(dev).append(" addrgenmode none\n");
@@ -161,8 +174,8 @@ public final class PuntLinks implements AutoCloseable {
         int[] ports2 = portOfPeer.clone();
         byte[] egress2 = egressPeer.clone();
         for (Port p : missing) {
-            Integer in = index.get(peerName(p.ifIndex(), false));
-            Integer out = index.get(peerName(p.ifIndex(), true));
+            Integer in = index.get(peerName(space, p.ifIndex(), false));
+            Integer out = index.get(peerName(space, p.ifIndex(), true));
             if (in == null || out == null) {
                 throw new IOException("punt link of port " + p.slotPort() + " (" + p.ifName() + ") vanished right after it was made");
             }
@@ -171,10 +184,11 @@ public final class PuntLinks implements AutoCloseable {
                 ports2 = java.util.Arrays.copyOf(ports2, max);
                 egress2 = java.util.Arrays.copyOf(egress2, max);
             }
-            ports2[in] = p.ifIndex();
-            ports2[out] = p.ifIndex();
+            int key = DataPlaneModel.key(space, p.ifIndex());
+            ports2[in] = key;
+            ports2[out] = key;
             egress2[out] = 1;
-            peers.put(p.ifIndex(), new int[] {in, out});
+            peers.put(key, new int[] {in, out});
         }
         egressPeer = egress2;
         portOfPeer = ports2;
@@ -182,15 +196,24 @@ public final class PuntLinks implements AutoCloseable {
 
     /** Removes the pairs of ports not in {@code ports} (the port went away). Data-plane namespace thread. */
     public synchronized void retain(List<Port> ports) {
+        retain(0, ports);
+    }
+
+    /**
+     * Removes the pairs of space {@code space}'s ports not in {@code ports} (the port went away); on that
+     * space's namespace thread.
+     */
+    public synchronized void retain(int space, List<Port> ports) {
         Set<Integer> keep = new HashSet<>();
         for (Port p : ports) {
-            keep.add(p.ifIndex());
+            keep.add(DataPlaneModel.key(space, p.ifIndex()));
         }
-        for (Integer portIndex : new ArrayList<>(peers.keySet())) {
-            if (keep.contains(portIndex)) {
+        for (Integer key : new ArrayList<>(peers.keySet())) {
+            if (keep.contains(key) || key >>> DataPlaneModel.SPACE_SHIFT != space) {
                 continue;
             }
-            int[] pair = peers.remove(portIndex);
+            int portIndex = key & DataPlaneModel.MAX_SPACE_IFINDEX;
+            int[] pair = peers.remove(key);
             int[] ports2 = portOfPeer.clone();
             for (int peer : pair) {
                 if (peer < ports2.length) {
@@ -203,13 +226,13 @@ public final class PuntLinks implements AutoCloseable {
         }
     }
 
-    /** The far end (punt namespace ifindex) of {@code port}'s link for one direction, or -1 if it has none. */
-    public int peerOf(Port port, boolean egress) {
-        int[] p = peers.get(port.ifIndex());
+    /** The far end (punt namespace ifindex) of the link of the port with {@code key} for one direction, or -1 if it has none. */
+    public int peerOf(int key, boolean egress) {
+        int[] p = peers.get(key);
         return p == null ? -1 : p[egress ? 1 : 0];
     }
 
-    /** The port ifindex whose frames arrive on {@code peerIfIndex}, or 0 (allocation-free). */
+    /** The key ({@link DataPlaneModel#key}) of the port whose frames arrive on {@code peerIfIndex}, or 0 (allocation-free). */
     public int portOfPeer(int peerIfIndex) {
         int[] a = portOfPeer;
         return peerIfIndex >= 0 && peerIfIndex < a.length ? a[peerIfIndex] : 0;
@@ -232,9 +255,12 @@ public final class PuntLinks implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
-        for (Integer portIndex : new ArrayList<>(peers.keySet())) {
-            deleteQuietly(INGRESS_PREFIX + portIndex);
-            deleteQuietly(DUP_PREFIX + portIndex);
+        for (Integer key : new ArrayList<>(peers.keySet())) {
+            if (key >>> DataPlaneModel.SPACE_SHIFT != 0) {
+                continue; // a VR namespace's near end: it goes with the punt namespace (its far end's namespace)
+            }
+            deleteQuietly(INGRESS_PREFIX + key);
+            deleteQuietly(DUP_PREFIX + key);
         }
         peers.clear();
         portOfPeer = new int[0];

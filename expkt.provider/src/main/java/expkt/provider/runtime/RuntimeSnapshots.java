@@ -198,7 +198,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
                     d.backend = vr.backend().name();
                     d.location = vr.location();
                     d.hostDefault = vr.id() == hostDefault;
-                    d.dataPlane = vr.id() == m.vrId();
+                    d.dataPlane = vr.id() == m.vrId() || !m.portsOfVr(vr.id()).isEmpty(); // the data plane's VR, or one with ports in a VR namespace
                     d.registered = true;
                     l.add(d);
                 }

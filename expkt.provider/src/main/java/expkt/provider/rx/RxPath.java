@@ -234,7 +234,7 @@ public final class RxPath {
         int wire = ring.wireLength(); // with the outer tag
         if (from != null) {
             ExosSockAddrs.set(from, port.slotPort().slot(), port.slotPort().port(), port.ifName(), port.ifIndex(),
-                    vid < 0 ? ExosSockAddr.NO_VLAN : vid, vlan == null ? null : vlan.name(), model.vrId(), model.vrName(),
+                    vid < 0 ? ExosSockAddr.NO_VLAN : vid, vlan == null ? null : vlan.name(), model.vrIdOf(port), port.vr(),
                     pkttype == PacketSockets.PACKET_OUTGOING ? Direction.EGRESS : Direction.INGRESS,
                     PacketType.ofCode(pkttype), ring.timestampNanos(), wire, captured, ring.protocol());
             if (vid >= 0) {

@@ -88,6 +88,15 @@ public final class L2Engine implements AutoCloseable, FramePorts {
      */
     private final PuntLinks punt;
     private final LaneRegistry dispatcher;
+    /** Where nftables is looked for (each VR namespace with ports gets a table of its own). */
+    private final Nftables.Locations nftables;
+    /**
+     * The nftables table of each VR namespace (data-plane space 1..n) that has or had ports: made when
+     * the first port of that namespace appears, on its thread, removed at close.
+     */
+    private final Map<Integer, NftRules> spaceRules = new ConcurrentHashMap<>();
+    /** The send socket (protocol 0, no tap) of each VR namespace, shared by every socket's send path. */
+    private final Map<Integer, Integer> spaceTxFds = new ConcurrentHashMap<>();
     private final Consumer<DataPlaneModel> modelListener = this::modelChanged;
     private final Consumer<DataPlaneModel> linkListener = this::linksChanged;
     /** The model the link listener saw last (to log what changed). */
@@ -114,6 +123,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         this.vrScope = vrScope;
         this.ringConfig = ringConfig;
         this.log = log;
+        this.nftables = nftables;
         String busyPoll = System.getProperty(RxMode.BUSY_POLL_PROPERTY);
         // refused before anything is touched: a misspelt default must not silently mean "no polling"
         this.busyPollMicros = busyPoll == null ? -1 : BusyPoll.parseMicros(busyPoll, "the host's " + RxMode.BUSY_POLL_PROPERTY);
@@ -148,13 +158,21 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             staleLinks = dataPlane.call(() -> {
                 List<String> removed = removeStaleLinks();
                 if (nft != null) {
-                    List<Port> ports = dataPlane.model().ports();
+                    List<Port> ports = dataPlane.model().portsInSpace(0);
                     punt.ensure(ports);
                     nft.puntTo(p -> PuntLinks.device(p, false), p -> PuntLinks.device(p, true));
                     nft.ensureChains(ports);
                 }
                 return removed;
             });
+            if (nft != null) {
+                DataPlaneModel m = dataPlane.model();
+                for (int space : m.spaces()) {
+                    if (space != 0) {
+                        setUpSpace(m, space);
+                    }
+                }
+            }
             this.dispatcher = new LaneRegistry(log);
         } catch (Exception | Error e) {
             // also on an Error (a linkage error of a half-updated host): the lock must not outlive a failed start
@@ -446,10 +464,72 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         } else if (socketVrId >= 0) {
             vr = vrScope.byId(socketVrId);
         }
-        if (vr != null && !vr.dataPlane()) {
-            return List.of(); // a VR with no ports in this data plane
+        // exactly the ports of the VR (those its port entries named, or all others for the data plane's own VR)
+        List<Port> ports = vr == null ? m.ports() : m.portsOfVr(vr.id());
+        if (punt == null && m.hasVrSpaces()) {
+            // the degrade path taps the data plane's namespace only: ports of VR namespaces need punt links
+            ports = ports.stream().filter(p -> m.spaceOf(p) == 0).toList();
         }
-        return m.ports();
+        return ports;
+    }
+
+    /**
+     * Sets up a VR namespace (data-plane space {@code space}) that has ports: removes what a killed host
+     * left there, starts its nftables table pointed at the punt links. On that namespace's thread.
+     */
+    private void setUpSpace(DataPlaneModel m, int space) throws Exception {
+        if (spaceRules.containsKey(space)) {
+            return;
+        }
+        List<String> stale = dataPlane.call(space, PuntLinks::removeStaleIn);
+        NftRules rules = dataPlane.call(space, () -> NftRules.start(nftables));
+        rules.puntTo(p -> PuntLinks.device(p, false), p -> PuntLinks.device(p, true));
+        spaceRules.put(space, rules);
+        if (!stale.isEmpty() || rules.leftover() != null) {
+            log.warn("expkt L2 provider: a previous host left its kernel state in " + dataPlane.describeSpace(space)
+                    + "; removed " + (rules.leftover() == null ? "" : rules.leftover() + " ") + stale, null);
+        }
+        syncSpace(m, space);
+    }
+
+    /** Makes the punt links and chains of space {@code space}'s ports and removes those of ports gone. */
+    private void syncSpace(DataPlaneModel m, int space) throws Exception {
+        NftRules rules = spaceRules.get(space);
+        List<Port> ports = m.portsInSpace(space);
+        dataPlane.call(space, () -> {
+            rules.retainChains(ports);
+            punt.retain(space, ports);
+            punt.ensure(space, ports);
+            rules.ensureChains(ports);
+            return null;
+        });
+    }
+
+    /** The send socket of VR namespace {@code space} (opened there on first use; closed with the engine). */
+    public int txFdOf(int space) throws IOException {
+        Integer fd = spaceTxFds.get(space);
+        if (fd != null) {
+            return fd;
+        }
+        synchronized (spaceTxFds) {
+            fd = spaceTxFds.get(space);
+            if (fd == null) {
+                try {
+                    fd = dataPlane.call(space, () -> PacketSockets.open(0));
+                } catch (IOException | RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IOException("cannot open a send socket in " + dataPlane.describeSpace(space) + ": " + e, e);
+                }
+                spaceTxFds.put(space, fd);
+            }
+            return fd;
+        }
+    }
+
+    /** Opens a transmit-ring socket where {@code port} lives (its VR namespace or the data plane's). */
+    public int openTxSocket(Port port) throws Exception {
+        return dataPlane.call(model().spaceOf(port), () -> PacketSockets.open(0));
     }
 
     /** Runs {@code task} where sockets are opened: the punt namespace, or the data plane's without punt links. */
@@ -464,8 +544,9 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     void prepare(Filter f, List<Port> ports) throws IOException {
         requireRules(f);
         if (punt != null) {
+            DataPlaneModel m = model();
             for (Port p : ports) {
-                if (punt.peerOf(p, false) < 0) {
+                if (punt.peerOf(m.keyOf(p), false) < 0) {
                     throw new IOException("port " + p.slotPort() + " (" + p.ifName() + ") has no punt link");
                 }
             }
@@ -473,6 +554,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     }
 
     public long[] compile(List<Filter> filters, int socketVrId) {
+        DataPlaneModel m = model();
         List<BpfCompiler.CompiledFilter> cfs = new ArrayList<>();
         for (Filter f : filters) {
             List<Port> ports = portsOf(f, socketVrId);
@@ -488,7 +570,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
                     }
                     int[] peers = new int[ports.size()];
                     for (int i = 0; i < peers.length; i++) {
-                        peers[i] = punt.peerOf(ports.get(i), egress);
+                        peers[i] = punt.peerOf(m.keyOf(ports.get(i)), egress);
                         if (peers[i] < 0) {
                             throw new IllegalStateException("no punt link for " + ports.get(i).slotPort() + " of filter " + f.name());
                         }
@@ -509,7 +591,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
      */
     @Override
     public Port portOfFrame(DataPlaneModel m, int ifIndex) {
-        return punt != null ? m.portByIfIndex(punt.portOfPeer(ifIndex)) : m.portByIfIndex(ifIndex);
+        return punt != null ? m.portByKey(punt.portOfPeer(ifIndex)) : m.portByIfIndex(ifIndex);
     }
 
     /** True if {@code ifIndex} is the far end of an egress punt link (its frames were leaving their port). */
@@ -534,8 +616,8 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             return;
         }
         Port p = portOfFrame(m, ifIndex);
-        if (p == null) {
-            return;
+        if (p == null || (punt != null && punt.portOfPeer(ifIndex) >>> 24 != 0)) {
+            return; // not a port, or one of a VR namespace (the FDB is the data plane namespace's: ifindexes are per namespace)
         }
         long src = ((frame.get(BE_SHORT, offset + 6) & 0xFFFFL) << 32) | (frame.get(BE_INT, offset + 8) & 0xFFFF_FFFFL);
         dataPlane.fdb().learn(p.ifIndex(), vlan, src);
@@ -562,10 +644,44 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             }
             return;
         }
+        if (spaceRules.isEmpty()) {
+            onNamespaceThread(() -> {
+                nft.replace(remove, add);
+                return null;
+            });
+            return;
+        }
+        // one transaction per namespace, each with the filters' ports that live there
+        DataPlaneModel m = model();
         onNamespaceThread(() -> {
-            nft.replace(remove, add);
+            nft.replace(remove, inSpace(m, add, 0));
             return null;
         });
+        for (Map.Entry<Integer, NftRules> e : spaceRules.entrySet()) {
+            List<NftRules.FilterRules> here = inSpace(m, add, e.getKey());
+            try {
+                dataPlane.call(e.getKey(), () -> {
+                    e.getValue().replace(remove, here);
+                    return null;
+                });
+            } catch (IOException | RuntimeException x) {
+                throw x;
+            } catch (Exception x) {
+                throw new IOException(x);
+            }
+        }
+    }
+
+    /** The rules of {@code add} restricted to the ports of space {@code space} (filters with none there left out). */
+    private static List<NftRules.FilterRules> inSpace(DataPlaneModel m, List<NftRules.FilterRules> add, int space) {
+        List<NftRules.FilterRules> l = new ArrayList<>();
+        for (NftRules.FilterRules r : add) {
+            List<Port> ports = r.ports().stream().filter(p -> m.spaceOf(p) == space).toList();
+            if (!ports.isEmpty() || space == 0) {
+                l.add(new NftRules.FilterRules(r.filter(), ports));
+            }
+        }
+        return l;
     }
 
     void removeRules(List<String> names) throws IOException {
@@ -585,7 +701,30 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         if (nft == null) {
             return Map.of();
         }
-        return onNamespaceThread(nft::counters);
+        Map<String, long[]> c = onNamespaceThread(nft::counters);
+        if (spaceRules.isEmpty()) {
+            return c;
+        }
+        // a filter's rules in several namespaces: its counters are their sums
+        Map<String, long[]> sum = new java.util.HashMap<>();
+        c.forEach((k, v) -> sum.put(k, v.clone()));
+        for (Map.Entry<Integer, NftRules> e : spaceRules.entrySet()) {
+            Map<String, long[]> more;
+            try {
+                more = dataPlane.call(e.getKey(), e.getValue()::counters);
+            } catch (IOException | RuntimeException x) {
+                throw x;
+            } catch (Exception x) {
+                throw new IOException(x);
+            }
+            more.forEach((k, v) -> sum.merge(k, v.clone(), (a, b) -> {
+                for (int i = 0; i < Math.min(a.length, b.length); i++) {
+                    a[i] += b[i];
+                }
+                return a;
+            }));
+        }
+        return sum;
     }
 
     /** The provider's nftables table as nft lists it. */
@@ -593,7 +732,18 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         if (nft == null) {
             return dropRulesUnavailableText() + "\n";
         }
-        return onNamespaceThread(nft::listText);
+        StringBuilder text = new StringBuilder(onNamespaceThread(nft::listText));
+        for (Map.Entry<Integer, NftRules> e : new java.util.TreeMap<>(spaceRules).entrySet()) {
+            try {
+                text.append("# VR namespace ").append(dataPlane.describeSpace(e.getKey())).append('\n')
+                        .append(dataPlane.call(e.getKey(), e.getValue()::listText));
+            } catch (IOException | RuntimeException x) {
+                throw x;
+            } catch (Exception x) {
+                throw new IOException(x);
+            }
+        }
+        return text.toString();
     }
 
     private <T> T onNamespaceThread(java.util.concurrent.Callable<T> task) throws IOException {
@@ -644,15 +794,36 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     private void modelChanged(DataPlaneModel model) {
         if (nft != null) {
             try {
+                List<Port> own = model.portsInSpace(0);
                 onNamespaceThread(() -> {
-                    nft.retainChains(model.ports());
-                    punt.retain(model.ports());
-                    punt.ensure(model.ports());
-                    nft.ensureChains(model.ports());
+                    nft.retainChains(own);
+                    punt.retain(own);
+                    punt.ensure(own);
+                    nft.ensureChains(own);
                     return null;
                 });
             } catch (IOException e) {
                 log.error("updating nftables chains for " + model + " failed", e);
+            }
+            java.util.Set<Integer> spaces = new java.util.TreeSet<>(spaceRules.keySet());
+            for (int space : model.spaces()) {
+                if (space != 0) {
+                    spaces.add(space);
+                }
+            }
+            for (int space : spaces) {
+                try {
+                    if (spaceRules.containsKey(space)) {
+                        syncSpace(model, space);
+                    } else {
+                        setUpSpace(model, space);
+                    }
+                } catch (Exception e) {
+                    // loud: expkt:ports shows it as the configuration's error, the filters on those ports are NOT ENFORCED
+                    dataPlane.reject("the ports of VR namespace " + dataPlane.describeSpace(space) + " cannot be served: " + e);
+                    log.error("setting up the punt links and nftables table of VR namespace " + dataPlane.describeSpace(space)
+                            + " failed", e);
+                }
             }
         }
         reapplyAll("the data plane's configuration " + model);
@@ -696,6 +867,21 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     }
 
     private void closeNft() {
+        for (Map.Entry<Integer, NftRules> e : spaceRules.entrySet()) {
+            try {
+                dataPlane.call(e.getKey(), () -> {
+                    e.getValue().close();
+                    return null;
+                });
+            } catch (Exception x) {
+                log.warn("removing the nftables table of VR namespace " + dataPlane.describeSpace(e.getKey()) + " failed", x);
+            }
+        }
+        spaceRules.clear();
+        for (int fd : spaceTxFds.values()) {
+            Fds.closeQuietly(fd);
+        }
+        spaceTxFds.clear();
         try {
             dataPlane.call(() -> {
                 if (nft != null) {

@@ -138,8 +138,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
                 }
             });
         }
-        this.tx = new TxPath(txFd, txLock, engine::model, this::isOpen, engine.dataPlane().fdb());
-        this.claims = new TxRings(engine::model, () -> engine.dataPlane().call(() -> PacketSockets.open(0)));
+        this.tx = new TxPath(txFd, txLock, engine::model, this::isOpen, engine.dataPlane().fdb(), engine::txFdOf);
+        this.claims = new TxRings(engine::model, engine::openTxSocket);
     }
 
     public long id() {

@@ -28,6 +28,7 @@ import java.util.function.Supplier;
  */
 public final class TxPath {
     private final int fd;
+    private final SpaceFds spaceFds;
     private final ReentrantLock txLock;
     private final Supplier<DataPlaneModel> model;
     private final BooleanSupplier open;
@@ -51,6 +52,26 @@ public final class TxPath {
      *        port goes out of that port only (null: every VLAN send floods)
      */
     public TxPath(int fd, ReentrantLock txLock, Supplier<DataPlaneModel> model, BooleanSupplier open, Fdb fdb) {
+        this(fd, txLock, model, open, fdb, null);
+    }
+
+    /**
+     * The send socket of a VR namespace (a data-plane space other than 0): a packet socket can only
+     * send out of interfaces of its own namespace, so a port of a VR namespace is sent to through one
+     * of that namespace.
+     */
+    @FunctionalInterface
+    public interface SpaceFds {
+        /** The send socket of space {@code space} (1..n), opened on first use and owned by the engine. */
+        int fdOf(int space) throws IOException;
+    }
+
+    /**
+     * @param spaceFds the send sockets of VR namespaces, or null: every port is in the data plane's
+     *        namespace ({@code fd}'s)
+     */
+    public TxPath(int fd, ReentrantLock txLock, Supplier<DataPlaneModel> model, BooleanSupplier open, Fdb fdb, SpaceFds spaceFds) {
+        this.spaceFds = spaceFds;
         this.fdb = fdb;
         this.fd = fd;
         this.txLock = txLock;
@@ -219,7 +240,9 @@ public final class TxPath {
             tagged = new boolean[targets.size()];
             for (int k = 0; k < targets.size(); k++) {
                 s.add(List.of(targets.get(k)));
-                ifIndexes[k] = targets.get(k).port().ifIndex();
+                // the FDB knows ports of the data plane's namespace only (ifindexes are per namespace):
+                // a member in a VR namespace is never the one learned port, it is flooded to
+                ifIndexes[k] = model.spaceOf(targets.get(k).port()) == 0 ? targets.get(k).port().ifIndex() : -2;
                 tagged[k] = targets.get(k).tagged();
             }
             this.singles = List.copyOf(s);
@@ -281,10 +304,55 @@ public final class TxPath {
         txLock.lock();
         try {
             ensureOpen();
-            return batch().sendAll(fd, frames, targets);
+            DataPlaneModel m = model.get();
+            if (spaceFds == null || !m.hasVrSpaces()) {
+                return batch().sendAll(fd, frames, targets);
+            }
+            return sendBySpace(m, frames, targets);
         } finally {
             txLock.unlock();
         }
+    }
+
+    /**
+     * Sends to ports of several namespaces: one {@link TxBatch#sendAll} per namespace, each through that
+     * namespace's socket, every frame from where it started; refused ports of all of them are named by
+     * one {@link PartialSendException}. Under the send lock.
+     */
+    private int sendBySpace(DataPlaneModel m, List<ByteBuffer> frames, List<TxBatch.Target> targets) throws IOException {
+        java.util.TreeMap<Integer, List<TxBatch.Target>> bySpace = new java.util.TreeMap<>();
+        for (TxBatch.Target t : targets) {
+            bySpace.computeIfAbsent(m.spaceOf(t.port()), k -> new ArrayList<>()).add(t);
+        }
+        if (bySpace.size() == 1 && bySpace.firstKey() == 0) {
+            return batch().sendAll(fd, frames, targets);
+        }
+        int[] start = new int[frames.size()];
+        for (int i = 0; i < start.length; i++) {
+            start[i] = frames.get(i).position();
+        }
+        int sent = 0;
+        int attempted = 0;
+        java.util.Map<expkt.api.net.SlotPort, String> failed = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<Integer, List<TxBatch.Target>> e : bySpace.entrySet()) {
+            for (int i = 0; i < start.length; i++) {
+                frames.get(i).position(start[i]);
+            }
+            int f = e.getKey() == 0 ? fd : spaceFds.fdOf(e.getKey());
+            try {
+                int n = batch().sendAll(f, frames, e.getValue());
+                sent += n;
+                attempted += n;
+            } catch (expkt.api.packet.PartialSendException x) {
+                failed.putAll(x.failedPorts());
+                sent += x.sent();
+                attempted += x.attempted();
+            }
+        }
+        if (!failed.isEmpty()) {
+            throw new expkt.api.packet.PartialSendException(failed, sent, attempted);
+        }
+        return sent;
     }
 
     private TxBatch batch() {

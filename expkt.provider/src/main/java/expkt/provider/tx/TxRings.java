@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  */
 public final class TxRings implements AutoCloseable {
     private final Supplier<DataPlaneModel> model;
-    private final Callable<Integer> openSocket;
+    private final PortSockets openSocket;
     private TxRing[] rings = new TxRing[0];
     private TxRing claimedOn;
 
@@ -28,6 +28,17 @@ public final class TxRings implements AutoCloseable {
      * @param openSocket opens a protocol-0 AF_PACKET socket in the data plane's namespace
      */
     public TxRings(Supplier<DataPlaneModel> model, Callable<Integer> openSocket) {
+        this(model, port -> openSocket.call());
+    }
+
+    /** Opens the transmit socket of a port where the port is (its namespace: see {@code DataPlaneModel#spaceOf}). */
+    @FunctionalInterface
+    public interface PortSockets {
+        int open(Port port) throws Exception;
+    }
+
+    /** @param openSocket opens a protocol-0 packet socket in the namespace of the port it is given */
+    public TxRings(Supplier<DataPlaneModel> model, PortSockets openSocket) {
         this.model = model;
         this.openSocket = openSocket;
     }
@@ -69,7 +80,7 @@ public final class TxRings implements AutoCloseable {
     private TxRing open(Port port) throws IOException {
         int fd;
         try {
-            fd = openSocket.call();
+            fd = openSocket.open(port);
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {

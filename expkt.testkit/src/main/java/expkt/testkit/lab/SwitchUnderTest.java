@@ -4,6 +4,7 @@ import expkt.api.packet.PacketService;
 import expkt.api.spi.BundleIdentity;
 import expkt.lab.Lab;
 import expkt.lab.VlanTrunk;
+import expkt.lab.VrDataPlane;
 import expkt.provider.command.L2Tables;
 import expkt.provider.core.ProviderLog;
 import expkt.provider.core.VrScope;
@@ -53,12 +54,24 @@ public final class SwitchUnderTest implements AutoCloseable {
     private final Map<String, OwnedPacketService> services = new LinkedHashMap<>();
     private long nextBundleId = -1;
 
-    private SwitchUnderTest(Lab lab, String[] ports, String[] vlans) throws IOException {
+    private SwitchUnderTest(Lab lab, String[] ports, String[] vlans, VrDataPlane vrs) throws IOException {
         this.lab = lab;
         dataPlane = new DataPlane(lab.switchNs(), VR, VR_ID);
         try {
+            if (vrs != null) {
+                dataPlane.vrLocator(name -> {
+                    if (name.equalsIgnoreCase(VrDataPlane.VR_A)) {
+                        return new DataPlane.VrLocation(VrDataPlane.VR_A, VrDataPlane.VR_A_ID, vrs.vra());
+                    }
+                    if (name.equalsIgnoreCase(VrDataPlane.VR_B)) {
+                        return new DataPlane.VrLocation(VrDataPlane.VR_B, VrDataPlane.VR_B_ID, vrs.vrb());
+                    }
+                    throw new IllegalArgumentException("unknown VR \"" + name + "\" (known: " + VR + ", " + VrDataPlane.VR_A + ", "
+                            + VrDataPlane.VR_B + ")");
+                });
+            }
             dataPlane.configure(ports, vlans);
-            engine = new L2Engine(dataPlane, VrScope.single(VR, VR_ID), L2Engine.RingConfig.DEFAULT,
+            engine = new L2Engine(dataPlane, vrs == null ? VrScope.single(VR, VR_ID) : threeVrs(), L2Engine.RingConfig.DEFAULT,
                     ProviderLog.system("expkt.testkit"));
         } catch (IOException | RuntimeException e) {
             dataPlane.close();
@@ -72,6 +85,45 @@ public final class SwitchUnderTest implements AutoCloseable {
             throw new IllegalArgumentException("lab is null");
         }
         return new Builder(lab);
+    }
+
+    /**
+     * A switch whose ports are in three VRs ({@link expkt.lab.Topologies#vrDataPlane()}): the lab's
+     * switch ports in VR-Default (1:1, 1:2), VR-A's namespace's in VR-A (2:1, 2:2), VR-B's in VR-B
+     * (3:1, 3:2), as the VR registry and the port entries {@code 2:1=p1 vr=VR-A} would place them.
+     * Filters and {@code SO_VRID} may name the three VRs.
+     */
+    public static SwitchUnderTest on(VrDataPlane vrs) throws IOException {
+        return new SwitchUnderTest(vrs.lab(), vrs.portEntries(), new String[0], vrs);
+    }
+
+    private static VrScope threeVrs() {
+        return new VrScope() {
+            @Override
+            public Vr byName(String name) {
+                if (VR.equalsIgnoreCase(name)) {
+                    return new Vr(VR_ID, VR, true);
+                }
+                if (VrDataPlane.VR_A.equalsIgnoreCase(name)) {
+                    return new Vr(VrDataPlane.VR_A_ID, VrDataPlane.VR_A, true);
+                }
+                if (VrDataPlane.VR_B.equalsIgnoreCase(name)) {
+                    return new Vr(VrDataPlane.VR_B_ID, VrDataPlane.VR_B, true);
+                }
+                throw new IllegalArgumentException("unknown VR \"" + name + "\" (known: " + VR + ", " + VrDataPlane.VR_A + ", "
+                        + VrDataPlane.VR_B + ")");
+            }
+
+            @Override
+            public Vr byId(int id) {
+                return switch (id) {
+                    case VR_ID -> byName(VR);
+                    case VrDataPlane.VR_A_ID -> byName(VrDataPlane.VR_A);
+                    case VrDataPlane.VR_B_ID -> byName(VrDataPlane.VR_B);
+                    default -> throw new IllegalArgumentException("unknown VR id " + id + " (known: 2, 10, 11)");
+                };
+            }
+        };
     }
 
     /** A switch on the trunk's lab with the trunk's VLANs. */
@@ -111,7 +163,7 @@ public final class SwitchUnderTest implements AutoCloseable {
          *     refuses a configuration
          */
         public SwitchUnderTest build() throws IOException {
-            return new SwitchUnderTest(lab, ports, vlans);
+            return new SwitchUnderTest(lab, ports, vlans, null);
         }
     }
 

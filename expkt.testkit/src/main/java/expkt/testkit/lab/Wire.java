@@ -54,7 +54,12 @@ public final class Wire implements AutoCloseable {
 
     /** A socket on host {@code i}'s veth0 (host {@code i} is on switch port 1:i). */
     public static Wire host(Lab lab, int i) throws Exception {
-        try (NetNs ns = NetNs.open(lab.host(i).ns())) {
+        return host(lab.host(i));
+    }
+
+    /** A socket on {@code host}'s veth0 (any topology's far host, e.g. {@code VrDataPlane.hostsA()}). */
+    public static Wire host(expkt.lab.Host host) throws Exception {
+        try (NetNs ns = NetNs.open(host.ns())) {
             return NetNs.call(ns, () -> {
                 int index = NetInterfaces.list().stream().filter(n -> n.name().equals("veth0")).findFirst().orElseThrow().index();
                 int fd = PacketSockets.open(0);

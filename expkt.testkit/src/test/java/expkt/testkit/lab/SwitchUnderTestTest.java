@@ -106,4 +106,34 @@ class SwitchUnderTestTest {
                 () -> SwitchUnderTest.on(trunk.lab()).vlans("name=red tag=5000 untagged=1:1").build());
         assertTrue(e.getMessage().contains("5000"), e.getMessage());
     }
+
+    @Test
+    void onAVrDataPlaneAVrFilterGetsThatVrsPorts() throws Exception {
+        try (expkt.lab.VrDataPlane vrs = Topologies.vrDataPlane(); SwitchUnderTest sw = SwitchUnderTest.on(vrs);
+             Wire a1 = Wire.host(vrs.hostsA().get(0)); Wire b1 = Wire.host(vrs.hostsB().get(0))) {
+            PacketService packets = sw.packets("org.example.vr");
+            assertEquals(List.of("VR-Default", "VR-Default", "VR-A", "VR-A", "VR-B", "VR-B"),
+                    packets.ports().stream().map(p -> p.vr()).toList());
+            PacketSocket all = packets.open();
+            all.setupFilter(Filter.named("vr-any").ethertype(0x88B5).build());
+            PacketSocket onB = packets.open();
+            onB.setupFilter(Filter.named("vr-b").ethertype(0x88B5).vr("VR-B").build());
+            all.setTimeout(Duration.ofSeconds(5));
+            onB.setTimeout(Duration.ofSeconds(5));
+            a1.send(Wire.frame(DST, "02:00:00:00:0a:01", 0x88B5, 64));
+            b1.send(Wire.frame(DST, "02:00:00:00:0b:01", 0x88B5, 64));
+            ExosSockAddr from = new ExosSockAddr();
+            byte[] buf = new byte[2048];
+            java.util.Set<String> seen = new java.util.TreeSet<>();
+            for (int i = 0; i < 2; i++) {
+                assertEquals(64, all.recvfrom(buf, from));
+                seen.add(from.slotPort() + " " + from.vrName());
+            }
+            assertEquals(java.util.Set.of("2:1 VR-A", "3:1 VR-B"), seen, "both VRs' frames reach a socket without vr=");
+            assertEquals(64, onB.recvfrom(buf, from));
+            assertEquals("3:1 VR-B 11", from.slotPort() + " " + from.vrName() + " " + from.vrId());
+            onB.setTimeout(Duration.ofMillis(300));
+            assertEquals(-1, onB.recvfrom(buf, from), "VR-A's frame must not reach a vr=VR-B socket");
+        }
+    }
 }

@@ -31,7 +31,12 @@ final class HostFrames {
 
     /** Sends {@code count} copies of {@code frame} out of host {@code host}'s veth0. */
     static void send(Lab lab, int host, byte[] frame, int count) throws Exception {
-        try (NetNs ns = NetNs.open(lab.host(host).ns())) {
+        send(lab.host(host).ns(), frame, count);
+    }
+
+    /** Sends {@code count} copies of {@code frame} out of the {@code veth0} of namespace {@code nsName} (any far host). */
+    static void send(String nsName, byte[] frame, int count) throws Exception {
+        try (NetNs ns = NetNs.open(nsName)) {
             Thread t = Thread.ofPlatform().start(() -> {
                 try {
                     NetNs.call(ns, () -> {

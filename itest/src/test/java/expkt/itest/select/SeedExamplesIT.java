@@ -38,8 +38,8 @@ import expkt.protocol.examples.RawIcmpExample;
 
 /**
  * The seed's example programs ({@code protocols/examples}, ported line by line) against a lab, each
- * showing the behaviour the seed describes. Not run here, and why: {@code sendto(pkt, vlan_name="foo")}
- * (its forwarding is shown by the provider's {@code VlanForwardingTest}, tcpdump on every host); the seed's setup_filter line of filter1, its set_vr line and its set_callback line are
+ * showing the behaviour the seed describes (also {@code sendto(pkt, vlan_name="foo")}: forwarded to the one
+ * learned port, flooded when the destination is unknown). Not run here, and why: the seed's setup_filter line of filter1, its set_vr line and its set_callback line are
  * missing from the seed's text (the ports follow the seed's description of them).
  */
 public class SeedExamplesIT extends ExpktTestSupport {
@@ -123,6 +123,59 @@ public class SeedExamplesIT extends ExpktTestSupport {
         }
         String hex = HexFormat.of().formatHex(pkt);
         await("the frame on h1 and h2", 10_000, () -> contains(l1, hex) && contains(l2, hex));
+    }
+
+    @Test
+    public void sendtoVlanNameForwardsToTheLearnedPortAndFloodsTheUnknown() throws Exception {
+        org.osgi.service.cm.Configuration dataplane = cm.getConfiguration("expkt.dataplane", "?");
+        dataplane.update(SeedLab.dict("vlans", new String[] {"name=foo tag=100 untagged=1:1,1:2"}));
+        await("VLAN foo", 10_000, () -> packets.vlans().stream().anyMatch(v -> v.name().equals("foo")));
+        Path logs = Files.createDirectories(Path.of("target/itest-logs"));
+        Path[] log = {null, logs.resolve("SeedExamplesIT-vlan-h1.log"), logs.resolve("SeedExamplesIT-vlan-h2.log")};
+        // every 0x88B9 frame that arrives at the far host, one hex line each, for 30 s
+        String receiver = "import socket; s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88B9)); "
+                + "s.bind(('veth0', 0)); s.settimeout(30); print('ready', flush=True)\n"
+                + "while True:\n    print(s.recv(2048).hex(), flush=True)";
+        try {
+            for (int i = 1; i <= 2; i++) {
+                Files.deleteIfExists(log[i]);
+                lab().spawn(lab().host(i).ns(), log[i], "python3", "-u", "-c", receiver);
+            }
+            await("both receivers", 10_000, () -> contains(log[1], "ready") && contains(log[2], "ready"));
+            byte[] h2mac = HexFormat.ofDelimiter(":").parseHex(lab().host(2).mac());
+            try (PacketSocket sock = packets.open()) {
+                // h2 speaks: a frame a filter brings up teaches the provider h2's MAC on 1:2 (no bridge: its own learning)
+                sock.setupFilter(expkt.api.packet.Filter.named("ex-vlan-bait").ethertype(0x88BA).build());
+                byte[] bait = frame(BROADCAST, 0x88BA, 8);
+                System.arraycopy(h2mac, 0, bait, 6, 6);
+                seed.sendFrame(2, bait);
+                sock.setTimeout(Duration.ofSeconds(10));
+                assertTrue("h2's frame came up", sock.recvfrom(new byte[2048], new expkt.api.packet.ExosSockAddr()) > 0);
+                // the seed's lines: sendto(pkt, slot_ports=[(1,1),(1,2)]) then sendto(pkt, vlan_name="foo")
+                byte[] toH2 = frame(h2mac, 0x88B9, 9);
+                Layer2Example.send(sock, toH2, "foo");
+                byte[] unknown = frame(new byte[] {2, 0, 0, 0, (byte) 0x99, (byte) 0x99}, 0x88B9, 10);
+                Layer2Example.send(sock, unknown, "foo");
+            }
+            String known = HexFormat.of().formatHex(frame(h2mac, 0x88B9, 9));
+            String flooded = HexFormat.of().formatHex(frame(new byte[] {2, 0, 0, 0, (byte) 0x99, (byte) 0x99}, 0x88B9, 10));
+            // unknown destination: the slot_ports copy and the VLAN's flood, on both hosts
+            await("the unknown unicast twice on h1 and h2", 10_000, () -> count(log[1], flooded) == 2 && count(log[2], flooded) == 2);
+            // known (h2 learned on 1:2): h2 got the slot_ports copy and the forwarded one; h1 only the slot_ports copy,
+            // though everything sent after it has arrived there
+            await("h2's frame twice on h2", 10_000, () -> count(log[2], known) == 2);
+            assertEquals("copies of the frame to h2's MAC on h1 (slot_ports only, not forwarded there)", 1, count(log[1], known));
+        } finally {
+            dataplane.update(SeedLab.dict("vlans", new String[0]));
+        }
+    }
+
+    private static int count(Path log, String line) {
+        try {
+            return Files.exists(log) ? (int) Files.readAllLines(log).stream().filter(line::equals).count() : 0;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
     }
 
     private static boolean contains(Path log, String text) {
