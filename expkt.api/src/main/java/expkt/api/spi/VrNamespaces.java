@@ -21,4 +21,13 @@ public interface VrNamespaces {
      * VRs, then VR-Default, VR-Control, VR-Mgmt. Empty when no namespace-backed VR is that namespace.
      */
     Optional<VirtualRouter> byNamespaceInode(long inode);
+
+    /**
+     * Calls {@code listener} after each VR added to or removed from the registry (since 1.3: the
+     * provider applies a data-plane configuration whose ports name a VR again once that VR exists, so
+     * the order in which ConfigAdmin delivers the two configurations at start-up does not matter). The
+     * call comes on the thread that changed the registry, outside its locks: the listener must return
+     * at once (hand any work to a thread of its own). Closing the returned handle stops the calls.
+     */
+    AutoCloseable onVrChange(Runnable listener);
 }

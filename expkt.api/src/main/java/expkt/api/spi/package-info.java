@@ -14,7 +14,7 @@
  * to this package; a protocol bundle's ordinary import does not resolve. Versioned and baselined like
  * the rest of the API, but it may change with expkt's own bundles.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 package expkt.api.spi;
 
 import org.osgi.annotation.versioning.Version;

@@ -63,8 +63,19 @@ public final class L2Provider {
     private final int vrId;
     /** The lanes offered to expkt.vr for L3/raw callbacks (a plain registration: see LaneSharedDispatcher). */
     private final ServiceRegistration<SharedDispatcher> sharedDispatcher;
-    /** The last configuration's raw properties: re-applied when the VR registry comes or goes if its ports name VRs. */
+    /** The last configuration's raw properties: re-applied when the VR registry or its VRs change if its ports name VRs. */
     private volatile Map<String, Object> lastProperties;
+    /** Orders {@link #apply}: ConfigAdmin's thread, SCR's bind thread and {@link #vrChanges} must not interleave. */
+    private final Object configLock = new Object();
+    /**
+     * Re-applies a configuration whose ports name VRs after the registry added or removed a VR: its own
+     * thread (none while idle), so expkt.vr's activation never runs the provider's data-plane work.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor vrChanges = new java.util.concurrent.ThreadPoolExecutor(0, 1,
+            5, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+            r -> new Thread(r, "expkt-vr-ports"));
+    /** The registry's change notice while bound, or null. */
+    private volatile AutoCloseable vrWatch;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, bind = "bindVirtualRouters", unbind = "unbindVirtualRouters")
@@ -136,6 +147,12 @@ public final class L2Provider {
      * {@code expkt:ports}.
      */
     private DataPlaneSettings apply(Map<String, Object> properties) {
+        synchronized (configLock) {
+            return applyLocked(properties);
+        }
+    }
+
+    private DataPlaneSettings applyLocked(Map<String, Object> properties) {
         lastProperties = properties;
         DataPlaneSettings settings;
         try {
@@ -160,6 +177,12 @@ public final class L2Provider {
 
     void bindVirtualRouters(VirtualRouters vrs) {
         this.virtualRouters = vrs;
+        if (vrs instanceof VrNamespaces ns) {
+            // a configuration naming VR-A may come before VR-A's own configuration (FileInstall's order at start):
+            // it is refused then, and applied again here once VR-A exists
+            closeVrWatch();
+            vrWatch = ns.onVrChange(() -> vrChanges.execute(this::reapplyVrPorts));
+        }
         if (engine != null) {
             engine.vrScope(scope());
             followRegistry();
@@ -195,8 +218,21 @@ public final class L2Provider {
         }
     }
 
+    private void closeVrWatch() {
+        AutoCloseable w = vrWatch;
+        vrWatch = null;
+        if (w != null) {
+            try {
+                w.close();
+            } catch (Exception e) {
+                logger.error("expkt data plane: cannot stop following the VR registry's changes: {}", e.toString());
+            }
+        }
+    }
+
     void unbindVirtualRouters(VirtualRouters vrs) {
         if (this.virtualRouters == vrs) {
+            closeVrWatch();
             this.virtualRouters = null;
             if (engine != null) {
                 engine.vrScope(scope());
@@ -245,6 +281,16 @@ public final class L2Provider {
 
     @Deactivate
     void deactivate() {
+        closeVrWatch();
+        vrChanges.shutdownNow();
+        try {
+            // a re-apply in progress ends before the engine and data plane close under it (bounded: a configure is local work)
+            if (!vrChanges.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                logger.error("expkt data plane: a configuration re-applied after a VR change did not end within 5 s; closing anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             sharedDispatcher.unregister();
         } catch (IllegalStateException alreadyGone) {

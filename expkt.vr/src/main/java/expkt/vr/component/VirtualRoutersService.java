@@ -70,6 +70,11 @@ public final class VirtualRoutersService implements VirtualRouters, VrNamespaces
     }
 
     @Override
+    public AutoCloseable onVrChange(Runnable listener) {
+        return table.onChange(listener);
+    }
+
+    @Override
     public List<VrSocketDTO> vrSockets() {
         return VrSocketRows.of(table);
     }

@@ -37,6 +37,8 @@ public final class VrTable {
     private final Map<String, VirtualRouter> byName = new TreeMap<>();
     private final Map<String, String> affinityByBundle = new ConcurrentHashMap<>();
     private final Set<SocketOwner> owners = ConcurrentHashMap.newKeySet();
+    /** Told after each user VR added or removed ({@link #onChange}). */
+    private final List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final VrfSupport vrf;
     private volatile String hostDefault = VirtualRouter.VR_MGMT_NAME;
 
@@ -131,7 +133,13 @@ public final class VrTable {
      * Adds a user VR. The id must be above 2 (0..2 are the built-ins) and at most {@value #MAX_ID}; name
      * and id must be new. A VRF VR with an empty location gets EXOS's device name.
      */
-    public synchronized VirtualRouter add(int id, String name, VrBackend backend, String location) {
+    public VirtualRouter add(int id, String name, VrBackend backend, String location) {
+        VirtualRouter vr = addLocked(id, name, backend, location);
+        fireChanged();
+        return vr;
+    }
+
+    private synchronized VirtualRouter addLocked(int id, String name, VrBackend backend, String location) {
         if (name == null || !NAME.matcher(name.strip()).matches()) {
             throw new IllegalArgumentException("VR name \"" + name + "\" must be a letter then up to 31 of [A-Za-z0-9_.-]");
         }
@@ -166,7 +174,39 @@ public final class VrTable {
     }
 
     /** Removes a user VR (built-ins stay); true if it was there. */
-    public synchronized boolean remove(VirtualRouter vr) {
+    public boolean remove(VirtualRouter vr) {
+        boolean removed = removeLocked(vr);
+        if (removed) {
+            fireChanged();
+        }
+        return removed;
+    }
+
+    /**
+     * Calls {@code listener} after every user VR added or removed, on the thread that changed the
+     * table, outside the table's lock; a listener must not block (the provider hands the work to a
+     * thread of its own). The returned handle stops the calls.
+     */
+    public AutoCloseable onChange(Runnable listener) {
+        if (listener == null) {
+            throw new IllegalArgumentException("listener is null");
+        }
+        changeListeners.add(listener);
+        return () -> changeListeners.remove(listener);
+    }
+
+    private void fireChanged() {
+        for (Runnable r : changeListeners) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                // a listener's fault must not undo or hide the change: the table is already changed
+                System.getLogger(VrTable.class.getName()).log(System.Logger.Level.ERROR, "VR change listener " + r + " failed", e);
+            }
+        }
+    }
+
+    private synchronized boolean removeLocked(VirtualRouter vr) {
         if (vr.id() <= VirtualRouter.VR_DEFAULT) {
             return false;
         }
