@@ -60,6 +60,12 @@ public final class DataPlane implements AutoCloseable {
     private final List<Consumer<DataPlaneModel>> listeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<DataPlaneModel>> linkListeners = new CopyOnWriteArrayList<>();
     private volatile DataPlaneModel model;
+    /**
+     * The model once its listeners ran (punt links, nft chains and tables of its ports made, filters
+     * re-applied): what {@link #servedModel()} shows. {@link #model} is published before the listeners,
+     * which read it; this one after, so that nobody is shown a port the engine does not serve yet.
+     */
+    private volatile DataPlaneModel served;
     private volatile String lastError;
     private volatile String linkError;
     private volatile long linkUpdates;
@@ -112,6 +118,7 @@ public final class DataPlane implements AutoCloseable {
             events = call(LinkEvents::open);
             this.linkEvents = events;
             this.model = call(() -> build(NetInterfaces.list(), portEntries, vlanEntries, vrName, vrId));
+            this.served = this.model;
             this.linkThread = Thread.ofPlatform().daemon().name("expkt-links" + (this.netnsName.isEmpty() ? "" : "-" + this.netnsName))
                     .start(this::followLinks);
             this.fdb = Fdb.open(this);
@@ -267,6 +274,15 @@ public final class DataPlane implements AutoCloseable {
         return model;
     }
 
+    /**
+     * The model whose ports are served: published after a change's listeners ran, so a port shown here
+     * has its punt link and rules (a filter set up after seeing it here does not find them missing).
+     * What the runtime DTOs and {@code expkt:} commands show; {@link #model()} is what is being applied.
+     */
+    public DataPlaneModel servedModel() {
+        return served;
+    }
+
     /** The data plane's forwarding database (see {@link Fdb}). */
     public Fdb fdb() {
         return fdb;
@@ -376,11 +392,15 @@ public final class DataPlane implements AutoCloseable {
         portEntries = p;
         vlanEntries = v;
         model = next;
-        for (Consumer<DataPlaneModel> l : listeners) {
-            l.accept(next);
-        }
-        for (Consumer<DataPlaneModel> l : linkListeners) {
-            l.accept(next);
+        try {
+            for (Consumer<DataPlaneModel> l : listeners) {
+                l.accept(next);
+            }
+            for (Consumer<DataPlaneModel> l : linkListeners) {
+                l.accept(next);
+            }
+        } finally {
+            served = next;
         }
         return next;
     }
@@ -454,13 +474,17 @@ public final class DataPlane implements AutoCloseable {
         }
         model = next;
         linkUpdates++;
-        if (!next.sameTopology(previous)) {
-            for (Consumer<DataPlaneModel> l : listeners) {
+        try {
+            if (!next.sameTopology(previous)) {
+                for (Consumer<DataPlaneModel> l : listeners) {
+                    l.accept(next);
+                }
+            }
+            for (Consumer<DataPlaneModel> l : linkListeners) {
                 l.accept(next);
             }
-        }
-        for (Consumer<DataPlaneModel> l : linkListeners) {
-            l.accept(next);
+        } finally {
+            served = next;
         }
     }
 

@@ -116,7 +116,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
         DataPlaneDTO d = new DataPlaneDTO();
         d.provider = revision();
         d.namespace = engine.dataPlane().describeNamespace();
-        DataPlaneModel m = engine.model();
+        DataPlaneModel m = engine.servedModel();
         d.vr = m.vrName();
         d.vrId = m.vrId();
         d.modelSource = m.source();
@@ -138,7 +138,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
 
     @Override
     public List<PortDTO> ports() {
-        DataPlaneModel m = engine.model();
+        DataPlaneModel m = engine.servedModel();
         List<PortDTO> l = new ArrayList<>();
         for (Port p : m.ports()) {
             PortDTO d = new PortDTO();
@@ -168,7 +168,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
     @Override
     public List<VlanDTO> vlans() {
         List<VlanDTO> l = new ArrayList<>();
-        for (Vlan v : engine.model().vlans()) {
+        for (Vlan v : engine.servedModel().vlans()) {
             VlanDTO d = new VlanDTO();
             d.name = v.name();
             d.tag = v.tag();
@@ -185,7 +185,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
 
     @Override
     public List<VrDTO> vrs() {
-        DataPlaneModel m = engine.model();
+        DataPlaneModel m = engine.servedModel();
         VirtualRouters registry = vrs.get();
         List<VrDTO> l = new ArrayList<>();
         if (registry != null) {
@@ -264,7 +264,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
     @Override
     public List<SocketDTO> sockets() {
         List<SocketDTO> l = new ArrayList<>();
-        String vr = engine.model().vrName();
+        String vr = engine.servedModel().vrName();
         for (PacketSocketImpl s : engine.sockets()) {
             SocketDTO d = new SocketDTO();
             d.id = s.id();
@@ -420,7 +420,7 @@ public final class RuntimeSnapshots implements ExpktRuntime {
 
     @Override
     public FdbDTO fdb() {
-        DataPlaneModel m = engine.model();
+        DataPlaneModel m = engine.servedModel();
         Fdb fdb = engine.dataPlane().fdb();
         FdbDTO d = new FdbDTO();
         List<Fdb.Entry> entries = fdb.entries(FDB_DUMP_WAIT_MILLIS);

@@ -229,6 +229,11 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         return dataPlane.model();
     }
 
+    /** The model whose ports are served (see {@link DataPlane#servedModel()}): what introspection shows. */
+    public DataPlaneModel servedModel() {
+        return dataPlane.servedModel();
+    }
+
     public FilterRegistry registry() {
         return registry;
     }
