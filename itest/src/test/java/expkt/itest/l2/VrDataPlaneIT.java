@@ -16,7 +16,6 @@ import java.util.TreeMap;
 
 import org.junit.Test;
 import org.ops4j.pax.exam.Option;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 import expkt.api.net.SlotPort;
@@ -55,18 +54,6 @@ public class VrDataPlaneIT extends ExpktTestSupport {
         return new Option[] {ExpktOptions.projectBundles("expkt.provider", "expkt.vr")};
     }
 
-    private <T> T service(Class<T> type) throws Exception {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (System.currentTimeMillis() < deadline) {
-            ServiceReference<T> ref = context.getServiceReference(type);
-            if (ref != null && context.getService(ref) != null) {
-                return context.getService(ref);
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(type.getName() + " never came");
-    }
-
     static Dictionary<String, Object> dict(Object... kv) {
         Hashtable<String, Object> d = new Hashtable<>();
         for (int i = 0; i < kv.length; i += 2) {
@@ -78,10 +65,10 @@ public class VrDataPlaneIT extends ExpktTestSupport {
     @Test
     public void portsOfTwoVrsVrFiltersAndSends() throws Exception {
         VrDataPlane topo = Topologies.vrDataPlane(lab());
-        ConfigurationAdmin cm = service(ConfigurationAdmin.class);
-        VirtualRouters vrs = service(VirtualRouters.class);
-        ExpktRuntime runtime = service(ExpktRuntime.class);
-        PacketService packets = service(PacketService.class);
+        ConfigurationAdmin cm = awaitService(ConfigurationAdmin.class);
+        VirtualRouters vrs = awaitService(VirtualRouters.class);
+        ExpktRuntime runtime = awaitService(ExpktRuntime.class);
+        PacketService packets = awaitService(PacketService.class);
         cm.createFactoryConfiguration("expkt.vr.router", "?").update(dict("name", VrDataPlane.VR_A, "id", VrDataPlane.VR_A_ID,
                 "location", topo.vra()));
         cm.createFactoryConfiguration("expkt.vr.router", "?").update(dict("name", VrDataPlane.VR_B, "id", VrDataPlane.VR_B_ID,
