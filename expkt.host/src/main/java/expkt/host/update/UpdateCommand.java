@@ -61,6 +61,7 @@ public final class UpdateCommand {
     /** The option that lets an update restart other bundles. */
     public static final String FORCE = "--force";
     static final long RESTART_WAIT_MS = 30_000;
+    static final String FILEINSTALL = "org.apache.felix.fileinstall";
     /** Deadline of the framework's refresh that {@code expkt:refresh} asks for. */
     static final long REFRESH_WAIT_MS = 60_000;
 
@@ -182,18 +183,53 @@ public final class UpdateCommand {
         }
         String names = names(pending);
         log.info("refresh: dropping the old revisions of {}; restarts {}", names, names(closure));
-        CountDownLatch done = new CountDownLatch(1);
-        wiring.refreshBundles(pending, e -> {
-            if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED || e.getType() == FrameworkEvent.ERROR) {
-                done.countDown();
+        // FileInstall restarted inside a refresh scans the deploy directory while the refresh still
+        // holds the deployed bundles and before the deploy guard (restarted later in the same refresh)
+        // is back: it then updates the deployed jars itself and blocks the refresh thread (its stop
+        // transient waits for a bundle lock the refresh holds, while ConfigAdmin's start waits for
+        // FileInstall's lock). So it sits the refresh out, stopped, and starts once all is back.
+        Bundle fileInstall = null;
+        for (Bundle b : closure) {
+            if (FILEINSTALL.equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) {
+                fileInstall = b;
             }
-        });
-        if (!done.await(REFRESH_WAIT_MS, TimeUnit.MILLISECONDS)) {
-            String msg = "refresh of " + names + " not done after " + REFRESH_WAIT_MS + " ms; not active: " + notActive(closure);
-            log.error("refresh: {}", msg);
-            throw new IllegalStateException(msg);
         }
-        List<String> notBack = awaitActive(wereActive);
+        if (fileInstall != null) {
+            try {
+                fileInstall.stop(Bundle.STOP_TRANSIENT);
+                wereActive.remove(fileInstall);
+            } catch (BundleException e) {
+                log.warn("refresh: could not stop FileInstall for the refresh: {}", e.toString());
+                fileInstall = null;
+            }
+        }
+        List<String> notBack;
+        try {
+            CountDownLatch done = new CountDownLatch(1);
+            wiring.refreshBundles(pending, e -> {
+                if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED || e.getType() == FrameworkEvent.ERROR) {
+                    done.countDown();
+                }
+            });
+            if (!done.await(REFRESH_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                String msg = "refresh of " + names + " not done after " + REFRESH_WAIT_MS + " ms; not active: " + notActive(closure);
+                log.error("refresh: {}", msg);
+                throw new IllegalStateException(msg);
+            }
+            notBack = awaitActive(wereActive);
+        } finally {
+            if (fileInstall != null) {
+                try {
+                    fileInstall.start(Bundle.START_TRANSIENT);
+                } catch (BundleException | RuntimeException e) {
+                    log.error("refresh: FileInstall does not start again after the refresh: {}", e.toString(), e);
+                }
+            }
+        }
+        if (fileInstall != null && fileInstall.getState() != Bundle.ACTIVE) {
+            notBack = new ArrayList<>(notBack);
+            notBack.add(fileInstall.getBundleId() + " " + FILEINSTALL);
+        }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         if (!notBack.isEmpty()) {
             String msg = "refreshed " + names + ", but not active again after " + RESTART_WAIT_MS + " ms: " + String.join(", ", notBack);
