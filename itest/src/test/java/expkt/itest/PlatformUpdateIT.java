@@ -29,6 +29,12 @@ import expkt.lab.Lab;
  */
 public class PlatformUpdateIT {
     private static final long WAIT_MS = 60_000;
+    /**
+     * The Web Console 5.0.8 cannot be restarted in place: its activator throws a NullPointerException
+     * ("config" is null; seen when the refresh after updating org.apache.felix.metatype restarted it).
+     * Restart the host to update it (expkt.host/README.md).
+     */
+    private static final String WEB_CONSOLE = "org.apache.felix.webconsole";
     /** lb -l: id, state, level, location. */
     private static final Pattern LB_L = Pattern.compile("(?m)^\\s*(\\d+)\\|(\\w+)\\s*\\|\\s*(\\d+)\\|(\\S+)\\|");
     /** lb -s: id, state, level, symbolic name. */
@@ -55,7 +61,7 @@ public class PlatformUpdateIT {
             List<String> skipped = new ArrayList<>();
             for (Map.Entry<Long, String> e : platform.entrySet()) {
                 long id = e.getKey();
-                if (CONSOLE.contains(names.get(id))) {
+                if (CONSOLE.contains(names.get(id)) || WEB_CONSOLE.equals(names.get(id))) {
                     skipped.add(id + " " + names.get(id));
                     continue;
                 }
@@ -68,7 +74,7 @@ public class PlatformUpdateIT {
                 awaitAllActive(host, "after update " + id + " (" + names.get(id) + ") and expkt:refresh");
                 updated.add(id + " " + names.get(id));
             }
-            assertEquals("updated: " + updated + ", skipped: " + skipped, platform.size() - CONSOLE.size(), updated.size());
+            assertEquals("updated: " + updated + ", skipped: " + skipped, platform.size() - CONSOLE.size() - 1, updated.size());
             // the protocols run on: their components are active again and their commands answer
             String stats = host.command("wol:stats", WAIT_MS);
             for (long until = System.currentTimeMillis() + 30_000; !stats.contains("magic") && System.currentTimeMillis() < until; ) {
