@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.Ignore;
 import org.junit.Test;
 
 import expkt.lab.Lab;
@@ -30,31 +29,19 @@ import expkt.lab.Lab;
  */
 public class PlatformUpdateIT {
     private static final long WAIT_MS = 60_000;
+    /**
+     * The Web Console 5.0.8 cannot be restarted in place: its activator throws a NullPointerException
+     * ("config" is null; seen when the refresh after updating org.apache.felix.metatype restarted it).
+     * Restart the host to update it (expkt.host/README.md).
+     */
+    private static final String WEB_CONSOLE = "org.apache.felix.webconsole";
     /** lb -l: id, state, level, location. */
     private static final Pattern LB_L = Pattern.compile("(?m)^\\s*(\\d+)\\|(\\w+)\\s*\\|\\s*(\\d+)\\|(\\S+)\\|");
     /** lb -s: id, state, level, symbolic name. */
     private static final Pattern LB_S = Pattern.compile("(?m)^\\s*(\\d+)\\|(\\w+)\\s*\\|\\s*(\\d+)\\|([^ |]+)");
     /** The console runs in these: replacing them from inside it ends the console's session (see expkt.host/README.md). */
     private static final List<String> CONSOLE = List.of("org.apache.felix.gogo.runtime", "org.apache.felix.gogo.shell");
-    /**
-     * The operations parts (expkt.ops and the HTTP, web console, Prometheus and logging libraries it runs
-     * on), not covered here yet: the web console updated in place throws a NullPointerException, and
-     * Gogo's update without a refresh leaves slf4j-simple on the old slf4j-api revision (LinkageError
-     * when Jetty restarts). Noted in expkt.host/README.md; expkt:update refreshes and is the way.
-     */
-    private static boolean operationsPart(String bsn) {
-        return bsn.equals("expkt.ops") || bsn.startsWith("org.apache.felix.http") || bsn.startsWith("org.apache.felix.webconsole")
-                || bsn.startsWith("org.apache.felix.inventory") || bsn.startsWith("slf4j") || bsn.startsWith("io.prometheus")
-                || bsn.startsWith("com.fasterxml") || bsn.startsWith("org.owasp") || bsn.contains("jsr305") || bsn.contains("jsr-305");
-    }
-
     @Test
-    @Ignore("Since the operations parts joined the host jar (2026-11-30), updating every platform bundle in turn "
-            + "with Gogo's update (no refresh) ends with no DS component found (scr:list: 'No component descriptions "
-            + "found', wol:stats gone): SCR's new revision is wired to a newer org.osgi.service.component revision "
-            + "than the bundles it extends; with 'refresh N' after each update FileInstall stays Starting after "
-            + "ConfigAdmin's refresh. Each single update N works (the refusal test below uses it); the whole loop "
-            + "needs an update+refresh design (issue 18). Not yet resolved.")
     public void updateWithoutAUrlWorksForEveryPlatformBundle() throws Exception {
         Path run = runWithProtocols("every");
         Path log = run.resolve("expkt.log");
@@ -69,32 +56,38 @@ public class PlatformUpdateIT {
             }
             assertEquals("every jar of run/platform is an installed bundle: " + platform, jars, platform.size());
             assertTrue("the host jar's bundles (framework, SCR, Gogo, FileInstall, expkt) are platform bundles: " + platform, platform.size() >= 17);
+            HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 1);
             List<String> updated = new ArrayList<>();
             List<String> skipped = new ArrayList<>();
             for (Map.Entry<Long, String> e : platform.entrySet()) {
                 long id = e.getKey();
-                if (CONSOLE.contains(names.get(id)) || operationsPart(names.get(id))) {
+                if (CONSOLE.contains(names.get(id)) || WEB_CONSOLE.equals(names.get(id))) {
                     skipped.add(id + " " + names.get(id));
                     continue;
                 }
                 String out = host.command("update " + id, WAIT_MS);
                 assertFalse("update " + id + " (" + names.get(id) + ", " + e.getValue() + ") printed:\n" + out,
                         out.contains("Exception") || out.contains("rror"));
-                awaitAllActive(host, "after update " + id + " (" + names.get(id) + ")");
+                out = host.command("expkt:refresh", 2 * WAIT_MS);
+                assertTrue("expkt:refresh after update " + id + " (" + names.get(id) + ") printed:\n" + out,
+                        out.contains("refreshed ") || out.contains("nothing to refresh"));
+                awaitAllActive(host, "after update " + id + " (" + names.get(id) + ") and expkt:refresh");
                 updated.add(id + " " + names.get(id));
             }
-            assertEquals("updated: " + updated + ", skipped: " + skipped, platform.size() - skipped.size(), updated.size());
-            // the protocols run on: their commands answer
-            // the bundles are active; their components (the relay and its command) come back right after
+            assertEquals("updated: " + updated + ", skipped: " + skipped, platform.size() - CONSOLE.size() - 1, updated.size());
+            // the protocols run on: their components are active again and their commands answer
             String stats = host.command("wol:stats", WAIT_MS);
             for (long until = System.currentTimeMillis() + 30_000; !stats.contains("magic") && System.currentTimeMillis() < until; ) {
                 Thread.sleep(200);
                 stats = host.command("wol:stats", WAIT_MS);
             }
+            String scr = host.command("scr:list", WAIT_MS);
             if (!stats.contains("magic")) {
-                fail("wol:stats after the updates printed:\n" + stats + "\nlb:\n" + host.command("lb", WAIT_MS)
-                        + "\nscr:list:\n" + host.command("scr:list", WAIT_MS));
+                fail("wol:stats after the updates printed:\n" + stats + "\nlb:\n" + host.command("lb", WAIT_MS) + "\nscr:list:\n" + scr);
             }
+            assertTrue("the LLDP agent is active again:\n" + scr, Pattern.compile("(?m)ACTIVE\\s+expkt\\.protocol\\.lldp\\.LldpAgent|expkt\\.protocol\\.lldp\\.LldpAgent.*ACTIVE").matcher(scr).find());
+            assertTrue("the deploy guard answers:\n", host.command("expkt:deploy", WAIT_MS).contains("installed as bundle"));
+            assertTrue("nothing left to refresh", host.command("expkt:refresh", WAIT_MS).contains("nothing to refresh"));
             assertEquals("no ERROR in the log after updating " + updated + ":\n" + HostDeployIT.errors(log), List.of(), HostDeployIT.errors(log));
         }
     }

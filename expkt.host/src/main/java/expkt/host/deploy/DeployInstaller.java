@@ -236,6 +236,15 @@ public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
                         + " which this file installed: delete the file first to replace one bundle by another");
             }
             Bundle platformBundle = existing == null ? platform.find(context, jar.symbolicName()) : null;
+            Bundle running = existing != null ? existing : platformBundle;
+            if (running != null && runsThisJar(running, staged)) {
+                // FileInstall reports every jar again when it restarts (a refresh of it, of ConfigAdmin,
+                // of the Log Service): it keeps no checksum of the jars this guard installed. Updating a
+                // bundle with the bytes it runs would only restart it and its components.
+                log.info("deploy: {} unchanged: bundle {} {} runs this jar already; nothing to do", name, running.getBundleId(), name(running));
+                entries.putIfAbsent(key, new DeployEntry(name, DeployEntry.State.INSTALLED, running.getBundleId(), name(running), null, updates, now()));
+                return;
+            }
             if (platformBundle != null) {
                 existing = platformBundle;
                 checkPlatformUpdate(name, platformBundle);
@@ -388,6 +397,16 @@ public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
             Files.copy(jar, lastGood(b.getBundleId()), StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             log.warn("deploy: cannot keep a copy of bundle {}'s jar to put back after a failed update: {}", b.getBundleId(), e.toString());
+        }
+    }
+
+    /** The bundle is active and the jar is byte for byte the one this guard last installed for it. */
+    private boolean runsThisJar(Bundle b, Path jar) {
+        Path last = lastGood(b.getBundleId());
+        try {
+            return b.getState() == Bundle.ACTIVE && Files.isRegularFile(last) && Files.mismatch(jar, last) == -1;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -75,6 +75,11 @@ public final class RunDirLock {
             System.err.flush();
             Runtime.getRuntime().halt(EXIT_IN_USE);
         }
+        // FileInstall scans in its start() while the host starts (the deployed bundles come up before
+        // "expkt host started"); expkt.host.deploy.FileInstallScanMode turns this off once the framework
+        // has started (a FileInstall restarted by a refresh would otherwise wait for that refresh on the
+        // refresh thread itself). A system property, not a framework one: the framework's could not change.
+        System.getProperties().putIfAbsent("felix.fileinstall.noInitialDelay", "true");
         // after the lock: the platform directory lies in the run directory this host now owns
         try {
             PlatformBundles.prepare(System.getProperties(), RunDirLock.class.getClassLoader());
