@@ -99,6 +99,69 @@ class PuntPathTest extends L2ProviderTestBase {
         assertEquals(0L, engine.counters().get("idle7")[0]);
         assertEquals(1L, engine.counters().get("copy")[0]);
         assertEquals(1L, engine.counters().get("drop")[0]);
-        assertTrue(nftRuleset().matches("(?s).*chain ingress_p1 \\{[^}]*ether daddr \\{[^}]*01:80:c2:00:10:00.*"), nftRuleset());
+        // the prefilter: a MAC+ethertype filter's pair in the pair set, a MAC-only filter's MAC in the MAC set
+        String hook = chainText("ingress_p1");
+        assertTrue(hook.matches("(?s).*ether daddr \\. meta protocol \\{[^}]*01:80:c2:00:10:00 \\. 0x8900.*"), hook);
+        assertTrue(hook.matches("(?s).*ether daddr \\{[^}]*01:80:c2:00:10:02.*"), hook);
+    }
+
+    /** The text of one chain of {@code nft list ruleset}, from its name to its closing brace (sets inside included). */
+    private static String chainText(String chain) {
+        String ruleset = nftRuleset();
+        int at = ruleset.indexOf("chain " + chain + " {");
+        assertTrue(at >= 0, "no chain " + chain + " in\n" + ruleset);
+        int end = ruleset.indexOf("\n\t}", at);
+        return ruleset.substring(at, end < 0 ? ruleset.length() : end);
+    }
+
+    /** Frames the base chain of a port's hook sent on to the punt chain (its rules' counters, summed). */
+    private static long prefiltered(String hookChain) {
+        String text = chainText(hookChain);
+        java.util.regex.Matcher c = java.util.regex.Pattern.compile("counter packets (\\d+)").matcher(text);
+        long sum = 0;
+        int rules = 0;
+        while (c.find()) {
+            sum += Long.parseLong(c.group(1));
+            rules++;
+        }
+        assertTrue(rules > 0, "no counter in chain " + hookChain + ":\n" + text);
+        return sum;
+    }
+
+    /**
+     * A frame to a filter's MAC but of another ethertype stops at the prefilter: it never walks the punt
+     * chain and the port's filter rules (on veth that walk runs in the sender's softirq: the data plane
+     * pays it per frame). A frame of the filter's ethertype behind two tags still goes on (the filter
+     * chain looks behind them) and is delivered.
+     */
+    @Test
+    void aFrameToAFiltersMacWithAnotherEthertypeStopsAtThePrefilter() throws Exception {
+        engine();
+        Wire h1 = wire(1);
+        PacketSocketImpl s = engine.open(OWNER);
+        s.setupFilter(Filter.named("pair").dstmac(DST).ethertype(0x0842).build());
+        String link = ingressLink(1);
+        long puntedBefore = punted(link);
+        long prefilteredBefore = prefiltered("ingress_p1");
+        for (int i = 0; i < 20; i++) {
+            h1.send(Wire.frame(DST, HOST_MAC, 0x88b5, 64)); // the filter's MAC, another ethertype
+        }
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));     // the filter's MAC and ethertype
+        List<FilterMatchTest.Got> got = FilterMatchTest.drain(s);
+        assertEquals(List.of(new FilterMatchTest.Got(1, Direction.INGRESS, -1, 64, 0x0842, null)), got);
+        assertEquals(1, punted(link) - puntedBefore, "frames punted on " + link);
+        assertEquals(1, prefiltered("ingress_p1") - prefilteredBefore,
+                "frames the prefilter sent to the punt chain (20 of another ethertype must stop there)\n" + nftRuleset());
+        assertEquals(1L, engine.counters().get("pair")[0]);
+
+        // QinQ (802.1ad 200 outside, 802.1Q 100 inside): meta protocol is the inner TPID, the pair set holds it too
+        java.nio.ByteBuffer q = java.nio.ByteBuffer.allocate(68);
+        q.put(Wire.mac(DST)).put(Wire.mac(HOST_MAC)).putShort((short) 0x88a8).putShort((short) 200)
+                .putShort((short) 0x8100).putShort((short) 100).putShort((short) 0x0842);
+        h1.send(q.array());
+        List<FilterMatchTest.Got> tagged = FilterMatchTest.drain(s);
+        assertEquals(1, tagged.size(), tagged.toString());
+        assertEquals(200, tagged.get(0).vlan());
+        assertEquals(2L, engine.counters().get("pair")[0]);
     }
 }

@@ -22,7 +22,8 @@ import java.util.function.Function;
  * frame crossing a port is classified, once, for all sockets. Per port and hook three chains:
  * <ul>
  * <li>the base chain ({@code ingress_<if>}, {@code egress_<if>}), only while a filter applies
- *     there: the prefilter, at most two lookups in constant sets, so a frame that can match no filter costs the same whatever the number
+ *     there: the prefilter, at most three lookups in constant sets (destination MAC and ethertype as a
+ *     pair, MAC, ethertype), so a frame that can match no filter costs the same whatever the number
  *     of filters ({@link #prefilterCommands});</li>
  * <li>the punt chain ({@code punt_in_<if>}, {@code punt_out_<if>}): runs the filter chain, then
  *     {@code dup}s the frame once to the port's punt link (the sockets' only source of frames, see
@@ -333,20 +334,31 @@ public final class NftRules implements AutoCloseable {
 
     /**
      * Rewrites the base chain of {@code port}'s hook: a frame goes on to the punt chain only if it
-     * can match a filter there, decided by at most two lookups in constant sets (hash tables), so a
-     * frame that matches nothing costs the same with 1 or 500 filters: its destination MAC is one of
-     * the filters' MACs; or its ethertype ({@code meta protocol}, after a tag the kernel moved to
-     * metadata) is one of the ethertypes of filters without a MAC; or it carries a second tag (the
-     * filter chain looks behind it). A filter with neither a MAC nor a plain ethertype (no match, an
-     * explicit offset, a tag ethertype) sends every frame on. {@code goto}: the punt chain runs once.
-     * The base chain exists only while a filter applies to its port and hook: a hook without a chain
-     * costs the frames crossing it nothing at all (the kernel does not run the hook).
+     * can match a filter there, decided by at most three lookups in constant sets (hash tables), so a
+     * frame that matches nothing costs the same with 1 or 500 filters:
+     * <ul>
+     * <li>its destination MAC and ethertype ({@code ether daddr . meta protocol}) are those of a filter
+     *     with both (or its MAC with a tag TPID: a tagged frame, the filter chain looks behind the tags);</li>
+     * <li>its destination MAC is the one of a filter with a MAC and no plain ethertype;</li>
+     * <li>its ethertype ({@code meta protocol}, after a tag the kernel moved to metadata) is the one of a
+     *     filter without a MAC, or it carries a second tag.</li>
+     * </ul>
+     * A filter with neither a MAC nor a plain ethertype (no match, an explicit offset, a tag ethertype)
+     * sends every frame on. Why the pair and not the MAC alone: a frame to a filter's MAC with another
+     * ethertype (other traffic of the same group address, or of a host) would otherwise walk the punt
+     * chain and every filter rule of the port for nothing: on veth that walk runs in the sender's softirq,
+     * about 30 % of its time per such frame (measured, {@code bench/README.md} "The punt path's kernel
+     * cost"). Each rule counts the frames it sends on ({@code nft list} shows them), so what reaches the
+     * punt chain can be seen. {@code goto}: the punt chain runs once. The base chain exists only while a
+     * filter applies to its port and hook: a hook without a chain costs the frames crossing it nothing at
+     * all (the kernel does not run the hook).
      */
     private void prefilterCommands(Port port, boolean egress, Collection<FilterRules> filters, List<String> cmds,
                                    List<String> addedHooks, List<String> removedHooks) {
         String hook = hookChainName(port.ifName(), egress);
         String target = "{\"goto\":{\"target\":" + Json.quote(puntChainName(port.ifName(), egress)) + "}}";
         TreeSet<String> macs = new TreeSet<>();
+        TreeSet<String> macTypes = new TreeSet<>();
         TreeSet<Integer> types = new TreeSet<>();
         boolean everything = false;
         for (FilterRules fr : filters) {
@@ -354,16 +366,23 @@ public final class NftRules implements AutoCloseable {
             if ((egress ? !f.direction().includesEgress() : !f.direction().includesIngress()) || !appliesTo(fr, port)) {
                 continue;
             }
-            if (f.dstmac() != null) {
+            boolean plainType = f.hasEthertype() && f.ethertypeOffset() == Filter.DEFAULT_OFFSET
+                    && f.ethertype() != ETH_P_8021Q && f.ethertype() != ETH_P_8021AD;
+            if (f.dstmac() != null && plainType) {
+                // every rule of such a filter needs meta protocol = its ethertype or a tag TPID (see matches)
+                String mac = Json.quote(f.dstmac().toString().toLowerCase(Locale.ROOT));
+                for (int t : new int[] {f.ethertype(), ETH_P_8021Q, ETH_P_8021AD}) {
+                    macTypes.add("{\"concat\":[" + mac + "," + t + "]}");
+                }
+            } else if (f.dstmac() != null) {
                 macs.add(Json.quote(f.dstmac().toString().toLowerCase(Locale.ROOT)));
-            } else if (f.hasEthertype() && f.ethertypeOffset() == Filter.DEFAULT_OFFSET
-                    && f.ethertype() != ETH_P_8021Q && f.ethertype() != ETH_P_8021AD) {
+            } else if (plainType) {
                 types.add(f.ethertype());
             } else {
                 everything = true;
             }
         }
-        if (!everything && macs.isEmpty() && types.isEmpty()) {
+        if (!everything && macs.isEmpty() && macTypes.isEmpty() && types.isEmpty()) {
             if (chains.contains(hook)) {
                 cmds.add("{\"delete\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook) + "}}}");
                 removedHooks.add(hook);
@@ -378,13 +397,18 @@ public final class NftRules implements AutoCloseable {
                     + Json.quote(port.ifName()) + ",\"prio\":0,\"policy\":\"accept\"}}}");
             addedHooks.add(hook);
         }
+        String counter = "{\"counter\":null}";
         if (everything) {
-            cmds.add(rule(hook, target));
+            cmds.add(rule(hook, counter, target));
             return;
+        }
+        if (!macTypes.isEmpty()) {
+            cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"concat\":[{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
+                    + "{\"meta\":{\"key\":\"protocol\"}}]},\"right\":{\"set\":[" + String.join(",", macTypes) + "]}}}", counter, target));
         }
         if (!macs.isEmpty()) {
             cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
-                    + "\"right\":{\"set\":[" + String.join(",", macs) + "]}}}", target));
+                    + "\"right\":{\"set\":[" + String.join(",", macs) + "]}}}", counter, target));
         }
         if (!types.isEmpty()) {
             // one lookup: the filters' ethertypes, and the tag TPIDs (a second tag: the filter chain looks behind it)
@@ -393,8 +417,30 @@ public final class NftRules implements AutoCloseable {
             List<String> t = new ArrayList<>();
             types.forEach(v -> t.add(String.valueOf(v)));
             cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":\"protocol\"}},"
-                    + "\"right\":{\"set\":[" + String.join(",", t) + "]}}}", target));
+                    + "\"right\":{\"set\":[" + String.join(",", t) + "]}}}", counter, target));
         }
+    }
+
+    /**
+     * Frames each base chain sent on to its punt chain so far (the prefilter rules' counters, summed), by
+     * chain name ({@link #hookChainName}); ports and hooks without a base chain are absent.
+     */
+    public Map<String, Long> prefiltered() throws IOException {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Map<String, Object> rule : rules()) {
+            String chain = String.valueOf(rule.get("chain"));
+            if (!chain.startsWith("ingress_") && !chain.startsWith("egress_")) {
+                continue;
+            }
+            if (rule.get("expr") instanceof List<?> exprs) {
+                for (Object e : exprs) {
+                    if (e instanceof Map<?, ?> m && m.get("counter") instanceof Map<?, ?> counter) {
+                        out.merge(chain, ((Number) counter.get("packets")).longValue(), Long::sum);
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private static boolean appliesTo(FilterRules fr, Port port) {
