@@ -76,10 +76,19 @@ public final class Fdb implements AutoCloseable {
      * frame) is not learned. The receive path's one call; allocation-free.
      */
     public void learn(int ifIndex, int vlan, long srcMac) {
+        learn(ifIndex, vlan, srcMac, System.nanoTime());
+    }
+
+    /**
+     * As {@link #learn(int, int, long)}, at {@code nanoTime} (a {@link System#nanoTime()} the caller read at
+     * most about a millisecond ago): the receive path reads the clock once per call, not per frame (a clock
+     * read costs ~28 ns on these VMs, more than the C reader's whole per-frame cost). Allocation-free.
+     */
+    public void learn(int ifIndex, int vlan, long srcMac, long nanoTime) {
         if ((srcMac & (1L << 40)) != 0 || srcMac == 0) {
             return;
         }
-        learned.learn(vlan, srcMac, ifIndex, learned.now());
+        learned.learn(vlan, srcMac, ifIndex, learned.millisAt(nanoTime));
     }
 
     /** Where the result of {@link #unicastPort} came from. */

@@ -60,7 +60,12 @@ public final class FdbTable {
 
     /** Milliseconds on this table's clock now (monotonic, allocation-free). */
     public long now() {
-        return (System.nanoTime() - baseNanos) / 1_000_000L;
+        return millisAt(System.nanoTime());
+    }
+
+    /** Milliseconds on this table's clock at {@code nanoTime} (a {@link System#nanoTime()} the caller read already). */
+    public long millisAt(long nanoTime) {
+        return (nanoTime - baseNanos) / 1_000_000L;
     }
 
     public int capacity() {

@@ -23,10 +23,12 @@ public interface FramePorts {
     /**
      * Learns where a received frame's source MAC is (the data plane's FDB, for VLAN sends that forward):
      * {@code ifIndex}, {@code vlan} (-1: untagged) and {@code pkttype} as the ring gave them, the frame at
-     * {@code offset} in {@code frame}. Called once per frame the path hands out; allocates nothing.
-     * Frames leaving a port (EGRESS copies) teach nothing. Default: no learning.
+     * {@code offset} in {@code frame}, seen at {@code nanoTime} (a {@link System#nanoTime()} read by the path at
+     * most about a millisecond ago: once per lane call, not per frame). Called once per frame the path hands
+     * out; allocates nothing and reads no clock. Frames leaving a port (EGRESS copies) teach nothing.
+     * Default: no learning.
      */
     default void learn(DataPlaneModel model, int ifIndex, int vlan, int pkttype, java.lang.foreign.MemorySegment frame,
-            long offset) {
+            long offset, long nanoTime) {
     }
 }

@@ -616,7 +616,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
      * Allocation-free.
      */
     @Override
-    public void learn(DataPlaneModel m, int ifIndex, int vlan, int pkttype, MemorySegment frame, long offset) {
+    public void learn(DataPlaneModel m, int ifIndex, int vlan, int pkttype, MemorySegment frame, long offset, long nanoTime) {
         if (pkttype == PacketSockets.PACKET_OUTGOING || isCapture(ifIndex)) {
             return;
         }
@@ -625,7 +625,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             return; // not a port, or one of a VR namespace (the FDB is the data plane namespace's: ifindexes are per namespace)
         }
         long src = ((frame.get(BE_SHORT, offset + 6) & 0xFFFFL) << 32) | (frame.get(BE_INT, offset + 8) & 0xFFFF_FFFFL);
-        dataPlane.fdb().learn(p.ifIndex(), vlan, src);
+        dataPlane.fdb().learn(p.ifIndex(), vlan, src, nanoTime);
     }
 
     /** The nft rules {@code f} gets on these ports. */
