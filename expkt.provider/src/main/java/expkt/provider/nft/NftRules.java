@@ -421,28 +421,6 @@ public final class NftRules implements AutoCloseable {
         }
     }
 
-    /**
-     * Frames each base chain sent on to its punt chain so far (the prefilter rules' counters, summed), by
-     * chain name ({@link #hookChainName}); ports and hooks without a base chain are absent.
-     */
-    public Map<String, Long> prefiltered() throws IOException {
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (Map<String, Object> rule : rules()) {
-            String chain = String.valueOf(rule.get("chain"));
-            if (!chain.startsWith("ingress_") && !chain.startsWith("egress_")) {
-                continue;
-            }
-            if (rule.get("expr") instanceof List<?> exprs) {
-                for (Object e : exprs) {
-                    if (e instanceof Map<?, ?> m && m.get("counter") instanceof Map<?, ?> counter) {
-                        out.merge(chain, ((Number) counter.get("packets")).longValue(), Long::sum);
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
     private static boolean appliesTo(FilterRules fr, Port port) {
         for (Port p : fr.ports()) {
             if (p.ifName().equals(port.ifName())) {
