@@ -262,6 +262,49 @@ class VrDataPlaneTest {
         assertEquals(List.of(), Wire.withEthertype(a2.drain(300), ET).stream().map(Arrays::toString).toList());
     }
 
+    /** The runtime DTO of port {@code slotPort} (what {@code expkt:ports} prints), or null. */
+    PortDTO portDto(String slotPort) {
+        return RuntimeSnapshots.of(engine, null).ports().stream().filter(p -> p.slotPort.equals(slotPort)).findFirst().orElse(null);
+    }
+
+    boolean portIs(String slotPort, int mtu, String operState) {
+        PortDTO p = portDto(slotPort);
+        return p != null && p.mtu == mtu && operState.equals(p.operState);
+    }
+
+    /**
+     * The links of VR namespaces are followed through their own netlink sockets: an MTU change and an
+     * {@code ip link set down} of a port in VR-A's / VR-B's namespace show in the DTO and expkt:ports
+     * without any configuration or change in the data plane's own namespace (before, they stayed stale
+     * until one came). The switch's own p1/p2, named alike, keep their state.
+     */
+    @Test
+    void linkChangesInAVrNamespaceAreFollowed() throws Exception {
+        start();
+        assertTrue(portIs("2:1", 1500, "up") && portIs("3:2", 1500, "up"), portDto("2:1") + " " + portDto("3:2"));
+        try {
+            lab.exec(topo.vra(), "ip", "link", "set", "p1", "mtu", "9000").check();
+            PortStateTest.await("expkt:ports to show MTU 9000 for 2:1 (VR-A's p1)", () -> portIs("2:1", 9000, "up"),
+                    () -> L2Tables.ports(engine));
+            assertEquals(9000, engine.model().port(SlotPort.parse("2:1")).mtu(), "the model the send path checks lengths with");
+            lab.exec(topo.vrb(), "ip", "link", "set", "p2", "down").check();
+            PortStateTest.await("expkt:ports to show 3:2 (VR-B's p2) down", () -> portIs("3:2", 1500, "down"),
+                    () -> L2Tables.ports(engine));
+            assertTrue(L2Tables.ports(engine).lines().anyMatch(l -> l.contains("3:2") && l.contains("down") && l.contains("VR-B")),
+                    L2Tables.ports(engine));
+            // the ports named alike elsewhere are other interfaces: unchanged
+            assertTrue(portIs("1:1", 1500, "up") && portIs("1:2", 1500, "up") && portIs("3:1", 1500, "up")
+                    && portIs("2:2", 1500, "up"), L2Tables.ports(engine));
+            lab.exec(topo.vrb(), "ip", "link", "set", "p2", "up").check();
+            PortStateTest.await("expkt:ports to show 3:2 up again", () -> portIs("3:2", 1500, "up"), () -> L2Tables.ports(engine));
+        } finally {
+            lab.exec(topo.vra(), "ip", "link", "set", "p1", "mtu", "1500");
+            lab.exec(topo.vrb(), "ip", "link", "set", "p2", "up");
+        }
+        PortStateTest.await("expkt:ports to show MTU 1500 for 2:1 again", () -> portIs("2:1", 1500, "up"), () -> L2Tables.ports(engine));
+        assertEquals(null, dataPlane.linkError());
+    }
+
     @Test
     void aBadVrInAPortEntryIsRefusedNamingIt() throws Exception {
         start();
