@@ -305,6 +305,64 @@ class VrDataPlaneTest {
         assertEquals(null, dataPlane.linkError());
     }
 
+    /**
+     * The degrade path (no nftables, so no punt links: the sockets are packet taps in the data plane's
+     * namespace) cannot bring up the frames of VR namespaces' ports. A filter that needs them says so in
+     * expkt:acl and the DTO (NOT ENFORCED, naming the ports), instead of showing "enforced": wholly for
+     * vr=VR-A (all its ports are in VR-A's namespace), partly for a filter of every VR; a vr=VR-Default
+     * filter is enforced. Frames show the states are true: the switch host's frame comes up, VR-A's does not.
+     */
+    @Test
+    void withoutNftablesAFilterOnVrNamespacePortsIsShownNotEnforced() throws Exception {
+        System.setProperty("expkt.nftables.library", "/nonexistent/libnftables.so.1");
+        System.setProperty("expkt.nftables.binary", "/nonexistent/nft");
+        try {
+            start();
+        } finally {
+            System.clearProperty("expkt.nftables.library");
+            System.clearProperty("expkt.nftables.binary");
+        }
+        assertTrue(engine.dropRulesUnavailable() != null, "the degrade path");
+        PacketSocketImpl all = socket(Filter.named("deg-all").ethertype(ET).build());
+        PacketSocketImpl a = socket(Filter.named("deg-a").ethertype(ET).vr(VrDataPlane.VR_A).build());
+        PacketSocketImpl dflt = socket(Filter.named("deg-default").ethertype(ET).vr("VR-Default").build());
+
+        Map<String, expkt.api.runtime.FilterDTO> dtos = new HashMap<>();
+        for (expkt.api.runtime.FilterDTO f : RuntimeSnapshots.of(engine, null).filters()) {
+            dtos.put(f.name, f);
+        }
+        expkt.api.runtime.FilterDTO onA = dtos.get("deg-a");
+        assertEquals(expkt.api.runtime.FilterDTO.NOT_ENFORCED, onA.state, onA.reason);
+        assertTrue(onA.reason.contains("2:1") && onA.reason.contains("2:2") && onA.reason.contains(topo.vra())
+                && onA.reason.contains("matches nothing") && onA.reason.contains("/nonexistent/libnftables.so.1"), onA.reason);
+        expkt.api.runtime.FilterDTO onAll = dtos.get("deg-all");
+        assertEquals(expkt.api.runtime.FilterDTO.NOT_ENFORCED, onAll.state, onAll.reason);
+        assertTrue(onAll.reason.contains("2:1") && onAll.reason.contains("3:2") && onAll.reason.contains("only its port(s) 1:1")
+                && !onAll.reason.contains("matches nothing"), onAll.reason);
+        expkt.api.runtime.FilterDTO onDefault = dtos.get("deg-default");
+        assertEquals(expkt.api.runtime.FilterDTO.ENFORCED, onDefault.state, onDefault.reason);
+        String acl = L2Tables.acl(engine);
+        assertTrue(acl.lines().anyMatch(l -> l.startsWith("NOT ENFORCED") && l.contains("deg-a")), acl);
+        assertTrue(acl.lines().anyMatch(l -> l.startsWith("enforced") && l.contains("deg-default")), acl);
+        assertTrue(acl.contains("deg-a: NOT ENFORCED: port(s) 2:1"), acl);
+
+        // what the states say: the switch host's frame comes up, VR-A's host's does not
+        wire(topo.hostsA().get(0).ns()).send(Wire.frame("02:00:00:00:ff:ff", "02:00:00:00:0a:01", ET, 64));
+        wire(lab.host(1).ns()).send(Wire.frame("02:00:00:00:ff:ff", "02:00:00:00:0d:01", ET, 64));
+        Map<String, ExosSockAddr> seen = receiveAll(all, 2);
+        assertEquals(List.of("0d:01"), List.copyOf(seen.keySet()), "frames on the degrade path");
+        assertEquals(List.of("0d:01"), List.copyOf(receiveAll(dflt, 1).keySet()));
+        a.setTimeout(Duration.ofMillis(300));
+        assertEquals(-1, a.recvfrom(new byte[2048], new ExosSockAddr()), "a vr=VR-A socket got a frame on the degrade path");
+
+        // re-applied with the data plane: without the VR namespaces' ports every filter is what it says, with them again not
+        dataPlane.configure(Arrays.stream(topo.portEntries()).filter(e -> !e.contains("vr=")).toArray(String[]::new), new String[0]);
+        assertEquals(expkt.api.runtime.FilterDTO.ENFORCED, all.filterState("deg-all"), "without VR-namespace ports");
+        dataPlane.configure(topo.portEntries(), new String[0]);
+        assertTrue(all.filterState("deg-all").startsWith("NOT ENFORCED: port(s) 2:1"), all.filterState("deg-all"));
+        assertTrue(a.filterState("deg-a").contains("matches nothing"), a.filterState("deg-a"));
+    }
+
     @Test
     void aBadVrInAPortEntryIsRefusedNamingIt() throws Exception {
         start();

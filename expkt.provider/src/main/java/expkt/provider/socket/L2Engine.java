@@ -463,19 +463,64 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     /** The ports a filter applies to: those of its VR (or the socket's, or every port). */
     public List<Port> portsOf(Filter f, int socketVrId) {
         DataPlaneModel m = model();
+        List<Port> ports = portsOfVr(m, f, socketVrId);
+        if (punt == null && m.hasVrSpaces()) {
+            // the degrade path taps the data plane's namespace only: ports of VR namespaces need punt links
+            // (notTapped says so for the filter's state)
+            ports = ports.stream().filter(p -> m.spaceOf(p) == 0).toList();
+        }
+        return ports;
+    }
+
+    /** Exactly the ports of the filter's VR (those its port entries named, or all others for the data plane's own VR), or every port. */
+    private List<Port> portsOfVr(DataPlaneModel m, Filter f, int socketVrId) {
         VrScope.Vr vr = null;
         if (f.vr() != null) {
             vr = vrScope.byName(f.vr());
         } else if (socketVrId >= 0) {
             vr = vrScope.byId(socketVrId);
         }
-        // exactly the ports of the VR (those its port entries named, or all others for the data plane's own VR)
-        List<Port> ports = vr == null ? m.ports() : m.portsOfVr(vr.id());
-        if (punt == null && m.hasVrSpaces()) {
-            // the degrade path taps the data plane's namespace only: ports of VR namespaces need punt links
-            ports = ports.stream().filter(p -> m.spaceOf(p) == 0).toList();
+        return vr == null ? m.ports() : m.portsOfVr(vr.id());
+    }
+
+    /**
+     * Why the filter (on a socket of VR {@code socketVrId}) does not get the frames of every port it
+     * names, as a filter state ({@code NOT ENFORCED: ...}), or null when it does. Only on the degrade
+     * path (no nftables, so no punt links): the sockets are packet taps in the data plane's own
+     * namespace, so the ports of VR namespaces bring nothing up ({@link #portsOf} leaves them out).
+     */
+    public String notTapped(Filter f, int socketVrId) {
+        DataPlaneModel m = model();
+        if (punt != null || !m.hasVrSpaces()) {
+            return null;
         }
-        return ports;
+        List<Port> missed = new ArrayList<>();
+        List<Port> tapped = new ArrayList<>();
+        java.util.Set<String> namespaces = new java.util.TreeSet<>();
+        for (Port p : portsOfVr(m, f, socketVrId)) {
+            int space = m.spaceOf(p);
+            if (space == 0) {
+                tapped.add(p);
+            } else {
+                missed.add(p);
+                namespaces.add(dataPlane.describeSpace(space));
+            }
+        }
+        if (missed.isEmpty()) {
+            return null;
+        }
+        return "NOT ENFORCED: port(s) " + slotPorts(missed) + " live in VR namespace(s) " + String.join(", ", namespaces)
+                + " and bring no frame up: without punt links the sockets are packet taps in the data-plane namespace "
+                + dataPlane.describeNamespace() + " only (" + dropRulesUnavailable + "); "
+                + (tapped.isEmpty() ? "the filter matches nothing" : "only its port(s) " + slotPorts(tapped) + " are tapped");
+    }
+
+    private static String slotPorts(List<Port> ports) {
+        StringBuilder b = new StringBuilder();
+        for (Port p : ports) {
+            b.append(b.isEmpty() ? "" : ", ").append(p.slotPort()).append(" (").append(p.ifName()).append(' ').append(p.vr()).append(')');
+        }
+        return b.toString();
     }
 
     /**

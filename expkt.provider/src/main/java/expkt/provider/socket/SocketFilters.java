@@ -92,6 +92,11 @@ final class SocketFilters {
                 socket.attachToFanoutMembers(program); // a fanout group's sockets carry one program
                 filters.add(filter);
                 states.remove(filter.name());
+                String notTapped = engine.notTapped(filter, vrId);
+                if (notTapped != null) {
+                    states.put(filter.name(), notTapped); // set up, but its VR namespaces' ports bring nothing: said, not hidden
+                    engine.log().warn("socket #" + socket.id() + " of " + socket.ownerName() + ": filter " + filter.name() + " " + notTapped, null);
+                }
                 List<String> installed = new ArrayList<>(installedRules);
                 installed.add(signature(rules));
                 installedRules = installed;
@@ -190,6 +195,7 @@ final class SocketFilters {
         List<Filter> enforced = new ArrayList<>();
         List<NftRules.FilterRules> rules = new ArrayList<>();
         Map<String, String> failed = new HashMap<>();
+        Map<String, String> notTapped = new HashMap<>();
         for (Filter f : filters) {
             names.add(f.name());
             try {
@@ -197,6 +203,10 @@ final class SocketFilters {
                 engine.prepare(f, ports);
                 rules.add(engine.rulesOf(f, ports));
                 enforced.add(f);
+                String why = engine.notTapped(f, vr);
+                if (why != null) {
+                    notTapped.put(f.name(), why);
+                }
             } catch (IOException | RuntimeException e) {
                 failed.put(f.name(), "NOT ENFORCED: " + e.getMessage());
             }
@@ -226,6 +236,7 @@ final class SocketFilters {
             installedProgram = program;
         }
         states.clear();
+        states.putAll(notTapped);
         states.putAll(failed);
         if (!failed.isEmpty()) {
             engine.log().error("socket #" + socket.id() + " of " + socket.ownerName() + ": filter(s) no longer enforced after a "
