@@ -98,9 +98,13 @@ class VrDataPlaneTest {
     }
 
     L2Engine start() throws Exception {
+        return start(new String[0]);
+    }
+
+    L2Engine start(String[] vlans) throws Exception {
         dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
         dataPlane.vrLocator(VrDataPlaneTest::locate);
-        dataPlane.configure(topo.portEntries(), new String[0]);
+        dataPlane.configure(topo.portEntries(), vlans);
         engine = new L2Engine(dataPlane, SCOPE, L2Engine.RingConfig.DEFAULT, ProviderLog.system("expkt.provider.test"));
         return engine;
     }
@@ -361,6 +365,64 @@ class VrDataPlaneTest {
         dataPlane.configure(topo.portEntries(), new String[0]);
         assertTrue(all.filterState("deg-all").startsWith("NOT ENFORCED: port(s) 2:1"), all.filterState("deg-all"));
         assertTrue(a.filterState("deg-a").contains("matches nothing"), a.filterState("deg-a"));
+    }
+
+    /** How many of {@code frames} have source MAC {@code src}. */
+    static long from(List<byte[]> frames, String src) {
+        byte[] mac = Wire.mac(src);
+        return frames.stream().filter(f -> f.length >= 12 && Arrays.equals(Arrays.copyOfRange(f, 6, 12), mac)).count();
+    }
+
+    /**
+     * The FDB learns on ports of VR namespaces (keyed by space and ifindex) and a VLAN send forwards to
+     * one: VLAN va has untagged members 1:1 (the switch's p1), 2:1 and 2:2 (VR-A's p1, p2). A unicast to
+     * an address nobody knows floods (every far host sees it: the witnesses work); once VR-A's first host
+     * sent a frame a socket received, a unicast to it leaves by 2:1 only, and a broadcast sent after it
+     * still reaches all three. Before, learning skipped VR namespaces' ports and the send flooded.
+     */
+    @Test
+    void vlanSendsForwardToALearnedPortOfAVrNamespace() throws Exception {
+        start(new String[] {"name=va tag=100 untagged=1:1,2:1,2:2"});
+        final int sendEt = 0x88B5;
+        String a1Mac = "02:00:00:00:0a:01";
+        Wire h1 = wire(lab.host(1).ns());
+        Wire a1 = wire(topo.hostsA().get(0).ns());
+        Wire a2 = wire(topo.hostsA().get(1).ns());
+        PacketSocketImpl s = socket(Filter.named("vrfdb-bait").ethertype(ET).vr(VrDataPlane.VR_A).build());
+
+        s.sendto(Wire.frame(a1Mac, "02:00:00:00:ee:10", sendEt, 100), "va");
+        for (Wire w : List.of(h1, a1, a2)) {
+            assertEquals(1, from(w.drain(500), "02:00:00:00:ee:10"), "every member got the unknown unicast");
+        }
+        assertEquals(0, dataPlane.fdb().forwardedSends());
+
+        a1.send(Wire.frame("ff:ff:ff:ff:ff:ff", a1Mac, ET, 64));
+        ExosSockAddr got = new ExosSockAddr();
+        assertTrue(s.recvfrom(new byte[2048], got) > 0, "the bait frame came up");
+        assertAddress(got, 2, 1, "p1", VrDataPlane.VR_A, VrDataPlane.VR_A_ID);
+        int key = engine.model().keyOf(engine.model().port(SlotPort.parse("2:1")));
+        long mac = Long.parseLong(a1Mac.replace(":", ""), 16);
+        PortStateTest.await("the FDB to learn " + a1Mac + " on 2:1", () -> dataPlane.fdb().entries(0).stream()
+                .anyMatch(e -> e.mac() == mac && e.port() == key && e.source() == expkt.provider.dataplane.Fdb.Source.LEARNED),
+                () -> String.valueOf(dataPlane.fdb().entries(0)));
+
+        s.sendto(Wire.frame(a1Mac, "02:00:00:00:ee:11", sendEt, 110), "va");
+        s.sendto(Wire.frame("ff:ff:ff:ff:ff:ff", "02:00:00:00:ee:12", sendEt, 120), "va");
+        Map<String, List<byte[]>> at = new HashMap<>();
+        at.put("h1", h1.drain(500));
+        at.put("a1", a1.drain(500));
+        at.put("a2", a2.drain(500));
+        for (String h : List.of("h1", "a1", "a2")) {
+            assertEquals(1, from(at.get(h), "02:00:00:00:ee:12"), h + " got the broadcast sent after the forwarded frame");
+            assertEquals(h.equals("a1") ? 1 : 0, from(at.get(h), "02:00:00:00:ee:11"), "frames to " + a1Mac + " at " + h);
+        }
+        assertEquals(1, dataPlane.fdb().forwardedSends());
+
+        // expkt:fdb / FdbDTO: the entry names VR-A's port 2:1 and its interface, in VLAN va
+        expkt.api.runtime.FdbEntryDTO row = RuntimeSnapshots.of(engine, null).fdb().entries.stream()
+                .filter(e -> e.mac.equalsIgnoreCase(a1Mac)).findFirst().orElseThrow();
+        assertEquals("2:1 p1 learned [va]", row.port + " " + row.ifName + " " + row.source + " " + row.vlans);
+        assertEquals(engine.model().port(SlotPort.parse("2:1")).ifIndex(), row.ifIndex);
     }
 
     @Test

@@ -657,20 +657,21 @@ public final class L2Engine implements AutoCloseable, FramePorts {
 
     /**
      * The receive path's learning hook: the source MAC of a frame that arrived on a port (not an EGRESS
-     * copy, not a frame the host sent) goes into the data plane's FDB with the port and VLAN tag.
-     * Allocation-free.
+     * copy, not a frame the host sent) goes into the data plane's FDB with the port's model key (space
+     * and ifindex: ports of VR namespaces learn too) and VLAN tag. Allocation-free.
      */
     @Override
     public void learn(DataPlaneModel m, int ifIndex, int vlan, int pkttype, MemorySegment frame, long offset) {
         if (pkttype == PacketSockets.PACKET_OUTGOING || isCapture(ifIndex)) {
             return;
         }
-        Port p = portOfFrame(m, ifIndex);
-        if (p == null || (punt != null && punt.portOfPeer(ifIndex) >>> 24 != 0)) {
-            return; // not a port, or one of a VR namespace (the FDB is the data plane namespace's: ifindexes are per namespace)
+        // the far end a frame came in on names its port's key; without punt links the taps see the data plane's own ifindexes
+        int key = punt != null ? punt.portOfPeer(ifIndex) : ifIndex;
+        if (key < 0 || m.portByKey(key) == null) {
+            return; // not a port
         }
         long src = ((frame.get(BE_SHORT, offset + 6) & 0xFFFFL) << 32) | (frame.get(BE_INT, offset + 8) & 0xFFFF_FFFFL);
-        dataPlane.fdb().learn(p.ifIndex(), vlan, src);
+        dataPlane.fdb().learn(key, vlan, src);
     }
 
     /** The nft rules {@code f} gets on these ports. */
