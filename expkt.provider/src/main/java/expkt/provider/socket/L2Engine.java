@@ -817,7 +817,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         linkModel = model;
         if (before != null) {
             for (Port p : model.ports()) {
-                Port q = before.portByIfIndex(p.ifIndex());
+                Port q = before.portByKey(model.keyOf(p)); // by key: a VR namespace's ifindexes are its own
                 if (q == null || !q.slotPort().equals(p.slotPort())) {
                     continue;
                 }
