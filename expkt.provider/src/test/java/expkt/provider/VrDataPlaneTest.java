@@ -425,6 +425,48 @@ class VrDataPlaneTest {
         assertEquals(engine.model().port(SlotPort.parse("2:1")).ifIndex(), row.ifIndex);
     }
 
+    /** The provider's nftables table in namespace {@code ns}, as nft lists it ("" if there is none). */
+    static String table(String ns) {
+        return lab.exec(ns, "nft", "list", "table", "netdev", "expkt").stdout();
+    }
+
+    /**
+     * A filter change spanning namespaces is one nft transaction per namespace (switch, VR-A, VR-B in that
+     * order). When VR-B's fails (its table was deleted behind the provider's back: a real kernel refusal),
+     * the transactions already committed in the switch's and VR-A's namespaces are rolled back: a new
+     * filter leaves no rule anywhere (before, its rules stayed in the first two tables, counting and, for
+     * UP_AND_DROP, dropping, while its name was released), and a re-apply (SO_VRID) leaves the previous
+     * rules in place (before, the switch's were removed while the filter was shown STALE, "the previous
+     * rules stay in force").
+     */
+    @Test
+    void aChangeThatFailsInALaterNamespaceIsRolledBackInTheEarlierOnes() throws Exception {
+        start();
+        PacketSocketImpl s = socket(Filter.named("span-keep").ethertype(0x88B5).build());
+        for (String ns : List.of(lab.switchNs(), topo.vra(), topo.vrb())) {
+            assertTrue(table(ns).contains("span-keep"), ns + ": " + table(ns));
+        }
+        lab.exec(topo.vrb(), "nft", "delete", "table", "netdev", "expkt").check();
+
+        java.io.IOException refused = assertThrows(java.io.IOException.class, () -> s.setupFilter(
+                Filter.named("span-drop").ethertype(ET).action(expkt.api.packet.FilterAction.UP_AND_DROP).build()));
+        assertTrue(refused.getMessage().contains(topo.vrb()), refused.getMessage());
+        for (String ns : List.of(lab.switchNs(), topo.vra())) {
+            assertTrue(!table(ns).contains("span-drop") && table(ns).contains("span-keep"), "rolled back in " + ns + ": " + table(ns));
+        }
+        assertEquals(List.of("span-keep"), s.filters().stream().map(Filter::name).toList());
+        assertTrue(engine.registry().get("span-drop") == null, "the refused filter's name is free again");
+
+        // a re-apply to VR-A's ports only: the switch's rules would go, VR-A's change, VR-B's fail: all rolled back
+        assertThrows(java.io.IOException.class, () -> s.setsockopt(Expkt.SOL_SOCKET, Expkt.SO_VRID, VrDataPlane.VR_A_ID));
+        assertTrue(table(lab.switchNs()).contains("span-keep"), "the switch's previous rules are back: " + table(lab.switchNs()));
+        assertTrue(table(topo.vra()).contains("span-keep"), table(topo.vra()));
+        assertTrue(s.filterState("span-keep").startsWith("STALE"), s.filterState("span-keep"));
+        // frames show it: the previous rules on the switch's ports count a frame of p1
+        wire(lab.host(1).ns()).send(Wire.frame("02:00:00:00:ff:ff", "02:00:00:00:0d:05", 0x88B5, 64));
+        assertEquals(List.of("0d:05"), List.copyOf(receiveAll(s, 1).keySet()));
+    }
+
     @Test
     void aBadVrInAPortEntryIsRefusedNamingIt() throws Exception {
         start();

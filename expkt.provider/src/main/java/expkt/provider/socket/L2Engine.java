@@ -680,10 +680,21 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     }
 
     /**
-     * In one nft transaction: removes the rules of the filters named {@code remove} and adds {@code add};
-     * on failure nothing changed. Without nftables: nothing to do (copy-only filters have no rules).
+     * Removes the rules of the filters named {@code remove} and adds {@code add}, in one nft transaction
+     * per namespace with ports (the data plane's, then each VR namespace's: a transaction cannot span
+     * namespaces, each has its own table); on failure nothing changed. {@code previous}: the rules
+     * {@code remove} names have now, for the rollback. Without nftables: nothing to do (copy-only
+     * filters have no rules).
+     *
+     * <p>When a later namespace's transaction fails after earlier ones were committed, those are rolled
+     * back, newest first, each in one transaction of its own that removes the filters' new rules and puts
+     * their {@code previous} ones back (those of ports that are still in that namespace: the chains of a
+     * port gone are gone), and the failure is thrown. A rollback that fails too is attached to it as
+     * suppressed and logged: that namespace then holds the new rules while the caller shows the filters
+     * STALE or refused. A pure removal ({@code add} empty) is not rolled back: every namespace is tried,
+     * and the first failure is thrown after the others.
      */
-    void replaceRules(List<String> remove, List<NftRules.FilterRules> add) throws IOException {
+    void replaceRules(List<String> remove, List<NftRules.FilterRules> add, List<NftRules.FilterRules> previous) throws IOException {
         if (closed && add.isEmpty()) {
             // the provider is stopping: the whole table goes after the sockets (closeNft), so each socket's close
             // need not list and edit it (that was one listing of every rule per socket: seconds for 50 sockets)
@@ -704,23 +715,88 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         }
         // one transaction per namespace, each with the filters' ports that live there
         DataPlaneModel m = model();
-        onNamespaceThread(() -> {
-            nft.replace(remove, inSpace(m, add, 0));
-            return null;
-        });
-        for (Map.Entry<Integer, NftRules> e : spaceRules.entrySet()) {
-            List<NftRules.FilterRules> here = inSpace(m, add, e.getKey());
+        List<Integer> spaces = new ArrayList<>();
+        spaces.add(0);
+        spaces.addAll(new java.util.TreeSet<>(spaceRules.keySet()));
+        List<Integer> done = new ArrayList<>();
+        IOException failure = null;
+        for (int space : spaces) {
+            List<NftRules.FilterRules> here = inSpace(m, add, space);
             try {
-                dataPlane.call(e.getKey(), () -> {
-                    e.getValue().replace(remove, here);
-                    return null;
-                });
-            } catch (IOException | RuntimeException x) {
-                throw x;
-            } catch (Exception x) {
-                throw new IOException(x);
+                replaceIn(space, remove, here);
+                done.add(space);
+            } catch (IOException e) {
+                if (!add.isEmpty()) {
+                    rollBack(m, done, add, previous, e);
+                    throw e;
+                }
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
         }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** One nft transaction in space {@code space}'s table. */
+    private void replaceIn(int space, List<String> remove, List<NftRules.FilterRules> add) throws IOException {
+        NftRules rules = space == 0 ? nft : spaceRules.get(space);
+        if (rules == null) {
+            return; // the namespace's table went with its ports
+        }
+        try {
+            dataPlane.call(space, () -> {
+                rules.replace(remove, add);
+                return null;
+            });
+        } catch (IOException e) {
+            throw space == 0 ? e : new IOException("in VR namespace " + dataPlane.describeSpace(space) + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new IOException((space == 0 ? "" : "in VR namespace " + dataPlane.describeSpace(space) + ": ") + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** Undoes the committed transactions of {@code done}, newest first (see {@link #replaceRules}). */
+    private void rollBack(DataPlaneModel m, List<Integer> done, List<NftRules.FilterRules> add, List<NftRules.FilterRules> previous,
+                          IOException failure) {
+        List<String> added = new ArrayList<>();
+        for (NftRules.FilterRules r : add) {
+            added.add(r.filter().name());
+        }
+        for (int k = done.size() - 1; k >= 0; k--) {
+            int space = done.get(k);
+            try {
+                replaceIn(space, added, stillInSpace(m, previous, space));
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+                log.error("rolling back the nftables rules of " + added + " in " + dataPlane.describeSpace(space) + " after "
+                        + failure.getMessage() + " failed; that namespace keeps the new rules", e);
+            }
+        }
+    }
+
+    /** The rules of {@code rules} on the ports that are in space {@code space} of {@code m} now (same interface and ifindex). */
+    private static List<NftRules.FilterRules> stillInSpace(DataPlaneModel m, List<NftRules.FilterRules> rules, int space) {
+        List<NftRules.FilterRules> l = new ArrayList<>();
+        for (NftRules.FilterRules r : rules) {
+            List<Port> ports = new ArrayList<>();
+            for (Port p : r.ports()) {
+                Port now = m.ports().stream().filter(q -> q.slotPort().equals(p.slotPort())).findFirst().orElse(null);
+                if (now != null && now.ifIndex() == p.ifIndex() && now.ifName().equals(p.ifName()) && m.spaceOf(now) == space) {
+                    ports.add(now);
+                }
+            }
+            if (!ports.isEmpty() || space == 0) {
+                l.add(new NftRules.FilterRules(r.filter(), ports));
+            }
+        }
+        return l;
     }
 
     /** The rules of {@code add} restricted to the ports of space {@code space} (filters with none there left out). */
@@ -736,7 +812,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     }
 
     void removeRules(List<String> names) throws IOException {
-        replaceRules(names, List.of());
+        replaceRules(names, List.of(), List.of());
     }
 
     void removeRulesQuietly(List<String> names) {

@@ -44,6 +44,8 @@ final class SocketFilters {
     private final Map<String, String> states = new ConcurrentHashMap<>();
     /** What the kernel holds now: the rules' {@link #signature} and the BPF program (to skip a re-apply that changes nothing). */
     private List<String> installedRules = List.of();
+    /** The rules themselves (what a failed change spanning namespaces rolls back to, {@code L2Engine.replaceRules}). */
+    private List<NftRules.FilterRules> installedRuleSets = List.of();
     private long[] installedProgram;
     private volatile int vrId = -1;
 
@@ -85,7 +87,7 @@ final class SocketFilters {
                 next.add(filter);
                 long[] program = engine.compile(next, vrId);
                 NftRules.FilterRules rules = engine.rulesOf(filter, ports);
-                engine.replaceRules(List.of(), List.of(rules));
+                engine.replaceRules(List.of(), List.of(rules), List.of());
                 rulesAdded = true;
                 PacketSockets.attachFilter(fd, program);
                 programAttached = true;
@@ -100,6 +102,9 @@ final class SocketFilters {
                 List<String> installed = new ArrayList<>(installedRules);
                 installed.add(signature(rules));
                 installedRules = installed;
+                List<NftRules.FilterRules> sets = new ArrayList<>(installedRuleSets);
+                sets.add(rules);
+                installedRuleSets = sets;
                 installedProgram = program;
             } catch (IOException | RuntimeException e) {
                 if (programAttached) {
@@ -163,6 +168,7 @@ final class SocketFilters {
             filters.clear();
             states.clear();
             installedRules = List.of();
+            installedRuleSets = List.of();
             installedProgram = null;
             try {
                 engine.removeRules(names);
@@ -220,8 +226,9 @@ final class SocketFilters {
             program = engine.compile(enforced, vr);
             // a change that leaves every rule as it is (a ring-only reconfiguration) touches nothing: counters go on
             if (!signatures.equals(installedRules)) {
-                engine.replaceRules(names, rules);
+                engine.replaceRules(names, rules, installedRuleSets);
                 installedRules = signatures;
+                installedRuleSets = List.copyOf(rules);
             }
         } catch (IOException | RuntimeException e) {
             // nothing changed in the kernel: the previous rules and program stay, and say so
