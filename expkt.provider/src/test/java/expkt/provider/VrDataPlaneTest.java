@@ -98,9 +98,13 @@ class VrDataPlaneTest {
     }
 
     L2Engine start() throws Exception {
+        return start(new String[0]);
+    }
+
+    L2Engine start(String[] vlans) throws Exception {
         dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
         dataPlane.vrLocator(VrDataPlaneTest::locate);
-        dataPlane.configure(topo.portEntries(), new String[0]);
+        dataPlane.configure(topo.portEntries(), vlans);
         engine = new L2Engine(dataPlane, SCOPE, L2Engine.RingConfig.DEFAULT, ProviderLog.system("expkt.provider.test"));
         return engine;
     }
@@ -260,6 +264,207 @@ class VrDataPlaneTest {
         assertArrayEquals(toB, atB.get(0));
         assertEquals(List.of(), Wire.withEthertype(h2.drain(300), ET).stream().map(Arrays::toString).toList());
         assertEquals(List.of(), Wire.withEthertype(a2.drain(300), ET).stream().map(Arrays::toString).toList());
+    }
+
+    /** The runtime DTO of port {@code slotPort} (what {@code expkt:ports} prints), or null. */
+    PortDTO portDto(String slotPort) {
+        return RuntimeSnapshots.of(engine, null).ports().stream().filter(p -> p.slotPort.equals(slotPort)).findFirst().orElse(null);
+    }
+
+    boolean portIs(String slotPort, int mtu, String operState) {
+        PortDTO p = portDto(slotPort);
+        return p != null && p.mtu == mtu && operState.equals(p.operState);
+    }
+
+    /**
+     * The links of VR namespaces are followed through their own netlink sockets: an MTU change and an
+     * {@code ip link set down} of a port in VR-A's / VR-B's namespace show in the DTO and expkt:ports
+     * without any configuration or change in the data plane's own namespace (before, they stayed stale
+     * until one came). The switch's own p1/p2, named alike, keep their state.
+     */
+    @Test
+    void linkChangesInAVrNamespaceAreFollowed() throws Exception {
+        start();
+        assertTrue(portIs("2:1", 1500, "up") && portIs("3:2", 1500, "up"), portDto("2:1") + " " + portDto("3:2"));
+        try {
+            lab.exec(topo.vra(), "ip", "link", "set", "p1", "mtu", "9000").check();
+            PortStateTest.await("expkt:ports to show MTU 9000 for 2:1 (VR-A's p1)", () -> portIs("2:1", 9000, "up"),
+                    () -> L2Tables.ports(engine));
+            assertEquals(9000, engine.model().port(SlotPort.parse("2:1")).mtu(), "the model the send path checks lengths with");
+            lab.exec(topo.vrb(), "ip", "link", "set", "p2", "down").check();
+            PortStateTest.await("expkt:ports to show 3:2 (VR-B's p2) down", () -> portIs("3:2", 1500, "down"),
+                    () -> L2Tables.ports(engine));
+            assertTrue(L2Tables.ports(engine).lines().anyMatch(l -> l.contains("3:2") && l.contains("down") && l.contains("VR-B")),
+                    L2Tables.ports(engine));
+            // the ports named alike elsewhere are other interfaces: unchanged
+            assertTrue(portIs("1:1", 1500, "up") && portIs("1:2", 1500, "up") && portIs("3:1", 1500, "up")
+                    && portIs("2:2", 1500, "up"), L2Tables.ports(engine));
+            lab.exec(topo.vrb(), "ip", "link", "set", "p2", "up").check();
+            PortStateTest.await("expkt:ports to show 3:2 up again", () -> portIs("3:2", 1500, "up"), () -> L2Tables.ports(engine));
+        } finally {
+            lab.exec(topo.vra(), "ip", "link", "set", "p1", "mtu", "1500");
+            lab.exec(topo.vrb(), "ip", "link", "set", "p2", "up");
+        }
+        PortStateTest.await("expkt:ports to show MTU 1500 for 2:1 again", () -> portIs("2:1", 1500, "up"), () -> L2Tables.ports(engine));
+        assertEquals(null, dataPlane.linkError());
+    }
+
+    /**
+     * The degrade path (no nftables, so no punt links: the sockets are packet taps in the data plane's
+     * namespace) cannot bring up the frames of VR namespaces' ports. A filter that needs them says so in
+     * expkt:acl and the DTO (NOT ENFORCED, naming the ports), instead of showing "enforced": wholly for
+     * vr=VR-A (all its ports are in VR-A's namespace), partly for a filter of every VR; a vr=VR-Default
+     * filter is enforced. Frames show the states are true: the switch host's frame comes up, VR-A's does not.
+     */
+    @Test
+    void withoutNftablesAFilterOnVrNamespacePortsIsShownNotEnforced() throws Exception {
+        System.setProperty("expkt.nftables.library", "/nonexistent/libnftables.so.1");
+        System.setProperty("expkt.nftables.binary", "/nonexistent/nft");
+        try {
+            start();
+        } finally {
+            System.clearProperty("expkt.nftables.library");
+            System.clearProperty("expkt.nftables.binary");
+        }
+        assertTrue(engine.dropRulesUnavailable() != null, "the degrade path");
+        PacketSocketImpl all = socket(Filter.named("deg-all").ethertype(ET).build());
+        PacketSocketImpl a = socket(Filter.named("deg-a").ethertype(ET).vr(VrDataPlane.VR_A).build());
+        PacketSocketImpl dflt = socket(Filter.named("deg-default").ethertype(ET).vr("VR-Default").build());
+
+        Map<String, expkt.api.runtime.FilterDTO> dtos = new HashMap<>();
+        for (expkt.api.runtime.FilterDTO f : RuntimeSnapshots.of(engine, null).filters()) {
+            dtos.put(f.name, f);
+        }
+        expkt.api.runtime.FilterDTO onA = dtos.get("deg-a");
+        assertEquals(expkt.api.runtime.FilterDTO.NOT_ENFORCED, onA.state, onA.reason);
+        assertTrue(onA.reason.contains("2:1") && onA.reason.contains("2:2") && onA.reason.contains(topo.vra())
+                && onA.reason.contains("matches nothing") && onA.reason.contains("/nonexistent/libnftables.so.1"), onA.reason);
+        expkt.api.runtime.FilterDTO onAll = dtos.get("deg-all");
+        assertEquals(expkt.api.runtime.FilterDTO.NOT_ENFORCED, onAll.state, onAll.reason);
+        assertTrue(onAll.reason.contains("2:1") && onAll.reason.contains("3:2") && onAll.reason.contains("only its port(s) 1:1")
+                && !onAll.reason.contains("matches nothing"), onAll.reason);
+        expkt.api.runtime.FilterDTO onDefault = dtos.get("deg-default");
+        assertEquals(expkt.api.runtime.FilterDTO.ENFORCED, onDefault.state, onDefault.reason);
+        String acl = L2Tables.acl(engine);
+        assertTrue(acl.lines().anyMatch(l -> l.startsWith("NOT ENFORCED") && l.contains("deg-a")), acl);
+        assertTrue(acl.lines().anyMatch(l -> l.startsWith("enforced") && l.contains("deg-default")), acl);
+        assertTrue(acl.contains("deg-a: NOT ENFORCED: port(s) 2:1"), acl);
+
+        // what the states say: the switch host's frame comes up, VR-A's host's does not
+        wire(topo.hostsA().get(0).ns()).send(Wire.frame("02:00:00:00:ff:ff", "02:00:00:00:0a:01", ET, 64));
+        wire(lab.host(1).ns()).send(Wire.frame("02:00:00:00:ff:ff", "02:00:00:00:0d:01", ET, 64));
+        Map<String, ExosSockAddr> seen = receiveAll(all, 2);
+        assertEquals(List.of("0d:01"), List.copyOf(seen.keySet()), "frames on the degrade path");
+        assertEquals(List.of("0d:01"), List.copyOf(receiveAll(dflt, 1).keySet()));
+        a.setTimeout(Duration.ofMillis(300));
+        assertEquals(-1, a.recvfrom(new byte[2048], new ExosSockAddr()), "a vr=VR-A socket got a frame on the degrade path");
+
+        // re-applied with the data plane: without the VR namespaces' ports every filter is what it says, with them again not
+        dataPlane.configure(Arrays.stream(topo.portEntries()).filter(e -> !e.contains("vr=")).toArray(String[]::new), new String[0]);
+        assertEquals(expkt.api.runtime.FilterDTO.ENFORCED, all.filterState("deg-all"), "without VR-namespace ports");
+        dataPlane.configure(topo.portEntries(), new String[0]);
+        assertTrue(all.filterState("deg-all").startsWith("NOT ENFORCED: port(s) 2:1"), all.filterState("deg-all"));
+        assertTrue(a.filterState("deg-a").contains("matches nothing"), a.filterState("deg-a"));
+    }
+
+    /** How many of {@code frames} have source MAC {@code src}. */
+    static long from(List<byte[]> frames, String src) {
+        byte[] mac = Wire.mac(src);
+        return frames.stream().filter(f -> f.length >= 12 && Arrays.equals(Arrays.copyOfRange(f, 6, 12), mac)).count();
+    }
+
+    /**
+     * The FDB learns on ports of VR namespaces (keyed by space and ifindex) and a VLAN send forwards to
+     * one: VLAN va has untagged members 1:1 (the switch's p1), 2:1 and 2:2 (VR-A's p1, p2). A unicast to
+     * an address nobody knows floods (every far host sees it: the witnesses work); once VR-A's first host
+     * sent a frame a socket received, a unicast to it leaves by 2:1 only, and a broadcast sent after it
+     * still reaches all three. Before, learning skipped VR namespaces' ports and the send flooded.
+     */
+    @Test
+    void vlanSendsForwardToALearnedPortOfAVrNamespace() throws Exception {
+        start(new String[] {"name=va tag=100 untagged=1:1,2:1,2:2"});
+        final int sendEt = 0x88B5;
+        String a1Mac = "02:00:00:00:0a:01";
+        Wire h1 = wire(lab.host(1).ns());
+        Wire a1 = wire(topo.hostsA().get(0).ns());
+        Wire a2 = wire(topo.hostsA().get(1).ns());
+        PacketSocketImpl s = socket(Filter.named("vrfdb-bait").ethertype(ET).vr(VrDataPlane.VR_A).build());
+
+        s.sendto(Wire.frame(a1Mac, "02:00:00:00:ee:10", sendEt, 100), "va");
+        for (Wire w : List.of(h1, a1, a2)) {
+            assertEquals(1, from(w.drain(500), "02:00:00:00:ee:10"), "every member got the unknown unicast");
+        }
+        assertEquals(0, dataPlane.fdb().forwardedSends());
+
+        a1.send(Wire.frame("ff:ff:ff:ff:ff:ff", a1Mac, ET, 64));
+        ExosSockAddr got = new ExosSockAddr();
+        assertTrue(s.recvfrom(new byte[2048], got) > 0, "the bait frame came up");
+        assertAddress(got, 2, 1, "p1", VrDataPlane.VR_A, VrDataPlane.VR_A_ID);
+        int key = engine.model().keyOf(engine.model().port(SlotPort.parse("2:1")));
+        long mac = Long.parseLong(a1Mac.replace(":", ""), 16);
+        PortStateTest.await("the FDB to learn " + a1Mac + " on 2:1", () -> dataPlane.fdb().entries(0).stream()
+                .anyMatch(e -> e.mac() == mac && e.port() == key && e.source() == expkt.provider.dataplane.Fdb.Source.LEARNED),
+                () -> String.valueOf(dataPlane.fdb().entries(0)));
+
+        s.sendto(Wire.frame(a1Mac, "02:00:00:00:ee:11", sendEt, 110), "va");
+        s.sendto(Wire.frame("ff:ff:ff:ff:ff:ff", "02:00:00:00:ee:12", sendEt, 120), "va");
+        Map<String, List<byte[]>> at = new HashMap<>();
+        at.put("h1", h1.drain(500));
+        at.put("a1", a1.drain(500));
+        at.put("a2", a2.drain(500));
+        for (String h : List.of("h1", "a1", "a2")) {
+            assertEquals(1, from(at.get(h), "02:00:00:00:ee:12"), h + " got the broadcast sent after the forwarded frame");
+            assertEquals(h.equals("a1") ? 1 : 0, from(at.get(h), "02:00:00:00:ee:11"), "frames to " + a1Mac + " at " + h);
+        }
+        assertEquals(1, dataPlane.fdb().forwardedSends());
+
+        // expkt:fdb / FdbDTO: the entry names VR-A's port 2:1 and its interface, in VLAN va
+        expkt.api.runtime.FdbEntryDTO row = RuntimeSnapshots.of(engine, null).fdb().entries.stream()
+                .filter(e -> e.mac.equalsIgnoreCase(a1Mac)).findFirst().orElseThrow();
+        assertEquals("2:1 p1 learned [va]", row.port + " " + row.ifName + " " + row.source + " " + row.vlans);
+        assertEquals(engine.model().port(SlotPort.parse("2:1")).ifIndex(), row.ifIndex);
+    }
+
+    /** The provider's nftables table in namespace {@code ns}, as nft lists it ("" if there is none). */
+    static String table(String ns) {
+        return lab.exec(ns, "nft", "list", "table", "netdev", "expkt").stdout();
+    }
+
+    /**
+     * A filter change spanning namespaces is one nft transaction per namespace (switch, VR-A, VR-B in that
+     * order). When VR-B's fails (its table was deleted behind the provider's back: a real kernel refusal),
+     * the transactions already committed in the switch's and VR-A's namespaces are rolled back: a new
+     * filter leaves no rule anywhere (before, its rules stayed in the first two tables, counting and, for
+     * UP_AND_DROP, dropping, while its name was released), and a re-apply (SO_VRID) leaves the previous
+     * rules in place (before, the switch's were removed while the filter was shown STALE, "the previous
+     * rules stay in force").
+     */
+    @Test
+    void aChangeThatFailsInALaterNamespaceIsRolledBackInTheEarlierOnes() throws Exception {
+        start();
+        PacketSocketImpl s = socket(Filter.named("span-keep").ethertype(0x88B5).build());
+        for (String ns : List.of(lab.switchNs(), topo.vra(), topo.vrb())) {
+            assertTrue(table(ns).contains("span-keep"), ns + ": " + table(ns));
+        }
+        lab.exec(topo.vrb(), "nft", "delete", "table", "netdev", "expkt").check();
+
+        java.io.IOException refused = assertThrows(java.io.IOException.class, () -> s.setupFilter(
+                Filter.named("span-drop").ethertype(ET).action(expkt.api.packet.FilterAction.UP_AND_DROP).build()));
+        assertTrue(refused.getMessage().contains(topo.vrb()), refused.getMessage());
+        for (String ns : List.of(lab.switchNs(), topo.vra())) {
+            assertTrue(!table(ns).contains("span-drop") && table(ns).contains("span-keep"), "rolled back in " + ns + ": " + table(ns));
+        }
+        assertEquals(List.of("span-keep"), s.filters().stream().map(Filter::name).toList());
+        assertTrue(engine.registry().get("span-drop") == null, "the refused filter's name is free again");
+
+        // a re-apply to VR-A's ports only: the switch's rules would go, VR-A's change, VR-B's fail: all rolled back
+        assertThrows(java.io.IOException.class, () -> s.setsockopt(Expkt.SOL_SOCKET, Expkt.SO_VRID, VrDataPlane.VR_A_ID));
+        assertTrue(table(lab.switchNs()).contains("span-keep"), "the switch's previous rules are back: " + table(lab.switchNs()));
+        assertTrue(table(topo.vra()).contains("span-keep"), table(topo.vra()));
+        assertTrue(s.filterState("span-keep").startsWith("STALE"), s.filterState("span-keep"));
+        // frames show it: the previous rules on the switch's ports count a frame of p1
+        wire(lab.host(1).ns()).send(Wire.frame("02:00:00:00:ff:ff", "02:00:00:00:0d:05", 0x88B5, 64));
+        assertEquals(List.of("0d:05"), List.copyOf(receiveAll(s, 1).keySet()));
     }
 
     @Test

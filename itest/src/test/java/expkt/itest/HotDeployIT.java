@@ -168,11 +168,22 @@ public class HotDeployIT extends ExpktTestSupport {
             // configured live: the same bundle and class loader throughout, only the component was reactivated
             assertEquals(id, bundle().getBundleId());
             assertEquals(loader(before), loader(changed));
-        } finally {
-            Files.deleteIfExists(cfg);
-            Files.deleteIfExists(jar);
-            await("the configured bundle uninstalled", WAIT_MS, () -> bundle() == null);
+        } catch (Throwable t) {
+            // the clean-up's own failure must not hide why the test failed: it rides along as suppressed
+            try {
+                removeConfigured(cfg, jar);
+            } catch (Throwable cleanup) {
+                t.addSuppressed(cleanup);
+            }
+            throw t;
         }
+        removeConfigured(cfg, jar);
+    }
+
+    private void removeConfigured(Path cfg, Path jar) throws Exception {
+        Files.deleteIfExists(cfg);
+        Files.deleteIfExists(jar);
+        await("the configured bundle uninstalled", WAIT_MS, () -> bundle() == null);
     }
 
     private static void dropText(String text, Path target) throws IOException {

@@ -122,7 +122,12 @@ public class SoakIT {
     }
 
     private static void update(Path deploy, Path run, Path log, int i) throws Exception {
-        HostDeployIT.drop(ExpktOptions.jar("expkt.bundle.expkt.protocol.lldp").toPath(), deploy.resolve("lldp.jar"), run, i);
+        // a jar whose bytes differ from the running one (one manifest header): the deploy guard leaves a
+        // jar alone that its bundle runs already, byte for byte
+        Path jar = run.resolve("lldp-" + i + ".jar");
+        HostDeployIT.withManifest(ExpktOptions.jar("expkt.bundle.expkt.protocol.lldp").toPath(), jar, "X-Soak-Update", String.valueOf(i));
+        HostDeployIT.drop(jar, deploy.resolve("lldp.jar"), run, i);
+        Files.delete(jar);
         HostDeployIT.awaitLogCount(log, "deploy: lldp.jar updated bundle", i);
     }
 

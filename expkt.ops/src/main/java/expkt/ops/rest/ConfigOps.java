@@ -34,6 +34,8 @@ import org.osgi.service.metatype.ObjectClassDefinition;
  * <p>Threading: safe from any thread (ConfigAdmin and MetaType are).
  */
 final class ConfigOps {
+    /** The property FileInstall puts into a configuration it made from a file: the file's URL. */
+    static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
     private final BundleContext context;
     private final ConfigurationAdmin configAdmin;
     private final MetaTypeService metaType;
@@ -70,6 +72,7 @@ final class ConfigOps {
         if (!(body instanceof Map<?, ?> values)) {
             throw new ApiException(400, "the body must be a JSON object of configuration properties, e.g. {\"key\": \"value\"}");
         }
+        refuseFileBacked(pid, "change");
         Map<String, AttributeDefinition> ads = attributes(pid);
         Hashtable<String, Object> props = new Hashtable<>();
         for (Map.Entry<?, ?> e : values.entrySet()) {
@@ -102,6 +105,7 @@ final class ConfigOps {
 
     Map<String, Object> delete(String pid) throws ApiException {
         Configuration c = existing(pid);
+        refuseFileBacked(pid, "delete");
         Map<String, Object> was = describe(c);
         try {
             c.delete();
@@ -109,6 +113,29 @@ final class ConfigOps {
             throw new ApiException(500, "ConfigAdmin did not delete " + pid + ": " + e.getMessage());
         }
         return was;
+    }
+
+    /**
+     * A configuration that FileInstall made from a file in the deploy directory belongs to that file:
+     * the host does not write configurations back to files (FileInstall's write-back raced its own
+     * directory scan and could empty the file: {@code felix.fileinstall.enableConfigSave=false} in the
+     * host assembly), so a change made here would silently be undone by the file at the next host
+     * start. Refused (409) with the file to edit instead.
+     */
+    private void refuseFileBacked(String pid, String what) throws ApiException {
+        Configuration[] cs;
+        try {
+            cs = configAdmin.listConfigurations("(" + Constants.SERVICE_PID + "=" + escape(pid) + ")");
+        } catch (IOException | InvalidSyntaxException e) {
+            throw new ApiException(400, "pid " + pid + ": " + e.getMessage());
+        }
+        Dictionary<String, Object> props = cs == null || cs.length == 0 ? null : cs[0].getProperties();
+        Object file = props == null ? null : props.get(FILEINSTALL_FILENAME);
+        if (file != null) {
+            throw new ApiException(409, "configuration " + pid + " comes from the file " + file
+                    + " in the deploy directory: " + what + " that file instead (the host applies it within a second); "
+                    + "a change made here would be undone by the file at the next start");
+        }
     }
 
     private Configuration existing(String pid) throws ApiException {

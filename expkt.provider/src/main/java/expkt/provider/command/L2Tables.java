@@ -31,7 +31,9 @@ public final class L2Tables {
     /**
      * {@code expkt:acl}: every filter on the host (the seed's "show access-list"). STATE says what the
      * data plane does for it: {@code enforced}, {@code NOT ENFORCED} or {@code STALE} (the reason follows
-     * the table); PACKETS/BYTES are {@code -} where no nft rule counts (nftables unavailable).
+     * the table; NOT ENFORCED also for a filter whose ports include VR namespaces' ports on the degrade
+     * path, which taps the data-plane namespace only); PACKETS/BYTES are {@code -} where no nft rule
+     * counts (nftables unavailable).
      *
      * @throws IOException if the nftables counters cannot be read
      */

@@ -126,9 +126,20 @@ public final class L2Provider {
 
     @Modified
     void modified(Map<String, Object> properties) {
-        DataPlaneSettings settings = apply(properties);
-        if (settings == null) {
-            return;
+        followRing(apply(properties));
+    }
+
+    /**
+     * Makes the ring geometry of an accepted configuration ({@code settings}; null: refused, nothing to
+     * do) the one of sockets opened from now on. Called after every application that can accept a
+     * configuration: {@link #modified}, and the re-apply when the VR registry changes — a configuration
+     * naming VRs that arrived before them is refused, then accepted by that re-apply, whose ring geometry
+     * was lost (the defaults of the activation stayed).
+     */
+    private void followRing(DataPlaneSettings settings) {
+        L2Engine engine = this.engine;
+        if (settings == null || engine == null) {
+            return; // refused; or still activating: the constructor makes the engine with these settings' ring
         }
         // FileInstall often delivers the configuration after the provider activated with the defaults:
         // the ring geometry must follow too (for the sockets opened from now on), or it is silently lost
@@ -214,7 +225,7 @@ public final class L2Provider {
         Map<String, Object> p = lastProperties;
         Object ports = p == null ? null : p.get(DataPlaneSettings.PORTS);
         if (ports != null && (ports instanceof String[] a ? String.join(" ", a) : String.valueOf(ports)).contains("vr=")) {
-            apply(p);
+            followRing(apply(p));
         }
     }
 

@@ -1,12 +1,17 @@
 package expkt.provider.dataplane;
 
+import expkt.linux.Epoll;
+import expkt.linux.Fds;
 import expkt.linux.LinkEvents;
+import expkt.linux.LinuxException;
 import expkt.linux.NetInterfaces;
 import expkt.linux.NetInterfaces.NetInterface;
 import expkt.linux.NetNs;
 import expkt.linux.NetNsThread;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,19 +31,25 @@ import java.util.function.Consumer;
  * its interfaces 1:1..1:N: that namespace was handed to the host whole.
  *
  * <p>Links are followed: a thread of its own ({@code expkt-links-<ns>}) waits for the kernel's link
- * notifications ({@link LinkEvents}, RTM_NEWLINK / RTM_DELLINK of the namespace) and re-reads the
- * interfaces after each burst of them. A change of a port's MTU or link state makes a new model
- * heard by the link listeners ({@link #addLinkListener}); a change of the ports themselves (an
- * interface came or went) is heard by every listener, as a configuration is.
+ * notifications ({@link LinkEvents}, RTM_NEWLINK / RTM_DELLINK) of the data plane's namespace and of
+ * every VR namespace with ports, and re-reads the interfaces after each burst of them. A change of a
+ * port's MTU or link state makes a new model heard by the link listeners ({@link #addLinkListener}); a
+ * change of the ports themselves (an interface came or went, a MAC changed) is heard by every
+ * listener, as a configuration is.
  *
  * <p>VR namespaces: a port entry naming a VR ({@code 2:1=p1 vr=VR-A}) puts the port in that VR's
  * namespace, which the {@link VrLocator} (the VR registry, set by the provider) names. Each such
  * namespace becomes a <em>space</em> (index 1, 2, ... in the order they are first needed; 0 is the data
  * plane's own namespace), with a thread of its own ({@link #call(int, Callable)}) and the namespace's
  * {@link DataPlaneLock} (one host per namespace: a namespace another host manages refuses the
- * configuration, naming that host). A space stays open until the data plane closes. Link
- * notifications are followed in the data plane's own namespace; the ports of VR namespaces are re-read
- * with every configuration, refresh and link re-read of it (not on their own notifications).
+ * configuration, naming that host). A space stays open until the data plane closes. Each space also
+ * gets a link-notification socket, opened in its namespace when the space is made (before its first
+ * listing, so no change between the two is missed), and added to the link thread's epoll set: <b>one</b>
+ * link thread follows every namespace, not one thread per namespace, because a re-read is of every
+ * namespace anyway (the model is one, rebuilt whole under this object's monitor): one thread
+ * coalesces a burst that spans namespaces (a veth pair between two VRs, a punt link and its port) into
+ * one re-read instead of one per namespace's thread, each re-reading all, and costs one thread and one
+ * 100 ms wake-up slice whatever the number of VRs.
  *
  * <p>Threading: {@link #model()} is a volatile read, safe from any thread; {@link #configure} and the
  * link thread's re-reads are serialised. Listeners run on the thread that made the model (the
@@ -70,7 +81,22 @@ public final class DataPlane implements AutoCloseable {
     private volatile String linkError;
     private volatile long linkUpdates;
     private final LinkEvents linkEvents;
+    /**
+     * The link thread's epoll set: the data plane's link socket (data 0) and each space's (data: its
+     * index). Added to under {@code spaces}' monitor; closed, with every space's link socket, by the link
+     * thread when it ends (under the same monitor, after which no space subscribes: {@link #linksClosed}).
+     */
+    private final int linkEpoll;
+    private boolean linksClosed;
+    /**
+     * The link-notification socket of each space by index (0: {@link #linkEvents}; null where the link
+     * thread had ended when the space was made). Never cleared: the link thread reads and closes them
+     * when it ends, which may be after {@link #close} has given up waiting for it.
+     */
+    private final List<LinkEvents> linkSockets = new CopyOnWriteArrayList<>();
     private final Thread linkThread;
+    /** How many ready link sockets one epoll_wait of the link thread takes. */
+    private static final int LINK_EVENTS_MAX = 16;
     /** Where unicast MACs are (the kernel's bridge FDB and the provider's own learning), for VLAN sends that forward. */
     private final Fdb fdb;
     private volatile boolean stopping;
@@ -89,7 +115,7 @@ public final class DataPlane implements AutoCloseable {
         VrLocation locate(String vrName);
     }
 
-    /** A VR namespace with ports: its thread and the lock that makes it this host's. */
+    /** A VR namespace with ports: its thread and the lock that makes it this host's (its link socket: {@link #linkSockets}). */
     private record Space(int index, String location, NetNs ns, NetNsThread thread, long inode, DataPlaneLock lock) {
         void close() {
             thread.close();
@@ -110,6 +136,7 @@ public final class DataPlane implements AutoCloseable {
         this.netns = this.netnsName.isEmpty() ? null : NetNs.open(this.netnsName);
         NetNsThread t = null;
         LinkEvents events = null;
+        int epoll = -1;
         try {
             t = new NetNsThread("expkt-dataplane" + (this.netnsName.isEmpty() ? "" : "-" + this.netnsName), netns);
             this.thread = t;
@@ -117,6 +144,10 @@ public final class DataPlane implements AutoCloseable {
             // subscribe before the first listing, so that no change between the two is missed
             events = call(LinkEvents::open);
             this.linkEvents = events;
+            epoll = Epoll.create();
+            this.linkEpoll = epoll;
+            linkSockets.add(events);
+            watchLinks(events, 0);
             this.model = call(() -> build(NetInterfaces.list(), portEntries, vlanEntries, vrName, vrId));
             this.served = this.model;
             this.linkThread = Thread.ofPlatform().daemon().name("expkt-links" + (this.netnsName.isEmpty() ? "" : "-" + this.netnsName))
@@ -125,6 +156,9 @@ public final class DataPlane implements AutoCloseable {
         } catch (Exception e) {
             if (events != null) {
                 events.close();
+            }
+            if (epoll >= 0) {
+                Fds.closeQuietly(epoll);
             }
             if (t != null) {
                 t.close();
@@ -204,6 +238,7 @@ public final class DataPlane implements AutoCloseable {
             }
             int index = spaces.size();
             NetNsThread t;
+            LinkEvents events = null;
             try {
                 t = new NetNsThread("expkt-dataplane-vr" + index + (location.isEmpty() ? "" : "-" + location), ns);
             } catch (IOException | RuntimeException e) {
@@ -211,8 +246,31 @@ public final class DataPlane implements AutoCloseable {
                 ns.close();
                 throw e;
             }
+            if (!linksClosed) {
+                // subscribed in the VR's namespace before its first listing (the caller's), so no change between them is missed
+                try {
+                    events = t.call(LinkEvents::open);
+                    watchLinks(events, index);
+                } catch (Exception e) {
+                    if (events != null) {
+                        events.close();
+                    }
+                    t.close();
+                    lock.close();
+                    ns.close();
+                    throw new IOException("cannot follow the links of VR " + loc.name() + "'s namespace: " + e.getMessage(), e);
+                }
+            }
+            linkSockets.add(events); // index == space: both lists grow together under this monitor
             spaces.add(new Space(index, location, ns, t, ino, lock));
             return index;
+        }
+    }
+
+    /** Adds a link-notification socket to the link thread's epoll set, tagged with its space. */
+    private void watchLinks(LinkEvents events, int space) throws LinuxException {
+        try (Arena a = Arena.ofConfined()) {
+            Epoll.ctl(linkEpoll, Epoll.EPOLL_CTL_ADD, events.fd(), Epoll.EPOLLIN, space, a.allocate(Epoll.EVENT_SIZE, 8));
         }
     }
 
@@ -406,20 +464,21 @@ public final class DataPlane implements AutoCloseable {
     }
 
     /**
-     * The link thread: waits for link notifications (in slices, so that {@link #close} is noticed),
-     * lets a burst settle, then re-reads the interfaces once. Nothing is allocated while it waits.
+     * The link thread: waits for link notifications of every followed namespace (one epoll set, in
+     * slices, so that {@link #close} is noticed), lets a burst settle, then re-reads the interfaces
+     * once. Nothing is allocated while it waits.
      */
     private void followLinks() {
-        try {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ready = arena.allocate((long) Epoll.EVENT_SIZE * LINK_EVENTS_MAX, 8);
             while (!stopping) {
                 try {
-                    List<LinkEvents.Link> got = linkEvents.poll(100);
-                    if (got.isEmpty() && !linkEvents.overrun()) {
+                    if (!drainLinkEvents(ready, Epoll.wait(linkEpoll, ready, LINK_EVENTS_MAX, 100))) {
                         continue;
                     }
                     // a change often comes as several notifications (flags, then operstate): read once after them
                     for (int i = 0; i < 50 && !stopping; i++) {
-                        if (linkEvents.poll(10).isEmpty() && !linkEvents.overrun()) {
+                        if (!drainLinkEvents(ready, Epoll.wait(linkEpoll, ready, LINK_EVENTS_MAX, 10))) {
                             break;
                         }
                     }
@@ -438,8 +497,33 @@ public final class DataPlane implements AutoCloseable {
                 }
             }
         } finally {
-            linkEvents.close();
+            synchronized (spaces) {
+                linksClosed = true;
+                for (LinkEvents events : linkSockets) {
+                    if (events != null) {
+                        events.close();
+                    }
+                }
+                Fds.closeQuietly(linkEpoll);
+            }
         }
+    }
+
+    /**
+     * Reads every notification queued on the {@code n} ready link sockets in {@code ready}; true if any
+     * (or a lost one: an overrun) was there.
+     */
+    private boolean drainLinkEvents(MemorySegment ready, int n) throws LinuxException {
+        boolean any = false;
+        for (int i = 0; i < n; i++) {
+            int space = (int) Epoll.eventData(ready, i);
+            // a space's socket joins the list just after its fd joins the set: not there yet, it is reported again (level-triggered)
+            LinkEvents events = space < linkSockets.size() ? linkSockets.get(space) : null;
+            if (events != null && (!events.poll(0).isEmpty() || events.overrun())) {
+                any = true;
+            }
+        }
+        return any;
     }
 
     private static void sleepQuietly(long millis) {

@@ -25,6 +25,12 @@ import java.util.List;
  * The entry must point to a port that is a member of the VLAN sent to; otherwise the address is unknown
  * in that VLAN and the frame is flooded.
  *
+ * <p>Ports are named by their model key ({@link DataPlaneModel#key}): the ifindex in the data plane's
+ * namespace (the bridge's entries are all there), space and ifindex for a port of a VR namespace, whose
+ * ifindexes are its own — so the learned part learns on every port a socket receives from, VR
+ * namespaces' included (spaces 1..15: {@link FdbTable#MAX_PORT}), and one table serves a VLAN whose
+ * members span namespaces (an address that moves from one namespace's port to another's moves).
+ *
  * <p>Threading: {@link #learn} is called by the receiving threads of every socket concurrently and
  * allocates nothing; {@link #unicastPort} by senders; {@link #entries} by commands. The mirror thread
  * alone reads the netlink socket; {@link #close} stops it with a deadline.
@@ -72,11 +78,11 @@ public final class Fdb implements AutoCloseable {
 
     /**
      * Learns that {@code srcMac} (the six bytes of a frame's source, in the low 48 bits) arrived on
-     * {@code ifIndex} in {@code vlan} (the tag, -1 for an untagged frame). A multicast source (a bad
-     * frame) is not learned. The receive path's one call; allocation-free.
+     * port {@code portKey} ({@link DataPlaneModel#key}) in {@code vlan} (the tag, -1 for an untagged
+     * frame). A multicast source (a bad frame) is not learned. The receive path's one call; allocation-free.
      */
-    public void learn(int ifIndex, int vlan, long srcMac) {
-        learn(ifIndex, vlan, srcMac, System.nanoTime());
+    public void learn(int portKey, int vlan, long srcMac) {
+        learn(portKey, vlan, srcMac, System.nanoTime());
     }
 
     /**
@@ -84,11 +90,11 @@ public final class Fdb implements AutoCloseable {
      * most about a millisecond ago): the receive path reads the clock once per call, not per frame (a clock
      * read costs ~28 ns on these VMs, more than the C reader's whole per-frame cost). Allocation-free.
      */
-    public void learn(int ifIndex, int vlan, long srcMac, long nanoTime) {
+    public void learn(int portKey, int vlan, long srcMac, long nanoTime) {
         if ((srcMac & (1L << 40)) != 0 || srcMac == 0) {
             return;
         }
-        learned.learn(vlan, srcMac, ifIndex, learned.millisAt(nanoTime));
+        learned.learn(vlan, srcMac, portKey, learned.millisAt(nanoTime));
     }
 
     /** Where the result of {@link #unicastPort} came from. */
@@ -97,9 +103,9 @@ public final class Fdb implements AutoCloseable {
     }
 
     /**
-     * The ifindex a unicast {@code dstMac} is known on in VLAN {@code tag}, or -1 if unknown there.
-     * {@code memberTagged}/{@code memberUntagged} say whether an ifindex is a tagged / untagged member
-     * of that VLAN. Allocation-free.
+     * The port (its model key, {@link DataPlaneModel#key}) a unicast {@code dstMac} is known on in VLAN
+     * {@code tag}, or -1 if unknown there. {@code memberTagged}/{@code memberUntagged} say whether a port
+     * key is a tagged / untagged member of that VLAN. Allocation-free.
      */
     public int unicastPort(int tag, long dstMac, MemberTest memberTagged, MemberTest memberUntagged) {
         if ((dstMac & (1L << 40)) != 0) {
@@ -126,18 +132,19 @@ public final class Fdb implements AutoCloseable {
         return -1;
     }
 
-    /** Whether an ifindex is in some set (a VLAN's tagged or untagged members); allocation-free. */
+    /** Whether a port key ({@link DataPlaneModel#key}) is in some set (a VLAN's tagged or untagged members); allocation-free. */
     @FunctionalInterface
     public interface MemberTest {
-        boolean test(int ifIndex);
+        boolean test(int portKey);
     }
 
     /**
      * One entry as {@code expkt:fdb} shows it.
      *
      * @param vlan the VLAN tag, -1 for none (an untagged frame, a kernel entry without VLAN)
+     * @param port the port's model key ({@link DataPlaneModel#key}; a kernel entry's is its ifindex)
      */
-    public record Entry(long mac, int vlan, int ifIndex, Source source, long ageMillis) {
+    public record Entry(long mac, int vlan, int port, Source source, long ageMillis) {
     }
 
     /**
@@ -227,9 +234,9 @@ public final class Fdb implements AutoCloseable {
         return flooded.get();
     }
 
-    /** Forgets what was learned on {@code ifIndex} (an interface that stopped being a port). */
-    public void forgetPort(int ifIndex) {
-        learned.removePort(ifIndex);
+    /** Forgets what was learned on port {@code portKey} (an interface that stopped being a port). */
+    public void forgetPort(int portKey) {
+        learned.removePort(portKey);
     }
 
     private void follow() {

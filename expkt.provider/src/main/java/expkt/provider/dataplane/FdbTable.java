@@ -7,13 +7,19 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A fixed-size forwarding table: (VLAN, MAC) → (ifindex, when), open addressing over one
+ * A fixed-size forwarding table: (VLAN, MAC) → (port, when), open addressing over one
  * {@code long[]} (key, value per slot), so that learning from the receive path allocates nothing.
  *
+ * <p>The port is the data-plane model's port key ({@link DataPlaneModel#key}: the ifindex for a port of
+ * the data plane's own namespace, the space above 24 bits of ifindex for a port of a VR namespace, whose
+ * ifindexes are its own), up to {@link #MAX_PORT}: VR namespaces (spaces) 1..15.
+ *
  * <p>Key: bit 62 set (so that no key is 0, the empty slot), VLAN + 1 in bits 48..60 (0 = "no VLAN": an
- * untagged frame, or a kernel entry without a VLAN), the MAC in bits 0..47. Value: ifindex + 1 in bits
- * 40..63, the time it was last seen in bits 0..39 (milliseconds since the table was made, monotonic:
- * 34 years); 0 = no entry. An entry older than the aging time is gone: lookups ignore it and learning
+ * untagged frame, or a kernel entry without a VLAN), the MAC in bits 0..47. Value: port + 1 in bits
+ * 36..63, the time it was last seen in bits 0..35 in ticks of {@value #TICK_MILLIS} ms since the table's
+ * clock started (monotonic: 21 years; ages and the aging time are exact to a tick); 0 = no entry. (A
+ * millisecond clock left 24 bits for the port: room for ifindexes, not for a VR namespace's port keys.)
+ * An entry older than the aging time is gone: lookups ignore it and learning
  * reuses its slot. Keys are never cleared, so probe chains never break; a table whose probe window
  * ({@value #MAX_PROBE} slots) is full of live entries learns nothing more there and counts it
  * ({@link #full()}): the destination is then unknown and a send floods, as a switch with a full FDB does.
@@ -31,9 +37,13 @@ public final class FdbTable {
     static final long REFRESH_MILLIS = 1000;
     private static final long KEY_MARK = 1L << 62;
     private static final long MAC_MASK = (1L << 48) - 1;
-    private static final long TIME_MASK = (1L << 40) - 1;
-    /** The largest ifindex a value holds (24 bits, less the +1). */
-    public static final int MAX_IFINDEX = (1 << 23) - 2;
+    /** Bits of a value that hold the time; the port + 1 is above them. */
+    private static final int TIME_BITS = 36;
+    private static final long TIME_MASK = (1L << TIME_BITS) - 1;
+    /** The table clock's tick: what a value's time counts. */
+    static final long TICK_MILLIS = 10;
+    /** The largest port key a value holds (28 bits, less the +1): spaces 0..15 with 24 bits of ifindex. */
+    public static final int MAX_PORT = (1 << (64 - TIME_BITS)) - 2;
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final long[] slots;
@@ -85,16 +95,21 @@ public final class FdbTable {
         return (int) (h >>> 40) & mask;
     }
 
-    private static long value(int ifIndex, long at) {
-        return ((long) (ifIndex + 1) << 40) | (Math.max(0, at) & TIME_MASK);
+    private static long value(int port, long atMillis) {
+        return ((long) (port + 1) << TIME_BITS) | ((Math.max(0, atMillis) / TICK_MILLIS) & TIME_MASK);
     }
 
     private static int ifIndexOf(long value) {
-        return (int) (value >>> 40) - 1;
+        return (int) (value >>> TIME_BITS) - 1;
+    }
+
+    /** Milliseconds from the value's time to {@code nowMillis}, in whole ticks (negative if the value is newer). */
+    private static long ageOf(long value, long nowMillis) {
+        return (nowMillis / TICK_MILLIS - (value & TIME_MASK)) * TICK_MILLIS;
     }
 
     private boolean live(long value, long now) {
-        return value != 0 && (agingMillis == Long.MAX_VALUE || now - (value & TIME_MASK) <= agingMillis);
+        return value != 0 && (agingMillis == Long.MAX_VALUE || ageOf(value, now) <= agingMillis);
     }
 
     private long keyAt(int slot) {
@@ -106,11 +121,12 @@ public final class FdbTable {
     }
 
     /**
-     * Records that {@code mac} was seen in {@code vlan} (-1: none) on {@code ifIndex} at {@code now}
-     * ({@link #now()}, or a time in the past for an entry the kernel says it saw earlier). Allocation-free.
+     * Records that {@code mac} was seen in {@code vlan} (-1: none) on port {@code ifIndex} (a port key,
+     * see the class comment) at {@code now} ({@link #now()}, or a time in the past for an entry the kernel
+     * says it saw earlier). A port above {@link #MAX_PORT} is not learned. Allocation-free.
      */
     public void learn(int vlan, long mac, int ifIndex, long now) {
-        if (ifIndex < 0 || ifIndex > MAX_IFINDEX) {
+        if (ifIndex < 0 || ifIndex > MAX_PORT) {
             return;
         }
         long key = key(vlan, mac);
@@ -126,8 +142,8 @@ public final class FdbTable {
                 long k = keyAt(s);
                 if (k == key) {
                     long old = valueAt(s);
-                    if (old != 0 && ifIndexOf(old) == ifIndex && now - (old & TIME_MASK) < REFRESH_MILLIS
-                            && now >= (old & TIME_MASK)) {
+                    long age = ageOf(old, now);
+                    if (old != 0 && ifIndexOf(old) == ifIndex && age < REFRESH_MILLIS && age >= 0) {
                         return; // fresh enough: no write
                     }
                     if (SLOTS.compareAndSet(slots, 2 * s + 1, old, v)) {
@@ -238,8 +254,8 @@ public final class FdbTable {
      *
      * @param vlan the VLAN tag, -1 for none (untagged, or a kernel entry without VLAN)
      * @param mac the MAC in the low 48 bits
-     * @param ifIndex the port's interface
-     * @param ageMillis since it was last seen
+     * @param ifIndex the port (its key: the ifindex in the data plane's namespace, see the class comment)
+     * @param ageMillis since it was last seen (whole ticks)
      */
     public record Entry(int vlan, long mac, int ifIndex, long ageMillis) {
     }
@@ -256,7 +272,7 @@ public final class FdbTable {
             long k = keyAt(s);
             long v = valueAt(s);
             if (k != 0 && live(v, now) && keyAt(s) == k) {
-                out.add(new Entry((int) ((k >>> 48) & 0x1FFF) - 1, k & MAC_MASK, ifIndexOf(v), Math.max(0, now - (v & TIME_MASK))));
+                out.add(new Entry((int) ((k >>> 48) & 0x1FFF) - 1, k & MAC_MASK, ifIndexOf(v), Math.max(0, ageOf(v, now))));
             }
         }
         return out;

@@ -441,13 +441,13 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             FdbEntryDTO r = new FdbEntryDTO();
             r.mac = macText(e.mac());
             r.tag = e.vlan();
-            Port p = m.portByIfIndex(e.ifIndex());
+            Port p = m.portByKey(e.port());
             r.port = p == null ? null : p.slotPort().toString();
             if (p == null && otherNames == null) {
                 otherNames = interfaceNames();
             }
-            r.ifName = p != null ? p.ifName() : otherNames.getOrDefault(e.ifIndex(), "if" + e.ifIndex());
-            r.ifIndex = e.ifIndex();
+            r.ifName = p != null ? p.ifName() : otherNames.getOrDefault(e.port(), "if" + e.port());
+            r.ifIndex = p != null ? p.ifIndex() : e.port();
             r.source = e.source() == Fdb.Source.KERNEL ? "kernel" : "learned";
             r.ageMillis = e.ageMillis();
             List<String> vlans = new ArrayList<>();

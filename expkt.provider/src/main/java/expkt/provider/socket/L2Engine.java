@@ -463,19 +463,64 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     /** The ports a filter applies to: those of its VR (or the socket's, or every port). */
     public List<Port> portsOf(Filter f, int socketVrId) {
         DataPlaneModel m = model();
+        List<Port> ports = portsOfVr(m, f, socketVrId);
+        if (punt == null && m.hasVrSpaces()) {
+            // the degrade path taps the data plane's namespace only: ports of VR namespaces need punt links
+            // (notTapped says so for the filter's state)
+            ports = ports.stream().filter(p -> m.spaceOf(p) == 0).toList();
+        }
+        return ports;
+    }
+
+    /** Exactly the ports of the filter's VR (those its port entries named, or all others for the data plane's own VR), or every port. */
+    private List<Port> portsOfVr(DataPlaneModel m, Filter f, int socketVrId) {
         VrScope.Vr vr = null;
         if (f.vr() != null) {
             vr = vrScope.byName(f.vr());
         } else if (socketVrId >= 0) {
             vr = vrScope.byId(socketVrId);
         }
-        // exactly the ports of the VR (those its port entries named, or all others for the data plane's own VR)
-        List<Port> ports = vr == null ? m.ports() : m.portsOfVr(vr.id());
-        if (punt == null && m.hasVrSpaces()) {
-            // the degrade path taps the data plane's namespace only: ports of VR namespaces need punt links
-            ports = ports.stream().filter(p -> m.spaceOf(p) == 0).toList();
+        return vr == null ? m.ports() : m.portsOfVr(vr.id());
+    }
+
+    /**
+     * Why the filter (on a socket of VR {@code socketVrId}) does not get the frames of every port it
+     * names, as a filter state ({@code NOT ENFORCED: ...}), or null when it does. Only on the degrade
+     * path (no nftables, so no punt links): the sockets are packet taps in the data plane's own
+     * namespace, so the ports of VR namespaces bring nothing up ({@link #portsOf} leaves them out).
+     */
+    public String notTapped(Filter f, int socketVrId) {
+        DataPlaneModel m = model();
+        if (punt != null || !m.hasVrSpaces()) {
+            return null;
         }
-        return ports;
+        List<Port> missed = new ArrayList<>();
+        List<Port> tapped = new ArrayList<>();
+        java.util.Set<String> namespaces = new java.util.TreeSet<>();
+        for (Port p : portsOfVr(m, f, socketVrId)) {
+            int space = m.spaceOf(p);
+            if (space == 0) {
+                tapped.add(p);
+            } else {
+                missed.add(p);
+                namespaces.add(dataPlane.describeSpace(space));
+            }
+        }
+        if (missed.isEmpty()) {
+            return null;
+        }
+        return "NOT ENFORCED: port(s) " + slotPorts(missed) + " live in VR namespace(s) " + String.join(", ", namespaces)
+                + " and bring no frame up: without punt links the sockets are packet taps in the data-plane namespace "
+                + dataPlane.describeNamespace() + " only (" + dropRulesUnavailable + "); "
+                + (tapped.isEmpty() ? "the filter matches nothing" : "only its port(s) " + slotPorts(tapped) + " are tapped");
+    }
+
+    private static String slotPorts(List<Port> ports) {
+        StringBuilder b = new StringBuilder();
+        for (Port p : ports) {
+            b.append(b.isEmpty() ? "" : ", ").append(p.slotPort()).append(" (").append(p.ifName()).append(' ').append(p.vr()).append(')');
+        }
+        return b.toString();
     }
 
     /**
@@ -612,20 +657,21 @@ public final class L2Engine implements AutoCloseable, FramePorts {
 
     /**
      * The receive path's learning hook: the source MAC of a frame that arrived on a port (not an EGRESS
-     * copy, not a frame the host sent) goes into the data plane's FDB with the port and VLAN tag.
-     * Allocation-free.
+     * copy, not a frame the host sent) goes into the data plane's FDB with the port's model key (space
+     * and ifindex: ports of VR namespaces learn too) and VLAN tag. Allocation-free.
      */
     @Override
     public void learn(DataPlaneModel m, int ifIndex, int vlan, int pkttype, MemorySegment frame, long offset, long nanoTime) {
         if (pkttype == PacketSockets.PACKET_OUTGOING || isCapture(ifIndex)) {
             return;
         }
-        Port p = portOfFrame(m, ifIndex);
-        if (p == null || (punt != null && punt.portOfPeer(ifIndex) >>> 24 != 0)) {
-            return; // not a port, or one of a VR namespace (the FDB is the data plane namespace's: ifindexes are per namespace)
+        // the far end a frame came in on names its port's key; without punt links the taps see the data plane's own ifindexes
+        int key = punt != null ? punt.portOfPeer(ifIndex) : ifIndex;
+        if (key < 0 || m.portByKey(key) == null) {
+            return; // not a port
         }
         long src = ((frame.get(BE_SHORT, offset + 6) & 0xFFFFL) << 32) | (frame.get(BE_INT, offset + 8) & 0xFFFF_FFFFL);
-        dataPlane.fdb().learn(p.ifIndex(), vlan, src, nanoTime);
+        dataPlane.fdb().learn(key, vlan, src, nanoTime);
     }
 
     /** The nft rules {@code f} gets on these ports. */
@@ -634,10 +680,21 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     }
 
     /**
-     * In one nft transaction: removes the rules of the filters named {@code remove} and adds {@code add};
-     * on failure nothing changed. Without nftables: nothing to do (copy-only filters have no rules).
+     * Removes the rules of the filters named {@code remove} and adds {@code add}, in one nft transaction
+     * per namespace with ports (the data plane's, then each VR namespace's: a transaction cannot span
+     * namespaces, each has its own table); on failure nothing changed. {@code previous}: the rules
+     * {@code remove} names have now, for the rollback. Without nftables: nothing to do (copy-only
+     * filters have no rules).
+     *
+     * <p>When a later namespace's transaction fails after earlier ones were committed, those are rolled
+     * back, newest first, each in one transaction of its own that removes the filters' new rules and puts
+     * their {@code previous} ones back (those of ports that are still in that namespace: the chains of a
+     * port gone are gone), and the failure is thrown. A rollback that fails too is attached to it as
+     * suppressed and logged: that namespace then holds the new rules while the caller shows the filters
+     * STALE or refused. A pure removal ({@code add} empty) is not rolled back: every namespace is tried,
+     * and the first failure is thrown after the others.
      */
-    void replaceRules(List<String> remove, List<NftRules.FilterRules> add) throws IOException {
+    void replaceRules(List<String> remove, List<NftRules.FilterRules> add, List<NftRules.FilterRules> previous) throws IOException {
         if (closed && add.isEmpty()) {
             // the provider is stopping: the whole table goes after the sockets (closeNft), so each socket's close
             // need not list and edit it (that was one listing of every rule per socket: seconds for 50 sockets)
@@ -658,23 +715,88 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         }
         // one transaction per namespace, each with the filters' ports that live there
         DataPlaneModel m = model();
-        onNamespaceThread(() -> {
-            nft.replace(remove, inSpace(m, add, 0));
-            return null;
-        });
-        for (Map.Entry<Integer, NftRules> e : spaceRules.entrySet()) {
-            List<NftRules.FilterRules> here = inSpace(m, add, e.getKey());
+        List<Integer> spaces = new ArrayList<>();
+        spaces.add(0);
+        spaces.addAll(new java.util.TreeSet<>(spaceRules.keySet()));
+        List<Integer> done = new ArrayList<>();
+        IOException failure = null;
+        for (int space : spaces) {
+            List<NftRules.FilterRules> here = inSpace(m, add, space);
             try {
-                dataPlane.call(e.getKey(), () -> {
-                    e.getValue().replace(remove, here);
-                    return null;
-                });
-            } catch (IOException | RuntimeException x) {
-                throw x;
-            } catch (Exception x) {
-                throw new IOException(x);
+                replaceIn(space, remove, here);
+                done.add(space);
+            } catch (IOException e) {
+                if (!add.isEmpty()) {
+                    rollBack(m, done, add, previous, e);
+                    throw e;
+                }
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
             }
         }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** One nft transaction in space {@code space}'s table. */
+    private void replaceIn(int space, List<String> remove, List<NftRules.FilterRules> add) throws IOException {
+        NftRules rules = space == 0 ? nft : spaceRules.get(space);
+        if (rules == null) {
+            return; // the namespace's table went with its ports
+        }
+        try {
+            dataPlane.call(space, () -> {
+                rules.replace(remove, add);
+                return null;
+            });
+        } catch (IOException e) {
+            throw space == 0 ? e : new IOException("in VR namespace " + dataPlane.describeSpace(space) + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new IOException((space == 0 ? "" : "in VR namespace " + dataPlane.describeSpace(space) + ": ") + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** Undoes the committed transactions of {@code done}, newest first (see {@link #replaceRules}). */
+    private void rollBack(DataPlaneModel m, List<Integer> done, List<NftRules.FilterRules> add, List<NftRules.FilterRules> previous,
+                          IOException failure) {
+        List<String> added = new ArrayList<>();
+        for (NftRules.FilterRules r : add) {
+            added.add(r.filter().name());
+        }
+        for (int k = done.size() - 1; k >= 0; k--) {
+            int space = done.get(k);
+            try {
+                replaceIn(space, added, stillInSpace(m, previous, space));
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+                log.error("rolling back the nftables rules of " + added + " in " + dataPlane.describeSpace(space) + " after "
+                        + failure.getMessage() + " failed; that namespace keeps the new rules", e);
+            }
+        }
+    }
+
+    /** The rules of {@code rules} on the ports that are in space {@code space} of {@code m} now (same interface and ifindex). */
+    private static List<NftRules.FilterRules> stillInSpace(DataPlaneModel m, List<NftRules.FilterRules> rules, int space) {
+        List<NftRules.FilterRules> l = new ArrayList<>();
+        for (NftRules.FilterRules r : rules) {
+            List<Port> ports = new ArrayList<>();
+            for (Port p : r.ports()) {
+                Port now = m.ports().stream().filter(q -> q.slotPort().equals(p.slotPort())).findFirst().orElse(null);
+                if (now != null && now.ifIndex() == p.ifIndex() && now.ifName().equals(p.ifName()) && m.spaceOf(now) == space) {
+                    ports.add(now);
+                }
+            }
+            if (!ports.isEmpty() || space == 0) {
+                l.add(new NftRules.FilterRules(r.filter(), ports));
+            }
+        }
+        return l;
     }
 
     /** The rules of {@code add} restricted to the ports of space {@code space} (filters with none there left out). */
@@ -690,7 +812,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     }
 
     void removeRules(List<String> names) throws IOException {
-        replaceRules(names, List.of());
+        replaceRules(names, List.of(), List.of());
     }
 
     void removeRulesQuietly(List<String> names) {
@@ -771,7 +893,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         linkModel = model;
         if (before != null) {
             for (Port p : model.ports()) {
-                Port q = before.portByIfIndex(p.ifIndex());
+                Port q = before.portByKey(model.keyOf(p)); // by key: a VR namespace's ifindexes are its own
                 if (q == null || !q.slotPort().equals(p.slotPort())) {
                     continue;
                 }

@@ -44,6 +44,8 @@ final class SocketFilters {
     private final Map<String, String> states = new ConcurrentHashMap<>();
     /** What the kernel holds now: the rules' {@link #signature} and the BPF program (to skip a re-apply that changes nothing). */
     private List<String> installedRules = List.of();
+    /** The rules themselves (what a failed change spanning namespaces rolls back to, {@code L2Engine.replaceRules}). */
+    private List<NftRules.FilterRules> installedRuleSets = List.of();
     private long[] installedProgram;
     private volatile int vrId = -1;
 
@@ -85,16 +87,24 @@ final class SocketFilters {
                 next.add(filter);
                 long[] program = engine.compile(next, vrId);
                 NftRules.FilterRules rules = engine.rulesOf(filter, ports);
-                engine.replaceRules(List.of(), List.of(rules));
+                engine.replaceRules(List.of(), List.of(rules), List.of());
                 rulesAdded = true;
                 PacketSockets.attachFilter(fd, program);
                 programAttached = true;
                 socket.attachToFanoutMembers(program); // a fanout group's sockets carry one program
                 filters.add(filter);
                 states.remove(filter.name());
+                String notTapped = engine.notTapped(filter, vrId);
+                if (notTapped != null) {
+                    states.put(filter.name(), notTapped); // set up, but its VR namespaces' ports bring nothing: said, not hidden
+                    engine.log().warn("socket #" + socket.id() + " of " + socket.ownerName() + ": filter " + filter.name() + " " + notTapped, null);
+                }
                 List<String> installed = new ArrayList<>(installedRules);
                 installed.add(signature(rules));
                 installedRules = installed;
+                List<NftRules.FilterRules> sets = new ArrayList<>(installedRuleSets);
+                sets.add(rules);
+                installedRuleSets = sets;
                 installedProgram = program;
             } catch (IOException | RuntimeException e) {
                 if (programAttached) {
@@ -158,6 +168,7 @@ final class SocketFilters {
             filters.clear();
             states.clear();
             installedRules = List.of();
+            installedRuleSets = List.of();
             installedProgram = null;
             try {
                 engine.removeRules(names);
@@ -190,6 +201,7 @@ final class SocketFilters {
         List<Filter> enforced = new ArrayList<>();
         List<NftRules.FilterRules> rules = new ArrayList<>();
         Map<String, String> failed = new HashMap<>();
+        Map<String, String> notTapped = new HashMap<>();
         for (Filter f : filters) {
             names.add(f.name());
             try {
@@ -197,6 +209,10 @@ final class SocketFilters {
                 engine.prepare(f, ports);
                 rules.add(engine.rulesOf(f, ports));
                 enforced.add(f);
+                String why = engine.notTapped(f, vr);
+                if (why != null) {
+                    notTapped.put(f.name(), why);
+                }
             } catch (IOException | RuntimeException e) {
                 failed.put(f.name(), "NOT ENFORCED: " + e.getMessage());
             }
@@ -210,8 +226,9 @@ final class SocketFilters {
             program = engine.compile(enforced, vr);
             // a change that leaves every rule as it is (a ring-only reconfiguration) touches nothing: counters go on
             if (!signatures.equals(installedRules)) {
-                engine.replaceRules(names, rules);
+                engine.replaceRules(names, rules, installedRuleSets);
                 installedRules = signatures;
+                installedRuleSets = List.copyOf(rules);
             }
         } catch (IOException | RuntimeException e) {
             // nothing changed in the kernel: the previous rules and program stay, and say so
@@ -226,6 +243,7 @@ final class SocketFilters {
             installedProgram = program;
         }
         states.clear();
+        states.putAll(notTapped);
         states.putAll(failed);
         if (!failed.isEmpty()) {
             engine.log().error("socket #" + socket.id() + " of " + socket.ownerName() + ": filter(s) no longer enforced after a "

@@ -216,7 +216,7 @@ public final class TxPath {
 
     /**
      * A VLAN's targets in one model: every member (tagged then untagged, sorted), and for each member the
-     * one-element list a forwarded send uses, with the members' ifindexes for the FDB's membership test.
+     * one-element list a forwarded send uses, with the members' port keys for the FDB's membership test.
      * Immutable.
      */
     private static final class VlanTargets {
@@ -240,9 +240,8 @@ public final class TxPath {
             tagged = new boolean[targets.size()];
             for (int k = 0; k < targets.size(); k++) {
                 s.add(List.of(targets.get(k)));
-                // the FDB knows ports of the data plane's namespace only (ifindexes are per namespace):
-                // a member in a VR namespace is never the one learned port, it is flooded to
-                ifIndexes[k] = model.spaceOf(targets.get(k).port()) == 0 ? targets.get(k).port().ifIndex() : -2;
+                // the FDB names ports by their model key (space and ifindex: ifindexes are per namespace)
+                ifIndexes[k] = model.keyOf(targets.get(k).port());
                 tagged[k] = targets.get(k).tagged();
             }
             this.singles = List.copyOf(s);

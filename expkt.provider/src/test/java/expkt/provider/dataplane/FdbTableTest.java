@@ -24,7 +24,7 @@ class FdbTableTest {
         assertEquals(9, t.lookup(100, MAC_A, 20));
         assertEquals(1, t.movedCount());
         assertEquals(9, t.lookup(100, MAC_A, 1020), "alive up to the aging time");
-        assertEquals(-1, t.lookup(100, MAC_A, 1021), "gone after it");
+        assertEquals(-1, t.lookup(100, MAC_A, 1020 + FdbTable.TICK_MILLIS), "gone a tick of the table's clock after it");
         t.learn(100, MAC_A, 9, 2000);
         assertEquals(9, t.lookup(100, MAC_A, 2000), "learned again");
         assertEquals(2, t.learnedCount());
@@ -39,9 +39,32 @@ class FdbTableTest {
         FdbTable t = new FdbTable(64, 1000);
         t.learn(-1, MAC_A, 3, 0);
         t.learn(-1, MAC_A, 3, 900); // too soon to rewrite: the entry keeps its time 0
-        assertEquals(-1, t.lookup(-1, MAC_A, 1001));
+        assertEquals(-1, t.lookup(-1, MAC_A, 1000 + FdbTable.TICK_MILLIS));
         t.learn(-1, MAC_A, 3, 1500);
         assertEquals(3, t.lookup(-1, MAC_A, 2400));
+    }
+
+    /**
+     * Ports of VR namespaces are keyed by space and ifindex (DataPlaneModel.key): VR-A's ifindex 5 and the
+     * data plane's own ifindex 5 are two ports, and an address moving between them is a move.
+     */
+    @Test
+    void portKeysOfVrNamespacesAreKeptApartFromIfindexes() {
+        FdbTable t = new FdbTable(64, 1000);
+        int vrPort = DataPlaneModel.key(3, 5);
+        t.learn(100, MAC_A, vrPort, 0);
+        t.learn(100, MAC_B, 5, 0);
+        assertEquals(vrPort, t.lookup(100, MAC_A, 0));
+        assertEquals(5, t.lookup(100, MAC_B, 0));
+        t.learn(100, MAC_A, 5, 10);
+        assertEquals(5, t.lookup(100, MAC_A, 10));
+        assertEquals(1, t.movedCount());
+        int last = DataPlaneModel.key(15, DataPlaneModel.MAX_SPACE_IFINDEX - 1);
+        t.learn(7, MAC_A, last, 20);
+        assertEquals(last, t.lookup(7, MAC_A, 20), "space 15's largest port key fits");
+        assertEquals(java.util.List.of(last), t.entries(20).stream().filter(e -> e.vlan() == 7).map(FdbTable.Entry::ifIndex).toList());
+        t.learn(8, MAC_A, DataPlaneModel.key(16, 1), 20);
+        assertEquals(-1, t.lookup(8, MAC_A, 20), "a port key above MAX_PORT is not learned");
     }
 
     @Test

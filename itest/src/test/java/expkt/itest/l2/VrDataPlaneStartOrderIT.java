@@ -26,6 +26,8 @@ import expkt.lab.VrDataPlane;
  * the data-plane DTO, the witness that the test sees a refusal), and is applied on its own once the VRs
  * exist — without the operator touching it — with the ports in their VRs and a {@code vr=} filter
  * receiving its VR's frames. Before the fix, the refusal stayed until the configuration was written again.
+ * The configuration's ring geometry (64 blocks, not the default 256) comes into force with it: the
+ * re-apply used to accept the ports and leave the defaults of the activation in force.
  */
 public class VrDataPlaneStartOrderIT extends ExpktTestSupport {
 
@@ -46,7 +48,8 @@ public class VrDataPlaneStartOrderIT extends ExpktTestSupport {
         ExpktRuntime runtime = awaitService(ExpktRuntime.class);
         PacketService packets = awaitService(PacketService.class);
 
-        cm.getConfiguration("expkt.dataplane", "?").update(VrDataPlaneIT.dict("ports", topo.portEntries()));
+        assertEquals("the default ring before the configuration", 256, runtime.dataPlane().ringBlocks);
+        cm.getConfiguration("expkt.dataplane", "?").update(VrDataPlaneIT.dict("ports", topo.portEntries(), "ring.block.count", 64));
         await("the data-plane configuration refused while VR-A is unknown", 10_000, () -> {
             String r = runtime.dataPlane().configurationRejected;
             return r != null && r.contains(VrDataPlane.VR_A);
@@ -60,6 +63,8 @@ public class VrDataPlaneStartOrderIT extends ExpktTestSupport {
                 "3:1", "VR-B", "3:2", "VR-B");
         await("six ports with their VRs once VR-A and VR-B exist (" + runtime.dataPlane().configurationRejected + ")", 15_000,
                 () -> VrDataPlaneIT.vrsOfPorts(runtime).equals(wanted) && runtime.dataPlane().configurationRejected == null);
+        await("the configuration's ring geometry (64 blocks) in force with its ports (" + runtime.dataPlane().ringBlocks + ")",
+                5_000, () -> runtime.dataPlane().ringBlocks == 64);
 
         try (PacketSocket a = packets.open()) {
             a.setupFilter(Filter.named("vrorder-a").ethertype(VrDataPlaneIT.ET).vr(VrDataPlane.VR_A).build());
