@@ -30,7 +30,10 @@ import org.osgi.service.log.LoggerFactory;
  * with {@code lazySet} for the status thread. The handler API does not expose kernel drops: the
  * status says {@code drops=-1} and the harness reports none.
  */
-@Component(immediate = true)
+// service = {}: it registers itself, with its filter properties, only in the modes that use it; without
+// this, DS also registered it as a PacketHandler with no filter and the whiteboard logged an ERROR at
+// every bench start
+@Component(immediate = true, service = {})
 public final class BenchHandler implements PacketHandler {
     private final AtomicLong frames = new AtomicLong();
     /** Mode fanout: frames counted by several lanes at once. */
