@@ -113,6 +113,44 @@ public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
         File area = context.getDataFile("deploy");
         this.dataDir = area != null ? area.toPath() : Files.createTempDirectory("expkt-deploy");
         Files.createDirectories(dataDir);
+        adoptInstalled(context.getProperty("felix.fileinstall.dir"));
+    }
+
+    /**
+     * Records the deploy directory's jars that are installed already: after a refresh or an update of
+     * expkt.host this guard is a new instance, and FileInstall does not report the jars it knows again
+     * (its {@code updateWithListeners} is off), so {@code expkt:deploy} showed them "waiting: not yet
+     * picked up" while their bundles ran. The bundle at FileInstall's location for the file is the one
+     * the file installed.
+     */
+    private void adoptInstalled(String dir) {
+        if (dir == null) {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(Path.of(dir).toAbsolutePath().normalize(), "*.jar")) {
+            for (Path f : files) {
+                Bundle b = context.getBundle(location(f.toFile()));
+                if (b == null) {
+                    continue;
+                }
+                boolean running = (b.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0 || !startNew;
+                entries.putIfAbsent(key(f.toFile()), running
+                        ? new DeployEntry(f.getFileName().toString(), DeployEntry.State.INSTALLED, b.getBundleId(), name(b), null, 0, now())
+                        : new DeployEntry(f.getFileName().toString(), DeployEntry.State.NOT_STARTED, b.getBundleId(), name(b),
+                                "found " + state(b) + " when the deploy guard (re)started", 0, now()));
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("deploy: cannot list {} to record the bundles installed from it: {}", dir, e.toString());
+        }
+    }
+
+    private static String state(Bundle b) {
+        return switch (b.getState()) {
+            case Bundle.INSTALLED -> "INSTALLED (not resolved)";
+            case Bundle.RESOLVED -> "RESOLVED (not started)";
+            case Bundle.STOPPING -> "STOPPING";
+            default -> "in state " + b.getState();
+        };
     }
 
     @Override
