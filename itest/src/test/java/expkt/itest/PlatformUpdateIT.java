@@ -103,7 +103,14 @@ public class PlatformUpdateIT {
             if (!stats.contains("magic")) {
                 fail("wol:stats after the updates printed:\n" + stats + "\nlb:\n" + host.command("lb", WAIT_MS) + "\nscr:list:\n" + scr);
             }
-            assertTrue("the LLDP agent is active again:\n" + scr, Pattern.compile("(?m)ACTIVE\\s+expkt\\.protocol\\.lldp\\.LldpAgent|expkt\\.protocol\\.lldp\\.LldpAgent.*ACTIVE").matcher(scr).find());
+            // the LLDP agent is active again: lldp:stats answers (its component has a static reference to the
+            // agent). Not scr:list: after SCR's update and refresh it printed every component "enabled, 0 instances"
+            String lldp = host.command("lldp:stats", WAIT_MS);
+            for (long until = System.currentTimeMillis() + 30_000; !lldp.contains("tx interval") && System.currentTimeMillis() < until; ) {
+                Thread.sleep(200);
+                lldp = host.command("lldp:stats", WAIT_MS);
+            }
+            assertTrue("the LLDP agent is active again: lldp:stats printed\n" + lldp + "\nscr:list:\n" + scr, lldp.contains("tx interval"));
             assertTrue("the deploy guard answers:\n", host.command("expkt:deploy", WAIT_MS).contains("installed as bundle"));
             assertTrue("nothing left to refresh", host.command("expkt:refresh", WAIT_MS).contains("nothing to refresh"));
             assertEquals("no ERROR in the log after updating " + updated + ":\n" + HostDeployIT.errors(log), List.of(), HostDeployIT.errors(log));
