@@ -111,7 +111,8 @@ public class PlatformUpdateIT {
                 lldp = host.command("lldp:stats", WAIT_MS);
             }
             assertTrue("the LLDP agent is active again: lldp:stats printed\n" + lldp + "\nscr:list:\n" + scr, lldp.contains("tx interval"));
-            assertTrue("the deploy guard answers:\n", host.command("expkt:deploy", WAIT_MS).contains("installed as bundle"));
+            String deploy = host.command("expkt:deploy", WAIT_MS);
+            assertTrue("the deploy guard answers:\n" + deploy, deploy.contains("installed as bundle"));
             assertTrue("nothing left to refresh", host.command("expkt:refresh", WAIT_MS).contains("nothing to refresh"));
             assertEquals("no ERROR in the log after updating " + updated + ":\n" + HostDeployIT.errors(log), List.of(), HostDeployIT.errors(log));
         }
