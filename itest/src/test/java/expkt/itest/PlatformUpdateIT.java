@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
 
 import org.junit.Test;
 
+import expkt.lab.Deadlines;
+import expkt.lab.Exec;
 import expkt.lab.Lab;
 
 /**
@@ -30,11 +32,14 @@ import expkt.lab.Lab;
 public class PlatformUpdateIT {
     private static final long WAIT_MS = 60_000;
     /**
-     * The Web Console 5.0.8 cannot be restarted in place: its activator throws a NullPointerException
-     * ("config" is null; seen when the refresh after updating org.apache.felix.metatype restarted it).
-     * Restart the host to update it (expkt.host/README.md).
+     * The Web Console, asked for its bundles page after every update: 5.0.8's activator threw a
+     * NullPointerException ("config" is null, FELIX-6747) whenever it started with expkt's login
+     * already registered — its own update, and the refresh after updating org.apache.felix.metatype —
+     * and it stayed RESOLVED: no console after a platform update.
      */
     private static final String WEB_CONSOLE = "org.apache.felix.webconsole";
+    /** Updating it takes every DS component away, expkt:refresh included: Gogo's own refresh follows it (expkt.host/README.md). */
+    private static final String SCR = "org.apache.felix.scr";
     /** lb -l: id, state, level, location. */
     private static final Pattern LB_L = Pattern.compile("(?m)^\\s*(\\d+)\\|(\\w+)\\s*\\|\\s*(\\d+)\\|(\\S+)\\|");
     /** lb -s: id, state, level, symbolic name. */
@@ -57,24 +62,37 @@ public class PlatformUpdateIT {
             assertEquals("every jar of run/platform is an installed bundle: " + platform, jars, platform.size());
             assertTrue("the host jar's bundles (framework, SCR, Gogo, FileInstall, expkt) are platform bundles: " + platform, platform.size() >= 17);
             HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 1);
+            assertTrue("the web console is a platform bundle: " + names, platform.keySet().stream().anyMatch(id -> WEB_CONSOLE.equals(names.get(id))));
+            awaitConsoleServes(lab, run, "before the updates");
             List<String> updated = new ArrayList<>();
             List<String> skipped = new ArrayList<>();
             for (Map.Entry<Long, String> e : platform.entrySet()) {
                 long id = e.getKey();
-                if (CONSOLE.contains(names.get(id)) || WEB_CONSOLE.equals(names.get(id))) {
+                if (CONSOLE.contains(names.get(id))) {
                     skipped.add(id + " " + names.get(id));
                     continue;
                 }
                 String out = host.command("update " + id, WAIT_MS);
                 assertFalse("update " + id + " (" + names.get(id) + ", " + e.getValue() + ") printed:\n" + out,
                         out.contains("Exception") || out.contains("rror"));
-                out = host.command("expkt:refresh", 2 * WAIT_MS);
-                assertTrue("expkt:refresh after update " + id + " (" + names.get(id) + ") printed:\n" + out,
-                        out.contains("refreshed ") || out.contains("nothing to refresh"));
+                if (SCR.equals(names.get(id))) {
+                    // SCR's new revision extends no bundle still wired to the old one: every DS component is
+                    // gone, expkt:refresh with them, until a refresh; Gogo's refresh is no DS component
+                    out = host.command("refresh " + id, WAIT_MS);
+                    assertFalse("refresh " + id + " printed:\n" + out, out.contains("Exception") || out.contains("rror"));
+                    out = refresh(host);
+                    assertTrue("expkt:refresh after update and refresh " + id + " (" + names.get(id) + ") printed:\n" + out,
+                            out.contains("nothing to refresh"));
+                } else {
+                    out = refresh(host);
+                    assertTrue("expkt:refresh after update " + id + " (" + names.get(id) + ") printed:\n" + out,
+                            out.contains("refreshed ") || out.contains("nothing to refresh"));
+                }
                 awaitAllActive(host, "after update " + id + " (" + names.get(id) + ") and expkt:refresh");
+                awaitConsoleServes(lab, run, "after update " + id + " (" + names.get(id) + ") and expkt:refresh");
                 updated.add(id + " " + names.get(id));
             }
-            assertEquals("updated: " + updated + ", skipped: " + skipped, platform.size() - CONSOLE.size() - 1, updated.size());
+            assertEquals("updated: " + updated + ", skipped: " + skipped, platform.size() - CONSOLE.size(), updated.size());
             // the protocols run on: their components are active again and their commands answer
             String stats = host.command("wol:stats", WAIT_MS);
             for (long until = System.currentTimeMillis() + 30_000; !stats.contains("magic") && System.currentTimeMillis() < until; ) {
@@ -85,8 +103,16 @@ public class PlatformUpdateIT {
             if (!stats.contains("magic")) {
                 fail("wol:stats after the updates printed:\n" + stats + "\nlb:\n" + host.command("lb", WAIT_MS) + "\nscr:list:\n" + scr);
             }
-            assertTrue("the LLDP agent is active again:\n" + scr, Pattern.compile("(?m)ACTIVE\\s+expkt\\.protocol\\.lldp\\.LldpAgent|expkt\\.protocol\\.lldp\\.LldpAgent.*ACTIVE").matcher(scr).find());
-            assertTrue("the deploy guard answers:\n", host.command("expkt:deploy", WAIT_MS).contains("installed as bundle"));
+            // the LLDP agent is active again: lldp:stats answers (its component has a static reference to the
+            // agent). Not scr:list: after SCR's update and refresh it printed every component "enabled, 0 instances"
+            String lldp = host.command("lldp:stats", WAIT_MS);
+            for (long until = System.currentTimeMillis() + 30_000; !lldp.contains("tx interval") && System.currentTimeMillis() < until; ) {
+                Thread.sleep(200);
+                lldp = host.command("lldp:stats", WAIT_MS);
+            }
+            assertTrue("the LLDP agent is active again: lldp:stats printed\n" + lldp + "\nscr:list:\n" + scr, lldp.contains("tx interval"));
+            String deploy = host.command("expkt:deploy", WAIT_MS);
+            assertTrue("the deploy guard answers:\n" + deploy, deploy.contains("installed as bundle"));
             assertTrue("nothing left to refresh", host.command("expkt:refresh", WAIT_MS).contains("nothing to refresh"));
             assertEquals("no ERROR in the log after updating " + updated + ":\n" + HostDeployIT.errors(log), List.of(), HostDeployIT.errors(log));
         }
@@ -222,6 +248,40 @@ public class PlatformUpdateIT {
             Thread.sleep(200);
         } while (System.currentTimeMillis() < deadline);
         throw new AssertionError("not every bundle is Active " + when + ": " + notActive + "\n" + lb);
+    }
+
+    /**
+     * {@code expkt:refresh}, asked again (within {@link #WAIT_MS}) while Gogo does not know the command:
+     * it is a DS component of {@code expkt.host}, away while {@code expkt.host} restarts (its own update)
+     * and until Gogo's refresh after an update of SCR has restarted it. Nothing was refreshed then, so
+     * asking again is what an operator does.
+     */
+    static String refresh(HostProcess host) throws Exception {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        String out = host.command("expkt:refresh", 2 * WAIT_MS);
+        while (out.contains("Command not found: expkt:refresh") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+            out = host.command("expkt:refresh", 2 * WAIT_MS);
+        }
+        return out;
+    }
+
+    /**
+     * Waits until the web console serves its bundles page to the host's password (HTTP 200, the page
+     * listing the bundles), then checks that it still asks everyone else to log in (401): curl in the
+     * host's namespace (the lab's switch namespace), the host's default 127.0.0.1:8080.
+     */
+    static void awaitConsoleServes(Lab lab, Path run, String when) throws Exception {
+        String password = Files.readString(run.resolve("webconsole.password")).strip();
+        String url = "http://127.0.0.1:8080/system/console/bundles";
+        String[] last = {""};
+        Deadlines.await(WAIT_MS, "the web console's bundles page (HTTP 200 with the password) " + when, () -> {
+            Exec.Result r = lab.exec(lab.switchNs(), "curl", "-s", "-m", "10", "-u", "admin:" + password, "-w", "\nHTTP %{http_code}", url);
+            last[0] = r.stdout();
+            return r.stdout().endsWith("\nHTTP 200") && r.stdout().contains("Bundle information:");
+        }, () -> last[0].length() > 2000 ? last[0].substring(last[0].length() - 2000) : last[0]);
+        Exec.Result r = lab.exec(lab.switchNs(), "curl", "-s", "-m", "10", "-o", "/dev/null", "-w", "HTTP %{http_code}", url);
+        assertEquals("the web console without the password " + when, "HTTP 401", r.stdout().strip());
     }
 
     private static long count(Path log, String text) throws Exception {

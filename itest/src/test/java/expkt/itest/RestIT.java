@@ -149,6 +149,8 @@ public class RestIT {
 
             // a platform bundle: refused as expkt:update refuses it (UpdateImpact), naming what would restart; nothing stops
             refusedThenForced(h);
+            // nor is a platform bundle uninstalled: 409 naming it; it stays, untouched, and the relay serves on
+            platformUninstallRefused(h);
 
             // remove
             r = h.send(h.api("/bundles/" + id).DELETE().build());
@@ -198,6 +200,31 @@ public class RestIT {
             return !seen[0].matches("(?s).*\"state\" : \"(INSTALLED|RESOLVED|STARTING|STOPPING)\".*") && hr.statusCode() == 200
                     && seen[1].contains("\"filter\" : \"wol\"") && seen[1].contains("\"state\" : \"active\"");
         }, () -> seen[0] + "\n" + seen[1]);
+    }
+
+    /**
+     * {@code DELETE} of platform bundles of the host jar (the provider, and the web console): 409 naming
+     * the bundle and what to do instead; the bundle is still installed and active, not touched (same
+     * lastModified), and the WoL relay (bound to the provider) still serves its filter.
+     */
+    static void platformUninstallRefused(OpsHost h) throws Exception {
+        String all = h.send(h.api("/bundles").GET().build()).body();
+        for (String bsn : List.of("expkt.provider", "org.apache.felix.webconsole")) {
+            long id = idOf(all, bsn);
+            String before = h.send(h.api("/bundles/" + id).GET().build()).body();
+            HttpResponse<String> r = h.send(h.api("/bundles/" + id).DELETE().build());
+            assertEquals(bsn + ": " + r.body(), 409, r.statusCode());
+            assertTrue("names the bundle: " + r.body(), r.body().contains("refused: bundle " + id + " " + bsn + " ")
+                    && r.body().contains("is a platform bundle of the host jar"));
+            assertTrue("says what to do instead: " + r.body(), r.body().contains("PUT /expkt/api/bundles/" + id));
+            r = h.send(h.api("/bundles/" + id).GET().build());
+            assertEquals(bsn + " is still installed: " + r.body(), 200, r.statusCode());
+            assertTrue(r.body(), r.body().contains("\"state\" : \"ACTIVE\""));
+            assertEquals("not touched: " + bsn, field(before, "lastModified"), field(r.body(), "lastModified"));
+        }
+        awaitBody(h, "/runtime/handlers", "\"filter\" : \"wol\"");
+        String handlers = h.send(h.api("/runtime/handlers").GET().build()).body();
+        assertTrue("the relay serves on after the refusals: " + handlers, handlers.contains("\"state\" : \"active\""));
     }
 
     /** GET {@code path} of the host's REST API, inside a wait's condition: an I/O error fails the wait. */

@@ -30,6 +30,7 @@ import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 
+import expkt.host.update.PlatformDir;
 import expkt.host.update.UpdateImpact;
 
 /**
@@ -40,7 +41,9 @@ import expkt.host.update.UpdateImpact;
  * the in-place update and hands the bundle's sockets over without losing a frame. An update that
  * would restart other bundles' components ({@link UpdateImpact}: a platform bundle such as the
  * provider or {@code expkt.api}) is refused with 409, naming them, unless forced: the refusal of
- * {@code expkt:update}, computed the same way.
+ * {@code expkt:update}, computed the same way. A platform bundle of the host jar ({@link PlatformDir}:
+ * installed by the launcher from {@code run/platform}) is never uninstalled (409, naming it): the host
+ * would lose a part of itself that nothing installs again until it is restarted; it can be updated.
  *
  * <p>After an update the framework's start-level queue is drained and the bundle's own start level
  * put back (the bnd launcher re-levels bundles it sees UPDATED), and a revision still pending removal
@@ -57,11 +60,13 @@ final class BundleOps {
     private final BundleContext context;
     private final Bundle system;
     private final ServiceComponentRuntime scr;
+    private final PlatformDir platform;
 
     BundleOps(BundleContext context, ServiceComponentRuntime scr) {
         this.context = context;
         this.system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
         this.scr = scr;
+        this.platform = PlatformDir.of(context);
     }
 
     List<Map<String, Object>> list() {
@@ -172,6 +177,12 @@ final class BundleOps {
 
     synchronized Map<String, Object> uninstall(long id) throws ApiException {
         Bundle b = changeable(id);
+        if (platform.holds(b)) {
+            throw new ApiException(409, "refused: bundle " + id + " " + b.getSymbolicName() + " " + b.getVersion()
+                    + " is a platform bundle of the host jar (installed from " + b.getLocation() + "): it is not uninstalled,"
+                    + " the host would run without it until it is restarted; update it in place instead (PUT "
+                    + ManagementApi.ROOT + "/bundles/" + id + ")");
+        }
         Map<String, Object> before = describe(b);
         try {
             b.uninstall();

@@ -36,7 +36,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * <li>{@code POST bundles[?start=false]} (the jar as the body): install (and start)
  * <li>{@code PUT bundles/{id}[?force=true]} (the jar as the body): update in place; refused (409, naming
  *     them) if other bundles' components would restart, as {@code expkt:update} refuses, unless {@code force=true}
- * <li>{@code DELETE bundles/{id}}: uninstall
+ * <li>{@code DELETE bundles/{id}}: uninstall; refused (409, naming it) for a platform bundle of the host jar
  * <li>{@code GET configs}, {@code GET|PUT|DELETE configs/{pid}}
  * <li>{@code GET runtime}, {@code GET runtime/{part}} ({@code dataPlane}, {@code ports}, {@code vlans},
  *     {@code vrs}, {@code filters}, {@code sockets}, {@code vrSockets}, {@code handlers}, {@code lanes})
