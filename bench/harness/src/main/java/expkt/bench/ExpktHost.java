@@ -241,7 +241,19 @@ final class ExpktHost implements AutoCloseable {
         try {
             Path target = deploy.resolve("expkt.bench.sink.jar");
             Path tmp = deploy.resolve(".expkt.bench.sink.jar.tmp");
-            Files.copy(sinkJar, tmp, StandardCopyOption.REPLACE_EXISTING);
+            // bytes that differ from the running jar (one manifest header): the host's deploy guard leaves
+            // alone a jar whose bundle runs it byte for byte, so an identical copy would update nothing
+            try (var in = new java.util.jar.JarInputStream(Files.newInputStream(sinkJar))) {
+                var manifest = new java.util.jar.Manifest(in.getManifest());
+                manifest.getMainAttributes().putValue("X-Bench-Redeploy", Long.toString(System.nanoTime()));
+                try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(tmp), manifest)) {
+                    for (java.util.jar.JarEntry e; (e = in.getNextJarEntry()) != null;) {
+                        out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+                        in.transferTo(out);
+                        out.closeEntry();
+                    }
+                }
+            }
             Files.setLastModifiedTime(tmp, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
