@@ -99,9 +99,18 @@ public class FileInstallUpgradeIT extends DispatchTestSupport {
             String table = command("handlers");
             System.out.println(table);
             System.out.println("[fileinstall-upgrade] frames per version: " + new java.util.TreeMap<>(rec.perKey));
+            // one message for all of them: how many went missing or twice, and the handler table (its
+            // drops column says whether the handler was starved, e.g. on an over-subscribed machine)
+            int missing = 0;
+            int twice = 0;
             for (int i = 0; i <= ROUNDS; i++) {
-                assertEquals("sequence number " + i + (i == ROUNDS ? " (the marker)" : ""), 1, rec.perSeq.get(i));
+                int n = rec.perSeq.get(i);
+                missing += n == 0 ? 1 : 0;
+                twice += n > 1 ? 1 : 0;
             }
+            String load = Files.readString(Path.of("/proc/loadavg")).strip();
+            assertTrue(missing + " of " + (ROUNDS + 1) + " sequence numbers never handled, " + twice
+                    + " handled more than once (load average " + load + "); handlers:\n" + table, missing == 0 && twice == 0);
             assertEquals(ROUNDS + 1, rec.total.sum());
             String[] row = row(table, "seq");
             assertEquals("4.0.0", row[2]);
