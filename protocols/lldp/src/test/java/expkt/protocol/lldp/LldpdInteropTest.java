@@ -196,6 +196,16 @@ class LldpdInteropTest {
         }
     }
 
+    /** The LLDPDUs lldpd has taken in on its interface ({@code lldpcli show statistics}). */
+    private static long received(Lldpd peer) {
+        Map<String, String> stats = peer.statistics();
+        String rx = stats.get("lldp.veth0.rx.rx");
+        if (rx == null) {
+            throw new AssertionError("lldpcli's statistics have no lldp.veth0.rx.rx: " + stats);
+        }
+        return Long.parseLong(rx);
+    }
+
     @Test
     void interoperatesWithLldpdAcrossAHandover() throws Exception {
         LldpSettings settings = new LldpSettings(1, 4, 2, "xkswitch", "expkt interop test", null, null, 64);
@@ -232,6 +242,7 @@ class LldpdInteropTest {
                 // handover: v1 stops without a shutdown LLDPDU, v2 takes the state and the same rx socket
                 Map<String, Object> state = v1.core.saveState();
                 v1.close();
+                long lldpdRxAtHandover = received(peer);
                 Thread.sleep(1500); // longer than our tx interval: v2 must not restart fast, lldpd must keep us
                 LldpAgentCore v2core = new LldpAgentCore(settings);
                 v2core.restoreState(state);
@@ -239,7 +250,10 @@ class LldpdInteropTest {
                 try (RunningAgent v2 = new RunningAgent(sw, rx, v2core)) {
                     long framesIn = v2core.stats().framesIn();
                     await("v2 receiving lldpd", 5_000, () -> v2core.stats().framesIn() > framesIn);
-                    Thread.sleep(3000);
+                    // the witness for "lldpd never dropped us": it has taken in two LLDPDUs that v2 sent after
+                    // the handover. A shutdown LLDPDU from v1's close would have reached it before them (one
+                    // link, in order) and been counted as a delete; an ageout needs 4 s of silence, the gap was 1.5 s
+                    await("lldpd receiving v2's LLDPDUs", 5_000, () -> received(peer) >= lldpdRxAtHandover + 2);
                     assertEquals(1, v2core.table().size());
                     assertEquals(1, v2core.table().inserts(), "lldpd was never removed and re-inserted on our side");
                     Map<String, String> stats = peer.statistics();
