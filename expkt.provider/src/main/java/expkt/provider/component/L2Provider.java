@@ -76,6 +76,11 @@ public final class L2Provider {
             r -> new Thread(r, "expkt-vr-ports"));
     /** The registry's change notice while bound, or null. */
     private volatile AutoCloseable vrWatch;
+    /**
+     * Set first thing in {@link #deactivate}: a VR re-apply still queued does nothing, and one that the
+     * deactivation had to interrupt is not a configuration the operator must fix (no ERROR, no REJECTED).
+     */
+    private volatile boolean deactivating;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, bind = "bindVirtualRouters", unbind = "unbindVirtualRouters")
@@ -180,6 +185,10 @@ public final class L2Provider {
         } catch (IllegalArgumentException e) {
             logger.error("expkt data plane configuration rejected as a whole, the previous one stays in force: {}", e.getMessage());
         } catch (IOException e) {
+            if (deactivating) {
+                logger.info("expkt data plane: a configuration re-apply was cut short because the provider is stopping: {}", e.toString());
+                return null;
+            }
             dataPlane.reject("could not be applied: " + e);
             logger.error("expkt data plane configuration could not be applied: {}", e.toString());
         }
@@ -222,6 +231,9 @@ public final class L2Provider {
 
     /** The VR registry came or went: a configuration whose ports name VRs is applied again (accepted or refused anew). */
     private void reapplyVrPorts() {
+        if (deactivating) {
+            return; // the data plane closes next: nothing to apply it to
+        }
         Map<String, Object> p = lastProperties;
         Object ports = p == null ? null : p.get(DataPlaneSettings.PORTS);
         if (ports != null && (ports instanceof String[] a ? String.join(" ", a) : String.valueOf(ports)).contains("vr=")) {
@@ -292,14 +304,18 @@ public final class L2Provider {
 
     @Deactivate
     void deactivate() {
+        deactivating = true;
         closeVrWatch();
-        vrChanges.shutdownNow();
+        // a re-apply in progress ends before the engine and data plane close under it (bounded: a configure
+        // is local work); it is not interrupted first, since an interrupted configure would be half-applied
+        vrChanges.shutdown();
         try {
-            // a re-apply in progress ends before the engine and data plane close under it (bounded: a configure is local work)
             if (!vrChanges.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                vrChanges.shutdownNow();
                 logger.error("expkt data plane: a configuration re-applied after a VR change did not end within 5 s; closing anyway");
             }
         } catch (InterruptedException e) {
+            vrChanges.shutdownNow();
             Thread.currentThread().interrupt();
         }
         try {
