@@ -133,6 +133,29 @@ class CallbackParkingTest extends L2ProviderTestBase {
         assertFalse(nftRuleset().contains("park-seq"), nftRuleset());
     }
 
+    /** The witness that the count above sees a lost window: without parking (grace 0) the update's frames are gone. */
+    @Test
+    void withoutParkingTheFramesOfTheUpdatesWindowAreLost() throws Exception {
+        engine();
+        engine.graceMillis(0);
+        Wire h1 = wire(1);
+        AtomicIntegerArray seen = new AtomicIntegerArray(300);
+        Revision v1 = new Revision("1.0.0");
+        PacketSocketImpl s1 = v1.callbackSocket(seqFilter("park-none"), seen, new int[] {-1});
+        sendRange(h1, 0, 100);
+        await(10_000, "version 1 got 0..99", () -> counts(seen, 100).startsWith("0 missing"), () -> counts(seen, 100));
+        v1.stop(s1);
+        assertFalse(s1.isParked());
+        sendRange(h1, 100, 200);
+        Revision v2 = new Revision("2.0.0");
+        PacketSocketImpl s2 = v2.callbackSocket(seqFilter("park-none"), seen, new int[] {-1});
+        assertEquals(0, s2.adoptedFrom());
+        sendRange(h1, 200, 300);
+        await(10_000, "version 2 got 200..299", () -> seen.get(299) == 1, () -> counts(seen, 300));
+        assertEquals("100 missing, 0 doubled of 300", counts(seen, 300));
+        s2.close();
+    }
+
     @Test
     void closedWhileActiveIsNotParkedAndReopenedWorksAsTheSeed() throws Exception {
         engine();
