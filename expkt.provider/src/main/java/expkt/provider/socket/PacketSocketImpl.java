@@ -1198,6 +1198,14 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         if (park && idle && park()) {
             return;
         }
+        if (park) {
+            engine.log().warn("expkt sockets: " + ownerName + " closed socket #" + id + " while its bundle stops, but it cannot be "
+                    + "parked: " + (idle ? "the provider stops" : "its callback is still running (stuck, or closing its own socket)")
+                    + "; closed, frames arriving until the next revision's socket opens are lost", null);
+        } else if (ownerStopping != null) {
+            engine.log().info("expkt sockets: " + ownerName + " closed socket #" + id + " (bundle not stopping"
+                    + (filters.list().isEmpty() && closedFilterNames.isEmpty() ? ", no filter" : "") + "): closed, not parked");
+        }
         synchronized (filterLock) {
             try {
                 filters.drop();
