@@ -41,4 +41,16 @@ public class SocketDTO extends DTO {
     public String lane;
     /** The provider revision serving it. */
     public ProviderRevisionDTO servedBy;
+    /**
+     * True while it is parked: its owner closed it while the owner's bundle was stopping (an update or a
+     * stop), and its kernel part (fd, ring, filters, nftables rules) waits for the bundle's next revision
+     * to adopt it, frames queueing in its ring. @since 1.2
+     */
+    public boolean parked;
+    /** Milliseconds since it was parked; -1 while it is not parked. @since 1.2 */
+    public long parkedMillis = -1;
+    /** How many revisions of its owner's bundle its kernel part has served (1: never adopted). @since 1.2 */
+    public int revisions = 1;
+    /** The id of the parked socket whose kernel part it adopted; 0 if none. @since 1.2 */
+    public long adoptedFrom;
 }

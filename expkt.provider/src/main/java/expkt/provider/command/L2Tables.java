@@ -150,7 +150,10 @@ public final class L2Tables {
         Tables t = new Tables("SOCKET", "OWNER", "FILTERS", "MODE", "CALLBACK", "RECEIVED", "DROPS", "POLL_US");
         for (SocketDTO s : runtime.sockets()) {
             t.row("#" + s.id, s.owner, s.filters.isEmpty() ? "-" : String.join(",", s.filters),
-                    s.blocking ? "blocking" : "non-blocking", s.callback ? "yes" : "no", s.frames, s.kernelDrops,
+                    s.blocking ? "blocking" : "non-blocking",
+                    s.parked ? "parked " + s.parkedMillis + " ms" : (s.callback ? "yes" : "no")
+                            + (s.revisions > 1 ? " (adopted #" + s.adoptedFrom + ", revision " + s.revisions + ")" : ""),
+                    s.frames, s.kernelDrops,
                     s.busyPollMicros);
         }
         DataPlaneDTO dp = runtime.dataPlane();

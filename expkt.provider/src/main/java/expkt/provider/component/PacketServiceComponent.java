@@ -25,7 +25,10 @@ import java.util.List;
  * The per-bundle {@link PacketService} (bundle scope: DS makes one instance per using bundle, a
  * ServiceFactory underneath). When the bundle stops, the framework releases its services and this
  * instance is deactivated: every socket the bundle opened is closed, with its filters and nftables
- * rules, even if the bundle's code never closed them.
+ * rules, even if the bundle's code never closed them; or, while the bundle is STOPPING (an update, a
+ * stop), parked for the bundle's next revision: the socket's kernel part (fd, ring, BPF, nft rules) is kept
+ * for the grace period {@code expkt.upgrade.grace.ms}, and the next revision that opens a socket and sets
+ * up the same filter adopts it with the frames queued meanwhile (README-handlers.md, "Callback sockets").
  */
 @Component(service = PacketService.class, scope = ServiceScope.BUNDLE)
 public final class PacketServiceComponent implements PacketService {
@@ -38,7 +41,9 @@ public final class PacketServiceComponent implements PacketService {
         Bundle b = context.getUsingBundle();
         BundleIdentity owner = b == null ? BundleIdentity.outsideOsgi("(unknown)")
                 : BundleIdentity.of(b.getBundleId(), String.valueOf(b.getSymbolicName()), b.getVersion().toString());
-        this.delegate = new OwnedPacketService(provider.engine(), owner);
+        // a socket closed while the bundle is STOPPING (an update or a stop) is parked for its next revision
+        this.delegate = new OwnedPacketService(provider.engine(), owner,
+                b == null ? null : () -> b.getState() == Bundle.STOPPING);
         this.logger = logger;
     }
 

@@ -282,6 +282,10 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             d.lane = r == null ? null : r.laneName();
             d.busyPollMicros = s.busyPollMicros();
             d.servedBy = revision();
+            d.parkedMillis = s.parkedMillis();
+            d.parked = d.parkedMillis >= 0;
+            d.revisions = s.revisions();
+            d.adoptedFrom = s.adoptedFrom();
             l.add(d);
         }
         return l;
@@ -346,6 +350,29 @@ public final class RuntimeSnapshots implements ExpktRuntime {
             }
         }
         for (PacketSocketImpl s : engine.sockets()) {
+            long parkedMillis = s.parkedMillis();
+            if (parkedMillis >= 0) {
+                // a callback socket its stopping bundle closed, kept for the bundle's next revision
+                HandlerDTO d = new HandlerDTO();
+                d.kind = HandlerDTO.CALLBACK;
+                d.serviceId = -1;
+                d.bundleId = s.owner().bundleId();
+                d.symbolicName = s.ownerName();
+                d.filter = String.join(",", s.filterNames());
+                d.state = "parked " + parkedMillis + " ms";
+                d.parked = true;
+                d.socketId = s.id();
+                d.lane = "-";
+                d.frames = s.received();
+                d.drops = s.drops();
+                d.busyPollMicros = s.busyPollMicros();
+                d.handleTimeBoundsNanos = handleTimeBounds();
+                d.handleTimeCounts = new long[HandleTimes.BUCKETS];
+                d.versions = s.revisions();
+                d.servedBy = revision();
+                l.add(d);
+                continue;
+            }
             Registration r = s.callbackRegistration();
             if (r == null) {
                 continue;

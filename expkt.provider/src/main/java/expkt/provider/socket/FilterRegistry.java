@@ -26,8 +26,15 @@ public final class FilterRegistry {
         Entry prev = byName.putIfAbsent(filter.name(), e);
         if (prev != null) {
             throw new IllegalArgumentException("filter name \"" + filter.name() + "\" is already used by "
-                    + prev.socket().ownerName() + " on socket #" + prev.socket().id() + "; filter names are unique across the host");
+                    + prev.socket().ownerName() + " on socket #" + prev.socket().id()
+                    + (prev.socket().isParked() ? " (parked for the next revision of its bundle, " + prev.socket().parkedMillis()
+                    + " ms so far)" : "") + "; filter names are unique across the host");
         }
+    }
+
+    /** The name passes from {@code from} to {@code to} (a parked socket's kernel part adopted by the next revision). */
+    public void rebind(String name, PacketSocketImpl from, PacketSocketImpl to) {
+        byName.computeIfPresent(name, (k, v) -> v.socket() == from ? new Entry(v.filter(), to) : v);
     }
 
     public void release(String name, PacketSocketImpl socket) {

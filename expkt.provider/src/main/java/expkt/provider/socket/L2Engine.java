@@ -432,6 +432,115 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         sockets.remove(s.id());
     }
 
+    // ------------------------------------------------------------ hot upgrade: parked callback sockets
+
+    /** The default grace period of a parked socket, ms (framework property {@code expkt.upgrade.grace.ms}, as the handlers'). */
+    public static final long DEFAULT_GRACE_MILLIS = 3000;
+    private volatile long graceMillis = DEFAULT_GRACE_MILLIS;
+    /** The grace timers of parked sockets, by socket id. */
+    private final Map<Long, java.util.concurrent.ScheduledFuture<?>> graceTimers = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService graceTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("expkt-socket-grace").unstarted(r));
+
+    /** How long a parked socket waits for the next revision of its bundle, ms (0: sockets are not parked). */
+    public long graceMillis() {
+        return graceMillis;
+    }
+
+    /** Sets the grace period of sockets parked from now on (the framework property {@code expkt.upgrade.grace.ms}). */
+    public void graceMillis(long millis) {
+        if (millis < 0) {
+            throw new IllegalArgumentException("upgrade grace period " + millis + " ms is negative");
+        }
+        graceMillis = millis;
+    }
+
+    /** A socket closed now may be parked: the engine runs and the grace period is not 0. */
+    boolean mayPark() {
+        return !closed && graceMillis > 0;
+    }
+
+    /** {@code s} was parked: its grace period starts. False (nothing done) if the engine stops meanwhile. */
+    boolean parked(PacketSocketImpl s) {
+        if (closed) {
+            return false;
+        }
+        schedule(s);
+        if (closed) {
+            unparked(s);
+            return false;
+        }
+        return true;
+    }
+
+    private void schedule(PacketSocketImpl s) {
+        long ms = graceMillis;
+        java.util.concurrent.ScheduledFuture<?> f;
+        try {
+            f = graceTimer.schedule(() -> s.closeParked("nobody took it over within the grace period of " + ms + " ms"),
+                    ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return; // stopping: close() closes every parked socket
+        }
+        java.util.concurrent.ScheduledFuture<?> before = graceTimers.put(s.id(), f);
+        if (before != null) {
+            before.cancel(false);
+        }
+    }
+
+    /** {@code s} is not parked any more (adopted or closed): its grace timer goes. */
+    void unparked(PacketSocketImpl s) {
+        java.util.concurrent.ScheduledFuture<?> f = graceTimers.remove(s.id());
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
+    /** The parked socket that holds filter {@code filterName} for bundle {@code symbolicName}, or null. */
+    PacketSocketImpl parkedFor(String symbolicName, String filterName) {
+        FilterRegistry.Entry e = registry.get(filterName);
+        if (e == null) {
+            return null;
+        }
+        PacketSocketImpl s = e.socket();
+        return s.isParked() && s.owner().symbolicName().equals(symbolicName) ? s : null;
+    }
+
+    /** The parked sockets, by id. */
+    public List<PacketSocketImpl> parkedSockets() {
+        List<PacketSocketImpl> l = new ArrayList<>();
+        for (PacketSocketImpl s : sockets()) {
+            if (s.isParked()) {
+                l.add(s);
+            }
+        }
+        return l;
+    }
+
+    /** Closes the parked sockets of bundle {@code bundleId} now (it was uninstalled); returns how many. */
+    public int closeParked(long bundleId, String why) {
+        int n = 0;
+        for (PacketSocketImpl s : parkedSockets()) {
+            if (s.owner().bundleId() == bundleId) {
+                s.closeParked(why);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** A bundle of this symbolic name was updated: its parked sockets wait a full grace period again. */
+    public void restartGrace(String symbolicName) {
+        for (PacketSocketImpl s : parkedSockets()) {
+            if (s.owner().symbolicName().equals(symbolicName) && s.isParked()) {
+                schedule(s);
+                if (!s.isParked()) {
+                    unparked(s); // adopted or closed meanwhile
+                }
+            }
+        }
+    }
+
     /** Open sockets, by id. */
     public List<PacketSocketImpl> sockets() {
         List<PacketSocketImpl> l = new ArrayList<>(sockets.values());
@@ -447,7 +556,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         int n = 0;
         List<PacketSocketImpl> mine = new ArrayList<>();
         for (PacketSocketImpl s : sockets()) {
-            if (!s.isHandlerSocket() && s.owner().equals(owner)) {
+            if (!s.isHandlerSocket() && s.owner().equals(owner) && !s.isParked()) {
                 mine.add(s);
                 s.stopCalls(); // every callback stops now; their running calls end in parallel
             }
@@ -987,6 +1096,10 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         long deadline = System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS;
         for (PacketSocketImpl s : all) {
             s.close(deadline);
+        }
+        graceTimer.shutdownNow();
+        for (PacketSocketImpl s : sockets()) {
+            s.closeParked("the expkt L2 provider stops"); // parked before or during this close
         }
         dispatcher.close();
         closeNft();

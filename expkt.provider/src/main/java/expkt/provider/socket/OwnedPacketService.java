@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * The {@link PacketService} one owner (bundle) gets: every socket it opens is recorded as that owner's,
@@ -28,9 +29,23 @@ public final class OwnedPacketService implements PacketService {
     private volatile boolean released;
     private final Set<PacketSelectorImpl> selectors = ConcurrentHashMap.newKeySet();
 
+    /** True while the owner's bundle is STOPPING (an update or a stop): a socket it closes then is parked. */
+    private final BooleanSupplier ownerStopping;
+
+    /** For an owner whose sockets are never parked (outside OSGi: nothing updates it). */
     public OwnedPacketService(L2Engine engine, BundleIdentity owner) {
+        this(engine, owner, null);
+    }
+
+    /**
+     * @param ownerStopping true while the owner's bundle is STOPPING (an update or a stop): a socket closed
+     *     then, by its code or by {@link #release()}, is parked for the bundle's next revision (see
+     *     {@link PacketSocketImpl#close(long)} and README-handlers.md); null: never parked
+     */
+    public OwnedPacketService(L2Engine engine, BundleIdentity owner, BooleanSupplier ownerStopping) {
         this.engine = engine;
         this.owner = owner;
+        this.ownerStopping = ownerStopping;
     }
 
     public BundleIdentity owner() {
@@ -68,6 +83,7 @@ public final class OwnedPacketService implements PacketService {
             throw new IllegalStateException("the packet service of " + owner.withVersion() + " was released (the bundle stopped)");
         }
         PacketSocketImpl s = engine.open(owner, mode);
+        s.ownerStopping(ownerStopping);
         if (released) {
             s.close();
             throw new IllegalStateException("the packet service of " + owner.withVersion() + " was released (the bundle stopped)");
@@ -104,7 +120,10 @@ public final class OwnedPacketService implements PacketService {
         return engine.model().vlans();
     }
 
-    /** Closes every socket of the owner; returns how many were still open. */
+    /**
+     * Closes every socket of the owner; returns how many were still open. While the owner's bundle is
+     * STOPPING, they are parked for its next revision instead (their kernel part kept for the grace period).
+     */
     public int release() {
         released = true;
         for (PacketSelectorImpl sel : List.copyOf(selectors)) {

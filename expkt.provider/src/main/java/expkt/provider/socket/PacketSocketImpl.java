@@ -58,7 +58,12 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private final String ownerName;
     /** True for a socket the handler whiteboard opened (it outlives its bundle's packet service). */
     private final boolean handlerSocket;
-    private final int fd;
+    /**
+     * The receive socket (bound in the punt namespace, its ring mapped): part of the kernel part, which
+     * moves to the next revision's socket when this one is parked and adopted (see {@link #adopt}).
+     * Written under the filter and receive locks.
+     */
+    private volatile int fd;
     /** The socket frames are sent on: {@link #fd} itself, or (punt links) one in the data plane bound to no protocol. */
     private final int txFd;
     /** The mapping of the receive ring; replaced (under the receive lock) when a LATENCY ring is re-made. */
@@ -66,7 +71,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     /** The frame slot a LATENCY ring should have for the ports' MTU now (0: no change asked). */
     private volatile int wantedFrameSize;
     private final RxMode rxMode;
-    private final Arena controlArena = Arena.ofShared();
+    /** The pollfd of the receive path; moves with it at an adoption. */
+    private Arena controlArena = Arena.ofShared();
     private final ReentrantLock rxLock = new ReentrantLock();
     /**
      * The lane thread running this socket's callback or handler now: it holds {@link #rxLock} for the
@@ -77,8 +83,11 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private Thread rxHeldBy;
     private final ReentrantLock txLock = new ReentrantLock();
     private final Object filterLock = new Object();
-    private final SocketFilters filters;
-    private final RxPath rx;
+    /** The filters and the receive path: the kernel part's, they move with it at an adoption (under all three locks). */
+    private volatile SocketFilters filters;
+    private volatile RxPath rx;
+    /** Which façade the kernel part (filters, receive path) serves now: moves with it. */
+    private Face face;
     private final TxPath tx;
     /** The transmit rings of tryClaim, per port, made on the first claim (send lock). */
     private final TxRings claims;
@@ -112,6 +121,45 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private volatile int fanoutGroup = -1;
     /** Its own SO_BUSY_POLL in µs, or -1: the host's default ({@link L2Engine#busyPollMicros()}). */
     private volatile int busyPollMicros = -1;
+    /** The user's receive timeout, ms (0: none): kept here so that an adopted receive path gets it too. */
+    private volatile int timeoutMillis;
+    /** True while the owner's bundle is STOPPING (an update or a stop): a close then parks the kernel part. Null: never. */
+    private volatile java.util.function.BooleanSupplier ownerStopping;
+    /** When it was parked (System.nanoTime), 0 while not parked. Written under the filter lock. */
+    private volatile long parkedAt;
+    /** How many revisions of the owner's bundle this kernel part has served (1 + adoptions). */
+    private volatile int revisions = 1;
+    /** The id of the parked socket this one adopted, 0 if none. */
+    private volatile long adoptedFrom;
+    /**
+     * Names of the filters an adopted kernel part brought that this revision has not set up again (yet):
+     * removed at its first receive, callback, selector or close. Filter lock; null when none.
+     */
+    private java.util.Set<String> unconfirmed;
+
+    /**
+     * The façade a kernel part serves: its receive path and filters ask it whether they are open. One
+     * per kernel part, re-pointed at the adopter when a parked part is adopted.
+     */
+    private static final class Face {
+        volatile PacketSocketImpl socket;
+
+        Face(PacketSocketImpl socket) {
+            this.socket = socket;
+        }
+
+        /** The receive path may be read: its façade is open. */
+        boolean readable() {
+            PacketSocketImpl s = socket;
+            return s != null && !s.closed;
+        }
+
+        /** The kernel part holds filters: its façade is open, or it is parked (a port change re-applies them too). */
+        boolean alive() {
+            PacketSocketImpl s = socket;
+            return s != null && (!s.closed || s.parkedAt != 0);
+        }
+    }
 
     PacketSocketImpl(L2Engine engine, long id, BundleIdentity owner, String purpose, int fd, int txFd, Arena ringArena, RxRing ring, RxMode rxMode) {
         this.txFd = txFd;
@@ -123,18 +171,25 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         this.ownerName = purpose == null ? owner.withVersion() : owner.qualified(purpose);
         this.fd = fd;
         this.ringArena = ringArena;
-        this.filters = new SocketFilters(engine, this, fd, filterLock, this::isOpen);
-        this.rx = new RxPath(ring, fd, controlArena.allocate(PacketSockets.POLLFD_SIZE, 8), engine, this::isOpen);
+        Face f = new Face(this);
+        this.face = f;
+        this.filters = new SocketFilters(engine, this, fd, filterLock, f::alive);
+        this.rx = new RxPath(ring, fd, controlArena.allocate(PacketSockets.POLLFD_SIZE, 8), engine, f::readable);
         if (rxMode == RxMode.LATENCY) {
+            // through the face: after an adoption the ring is re-made by the socket that reads it
             rx.refit(new RxPath.RingRefit() {
                 @Override
                 public boolean pending() {
-                    return wantedFrameSize > rx.ring().frameSize();
+                    PacketSocketImpl s = f.socket;
+                    return s != null && s.wantedFrameSize > s.rx.ring().frameSize();
                 }
 
                 @Override
                 public void apply() throws IOException {
-                    refitRing();
+                    PacketSocketImpl s = f.socket;
+                    if (s != null) {
+                        s.refitRing();
+                    }
                 }
             });
         }
@@ -182,7 +237,246 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         if (leader != null) {
             throw new IllegalStateException(this + " is a fanout member of " + leader + ": it carries that socket's filters");
         }
-        filters.setup(filter);
+        if (filter == null) {
+            throw new IllegalArgumentException("filter is null");
+        }
+        synchronized (filterLock) {
+            ensureOpen();
+            java.util.Set<String> u = unconfirmed;
+            if (u != null && u.remove(filter.name())) {
+                if (u.isEmpty()) {
+                    unconfirmed = null;
+                }
+                if (filters.list().contains(filter)) {
+                    return; // the adopted part has it already, in force since before the update
+                }
+                filters.removeSome(java.util.Set.of(filter.name())); // the same name, another match: replaced below
+            } else if (adoptable()) {
+                PacketSocketImpl parked = engine.parkedFor(owner.symbolicName(), filter.name());
+                if (parked != null) {
+                    String why = parked.adoptableBy(this, filter);
+                    if (why == null && adopt(parked, filter)) {
+                        return;
+                    }
+                    parked.closeParked(ownerName + " sets up filter \"" + filter.name() + "\" on socket #" + id + " but "
+                            + (why == null ? "the parked socket could not be taken over" : why)
+                            + ": a new socket replaces the parked one");
+                }
+            }
+            filters.setup(filter);
+        }
+    }
+
+    // ---------------------------------------------------------------- hot upgrade: park and adopt
+
+    /**
+     * Called by the owner's packet service: {@code stopping} says whether the owner's bundle is
+     * STOPPING now (then a close parks the kernel part for its next revision: see {@link #close(long)}).
+     */
+    public void ownerStopping(java.util.function.BooleanSupplier stopping) {
+        this.ownerStopping = stopping;
+    }
+
+    /** True while its kernel part is parked: closed by its owner's stopping bundle, kept for the next revision. */
+    public boolean isParked() {
+        return parkedAt != 0;
+    }
+
+    /** Milliseconds since it was parked, -1 if it is not. */
+    public long parkedMillis() {
+        long at = parkedAt;
+        return at == 0 ? -1 : (System.nanoTime() - at) / 1_000_000;
+    }
+
+    /** How many revisions of its owner's bundle its kernel part has served (1: never adopted). */
+    public int revisions() {
+        return revisions;
+    }
+
+    /** The id of the parked socket whose kernel part this one took over, 0 if none. */
+    public long adoptedFrom() {
+        return adoptedFrom;
+    }
+
+    /** A close now parks the kernel part: the owner's bundle is stopping and the socket is a plain callback or receive socket. */
+    private boolean mayPark() {
+        java.util.function.BooleanSupplier stopping = ownerStopping;
+        return stopping != null && !handlerSocket && fanoutLeader == null && fanoutMembers.isEmpty() && !filters.list().isEmpty()
+                && engine.mayPark() && stopping.getAsBoolean();
+    }
+
+    /** This new socket may take over a parked kernel part: nothing of its own yet (no filter, reader, selector, group). Filter lock. */
+    private boolean adoptable() {
+        return !handlerSocket && ownerStopping != null && filters.list().isEmpty() && reader == null && watchers.isEmpty()
+                && fanoutGroup == -1 && fanoutLeader == null && callback == null;
+    }
+
+    /** Null if {@code adopter}, setting up {@code first}, may take over this parked part; else why not. */
+    private String adoptableBy(PacketSocketImpl adopter, Filter first) {
+        List<Filter> mine = filters.list();
+        if (mine.isEmpty() || !mine.get(0).equals(first)) {
+            return "the parked socket #" + id + " of " + ownerName + " has " + mine + " (another filter)";
+        }
+        if (adopter.rxMode != rxMode) {
+            return "the parked socket #" + id + " of " + ownerName + " is " + rxMode + ", the new one " + adopter.rxMode;
+        }
+        if (adopter.filters.vrId() != filters.vrId()) {
+            return "the parked socket #" + id + " of " + ownerName + " is in VR id " + filters.vrId() + ", the new one in "
+                    + adopter.filters.vrId();
+        }
+        return null;
+    }
+
+    /**
+     * Takes over {@code parked}'s kernel part (receive fd, ring, BPF program, nft rules, filter names,
+     * the frames queued meanwhile): this socket's own receive part (no filter: it received nothing) is
+     * released. Under this socket's filter lock; the receive locks are only tried (a receiver blocked in
+     * one of them: no adoption, the caller closes the parked part). True if taken over.
+     */
+    private boolean adopt(PacketSocketImpl parked, Filter first) {
+        if (!rxLock.tryLock()) {
+            return false;
+        }
+        try {
+            boolean parkedRx;
+            try {
+                // a receiver of the old revision notices its close within one poll slice
+                parkedRx = parked.rxLock.tryLock(2L * RxPath.POLL_SLICE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            if (!parkedRx) {
+                return false;
+            }
+            try {
+                int myFd;
+                Arena myRing;
+                Arena myControl;
+                RxPath myRx;
+                synchronized (parked.filterLock) {
+                    if (parked.parkedAt == 0) {
+                        return false; // closed meanwhile (grace over, uninstalled)
+                    }
+                    parked.drops(); // its kernel counters up to now, then they count on here
+                    parked.parkedAt = 0;
+                    myFd = fd;
+                    myRing = ringArena;
+                    myControl = controlArena;
+                    myRx = rx;
+                    Face mine = face;
+                    mine.socket = null;
+                    Face taken = parked.face;
+                    taken.socket = this;
+                    face = taken;
+                    fd = parked.fd;
+                    ringArena = parked.ringArena;
+                    controlArena = parked.controlArena;
+                    rx = parked.rx;
+                    drops = parked.drops;
+                    wantedFrameSize = parked.wantedFrameSize;
+                    SocketFilters f = parked.filters;
+                    f.rebind(this, filterLock, taken::alive);
+                    filters = f;
+                    revisions = parked.revisions + 1;
+                    adoptedFrom = parked.id;
+                    java.util.Set<String> rest = new java.util.HashSet<>();
+                    for (Filter x : f.list()) {
+                        rest.add(x.name());
+                    }
+                    rest.remove(first.name());
+                    unconfirmed = rest.isEmpty() ? null : rest;
+                }
+                engine.unparked(parked);
+                synchronized (modeLock) {
+                    rx.blocking(userBlocking && !inLaneCall);
+                }
+                rx.timeoutMillis(timeoutMillis);
+                // this socket's own receive part: no filter ever matched on it
+                myRx.releaseView();
+                myRing.close();
+                myControl.close();
+                if (myFd != txFd) {
+                    Fds.closeQuietly(myFd);
+                }
+                parked.releaseSendPart();
+                engine.forget(parked);
+                engine.log().info("socket #" + id + " of " + ownerName + " took over the parked socket #" + parked.id + " of "
+                        + parked.ownerName + " (filter(s) " + filters.list().stream().map(Filter::name).toList() + ", "
+                        + rx.received() + " frames received so far by its revisions, " + revisions + " revision(s)): frames queued "
+                        + "while the bundle was updated come first");
+                return true;
+            } finally {
+                parked.rxLock.unlock();
+            }
+        } finally {
+            rxLock.unlock();
+        }
+    }
+
+    /** What a parked socket keeps that its adopter does not take: its send path (the adopter has its own). */
+    private void releaseSendPart() {
+        txLock.lock();
+        try {
+            tx.close();
+            claims.close();
+        } finally {
+            txLock.unlock();
+        }
+        if (txFd != fd) {
+            Fds.closeQuietly(txFd);
+        }
+        controlArena = null;
+        ringArena = null;
+    }
+
+    /**
+     * Closes a parked socket's kernel part for good (nobody adopted it within the grace period, its
+     * bundle was uninstalled, the next revision set up another filter or mode, the host stops): its
+     * filters and nft rules go, then the fd and ring. Does nothing if it is not parked (adopted, or
+     * closed already). Any thread.
+     */
+    public void closeParked(String why) {
+        synchronized (filterLock) {
+            if (parkedAt == 0) {
+                return;
+            }
+            drops();
+            parkedAt = 0;
+            try {
+                filters.drop();
+            } catch (IOException | RuntimeException e) {
+                engine.log().warn("closing the parked socket #" + id + " of " + ownerName + ": removing its filters failed", e);
+            }
+        }
+        engine.unparked(this);
+        engine.log().info("expkt sockets: closed the parked socket #" + id + " of " + ownerName + ": " + why);
+        release();
+    }
+
+    /**
+     * The filters an adopted part brought that this revision did not set up again go now (it reads, or
+     * sets a callback or selector: its filters are what it set up). Filter lock taken here.
+     */
+    private void settleAdopted() {
+        synchronized (filterLock) {
+            java.util.Set<String> u = unconfirmed;
+            if (u == null) {
+                return;
+            }
+            unconfirmed = null;
+            if (closed) {
+                return;
+            }
+            try {
+                filters.removeSome(u);
+                engine.log().info("socket #" + id + " of " + ownerName + ": the filter(s) " + u + " of the adopted socket #"
+                        + adoptedFrom + " were not set up again by this revision: removed");
+            } catch (IOException | RuntimeException e) {
+                engine.log().warn("socket #" + id + " of " + ownerName + ": removing the adopted filter(s) " + u
+                        + " this revision did not set up again failed", e);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- fanout: one filter's frames over several sockets
@@ -260,7 +554,10 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public void removeFilters() throws IOException {
-        filters.remove();
+        synchronized (filterLock) {
+            unconfirmed = null;
+            filters.remove();
+        }
     }
 
     /** Re-installs the BPF program and nft rules after the data plane's ports changed. */
@@ -278,6 +575,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
      */
     @Override
     public FrameView receive(ExosSockAddr from) throws IOException {
+        if (unconfirmed != null) {
+            settleAdopted();
+        }
         if (rxHeldBy == Thread.currentThread()) {
             return rx.receive(from); // the lane's call holds the receive lock already
         }
@@ -291,6 +591,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public int recvfrom(ByteBuffer dst, ExosSockAddr from) throws IOException {
+        if (unconfirmed != null) {
+            settleAdopted();
+        }
         if (rxHeldBy == Thread.currentThread()) {
             return recvfromLocked(dst, from); // the lane's call holds the receive lock already
         }
@@ -318,6 +621,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public int recvfrom(byte[] buf, ExosSockAddr from) throws IOException {
+        if (unconfirmed != null) {
+            settleAdopted();
+        }
         if (rxHeldBy == Thread.currentThread()) {
             return recvfromLocked(buf, from); // the lane's call holds the receive lock already
         }
@@ -584,6 +890,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         if (flags != 0) {
             throw new IllegalArgumentException("callback flags " + flags + " are not supported (pass 0)");
         }
+        settleAdopted();
         // under the filter lock: close cannot have closed the fd meanwhile, and stops what is registered here
         synchronized (filterLock) {
             ensureOpen();
@@ -709,6 +1016,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public int watch(Selectable.Watcher watcher) throws IOException {
+        settleAdopted();
         synchronized (filterLock) {
             ensureOpen();
             if (reader != null) {
@@ -744,7 +1052,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         if (timeout != null && !timeout.isZero() && ms == 0) {
             ms = 1;
         }
-        rx.timeoutMillis((int) Math.min(Integer.MAX_VALUE, ms));
+        timeoutMillis = (int) Math.min(Integer.MAX_VALUE, ms);
+        rx.timeoutMillis(timeoutMillis);
     }
 
     @Override
@@ -804,8 +1113,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         // under the filter lock: close sets closed under it before the fd can go, so a closed (possibly
         // reused) fd is never read (PACKET_STATISTICS also resets the counters it reads)
         synchronized (filterLock) {
-            if (closed) {
-                return drops;
+            if (closed && parkedAt == 0) {
+                return drops; // a parked socket's fd is still its own: its ring goes on filling
             }
             try {
                 drops += PacketSockets.statistics(fd)[1];
@@ -865,12 +1174,14 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     /** As {@link #close()}, waiting for a running call until {@code deadlineNanos} (one deadline for many sockets). */
     public void close(long deadlineNanos) {
         Registration r;
+        boolean park;
         synchronized (filterLock) {
             if (closed) {
                 return;
             }
             drops();
             closedFilterNames = filterNames();
+            park = mayPark();
             closed = true;
             callback = null;
             r = reader;
@@ -884,6 +1195,17 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         }
         watchers.clear();
         boolean idle = r == null || (!r.stuck() && engine.dispatcher().awaitIdle(r, deadlineNanos));
+        if (park && idle && park()) {
+            return;
+        }
+        if (park) {
+            engine.log().warn("expkt sockets: " + ownerName + " closed socket #" + id + " while its bundle stops, but it cannot be "
+                    + "parked: " + (idle ? "the provider stops" : "its callback is still running (stuck, or closing its own socket)")
+                    + "; closed, frames arriving until the next revision's socket opens are lost", null);
+        } else if (ownerStopping != null) {
+            engine.log().info("expkt sockets: " + ownerName + " closed socket #" + id + " (bundle not stopping"
+                    + (filters.list().isEmpty() && closedFilterNames.isEmpty() ? ", no filter" : "") + "): closed, not parked");
+        }
         synchronized (filterLock) {
             try {
                 filters.drop();
@@ -899,6 +1221,29 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         for (PacketSocketImpl m : fanoutMembers) {
             m.close(deadlineNanos); // they carried this socket's filters, which are gone
         }
+    }
+
+    /**
+     * Parks the kernel part of a socket its stopping owner closed (its callback stopped and idle): the
+     * fd, ring, BPF program, nft rules and filter names stay, frames keep queueing in the ring, until
+     * the next revision adopts it or {@link #closeParked} (the engine's grace timer, an uninstall, the
+     * host's stop). False if the engine no longer parks (then the caller closes as usual).
+     */
+    private boolean park() {
+        synchronized (filterLock) {
+            reader = null;
+            laneReader = null;
+            parkedAt = Math.max(1, System.nanoTime());
+        }
+        if (!engine.parked(this)) {
+            synchronized (filterLock) {
+                parkedAt = 0;
+            }
+            return false;
+        }
+        engine.log().info("expkt sockets: " + ownerName + " closed socket #" + id + " while its bundle stops: parked (filter(s) "
+                + closedFilterNames + ", ring and kernel rules kept) for the bundle's next revision");
+        return true;
     }
 
     /** Releases the fd, the ring and the send path: nobody reads them any more. */
@@ -929,6 +1274,6 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public String toString() {
-        return "packet socket #" + id + " of " + ownerName + (closed ? " (closed)" : "");
+        return "packet socket #" + id + " of " + ownerName + (parkedAt != 0 ? " (parked)" : closed ? " (closed)" : "");
     }
 }

@@ -32,10 +32,11 @@ import java.util.function.BooleanSupplier;
  */
 final class SocketFilters {
     private final L2Engine engine;
-    private final PacketSocketImpl socket;
+    /** The socket these filters are of; another one when a parked socket is adopted ({@link #rebind}). */
+    private volatile PacketSocketImpl socket;
     private final int fd;
-    private final Object filterLock;
-    private final BooleanSupplier open;
+    private volatile Object filterLock;
+    private volatile BooleanSupplier open;
     /** What {@link #state} says of a filter whose data-plane rules are in force. */
     static final String ENFORCED = "enforced";
 
@@ -122,6 +123,69 @@ final class SocketFilters {
                 }
                 engine.registry().release(filter.name(), socket);
                 throw e;
+            }
+        }
+    }
+
+    /**
+     * Hands these filters (and the fd they are attached to) to {@code to}, the socket that adopts a
+     * parked socket's kernel part: the host-wide names are claimed by {@code to} from now on. The caller
+     * holds both sockets' filter locks.
+     */
+    void rebind(PacketSocketImpl to, Object toFilterLock, BooleanSupplier toOpen) {
+        PacketSocketImpl from = socket;
+        for (Filter f : filters) {
+            engine.registry().rebind(f.name(), from, to);
+        }
+        socket = to;
+        filterLock = toFilterLock;
+        open = toOpen;
+    }
+
+    /**
+     * Removes the filters named {@code names} and keeps the others: the program without them first (the
+     * socket takes no more of their frames), then their nft rules, then their names. The caller holds
+     * the filter lock. (An adopted socket's filters that its new revision did not set up again.)
+     */
+    void removeSome(java.util.Set<String> names) throws IOException {
+        List<Filter> keep = new ArrayList<>();
+        List<String> gone = new ArrayList<>();
+        for (Filter f : filters) {
+            if (names.contains(f.name())) {
+                gone.add(f.name());
+            } else {
+                keep.add(f);
+            }
+        }
+        if (gone.isEmpty()) {
+            return;
+        }
+        if (keep.isEmpty()) {
+            drop();
+            return;
+        }
+        long[] program = engine.compile(keep, vrId);
+        PacketSockets.attachFilter(fd, program);
+        installedProgram = program;
+        List<String> sigs = new ArrayList<>();
+        List<NftRules.FilterRules> sets = new ArrayList<>();
+        for (int i = 0; i < installedRuleSets.size(); i++) {
+            if (!names.contains(installedRuleSets.get(i).filter().name())) {
+                sets.add(installedRuleSets.get(i));
+                sigs.add(installedRules.get(i));
+            }
+        }
+        filters.removeIf(f -> names.contains(f.name()));
+        for (String n : gone) {
+            states.remove(n);
+        }
+        installedRules = sigs;
+        installedRuleSets = sets;
+        try {
+            engine.removeRules(gone);
+        } finally {
+            for (String n : gone) {
+                engine.registry().release(n, socket);
             }
         }
     }
