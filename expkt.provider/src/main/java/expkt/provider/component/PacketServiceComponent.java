@@ -25,8 +25,9 @@ import java.util.List;
  * The per-bundle {@link PacketService} (bundle scope: DS makes one instance per using bundle, a
  * ServiceFactory underneath). When the bundle stops, the framework releases its services and this
  * instance is deactivated: every socket the bundle opened is closed, with its filters and nftables
- * rules, even if the bundle's code never closed them; or, while the bundle is STOPPING (an update, a
- * stop), parked for the bundle's next revision: the socket's kernel part (fd, ring, BPF, nft rules) is kept
+ * rules, even if the bundle's code never closed them; or, while the bundle is STOPPING for an update (or a
+ * refresh, a transient stop: its next revision will start), parked for the bundle's next revision: the
+ * socket's kernel part (fd, ring, BPF, nft rules) is kept
  * for the grace period {@code expkt.upgrade.grace.ms}, and the next revision that opens a socket and sets
  * up the same filter adopts it with the frames queued meanwhile (README-handlers.md, "Callback sockets").
  */
@@ -41,10 +42,21 @@ public final class PacketServiceComponent implements PacketService {
         Bundle b = context.getUsingBundle();
         BundleIdentity owner = b == null ? BundleIdentity.outsideOsgi("(unknown)")
                 : BundleIdentity.of(b.getBundleId(), String.valueOf(b.getSymbolicName()), b.getVersion().toString());
-        // a socket closed while the bundle is STOPPING (an update or a stop) is parked for its next revision
+        // a socket closed while the bundle is STOPPING for an update is parked for its next revision. An
+        // operator's stop (Bundle.stop(), Gogo "stop N") first marks the bundle not persistently started:
+        // no revision is coming, so its sockets are closed at once, as the host promises for a stopped bundle
         this.delegate = new OwnedPacketService(provider.engine(), owner,
-                b == null ? null : () -> b.getState() == Bundle.STOPPING);
+                b == null ? null : () -> b.getState() == Bundle.STOPPING && startsAgain(b));
         this.logger = logger;
+    }
+
+    /**
+     * Whether a STOPPING bundle is to start again: an update, a refresh and a transient stop leave it
+     * persistently started (Felix marks it stopped before STOPPING only for a persistent stop).
+     */
+    static boolean startsAgain(Bundle b) {
+        org.osgi.framework.startlevel.BundleStartLevel level = b.adapt(org.osgi.framework.startlevel.BundleStartLevel.class);
+        return level != null && level.isPersistentlyStarted();
     }
 
     @Deactivate

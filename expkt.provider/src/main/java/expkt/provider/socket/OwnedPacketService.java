@@ -29,7 +29,7 @@ public final class OwnedPacketService implements PacketService {
     private volatile boolean released;
     private final Set<PacketSelectorImpl> selectors = ConcurrentHashMap.newKeySet();
 
-    /** True while the owner's bundle is STOPPING (an update or a stop): a socket it closes then is parked. */
+    /** True while the owner's bundle is STOPPING to start again (an update, a refresh): a socket it closes then is parked. */
     private final BooleanSupplier ownerStopping;
 
     /** For an owner whose sockets are never parked (outside OSGi: nothing updates it). */
@@ -38,7 +38,7 @@ public final class OwnedPacketService implements PacketService {
     }
 
     /**
-     * @param ownerStopping true while the owner's bundle is STOPPING (an update or a stop): a socket closed
+     * @param ownerStopping true while the owner's bundle is STOPPING to start again (an update, a refresh): a socket closed
      *     then, by its code or by {@link #release()}, is parked for the bundle's next revision (see
      *     {@link PacketSocketImpl#close(long)} and README-handlers.md); null: never parked
      */

@@ -24,9 +24,10 @@ import expkt.itest.dispatch.bundles.SeqCallback;
  * parked and the next revision, setting up the same filter, adopts it with the frames queued
  * meanwhile (README-handlers.md, "Callback sockets"). A C generator in host 1 sends numbered frames
  * at 50 kframes/s while the bundle is updated in place 8 times: every sequence number is delivered
- * exactly once. Then what must not survive: a stopped bundle's parked socket goes after the grace
- * period, an uninstalled one's at once, and a revision with another filter gets a fresh socket while
- * the parked one is closed — each leaving no socket, filter name or nft rule.
+ * exactly once. Then what must not survive: an operator's stop closes the socket at once (no revision
+ * is coming), a transiently stopped bundle's parked socket goes after the grace period, an uninstalled
+ * one's at once, and a revision with another filter gets a fresh socket while the parked one is closed —
+ * each leaving no socket, filter name or nft rule.
  */
 public class CallbackUpgradeIT extends DispatchTestSupport {
     static final String BSN = "expkt.itest.dispatch.cbseq";
@@ -162,14 +163,34 @@ public class CallbackUpgradeIT extends DispatchTestSupport {
     }
 
     @Test
-    public void aStoppedBundlesParkedSocketIsClosedAfterTheGracePeriod() throws Exception {
+    public void anOperatorsStopClosesTheSocketAtOnce() throws Exception {
+        Recorder rec = new Recorder(16);
+        ServiceRegistration<?> recReg = register(rec, "cbseq");
+        Bundle b = null;
+        try {
+            b = installAndStart(ETHERTYPE_SEQ);
+            // the witness: the socket and its rule are there before the stop
+            assertTrue("the socket before the stop:\n" + sockets(), sockets().contains(BSN + " 1.0.0"));
+            assertTrue("its nft rule before the stop:\n" + nftRuleset(), nftRuleset().contains("\"" + SeqCallback.FILTER + "\""));
+            b.stop(); // persistent: Felix marks the bundle stopped before STOPPING, no revision is coming
+            assertTrue("nothing left right after the stop (not parked):\n" + sockets() + nftRuleset(), nothingLeft());
+        } finally {
+            if (b != null) {
+                b.uninstall();
+            }
+            recReg.unregister();
+        }
+    }
+
+    @Test
+    public void aTransientlyStoppedBundlesParkedSocketIsClosedAfterTheGracePeriod() throws Exception {
         Recorder rec = new Recorder(16);
         ServiceRegistration<?> recReg = register(rec, "cbseq");
         Bundle b = null;
         try {
             b = installAndStart(ETHERTYPE_SEQ);
             long stopped = System.nanoTime();
-            b.stop();
+            b.stop(Bundle.STOP_TRANSIENT); // as a refresh stops it: the bundle stays persistently started
             String parked = sockets();
             assertTrue("parked right after the stop:\n" + parked,
                     parked.lines().anyMatch(l -> l.contains(BSN + " 1.0.0") && l.contains(SeqCallback.FILTER) && l.matches(".*parked \\d+ ms.*")));

@@ -236,7 +236,7 @@ public class HandlerIsolationIT extends DispatchTestSupport {
 
             long stopped = System.currentTimeMillis(); // the handler is parked during stop()
             b.stop();
-            // both are parked by the stop (the socket: closed while the bundle was STOPPING) and go after the grace period
+            // the plain socket goes at once with the bundle's PacketService; the handler's after the grace period
             await("leak-sock gone", 5_000, () -> !nftRuleset().contains("leak-sock"));
             await("the handler's filter gone", 5_000, () -> !nftRuleset().contains("comment \"leak\""));
             long waited = System.currentTimeMillis() - stopped;
