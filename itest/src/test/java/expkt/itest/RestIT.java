@@ -230,8 +230,8 @@ public class RestIT {
             assertTrue("names the bundle: " + wc.body(), wc.body().contains("refused: bundle " + id + " " + bsn + " ")
                     && wc.body().contains("is a platform bundle of the host jar"));
             if (bsn.equals("expkt.provider")) {
-                assertTrue("names what is wired to the provider (the WoL relay): " + out, out.contains(" expkt.protocol.wol"));
-                assertTrue("names what is wired to the provider (the WoL relay): " + wc.body(), wc.body().contains(" expkt.protocol.wol"));
+                assertTrue("names the WoL relay, which uses the provider's services: " + out, out.contains(" expkt.protocol.wol"));
+                assertTrue("names the WoL relay, which uses the provider's services: " + wc.body(), wc.body().contains(" expkt.protocol.wol"));
             }
             r = h.send(h.api("/bundles/" + id).GET().build());
             assertEquals(bsn + " is still installed: " + r.body(), 200, r.statusCode());

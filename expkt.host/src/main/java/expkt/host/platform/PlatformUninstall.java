@@ -60,10 +60,21 @@ public final class PlatformUninstall {
                 users.add(d.getBundleId() + " " + d.getSymbolicName());
             }
         }
+        // and those using its services (the protocols bound to the provider's): not wired to its packages
+        org.osgi.framework.ServiceReference<?>[] services = b.getRegisteredServices();
+        for (org.osgi.framework.ServiceReference<?> ref : services == null ? new org.osgi.framework.ServiceReference<?>[0] : services) {
+            Bundle[] using = ref.getUsingBundles();
+            for (Bundle u : using == null ? new Bundle[0] : using) {
+                String n = u.getBundleId() + " " + u.getSymbolicName();
+                if (u.getBundleId() != b.getBundleId() && !users.contains(n)) {
+                    users.add(n);
+                }
+            }
+        }
         return "refused: bundle " + b.getBundleId() + " " + b.getSymbolicName() + " " + b.getVersion()
                 + (b.getBundleId() == 0 ? " is the framework" : " is a platform bundle of the host jar (installed from " + b.getLocation() + ")")
                 + ": it is not uninstalled; " + (users.isEmpty() ? "the host would run without it until it is restarted"
-                        : users.size() + " bundle(s) wired to it would lose it until the host is restarted: " + String.join(", ", users))
+                        : users.size() + " bundle(s) wired to it or using its services would lose it until the host is restarted: " + String.join(", ", users))
                 + "; update it in place instead (" + instead + ")";
     }
 
