@@ -203,8 +203,9 @@ public class RestIT {
     }
 
     /**
-     * {@code DELETE} of platform bundles of the host jar (the provider, and the web console): 409 naming
-     * the bundle and what to do instead; the bundle is still installed and active, not touched (same
+     * {@code DELETE} of platform bundles of the host jar (the provider, and the web console), Gogo's
+     * {@code uninstall N} and the web console's Uninstall ({@code POST /system/console/bundles/N
+     * action=uninstall}): refused (409 / the message) naming the bundle and what to do instead; the bundle is still installed and active, not touched (same
      * lastModified), and the WoL relay (bound to the provider) still serves its filter.
      */
     static void platformUninstallRefused(OpsHost h) throws Exception {
@@ -217,6 +218,21 @@ public class RestIT {
             assertTrue("names the bundle: " + r.body(), r.body().contains("refused: bundle " + id + " " + bsn + " ")
                     && r.body().contains("is a platform bundle of the host jar"));
             assertTrue("says what to do instead: " + r.body(), r.body().contains("PUT /expkt/api/bundles/" + id));
+            // Gogo's uninstall (felix:uninstall, outranked by expkt.host's) refuses it the same way
+            String out = h.host.command("uninstall " + id, OpsHost.WAIT_MS);
+            assertTrue("Gogo's uninstall " + id + " printed:\n" + out, out.contains("refused: bundle " + id + " " + bsn + " ")
+                    && out.contains("is a platform bundle of the host jar") && out.contains("expkt:update " + id));
+            // and the web console's bundles plugin (its Uninstall button posts action=uninstall): 409 from expkt.ops's filter
+            HttpResponse<String> wc = h.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(h.base() + "/system/console/bundles/" + id))
+                    .timeout(java.time.Duration.ofSeconds(60)).header("Authorization", h.basicAuth())
+                    .header("Content-Type", "application/x-www-form-urlencoded").POST(BodyPublishers.ofString("action=uninstall")).build());
+            assertEquals("the web console's uninstall of " + bsn + ": " + wc.body(), 409, wc.statusCode());
+            assertTrue("names the bundle: " + wc.body(), wc.body().contains("refused: bundle " + id + " " + bsn + " ")
+                    && wc.body().contains("is a platform bundle of the host jar"));
+            if (bsn.equals("expkt.provider")) {
+                assertTrue("names the WoL relay, which uses the provider's services: " + out, out.contains(" expkt.protocol.wol"));
+                assertTrue("names the WoL relay, which uses the provider's services: " + wc.body(), wc.body().contains(" expkt.protocol.wol"));
+            }
             r = h.send(h.api("/bundles/" + id).GET().build());
             assertEquals(bsn + " is still installed: " + r.body(), 200, r.statusCode());
             assertTrue(r.body(), r.body().contains("\"state\" : \"ACTIVE\""));

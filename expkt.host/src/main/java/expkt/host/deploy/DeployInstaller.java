@@ -102,6 +102,10 @@ public final class DeployInstaller implements ArtifactInstaller, DeployStatus {
             @Reference(service = URLStreamHandlerService.class, target = "(url.handler.protocol=jardir)") URLStreamHandlerService fileInstall,
             @Reference ServiceComponentRuntime scr)
             throws IOException {
+        // loaded now, not on FileInstall's first call: FileInstall's watcher can still call this object
+        // after a refresh replaced expkt.host's wiring, whose class loader then loads nothing more
+        // (NoClassDefFoundError DeployEntry$State, seen in PlatformUpdateIT)
+        DeployEntry.State.values();
         this.scr = scr;
         this.platform = PlatformDir.of(context);
         this.context = context;

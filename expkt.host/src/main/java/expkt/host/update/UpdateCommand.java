@@ -8,13 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
-import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
@@ -47,13 +44,15 @@ import expkt.host.deploy.Requirements;
  * replaces it and starts it whatever depends on it. It works for platform bundles (their location is
  * a {@code file:} URL), and does exactly what {@code expkt:update --force} does, without the checks.
  *
+ * <p>{@code expkt:refresh} is not here: it is {@code expkt.host.platform.PlatformRefresh}, registered by the
+ * bundle activator (it must exist while no DS component does, after an update of SCR).
+ *
  * <p>Threading: Gogo calls it on the console's thread; the update of {@code expkt.host} itself runs
  * on a thread of its own (the command's bundle is stopped by it), and the command returns at once.
  */
 @Component(service = UpdateCommand.class, property = {
         "osgi.command.scope=expkt",
         "osgi.command.function=update",
-        "osgi.command.function=refresh",
         // an unqualified `update` must stay Gogo's felix:update (PlatformUpdateIT types it with this
         // command registered, and a refusal there would fail it); ranked low for a Gogo that picks by ranking
         "service.ranking:Integer=-100"})
@@ -61,9 +60,6 @@ public final class UpdateCommand {
     /** The option that lets an update restart other bundles. */
     public static final String FORCE = "--force";
     static final long RESTART_WAIT_MS = 30_000;
-    static final String FILEINSTALL = "org.apache.felix.fileinstall";
-    /** Deadline of the framework's refresh that {@code expkt:refresh} asks for. */
-    static final long REFRESH_WAIT_MS = 60_000;
 
     private final BundleContext context;
     private final ServiceComponentRuntime scr;
@@ -156,107 +152,6 @@ public final class UpdateCommand {
         } finally {
             Files.deleteIfExists(staged);
         }
-    }
-
-    /**
-     * {@code expkt:refresh}: what an operator runs after Gogo's {@code update N} (which does not
-     * refresh). Refreshes every bundle whose old revision is still pending removal
-     * ({@link FrameworkWiring#refreshBundles} of them: the framework stops their dependency closure,
-     * drops the old revisions, resolves and starts the closure again in its order), waits for it
-     * (deadline {@value #REFRESH_WAIT_MS} ms) and until every bundle of the closure that was active is
-     * active again (deadline {@value #RESTART_WAIT_MS} ms), and says what restarted; throws naming
-     * what is not back. Gogo's own {@code refresh N} does the same refresh but returns at once.
-     */
-    public String refresh() throws InterruptedException {
-        FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
-        List<Bundle> pending = new ArrayList<>(wiring.getRemovalPendingBundles());
-        if (pending.isEmpty()) {
-            return "nothing to refresh: no bundle has an old revision pending removal";
-        }
-        long t0 = System.nanoTime();
-        List<Bundle> closure = new ArrayList<>(wiring.getDependencyClosure(pending));
-        List<Bundle> wereActive = new ArrayList<>();
-        for (Bundle b : closure) {
-            if (b.getState() == Bundle.ACTIVE || b.getState() == Bundle.STARTING) {
-                wereActive.add(b);
-            }
-        }
-        String names = names(pending);
-        log.info("refresh: dropping the old revisions of {}; restarts {}", names, names(closure));
-        // FileInstall restarted inside a refresh scans the deploy directory while the refresh still
-        // holds the deployed bundles and before the deploy guard (restarted later in the same refresh)
-        // is back: it then updates the deployed jars itself and blocks the refresh thread (its stop
-        // transient waits for a bundle lock the refresh holds, while ConfigAdmin's start waits for
-        // FileInstall's lock). So it sits the refresh out, stopped, and starts once all is back.
-        Bundle fileInstall = null;
-        for (Bundle b : closure) {
-            if (FILEINSTALL.equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) {
-                fileInstall = b;
-            }
-        }
-        if (fileInstall != null) {
-            try {
-                fileInstall.stop(Bundle.STOP_TRANSIENT);
-                wereActive.remove(fileInstall);
-            } catch (BundleException e) {
-                log.warn("refresh: could not stop FileInstall for the refresh: {}", e.toString());
-                fileInstall = null;
-            }
-        }
-        List<String> notBack;
-        try {
-            CountDownLatch done = new CountDownLatch(1);
-            wiring.refreshBundles(pending, e -> {
-                if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED || e.getType() == FrameworkEvent.ERROR) {
-                    done.countDown();
-                }
-            });
-            if (!done.await(REFRESH_WAIT_MS, TimeUnit.MILLISECONDS)) {
-                String msg = "refresh of " + names + " not done after " + REFRESH_WAIT_MS + " ms; not active: " + notActive(closure);
-                log.error("refresh: {}", msg);
-                throw new IllegalStateException(msg);
-            }
-            notBack = awaitActive(wereActive);
-        } finally {
-            if (fileInstall != null) {
-                try {
-                    fileInstall.start(Bundle.START_TRANSIENT);
-                } catch (BundleException | RuntimeException e) {
-                    log.error("refresh: FileInstall does not start again after the refresh: {}", e.toString(), e);
-                }
-            }
-        }
-        if (fileInstall != null && fileInstall.getState() != Bundle.ACTIVE) {
-            notBack = new ArrayList<>(notBack);
-            notBack.add(fileInstall.getBundleId() + " " + FILEINSTALL);
-        }
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        if (!notBack.isEmpty()) {
-            String msg = "refreshed " + names + ", but not active again after " + RESTART_WAIT_MS + " ms: " + String.join(", ", notBack);
-            log.error("refresh: {}", msg);
-            throw new IllegalStateException(msg);
-        }
-        String out = "refreshed " + names + " in " + ms + " ms; restarted: " + names(closure);
-        log.info("refresh: {}", out);
-        return out;
-    }
-
-    private static String names(List<Bundle> bundles) {
-        List<String> out = new ArrayList<>();
-        for (Bundle b : bundles) {
-            out.add(b.getBundleId() + " " + b.getSymbolicName());
-        }
-        return String.join(", ", out);
-    }
-
-    private static List<String> notActive(List<Bundle> bundles) {
-        List<String> out = new ArrayList<>();
-        for (Bundle b : bundles) {
-            if (b.getState() != Bundle.ACTIVE) {
-                out.add(b.getBundleId() + " " + b.getSymbolicName() + " (state " + b.getState() + ")");
-            }
-        }
-        return out;
     }
 
     /** The refusal text: what would restart, why, and how to do it anyway. */

@@ -57,9 +57,11 @@ public final class HttpAccess {
     private final Secret password;
     private final Secret token;
     private final Configuration jetty;
+    private final BundleContext context;
 
     @Activate
     public HttpAccess(BundleContext context, @Reference ConfigurationAdmin configAdmin) throws IOException {
+        this.context = context;
         String onOff = prop(context, PROP_HTTP, "on");
         if (!onOff.equals("on") && !onOff.equals("off")) {
             throw new IllegalArgumentException(PROP_HTTP + "=\"" + onOff + "\": on or off");
@@ -115,10 +117,25 @@ public final class HttpAccess {
         System.out.println(b);
     }
 
+    /**
+     * Deletes Jetty's configuration (Felix HTTP falls back to its framework properties: disabled), except
+     * while the framework stops: Felix HTTP is stopping too, and the update ConfigAdmin then delivers to
+     * it raced its own shutdown (Jetty's {@code WhiteboardManager.stop} threw a
+     * {@code ConcurrentModificationException}); the framework storage is cleaned at the next start anyway.
+     */
     @Deactivate
     void deactivate() throws IOException {
-        if (jetty != null) {
-            jetty.delete(); // Felix HTTP falls back to its framework properties: disabled
+        if (jetty == null || frameworkStopping()) {
+            return;
+        }
+        jetty.delete();
+    }
+
+    private boolean frameworkStopping() {
+        try {
+            return context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
+        } catch (IllegalStateException e) {
+            return true; // our context is gone: so is the framework
         }
     }
 
