@@ -25,6 +25,11 @@ import java.util.function.Supplier;
  *
  * <p>Threading: the caller's thread; the checks run unlocked, the batch only under the socket's
  * send lock (given to the constructor, held by the socket also while it closes).
+ *
+ * <p>Buffers: every frame is copied into the batch's native area (its position advanced to its limit)
+ * and handed to the kernel before the call returns, so the caller may reuse its buffers at once. A send
+ * to ports of the data plane's namespace allocates nothing per frame ({@code TxAllocationTest}); a send
+ * that spans VR namespaces does.
  */
 public final class TxPath {
     private final int fd;
