@@ -18,14 +18,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code sendBurst} of 64, and {@code tryClaim}/{@code commit}/{@code flush}. Measured on the sending
  * thread with {@code ThreadMXBean.getThreadAllocatedBytes} over windows of frames after warm-up (an
  * allocation count, not a timing): the best window must come out under 0.01 byte per frame, i.e. no
- * per-frame object (the smallest object is 16 bytes). Every window's figure is printed.
+ * per-frame object (the smallest object is 16 bytes). Windows go on until one is clean or 90 s passed
+ * (on a loaded machine C2 compiled the claim path only after ~15 s; C1's code allocated 40 bytes per
+ * flush until then). Every window's figure is printed.
  *
  * <p>It can fail: the send path before this test made a {@code List.of} per {@code sendto} and a
  * {@code MemorySegment} per frame of a burst (16-40 bytes per frame).
  */
 class TxAllocationTest extends L2ProviderTestBase {
     private static final int WINDOW = 64 * 320;
-    private static final int WINDOWS = 25;
+    /** At least this many windows per path, and more until one comes out clean or {@link #PATIENCE_NANOS} passed. */
+    private static final int WINDOWS = 10;
+    /** Per path: under load the JIT may take long to compile it (C1 code still allocates where C2 does not). */
+    private static final long PATIENCE_NANOS = 90_000_000_000L;
 
     private interface Sender {
         /** Sends {@code n} frames; returns how many the kernel took. */
@@ -96,21 +101,21 @@ class TxAllocationTest extends L2ProviderTestBase {
             s.flush();
             return sent;
         }));
-        System.out.print(report);
         assertTrue(worst < 0.01, "a send path allocates per frame (best window of each, bytes/frame):\n" + report);
     }
 
     /**
-     * Runs {@code WINDOWS} windows of {@code WINDOW} frames and returns the best window's bytes per frame
-     * (the first windows run while the JIT compiles the path; a path that allocates per frame does so in
-     * every window).
+     * Runs at least {@code WINDOWS} windows of {@code WINDOW} frames, and more until one allocates less than
+     * 0.01 byte per frame or the patience is spent; returns the best window's bytes per frame (the first
+     * windows run while the JIT compiles the path; a path that allocates per frame does so in every window).
      */
     private static double measure(String what, StringBuilder report, Sender sender) throws Exception {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().threadId();
         double best = Double.MAX_VALUE;
         StringBuilder windows = new StringBuilder();
-        for (int w = 0; w < WINDOWS; w++) {
+        long giveUp = System.nanoTime() + PATIENCE_NANOS;
+        for (int w = 0; w < WINDOWS || (best >= 0.01 && System.nanoTime() < giveUp); w++) {
             long before = mx.getThreadAllocatedBytes(tid);
             long sent = sender.send(WINDOW);
             long allocated = mx.getThreadAllocatedBytes(tid) - before;
@@ -121,6 +126,7 @@ class TxAllocationTest extends L2ProviderTestBase {
         }
         report.append(String.format("%s: best window %.4f bytes/frame (bytes allocated per window of %d frames: %s)%n",
                 what, best, WINDOW, windows));
+        System.out.print(report.substring(report.lastIndexOf(what))); // as it goes: a slow path shows before the end
         return best;
     }
 }

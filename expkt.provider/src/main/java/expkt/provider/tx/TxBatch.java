@@ -51,6 +51,11 @@ public final class TxBatch implements AutoCloseable {
     private final long tagsAddress = tags.address();
     private final long iovsAddress = iovs.address();
     private final long sllsAddress = slls.address();
+    /** The first message's sockaddr_ll, for {@link #send} of a lone untagged message with sendto(2). */
+    private final MemorySegment firstSll = slls.asSlice(0, 24);
+    /** The first queued message: at offset 0 of the data area, untagged (sendto-able), and its length. */
+    private boolean firstPlain;
+    private int firstLength;
     /** The target of each queued message (for naming a port the kernel refused). */
     private final Port[] messagePort = new Port[MAX_MESSAGES];
     /** Ports refused since {@link #sendAll} started, with the first errno of each; and how many sends failed. */
@@ -139,6 +144,10 @@ public final class TxBatch implements AutoCloseable {
         }
         messagePort[count] = null;
         int i = count++;
+        if (i == 0) {
+            firstPlain = !tagged && offset == 0;
+            firstLength = length;
+        }
         int ethertype = data.get(BE_SHORT, offset + 12) & 0xFFFF;
         long dst = ((data.get(BE_SHORT, offset) & 0xFFFFL) << 32) | (data.get(BE_INT, offset + 2) & 0xFFFF_FFFFL);
         // addresses, not slices: a slice is an object per message (the JIT does not always remove it)
@@ -228,6 +237,9 @@ public final class TxBatch implements AutoCloseable {
         int sent = 0;
         int i = 0;
         try {
+            if (count == 1 && firstPlain) {
+                return sendLone(fd);
+            }
             while (i < count) {
                 int n;
                 try {
@@ -253,6 +265,30 @@ public final class TxBatch implements AutoCloseable {
             used = 0;
         }
         return sent;
+    }
+
+    /**
+     * One untagged message (a sendto of one frame to one port): sendto(2), which spares the kernel the
+     * msghdr and iovec copies and checks of sendmmsg(2). Same outcome: 1 sent, or the port's refusal
+     * recorded. The caller (send) empties the batch.
+     */
+    private int sendLone(int fd) throws LinuxException {
+        while (true) {
+            try {
+                PacketSockets.sendto(fd, data, firstLength, firstSll, 0);
+                return 1;
+            } catch (LinuxException e) {
+                if (e.errno() == Errno.EINTR) {
+                    continue;
+                }
+                if (e.errno() == Errno.EBADF || messagePort[0] == null) {
+                    throw e;
+                }
+                refused.putIfAbsent(messagePort[0], e.errno());
+                refusedSends++;
+                return 0;
+            }
+        }
     }
 
     @Override
