@@ -414,6 +414,30 @@ public final class PacketSockets {
         msgvec.set(ValueLayout.JAVA_INT, o + MSG_LEN, 0); // out
     }
 
+    /**
+     * As {@link #writeMmsghdr(MemorySegment, int, MemorySegment, MemorySegment, int)}, with the
+     * sockaddr_ll and the iovecs given by native address: a send loop that fills messages per frame
+     * makes no segment per message (allocation-free).
+     */
+    public static void writeMmsghdr(MemorySegment msgvec, int index, long sllAddress, long iovAddress, int iovCount) {
+        long o = (long) index * MMSGHDR_SIZE;
+        msgvec.set(ValueLayout.JAVA_LONG, o + MSG_NAME, sllAddress);
+        msgvec.set(ValueLayout.JAVA_INT, o + MSG_NAMELEN, SOCKADDR_LL_SIZE);
+        msgvec.set(ValueLayout.JAVA_LONG, o + MSG_IOV, iovAddress);
+        msgvec.set(ValueLayout.JAVA_LONG, o + MSG_IOVLEN, iovCount);
+        msgvec.set(ValueLayout.JAVA_LONG, o + MSG_CONTROL, 0L);
+        msgvec.set(ValueLayout.JAVA_LONG, o + MSG_CONTROLLEN, 0L);
+        msgvec.set(ValueLayout.JAVA_INT, o + MSG_FLAGS, 0);
+        msgvec.set(ValueLayout.JAVA_INT, o + MSG_LEN, 0); // out
+    }
+
+    /** Fills iovec {@code index} of {@code iovs}: {@code len} bytes at native address {@code address} (allocation-free). */
+    public static void writeIovec(MemorySegment iovs, int index, long address, long len) {
+        long o = (long) index * IOVEC_SIZE;
+        iovs.set(ValueLayout.JAVA_LONG, o + IOV_BASE, address);
+        iovs.set(ValueLayout.JAVA_LONG, o + IOV_LEN, len);
+    }
+
     /** Fills iovec {@code index} of {@code iovs}: {@code len} bytes at {@code base}. */
     public static void writeIovec(MemorySegment iovs, int index, MemorySegment base, long len) {
         long o = (long) index * IOVEC_SIZE;

@@ -44,6 +44,18 @@ public final class TxBatch implements AutoCloseable {
     private final MemorySegment iovs = arena.allocate((long) PacketSockets.IOVEC_SIZE * 3 * MAX_MESSAGES, 8);
     private final MemorySegment slls = arena.allocate((long) 24 * MAX_MESSAGES, 8);
     private final MemorySegment msgs = arena.allocate((long) PacketSockets.MMSGHDR_SIZE * MAX_MESSAGES, 8);
+    /** The data area as a buffer: {@link #put} copies a frame with one bulk put, heap or direct, allocating nothing. */
+    private final ByteBuffer dataBuffer = data.asByteBuffer();
+    /** Native addresses of the areas: {@link #add} writes pointers, making no segment per message. */
+    private final long dataAddress = data.address();
+    private final long tagsAddress = tags.address();
+    private final long iovsAddress = iovs.address();
+    private final long sllsAddress = slls.address();
+    /** The first message's sockaddr_ll, for {@link #send} of a lone untagged message with sendto(2). */
+    private final MemorySegment firstSll = slls.asSlice(0, 24);
+    /** The first queued message: at offset 0 of the data area, untagged (sendto-able), and its length. */
+    private boolean firstPlain;
+    private int firstLength;
     /** The target of each queued message (for naming a port the kernel refused). */
     private final Port[] messagePort = new Port[MAX_MESSAGES];
     /** Ports refused since {@link #sendAll} started, with the first errno of each; and how many sends failed. */
@@ -114,12 +126,9 @@ public final class TxBatch implements AutoCloseable {
         if (len > room()) {
             throw new IllegalStateException("frame of " + len + " bytes does not fit the " + room() + " bytes left");
         }
-        long at = used;
-        if (frame.hasArray()) {
-            MemorySegment.copy(frame.array(), frame.arrayOffset() + frame.position(), data, ValueLayout.JAVA_BYTE, at, len);
-        } else {
-            MemorySegment.copy(MemorySegment.ofBuffer(frame), 0, data, at, len);
-        }
+        int at = used;
+        // one bulk copy, heap or direct source (MemorySegment.ofBuffer would make a segment per frame)
+        dataBuffer.put(at, frame, frame.position(), len);
         frame.position(frame.limit());
         used += (len + 63) & ~63;
         return at;
@@ -130,24 +139,33 @@ public final class TxBatch implements AutoCloseable {
         if (count == MAX_MESSAGES) {
             throw new IllegalStateException("a batch holds " + MAX_MESSAGES + " messages");
         }
+        if (offset < 0 || length < 14 || offset + length > DATA_SIZE) {
+            throw new IllegalArgumentException("frame of " + length + " bytes at offset " + offset + " is outside the batch's data area");
+        }
         messagePort[count] = null;
         int i = count++;
+        if (i == 0) {
+            firstPlain = !tagged && offset == 0;
+            firstLength = length;
+        }
         int ethertype = data.get(BE_SHORT, offset + 12) & 0xFFFF;
         long dst = ((data.get(BE_SHORT, offset) & 0xFFFFL) << 32) | (data.get(BE_INT, offset + 2) & 0xFFFF_FFFFL);
-        MemorySegment sll = slls.asSlice(24L * i, 24);
-        PacketSockets.writeSockaddrLl(sll, 0, tagged ? PacketSockets.ETH_P_8021Q : ethertype, ifIndex, dst);
-        MemorySegment iov = iovs.asSlice((long) PacketSockets.IOVEC_SIZE * 3 * i, PacketSockets.IOVEC_SIZE * 3L);
+        // addresses, not slices: a slice is an object per message (the JIT does not always remove it)
+        long sllAt = 24L * i;
+        PacketSockets.writeSockaddrLl(slls, sllAt, tagged ? PacketSockets.ETH_P_8021Q : ethertype, ifIndex, dst);
+        int iov = 3 * i;
+        long frameAddress = dataAddress + offset;
         if (tagged) {
-            MemorySegment tag = tags.asSlice(4L * i, 4);
-            tag.set(BE_SHORT, 0, (short) PacketSockets.ETH_P_8021Q);
-            tag.set(BE_SHORT, 2, (short) tci);
-            PacketSockets.writeIovec(iov, 0, data.asSlice(offset, 12), 12);
-            PacketSockets.writeIovec(iov, 1, tag, 4);
-            PacketSockets.writeIovec(iov, 2, data.asSlice(offset + 12, length - 12), length - 12);
-            PacketSockets.writeMmsghdr(msgs, i, sll, iov, 3);
+            long tagAt = 4L * i;
+            tags.set(BE_SHORT, tagAt, (short) PacketSockets.ETH_P_8021Q);
+            tags.set(BE_SHORT, tagAt + 2, (short) tci);
+            PacketSockets.writeIovec(iovs, iov, frameAddress, 12);
+            PacketSockets.writeIovec(iovs, iov + 1, tagsAddress + tagAt, 4);
+            PacketSockets.writeIovec(iovs, iov + 2, frameAddress + 12, length - 12);
+            PacketSockets.writeMmsghdr(msgs, i, sllsAddress + sllAt, iovsAddress + (long) PacketSockets.IOVEC_SIZE * iov, 3);
         } else {
-            PacketSockets.writeIovec(iov, 0, data.asSlice(offset, length), length);
-            PacketSockets.writeMmsghdr(msgs, i, sll, iov, 1);
+            PacketSockets.writeIovec(iovs, iov, frameAddress, length);
+            PacketSockets.writeMmsghdr(msgs, i, sllsAddress + sllAt, iovsAddress + (long) PacketSockets.IOVEC_SIZE * iov, 1);
         }
     }
 
@@ -159,19 +177,35 @@ public final class TxBatch implements AutoCloseable {
      * every other send was made.
      */
     public int sendAll(int fd, List<ByteBuffer> frames, List<Target> targets) throws IOException {
+        return sendFrames(fd, null, frames, targets);
+    }
+
+    /** {@link #sendAll} of the one frame {@code frame} (a sendto: no list is made for it). */
+    public int sendOne(int fd, ByteBuffer frame, List<Target> targets) throws IOException {
+        return sendFrames(fd, frame, null, targets);
+    }
+
+    /**
+     * The loop of {@link #sendAll}: {@code one} if not null, else every frame of {@code many}. Indexed
+     * loops and no per-frame object: a send allocates nothing (TxAllocationTest).
+     */
+    private int sendFrames(int fd, ByteBuffer one, List<ByteBuffer> many, List<Target> targets) throws IOException {
         refused.clear();
         refusedSends = 0;
         count = 0;
         used = 0;
         int sent = 0;
         int n = targets.size();
-        for (ByteBuffer f : frames) {
+        int frames = one != null ? 1 : many.size();
+        for (int k = 0; k < frames; k++) {
+            ByteBuffer f = one != null ? one : many.get(k);
             int len = f.remaining();
             if (room() < len || count + n > MAX_MESSAGES) {
                 sent += send(fd);
             }
             long at = put(f);
-            for (Target t : targets) {
+            for (int j = 0; j < n; j++) {
+                Target t = targets.get(j);
                 if (count == MAX_MESSAGES) {
                     sent += send(fd);
                     at = put(f.position(f.limit() - len)); // copy it again after the flush
@@ -203,10 +237,14 @@ public final class TxBatch implements AutoCloseable {
         int sent = 0;
         int i = 0;
         try {
+            if (count == 1 && firstPlain) {
+                return sendLone(fd);
+            }
             while (i < count) {
                 int n;
                 try {
-                    n = PacketSockets.sendmmsg(fd, msgs.asSlice((long) i * PacketSockets.MMSGHDR_SIZE), count - i, 0);
+                    // the whole queue from its start (no slice: the common case allocates nothing); the rest after a refusal
+                    n = PacketSockets.sendmmsg(fd, i == 0 ? msgs : msgs.asSlice((long) i * PacketSockets.MMSGHDR_SIZE), count - i, 0);
                 } catch (LinuxException e) {
                     if (e.errno() == Errno.EINTR) {
                         continue;
@@ -227,6 +265,30 @@ public final class TxBatch implements AutoCloseable {
             used = 0;
         }
         return sent;
+    }
+
+    /**
+     * One untagged message (a sendto of one frame to one port): sendto(2), which spares the kernel the
+     * msghdr and iovec copies and checks of sendmmsg(2). Same outcome: 1 sent, or the port's refusal
+     * recorded. The caller (send) empties the batch.
+     */
+    private int sendLone(int fd) throws LinuxException {
+        while (true) {
+            try {
+                PacketSockets.sendto(fd, data, firstLength, firstSll, 0);
+                return 1;
+            } catch (LinuxException e) {
+                if (e.errno() == Errno.EINTR) {
+                    continue;
+                }
+                if (e.errno() == Errno.EBADF || messagePort[0] == null) {
+                    throw e;
+                }
+                refused.putIfAbsent(messagePort[0], e.errno());
+                refusedSends++;
+                return 0;
+            }
+        }
     }
 
     @Override

@@ -25,6 +25,11 @@ import java.util.function.Supplier;
  *
  * <p>Threading: the caller's thread; the checks run unlocked, the batch only under the socket's
  * send lock (given to the constructor, held by the socket also while it closes).
+ *
+ * <p>Buffers: every frame is copied into the batch's native area (its position advanced to its limit)
+ * and handed to the kernel before the call returns, so the caller may reuse its buffers at once. A send
+ * to ports of the data plane's namespace allocates nothing per frame ({@code TxAllocationTest}); a send
+ * that spans VR namespaces does.
  */
 public final class TxPath {
     private final int fd;
@@ -97,10 +102,10 @@ public final class TxPath {
         List<TxBatch.Target> targets = untagged(model.get(), slotPorts);
         int len = frame.remaining();
         int outer = TxBatch.outerEthertype(frame);
-        for (TxBatch.Target t : targets) {
-            TxBatch.checkLength(len, t.port(), outer, false);
+        for (int j = 0; j < targets.size(); j++) {
+            TxBatch.checkLength(len, targets.get(j).port(), outer, false);
         }
-        send(List.of(frame), targets);
+        send(frame, null, targets);
     }
 
     /**
@@ -120,15 +125,15 @@ public final class TxPath {
                 throw new IllegalArgumentException("frame " + i + " of the burst is null");
             }
             int outer = TxBatch.outerEthertype(f);
-            for (TxBatch.Target t : targets) {
+            for (int j = 0; j < targets.size(); j++) {
                 try {
-                    TxBatch.checkLength(f.remaining(), t.port(), outer, false);
+                    TxBatch.checkLength(f.remaining(), targets.get(j).port(), outer, false);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("frame " + i + " of the burst: " + e.getMessage(), e);
                 }
             }
         }
-        return send(frames, targets);
+        return send(null, frames, targets);
     }
 
     /**
@@ -157,13 +162,14 @@ public final class TxPath {
         }
         VlanTargets vt = vlanTargets(m, vlan);
         List<TxBatch.Target> targets = vt.targets;
-        for (TxBatch.Target t : targets) {
+        for (int j = 0; j < targets.size(); j++) {
+            TxBatch.Target t = targets.get(j);
             TxBatch.checkLength(len, t.port(), outer, t.tagged());
         }
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("VLAN " + vlanName + " has no member ports to send to");
         }
-        send(List.of(frame), forward(vt, frame));
+        send(frame, null, forward(vt, frame));
     }
 
     /**
@@ -275,7 +281,7 @@ public final class TxPath {
             throw new IllegalArgumentException("sendto needs slot:ports or a VLAN name; none was given");
         }
         CachedTargets c = lastPorts;
-        if (c != null && c.model == m && c.key.equals(slotPorts)) {
+        if (c != null && c.model == m && sameList(c.key, slotPorts)) {
             return c.targets;
         }
         List<TxBatch.Target> targets = new ArrayList<>(slotPorts.size());
@@ -290,24 +296,48 @@ public final class TxPath {
         return targets;
     }
 
-    /** The targets last resolved for a key (a VLAN name, a slot:port list) in a model; immutable. */
-    private record CachedTargets(DataPlaneModel model, Object key, List<TxBatch.Target> targets) {
+    /**
+     * Whether {@code b} holds the slot:ports of {@code a}, in order: the same list (a caller that sends
+     * again with the list it sent with: {@code List.copyOf} of an immutable list is that list), else
+     * element by element by index ({@code List.equals} makes an iterator per call).
+     */
+    private static boolean sameList(List<SlotPort> a, List<SlotPort> b) {
+        if (a == b) {
+            return true;
+        }
+        int n = a.size();
+        if (b.size() != n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!a.get(i).equals(b.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The targets last resolved for a slot:port list in a model; immutable. */
+    private record CachedTargets(DataPlaneModel model, List<SlotPort> key, List<TxBatch.Target> targets) {
     }
 
     /** Written by any sender thread (an immutable record: a racing sender at worst resolves again). */
     private volatile CachedTargets lastPorts;
     private volatile VlanTargets lastVlan;
 
-    /** The one send loop, under the send lock: {@link TxBatch#sendAll}. */
-    private int send(List<ByteBuffer> frames, List<TxBatch.Target> targets) throws IOException {
+    /**
+     * The one send loop, under the send lock: {@link TxBatch#sendAll} of {@code frames}, or of the one
+     * frame {@code one} (a sendto makes no list for it).
+     */
+    private int send(ByteBuffer one, List<ByteBuffer> frames, List<TxBatch.Target> targets) throws IOException {
         txLock.lock();
         try {
             ensureOpen();
             DataPlaneModel m = model.get();
             if (spaceFds == null || !m.hasVrSpaces()) {
-                return batch().sendAll(fd, frames, targets);
+                return one != null ? batch().sendOne(fd, one, targets) : batch().sendAll(fd, frames, targets);
             }
-            return sendBySpace(m, frames, targets);
+            return sendBySpace(m, one != null ? List.of(one) : frames, targets);
         } finally {
             txLock.unlock();
         }
