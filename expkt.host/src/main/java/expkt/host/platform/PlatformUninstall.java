@@ -9,6 +9,7 @@ import org.osgi.framework.BundleException;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 import expkt.host.update.PlatformDir;
+import expkt.host.update.UninstallRefusal;
 
 /**
  * Gogo's {@code uninstall <id|bsn>...} ({@code felix:uninstall}), ranked above Gogo's own command of that
@@ -36,7 +37,7 @@ public final class PlatformUninstall {
         for (String w : which) {
             Bundle b = bundle(w);
             if (b.getBundleId() == 0 || platform.holds(b)) {
-                throw new IllegalStateException(refusal(b, context.getBundle(0).adapt(FrameworkWiring.class), "expkt:update " + b.getBundleId()));
+                throw new IllegalStateException(UninstallRefusal.message(b, context.getBundle(0).adapt(FrameworkWiring.class), "expkt:update " + b.getBundleId()));
             }
             bundles.add(b);
         }
@@ -47,35 +48,6 @@ public final class PlatformUninstall {
             done.add(name);
         }
         return "uninstalled " + String.join(", ", done);
-    }
-
-    /**
-     * The refusal: the bundle, where it came from, the bundles wired to it (what would break), and what to
-     * do instead ({@code instead}).
-     */
-    public static String refusal(Bundle b, FrameworkWiring wiring, String instead) {
-        List<String> users = new ArrayList<>();
-        for (Bundle d : wiring.getDependencyClosure(List.of(b))) {
-            if (d.getBundleId() != b.getBundleId()) {
-                users.add(d.getBundleId() + " " + d.getSymbolicName());
-            }
-        }
-        // and those using its services (the protocols bound to the provider's): not wired to its packages
-        org.osgi.framework.ServiceReference<?>[] services = b.getRegisteredServices();
-        for (org.osgi.framework.ServiceReference<?> ref : services == null ? new org.osgi.framework.ServiceReference<?>[0] : services) {
-            Bundle[] using = ref.getUsingBundles();
-            for (Bundle u : using == null ? new Bundle[0] : using) {
-                String n = u.getBundleId() + " " + u.getSymbolicName();
-                if (u.getBundleId() != b.getBundleId() && !users.contains(n)) {
-                    users.add(n);
-                }
-            }
-        }
-        return "refused: bundle " + b.getBundleId() + " " + b.getSymbolicName() + " " + b.getVersion()
-                + (b.getBundleId() == 0 ? " is the framework" : " is a platform bundle of the host jar (installed from " + b.getLocation() + ")")
-                + ": it is not uninstalled; " + (users.isEmpty() ? "the host would run without it until it is restarted"
-                        : users.size() + " bundle(s) wired to it or using its services would lose it until the host is restarted: " + String.join(", ", users))
-                + "; update it in place instead (" + instead + ")";
     }
 
     private Bundle bundle(String which) {

@@ -10,7 +10,7 @@
  * reasons; it is the host's, not an API for protocol bundles.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package expkt.host.update;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,8 +2,6 @@ package expkt.ops.console;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -12,6 +10,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
 import expkt.host.update.PlatformDir;
+import expkt.host.update.UninstallRefusal;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -88,30 +87,9 @@ public final class UninstallGuard implements Filter {
         return null;
     }
 
-    /** The same refusal as Gogo's uninstall and the REST API: the bundle, what is wired to it, what to do instead. */
+    /** The same refusal as Gogo's uninstall and the REST API, with the console's way to update instead. */
     private String refusal(Bundle b) {
-        List<String> users = new ArrayList<>();
-        for (Bundle d : context.getBundle(0).adapt(FrameworkWiring.class).getDependencyClosure(List.of(b))) {
-            if (d.getBundleId() != b.getBundleId()) {
-                users.add(d.getBundleId() + " " + d.getSymbolicName());
-            }
-        }
-        // and those using its services (the protocols bound to the provider's): not wired to its packages
-        org.osgi.framework.ServiceReference<?>[] services = b.getRegisteredServices();
-        for (org.osgi.framework.ServiceReference<?> ref : services == null ? new org.osgi.framework.ServiceReference<?>[0] : services) {
-            Bundle[] using = ref.getUsingBundles();
-            for (Bundle u : using == null ? new Bundle[0] : using) {
-                String n = u.getBundleId() + " " + u.getSymbolicName();
-                if (u.getBundleId() != b.getBundleId() && !users.contains(n)) {
-                    users.add(n);
-                }
-            }
-        }
-        return "refused: bundle " + b.getBundleId() + " " + b.getSymbolicName() + " " + b.getVersion()
-                + (b.getBundleId() == 0 ? " is the framework" : " is a platform bundle of the host jar (installed from " + b.getLocation() + ")")
-                + ": it is not uninstalled; " + (users.isEmpty() ? "the host would run without it until it is restarted"
-                        : users.size() + " bundle(s) wired to it or using its services would lose it until the host is restarted: " + String.join(", ", users))
-                + "; update it in place instead (the Update button, expkt:update " + b.getBundleId() + ", or PUT /expkt/api/bundles/"
-                + b.getBundleId() + ")";
+        return UninstallRefusal.message(b, context.getBundle(0).adapt(FrameworkWiring.class),
+                "the Update button, expkt:update " + b.getBundleId() + ", or PUT /expkt/api/bundles/" + b.getBundleId());
     }
 }

@@ -31,6 +31,7 @@ import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 
 import expkt.host.update.PlatformDir;
+import expkt.host.update.UninstallRefusal;
 import expkt.host.update.UpdateImpact;
 
 /**
@@ -178,10 +179,8 @@ final class BundleOps {
     synchronized Map<String, Object> uninstall(long id) throws ApiException {
         Bundle b = changeable(id);
         if (platform.holds(b)) {
-            throw new ApiException(409, "refused: bundle " + id + " " + b.getSymbolicName() + " " + b.getVersion()
-                    + " is a platform bundle of the host jar (installed from " + b.getLocation() + "): it is not uninstalled,"
-                    + " the host would run without it until it is restarted; update it in place instead (PUT "
-                    + ManagementApi.ROOT + "/bundles/" + id + ")");
+            throw new ApiException(409, UninstallRefusal.message(b, context.getBundle(0).adapt(FrameworkWiring.class),
+                    "PUT " + ManagementApi.ROOT + "/bundles/" + id));
         }
         Map<String, Object> before = describe(b);
         try {
