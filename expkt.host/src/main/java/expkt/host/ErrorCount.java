@@ -41,7 +41,7 @@ final class ErrorCount implements LogListener {
 
     @Override
     public synchronized void logged(LogEntry entry) {
-        if (entry.getLogLevel() != LogLevel.ERROR) {
+        if (UpstreamLogLevel.of(entry) != LogLevel.ERROR) { // an upstream bundle's orderly stop is no fault
             return;
         }
         count++;

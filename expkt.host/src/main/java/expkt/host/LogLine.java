@@ -35,7 +35,7 @@ final class LogLine {
     static String format(LogEntry e) {
         Bundle b = e.getBundle();
         String source = b == null ? "-" : b.getSymbolicName() == null ? "bundle " + b.getBundleId() : b.getSymbolicName();
-        return format(e.getTime(), e.getLogLevel(), source, e.getMessage(), e.getException());
+        return format(e.getTime(), UpstreamLogLevel.of(e), source, UpstreamLogLevel.message(e), e.getException());
     }
 
     static String format(long millis, LogLevel level, String source, String message, Throwable exception) {

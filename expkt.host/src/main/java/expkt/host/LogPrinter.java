@@ -123,7 +123,7 @@ public final class LogPrinter implements LogListener {
 
     @Override
     public synchronized void logged(LogEntry entry) {
-        if (!threshold.implies(entry.getLogLevel())) {
+        if (!threshold.implies(UpstreamLogLevel.of(entry))) {
             return;
         }
         // Service events are logged by the framework at INFO: a line per registration would drown the
