@@ -1,246 +1,43 @@
 package expkt.host.platform;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.BundleException;
-import org.osgi.framework.FrameworkEvent;
-import org.osgi.framework.FrameworkListener;
-import org.osgi.framework.ServiceReference;
-import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
-import org.osgi.service.log.Logger;
-import org.osgi.service.log.LoggerFactory;
+
+import expkt.host.update.ClosureRefresh;
 
 /**
  * The Gogo command {@code expkt:refresh}: what an operator runs after Gogo's {@code update N} (which does
  * not refresh). A plain object the {@code expkt.host} bundle activator registers, not a DS component:
  * after {@code update <SCR>} no DS component exists until a refresh, and this one must be there to do it.
- *
- * <p>Refreshes every bundle whose old revision is pending removal, in steps that each have a deadline:
- * <ol>
- * <li>stops the active bundles of their dependency closure itself (transiently), the highest start level
- *     first, waiting after each stop until ConfigAdmin has delivered what the stop queued
- *     ({@link ConfigAdminDrain}, {@value #DRAIN_WAIT_MS} ms): {@code expkt.ops} deletes Jetty's
- *     configuration as it stops, and that update must reach Felix HTTP before the refresh drops Felix
- *     HTTP's class loader (it logged {@code NoClassDefFoundError PerBundleServletContextImpl} as an ERROR);
- *     not stopped this way: {@code expkt.host} (this command's bundle) and Gogo's bundles (the console
- *     this command runs in), which the framework's refresh stops and starts as before;
- * <li>{@link FrameworkWiring#refreshBundles} with a listener ({@value #REFRESH_WAIT_MS} ms);
- * <li>starts what it stopped, the lowest start level first and FileInstall last (it scans the deploy
- *     directory when it starts: the deploy guard of {@code expkt.host} must be back first), and waits
- *     until every bundle that was active is active again ({@value #RESTART_WAIT_MS} ms).
- * </ol>
- * A step that does not finish in time fails the command naming what did not come back (and it is logged
- * as an ERROR); the bundles it stopped are started again in every case.
+ * Refreshes every bundle whose old revision is pending removal, with the platform's one stepwise refresh
+ * ({@link ClosureRefresh}: stops the closure itself, the highest start level first, waiting for
+ * ConfigAdmin after each stop; refreshes; starts it again; every step with a deadline).
  *
  * <p>Threading: Gogo's console thread. When {@code expkt.host} is in the closure, the refresh replaces
- * this object's class loader under it: after the refresh this class uses only classes loaded before it
- * (no lambda, no new inner class).
+ * this object's class loader under it: after the refresh this class uses only classes loaded before it.
  */
 public final class PlatformRefresh {
-    public static final long REFRESH_WAIT_MS = 60_000;
-    public static final long RESTART_WAIT_MS = 30_000;
-    public static final long DRAIN_WAIT_MS = 10_000;
-    static final String FILEINSTALL = "org.apache.felix.fileinstall";
-    static final String CM = "org.osgi.service.cm.ConfigurationAdmin";
+    public static final long REFRESH_WAIT_MS = ClosureRefresh.REFRESH_WAIT_MS;
+    public static final long RESTART_WAIT_MS = ClosureRefresh.RESTART_WAIT_MS;
 
-    private final BundleContext context;
     private final Bundle system;
+    private final ClosureRefresh refresh;
 
     public PlatformRefresh(BundleContext context) {
-        this.context = context;
         this.system = context.getBundle(0);
+        this.refresh = new ClosureRefresh(context);
     }
 
     /** {@code expkt:refresh}: returns what restarted; throws naming what is not back. */
     public String refresh() throws InterruptedException {
-        FrameworkWiring wiring = system.adapt(FrameworkWiring.class);
-        List<Bundle> pending = new ArrayList<>(wiring.getRemovalPendingBundles());
+        List<Bundle> pending = new ArrayList<>(system.adapt(FrameworkWiring.class).getRemovalPendingBundles());
         if (pending.isEmpty()) {
             return "nothing to refresh: no bundle has an old revision pending removal";
         }
-        long t0 = System.nanoTime();
-        List<Bundle> closure = new ArrayList<>(wiring.getDependencyClosure(pending));
-        String names = names(pending);
-        String closureNames = names(closure);
-        List<Bundle> wereActive = new ArrayList<>();
-        List<Bundle> toStop = new ArrayList<>();
-        long self = context.getBundle().getBundleId();
-        for (Bundle b : closure) {
-            if (b.getState() == Bundle.ACTIVE || b.getState() == Bundle.STARTING) {
-                wereActive.add(b);
-                String bsn = b.getSymbolicName();
-                if (b.getBundleId() != self && b.getBundleId() != 0 && (bsn == null || !bsn.startsWith("org.apache.felix.gogo."))) {
-                    toStop.add(b);
-                }
-            }
-        }
-        toStop.sort(Comparator.comparingInt(PlatformRefresh::startLevel).thenComparingLong(Bundle::getBundleId).reversed());
-        info("refresh: dropping the old revisions of " + names + "; restarts " + closureNames);
-
-        List<Bundle> stopped = new ArrayList<>();
-        String failure = null;
-        CountDownLatch done = new CountDownLatch(1);
-        FrameworkListener listener = e -> {
-            if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED || e.getType() == FrameworkEvent.ERROR) {
-                done.countDown();
-            }
-        };
-        try {
-            for (Bundle b : toStop) {
-                try {
-                    b.stop(Bundle.STOP_TRANSIENT);
-                    stopped.add(b);
-                } catch (BundleException | RuntimeException e) {
-                    failure = "bundle " + b.getBundleId() + " " + b.getSymbolicName() + " did not stop for the refresh: " + e;
-                    break;
-                }
-                if (!drainConfigAdmin()) {
-                    failure = "ConfigAdmin did not deliver the configuration updates queued by stopping bundle " + b.getBundleId()
-                            + " " + b.getSymbolicName() + " within " + DRAIN_WAIT_MS + " ms";
-                    break;
-                }
-            }
-            if (failure == null) {
-                wiring.refreshBundles(pending, listener);
-                if (!done.await(REFRESH_WAIT_MS, TimeUnit.MILLISECONDS)) {
-                    failure = "the framework's refresh of " + names + " not done after " + REFRESH_WAIT_MS + " ms; not active: "
-                            + notActive(closure);
-                }
-            }
-        } finally {
-            // from here on, no class of this bundle that is not loaded yet (see the class comment)
-            Bundle fileInstall = null;
-            for (int i = stopped.size() - 1; i >= 0; i--) {
-                Bundle b = stopped.get(i);
-                if (FILEINSTALL.equals(b.getSymbolicName())) {
-                    fileInstall = b;
-                    continue;
-                }
-                start(b);
-            }
-            if (fileInstall != null) {
-                awaitActive(wereActive, fileInstall);
-                start(fileInstall);
-            }
-        }
-        List<String> notBack = awaitActive(wereActive, null);
-        if (failure == null && !notBack.isEmpty()) {
-            failure = "refreshed " + names + ", but not active again after " + RESTART_WAIT_MS + " ms: " + String.join(", ", notBack);
-        } else if (failure != null && !notBack.isEmpty()) {
-            failure = failure + "; not active again: " + String.join(", ", notBack);
-        }
-        if (failure != null) {
-            error("refresh: " + failure);
-            throw new IllegalStateException(failure);
-        }
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        String out = "refreshed " + names + " in " + ms + " ms; restarted: " + closureNames;
-        info("refresh: " + out);
-        return out;
-    }
-
-    /** True when ConfigAdmin got through its queue (or there is no ConfigAdmin to wait for). */
-    private boolean drainConfigAdmin() throws InterruptedException {
-        try {
-            if (context.getServiceReference(CM) == null) {
-                return true;
-            }
-            return ConfigAdminDrain.await(context, DRAIN_WAIT_MS);
-        } catch (NoClassDefFoundError e) {
-            return true; // org.osgi.service.cm not wired to this bundle: no ConfigAdmin it could wait for
-        }
-    }
-
-    private void start(Bundle b) {
-        try {
-            if (b.getState() != Bundle.UNINSTALLED && b.getState() != Bundle.ACTIVE) {
-                b.start(Bundle.START_TRANSIENT);
-            }
-        } catch (BundleException | RuntimeException e) {
-            error("refresh: bundle " + b.getBundleId() + " " + b.getSymbolicName() + " does not start again: " + e);
-        }
-    }
-
-    /** Waits until every bundle of {@code bundles} but {@code except} is active; returns those that are not. */
-    private static List<String> awaitActive(List<Bundle> bundles, Bundle except) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + RESTART_WAIT_MS;
-        List<String> notActive = new ArrayList<>();
-        do {
-            notActive.clear();
-            for (Bundle b : bundles) {
-                if (b != except && b.getState() != Bundle.ACTIVE) {
-                    notActive.add(b.getBundleId() + " " + b.getSymbolicName() + " (state " + b.getState() + ")");
-                }
-            }
-            if (notActive.isEmpty()) {
-                return notActive;
-            }
-            Thread.sleep(50);
-        } while (System.currentTimeMillis() < deadline);
-        return notActive;
-    }
-
-    private static int startLevel(Bundle b) {
-        BundleStartLevel sl = b.adapt(BundleStartLevel.class);
-        return sl == null ? 0 : sl.getStartLevel();
-    }
-
-    private static String names(List<Bundle> bundles) {
-        List<String> out = new ArrayList<>();
-        for (Bundle b : bundles) {
-            out.add(b.getBundleId() + " " + b.getSymbolicName());
-        }
-        return String.join(", ", out);
-    }
-
-    private static String notActive(List<Bundle> bundles) {
-        List<String> out = new ArrayList<>();
-        for (Bundle b : bundles) {
-            if (b.getState() != Bundle.ACTIVE) {
-                out.add(b.getBundleId() + " " + b.getSymbolicName() + " (state " + b.getState() + ")");
-            }
-        }
-        return out.toString();
-    }
-
-    private void info(String msg) {
-        log(false, msg);
-    }
-
-    private void error(String msg) {
-        log(true, msg);
-    }
-
-    /** Through the Log Service while this bundle's context is valid; on standard error otherwise. */
-    private void log(boolean error, String msg) {
-        try {
-            ServiceReference<LoggerFactory> ref = context.getServiceReference(LoggerFactory.class);
-            if (ref != null) {
-                LoggerFactory f = context.getService(ref);
-                if (f != null) {
-                    try {
-                        Logger l = f.getLogger(PlatformRefresh.class);
-                        if (error) {
-                            l.error(msg);
-                        } else {
-                            l.info(msg);
-                        }
-                        return;
-                    } finally {
-                        context.ungetService(ref);
-                    }
-                }
-            }
-        } catch (IllegalStateException | NoClassDefFoundError e) {
-            // this bundle was refreshed under the command: its context is gone
-        }
-        System.err.println("expkt.host " + (error ? "ERROR " : "") + msg);
+        return refresh.refresh(pending);
     }
 }

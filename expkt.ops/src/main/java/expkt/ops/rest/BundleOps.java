@@ -11,8 +11,6 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -21,15 +19,16 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
-import org.osgi.framework.FrameworkEvent;
-import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.startlevel.BundleStartLevel;
-import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.framework.wiring.BundleRequirement;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.log.Logger;
 
+import expkt.host.update.ClosureRefresh;
+import expkt.host.update.FrameworkQueue;
 import expkt.host.update.PlatformDir;
 import expkt.host.update.UninstallRefusal;
 import expkt.host.update.UpdateImpact;
@@ -48,13 +47,17 @@ import expkt.host.update.UpdateImpact;
  *
  * <p>After an update the framework's start-level queue is drained and the bundle's own start level
  * put back (the bnd launcher re-levels bundles it sees UPDATED), and a revision still pending removal
- * is refreshed, as the host's deploy directory does.
+ * is refreshed ({@link FrameworkQueue}, as the host's deploy directory does). When that refresh would
+ * restart this bundle (ConfigAdmin, the servlet API, Felix HTTP...: the web server this answer goes out
+ * through), the answer comes first, 202 with what the refresh restarts, and the refresh follows on a
+ * thread of its own ({@link #deferredRefresh}): done inside the request, it stopped the server under
+ * the request and the client got no answer at all.
  *
  * <p>Threading: the mutating calls are serialised on this object (one change at a time, as
- * FileInstall's); every wait on the framework has a deadline ({@value #FRAMEWORK_WAIT_MS} ms).
+ * FileInstall's); every wait on the framework has a deadline ({@link FrameworkQueue#FRAMEWORK_WAIT_MS} ms),
+ * and one that passes is logged at ERROR.
  */
 final class BundleOps {
-    static final long FRAMEWORK_WAIT_MS = 30_000;
     static final String LOCATION_PREFIX = "expkt-rest:";
     private static final String[] STATES = {"UNINSTALLED", "INSTALLED", "RESOLVED", "STARTING", "STOPPING", "ACTIVE"};
 
@@ -62,9 +65,11 @@ final class BundleOps {
     private final Bundle system;
     private final ServiceComponentRuntime scr;
     private final PlatformDir platform;
+    private final FrameworkQueue queue;
 
-    BundleOps(BundleContext context, ServiceComponentRuntime scr) {
+    BundleOps(BundleContext context, ServiceComponentRuntime scr, Logger log) {
         this.context = context;
+        this.queue = new FrameworkQueue(context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION), log);
         this.system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
         this.scr = scr;
         this.platform = PlatformDir.of(context);
@@ -116,7 +121,7 @@ final class BundleOps {
         return describe(b);
     }
 
-    synchronized Map<String, Object> update(long id, byte[] jar, boolean force) throws ApiException {
+    synchronized Object update(long id, byte[] jar, boolean force) throws ApiException {
         Bundle b = changeable(id);
         JarCheck check = JarCheck.of(jar);
         if (!check.symbolicName().equals(b.getSymbolicName())) {
@@ -137,6 +142,14 @@ final class BundleOps {
             b.update(new ByteArrayInputStream(jar));
         } catch (BundleException | RuntimeException e) {
             failed = e;
+        }
+        if (failed == null && refreshRestartsThisApi(b)) {
+            queue.drainStartLevelQueue();
+            if (b.getState() != Bundle.UNINSTALLED && sl.getStartLevel() != level) {
+                sl.setStartLevel(level);
+                queue.drainStartLevelQueue();
+            }
+            return deferredRefresh(b);
         }
         settle(b, sl, level);
         if (failed == null) {
@@ -279,42 +292,57 @@ final class BundleOps {
     }
 
     private void settle(Bundle b, BundleStartLevel sl, int level) {
-        drainStartLevelQueue();
-        if (b.getState() != Bundle.UNINSTALLED && sl.getStartLevel() != level) {
-            sl.setStartLevel(level);
-            drainStartLevelQueue();
-        }
-        refreshIfPending(b);
-    }
-
-    private void drainStartLevelQueue() {
-        FrameworkStartLevel fsl = system.adapt(FrameworkStartLevel.class);
-        CountDownLatch done = new CountDownLatch(1);
-        fsl.setStartLevel(fsl.getStartLevel(), e -> done.countDown());
-        await(done);
+        queue.settle(b, level);
     }
 
     private void refreshIfPending(Bundle b) {
-        FrameworkWiring wiring = system.adapt(FrameworkWiring.class);
-        if (!wiring.getRemovalPendingBundles().contains(b)) {
-            return;
-        }
-        CountDownLatch done = new CountDownLatch(1);
-        FrameworkListener l = e -> {
-            if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED || e.getType() == FrameworkEvent.ERROR) {
-                done.countDown();
-            }
-        };
-        wiring.refreshBundles(List.of(b), l);
-        await(done);
+        queue.refreshIfPending(b);
     }
 
-    private static void await(CountDownLatch done) {
-        try {
-            done.await(FRAMEWORK_WAIT_MS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * True when refreshing {@code b} would restart this bundle, the web server this answer goes out
+     * through: the refresh must wait until the answer is sent ({@link Deferred}).
+     */
+    private boolean refreshRestartsThisApi(Bundle b) {
+        FrameworkWiring wiring = system.adapt(FrameworkWiring.class);
+        return wiring.getRemovalPendingBundles().contains(b)
+                && ClosureRefresh.closure(system, List.of(b)).contains(context.getBundle());
+    }
+
+    /**
+     * The answer to an update whose refresh restarts this API: 202 with the bundle, what the refresh
+     * will restart and how to follow it; the refresh itself ({@link ClosureRefresh}, the one
+     * {@code expkt:refresh} runs) starts once the answer is sent, on a thread of its own, since the
+     * request's thread belongs to the web server it stops.
+     */
+    private Deferred deferredRefresh(Bundle b) {
+        List<String> restarts = new ArrayList<>();
+        for (Bundle c : ClosureRefresh.closure(system, List.of(b))) {
+            restarts.add(c.getBundleId() + " " + c.getSymbolicName());
         }
+        Map<String, Object> body = describe(b);
+        Map<String, Object> refresh = new LinkedHashMap<>();
+        refresh.put("state", "starts after this answer");
+        refresh.put("restarts", restarts);
+        refresh.put("follow", "GET " + ManagementApi.ROOT + "/bundles until every bundle is ACTIVE (the API is down while it restarts;"
+                + " a failure is logged at ERROR naming what did not come back)");
+        body.put("refresh", refresh);
+        Bundle host = FrameworkUtil.getBundle(ClosureRefresh.class);
+        BundleContext hostContext = host == null ? null : host.getBundleContext();
+        Runnable run = () -> {
+            try {
+                if (hostContext == null) {
+                    queue.refreshIfPending(b); // no expkt.host context: the framework's refresh alone
+                } else {
+                    new ClosureRefresh(hostContext).refresh(List.of(b));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IllegalStateException failed) {
+                // ClosureRefresh logged it at ERROR, naming what did not come back: nobody else to tell
+            }
+        };
+        return new Deferred(body, run);
     }
 
     static Map<String, Object> describe(Bundle b) {

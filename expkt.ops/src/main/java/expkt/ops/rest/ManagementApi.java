@@ -15,6 +15,8 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.MetaTypeService;
 
 import com.fasterxml.jackson.jr.ob.JSON;
@@ -35,7 +37,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * <li>{@code GET bundles}, {@code GET bundles/{id}}
  * <li>{@code POST bundles[?start=false]} (the jar as the body): install (and start)
  * <li>{@code PUT bundles/{id}[?force=true]} (the jar as the body): update in place; refused (409, naming
- *     them) if other bundles' components would restart, as {@code expkt:update} refuses, unless {@code force=true}
+ *     them) if other bundles' components would restart, as {@code expkt:update} refuses, unless {@code force=true};
+ *     202 when the update's refresh restarts this API's own web server: the answer first, then the refresh
  * <li>{@code DELETE bundles/{id}}: uninstall; refused (409, naming it) for a platform bundle of the host jar
  * <li>{@code GET configs}, {@code GET|PUT|DELETE configs/{pid}}
  * <li>{@code GET runtime}, {@code GET runtime/{part}} ({@code dataPlane}, {@code ports}, {@code vlans},
@@ -64,9 +67,10 @@ public final class ManagementApi extends HttpServlet {
 
     @Activate
     public ManagementApi(BundleContext context, @Reference HttpAccess access, @Reference ConfigurationAdmin configAdmin,
-            @Reference(cardinality = ReferenceCardinality.OPTIONAL) MetaTypeService metaType, @Reference ServiceComponentRuntime scr) {
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL) MetaTypeService metaType, @Reference ServiceComponentRuntime scr,
+            @Reference(service = LoggerFactory.class) Logger log) {
         this.access = access;
-        this.bundles = new BundleOps(context, scr);
+        this.bundles = new BundleOps(context, scr, log);
         this.configs = new ConfigOps(context, configAdmin, metaType);
     }
 
@@ -83,6 +87,14 @@ public final class ManagementApi extends HttpServlet {
         String[] parts = path.replaceAll("^/+|/+$", "").split("/");
         try {
             Object result = route(req.getMethod(), parts, req);
+            if (result instanceof Deferred d) {
+                write(resp, 202, d.body());
+                resp.flushBuffer(); // on the wire before the work that stops this server starts
+                Thread t = new Thread(d.after(), "expkt-ops-refresh");
+                t.setDaemon(true);
+                t.start();
+                return;
+            }
             int status = req.getMethod().equals("POST") ? 201 : 200;
             write(resp, status, result);
         } catch (ApiException e) {

@@ -1,4 +1,4 @@
-package expkt.host.platform;
+package expkt.host.update;
 
 import java.util.Dictionary;
 import java.util.Hashtable;
