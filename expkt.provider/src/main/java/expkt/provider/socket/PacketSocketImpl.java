@@ -214,7 +214,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         }
     }
 
-    // ---------------------------------------------------------------- hot upgrade: ParkedPart
+    // ---------------------------------------------------------------- hot upgrade: park and adopt (ParkedPart)
 
     /**
      * Called by the owner's packet service: {@code stopping} says whether the owner's bundle is
