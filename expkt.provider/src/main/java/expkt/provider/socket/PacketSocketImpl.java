@@ -15,7 +15,6 @@ import expkt.linux.LinuxException;
 import expkt.linux.PacketSockets;
 import expkt.linux.Selectable;
 import expkt.provider.dispatch.BusyPoll;
-import expkt.provider.dispatch.HandleTimes;
 import expkt.provider.dispatch.LaneRegistry;
 import expkt.provider.dispatch.Readable;
 import expkt.provider.dispatch.Registration;
@@ -41,11 +40,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * receive ring (TPACKET_V3, or TPACKET_V2 for {@link RxMode#LATENCY}: see {@link RxRing}), a classic
  * BPF program compiled from its filters, and nftables rules named after them.
  *
- * <p>This class is the façade: it holds the fd, the arenas, the locks, the options, the socket's lane
- * registration (its callback's, or a whiteboard handler's) and {@link #close()}, and delegates each concern to one part: {@link SocketFilters}
- * (the BPF program and nft rules), {@link RxPath} (the receive path: reads the ring in place, waits
- * in poll(2) slices of {@value RxPath#POLL_SLICE_MILLIS} ms so that {@link #close()} is noticed) and
- * {@link TxPath} (the send path).
+ * <p>This class is the façade: it holds the fd, the arenas, the locks, the options and {@link #close()},
+ * and delegates each concern to one part: {@link SocketFilters} (the BPF program and nft rules),
+ * {@link RxPath} (the receive path: reads the ring in place, waits in poll(2) slices of
+ * {@value RxPath#POLL_SLICE_MILLIS} ms so that {@link #close()} is noticed), {@link TxPath} (the send
+ * path), {@link SocketLane} (which lane reads the socket: its callback's or a whiteboard handler's
+ * registration) and {@link ParkedPart} (parking the kernel part across an update of the owner's
+ * bundle, its adoption and its closing).
  *
  * <p>Threading: one receiving thread and one sending thread at a time (each side has its own lock);
  * filters, callback and close may be called from any thread.
@@ -60,7 +61,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private final boolean handlerSocket;
     /**
      * The receive socket (bound in the punt namespace, its ring mapped): part of the kernel part, which
-     * moves to the next revision's socket when this one is parked and adopted (see {@link #adopt}).
+     * moves to the next revision's socket when this one is parked and adopted (see {@link #takeKernelPart}).
      * Written under the filter and receive locks.
      */
     private volatile int fd;
@@ -87,16 +88,15 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private volatile SocketFilters filters;
     private volatile RxPath rx;
     /** Which façade the kernel part (filters, receive path) serves now: moves with it. */
-    private Face face;
+    private ParkedPart.Face face;
     private final TxPath tx;
     /** The transmit rings of tryClaim, per port, made on the first claim (send lock). */
     private final TxRings claims;
     private volatile boolean closed;
-    private volatile PacketCallback callback;
-    /** The lane registration reading this socket (its callback, or a whiteboard handler), or null. Set under filterLock. */
-    private volatile Registration reader;
-    /** What {@link #reader} runs, to tell a callback's registration from a handler's. */
-    private volatile LaneReader laneReader;
+    /** Who reads this socket on a lane: its callback, or a whiteboard handler. */
+    private final SocketLane lane;
+    /** Parking across an update of the owner's bundle, and adoption. */
+    private final ParkedPart parking;
     /** The filter names at close, for the row of a callback still running after it. */
     private volatile List<String> closedFilterNames = List.of();
     /** Counted kernel drops; read and added to under filterLock (never from a closed fd). */
@@ -123,43 +123,6 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private volatile int busyPollMicros = -1;
     /** The user's receive timeout, ms (0: none): kept here so that an adopted receive path gets it too. */
     private volatile int timeoutMillis;
-    /** True while the owner's bundle is STOPPING (an update or a stop): a close then parks the kernel part. Null: never. */
-    private volatile java.util.function.BooleanSupplier ownerStopping;
-    /** When it was parked (System.nanoTime), 0 while not parked. Written under the filter lock. */
-    private volatile long parkedAt;
-    /** How many revisions of the owner's bundle this kernel part has served (1 + adoptions). */
-    private volatile int revisions = 1;
-    /** The id of the parked socket this one adopted, 0 if none. */
-    private volatile long adoptedFrom;
-    /**
-     * Names of the filters an adopted kernel part brought that this revision has not set up again (yet):
-     * removed at its first receive, callback, selector or close. Filter lock; null when none.
-     */
-    private java.util.Set<String> unconfirmed;
-
-    /**
-     * The façade a kernel part serves: its receive path and filters ask it whether they are open. One
-     * per kernel part, re-pointed at the adopter when a parked part is adopted.
-     */
-    private static final class Face {
-        volatile PacketSocketImpl socket;
-
-        Face(PacketSocketImpl socket) {
-            this.socket = socket;
-        }
-
-        /** The receive path may be read: its façade is open. */
-        boolean readable() {
-            PacketSocketImpl s = socket;
-            return s != null && !s.closed;
-        }
-
-        /** The kernel part holds filters: its façade is open, or it is parked (a port change re-applies them too). */
-        boolean alive() {
-            PacketSocketImpl s = socket;
-            return s != null && (!s.closed || s.parkedAt != 0);
-        }
-    }
 
     PacketSocketImpl(L2Engine engine, long id, BundleIdentity owner, String purpose, int fd, int txFd, Arena ringArena, RxRing ring, RxMode rxMode) {
         this.txFd = txFd;
@@ -171,7 +134,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         this.ownerName = purpose == null ? owner.withVersion() : owner.qualified(purpose);
         this.fd = fd;
         this.ringArena = ringArena;
-        Face f = new Face(this);
+        this.lane = new SocketLane(this, engine, filterLock);
+        this.parking = new ParkedPart(this, engine);
+        ParkedPart.Face f = new ParkedPart.Face(this);
         this.face = f;
         this.filters = new SocketFilters(engine, this, fd, filterLock, f::alive);
         this.rx = new RxPath(ring, fd, controlArena.allocate(PacketSockets.POLLFD_SIZE, 8), engine, f::readable);
@@ -242,180 +207,103 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         }
         synchronized (filterLock) {
             ensureOpen();
-            java.util.Set<String> u = unconfirmed;
-            if (u != null && u.remove(filter.name())) {
-                if (u.isEmpty()) {
-                    unconfirmed = null;
-                }
-                if (filters.list().contains(filter)) {
-                    return; // the adopted part has it already, in force since before the update
-                }
-                filters.removeSome(java.util.Set.of(filter.name())); // the same name, another match: replaced below
-            } else if (adoptable()) {
-                PacketSocketImpl parked = engine.parkedFor(owner.symbolicName(), filter.name());
-                if (parked != null) {
-                    String why = parked.adoptableBy(this, filter);
-                    if (why == null && adopt(parked, filter)) {
-                        return;
-                    }
-                    parked.closeParked(ownerName + " sets up filter \"" + filter.name() + "\" on socket #" + id + " but "
-                            + (why == null ? "the parked socket could not be taken over" : why)
-                            + ": a new socket replaces the parked one");
-                }
+            if (parking.setupFilter(filter)) {
+                return; // in force already: adopted with a parked kernel part, or brought by one
             }
             filters.setup(filter);
         }
     }
 
-    // ---------------------------------------------------------------- hot upgrade: park and adopt
+    // ---------------------------------------------------------------- hot upgrade: park and adopt (ParkedPart)
 
     /**
      * Called by the owner's packet service: {@code stopping} says whether the owner's bundle is
      * STOPPING now (then a close parks the kernel part for its next revision: see {@link #close(long)}).
      */
     public void ownerStopping(java.util.function.BooleanSupplier stopping) {
-        this.ownerStopping = stopping;
+        parking.ownerStopping(stopping);
     }
 
     /** True while its kernel part is parked: closed by its owner's stopping bundle, kept for the next revision. */
     public boolean isParked() {
-        return parkedAt != 0;
+        return parking.isParked();
     }
 
     /** Milliseconds since it was parked, -1 if it is not. */
     public long parkedMillis() {
-        long at = parkedAt;
-        return at == 0 ? -1 : (System.nanoTime() - at) / 1_000_000;
+        return parking.parkedMillis();
     }
 
     /** How many revisions of its owner's bundle its kernel part has served (1: never adopted). */
     public int revisions() {
-        return revisions;
+        return parking.revisions();
     }
 
     /** The id of the parked socket whose kernel part this one took over, 0 if none. */
     public long adoptedFrom() {
-        return adoptedFrom;
-    }
-
-    /** A close now parks the kernel part: the owner's bundle is stopping and the socket is a plain callback or receive socket. */
-    private boolean mayPark() {
-        java.util.function.BooleanSupplier stopping = ownerStopping;
-        return stopping != null && !handlerSocket && fanoutLeader == null && fanoutMembers.isEmpty() && !filters.list().isEmpty()
-                && engine.mayPark() && stopping.getAsBoolean();
-    }
-
-    /** This new socket may take over a parked kernel part: nothing of its own yet (no filter, reader, selector, group). Filter lock. */
-    private boolean adoptable() {
-        return !handlerSocket && ownerStopping != null && filters.list().isEmpty() && reader == null && watchers.isEmpty()
-                && fanoutGroup == -1 && fanoutLeader == null && callback == null;
-    }
-
-    /** Null if {@code adopter}, setting up {@code first}, may take over this parked part; else why not. */
-    private String adoptableBy(PacketSocketImpl adopter, Filter first) {
-        List<Filter> mine = filters.list();
-        if (mine.isEmpty() || !mine.get(0).equals(first)) {
-            return "the parked socket #" + id + " of " + ownerName + " has " + mine + " (another filter)";
-        }
-        if (adopter.rxMode != rxMode) {
-            return "the parked socket #" + id + " of " + ownerName + " is " + rxMode + ", the new one " + adopter.rxMode;
-        }
-        if (adopter.filters.vrId() != filters.vrId()) {
-            return "the parked socket #" + id + " of " + ownerName + " is in VR id " + filters.vrId() + ", the new one in "
-                    + adopter.filters.vrId();
-        }
-        return null;
+        return parking.adoptedFrom();
     }
 
     /**
-     * Takes over {@code parked}'s kernel part (receive fd, ring, BPF program, nft rules, filter names,
-     * the frames queued meanwhile): this socket's own receive part (no filter: it received nothing) is
-     * released. Under this socket's filter lock; the receive locks are only tried (a receiver blocked in
-     * one of them: no adoption, the caller closes the parked part). True if taken over.
+     * Closes a parked socket's kernel part for good (see {@link ParkedPart#closeParked}); does nothing
+     * if it is not parked. Any thread.
      */
-    private boolean adopt(PacketSocketImpl parked, Filter first) {
-        if (!rxLock.tryLock()) {
-            return false;
-        }
-        try {
-            boolean parkedRx;
-            try {
-                // a receiver of the old revision notices its close within one poll slice
-                parkedRx = parked.rxLock.tryLock(2L * RxPath.POLL_SLICE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+    public void closeParked(String why) {
+        parking.closeParked(why);
+    }
+
+    /** The receive side's kernel objects: what an adoption moves, and what a release closes. */
+    record ReceivePart(int fd, Arena ring, Arena control, RxPath rx) {
+        /**
+         * Closes them, the fd only if {@code closeFd} (on the degrade path the one fd also sends: whoever
+         * holds the send part closes it). A view kept past this throws instead of reading unmapped memory.
+         */
+        void close(boolean closeFd) {
+            rx.releaseView();
+            ring.close();
+            control.close();
+            if (closeFd) {
+                Fds.closeQuietly(fd);
             }
-            if (!parkedRx) {
-                return false;
-            }
-            try {
-                int myFd;
-                Arena myRing;
-                Arena myControl;
-                RxPath myRx;
-                synchronized (parked.filterLock) {
-                    if (parked.parkedAt == 0) {
-                        return false; // closed meanwhile (grace over, uninstalled)
-                    }
-                    parked.drops(); // its kernel counters up to now, then they count on here
-                    parked.parkedAt = 0;
-                    myFd = fd;
-                    myRing = ringArena;
-                    myControl = controlArena;
-                    myRx = rx;
-                    Face mine = face;
-                    mine.socket = null;
-                    Face taken = parked.face;
-                    taken.socket = this;
-                    face = taken;
-                    fd = parked.fd;
-                    ringArena = parked.ringArena;
-                    controlArena = parked.controlArena;
-                    rx = parked.rx;
-                    drops = parked.drops;
-                    wantedFrameSize = parked.wantedFrameSize;
-                    SocketFilters f = parked.filters;
-                    f.rebind(this, filterLock, taken::alive);
-                    filters = f;
-                    revisions = parked.revisions + 1;
-                    adoptedFrom = parked.id;
-                    java.util.Set<String> rest = new java.util.HashSet<>();
-                    for (Filter x : f.list()) {
-                        rest.add(x.name());
-                    }
-                    rest.remove(first.name());
-                    unconfirmed = rest.isEmpty() ? null : rest;
-                }
-                engine.unparked(parked);
-                synchronized (modeLock) {
-                    rx.blocking(userBlocking && !inLaneCall);
-                }
-                rx.timeoutMillis(timeoutMillis);
-                // this socket's own receive part: no filter ever matched on it
-                myRx.releaseView();
-                myRing.close();
-                myControl.close();
-                if (myFd != txFd) {
-                    Fds.closeQuietly(myFd);
-                }
-                parked.releaseSendPart();
-                engine.forget(parked);
-                engine.log().info("socket #" + id + " of " + ownerName + " took over the parked socket #" + parked.id + " of "
-                        + parked.ownerName + " (filter(s) " + filters.list().stream().map(Filter::name).toList() + ", "
-                        + rx.received() + " frames received so far by its revisions, " + revisions + " revision(s)): frames queued "
-                        + "while the bundle was updated come first");
-                return true;
-            } finally {
-                parked.rxLock.unlock();
-            }
-        } finally {
-            rxLock.unlock();
         }
     }
 
-    /** What a parked socket keeps that its adopter does not take: its send path (the adopter has its own). */
-    private void releaseSendPart() {
+    /**
+     * Takes over {@code parked}'s kernel part (receive fd, ring, pollfd, receive path, filters, drop
+     * count, wanted frame size) and re-points its face here; returns this socket's own receive part for
+     * the caller to close. The parked façade keeps only its send part. Under both sockets' receive locks
+     * and filter locks ({@link ParkedPart}).
+     */
+    ReceivePart takeKernelPart(PacketSocketImpl parked) {
+        ReceivePart mine = new ReceivePart(fd, ringArena, controlArena, rx);
+        face.socket = null;
+        ParkedPart.Face taken = parked.face;
+        taken.socket = this;
+        face = taken;
+        fd = parked.fd;
+        ringArena = parked.ringArena;
+        controlArena = parked.controlArena;
+        rx = parked.rx;
+        drops = parked.drops;
+        wantedFrameSize = parked.wantedFrameSize;
+        SocketFilters f = parked.filters;
+        f.rebind(this, filterLock, taken::alive);
+        filters = f;
+        parked.ringArena = null; // moved: never closed by the parked façade
+        parked.controlArena = null;
+        return mine;
+    }
+
+    /** Gives the receive path (an adopted one) this socket's blocking mode and timeout. */
+    void applyReceiveOptions() {
+        synchronized (modeLock) {
+            rx.blocking(userBlocking && !inLaneCall);
+        }
+        rx.timeoutMillis(timeoutMillis);
+    }
+
+    /** What a socket keeps that an adopter does not take, and what every release closes: its send path. */
+    void releaseSendPart() {
         txLock.lock();
         try {
             tx.close();
@@ -426,57 +314,48 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         if (txFd != fd) {
             Fds.closeQuietly(txFd);
         }
-        controlArena = null;
-        ringArena = null;
     }
 
-    /**
-     * Closes a parked socket's kernel part for good (nobody adopted it within the grace period, its
-     * bundle was uninstalled, the next revision set up another filter or mode, the host stops): its
-     * filters and nft rules go, then the fd and ring. Does nothing if it is not parked (adopted, or
-     * closed already). Any thread.
-     */
-    public void closeParked(String why) {
-        synchronized (filterLock) {
-            if (parkedAt == 0) {
-                return;
-            }
-            drops();
-            parkedAt = 0;
-            try {
-                filters.drop();
-            } catch (IOException | RuntimeException e) {
-                engine.log().warn("closing the parked socket #" + id + " of " + ownerName + ": removing its filters failed", e);
-            }
+    /** Removes its filters and nft rules, logging a failure as {@code what} + id. Filter lock. */
+    void dropFilters(String what) {
+        try {
+            filters.drop();
+        } catch (IOException | RuntimeException e) {
+            engine.log().warn(what + id + " of " + ownerName + ": removing its filters failed", e);
         }
-        engine.unparked(this);
-        engine.log().info("expkt sockets: closed the parked socket #" + id + " of " + ownerName + ": " + why);
-        release();
     }
 
-    /**
-     * The filters an adopted part brought that this revision did not set up again go now (it reads, or
-     * sets a callback or selector: its filters are what it set up). Filter lock taken here.
-     */
-    private void settleAdopted() {
-        synchronized (filterLock) {
-            java.util.Set<String> u = unconfirmed;
-            if (u == null) {
-                return;
-            }
-            unconfirmed = null;
-            if (closed) {
-                return;
-            }
-            try {
-                filters.removeSome(u);
-                engine.log().info("socket #" + id + " of " + ownerName + ": the filter(s) " + u + " of the adopted socket #"
-                        + adoptedFrom + " were not set up again by this revision: removed");
-            } catch (IOException | RuntimeException e) {
-                engine.log().warn("socket #" + id + " of " + ownerName + ": removing the adopted filter(s) " + u
-                        + " this revision did not set up again failed", e);
-            }
-        }
+    ParkedPart parking() {
+        return parking;
+    }
+
+    SocketLane lane() {
+        return lane;
+    }
+
+    Object filterLock() {
+        return filterLock;
+    }
+
+    ReentrantLock rxLock() {
+        return rxLock;
+    }
+
+    int txFd() {
+        return txFd;
+    }
+
+    SocketFilters filterPart() {
+        return filters;
+    }
+
+    /** True while a PacketSelector watches it. */
+    boolean selected() {
+        return !watchers.isEmpty();
+    }
+
+    PacketSocketImpl fanoutLeader() {
+        return fanoutLeader;
     }
 
     // ---------------------------------------------------------------- fanout: one filter's frames over several sockets
@@ -555,7 +434,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     @Override
     public void removeFilters() throws IOException {
         synchronized (filterLock) {
-            unconfirmed = null;
+            parking.settled();
             filters.remove();
         }
     }
@@ -575,8 +454,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
      */
     @Override
     public FrameView receive(ExosSockAddr from) throws IOException {
-        if (unconfirmed != null) {
-            settleAdopted();
+        if (parking.unsettled()) {
+            parking.settle();
         }
         if (rxHeldBy == Thread.currentThread()) {
             return rx.receive(from); // the lane's call holds the receive lock already
@@ -591,8 +470,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public int recvfrom(ByteBuffer dst, ExosSockAddr from) throws IOException {
-        if (unconfirmed != null) {
-            settleAdopted();
+        if (parking.unsettled()) {
+            parking.settle();
         }
         if (rxHeldBy == Thread.currentThread()) {
             return recvfromLocked(dst, from); // the lane's call holds the receive lock already
@@ -621,8 +500,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public int recvfrom(byte[] buf, ExosSockAddr from) throws IOException {
-        if (unconfirmed != null) {
-            settleAdopted();
+        if (parking.unsettled()) {
+            parking.settle();
         }
         if (rxHeldBy == Thread.currentThread()) {
             return recvfromLocked(buf, from); // the lane's call holds the receive lock already
@@ -795,74 +674,30 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         }
     }
 
-    // ---------------------------------------------------------------- lane registration: callback or handler
+    // ---------------------------------------------------------------- lane calls and registration: SocketLane
 
     /**
-     * What a lane runs for this socket: the callback, or a whiteboard handler's delivery loop. Sets the
-     * receive path's time budget around each call (the budget is the dispatch registry's,
-     * {@link LaneRegistry#CALL_BUDGET_NANOS}; the receive path enforces it: "no frame" once spent), and
-     * reports the frames the call consumed. Lane thread.
+     * A lane call of this socket's callback ({@code callback}) or handler begins: takes the receive lock
+     * for the whole call, not per frame (see {@link #rxHeldBy}), starts the receive path's time budget and
+     * makes reads non-blocking. Lane thread, allocation-free; {@link #leaveLaneCall} undoes it.
      */
-    private final class LaneReader implements Readable {
-        private final Readable handler; // null: the socket's callback
+    void enterLaneCall(boolean callback) {
+        rxLock.lock();
+        rxHeldBy = Thread.currentThread();
+        long start = System.nanoTime(); // once per call: the receive path reads the clock only every few frames
+        rx.startBudget(start, start + LaneRegistry.CALL_BUDGET_NANOS);
+        laneCall(true, callback);
+    }
 
-        LaneReader(Readable handler) {
-            this.handler = handler;
-        }
-
-        @Override
-        public void onReadable() throws Exception {
-            if (closed) {
-                return;
-            }
-            // the receive lock for the whole call, not per frame (see rxHeldBy)
-            rxLock.lock();
-            rxHeldBy = Thread.currentThread();
-            long start = System.nanoTime(); // once per call: the receive path reads the clock only every few frames
-            rx.startBudget(start, start + LaneRegistry.CALL_BUDGET_NANOS);
-            laneCall(true, handler == null);
-            try {
-                if (handler != null) {
-                    handler.onReadable();
-                } else {
-                    PacketCallback cb = callback;
-                    if (cb != null) {
-                        cb.onReadable(PacketSocketImpl.this);
-                    }
-                }
-            } finally {
-                laneCall(false, false);
-                rx.releaseView(); // the call is over: a view kept by the handler or callback throws when read
-                rx.endBudget();
-                rxHeldBy = null;
-                rxLock.unlock();
-            }
-        }
-
-        @Override
-        public long consumed() {
-            return rx.received();
-        }
-
-        @Override
-        public boolean ready() {
-            return readable();
-        }
-
-        @Override
-        public long busyPollNanos() {
-            return busyPollMicros() * 1000L;
-        }
-
-        @Override
-        public String describe() {
-            return handler != null ? handler.describe() : "the callback of socket #" + id + " of " + ownerName;
-        }
-
-        @Override
-        public HandleTimes handleTimes() {
-            // a whiteboard handler keeps its histogram for its socket's life (across its bundle's updates)
-            return handler != null ? handler.handleTimes() : new HandleTimes();
+    /** The lane call is over: a view kept by the handler or callback throws when read. Lane thread. */
+    void leaveLaneCall() {
+        try {
+            laneCall(false, false);
+            rx.releaseView();
+            rx.endBudget();
+            rxHeldBy = null;
+        } finally {
+            rxLock.unlock();
         }
     }
 
@@ -890,24 +725,16 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         if (flags != 0) {
             throw new IllegalArgumentException("callback flags " + flags + " are not supported (pass 0)");
         }
-        settleAdopted();
+        parking.settle();
         // under the filter lock: close cannot have closed the fd meanwhile, and stops what is registered here
         synchronized (filterLock) {
             ensureOpen();
-            LaneReader current = laneReader;
-            if (reader != null && current != null && current.handler != null) {
-                throw new IllegalStateException(this + " is read by a whiteboard handler; it takes no callback");
-            }
+            lane.refuseCallbackIfHandler();
             if (!watchers.isEmpty()) {
                 throw new IllegalStateException(this + " is registered with a PacketSelector; cancel its key before setting a callback");
             }
-            this.callback = callback;
-            this.callbackBufSize = bufSize;
-            if (reader == null) {
-                LaneReader r = new LaneReader(null);
-                reader = engine.dispatcher().attach(id, fd, r, LaneRegistry.SHARED, "own-#" + id);
-                laneReader = r;
-            }
+            this.callbackBufSize = bufSize; // before the first lane call can run
+            lane.setCallback(callback);
         }
     }
 
@@ -916,9 +743,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
      * still runs), or null.
      */
     public Registration callbackRegistration() {
-        Registration r = reader;
-        LaneReader lr = laneReader;
-        return r != null && lr != null && lr.handler == null ? r : null;
+        return lane.callbackRegistration();
     }
 
     /** Stops the callback; a call in progress is waited for (bounded), unless it is this very call. */
@@ -927,11 +752,10 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         Registration r;
         synchronized (filterLock) {
             ensureOpen();
-            callback = null;
-            r = callbackRegistration();
+            r = lane.removeCallback();
         }
         if (r != null) {
-            detachReader(r, System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS);
+            lane.detach(r, System.nanoTime() + LaneRegistry.CALL_DEADLINE_NANOS);
         }
     }
 
@@ -942,49 +766,29 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     public Registration attachReader(Readable target, String lane, String ownLane) throws IOException {
         synchronized (filterLock) {
             ensureOpen();
-            if (reader != null) {
-                throw new IllegalStateException(this + " is read by " + reader + " already");
+            Registration current = this.lane.reader();
+            if (current != null) {
+                throw new IllegalStateException(this + " is read by " + current + " already");
             }
             if (!watchers.isEmpty()) {
                 throw new IllegalStateException(this + " is registered with a PacketSelector");
             }
-            LaneReader lr = new LaneReader(target);
-            Registration r = engine.dispatcher().attach(id, fd, lr, lane, ownLane);
-            reader = r;
-            laneReader = lr;
-            return r;
+            return this.lane.attach(target, lane, ownLane);
         }
     }
 
     /**
-     * Stops the reader and waits for its running call, holding no lock, until {@code deadlineNanos}.
-     * True: idle, the socket has no reader any more. False: the call is stuck (abandoned by the
-     * registry) or is this very thread's: the reader stays recorded, so {@link #close()} releases the
-     * fd and ring only when the call returns.
+     * Stops the reader and waits for its running call, holding no lock, until {@code deadlineNanos}
+     * (see {@link SocketLane#detach}). True: idle, the socket has no reader any more.
      */
     public boolean detachReader(Registration r, long deadlineNanos) {
-        boolean idle = engine.dispatcher().awaitIdle(r, deadlineNanos);
-        if (idle) {
-            forgetReader(r);
-        } else if (!r.stuck()) {
-            engine.dispatcher().onceIdle(r, () -> forgetReader(r)); // stopped from its own call
-        }
-        return idle;
-    }
-
-    private void forgetReader(Registration r) {
-        synchronized (filterLock) {
-            if (reader == r && !closed) {
-                reader = null;
-                laneReader = null;
-            }
-        }
+        return lane.detach(r, deadlineNanos);
     }
 
     // ---------------------------------------------------------------- options, close
 
     public boolean hasCallback() {
-        return callback != null;
+        return lane.hasCallback();
     }
 
     /** The names of its filters (after close: those it had, for a socket whose callback still runs). */
@@ -1016,9 +820,10 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public int watch(Selectable.Watcher watcher) throws IOException {
-        settleAdopted();
+        parking.settle();
         synchronized (filterLock) {
             ensureOpen();
+            Registration reader = lane.reader();
             if (reader != null) {
                 throw new IllegalStateException(this + " is read by " + reader + " (a callback or handler): it cannot be selected too");
             }
@@ -1113,7 +918,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         // under the filter lock: close sets closed under it before the fd can go, so a closed (possibly
         // reused) fd is never read (PACKET_STATISTICS also resets the counters it reads)
         synchronized (filterLock) {
-            if (closed && parkedAt == 0) {
+            if (closed && !parking.isParked()) {
                 return drops; // a parked socket's fd is still its own: its ring goes on filling
             }
             try {
@@ -1165,10 +970,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     /** Stops the lane from calling this socket's callback or handler (a call in progress goes on); for a close that follows. */
     void stopCalls() {
-        Registration r = reader;
-        if (r != null) {
-            engine.dispatcher().stop(r);
-        }
+        lane.stopCalls();
     }
 
     /** As {@link #close()}, waiting for a running call until {@code deadlineNanos} (one deadline for many sockets). */
@@ -1181,10 +983,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             }
             drops();
             closedFilterNames = filterNames();
-            park = mayPark();
+            park = parking.mayPark();
             closed = true;
-            callback = null;
-            r = reader;
+            r = lane.closing();
         }
         for (Selectable.Watcher w : watchers) { // before the fd can go (release), while its number is still ours
             try {
@@ -1195,23 +996,11 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         }
         watchers.clear();
         boolean idle = r == null || (!r.stuck() && engine.dispatcher().awaitIdle(r, deadlineNanos));
-        if (park && idle && park()) {
+        if (parking.parkOnClose(park, idle)) {
             return;
         }
-        if (park) {
-            engine.log().warn("expkt sockets: " + ownerName + " closed socket #" + id + " while its bundle stops, but it cannot be "
-                    + "parked: " + (idle ? "the provider stops" : "its callback is still running (stuck, or closing its own socket)")
-                    + "; closed, frames arriving until the next revision's socket opens are lost", null);
-        } else if (ownerStopping != null) {
-            engine.log().info("expkt sockets: " + ownerName + " closed socket #" + id + " (bundle not stopping"
-                    + (filters.list().isEmpty() && closedFilterNames.isEmpty() ? ", no filter" : "") + "): closed, not parked");
-        }
         synchronized (filterLock) {
-            try {
-                filters.drop();
-            } catch (IOException | RuntimeException e) {
-                engine.log().warn("closing socket #" + id + " of " + ownerName + ": removing its filters failed", e);
-            }
+            dropFilters("closing socket #");
         }
         if (idle) {
             release();
@@ -1223,49 +1012,13 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         }
     }
 
-    /**
-     * Parks the kernel part of a socket its stopping owner closed (its callback stopped and idle): the
-     * fd, ring, BPF program, nft rules and filter names stay, frames keep queueing in the ring, until
-     * the next revision adopts it or {@link #closeParked} (the engine's grace timer, an uninstall, the
-     * host's stop). False if the engine no longer parks (then the caller closes as usual).
-     */
-    private boolean park() {
-        synchronized (filterLock) {
-            reader = null;
-            laneReader = null;
-            parkedAt = Math.max(1, System.nanoTime());
-        }
-        if (!engine.parked(this)) {
-            synchronized (filterLock) {
-                parkedAt = 0;
-            }
-            return false;
-        }
-        engine.log().info("expkt sockets: " + ownerName + " closed socket #" + id + " while its bundle stops: parked (filter(s) "
-                + closedFilterNames + ", ring and kernel rules kept) for the bundle's next revision");
-        return true;
-    }
-
     /** Releases the fd, the ring and the send path: nobody reads them any more. */
-    private void release() {
+    void release() {
         rxLock.lock(); // a blocked receiver notices within one poll slice
         try {
-            txLock.lock();
-            try {
-                tx.close();
-                claims.close();
-            } finally {
-                txLock.unlock();
-            }
-            reader = null;
-            laneReader = null;
-            rx.releaseView(); // a view kept past close throws instead of reading unmapped memory
-            ringArena.close();
-            controlArena.close();
-            Fds.closeQuietly(fd);
-            if (txFd != fd) {
-                Fds.closeQuietly(txFd);
-            }
+            releaseSendPart();
+            lane.clear();
+            new ReceivePart(fd, ringArena, controlArena, rx).close(true);
         } finally {
             rxLock.unlock();
             engine.forget(this);
@@ -1274,6 +1027,6 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
 
     @Override
     public String toString() {
-        return "packet socket #" + id + " of " + ownerName + (parkedAt != 0 ? " (parked)" : closed ? " (closed)" : "");
+        return "packet socket #" + id + " of " + ownerName + (isParked() ? " (parked)" : closed ? " (closed)" : "");
     }
 }
