@@ -7,7 +7,7 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * epoll(7) and eventfd(2): one thread waits on many sockets. {@link #wait} takes a caller-owned
- * event array and allocates nothing.
+ * event array and allocates nothing (in interpreted and C1 code too: see {@link #WAIT_PLAIN}).
  */
 public final class Epoll {
     public static final int EPOLL_CLOEXEC = 0x80000;
@@ -35,6 +35,16 @@ public final class Epoll {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.ADDRESS));
     private static final MethodHandle WAIT = Native.downcallErrno("epoll_wait",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT));
+    /**
+     * The same call without errno capture: the wait of every wake-up. A capturing downcall slices its
+     * call-state segment on every call (the linker's check), a 40-byte object that only C2, once it has
+     * inlined the whole call, removes; a lane's loop turns once per wake-up and runs as C1 code for a long
+     * time, so the capturing binding allocated 40 bytes per wake-up. The rare failure is asked again
+     * through {@link #WAIT} (see {@link #wait}).
+     */
+    private static final MethodHandle WAIT_PLAIN = Native.downcall("epoll_wait",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT));
     private static final MethodHandle EVENTFD = Native.downcallErrno("eventfd",
@@ -79,11 +89,21 @@ public final class Epoll {
         }
     }
 
-    /** Waits for up to {@code max} events into {@code events}; returns how many (0 on timeout or EINTR). */
+    /**
+     * Waits for up to {@code max} events into {@code events}; returns how many (0 on timeout or EINTR).
+     * Allocates nothing, whichever JIT tier runs it: the wait itself does not capture errno; when it fails,
+     * the same wait is made again with a zero timeout through the capturing binding, whose errno is then
+     * the failure's own — an EINTR does not recur there (that call returns what is ready, maybe 0), a lasting
+     * error (EBADF, EINVAL, EFAULT) fails again and is reported with its errno.
+     */
     public static int wait(int epfd, MemorySegment events, int max, int timeoutMillis) throws LinuxException {
         try {
+            int n = (int) WAIT_PLAIN.invokeExact(epfd, events, max, timeoutMillis);
+            if (n >= 0) {
+                return n;
+            }
             MemorySegment state = Native.callState();
-            int n = (int) WAIT.invokeExact(state, epfd, events, max, timeoutMillis);
+            n = (int) WAIT.invokeExact(state, epfd, events, max, 0);
             if (n < 0) {
                 int errno = Native.errno(state);
                 if (errno == Errno.EINTR) {
