@@ -49,9 +49,10 @@ public final class Epoll {
                     ValueLayout.JAVA_INT));
     private static final MethodHandle EVENTFD = Native.downcallErrno("eventfd",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle WRITE = Native.downcallErrno("write",
+    // signal and drain ignore the result: no errno capture (a capturing downcall allocates per call until C2 inlines it)
+    private static final MethodHandle WRITE = Native.downcall("write",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle READ = Native.downcallErrno("read",
+    private static final MethodHandle READ = Native.downcall("read",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
 
     private Epoll() {
@@ -146,7 +147,7 @@ public final class Epoll {
     public static void signal(int eventFd, MemorySegment scratch) {
         scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1L);
         try {
-            long ignored = (long) WRITE.invokeExact(Native.callState(), eventFd, scratch, 8L);
+            long ignored = (long) WRITE.invokeExact(eventFd, scratch, 8L);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -155,7 +156,7 @@ public final class Epoll {
     /** Resets an eventfd; {@code scratch} is 8 caller-owned bytes. */
     public static void drain(int eventFd, MemorySegment scratch) {
         try {
-            long ignored = (long) READ.invokeExact(Native.callState(), eventFd, scratch, 8L);
+            long ignored = (long) READ.invokeExact(eventFd, scratch, 8L);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
