@@ -52,6 +52,12 @@ public final class RxPath {
     private long received;
     /** The model the current frame was checked against (so a concurrent reconfiguration cannot split a frame's address). */
     private DataPlaneModel frameModel;
+    /** The current frame's port under {@link #frameModel} (looked up once per frame, in {@link #nextFrame}). */
+    private Port framePort;
+    /** {@link #vrIdOf}'s last answer, for {@link #vrPort} under {@link #vrModel}. Receiving thread only. */
+    private DataPlaneModel vrModel;
+    private Port vrPort;
+    private int vrId;
     /**
      * While a lane runs this socket's callback or handler: the time after which receive calls report "no
      * frame" (the frames stay in the ring; the lane calls again after its other sockets had their turn;
@@ -187,10 +193,12 @@ public final class RxPath {
         long deadline = 0;
         while (true) {
             while (ring.next()) {
-                if (ports.portOfFrame(model, ring.ifIndex()) != null) {
+                Port port = ports.portOfFrame(model, ring.ifIndex());
+                if (port != null) {
                     ring.restoreOuterTag(); // the frame as it was on the wire
                     received++;
                     frameModel = model;
+                    framePort = port;
                     ports.learn(model, ring.ifIndex(), ring.vlanId(), ring.packetType(), ring.segment(), ring.frameOffset(),
                             learnClock());
                     return true;
@@ -227,7 +235,7 @@ public final class RxPath {
     private void fill(ExosSockAddr from, int captured) {
         DataPlaneModel model = frameModel;
         int ifIndex = ring.ifIndex();
-        Port port = ports.portOfFrame(model, ifIndex);
+        Port port = framePort; // resolved by nextFrame under the same model: not looked up twice per frame
         int vid = ring.vlanId();
         Vlan vlan = vid < 0 ? null : model.vlanByTag(vid);
         // a copy from a capture link is a frame that was leaving its port (EGRESS + UP_AND_DROP)
@@ -235,7 +243,7 @@ public final class RxPath {
         int wire = ring.wireLength(); // with the outer tag
         if (from != null) {
             ExosSockAddrs.set(from, port.slotPort().slot(), port.slotPort().port(), port.ifName(), port.ifIndex(),
-                    vid < 0 ? ExosSockAddr.NO_VLAN : vid, vlan == null ? null : vlan.name(), model.vrIdOf(port), port.vr(),
+                    vid < 0 ? ExosSockAddr.NO_VLAN : vid, vlan == null ? null : vlan.name(), vrIdOf(model, port), port.vr(),
                     pkttype == PacketSockets.PACKET_OUTGOING ? Direction.EGRESS : Direction.INGRESS,
                     PacketType.ofCode(pkttype), ring.timestampNanos(), wire, captured, ring.protocol());
             if (vid >= 0) {
@@ -243,6 +251,21 @@ public final class RxPath {
                 ExosSockAddrs.setVlanTag(from, ring.vlanTpid(), ring.vlanTci());
             }
         }
+    }
+
+    /**
+     * The VR id of {@code port} under {@code model}: the model's answer is a hash-map lookup (its places by
+     * slot:port, a record's hashCode and equals: ~10-20 ns), and the frames of a stream come from one port,
+     * so the last answer is kept for that (model, port) pair; both are immutable, so it cannot go stale.
+     * Receiving thread only.
+     */
+    private int vrIdOf(DataPlaneModel model, Port port) {
+        if (port != vrPort || model != vrModel) {
+            vrId = model.vrIdOf(port);
+            vrPort = port;
+            vrModel = model;
+        }
+        return vrId;
     }
 
     /**
