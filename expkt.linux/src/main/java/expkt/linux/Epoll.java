@@ -7,7 +7,7 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * epoll(7) and eventfd(2): one thread waits on many sockets. {@link #wait} takes a caller-owned
- * event array and allocates nothing.
+ * event array and allocates nothing (in interpreted and C1 code too: see {@link #WAIT_PLAIN}).
  */
 public final class Epoll {
     public static final int EPOLL_CLOEXEC = 0x80000;
@@ -37,11 +37,22 @@ public final class Epoll {
     private static final MethodHandle WAIT = Native.downcallErrno("epoll_wait",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT));
+    /**
+     * The same call without errno capture: the wait of every wake-up. A capturing downcall slices its
+     * call-state segment on every call (the linker's check), a 40-byte object that only C2, once it has
+     * inlined the whole call, removes; a lane's loop turns once per wake-up and runs as C1 code for a long
+     * time, so the capturing binding allocated 40 bytes per wake-up. The rare failure is asked again
+     * through {@link #WAIT} (see {@link #wait}).
+     */
+    private static final MethodHandle WAIT_PLAIN = Native.downcall("epoll_wait",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_INT));
     private static final MethodHandle EVENTFD = Native.downcallErrno("eventfd",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle WRITE = Native.downcallErrno("write",
+    // signal and drain ignore the result: no errno capture (a capturing downcall allocates per call until C2 inlines it)
+    private static final MethodHandle WRITE = Native.downcall("write",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-    private static final MethodHandle READ = Native.downcallErrno("read",
+    private static final MethodHandle READ = Native.downcall("read",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
 
     private Epoll() {
@@ -79,11 +90,21 @@ public final class Epoll {
         }
     }
 
-    /** Waits for up to {@code max} events into {@code events}; returns how many (0 on timeout or EINTR). */
+    /**
+     * Waits for up to {@code max} events into {@code events}; returns how many (0 on timeout or EINTR).
+     * Allocates nothing, whichever JIT tier runs it: the wait itself does not capture errno; when it fails,
+     * the same wait is made again with a zero timeout through the capturing binding, whose errno is then
+     * the failure's own — an EINTR does not recur there (that call returns what is ready, maybe 0), a lasting
+     * error (EBADF, EINVAL, EFAULT) fails again and is reported with its errno.
+     */
     public static int wait(int epfd, MemorySegment events, int max, int timeoutMillis) throws LinuxException {
         try {
+            int n = (int) WAIT_PLAIN.invokeExact(epfd, events, max, timeoutMillis);
+            if (n >= 0) {
+                return n;
+            }
             MemorySegment state = Native.callState();
-            int n = (int) WAIT.invokeExact(state, epfd, events, max, timeoutMillis);
+            n = (int) WAIT.invokeExact(state, epfd, events, max, 0);
             if (n < 0) {
                 int errno = Native.errno(state);
                 if (errno == Errno.EINTR) {
@@ -126,7 +147,7 @@ public final class Epoll {
     public static void signal(int eventFd, MemorySegment scratch) {
         scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1L);
         try {
-            long ignored = (long) WRITE.invokeExact(Native.callState(), eventFd, scratch, 8L);
+            long ignored = (long) WRITE.invokeExact(eventFd, scratch, 8L);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }
@@ -135,7 +156,7 @@ public final class Epoll {
     /** Resets an eventfd; {@code scratch} is 8 caller-owned bytes. */
     public static void drain(int eventFd, MemorySegment scratch) {
         try {
-            long ignored = (long) READ.invokeExact(Native.callState(), eventFd, scratch, 8L);
+            long ignored = (long) READ.invokeExact(eventFd, scratch, 8L);
         } catch (Throwable t) {
             throw Native.rethrow(t);
         }

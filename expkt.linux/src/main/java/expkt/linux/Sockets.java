@@ -35,6 +35,10 @@ public final class Sockets {
     private static final MethodHandle POLL = Native.downcallErrno("poll",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
 
+    /** poll(2) without errno capture, for every wait (see {@link #poll}; why: {@code Epoll}'s {@code WAIT_PLAIN}). */
+    private static final MethodHandle POLL_PLAIN = Native.downcall("poll",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+
     private Sockets() {
     }
 
@@ -121,17 +125,24 @@ public final class Sockets {
 
     /**
      * poll(2) on one fd whose {@code struct pollfd} the caller keeps in {@code pollfd}
-     * ({@link #POLLFD_SIZE} bytes, reused: nothing is allocated). Returns the revents, 0 on timeout
-     * or EINTR.
+     * ({@link #POLLFD_SIZE} bytes, reused: nothing is allocated, in interpreted and C1 code too). Returns the
+     * revents, 0 on timeout or EINTR.
      */
     public static int poll(MemorySegment pollfd, int fd, int events, int timeoutMillis) throws LinuxException {
         pollfd.set(ValueLayout.JAVA_INT, POLLFD_FD, fd);
         pollfd.set(ValueLayout.JAVA_SHORT, POLLFD_EVENTS, (short) events);
         pollfd.set(ValueLayout.JAVA_SHORT, POLLFD_REVENTS, (short) 0);
         try {
-            MemorySegment state = Native.callState();
-            int rc = (int) POLL.invokeExact(state, pollfd, 1L, timeoutMillis);
+            // no errno capture on the wait (a capturing downcall allocates per call until C2 compiles it); a
+            // failure is asked again with a zero timeout through the capturing binding: an EINTR does not recur
+            // there, a lasting error (EBADF, EFAULT, EINVAL) fails again with its errno
+            int rc = (int) POLL_PLAIN.invokeExact(pollfd, 1L, timeoutMillis);
             if (rc < 0) {
+                MemorySegment state = Native.callState();
+                rc = (int) POLL.invokeExact(state, pollfd, 1L, 0);
+            }
+            if (rc < 0) {
+                MemorySegment state = Native.callState();
                 int errno = Native.errno(state);
                 if (errno == Errno.EINTR) {
                     return 0;
