@@ -1,11 +1,19 @@
 #!/bin/sh
-# ./expkt bench [--quick] [--out DIR] [--only rx64,rx1514,rx64-napi,tx64,echo,upgrade,upgrade-provider,alloc,fanout,forward]
+# ./expkt bench [--quick] [--profile] [--out DIR] [--only rx64,rx1514,rx64-napi,tx64,echo,upgrade,upgrade-provider,alloc,fanout,forward]
 # (BENCH_NO_BUILD=1 skips the Maven build.)
 # Builds the benchmark (and the host, when its module is there), then runs the harness as root.
 # Results: bench/results/latest.json + latest.md (and dated copies), and the table on stdout.
 set -eu
 BENCH=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$BENCH")
+# the options, checked before a build of minutes (the harness checks the workload names)
+for a in "$@"; do
+  case "$a" in
+    -h|--help) sed -n '2,5s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --quick|--profile|--out|--only) ;;
+    -*) echo "bench: unknown option \"$a\" (--quick, --profile, --out DIR, --only WORKLOADS; --help)" >&2; exit 2 ;;
+  esac
+done
 # the JDK: EXPKT_JAVA_HOME, else Temurin 25 (cnf/jdk.sh names it for every script)
 # shellcheck source=cnf/jdk.sh
 . "$ROOT/cnf/jdk.sh"
