@@ -69,10 +69,17 @@ public final class ExpktOptions {
                 junitBundles());
     }
 
-    /** Bundles of this reactor by artifactId, e.g. {@code projectBundles("expkt.provider", "expkt.vr")}. */
+    /**
+     * Bundles of this reactor by artifactId, e.g. {@code projectBundles("expkt.provider", "expkt.vr")}.
+     * {@code expkt.provider} brings {@code expkt.keeper} along: the provider needs its engine SPI, and the
+     * keeper registers the {@code PacketService} and {@code StateHandover} the protocols use.
+     */
     public static Option projectBundles(String... artifactIds) {
         List<Option> options = new ArrayList<>();
         for (String id : artifactIds) {
+            if (id.equals("expkt.provider")) {
+                options.add(bundle(jar("expkt.bundle.expkt.keeper").toURI().toString()));
+            }
             options.add(bundle(jar("expkt.bundle." + id).toURI().toString()));
         }
         return composite(options.toArray(Option[]::new));

@@ -25,9 +25,9 @@ import expkt.lab.Lab;
  * console, FileInstall) with the LLDP, WoL and ping bundles deployed: the standard {@code update N}
  * without a URL works for every one of them (they are installed from {@code file:} URLs of
  * {@code run/platform}, not from {@code jar/…} paths inside the host jar, which the framework cannot
- * read again); and {@code expkt:update} and the deploy directory refuse an update of the provider
+ * read again); and {@code expkt:update} and the deploy directory refuse an update of the keeper
  * that would restart the protocols' components, naming them, and do it with {@code --force} /
- * a {@code *.force.jar} file.
+ * a {@code *.force.jar} file, while an update of the provider restarts no protocol and is not refused.
  */
 public class PlatformUpdateIT {
     private static final long WAIT_MS = 60_000;
@@ -125,57 +125,82 @@ public class PlatformUpdateIT {
     }
 
     @Test
-    public void aProviderUpdateThatWouldRestartTheProtocolsIsRefusedUnlessForced() throws Exception {
+    public void aKeeperUpdateThatWouldRestartTheProtocolsIsRefusedUnlessForcedAProviderUpdateIsNot() throws Exception {
         Path run = runWithProtocols("refuse");
         Path log = run.resolve("expkt.log");
         Lab.cleanStale();
         try (Lab lab = Lab.builder().ports(1).build(); HostProcess host = HostProcess.start(lab, run)) {
             host.awaitStarted(WAIT_MS);
             Map<Long, String> names = names(host);
+            long keeper = idOf(names, "expkt.keeper");
             long provider = idOf(names, "expkt.provider");
             long lldp = idOf(names, "expkt.protocol.lldp");
             long wol = idOf(names, "expkt.protocol.wol");
             HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 1);
 
-            // refused: names the bundles and the components, nothing stops
-            String out = host.command("expkt:update expkt.provider", WAIT_MS);
-            assertTrue(out, out.contains("refused: updating bundle " + provider + " expkt.provider"));
+            // the keeper holds the protocols' PacketService: refused, naming the bundles and the components
+            String out = host.command("expkt:update expkt.keeper", WAIT_MS);
+            assertTrue(out, out.contains("refused: updating bundle " + keeper + " expkt.keeper"));
             assertTrue(out, out.contains(lldp + " expkt.protocol.lldp") && out.contains(wol + " expkt.protocol.wol"));
             assertTrue(out, out.contains("component expkt.protocol.lldp.LldpAgent is deactivated"));
-            assertTrue(out, out.contains("expkt:update --force expkt.provider"));
+            assertTrue(out, out.contains("expkt:update --force expkt.keeper"));
             awaitAllActive(host, "after the refusal");
             assertEquals("the LLDP agent was not stopped by a refused update", 0, count(log, "LLDP: stop"));
 
-            // a bundle no other bundle depends on: updated without --force
-            out = host.command("expkt:update expkt.capture", WAIT_MS);
-            assertTrue(out, out.contains("no other bundle restarted"));
+            // the provider: the protocols hold nothing of it (the keeper does), so it is updated without --force
+            // and the agent does not stop; the WoL relay's handler is served again by the new engine
+            out = host.command("expkt:update expkt.provider", WAIT_MS);
+            assertTrue(out, out.contains("updated bundle " + provider + " expkt.provider") && out.contains("no other bundle restarted"));
+            HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 2);
+            awaitAllActive(host, "after the provider's update");
+            assertEquals("a provider update does not stop the LLDP agent", 0, count(log, "LLDP: stop"));
 
             // --force: done, and the restarts it announced happen (the agent stops and starts again)
-            out = host.command("expkt:update --force expkt.provider", WAIT_MS);
-            assertTrue(out, out.contains("updated bundle " + provider + " expkt.provider"));
+            out = host.command("expkt:update --force expkt.keeper", WAIT_MS);
+            assertTrue(out, out.contains("updated bundle " + keeper + " expkt.keeper"));
             assertTrue(out, out.contains("restarted (--force): ") && out.contains(lldp + " expkt.protocol.lldp"));
             HostDeployIT.awaitLogCount(log, "LLDP: stop", 1);
-            HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 2);
+            HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 3);
             awaitAllActive(host, "after the forced update");
 
             // the deploy directory: a platform bundle's jar updates that bundle, refused the same way unless *.force.jar
-            Path jar = run.resolve("platform/expkt.provider-0.1.0-SNAPSHOT.jar");
+            Path jar = run.resolve("platform/expkt.keeper-0.1.0-SNAPSHOT.jar");
             long stops = count(log, "LLDP: stop");
-            HostDeployIT.drop(jar, run.resolve("deploy/expkt.provider.jar"), run, 1);
-            HostDeployIT.awaitLogCount(log, "deploy: refused expkt.provider.jar: updating platform bundle " + provider + " expkt.provider", 1);
+            HostDeployIT.drop(jar, run.resolve("deploy/expkt.keeper.jar"), run, 1);
+            HostDeployIT.awaitLogCount(log, "deploy: refused expkt.keeper.jar: updating platform bundle " + keeper + " expkt.keeper", 1);
             String deploy = host.command("expkt:deploy", WAIT_MS);
-            assertTrue(deploy, Pattern.compile("expkt\\.provider\\.jar\\s+refused: updating platform bundle " + provider
-                    + " .*expkt\\.protocol\\.lldp.*still running: bundle " + provider + " expkt\\.provider").matcher(deploy).find());
+            assertTrue(deploy, Pattern.compile("expkt\\.keeper\\.jar\\s+refused: updating platform bundle " + keeper
+                    + " .*expkt\\.protocol\\.lldp.*still running: bundle " + keeper + " expkt\\.keeper").matcher(deploy).find());
             assertEquals(stops, count(log, "LLDP: stop"));
-            HostDeployIT.drop(jar, run.resolve("deploy/expkt.provider.force.jar"), run, 2);
-            HostDeployIT.awaitLogCount(log, "deploy: expkt.provider.force.jar updated bundle " + provider + " in place", 1);
+            HostDeployIT.drop(jar, run.resolve("deploy/expkt.keeper.force.jar"), run, 2);
+            HostDeployIT.awaitLogCount(log, "deploy: expkt.keeper.force.jar updated bundle " + keeper + " in place", 1);
             HostDeployIT.awaitLogCount(log, "LLDP: stop", (int) stops + 1);
             awaitAllActive(host, "after the forced deploy");
-            assertEquals("the provider keeps its id and is not installed twice", 1, names(host).values().stream().filter("expkt.provider"::equals).count());
+            assertEquals("the keeper keeps its id and is not installed twice", 1, names(host).values().stream().filter("expkt.keeper"::equals).count());
+
+            // and the provider's jar under its plain name: updated in place, nobody restarted. First the agent
+            // is active on the keeper's last revision (its socket listed by expkt:keeper): the forced update
+            // and its refresh stopped it twice
+            Deadlines.await(WAIT_MS, "the LLDP agent's socket on the keeper", () -> {
+                try {
+                    return host.command("expkt:keeper", WAIT_MS).contains("expkt.protocol.lldp");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            stops = count(log, "LLDP: stop");
+            long tookOver = count(log, "took over:");
+            Path providerJar = run.resolve("provider-changed.jar"); // one manifest header differs: not the bytes it runs
+            HostDeployIT.withManifest(run.resolve("platform/expkt.provider-0.1.0-SNAPSHOT.jar"), providerJar, "X-Test-Update", "1");
+            HostDeployIT.drop(providerJar, run.resolve("deploy/expkt.provider.jar"), run, 3);
+            HostDeployIT.awaitLogCount(log, "deploy: expkt.provider.jar updated bundle " + provider + " in place", 1);
+            HostDeployIT.awaitLogCount(log, "took over:", (int) tookOver + 1);
+            awaitAllActive(host, "after the provider's deploy");
+            assertEquals("a provider deploy does not stop the LLDP agent", stops, count(log, "LLDP: stop"));
 
             List<String> errors = HostDeployIT.errors(log);
             assertEquals("the deploy refusal is the only ERROR:\n" + errors, 1, errors.size());
-            assertTrue(errors.toString(), errors.get(0).contains("deploy: refused expkt.provider.jar"));
+            assertTrue(errors.toString(), errors.get(0).contains("deploy: refused expkt.keeper.jar"));
         }
     }
 

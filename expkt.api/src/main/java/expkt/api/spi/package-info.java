@@ -8,13 +8,16 @@
  * provider's sockets and handlers and the VR registry's per-bundle sockets carry (1.1.0).
  * 1.2.0: {@link expkt.api.spi.ExosSockAddrs#setVlanTag} (was {@code ExosSockAddr.setVlanTag}, public);
  * {@link expkt.api.spi.VrSocketListing}, the VR registry's L3 and raw IP sockets for the runtime DTOs.
+ * 1.4.0: the engine SPI, {@link expkt.api.spi.PacketEngine} and {@link expkt.api.spi.EngineSession}: the
+ * provider registers its engine, the keeper ({@code expkt.keeper}) registers {@code PacketService} for the
+ * protocols and forwards to it, so a provider update deactivates no protocol component.
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
- * only a bundle whose import names it (the provider, {@code expkt.vr}, the codec, the test kit) wires
+ * only a bundle whose import names it (the provider, the keeper, {@code expkt.vr}, the codec, the test kit) wires
  * to this package; a protocol bundle's ordinary import does not resolve. Versioned and baselined like
  * the rest of the API, but it may change with expkt's own bundles.
  */
-@Version("1.3.0")
+@Version("1.4.0")
 package expkt.api.spi;
 
 import org.osgi.annotation.versioning.Version;

@@ -8,6 +8,7 @@ import expkt.api.packet.RxMode;
 import expkt.api.packet.Port;
 import expkt.api.packet.Vlan;
 import expkt.api.spi.BundleIdentity;
+import expkt.api.spi.EngineSession;
 import expkt.provider.select.PacketSelectorImpl;
 
 import java.io.IOException;
@@ -23,7 +24,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Threading: thread-safe.
  */
-public final class OwnedPacketService implements PacketService {
+public final class OwnedPacketService implements EngineSession {
     private final L2Engine engine;
     private final BundleIdentity owner;
     private volatile boolean released;
@@ -124,6 +125,7 @@ public final class OwnedPacketService implements PacketService {
      * Closes every socket of the owner; returns how many were still open. While the owner's bundle is
      * STOPPING, they are parked for its next revision instead (their kernel part kept for the grace period).
      */
+    @Override
     public int release() {
         released = true;
         for (PacketSelectorImpl sel : List.copyOf(selectors)) {

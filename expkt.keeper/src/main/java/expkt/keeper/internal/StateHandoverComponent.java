@@ -1,6 +1,6 @@
-package expkt.provider.component;
+package expkt.keeper.internal;
 
-import expkt.provider.upgrade.StateStore;
+import expkt.keeper.state.StateStore;
 import expkt.api.handler.StateHandover;
 import org.osgi.framework.Bundle;
 import org.osgi.service.component.ComponentContext;

@@ -1,6 +1,6 @@
-package expkt.provider.component;
+package expkt.keeper.internal;
 
-import expkt.provider.upgrade.StateStore;
+import expkt.keeper.state.StateStore;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleListener;
@@ -9,7 +9,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 
 /**
- * The provider-wide {@link StateStore}: what nobody restores is discarded when a bundle of that
+ * The host-wide {@link StateStore} (kept by the keeper: a provider update keeps it): what nobody restores is discarded when a bundle of that
  * symbolic name is uninstalled.
  */
 @Component(service = StateStoreComponent.class)

@@ -1,6 +1,6 @@
-package expkt.provider;
+package expkt.keeper;
 
-import expkt.provider.upgrade.StateStore;
+import expkt.keeper.state.StateStore;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

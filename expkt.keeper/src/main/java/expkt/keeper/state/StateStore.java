@@ -1,4 +1,4 @@
-package expkt.provider.upgrade;
+package expkt.keeper.state;
 
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;

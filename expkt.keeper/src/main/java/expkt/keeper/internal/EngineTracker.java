@@ -1,0 +1,269 @@
+package expkt.keeper.internal;
+
+import expkt.api.spi.PacketEngine;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Follows the provider's {@link PacketEngine} service and moves every {@link KeptPacketService} from one
+ * engine revision to the next: when the engine goes, each releases its session (its engine sockets
+ * close); when the next one comes, each opens a new session and replays its sockets on it. The
+ * reference is dynamic and optional, so the engine's departure deactivates nothing of the keeper's, and
+ * the keeper's services (what the protocols hold) stay registered across a provider update.
+ *
+ * <p>The protocols' {@code PacketService} is there only while an engine serves or is being replaced:
+ * the tracker registers {@link EngineReady} (which {@link KeptPacketService} requires) when the first
+ * engine comes, keeps it while an engine is away for up to the grace period, and unregisters it when
+ * none came back in time (or the keeper stops). So a protocol is not activated on a keeper without a
+ * provider (it would wait and fail), and a protocol whose provider is gone for good is deactivated, as
+ * before the keeper; an update, which brings the next engine within the grace period, deactivates nothing.
+ *
+ * <p>Threading: {@link #bindEngine}/{@link #unbindEngine} run on the thread that starts or stops the
+ * provider; one swap at a time ({@code swap}, held only while engine code runs: no protocol code is
+ * called under it). A protocol thread that calls a socket during the swap waits for the next engine
+ * with a deadline (the grace period, {@value #GRACE_PROPERTY}), then gets an exception naming the update.
+ */
+@Component(service = EngineTracker.class, immediate = true)
+public final class EngineTracker {
+    /** The host's grace period for an update (the provider's handlers and parked sockets use it too). */
+    public static final String GRACE_PROPERTY = "expkt.upgrade.grace.ms";
+    static final long DEFAULT_GRACE_MILLIS = 3000;
+
+    private final ReentrantLock swap = new ReentrantLock();
+    private final List<KeptPacketService> services = new CopyOnWriteArrayList<>();
+    private final Object engineChanged = new Object();
+    private final Logger log;
+    private final long graceMillis;
+    private volatile PacketEngine engine;
+    private volatile String lastRevision = "(none yet)";
+    private volatile long swaps;
+    private final BundleContext context;
+    /** Runs the end of a grace period without an engine; one daemon thread, for the keeper's lifetime. */
+    private final ScheduledExecutorService graceTimer;
+    // guarded by swap
+    private ServiceRegistration<EngineReady> ready;
+    private ScheduledFuture<?> readyEnds;
+    private boolean stopped;
+
+    @Activate
+    public EngineTracker(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
+        this.log = log;
+        this.context = context;
+        this.graceMillis = grace(context.getProperty(GRACE_PROPERTY));
+        this.graceTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "expkt-keeper-grace");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Deactivate
+    void deactivate() {
+        ServiceRegistration<EngineReady> r;
+        swap.lock();
+        try {
+            stopped = true;
+            r = ready;
+            ready = null;
+            if (readyEnds != null) {
+                readyEnds.cancel(false);
+            }
+        } finally {
+            swap.unlock();
+        }
+        unregister(r);
+        graceTimer.shutdownNow();
+    }
+
+    private static void unregister(ServiceRegistration<EngineReady> r) {
+        if (r != null) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the framework unregistered it with the bundle
+            }
+        }
+    }
+
+    static long grace(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_GRACE_MILLIS;
+        }
+        try {
+            long ms = Long.parseLong(value.trim());
+            if (ms >= 0) {
+                return ms;
+            }
+        } catch (NumberFormatException ignored) {
+            // falls through to the exception naming the value
+        }
+        throw new IllegalArgumentException(GRACE_PROPERTY + "=" + value + " is not a number of milliseconds >= 0");
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindEngine(PacketEngine next) {
+        swap.lock();
+        try {
+            PacketEngine previous = engine;
+            if (previous != null) {
+                leave(previous);
+            }
+            engine = next;
+            lastRevision = next.revision();
+            swaps++;
+            int failed = 0;
+            for (KeptPacketService s : services) {
+                failed += s.engineArrived(next);
+            }
+            if (previous != null || swaps > 1) {
+                log.info("packet engine {} took over: {} bundle(s) replayed on it{}", lastRevision, services.size(),
+                        failed == 0 ? "" : ", " + failed + " socket(s) could not be restored (expkt:keeper)");
+            }
+            if (readyEnds != null) {
+                readyEnds.cancel(false); // came back within the grace period: the protocols stay
+                readyEnds = null;
+            }
+        } finally {
+            swap.unlock();
+        }
+        synchronized (engineChanged) {
+            engineChanged.notifyAll();
+        }
+        // outside the swap lock: registering it activates waiting protocol components on this thread
+        boolean register;
+        swap.lock();
+        try {
+            register = ready == null && !stopped && engine == next;
+        } finally {
+            swap.unlock();
+        }
+        if (register) {
+            ServiceRegistration<EngineReady> r = context.registerService(EngineReady.class, new EngineReady(), null);
+            swap.lock();
+            try {
+                if (ready == null && !stopped) {
+                    ready = r;
+                    r = null;
+                }
+            } finally {
+                swap.unlock();
+            }
+            unregister(r); // registered twice by a race, or stopped meanwhile
+        }
+    }
+
+    void unbindEngine(PacketEngine gone) {
+        swap.lock();
+        try {
+            if (engine != gone) {
+                return; // bindEngine of its successor has moved everyone already
+            }
+            leave(gone);
+            engine = null;
+            if (ready != null && !stopped) {
+                readyEnds = graceTimer.schedule(this::noEngineCame, graceMillis, TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            swap.unlock();
+        }
+        synchronized (engineChanged) {
+            engineChanged.notifyAll();
+        }
+    }
+
+    /** The grace period ended without an engine: the protocols' PacketService goes (they are deactivated). */
+    private void noEngineCame() {
+        ServiceRegistration<EngineReady> r;
+        swap.lock();
+        try {
+            if (engine != null || readyEnds == null) {
+                return;
+            }
+            readyEnds = null;
+            r = ready;
+            ready = null;
+        } finally {
+            swap.unlock();
+        }
+        for (KeptPacketService s : services) {
+            s.noEngine();
+        }
+        synchronized (engineChanged) {
+            engineChanged.notifyAll();
+        }
+        log.warn("no packet engine came back within the grace period of {} ms after {} left: the protocols' packet "
+                + "service is withdrawn (their components are deactivated until a provider runs again)", graceMillis, lastRevision);
+        unregister(r);
+    }
+
+    private void leave(PacketEngine gone) {
+        for (KeptPacketService s : services) {
+            s.engineLeaving();
+        }
+        log.info("packet engine {} left: {} bundle(s) wait for the next (grace {} ms)", lastRevision, services.size(),
+                graceMillis);
+    }
+
+    /** Adds a service and opens its session on the engine there is now, if any (under the swap lock). */
+    void add(KeptPacketService service) {
+        swap.lock();
+        try {
+            services.add(service);
+            PacketEngine now = engine;
+            if (now != null) {
+                service.engineArrived(now);
+            }
+        } finally {
+            swap.unlock();
+        }
+    }
+
+    void remove(KeptPacketService service) {
+        services.remove(service);
+    }
+
+    /** Notified when an engine came or went, a socket was replayed or failed: wakes the threads waiting for their replay. */
+    Object engineChanged() {
+        return engineChanged;
+    }
+
+    long graceMillis() {
+        return graceMillis;
+    }
+
+    /** The engine serving now, or null during an update. */
+    PacketEngine engine() {
+        return engine;
+    }
+
+    String lastRevision() {
+        return lastRevision;
+    }
+
+    /** How many engines took over since the keeper started (1: the first one, never updated). */
+    long swaps() {
+        return swaps;
+    }
+
+    List<KeptPacketService> services() {
+        return List.copyOf(services);
+    }
+}

@@ -1,0 +1,48 @@
+package expkt.keeper.internal;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Gogo {@code expkt:keeper}: which provider engine serves the protocols' sockets, how many times one
+ * took over from another (provider updates), and every kept socket with its owner, the engine revision
+ * serving it, how often it was replayed and, loudly, why a replay failed.
+ */
+@Component(service = KeeperCommand.class, property = {
+        "osgi.command.scope=expkt",
+        "osgi.command.function=keeper"})
+public final class KeeperCommand {
+    private final EngineTracker tracker;
+
+    @Activate
+    public KeeperCommand(@Reference EngineTracker tracker) {
+        this.tracker = tracker;
+    }
+
+    public String keeper() {
+        StringBuilder out = new StringBuilder();
+        String engine = tracker.engine() == null ? "NONE (being updated; last: " + tracker.lastRevision() + ")"
+                : tracker.lastRevision();
+        out.append("engine: ").append(engine).append('\n');
+        out.append("engines since start: ").append(tracker.swaps()).append(" (each after the first: a provider update the protocols did not see)\n");
+        int failed = 0;
+        StringBuilder rows = new StringBuilder();
+        for (KeptPacketService s : tracker.services()) {
+            for (KeptSocket k : s.sockets()) {
+                String failure = k.failureText();
+                if (failure != null) {
+                    failed++;
+                }
+                rows.append(String.format("%-32s %-8s %8d  %s%n", k.ownerName(), failure == null ? "ok" : "FAILED",
+                        k.replays(), failure == null ? k.servedBy() : failure));
+            }
+        }
+        out.append(String.format("%-32s %-8s %8s  %s%n", "OWNER", "STATE", "REPLAYS", "SERVED BY / WHY NOT"));
+        out.append(rows);
+        if (failed > 0) {
+            out.append(failed).append(" socket(s) could not be restored after a provider update: their calls fail with this reason\n");
+        }
+        return out.toString();
+    }
+}
