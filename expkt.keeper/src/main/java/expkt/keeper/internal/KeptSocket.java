@@ -443,6 +443,14 @@ public final class KeptSocket implements PacketSocket, Selectable {
         }
     }
 
+    /**
+     * Whether receive calls block: what was set with {@link #setBlocking}, else the engine's default for a
+     * new socket (blocking, as a seed socket). Public like the engine socket's own, for tests and tools.
+     */
+    public synchronized boolean isBlocking() {
+        return blocking == null || blocking;
+    }
+
     @Override
     public void setTimeout(Duration timeout) throws IOException {
         PacketSocket d = current();
