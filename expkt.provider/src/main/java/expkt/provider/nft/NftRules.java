@@ -19,12 +19,14 @@ import java.util.function.Function;
 
 /**
  * The provider's nftables table in the data-plane namespace ({@code table netdev expkt}): where every
- * frame crossing a port is classified, once, for all sockets. Per port and hook three chains:
+ * frame crossing a port is classified, once, for all sockets. Per port and hook four chains:
  * <ul>
  * <li>the base chain ({@code ingress_<if>}, {@code egress_<if>}), only while a filter applies
- *     there: the prefilter, at most three lookups in constant sets (destination MAC and ethertype as a
- *     pair, MAC, ethertype), so a frame that can match no filter costs the same whatever the number
- *     of filters ({@link #prefilterCommands});</li>
+ *     there: the prefilter, a verdict map on the ethertype (and, only if a filter has a MAC and no
+ *     ethertype, a MAC set behind a group-bit test), so a frame that can match no filter costs the same
+ *     whatever the number of filters, and little ({@link #prefilterCommands});</li>
+ * <li>the pair chain ({@code pre_in_<if>}, {@code pre_out_<if>}): for the ethertypes of filters with a
+ *     MAC, destination MAC and ethertype looked up as a pair;</li>
  * <li>the punt chain ({@code punt_in_<if>}, {@code punt_out_<if>}): runs the filter chain, then
  *     {@code dup}s the frame once to the port's punt link (the sockets' only source of frames, see
  *     {@code dataplane.PuntLinks}) if a filter marked it, and drops it if an UP_AND_DROP filter did;</li>
@@ -178,6 +180,14 @@ public final class NftRules implements AutoCloseable {
         return (egress ? "punt_out_" : "punt_in_") + ifName;
     }
 
+    /**
+     * The chain a prefiltered frame of a filter's ethertype goes to when that filter also has a MAC: looks
+     * up destination MAC and ethertype as a pair ({@link #prefilterCommands}).
+     */
+    public static String pairChainName(String ifName, boolean egress) {
+        return (egress ? "pre_out_" : "pre_in_") + ifName;
+    }
+
     /** Makes sure the base chains of these ports exist (idempotent). */
     public void ensureChains(List<Port> ports) throws IOException {
         replace(List.of(), List.of(), ports);
@@ -190,14 +200,16 @@ public final class NftRules implements AutoCloseable {
             for (boolean egress : new boolean[] {false, true}) {
                 keep.add(hookChainName(p.ifName(), egress));
                 keep.add(puntChainName(p.ifName(), egress));
+                keep.add(pairChainName(p.ifName(), egress));
                 keep.add(chainName(p.ifName(), egress));
             }
         }
         StringBuilder cmd = new StringBuilder("{\"nftables\":[");
         boolean any = false;
-        // the hook chain jumps to the punt chain, which jumps to the filter chain: delete in that order
+        // the hook chain goes to the pair chain and the punt chain, the pair chain to the punt chain, which
+        // jumps to the filter chain: delete in that order
         List<String> ordered = new ArrayList<>();
-        for (String prefix : new String[] {"ingress_", "egress_", "punt_", ""}) {
+        for (String prefix : new String[] {"ingress_", "egress_", "pre_", "punt_", ""}) {
             for (String c : chains) {
                 if (!ordered.contains(c) && (prefix.isEmpty() || c.startsWith(prefix))) {
                     ordered.add(c);
@@ -305,7 +317,8 @@ public final class NftRules implements AutoCloseable {
     }
 
     /**
-     * The three chains of a port and direction, if not made yet: the filter chain ({@code in_<if>}:
+     * The chains of a port and direction, if not made yet: the pair chain (filled by
+     * {@link #prefilterCommands}), the filter chain ({@code in_<if>}:
      * one rule per filter and tag depth, each counting and marking), the punt chain (clears the mark
      * bits, runs the filter chain, then {@code dup}s to the punt link if a filter marked the frame,
      * drops it if a drop filter did, and clears the bits again so nothing downstream sees them), and
@@ -323,44 +336,59 @@ public final class NftRules implements AutoCloseable {
         }
         cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(filterChain) + "}}}");
         cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(punt) + "}}}");
-        cmds.add(rule(punt, setMark("&", KEEP_BITS)));
+        cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":"
+                + Json.quote(pairChainName(p.ifName(), egress)) + "}}}");
+        // the counter: every frame the prefilter sent on
+        cmds.add(rule(punt, "{\"counter\":null}", setMark("&", KEEP_BITS)));
         cmds.add(rule(punt, "{\"jump\":{\"target\":" + Json.quote(filterChain) + "}}"));
         cmds.add(rule(punt, markHas(PUNT_BIT), "{\"dup\":{\"addr\":" + Json.quote(device) + "}}"));
         cmds.add(rule(punt, markHas(DROP_BIT), "{\"drop\":null}"));
         cmds.add(rule(punt, setMark("&", KEEP_BITS)));
         newChains.add(filterChain);
         newChains.add(punt);
+        newChains.add(pairChainName(p.ifName(), egress));
     }
 
     /**
      * Rewrites the base chain of {@code port}'s hook: a frame goes on to the punt chain only if it
-     * can match a filter there, decided by at most three lookups in constant sets (hash tables), so a
-     * frame that matches nothing costs the same with 1 or 500 filters:
+     * can match a filter there. The base chain runs for every frame crossing the port, forwarded ones
+     * included (on veth in the sender's softirq), so what a frame that matches nothing pays there is what
+     * the punt path costs the data plane; it is kept to at most two cheap steps whatever the number of
+     * filters:
      * <ul>
-     * <li>its destination MAC and ethertype ({@code ether daddr . meta protocol}) are those of a filter
-     *     with both (or its MAC with a tag TPID: a tagged frame, the filter chain looks behind the tags);</li>
-     * <li>its destination MAC is the one of a filter with a MAC and no plain ethertype;</li>
-     * <li>its ethertype ({@code meta protocol}, after a tag the kernel moved to metadata) is the one of a
-     *     filter without a MAC, or it carries a second tag.</li>
+     * <li>only if a filter has a MAC and no plain ethertype: its destination MAC looked up in the set of
+     *     those MACs; when they are all group addresses (the protocols' multicast MACs), behind a test
+     *     of the group bit, so a unicast frame pays one byte compare and no lookup;</li>
+     * <li>a verdict map on its ethertype ({@code meta protocol}, after a tag the kernel moved to
+     *     metadata): the ethertype of a filter without a MAC (and then the tag TPIDs: a second tag, the
+     *     filter chain looks behind it) goes to the punt chain; the ethertype of a filter with a MAC goes
+     *     to the pair chain ({@code pre_in_<if>}), which looks up destination MAC and ethertype as a
+     *     pair (with the tag TPIDs, so QinQ frames reach the filter chain); any other ethertype stops
+     *     here.</li>
      * </ul>
      * A filter with neither a MAC nor a plain ethertype (no match, an explicit offset, a tag ethertype)
-     * sends every frame on. Why the pair and not the MAC alone: a frame to a filter's MAC with another
-     * ethertype (other traffic of the same group address, or of a host) would otherwise walk the punt
-     * chain and every filter rule of the port for nothing: on veth that walk runs in the sender's softirq,
-     * about 30 % of its time per such frame (measured, {@code bench/README.md} "The punt path's kernel
-     * cost"). Each rule counts the frames it sends on ({@code nft list} shows them), so what reaches the
-     * punt chain can be seen. {@code goto}: the punt chain runs once. The base chain exists only while a
+     * sends every frame on. Why not one set of pairs for all (as before 2026-12-02): a lookup of the
+     * 8-byte pair hashes it (jhash), then tries the set's catch-all; that and a second and third rule cost
+     * a frame that matches nothing ~3× what this verdict map on two bytes costs (profiles of the sender,
+     * {@code bench/README.md} "forward"). The frames sent on are counted once, by the punt chain's first
+     * rule ({@code nft list}). Every jump is a {@code goto} from a chain entered by {@code goto} (no
+     * return address), so the punt chain runs at most once per frame. The base chain exists only while a
      * filter applies to its port and hook: a hook without a chain costs the frames crossing it nothing at
      * all (the kernel does not run the hook).
      */
     private void prefilterCommands(Port port, boolean egress, Collection<FilterRules> filters, List<String> cmds,
                                    List<String> addedHooks, List<String> removedHooks) {
         String hook = hookChainName(port.ifName(), egress);
-        String target = "{\"goto\":{\"target\":" + Json.quote(puntChainName(port.ifName(), egress)) + "}}";
+        String puntChain = puntChainName(port.ifName(), egress);
+        String pairChain = pairChainName(port.ifName(), egress);
+        String toPunt = "{\"goto\":{\"target\":" + Json.quote(puntChain) + "}}";
+        String toPairs = "{\"goto\":{\"target\":" + Json.quote(pairChain) + "}}";
         TreeSet<String> macs = new TreeSet<>();
-        TreeSet<String> macTypes = new TreeSet<>();
+        TreeSet<String> pairs = new TreeSet<>();
+        TreeSet<Integer> pairTypes = new TreeSet<>();
         TreeSet<Integer> types = new TreeSet<>();
         boolean everything = false;
+        boolean groupMacs = true;
         for (FilterRules fr : filters) {
             Filter f = fr.filter();
             if ((egress ? !f.direction().includesEgress() : !f.direction().includesIngress()) || !appliesTo(fr, port)) {
@@ -372,53 +400,76 @@ public final class NftRules implements AutoCloseable {
                 // every rule of such a filter needs meta protocol = its ethertype or a tag TPID (see matches)
                 String mac = Json.quote(f.dstmac().toString().toLowerCase(Locale.ROOT));
                 for (int t : new int[] {f.ethertype(), ETH_P_8021Q, ETH_P_8021AD}) {
-                    macTypes.add("{\"concat\":[" + mac + "," + t + "]}");
+                    pairs.add("{\"concat\":[" + mac + "," + t + "]}");
+                    pairTypes.add(t);
                 }
             } else if (f.dstmac() != null) {
                 macs.add(Json.quote(f.dstmac().toString().toLowerCase(Locale.ROOT)));
+                groupMacs &= f.dstmac().isMulticast();
             } else if (plainType) {
                 types.add(f.ethertype());
             } else {
                 everything = true;
             }
         }
-        if (!everything && macs.isEmpty() && macTypes.isEmpty() && types.isEmpty()) {
+        if (!everything && macs.isEmpty() && pairs.isEmpty() && types.isEmpty()) {
             if (chains.contains(hook)) {
                 cmds.add("{\"delete\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook) + "}}}");
                 removedHooks.add(hook);
             }
+            cmds.add(flush(pairChain));
             return;
         }
         if (chains.contains(hook)) {
-            cmds.add("{\"flush\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook) + "}}}");
+            cmds.add(flush(hook));
         } else {
             cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook)
                     + ",\"type\":\"filter\",\"hook\":\"" + (egress ? "egress" : "ingress") + "\",\"dev\":"
                     + Json.quote(port.ifName()) + ",\"prio\":0,\"policy\":\"accept\"}}}");
             addedHooks.add(hook);
         }
-        String counter = "{\"counter\":null}";
+        cmds.add(flush(pairChain));
         if (everything) {
-            cmds.add(rule(hook, counter, target));
+            cmds.add(rule(hook, toPunt));
             return;
         }
-        if (!macTypes.isEmpty()) {
-            cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"concat\":[{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
-                    + "{\"meta\":{\"key\":\"protocol\"}}]},\"right\":{\"set\":[" + String.join(",", macTypes) + "]}}}", counter, target));
-        }
         if (!macs.isEmpty()) {
-            cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
-                    + "\"right\":{\"set\":[" + String.join(",", macs) + "]}}}", counter, target));
+            List<String> expr = new ArrayList<>();
+            if (groupMacs) {
+                // the group bit: the first byte's lowest bit (@ll is the frame as on the wire at both hooks)
+                expr.add("{\"match\":{\"op\":\"==\",\"left\":{\"&\":[{\"payload\":{\"base\":\"ll\",\"offset\":0,\"len\":8}},1]},\"right\":1}}");
+            }
+            expr.add("{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
+                    + "\"right\":{\"set\":[" + String.join(",", macs) + "]}}}");
+            expr.add(toPunt);
+            cmds.add(rule(hook, expr.toArray(String[]::new)));
         }
         if (!types.isEmpty()) {
-            // one lookup: the filters' ethertypes, and the tag TPIDs (a second tag: the filter chain looks behind it)
+            // a second tag: the filter chain looks behind it
             types.add(ETH_P_8021Q);
             types.add(ETH_P_8021AD);
-            List<String> t = new ArrayList<>();
-            types.forEach(v -> t.add(String.valueOf(v)));
-            cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":\"protocol\"}},"
-                    + "\"right\":{\"set\":[" + String.join(",", t) + "]}}}", counter, target));
         }
+        List<String> elements = new ArrayList<>();
+        for (int t : types) {
+            elements.add("[" + t + "," + toPunt + "]");
+        }
+        for (int t : pairTypes) {
+            if (!types.contains(t)) {
+                elements.add("[" + t + "," + toPairs + "]");
+            }
+        }
+        if (!elements.isEmpty()) {
+            cmds.add(rule(hook, "{\"vmap\":{\"key\":{\"meta\":{\"key\":\"protocol\"}},\"data\":{\"set\":["
+                    + String.join(",", elements) + "]}}}"));
+        }
+        if (!pairs.isEmpty()) {
+            cmds.add(rule(pairChain, "{\"match\":{\"op\":\"==\",\"left\":{\"concat\":[{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
+                    + "{\"meta\":{\"key\":\"protocol\"}}]},\"right\":{\"set\":[" + String.join(",", pairs) + "]}}}", toPunt));
+        }
+    }
+
+    private static String flush(String chain) {
+        return "{\"flush\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(chain) + "}}}";
     }
 
     private static boolean appliesTo(FilterRules fr, Port port) {
