@@ -473,9 +473,11 @@ public final class NftRules implements AutoCloseable {
             }
         }
         boolean none = !everything && macs.isEmpty() && pairs.isEmpty() && types.isEmpty();
-        // the map's elements: ethertype -> the chain it goes to (none while everything goes on, or nothing does)
+        // the map's elements: ethertype -> the chain it goes to. Kept while a filter that sends everything on
+        // is there too (the base chain does not look the map up then): a frame that began the base chain in
+        // the previous generation still does, and the elements of the filters that stay must be there for it
         TreeMap<Integer, String> elements = new TreeMap<>();
-        if (!everything && !none) {
+        if (!none) {
             if (!types.isEmpty()) {
                 // a second tag: the filter chain looks behind it
                 types.add(ETH_P_8021Q);
@@ -492,7 +494,7 @@ public final class NftRules implements AutoCloseable {
                 elements, cmds);
         nextMaps.put(typesMap, elements);
         // the pair chain: only its rule, which looks up a constant set (no verdicts in it, see above)
-        List<String> pairRules = pairs.isEmpty() || everything ? List.of()
+        List<String> pairRules = pairs.isEmpty() ? List.of()
                 : List.of(rule(pairChain, "{\"match\":{\"op\":\"==\",\"left\":{\"concat\":[{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
                         + "{\"meta\":{\"key\":\"protocol\"}}]},\"right\":{\"set\":[" + String.join(",", pairs) + "]}}}", toPunt));
         if (!pairRules.equals(hookRules.getOrDefault(pairChain, List.of()))) {
