@@ -166,6 +166,68 @@ class FilterEnforcementTest extends L2ProviderTestBase {
         }
     }
 
+    /**
+     * Filters of another socket coming and going on the same port must not open a window for the frames
+     * of an UP_AND_DROP filter that stays: each change rewrites the port's prefilter in one transaction
+     * (its verdict map on the ethertype, and the base chain when a MAC-only or a match-everything filter
+     * comes or goes), and a frame of the staying filter must reach the drop in every generation. A steady
+     * stream from h1 runs through 15 filters set up and removed, of every shape the prefilter treats
+     * apart (an ethertype, a MAC and an ethertype, a group MAC only, a unicast MAC only, an explicit offset:
+     * everything goes on).
+     */
+    @Test
+    void otherFiltersComingAndGoingOpenNoWindowForDroppedFrames() throws Exception {
+        engine();
+        Wire h1 = wire(1);
+        try (Tcpdump far = Tcpdump.capture(lab, lab.host(2).ns())) {
+            h1.send(Wire.frame(DST, HOST_MAC, 0x88b5, 60)); // proof: forwarded while unfiltered
+            assertEquals(1, far.awaitLines(l -> l.contains("0x88b5"), 1, 5000).stream().filter(l -> l.contains("0x88b5")).count());
+
+            PacketSocketImpl s = engine.open(OWNER);
+            s.setupFilter(Filter.named("stays-drop").ethertype(0x88b5).action(FilterAction.UP_AND_DROP).build());
+            PacketSocketImpl other = engine.open(OWNER);
+
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong sent = new AtomicLong();
+            Thread sender = Thread.ofPlatform().name("steady-stream").start(() -> {
+                byte[] f = Wire.frame(DST, HOST_MAC, 0x88b5, 61);
+                try {
+                    while (!stop.get()) {
+                        h1.send(f);
+                        sent.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            int changes = 15;
+            try {
+                for (int i = 0; i < changes; i++) {
+                    Filter.Builder f = Filter.named("comes" + i);
+                    switch (i % 5) {
+                        case 0 -> f.ethertype(0x88b6);
+                        case 1 -> f.dstmac("00:e0:2b:00:00:07").ethertype(0x0842);
+                        case 2 -> f.dstmac("01:80:c2:00:00:0e");
+                        case 3 -> f.dstmac("02:00:00:00:00:09");
+                        default -> f.ethertype(0x88b7).ethertypeOffset(16); // the prefilter sends everything on
+                    }
+                    other.setupFilter(f.build());
+                    other.removeFilters();
+                }
+            } finally {
+                stop.set(true);
+                sender.join(5000);
+            }
+            assertTrue(sent.get() > 1000, "the stream was too thin to prove anything: " + sent.get());
+            h1.send(Wire.frame(DST, HOST_MAC, 0x88b8, 63)); // marker
+            List<String> seen = far.awaitLines(l -> l.contains("0x88b8"), 1, 5000);
+            assertTrue(seen.stream().anyMatch(l -> l.contains("0x88b8")), "marker not forwarded");
+            List<String> leaked = seen.stream().filter(l -> l.contains("0x88b5") && l.contains("length 61")).toList();
+            assertEquals(0, leaked.size(), leaked.size() + " of " + sent.get() + " drop-filtered frames were forwarded during "
+                    + changes + " filters set up and removed, e.g. " + leaked.stream().limit(3).toList());
+        }
+    }
+
     private void awaitCounter(String filter, long packets) throws Exception {
         long[][] c = {null};
         expkt.lab.Deadlines.await(5_000, filter + " to count " + packets + " packets", () -> {

@@ -14,17 +14,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
  * The provider's nftables table in the data-plane namespace ({@code table netdev expkt}): where every
- * frame crossing a port is classified, once, for all sockets. Per port and hook three chains:
+ * frame crossing a port is classified, once, for all sockets. Per port and hook four chains:
  * <ul>
  * <li>the base chain ({@code ingress_<if>}, {@code egress_<if>}), only while a filter applies
- *     there: the prefilter, at most three lookups in constant sets (destination MAC and ethertype as a
- *     pair, MAC, ethertype), so a frame that can match no filter costs the same whatever the number
- *     of filters ({@link #prefilterCommands});</li>
+ *     there: the prefilter, a lookup in the port's verdict map on the ethertype (and, only if a filter
+ *     has a MAC and no ethertype, a MAC set behind a group-bit test), so a frame that can match no filter
+ *     costs the same whatever the number of filters, and little ({@link #prefilterCommands});</li>
+ * <li>the verdict map ({@code types_in_<if>}, {@code types_out_<if>}): a named map, changed element by
+ *     element, never replaced (why: {@link #prefilterCommands});</li>
+ * <li>the pair chain ({@code pre_in_<if>}, {@code pre_out_<if>}): for the ethertypes of filters with a
+ *     MAC, destination MAC and ethertype looked up as a pair;</li>
  * <li>the punt chain ({@code punt_in_<if>}, {@code punt_out_<if>}): runs the filter chain, then
  *     {@code dup}s the frame once to the port's punt link (the sockets' only source of frames, see
  *     {@code dataplane.PuntLinks}) if a filter marked it, and drops it if an UP_AND_DROP filter did;</li>
@@ -85,6 +90,10 @@ public final class NftRules implements AutoCloseable {
     private final Nftables nft;
     /** The chains made so far (base, punt and filter chains). */
     private final List<String> chains = new ArrayList<>();
+    /** The verdict maps made so far, each with its elements now: ethertype -> the chain it goes to. */
+    private final Map<String, Map<Integer, String>> maps = new HashMap<>();
+    /** The rules of each base chain now (as sent), to leave a base chain that would not change alone. */
+    private final Map<String, List<String>> hookRules = new HashMap<>();
     /** The filters whose rules are in the table now, by name (after each successful transaction). */
     private Map<String, FilterRules> installed = new LinkedHashMap<>();
     /** Where a port's punted frames go: the near end of its punt link for a direction. */
@@ -178,6 +187,22 @@ public final class NftRules implements AutoCloseable {
         return (egress ? "punt_out_" : "punt_in_") + ifName;
     }
 
+    /**
+     * The chain a prefiltered frame of a filter's ethertype goes to when that filter also has a MAC: looks
+     * up destination MAC and ethertype as a pair ({@link #prefilterCommands}).
+     */
+    public static String pairChainName(String ifName, boolean egress) {
+        return (egress ? "pre_out_" : "pre_in_") + ifName;
+    }
+
+    /**
+     * The named verdict map the base chain looks the ethertype up in ({@link #prefilterCommands}): its
+     * elements send a frame to the punt chain or the pair chain.
+     */
+    public static String typesMapName(String ifName, boolean egress) {
+        return (egress ? "types_out_" : "types_in_") + ifName;
+    }
+
     /** Makes sure the base chains of these ports exist (idempotent). */
     public void ensureChains(List<Port> ports) throws IOException {
         replace(List.of(), List.of(), ports);
@@ -188,16 +213,29 @@ public final class NftRules implements AutoCloseable {
         List<String> keep = new ArrayList<>();
         for (Port p : ports) {
             for (boolean egress : new boolean[] {false, true}) {
+                keep.add(typesMapName(p.ifName(), egress));
                 keep.add(hookChainName(p.ifName(), egress));
                 keep.add(puntChainName(p.ifName(), egress));
+                keep.add(pairChainName(p.ifName(), egress));
                 keep.add(chainName(p.ifName(), egress));
             }
         }
         StringBuilder cmd = new StringBuilder("{\"nftables\":[");
         boolean any = false;
-        // the hook chain jumps to the punt chain, which jumps to the filter chain: delete in that order
+        // the hook chain looks up the map, whose elements go to the pair chain and the punt chain, the pair
+        // chain to the punt chain, which jumps to the filter chain: delete in that order
         List<String> ordered = new ArrayList<>();
-        for (String prefix : new String[] {"ingress_", "egress_", "punt_", ""}) {
+        List<String> goneMaps = new ArrayList<>();
+        for (String prefix : new String[] {"ingress_", "egress_", "types_", "pre_", "punt_", ""}) {
+            if (prefix.equals("types_")) {
+                for (String m : new TreeSet<>(maps.keySet())) {
+                    if (!keep.contains(m)) {
+                        ordered.add(m);
+                        goneMaps.add(m);
+                    }
+                }
+                continue;
+            }
             for (String c : chains) {
                 if (!ordered.contains(c) && (prefix.isEmpty() || c.startsWith(prefix))) {
                     ordered.add(c);
@@ -210,8 +248,12 @@ public final class NftRules implements AutoCloseable {
                     cmd.append(',');
                 }
                 any = true;
-                cmd.append("{\"delete\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":").append(Json.quote(c)).append("}}}");
+                String kind = goneMaps.contains(c) ? "map" : "chain";
+                cmd.append("{\"delete\":{\"").append(kind).append("\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":")
+                        .append(Json.quote(c)).append("}}}");
                 chains.remove(c);
+                maps.remove(c);
+                hookRules.remove(c);
             }
         }
         if (any) {
@@ -255,9 +297,12 @@ public final class NftRules implements AutoCloseable {
     private void replace(Collection<String> remove, List<FilterRules> add, List<Port> chainPorts) throws IOException {
         List<String> cmds = new ArrayList<>();
         List<String> newChains = new ArrayList<>();
+        // the verdict maps' elements after this transaction (new maps start empty), and the base chains' rules
+        Map<String, Map<Integer, String>> nextMaps = new HashMap<>();
+        Map<String, List<String>> nextHookRules = new HashMap<>();
         for (Port p : chainPorts) {
             for (boolean egress : new boolean[] {false, true}) {
-                addChainCommands(p, egress, newChains, cmds);
+                addChainCommands(p, egress, newChains, nextMaps, cmds);
             }
         }
         if (!remove.isEmpty()) {
@@ -290,28 +335,36 @@ public final class NftRules implements AutoCloseable {
             for (boolean egress : new boolean[] {false, true}) {
                 String punt = puntChainName(p.ifName(), egress);
                 if (chains.contains(punt) || newChains.contains(punt)) {
-                    prefilterCommands(p, egress, next.values(), cmds, addedHooks, removedHooks);
+                    prefilterCommands(p, egress, next.values(), cmds, addedHooks, removedHooks, nextMaps, nextHookRules);
                 }
             }
         }
         if (cmds.isEmpty()) {
+            installed = next;
             return;
         }
         nft.run("{\"nftables\":[" + String.join(",", cmds) + "]}");
         chains.addAll(newChains);
         chains.addAll(addedHooks);
         chains.removeAll(removedHooks);
+        maps.putAll(nextMaps);
+        for (String h : removedHooks) {
+            hookRules.remove(h);
+        }
+        hookRules.putAll(nextHookRules);
         installed = next;
     }
 
     /**
-     * The three chains of a port and direction, if not made yet: the filter chain ({@code in_<if>}:
+     * The chains of a port and direction, if not made yet: the pair chain (filled by
+     * {@link #prefilterCommands}), the filter chain ({@code in_<if>}:
      * one rule per filter and tag depth, each counting and marking), the punt chain (clears the mark
      * bits, runs the filter chain, then {@code dup}s to the punt link if a filter marked the frame,
      * drops it if a drop filter did, and clears the bits again so nothing downstream sees them), and
      * the base chain at the hook is made by {@link #prefilterCommands} when the first filter needs it.
      */
-    private void addChainCommands(Port p, boolean egress, List<String> newChains, List<String> cmds) {
+    private void addChainCommands(Port p, boolean egress, List<String> newChains, Map<String, Map<Integer, String>> nextMaps,
+                                  List<String> cmds) {
         String punt = puntChainName(p.ifName(), egress);
         if (chains.contains(punt) || newChains.contains(punt)) {
             return;
@@ -323,44 +376,79 @@ public final class NftRules implements AutoCloseable {
         }
         cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(filterChain) + "}}}");
         cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(punt) + "}}}");
-        cmds.add(rule(punt, setMark("&", KEEP_BITS)));
+        cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":"
+                + Json.quote(pairChainName(p.ifName(), egress)) + "}}}");
+        // the prefilter's verdict map (elements added by prefilterCommands): named, so that a transaction
+        // changes its elements and never swaps the map under a frame (see prefilterCommands)
+        cmds.add("{\"add\":{\"map\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":"
+                + Json.quote(typesMapName(p.ifName(), egress)) + ",\"type\":\"ether_type\",\"map\":\"verdict\"}}}");
+        // the counter: every frame the prefilter sent on
+        cmds.add(rule(punt, "{\"counter\":null}", setMark("&", KEEP_BITS)));
         cmds.add(rule(punt, "{\"jump\":{\"target\":" + Json.quote(filterChain) + "}}"));
         cmds.add(rule(punt, markHas(PUNT_BIT), "{\"dup\":{\"addr\":" + Json.quote(device) + "}}"));
         cmds.add(rule(punt, markHas(DROP_BIT), "{\"drop\":null}"));
         cmds.add(rule(punt, setMark("&", KEEP_BITS)));
         newChains.add(filterChain);
         newChains.add(punt);
+        newChains.add(pairChainName(p.ifName(), egress));
+        nextMaps.put(typesMapName(p.ifName(), egress), new TreeMap<>());
     }
 
     /**
      * Rewrites the base chain of {@code port}'s hook: a frame goes on to the punt chain only if it
-     * can match a filter there, decided by at most three lookups in constant sets (hash tables), so a
-     * frame that matches nothing costs the same with 1 or 500 filters:
+     * can match a filter there. The base chain runs for every frame crossing the port, forwarded ones
+     * included (on veth in the sender's softirq), so what a frame that matches nothing pays there is what
+     * the punt path costs the data plane; it is kept to at most two cheap steps whatever the number of
+     * filters:
      * <ul>
-     * <li>its destination MAC and ethertype ({@code ether daddr . meta protocol}) are those of a filter
-     *     with both (or its MAC with a tag TPID: a tagged frame, the filter chain looks behind the tags);</li>
-     * <li>its destination MAC is the one of a filter with a MAC and no plain ethertype;</li>
-     * <li>its ethertype ({@code meta protocol}, after a tag the kernel moved to metadata) is the one of a
-     *     filter without a MAC, or it carries a second tag.</li>
+     * <li>only if a filter has a MAC and no plain ethertype: its destination MAC looked up in the set of
+     *     those MACs; when they are all group addresses (the protocols' multicast MACs), behind a test
+     *     of the group bit, so a unicast frame pays one byte compare and no lookup;</li>
+     * <li>a verdict map on its ethertype ({@code meta protocol}, after a tag the kernel moved to
+     *     metadata): the ethertype of a filter without a MAC (and then the tag TPIDs: a second tag, the
+     *     filter chain looks behind it) goes to the punt chain; the ethertype of a filter with a MAC goes
+     *     to the pair chain ({@code pre_in_<if>}), which looks up destination MAC and ethertype as a
+     *     pair (with the tag TPIDs, so QinQ frames reach the filter chain); any other ethertype stops
+     *     here.</li>
      * </ul>
+     * <b>The verdict map is a named map of the port and hook ({@code types_in_<if>}), changed element by
+     * element ({@link #mapElementCommands}), and a base chain whose rules stay the same is not rewritten.</b>
+     * Not an anonymous map written into the rule: a transaction that replaces such a rule deactivates
+     * the old map's elements for the next generation (kernel 6.18, {@code nft_map_deactivate} in the
+     * prepare phase), and a frame whose walk of the base chain began before the commit switched
+     * generations (the rules it runs are the old generation's) but whose lookup comes after it (the
+     * lookup asks for the current generation's elements) finds no element and falls through to the
+     * chain's policy, accept: a frame of an UP_AND_DROP filter that stayed was forwarded
+     * ({@code FilterEnforcementTest}, 2026-12-02). A named map is not touched when the rule that
+     * looks it up is, and an element that stays is not touched by the transaction. Anonymous sets that
+     * are not maps (the MAC set, the pair set) keep their elements active when their rule is replaced,
+     * so they stay in the rules. Measured in a namespace pair (a base chain rewritten 300 times under a
+     * stream of matching frames, 200 no-match rules in front to widen the window): anonymous verdict
+     * map 11, 20, 5 frames through; anonymous set and named verdict map 0, 0, 0.
      * A filter with neither a MAC nor a plain ethertype (no match, an explicit offset, a tag ethertype)
-     * sends every frame on. Why the pair and not the MAC alone: a frame to a filter's MAC with another
-     * ethertype (other traffic of the same group address, or of a host) would otherwise walk the punt
-     * chain and every filter rule of the port for nothing: on veth that walk runs in the sender's softirq,
-     * about 30 % of its time per such frame (measured, {@code bench/README.md} "The punt path's kernel
-     * cost"). Each rule counts the frames it sends on ({@code nft list} shows them), so what reaches the
-     * punt chain can be seen. {@code goto}: the punt chain runs once. The base chain exists only while a
+     * sends every frame on. Why not one set of pairs for all (as before 2026-12-02): a lookup of the
+     * 8-byte pair hashes it (jhash), then tries the set's catch-all; that and a second and third rule cost
+     * a frame that matches nothing ~3× what this verdict map on two bytes costs (profiles of the sender,
+     * {@code bench/README.md} "forward"). The frames sent on are counted once, by the punt chain's first
+     * rule ({@code nft list}). Every jump is a {@code goto} from a chain entered by {@code goto} (no
+     * return address), so the punt chain runs at most once per frame. The base chain exists only while a
      * filter applies to its port and hook: a hook without a chain costs the frames crossing it nothing at
      * all (the kernel does not run the hook).
      */
     private void prefilterCommands(Port port, boolean egress, Collection<FilterRules> filters, List<String> cmds,
-                                   List<String> addedHooks, List<String> removedHooks) {
+                                   List<String> addedHooks, List<String> removedHooks,
+                                   Map<String, Map<Integer, String>> nextMaps, Map<String, List<String>> nextHookRules) {
         String hook = hookChainName(port.ifName(), egress);
-        String target = "{\"goto\":{\"target\":" + Json.quote(puntChainName(port.ifName(), egress)) + "}}";
+        String puntChain = puntChainName(port.ifName(), egress);
+        String pairChain = pairChainName(port.ifName(), egress);
+        String typesMap = typesMapName(port.ifName(), egress);
+        String toPunt = "{\"goto\":{\"target\":" + Json.quote(puntChain) + "}}";
         TreeSet<String> macs = new TreeSet<>();
-        TreeSet<String> macTypes = new TreeSet<>();
+        TreeSet<String> pairs = new TreeSet<>();
+        TreeSet<Integer> pairTypes = new TreeSet<>();
         TreeSet<Integer> types = new TreeSet<>();
         boolean everything = false;
+        boolean groupMacs = true;
         for (FilterRules fr : filters) {
             Filter f = fr.filter();
             if ((egress ? !f.direction().includesEgress() : !f.direction().includesIngress()) || !appliesTo(fr, port)) {
@@ -372,53 +460,119 @@ public final class NftRules implements AutoCloseable {
                 // every rule of such a filter needs meta protocol = its ethertype or a tag TPID (see matches)
                 String mac = Json.quote(f.dstmac().toString().toLowerCase(Locale.ROOT));
                 for (int t : new int[] {f.ethertype(), ETH_P_8021Q, ETH_P_8021AD}) {
-                    macTypes.add("{\"concat\":[" + mac + "," + t + "]}");
+                    pairs.add("{\"concat\":[" + mac + "," + t + "]}");
+                    pairTypes.add(t);
                 }
             } else if (f.dstmac() != null) {
                 macs.add(Json.quote(f.dstmac().toString().toLowerCase(Locale.ROOT)));
+                groupMacs &= f.dstmac().isMulticast();
             } else if (plainType) {
                 types.add(f.ethertype());
             } else {
                 everything = true;
             }
         }
-        if (!everything && macs.isEmpty() && macTypes.isEmpty() && types.isEmpty()) {
+        boolean none = !everything && macs.isEmpty() && pairs.isEmpty() && types.isEmpty();
+        // the map's elements: ethertype -> the chain it goes to. Kept while a filter that sends everything on
+        // is there too (the base chain does not look the map up then): a frame that began the base chain in
+        // the previous generation still does, and the elements of the filters that stay must be there for it
+        TreeMap<Integer, String> elements = new TreeMap<>();
+        if (!none) {
+            if (!types.isEmpty()) {
+                // a second tag: the filter chain looks behind it
+                types.add(ETH_P_8021Q);
+                types.add(ETH_P_8021AD);
+            }
+            for (int t : types) {
+                elements.put(t, puntChain);
+            }
+            for (int t : pairTypes) {
+                elements.putIfAbsent(t, pairChain);
+            }
+        }
+        mapElementCommands(typesMap, nextMaps.containsKey(typesMap) ? nextMaps.get(typesMap) : maps.getOrDefault(typesMap, Map.of()),
+                elements, cmds);
+        nextMaps.put(typesMap, elements);
+        // the pair chain: only its rule, which looks up a constant set (no verdicts in it, see above)
+        List<String> pairRules = pairs.isEmpty() ? List.of()
+                : List.of(rule(pairChain, "{\"match\":{\"op\":\"==\",\"left\":{\"concat\":[{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
+                        + "{\"meta\":{\"key\":\"protocol\"}}]},\"right\":{\"set\":[" + String.join(",", pairs) + "]}}}", toPunt));
+        if (!pairRules.equals(hookRules.getOrDefault(pairChain, List.of()))) {
+            cmds.add(flush(pairChain));
+            cmds.addAll(pairRules);
+            nextHookRules.put(pairChain, pairRules);
+        }
+        if (none) {
             if (chains.contains(hook)) {
                 cmds.add("{\"delete\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook) + "}}}");
                 removedHooks.add(hook);
             }
             return;
         }
+        List<String> hookRuleList = new ArrayList<>();
+        if (everything) {
+            hookRuleList.add(rule(hook, toPunt));
+        } else {
+            if (!macs.isEmpty()) {
+                List<String> expr = new ArrayList<>();
+                if (groupMacs) {
+                    // the group bit: the first byte's lowest bit (@ll is the frame as on the wire at both hooks)
+                    expr.add("{\"match\":{\"op\":\"==\",\"left\":{\"&\":[{\"payload\":{\"base\":\"ll\",\"offset\":0,\"len\":8}},1]},\"right\":1}}");
+                }
+                expr.add("{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
+                        + "\"right\":{\"set\":[" + String.join(",", macs) + "]}}}");
+                expr.add(toPunt);
+                hookRuleList.add(rule(hook, expr.toArray(String[]::new)));
+            }
+            if (!elements.isEmpty()) {
+                hookRuleList.add(rule(hook, "{\"vmap\":{\"key\":{\"meta\":{\"key\":\"protocol\"}},\"data\":" + Json.quote("@" + typesMap) + "}}"));
+            }
+        }
         if (chains.contains(hook)) {
-            cmds.add("{\"flush\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook) + "}}}");
+            if (hookRuleList.equals(hookRules.get(hook))) {
+                return; // as it is: a base chain that would not change is not rewritten
+            }
+            cmds.add(flush(hook));
         } else {
             cmds.add("{\"add\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(hook)
                     + ",\"type\":\"filter\",\"hook\":\"" + (egress ? "egress" : "ingress") + "\",\"dev\":"
                     + Json.quote(port.ifName()) + ",\"prio\":0,\"policy\":\"accept\"}}}");
             addedHooks.add(hook);
         }
-        String counter = "{\"counter\":null}";
-        if (everything) {
-            cmds.add(rule(hook, counter, target));
-            return;
+        cmds.addAll(hookRuleList);
+        nextHookRules.put(hook, hookRuleList);
+    }
+
+    /**
+     * Changes the named verdict map {@code map} from {@code now} to {@code next} element by element: adds
+     * the new ethertypes, deletes the ones gone, and deletes and adds one whose chain changed. An element
+     * that stays is not touched (see {@link #prefilterCommands} for why this matters).
+     */
+    private static void mapElementCommands(String map, Map<Integer, String> now, Map<Integer, String> next, List<String> cmds) {
+        List<String> delete = new ArrayList<>();
+        List<String> add = new ArrayList<>();
+        for (Map.Entry<Integer, String> e : now.entrySet()) {
+            String target = next.get(e.getKey());
+            if (target == null || !target.equals(e.getValue())) {
+                delete.add(String.valueOf(e.getKey()));
+            }
         }
-        if (!macTypes.isEmpty()) {
-            cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"concat\":[{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
-                    + "{\"meta\":{\"key\":\"protocol\"}}]},\"right\":{\"set\":[" + String.join(",", macTypes) + "]}}}", counter, target));
+        for (Map.Entry<Integer, String> e : next.entrySet()) {
+            if (!e.getValue().equals(now.get(e.getKey()))) {
+                add.add("[" + e.getKey() + ",{\"goto\":{\"target\":" + Json.quote(e.getValue()) + "}}]");
+            }
         }
-        if (!macs.isEmpty()) {
-            cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"ether\",\"field\":\"daddr\"}},"
-                    + "\"right\":{\"set\":[" + String.join(",", macs) + "]}}}", counter, target));
+        String where = "\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(map);
+        if (!delete.isEmpty()) {
+            cmds.add("{\"delete\":{\"element\":{" + where + ",\"elem\":[" + String.join(",", delete) + "]}}}");
         }
-        if (!types.isEmpty()) {
-            // one lookup: the filters' ethertypes, and the tag TPIDs (a second tag: the filter chain looks behind it)
-            types.add(ETH_P_8021Q);
-            types.add(ETH_P_8021AD);
-            List<String> t = new ArrayList<>();
-            types.forEach(v -> t.add(String.valueOf(v)));
-            cmds.add(rule(hook, "{\"match\":{\"op\":\"==\",\"left\":{\"meta\":{\"key\":\"protocol\"}},"
-                    + "\"right\":{\"set\":[" + String.join(",", t) + "]}}}", counter, target));
+        if (!add.isEmpty()) {
+            cmds.add("{\"add\":{\"element\":{" + where + ",\"elem\":[" + String.join(",", add) + "]}}}");
         }
+    }
+
+    private static String flush(String chain) {
+        return "{\"flush\":{\"chain\":{\"family\":\"netdev\",\"table\":\"expkt\",\"name\":" + Json.quote(chain) + "}}}";
     }
 
     private static boolean appliesTo(FilterRules fr, Port port) {
@@ -581,6 +735,8 @@ public final class NftRules implements AutoCloseable {
             // already gone (namespace deleted, or never created)
         } finally {
             chains.clear();
+            maps.clear();
+            hookRules.clear();
             installed = new LinkedHashMap<>();
             nft.close();
         }
