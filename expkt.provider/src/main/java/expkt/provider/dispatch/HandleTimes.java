@@ -30,6 +30,8 @@ public final class HandleTimes {
 
     private final long[] counts = new long[BUCKETS];
     private volatile long sumNanos;
+    /** The time of the calls that handled no frame (not in the histogram), ns. */
+    private volatile long idleNanos;
 
     /** Upper bound of bucket {@code i}, nanoseconds; {@link Long#MAX_VALUE} for the last (+Inf). */
     public static long upperBoundNanos(int i) {
@@ -46,11 +48,20 @@ public final class HandleTimes {
     /** A call of {@code took} ns that consumed {@code frames} frames. Lane thread; allocation-free. */
     public void record(long took, int frames) {
         if (frames <= 0) {
+            idleNanos = idleNanos + took; // volatile: a call that handled nothing (rare: a spurious wake-up)
             return;
         }
         int b = bucket(frames == 1 ? took : took / frames);
         counts[b] = counts[b] + frames;
         sumNanos = sumNanos + took; // volatile, last: publishes the count
+    }
+
+    /**
+     * The time of every call recorded, ns: those that handled frames (the histogram's sum) and those that
+     * handled none. What {@code expkt:handlers} shows as a handler's time spent. Any thread.
+     */
+    public long totalNanos() {
+        return sumNanos + idleNanos;
     }
 
     /** Adds the counts to {@code into} (length {@link #BUCKETS}) and returns the sum, ns. Any thread. */

@@ -332,7 +332,11 @@ public final class RxPath {
         budgetStart = startNanos;
         budgetDeadline = deadlineNanos;
         budgetFrames = 0;
-        budgetUntilCheck = 1;
+        // the first check at the second receive, after the call's first frame: a check at the first one measured
+        // nothing and, when the call had started late (a callback's own work, or a lane thread preempted for over
+        // the budget on a loaded machine), ended the call before any frame, so the lane backed it off as "left its
+        // frames unread" (BudgetFirstFrameTest)
+        budgetUntilCheck = 2;
         budgetUntilCheckLast = 1;
         budgetSpent = false;
     }
