@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.Test;
 
@@ -61,7 +59,7 @@ public class ProviderUpdateIT {
                 HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 1);
                 Deadlines.await(WAIT_MS, "lldpd to list xkprov",
                         () -> "xkprov".equals(SoakIT.keyValues(lab.exec(h1, neighbors).stdout()).get("lldp.veth0.chassis.name")));
-                Deadlines.await(WAIT_MS, "the agent to list lldpd", () -> counter(command(host, "lldp:stats"), "neighbours (\\d+)") == 1);
+                Deadlines.await(WAIT_MS, "the agent to list lldpd", () -> SoakIT.counter(SoakIT.command(host, "lldp:stats"), "neighbours (\\d+)") == 1);
                 // magic packets (ethertype 0x0842) into port 1:2, ~200 a second, counted; the count is printed on SIGTERM
                 Process traffic = lab.spawn(lab.host(2).ns(), sentLog, "python3", "-c", String.join("\n",
                         "import socket, time, signal, sys",
@@ -77,31 +75,31 @@ public class ProviderUpdateIT {
                         "    s.send(f)",
                         "    n += 1",
                         "    time.sleep(0.005)"));
-                Deadlines.await(WAIT_MS, "magic packets at the relay", () -> counter(command(host, "wol:stats"), "magic 0x0842 (\\d+)") > 0);
+                Deadlines.await(WAIT_MS, "magic packets at the relay", () -> SoakIT.counter(SoakIT.command(host, "wol:stats"), "magic 0x0842 (\\d+)") > 0);
 
                 update(host, 1); // once first, so that what runs once (JIT, lazy initialisation) is not counted as growth
                 Map<String, Long> before = SoakIT.measure(host, lab);
-                String lldpBefore = command(host, "lldp:stats");
-                long wolBefore = counter(command(host, "wol:stats"), "magic 0x0842 (\\d+)");
+                String lldpBefore = SoakIT.command(host, "lldp:stats");
+                long wolBefore = SoakIT.counter(SoakIT.command(host, "wol:stats"), "magic 0x0842 (\\d+)");
                 long t0 = System.nanoTime();
                 for (int i = 2; i <= UPDATES + 1; i++) {
                     update(host, i);
                 }
                 long updateMs = (System.nanoTime() - t0) / 1_000_000L;
                 // one LLDP interval more: the agent's timers and lldpd's view settle on the last engine
-                long outMark = counter(command(host, "lldp:stats"), "frames out (\\d+)");
+                long outMark = SoakIT.counter(SoakIT.command(host, "lldp:stats"), "frames out (\\d+)");
                 Deadlines.await(WAIT_MS, "the agent to send on the last engine",
-                        () -> counter(command(host, "lldp:stats"), "frames out (\\d+)") > outMark);
+                        () -> SoakIT.counter(SoakIT.command(host, "lldp:stats"), "frames out (\\d+)") > outMark);
                 Map<String, Long> after = SoakIT.measure(host, lab);
-                String lldpAfter = command(host, "lldp:stats");
-                long wolAfter = counter(command(host, "wol:stats"), "magic 0x0842 (\\d+)");
+                String lldpAfter = SoakIT.command(host, "lldp:stats");
+                long wolAfter = SoakIT.counter(SoakIT.command(host, "wol:stats"), "magic 0x0842 (\\d+)");
 
                 traffic.destroy(); // SIGTERM: the generator prints how many it sent
                 assertTrue("the generator ended", traffic.waitFor(10, TimeUnit.SECONDS));
-                long sent = counter(Files.readString(sentLog), "sent (\\d+)");
+                long sent = SoakIT.counter(Files.readString(sentLog), "sent (\\d+)");
                 long[] last = {-1};
                 Deadlines.await(WAIT_MS, "the relay's count to stop moving", () -> {
-                    long now = counter(command(host, "wol:stats"), "magic 0x0842 (\\d+)");
+                    long now = SoakIT.counter(SoakIT.command(host, "wol:stats"), "magic 0x0842 (\\d+)");
                     boolean still = now == last[0];
                     last[0] = now;
                     return still;
@@ -109,7 +107,7 @@ public class ProviderUpdateIT {
                 long handled = last[0];
                 Map<String, String> stats = SoakIT.keyValues(lab.exec(h1, statistics).check().stdout());
                 Map<String, String> n = SoakIT.keyValues(lab.exec(h1, neighbors).check().stdout());
-                String keeper = command(host, "expkt:keeper");
+                String keeper = SoakIT.command(host, "expkt:keeper");
 
                 String report = report(updateMs, before, after, stats, lldpBefore, lldpAfter, wolBefore, wolAfter, sent, handled, keeper);
                 System.out.println(report);
@@ -122,12 +120,12 @@ public class ProviderUpdateIT {
                 assertEquals(report, "0", stats.get("lldp.veth0.ageout_cnt.ageout_cnt"));
                 assertEquals(n.toString(), "xkprov", n.get("lldp.veth0.chassis.name"));
                 // its counters and neighbour table go on; its sends during the swaps waited instead of failing
-                assertEquals(report, 0, counter(lldpAfter, "shutdowns out (\\d+)"));
-                assertEquals(report, 0, counter(lldpAfter, "send errors (\\d+)"));
-                assertEquals(report, 1, counter(lldpAfter, "neighbours (\\d+)"));
-                assertEquals("one insert: the table was never emptied\n" + report, 1, counter(lldpAfter, "inserts (\\d+)"));
-                assertTrue(report, counter(lldpAfter, "frames out (\\d+)") > counter(lldpBefore, "frames out (\\d+)"));
-                assertTrue(report, counter(lldpAfter, "frames in (\\d+)") > counter(lldpBefore, "frames in (\\d+)"));
+                assertEquals(report, 0, SoakIT.counter(lldpAfter, "shutdowns out (\\d+)"));
+                assertEquals(report, 0, SoakIT.counter(lldpAfter, "send errors (\\d+)"));
+                assertEquals(report, 1, SoakIT.counter(lldpAfter, "neighbours (\\d+)"));
+                assertEquals("one insert: the table was never emptied\n" + report, 1, SoakIT.counter(lldpAfter, "inserts (\\d+)"));
+                assertTrue(report, SoakIT.counter(lldpAfter, "frames out (\\d+)") > SoakIT.counter(lldpBefore, "frames out (\\d+)"));
+                assertTrue(report, SoakIT.counter(lldpAfter, "frames in (\\d+)") > SoakIT.counter(lldpBefore, "frames in (\\d+)"));
                 assertTrue(report, wolAfter > wolBefore);
                 // the keeper moved every socket to each new engine
                 assertTrue(keeper, keeper.contains("engines since start: " + (UPDATES + 2)));
@@ -151,15 +149,15 @@ public class ProviderUpdateIT {
      * agent would age lldpd out: a loss of frames, not a restart, and not what this test is about.
      */
     private static void update(HostProcess host, int i) throws Exception {
-        long in = counter(command(host, "lldp:stats"), "frames in (\\d+)");
-        long magic = counter(command(host, "wol:stats"), "magic 0x0842 (\\d+)");
+        long in = SoakIT.counter(SoakIT.command(host, "lldp:stats"), "frames in (\\d+)");
+        long magic = SoakIT.counter(SoakIT.command(host, "wol:stats"), "magic 0x0842 (\\d+)");
         String out = host.command("expkt:update expkt.provider", WAIT_MS);
         assertTrue("update " + i + ":\n" + out, out.contains("updated bundle") && out.contains("no other bundle restarted"));
         Deadlines.await(WAIT_MS, "the keeper to serve on engine " + (i + 1),
-                () -> command(host, "expkt:keeper").contains("engines since start: " + (i + 1) + " "));
+                () -> SoakIT.command(host, "expkt:keeper").contains("engines since start: " + (i + 1) + " "));
         Deadlines.await(WAIT_MS, "an LLDPDU and a magic packet received on engine " + (i + 1),
-                () -> counter(command(host, "lldp:stats"), "frames in (\\d+)") > in
-                        && counter(command(host, "wol:stats"), "magic 0x0842 (\\d+)") > magic + 50);
+                () -> SoakIT.counter(SoakIT.command(host, "lldp:stats"), "frames in (\\d+)") > in
+                        && SoakIT.counter(SoakIT.command(host, "wol:stats"), "magic 0x0842 (\\d+)") > magic + 50);
     }
 
     private static String report(long updateMs, Map<String, Long> before, Map<String, Long> after, Map<String, String> lldpd,
@@ -174,31 +172,15 @@ public class ProviderUpdateIT {
         for (String k : List.of("insert_cnt", "delete_cnt", "ageout_cnt")) {
             b.append("| lldpd ").append(k).append(" | | ").append(lldpd.get("lldp.veth0." + k + "." + k)).append(" |\n");
         }
-        b.append("| LLDP frames out | ").append(counter(lldpBefore, "frames out (\\d+)")).append(" | ")
-                .append(counter(lldpAfter, "frames out (\\d+)")).append(" |\n");
-        b.append("| LLDP frames in | ").append(counter(lldpBefore, "frames in (\\d+)")).append(" | ")
-                .append(counter(lldpAfter, "frames in (\\d+)")).append(" |\n");
+        b.append("| LLDP frames out | ").append(SoakIT.counter(lldpBefore, "frames out (\\d+)")).append(" | ")
+                .append(SoakIT.counter(lldpAfter, "frames out (\\d+)")).append(" |\n");
+        b.append("| LLDP frames in | ").append(SoakIT.counter(lldpBefore, "frames in (\\d+)")).append(" | ")
+                .append(SoakIT.counter(lldpAfter, "frames in (\\d+)")).append(" |\n");
         b.append("| WoL magic packets in | ").append(wolBefore).append(" | ").append(wolAfter).append(" |\n");
         b.append("\nmagic packets sent ").append(sent).append(", handled ").append(handled).append(", lost ")
                 .append(sent - handled).append(" over ").append(UPDATES + 1).append(" provider updates\n\n");
         b.append("lldp:stats after:\n").append(lldpAfter).append("\nexpkt:keeper:\n").append(keeper);
         return b.toString();
-    }
-
-    private static String command(HostProcess host, String cmd) {
-        try {
-            return host.command(cmd, WAIT_MS);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static long counter(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private static int count(Path log, String text) throws IOException {

@@ -161,19 +161,21 @@ public class RestIT {
     }
 
     /**
-     * Updating {@code expkt.api} and the provider through the API (their own jars, from
-     * {@code run/platform}) without {@code force}: 409, naming the WoL relay and why, the bundle not
-     * touched (same lastModified), the relay still serving; then the provider with {@code force=true}:
-     * updated, and every bundle active again with the relay serving its filter.
+     * Updating {@code expkt.api} and the keeper (which holds the relay's {@code PacketService}) through
+     * the API (their own jars, from {@code run/platform}) without {@code force}: 409, naming the WoL relay
+     * and why, the bundle not touched (same lastModified), the relay still serving; then the keeper with
+     * {@code force=true}: updated, and every bundle active again with the relay serving its filter; then
+     * the provider without {@code force}: 200, it restarts no other bundle, and the relay serves on.
      */
     static void refusedThenForced(OpsHost h) throws Exception {
         String all = h.send(h.api("/bundles").GET().build()).body();
         long api = idOf(all, "expkt.api");
+        long keeper = idOf(all, "expkt.keeper");
         long provider = idOf(all, "expkt.provider");
         long wol = idOf(all, OpsHost.WOL);
-        for (long target : new long[] {api, provider}) {
+        for (long target : new long[] {api, keeper}) {
             String before = h.send(h.api("/bundles/" + target).GET().build()).body();
-            String bsn = target == api ? "expkt.api" : "expkt.provider";
+            String bsn = target == api ? "expkt.api" : "expkt.keeper";
             HttpResponse<String> r = h.send(h.api("/bundles/" + target).PUT(BodyPublishers.ofFile(platformJar(h, bsn))).build());
             assertEquals(bsn + ": " + r.body(), 409, r.statusCode());
             assertTrue(r.body(), r.body().contains("refused: updating bundle " + target + " " + bsn));
@@ -185,15 +187,25 @@ public class RestIT {
         if (!h.send(h.api("/runtime/handlers").GET().build()).body().contains("\"state\" : \"active\"")) {
             throw new AssertionError("the relay's handler still active after the refusals: " + h.send(h.api("/runtime/handlers").GET().build()).body());
         }
-        HttpResponse<String> r = h.send(h.api("/bundles/" + provider + "?force=nope").PUT(BodyPublishers.ofFile(platformJar(h, "expkt.provider"))).build());
+        HttpResponse<String> r = h.send(h.api("/bundles/" + keeper + "?force=nope").PUT(BodyPublishers.ofFile(platformJar(h, "expkt.keeper"))).build());
         assertEquals(r.body(), 400, r.statusCode());
 
         // force=true: done, and the restarts it announced happen; the relay serves again
-        r = h.send(h.api("/bundles/" + provider + "?force=true").PUT(BodyPublishers.ofFile(platformJar(h, "expkt.provider"))).build());
+        r = h.send(h.api("/bundles/" + keeper + "?force=true").PUT(BodyPublishers.ofFile(platformJar(h, "expkt.keeper"))).build());
+        assertEquals(r.body(), 200, r.statusCode());
+        assertEquals("the keeper keeps its id", keeper, field(r.body(), "id"));
+        awaitActiveAndServing(h, "after the forced keeper update");
+
+        // the provider: no force needed, nobody restarted (the keeper replays the relay's sockets)
+        r = h.send(h.api("/bundles/" + provider).PUT(BodyPublishers.ofFile(platformJar(h, "expkt.provider"))).build());
         assertEquals(r.body(), 200, r.statusCode());
         assertEquals("the provider keeps its id", provider, field(r.body(), "id"));
+        awaitActiveAndServing(h, "after the provider update");
+    }
+
+    private static void awaitActiveAndServing(OpsHost h, String when) throws Exception {
         String[] seen = {"", ""}; // bundles, handlers
-        Deadlines.await(OpsHost.WAIT_MS, "after the forced provider update, every bundle active and the relay serving", () -> {
+        Deadlines.await(OpsHost.WAIT_MS, when + ", every bundle active and the relay serving", () -> {
             seen[0] = get(h, "/bundles").body();
             HttpResponse<String> hr = get(h, "/runtime/handlers");
             seen[1] = hr.body();
@@ -203,14 +215,14 @@ public class RestIT {
     }
 
     /**
-     * {@code DELETE} of platform bundles of the host jar (the provider, and the web console), Gogo's
+     * {@code DELETE} of platform bundles of the host jar (the keeper, and the web console), Gogo's
      * {@code uninstall N} and the web console's Uninstall ({@code POST /system/console/bundles/N
      * action=uninstall}): refused (409 / the message) naming the bundle and what to do instead; the bundle is still installed and active, not touched (same
-     * lastModified), and the WoL relay (bound to the provider) still serves its filter.
+     * lastModified), and the WoL relay (bound to the keeper's services) still serves its filter.
      */
     static void platformUninstallRefused(OpsHost h) throws Exception {
         String all = h.send(h.api("/bundles").GET().build()).body();
-        for (String bsn : List.of("expkt.provider", "org.apache.felix.webconsole")) {
+        for (String bsn : List.of("expkt.keeper", "org.apache.felix.webconsole")) {
             long id = idOf(all, bsn);
             String before = h.send(h.api("/bundles/" + id).GET().build()).body();
             HttpResponse<String> r = h.send(h.api("/bundles/" + id).DELETE().build());
@@ -229,9 +241,9 @@ public class RestIT {
             assertEquals("the web console's uninstall of " + bsn + ": " + wc.body(), 409, wc.statusCode());
             assertTrue("names the bundle: " + wc.body(), wc.body().contains("refused: bundle " + id + " " + bsn + " ")
                     && wc.body().contains("is a platform bundle of the host jar"));
-            if (bsn.equals("expkt.provider")) {
-                assertTrue("names the WoL relay, which uses the provider's services: " + out, out.contains(" expkt.protocol.wol"));
-                assertTrue("names the WoL relay, which uses the provider's services: " + wc.body(), wc.body().contains(" expkt.protocol.wol"));
+            if (bsn.equals("expkt.keeper")) {
+                assertTrue("names the WoL relay, which uses the keeper's services: " + out, out.contains(" expkt.protocol.wol"));
+                assertTrue("names the WoL relay, which uses the keeper's services: " + wc.body(), wc.body().contains(" expkt.protocol.wol"));
             }
             r = h.send(h.api("/bundles/" + id).GET().build());
             assertEquals(bsn + " is still installed: " + r.body(), 200, r.statusCode());

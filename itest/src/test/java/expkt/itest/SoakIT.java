@@ -180,7 +180,8 @@ public class SoakIT {
         return b.toString();
     }
 
-    private static String command(HostProcess host, String cmd) {
+    /** A Gogo command's output; an I/O failure as an unchecked exception (for conditions of {@code Deadlines.await}). */
+    static String command(HostProcess host, String cmd) {
         try {
             return host.command(cmd, WAIT_MS);
         } catch (IOException e) {
@@ -191,7 +192,8 @@ public class SoakIT {
         }
     }
 
-    private static long counter(String text, String regex) {
+    /** The number the regex's first group finds in {@code text}, or -1. */
+    static long counter(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
