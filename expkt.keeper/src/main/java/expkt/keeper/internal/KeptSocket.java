@@ -56,7 +56,7 @@ public final class KeptSocket implements PacketSocket, Selectable {
     private Boolean blocking;
     private Duration timeout;
     private boolean timeoutSet;
-    private PacketCallback callback;
+    /** The protocol's callback, given this socket: what the replay sets up again (null: none). */
     private PacketCallback forwarder;
     private int callbackBufSize;
     private int callbackFlags;
@@ -396,7 +396,6 @@ public final class KeptSocket implements PacketSocket, Selectable {
             return;
         }
         synchronized (this) {
-            this.callback = callback;
             this.forwarder = f;
             this.callbackBufSize = bufSize;
             this.callbackFlags = flags;
@@ -417,7 +416,6 @@ public final class KeptSocket implements PacketSocket, Selectable {
             return;
         }
         synchronized (this) {
-            callback = null;
             forwarder = null;
             if (delegate != d) {
                 delegate.removeCallback();
