@@ -1,7 +1,10 @@
 package expkt.host;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,6 +12,8 @@ import java.util.Enumeration;
 import java.util.List;
 
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -21,7 +26,11 @@ import org.osgi.service.log.LogReaderService;
 /**
  * Writes every OSGi log entry as one line ({@link LogLine}) to the console and to the host's log
  * file. Entries logged before this component started (the Log Service keeps the latest ones) are
- * written first, so nothing of the start-up is lost.
+ * written first, so nothing of the start-up is lost; those a previous printer of the same Log Service
+ * wrote already (before an update or refresh of {@code expkt.host} restarted this component) are not
+ * written again: the printer keeps the sequence number of the last entry it saw in its bundle's data
+ * area ({@value #POSITION_FILE}: framework UUID, the Log Service's service id, the sequence), read at
+ * the next start. Every line appears once, so an ERROR is counted once.
  *
  * <p>Framework properties: {@code expkt.log.file} (default {@code run/expkt.log}; empty = no file),
  * {@code expkt.log.file.size} (bytes a log file may reach before it is rotated, default 10485760 =
@@ -46,16 +55,32 @@ public final class LogPrinter implements LogListener {
     static final long DEFAULT_FILE_SIZE = 10L << 20;
     static final int DEFAULT_FILE_COUNT = 5;
 
+    /** In the bundle's data area: where the previous printer of this framework launch stopped. */
+    static final String POSITION_FILE = "log-printer.position";
+
+    private final BundleContext context;
+    private final ServiceReference<LogReaderService> readerRef;
     private final LogReaderService reader;
+    /** This framework launch and this Log Service: the sequence numbers below count within it. */
+    private final String logIdentity;
     private final PrintStream console;
     private final LogLevel threshold;
     private final Path file;
     private RotatingLogFile out;
     private boolean writeFailed;
+    /** The sequence number of the last entry seen (written or below the threshold); -1 before the first. */
+    private long lastSequence = -1;
 
     @Activate
-    public LogPrinter(BundleContext context, @Reference LogReaderService reader) throws IOException {
-        this.reader = reader;
+    public LogPrinter(BundleContext context, @Reference(service = LogReaderService.class) ServiceReference<LogReaderService> readerRef)
+            throws IOException {
+        this.context = context;
+        this.readerRef = readerRef;
+        this.reader = context.getService(readerRef);
+        if (reader == null) {
+            throw new IllegalStateException("the Log Service " + readerRef + " went away while the log printer started");
+        }
+        this.logIdentity = context.getProperty(Constants.FRAMEWORK_UUID) + " " + readerRef.getProperty(Constants.SERVICE_ID);
         this.console = "false".equalsIgnoreCase(prop(context, CONSOLE, "true")) ? null : System.out;
         this.threshold = LogLine.level(prop(context, LEVEL, "INFO"));
         String f = prop(context, FILE, "run/expkt.log");
@@ -64,14 +89,16 @@ public final class LogPrinter implements LogListener {
             out = new RotatingLogFile(file, bytes(FILE_SIZE, prop(context, FILE_SIZE, String.valueOf(DEFAULT_FILE_SIZE))),
                     count(FILE_COUNT, prop(context, FILE_COUNT, String.valueOf(DEFAULT_FILE_COUNT))));
         }
-        // the backlog, oldest first, then the live entries
+        // the backlog, oldest first, then the live entries: listening first (deliveries wait for this
+        // monitor), so an entry logged meanwhile is in the backlog or delivered, and is written once
         synchronized (this) {
+            lastSequence = printedBefore(context.getDataFile(POSITION_FILE), logIdentity);
+            reader.addLogListener(this);
             List<LogEntry> earlier = new ArrayList<>();
             for (Enumeration<LogEntry> en = reader.getLog(); en.hasMoreElements();) {
                 earlier.add(en.nextElement());
             }
             Collections.reverse(earlier);
-            reader.addLogListener(this);
             for (LogEntry e : earlier) {
                 logged(e);
             }
@@ -121,8 +148,35 @@ public final class LogPrinter implements LogListener {
         return v == null ? def : v;
     }
 
+    /**
+     * The sequence number up to which a previous printer of the same framework launch and Log Service
+     * saw the entries, from {@code position} ("UUID serviceId sequence"), or -1: another launch, another
+     * Log Service, no file (the first start, or no data area), or an unreadable one.
+     */
+    static long printedBefore(File position, String logIdentity) {
+        if (position == null || !position.isFile()) {
+            return -1;
+        }
+        try {
+            String saved = Files.readString(position.toPath(), StandardCharsets.UTF_8).strip();
+            int cut = saved.lastIndexOf(' ');
+            if (cut > 0 && saved.substring(0, cut).equals(logIdentity)) {
+                return Long.parseLong(saved.substring(cut + 1));
+            }
+        } catch (IOException | NumberFormatException e) {
+            System.err.println("log printer: " + position + " is unreadable (" + e + "): the Log Service's backlog is written "
+                    + "in full, some lines may appear twice");
+        }
+        return -1;
+    }
+
     @Override
     public synchronized void logged(LogEntry entry) {
+        long sequence = entry.getSequence();
+        if (sequence <= lastSequence) {
+            return; // written by the previous printer, or from the backlog just now
+        }
+        lastSequence = sequence;
         if (!threshold.implies(UpstreamLogLevel.of(entry))) {
             return;
         }
@@ -157,6 +211,16 @@ public final class LogPrinter implements LogListener {
     @Deactivate
     synchronized void deactivate() {
         reader.removeLogListener(this);
+        context.ungetService(readerRef);
+        File position = context.getDataFile(POSITION_FILE);
+        if (position != null) {
+            try {
+                Files.writeString(position.toPath(), logIdentity + " " + lastSequence + "\n", StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                System.err.println("log printer: cannot save the position " + lastSequence + " in " + position + " (" + e
+                        + "): the next printer writes the Log Service's backlog in full");
+            }
+        }
         if (out != null) {
             try {
                 out.close();

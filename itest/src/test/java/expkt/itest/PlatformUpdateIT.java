@@ -104,6 +104,25 @@ public class PlatformUpdateIT {
             String deploy = host.command("expkt:deploy", WAIT_MS);
             assertTrue("the deploy guard answers:\n" + deploy, deploy.contains("installed as bundle"));
             assertTrue("nothing left to refresh", host.command("expkt:refresh", WAIT_MS).contains("nothing to refresh"));
+            List<String> lines = Files.readAllLines(log);
+            // each line once: a restarted expkt.host (its update, the refreshes of FileInstall...) wrote the
+            // Log Service's backlog again, lines the previous log printer had written
+            Map<String, Long> refreshLines = new LinkedHashMap<>();
+            lines.stream().filter(l -> l.contains("refresh: dropping the old revisions of ")).forEach(l -> refreshLines.merge(l, 1L, Long::sum));
+            assertTrue("refreshes logged: " + refreshLines.size(), refreshLines.size() >= 10);
+            assertEquals("lines written more than once: " + refreshLines, List.of(),
+                    refreshLines.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList());
+            // the LLDP agent stops once for each refresh that restarts it or the keeper, and for the
+            // keeper's and SCR's own updates (SCR's stop disposes every component), never a second time: the keeper's PacketService (EngineReady) came
+            // before its StateHandover, so the agent, activated without it, was deactivated and activated
+            // again to bind it (its greedy reference), sending shutdown LLDPDUs; the provider's whiteboard,
+            // binding its handler meanwhile, once got "Service factory returned null" (an ERROR)
+            long stops = lines.stream().filter(l -> l.contains("LLDP: stopped;") || l.contains("LLDP: stopping for an update")).count();
+            long mustStop = refreshLines.keySet().stream().filter(l -> l.contains("expkt.protocol.lldp") || l.contains("expkt.keeper")).count()
+                    + lines.stream().filter(l -> (l.contains("expkt.keeper ") || l.contains("org.apache.felix.scr "))
+                            && l.contains("BundleEvent UPDATED")).count();
+            assertTrue("the LLDP agent stopped " + stops + " times, " + mustStop + " refreshes and updates restarted it or the keeper",
+                    stops >= 1 && stops <= mustStop);
             assertEquals("no ERROR in the log after updating " + updated + ":\n" + HostDeployIT.errors(log), List.of(), HostDeployIT.errors(log));
         }
     }

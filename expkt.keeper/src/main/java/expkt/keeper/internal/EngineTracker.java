@@ -1,7 +1,9 @@
 package expkt.keeper.internal;
 
+import expkt.api.handler.StateHandover;
 import expkt.api.spi.PacketEngine;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -35,8 +37,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * provider (it would wait and fail), and a protocol whose provider is gone for good is deactivated, as
  * before the keeper; an update, which brings the next engine within the grace period, deactivates nothing.
  *
+ * <p>The tracker starts only once the keeper's own {@link StateHandover} is registered (a reference to
+ * it that takes no service object): the protocols' reference to StateHandover is optional and greedy,
+ * so a protocol activated by {@link EngineReady} before StateHandover was there would be deactivated
+ * and activated again a moment later to bind it (the LLDP agent sent shutdown LLDPDUs for nothing, and
+ * the provider's whiteboard, binding the agent's handler meanwhile, got null from SCR: "Service factory
+ * returned null", logged as an ERROR). SCR enables this component before StateHandoverComponent, so
+ * without this reference it could be activated, and register EngineReady, first.
+ *
  * <p>Threading: {@link #bindEngine}/{@link #unbindEngine} run on the thread that starts or stops the
- * provider; one swap at a time ({@code swap}, held only while engine code runs: no protocol code is
+ * provider; {@link EngineReady} is registered and unregistered on the grace timer's thread
+ * ({@code expkt-keeper-grace}), so no protocol component is activated on the provider's thread; one swap at a time ({@code swap}, held only while engine code runs: no protocol code is
  * called under it). A protocol thread that calls a socket during the swap waits for the next engine
  * with a deadline (the grace period, {@value #GRACE_PROPERTY}), then gets an exception naming the update.
  */
@@ -63,7 +74,10 @@ public final class EngineTracker {
     private boolean stopped;
 
     @Activate
-    public EngineTracker(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
+    public EngineTracker(BundleContext context, @Reference(service = LoggerFactory.class) Logger log,
+                         @Reference(service = StateHandover.class, target = "(component.name=expkt.keeper.internal.StateHandoverComponent)")
+                         ServiceReference<StateHandover> handoverRegistered) {
+        // handoverRegistered is only an ordering constraint (see the class comment): never dereferenced
         this.log = log;
         this.context = context;
         this.graceMillis = grace(context.getProperty(GRACE_PROPERTY));
@@ -147,11 +161,26 @@ public final class EngineTracker {
         synchronized (engineChanged) {
             engineChanged.notifyAll();
         }
-        // outside the swap lock: registering it activates waiting protocol components on this thread
+        // not on this thread: registering it activates the waiting protocol components (their code), and
+        // this may be SCR activating the tracker itself (an engine already there): a protocol's
+        // PacketService would then need this tracker while it is being activated ("Circular reference
+        // detected"). The grace timer's thread runs it, in order with the end of a grace period.
+        swap.lock();
+        try {
+            if (!stopped) {
+                graceTimer.execute(this::registerReady);
+            }
+        } finally {
+            swap.unlock();
+        }
+    }
+
+    /** Registers {@link EngineReady} if an engine serves and it is not registered yet (on the grace timer's thread). */
+    private void registerReady() {
         boolean register;
         swap.lock();
         try {
-            register = ready == null && !stopped && engine == next;
+            register = ready == null && !stopped && engine != null;
         } finally {
             swap.unlock();
         }
@@ -166,7 +195,7 @@ public final class EngineTracker {
             } finally {
                 swap.unlock();
             }
-            unregister(r); // registered twice by a race, or stopped meanwhile
+            unregister(r); // stopped meanwhile
         }
     }
 
