@@ -42,6 +42,8 @@ public class PlatformUpdateIT {
     private static final Pattern LB_L = Pattern.compile("(?m)^\\s*(\\d+)\\|(\\w+)\\s*\\|\\s*(\\d+)\\|(\\S+)\\|");
     /** lb -s: id, state, level, symbolic name. */
     private static final Pattern LB_S = Pattern.compile("(?m)^\\s*(\\d+)\\|(\\w+)\\s*\\|\\s*(\\d+)\\|([^ |]+)");
+    /** "refresh: dropping the old revisions of 12 org.osgi.service.component; restarts ...": what was refreshed. */
+    private static final Pattern REFRESH_OF = Pattern.compile("dropping the old revisions of (.+?); restarts ");
     /** The console runs in these: replacing them from inside it ends the console's session (see expkt.host/README.md). */
     private static final List<String> CONSOLE = List.of("org.apache.felix.gogo.runtime", "org.apache.felix.gogo.shell");
     @Test
@@ -112,6 +114,18 @@ public class PlatformUpdateIT {
             assertTrue("refreshes logged: " + refreshLines.size(), refreshLines.size() >= 10);
             assertEquals("lines written more than once: " + refreshLines, List.of(),
                     refreshLines.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList());
+            // each refresh's outcome is in the log, also of those that restarted expkt.host (whose context
+            // was gone when it logged): all but a refresh of the Log Service (its LoggerFactory is another
+            // class then; the outcome goes to standard error)
+            List<String> unreported = new ArrayList<>();
+            for (String dropping : refreshLines.keySet()) {
+                Matcher which = REFRESH_OF.matcher(dropping);
+                assertTrue(dropping, which.find());
+                if (!dropping.contains(" org.apache.felix.log") && lines.stream().noneMatch(l -> l.contains("refresh: refreshed " + which.group(1) + " in "))) {
+                    unreported.add(which.group(1));
+                }
+            }
+            assertEquals("refreshes whose outcome is not in the log", List.of(), unreported);
             // the LLDP agent stops once for each refresh that restarts it or the keeper, and for the
             // keeper's and SCR's own updates (SCR's stop disposes every component), never a second time: the keeper's PacketService (EngineReady) came
             // before its StateHandover, so the agent, activated without it, was deactivated and activated

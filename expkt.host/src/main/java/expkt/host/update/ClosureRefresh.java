@@ -54,11 +54,14 @@ public final class ClosureRefresh {
 
     private final BundleContext context;
     private final Bundle system;
+    /** {@code expkt.host}, to whom the lines are attributed also after its context is gone. */
+    private final Bundle host;
 
     /** {@code context}: {@code expkt.host}'s own (it registers the ConfigAdmin marker and logs). */
     public ClosureRefresh(BundleContext context) {
         this.context = context;
         this.system = context.getBundle(0);
+        this.host = context.getBundle();
     }
 
     /** The bundles a refresh of {@code pending} stops and starts again (the framework's dependency closure). */
@@ -226,29 +229,46 @@ public final class ClosureRefresh {
         log(true, msg);
     }
 
-    /** Through the Log Service while this bundle's context is valid; on standard error otherwise. */
+    /**
+     * Through the Log Service: with this bundle's context while it is valid, else (this bundle was
+     * refreshed under the command, its own refresh) with the system bundle's, still attributed to
+     * {@code expkt.host}, so the outcome of a refresh that restarted expkt.host is in the log too; on
+     * standard error only if no Log Service can be had (it was refreshed too: its classes are not ours).
+     */
     private void log(boolean error, String msg) {
+        if (log(context, error, msg)) {
+            return;
+        }
+        BundleContext systemContext = system.getBundleContext();
+        if (systemContext != null && log(systemContext, error, msg)) {
+            return;
+        }
+        System.err.println("expkt.host " + (error ? "ERROR " : "") + msg);
+    }
+
+    private boolean log(BundleContext via, boolean error, String msg) {
         try {
-            ServiceReference<LoggerFactory> ref = context.getServiceReference(LoggerFactory.class);
+            ServiceReference<LoggerFactory> ref = via.getServiceReference(LoggerFactory.class);
             if (ref != null) {
-                LoggerFactory f = context.getService(ref);
+                LoggerFactory f = via.getService(ref);
                 if (f != null) {
                     try {
-                        Logger l = f.getLogger(ClosureRefresh.class);
+                        Logger l = f.getLogger(host, ClosureRefresh.class.getName(), Logger.class);
                         if (error) {
                             l.error(msg);
                         } else {
                             l.info(msg);
                         }
-                        return;
+                        return true;
                     } finally {
-                        context.ungetService(ref);
+                        via.ungetService(ref);
                     }
                 }
             }
-        } catch (IllegalStateException | NoClassDefFoundError e) {
-            // this bundle was refreshed under the command: its context is gone
+        } catch (IllegalStateException | NoClassDefFoundError | ClassCastException e) {
+            // this bundle was refreshed under the command (its context is gone), or the Log Service was
+            // (its LoggerFactory is another class than the one this revision imported)
         }
-        System.err.println("expkt.host " + (error ? "ERROR " : "") + msg);
+        return false;
     }
 }
