@@ -304,15 +304,12 @@ final class KeptSelector implements PacketSelector {
         try {
             ensureOpen();
             selectedCount = 0;
-            long start = 0;
+            long start = System.nanoTime(); // the caller's timeout counts from here
             boolean swapped = false; // once an update came between, the time left is computed
             while (true) {
                 PacketSelector sel = engine;
                 if (sel == null) {
-                    if (!swapped) {
-                        start = System.nanoTime();
-                        swapped = true;
-                    }
+                    swapped = true;
                     if (!awaitEngine(timeout, start)) {
                         return 0; // the timeout, a wakeup, or closed
                     }
@@ -345,10 +342,7 @@ final class KeptSelector implements PacketSelector {
                     return 0; // the timeout or a wakeup
                 }
                 // the engine's selector was closed under this select: an update (detached, or about to be)
-                if (!swapped) {
-                    start = System.nanoTime();
-                    swapped = true;
-                }
+                swapped = true;
                 if (wakeRequested.getAndSet(false) || timeout != null && timeout.isZero()) {
                     return 0;
                 }
