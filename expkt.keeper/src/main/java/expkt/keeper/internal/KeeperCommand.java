@@ -27,8 +27,14 @@ public final class KeeperCommand {
         out.append("engine: ").append(engine).append('\n');
         out.append("engines since start: ").append(tracker.swaps()).append(" (each after the first: a provider update the protocols did not see)\n");
         int failed = 0;
+        int selectors = 0;
+        int selectorKeys = 0;
         StringBuilder rows = new StringBuilder();
         for (KeptPacketService s : tracker.services()) {
+            for (KeptSelector sel : s.selectors()) {
+                selectors++;
+                selectorKeys += sel.keys().size();
+            }
             for (KeptSocket k : s.sockets()) {
                 String failure = k.failureText();
                 if (failure != null) {
@@ -40,6 +46,8 @@ public final class KeeperCommand {
         }
         out.append(String.format("%-32s %-8s %8s  %s%n", "OWNER", "STATE", "REPLAYS", "SERVED BY / WHY NOT"));
         out.append(rows);
+        out.append("selectors: ").append(selectors).append(" kept, ").append(selectorKeys)
+                .append(" key(s) (registered again on each new engine)\n");
         if (failed > 0) {
             out.append(failed).append(" socket(s) could not be restored after a provider update: their calls fail with this reason\n");
         }

@@ -30,7 +30,9 @@ import java.util.function.BooleanSupplier;
  * It is the keeper's, not the provider's: an update of the provider does not unregister it, so the
  * protocol's component is not deactivated. Each socket it hands out is a {@link KeptSocket} that
  * forwards to a socket of the current engine's session and is replayed on the next engine after an
- * update (its filters, callback and options, in order).
+ * update (its filters, callback and options, in order). Each selector it hands out is a {@link KeptSelector}
+ * that keeps its keys and is registered again on the next engine's selector after the sockets were replayed
+ * (a blocked {@code select} waits for it and goes on).
  *
  * <p>When the using bundle stops, the framework releases this instance: every socket the bundle opened is
  * closed with its filters and kernel rules, even if its code never closed them; or, while the bundle is
@@ -49,6 +51,39 @@ public final class KeptPacketService implements PacketService {
     private final BundleIdentity owner;
     private final BooleanSupplier ownerStopping;
     private final List<KeptSocket> sockets = new CopyOnWriteArrayList<>();
+    private final List<KeptSelector> selectors = new CopyOnWriteArrayList<>();
+    /** What a {@link KeptSelector} needs of this service and the tracker. */
+    private final KeptSelector.Owner selectorOwner = new KeptSelector.Owner() {
+        @Override
+        public Object changed() {
+            return tracker.engineChanged();
+        }
+
+        @Override
+        public long graceMillis() {
+            return tracker.graceMillis();
+        }
+
+        @Override
+        public boolean engineGoneForGood() {
+            return noEngine;
+        }
+
+        @Override
+        public String lastRevision() {
+            return tracker.lastRevision();
+        }
+
+        @Override
+        public void closed(KeptSelector selector) {
+            selectors.remove(selector);
+        }
+
+        @Override
+        public void refused(String what, Exception cause) {
+            log.warn("{}: {}", what, String.valueOf(cause), cause);
+        }
+    };
     private volatile EngineSession session;
     /** What the last session answered: {@link #ports()} and {@link #vlans()} answer it while an update is under way. */
     private volatile List<Port> lastPorts = List.of();
@@ -87,6 +122,10 @@ public final class KeptPacketService implements PacketService {
         EngineSession s;
         synchronized (this) {
             released = true;
+            for (KeptSelector sel : selectors) {
+                sel.close(); // the host owns what it gave out: a select blocked in the owner's thread returns
+            }
+            selectors.clear();
             s = session;
             session = null;
             for (KeptSocket k : sockets) {
@@ -144,6 +183,15 @@ public final class KeptPacketService implements PacketService {
                     failed++;
                 }
             }
+            // after the sockets: each kept socket's registration goes to its replayed engine socket
+            for (KeptSelector sel : selectors) {
+                try {
+                    sel.attach(next.selector());
+                } catch (IOException | RuntimeException e) {
+                    log.error("{}: no selector on packet engine {}: {} waits, then fails its select naming the update",
+                            owner.withVersion(), engine.revision(), sel, e);
+                }
+            }
         }
         return failed;
     }
@@ -162,6 +210,9 @@ public final class KeptPacketService implements PacketService {
                 }
             }
             session = null;
+            for (KeptSelector sel : selectors) {
+                sel.detach(); // before the release closes the engine's selector under a blocked select
+            }
             for (KeptSocket k : sockets) {
                 k.detach();
             }
@@ -222,13 +273,27 @@ public final class KeptPacketService implements PacketService {
     }
 
     /**
-     * A selector of the current engine. It is the engine's: an update of the provider closes it (a
-     * blocked {@code select} ends with {@code ClosedSelectorException}); the sockets registered with it
-     * are kept sockets and survive (expkt.provider/DESIGN.md, step 3, what is not yet hitless).
+     * A selector that survives a provider update: a {@link KeptSelector} keeping its keys and forwarding to a
+     * selector of the current engine, registered again on the next one after an update (a blocked
+     * {@code select} waits for it). Closed with this service when the owner's bundle stops.
      */
     @Override
     public PacketSelector selector() throws IOException {
-        return awaitSession().selector();
+        while (true) {
+            EngineSession s = awaitSession();
+            synchronized (this) {
+                if (session != s) {
+                    continue; // an engine swap came between: open on the next one
+                }
+                KeptSelector k = new KeptSelector(owner.withVersion(), selectorOwner, s.selector());
+                selectors.add(k);
+                return k;
+            }
+        }
+    }
+
+    List<KeptSelector> selectors() {
+        return List.copyOf(selectors);
     }
 
     /** The data plane's ports; while the provider is being updated, the list its last revision answered (never blocks). */
