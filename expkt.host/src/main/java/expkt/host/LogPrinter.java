@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -27,10 +29,10 @@ import org.osgi.service.log.LogReaderService;
  * Writes every OSGi log entry as one line ({@link LogLine}) to the console and to the host's log
  * file. Entries logged before this component started (the Log Service keeps the latest ones) are
  * written first, so nothing of the start-up is lost; those a previous printer of the same Log Service
- * wrote already (before an update or refresh of {@code expkt.host} restarted this component) are not
- * written again: the printer keeps the sequence number of the last entry it saw in its bundle's data
- * area ({@value #POSITION_FILE}: framework UUID, the Log Service's service id, the sequence), read at
- * the next start. Every line appears once, so an ERROR is counted once.
+ * saw already (before an update or refresh of {@code expkt.host} restarted this component) are not
+ * written again: the printer keeps the sequence numbers of the entries it saw ({@link SeenSequences})
+ * in its bundle's data area ({@value #POSITION_FILE}: framework UUID, the Log Service's service id,
+ * the ranges), read at the next start. Every line appears once, so an ERROR is counted once.
  *
  * <p>Framework properties: {@code expkt.log.file} (default {@code run/expkt.log}; empty = no file),
  * {@code expkt.log.file.size} (bytes a log file may reach before it is rotated, default 10485760 =
@@ -68,8 +70,10 @@ public final class LogPrinter implements LogListener {
     private final Path file;
     private RotatingLogFile out;
     private boolean writeFailed;
-    /** The sequence number of the last entry seen (written or below the threshold); -1 before the first. */
-    private long lastSequence = -1;
+    /** The entries seen (written or below the threshold), saved for the next printer. */
+    private final SeenSequences seen = new SeenSequences();
+    /** Entries not to write: the backlog's (written at the start, or seen by the previous printer) when delivered live too. */
+    private final Set<Long> notAgain = new HashSet<>();
 
     @Activate
     public LogPrinter(BundleContext context, @Reference(service = LogReaderService.class) ServiceReference<LogReaderService> readerRef)
@@ -92,7 +96,7 @@ public final class LogPrinter implements LogListener {
         // the backlog, oldest first, then the live entries: listening first (deliveries wait for this
         // monitor), so an entry logged meanwhile is in the backlog or delivered, and is written once
         synchronized (this) {
-            lastSequence = printedBefore(context.getDataFile(POSITION_FILE), logIdentity);
+            Set<Long> seenBefore = seenBefore(context.getDataFile(POSITION_FILE), logIdentity);
             reader.addLogListener(this);
             List<LogEntry> earlier = new ArrayList<>();
             for (Enumeration<LogEntry> en = reader.getLog(); en.hasMoreElements();) {
@@ -100,7 +104,12 @@ public final class LogPrinter implements LogListener {
             }
             Collections.reverse(earlier);
             for (LogEntry e : earlier) {
-                logged(e);
+                if (!seenBefore.contains(e.getSequence())) {
+                    logged(e);
+                } else {
+                    seen.add(e.getSequence());
+                }
+                notAgain.add(e.getSequence());
             }
             if (file != null) {
                 write(LogLine.format(System.currentTimeMillis(), LogLevel.INFO, context.getBundle().getSymbolicName(),
@@ -149,34 +158,37 @@ public final class LogPrinter implements LogListener {
     }
 
     /**
-     * The sequence number up to which a previous printer of the same framework launch and Log Service
-     * saw the entries, from {@code position} ("UUID serviceId sequence"), or -1: another launch, another
-     * Log Service, no file (the first start, or no data area), or an unreadable one.
+     * The sequence numbers a previous printer of the same framework launch and Log Service saw, from
+     * {@code position} ("UUID serviceId ranges..."), or none: another launch, another Log Service, no file
+     * (the first start, or no data area), or an unreadable one (said on standard error).
      */
-    static long printedBefore(File position, String logIdentity) {
+    static Set<Long> seenBefore(File position, String logIdentity) {
         if (position == null || !position.isFile()) {
-            return -1;
+            return Set.of();
         }
         try {
             String saved = Files.readString(position.toPath(), StandardCharsets.UTF_8).strip();
-            int cut = saved.lastIndexOf(' ');
-            if (cut > 0 && saved.substring(0, cut).equals(logIdentity)) {
-                return Long.parseLong(saved.substring(cut + 1));
+            String prefix = logIdentity + " ";
+            if (saved.startsWith(prefix)) {
+                return SeenSequences.parse(saved.substring(prefix.length()));
             }
-        } catch (IOException | NumberFormatException e) {
+            if (saved.equals(logIdentity)) {
+                return Set.of(); // saw nothing
+            }
+        } catch (IOException | IllegalArgumentException e) {
             System.err.println("log printer: " + position + " is unreadable (" + e + "): the Log Service's backlog is written "
                     + "in full, some lines may appear twice");
         }
-        return -1;
+        return Set.of();
     }
 
     @Override
     public synchronized void logged(LogEntry entry) {
         long sequence = entry.getSequence();
-        if (sequence <= lastSequence) {
-            return; // written by the previous printer, or from the backlog just now
+        if (notAgain.remove(sequence)) {
+            return; // from the backlog just now, delivered live as well
         }
-        lastSequence = sequence;
+        seen.add(sequence);
         if (!threshold.implies(UpstreamLogLevel.of(entry))) {
             return;
         }
@@ -215,9 +227,9 @@ public final class LogPrinter implements LogListener {
         File position = context.getDataFile(POSITION_FILE);
         if (position != null) {
             try {
-                Files.writeString(position.toPath(), logIdentity + " " + lastSequence + "\n", StandardCharsets.UTF_8);
+                Files.writeString(position.toPath(), logIdentity + " " + seen.ranges() + "\n", StandardCharsets.UTF_8);
             } catch (IOException e) {
-                System.err.println("log printer: cannot save the position " + lastSequence + " in " + position + " (" + e
+                System.err.println("log printer: cannot save what it saw in " + position + " (" + e
                         + "): the next printer writes the Log Service's backlog in full");
             }
         }

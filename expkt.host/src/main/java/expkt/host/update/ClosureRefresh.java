@@ -24,6 +24,9 @@ import org.osgi.service.log.LoggerFactory;
  * ({@code expkt.host.platform.PlatformRefresh}) and the REST API's update of a platform bundle whose
  * refresh restarts the web server it answers through ({@code expkt.ops}) both run it.
  * <ol>
+ * <li>stops FileInstall first (transiently), also when it is not in the closure: its scan starts an
+ *     installed bundle it finds stopped, so it started the LLDP agent and the WoL relay again while
+ *     this refresh was stopping the keeper under them (SCR's "Service factory returned null", an ERROR);
  * <li>stops the active bundles of the closure itself (transiently), the highest start level
  *     first, waiting after each stop until ConfigAdmin has delivered what the stop queued
  *     ({@link ConfigAdminDrain}, {@value #DRAIN_WAIT_MS} ms): {@code expkt.ops} deletes Jetty's
@@ -93,6 +96,16 @@ public final class ClosureRefresh {
             }
         }
         toStop.sort(Comparator.comparingInt(ClosureRefresh::startLevel).thenComparingLong(Bundle::getBundleId).reversed());
+        // FileInstall first, in the closure or not (see the class comment); started last, as below
+        for (Bundle b : system.getBundleContext().getBundles()) {
+            if (FILEINSTALL.equals(b.getSymbolicName()) && (b.getState() == Bundle.ACTIVE || b.getState() == Bundle.STARTING)) {
+                toStop.remove(b);
+                toStop.add(0, b);
+                if (!wereActive.contains(b)) {
+                    wereActive.add(b);
+                }
+            }
+        }
         info("refresh: dropping the old revisions of " + names + "; restarts " + closureNames);
 
         List<Bundle> stopped = new ArrayList<>();

@@ -2,9 +2,12 @@ package expkt.keeper.internal;
 
 import expkt.api.handler.StateHandover;
 import expkt.api.spi.PacketEngine;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -64,6 +67,8 @@ public final class EngineTracker {
     private final long graceMillis;
     private volatile PacketEngine engine;
     private volatile String lastRevision = "(none yet)";
+    /** Why no engine will come now, when it is not the end of a grace period (SCR stopping); null otherwise. */
+    private volatile String noEngineWhy;
     private volatile long swaps;
     private final BundleContext context;
     /** Runs the end of a grace period without an engine; one daemon thread, for the keeper's lifetime. */
@@ -141,6 +146,7 @@ public final class EngineTracker {
                 leave(previous);
             }
             engine = next;
+            noEngineWhy = null;
             lastRevision = next.revision();
             swaps++;
             int failed = 0;
@@ -200,6 +206,7 @@ public final class EngineTracker {
     }
 
     void unbindEngine(PacketEngine gone) {
+        String stopping;
         swap.lock();
         try {
             if (engine != gone) {
@@ -207,15 +214,61 @@ public final class EngineTracker {
             }
             leave(gone);
             engine = null;
-            if (ready != null && !stopped) {
+            stopping = extenderStopping();
+            if (stopping != null) {
+                // no grace period: a protocol call waiting for the replay would hold SCR's stop (it disposes the
+                // protocols after the provider) for the whole period, for an engine that cannot come before SCR
+                // starts again, and the keeper's own components go with SCR anyway
+                noEngineWhy = "the packet provider (last: " + lastRevision + ") left because " + stopping
+                        + ": no engine comes back before it starts again";
+            } else if (ready != null && !stopped) {
                 readyEnds = graceTimer.schedule(this::noEngineCame, graceMillis, TimeUnit.MILLISECONDS);
             }
         } finally {
             swap.unlock();
         }
+        if (stopping != null) {
+            for (KeptPacketService s : services) {
+                s.noEngine();
+            }
+            log.info("packet engine {} left because {}: the protocols' calls fail at once instead of waiting {} ms for it",
+                    lastRevision, stopping, graceMillis);
+        }
         synchronized (engineChanged) {
             engineChanged.notifyAll();
         }
+    }
+
+    /**
+     * "SCR (bundle 13) is stopping" when the extender that runs this bundle's components (and the provider's) is
+     * stopping (its update or refresh), or the framework is; null otherwise (an update of the provider: its engine
+     * comes back within the grace period).
+     */
+    private String extenderStopping() {
+        try {
+            if (context.getBundle(0).getState() == Bundle.STOPPING) {
+                return "the framework is stopping";
+            }
+            BundleWiring wiring = context.getBundle().adapt(BundleWiring.class);
+            if (wiring != null) {
+                for (BundleWire w : wiring.getRequiredWires("osgi.extender")) {
+                    Bundle scr = w.getProvider().getBundle();
+                    if (scr.getState() == Bundle.STOPPING) {
+                        return scr.getSymbolicName() + " (bundle " + scr.getBundleId() + ") is stopping";
+                    }
+                }
+            }
+            return null;
+        } catch (IllegalStateException e) {
+            return "the keeper is stopping"; // its context is gone
+        }
+    }
+
+    /** Why calls waiting for an engine fail: the end of the grace period, or an engine that cannot come now. */
+    String whyNoEngine() {
+        String why = noEngineWhy;
+        return why != null ? why : "the packet provider is being updated (last: " + lastRevision
+                + ") and did not come back within the grace period of " + graceMillis + " ms (" + GRACE_PROPERTY + ")";
     }
 
     /** The grace period ended without an engine: the protocols' PacketService goes (they are deactivated). */

@@ -75,6 +75,11 @@ public final class KeptPacketService implements PacketService {
         }
 
         @Override
+        public String whyNoEngine() {
+            return tracker.whyNoEngine();
+        }
+
+        @Override
         public void closed(KeptSelector selector) {
             selectors.remove(selector);
         }
@@ -336,9 +341,7 @@ public final class KeptPacketService implements PacketService {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || noEngine) {
-                    throw new IOException("the packet provider is being updated (last: " + tracker.lastRevision()
-                            + ") and did not come back within the grace period of " + tracker.graceMillis() + " ms ("
-                            + EngineTracker.GRACE_PROPERTY + ")");
+                    throw new IOException(tracker.whyNoEngine());
                 }
                 try {
                     changed.wait(Math.max(1, left / 1_000_000L));

@@ -60,6 +60,9 @@ final class KeptSelector implements PacketSelector {
         /** The last engine revision that served. */
         String lastRevision();
 
+        /** Why a select waiting for the next engine gives up: the end of the grace period, or SCR stopping. */
+        String whyNoEngine();
+
         /** This selector closed: forget it. */
         void closed(KeptSelector selector);
 
@@ -394,9 +397,7 @@ final class KeptSelector implements PacketSelector {
                 long now = System.nanoTime();
                 long graceLeft = graceDeadline - now;
                 if (graceLeft <= 0 || owner.engineGoneForGood()) {
-                    throw new IOException(this + ": the packet provider is being updated (last: " + owner.lastRevision()
-                            + ") and did not come back within the grace period of " + owner.graceMillis() + " ms ("
-                            + EngineTracker.GRACE_PROPERTY + ")");
+                    throw new IOException(this + ": " + owner.whyNoEngine());
                 }
                 long wait = graceLeft;
                 if (timeoutNanos >= 0) {

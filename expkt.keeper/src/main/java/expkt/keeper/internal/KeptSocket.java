@@ -161,9 +161,7 @@ public final class KeptSocket implements PacketSocket, Selectable {
             while (delegate == used && failure == null && !closed) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || service.engineGoneForGood()) {
-                    throw new IOException("socket " + this + ": the packet provider is being updated (last: "
-                            + tracker.lastRevision() + ") and did not come back within the grace period of "
-                            + tracker.graceMillis() + " ms (" + EngineTracker.GRACE_PROPERTY + ")", e);
+                    throw new IOException("socket " + this + ": " + tracker.whyNoEngine(), e);
                 }
                 try {
                     changed.wait(Math.max(1, left / 1_000_000L));

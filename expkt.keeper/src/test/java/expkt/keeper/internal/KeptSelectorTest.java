@@ -68,6 +68,12 @@ class KeptSelectorTest {
         }
 
         @Override
+        public String whyNoEngine() {
+            return "the packet provider is being updated (last: " + lastRevision() + ") and did not come back within the grace period of "
+                    + grace + " ms (expkt.upgrade.grace.ms)";
+        }
+
+        @Override
         public synchronized void closed(KeptSelector selector) {
             closed.add(selector);
         }
