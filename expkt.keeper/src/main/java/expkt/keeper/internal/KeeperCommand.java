@@ -14,10 +14,12 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=keeper"})
 public final class KeeperCommand {
     private final EngineTracker tracker;
+    private final EngineHandoverComponent handover;
 
     @Activate
-    public KeeperCommand(@Reference EngineTracker tracker) {
+    public KeeperCommand(@Reference EngineTracker tracker, @Reference EngineHandoverComponent handover) {
         this.tracker = tracker;
+        this.handover = handover;
     }
 
     public String keeper() {
@@ -26,6 +28,7 @@ public final class KeeperCommand {
                 : tracker.lastRevision();
         out.append("engine: ").append(engine).append('\n');
         out.append("engines since start: ").append(tracker.swaps()).append(" (each after the first: a provider update the protocols did not see)\n");
+        out.append(handover.describe()).append('\n');
         int failed = 0;
         StringBuilder rows = new StringBuilder();
         for (KeptPacketService s : tracker.services()) {
