@@ -238,6 +238,106 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         assertTrue(exists(link2), "built anew: p2 has a punt link again");
     }
 
+    /** A keeper's socket store for the test: what the engine parks, by token. */
+    private final java.util.Map<Long, expkt.api.spi.ParkedSocket> parkedSockets = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final L2Engine.SocketHandover store = new L2Engine.SocketHandover() {
+        @Override
+        public boolean park(long token, expkt.api.spi.ParkedSocket part) {
+            parkedSockets.put(token, part);
+            return true;
+        }
+
+        @Override
+        public expkt.api.spi.ParkedSocket take(long token) {
+            return parkedSockets.remove(token);
+        }
+    };
+
+    @AfterEach
+    void noParkedSocketLeft() {
+        parkedSockets.values().forEach(L2Engine::discard);
+        parkedSockets.clear();
+    }
+
+    @Test
+    void aSocketsFdAndRingAreAdoptedWithTheFramesQueuedDuringTheSwapEachOnce() throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine.socketHandover("test revision 1", store);
+        Wire h1 = wire(1);
+        PacketSocketImpl s = engine.open(OWNER);
+        Filter f = Filter.named("ring").ethertype(0x0842).build();
+        s.setupFilter(f);
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 61));
+        s.setTimeout(java.time.Duration.ofSeconds(5));
+        assertEquals(61, s.recvfrom(new byte[2048], new expkt.api.packet.ExosSockAddr()), "read before the update");
+        long token = s.handoverToken();
+        assertNotEquals(0L, token);
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 62)); // queued, not read before the update
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        String link = "expktci" + ifIndex("p1");
+        while (punted(link) < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        engine.stoppingForUpdate(() -> true);
+        s.close(); // the keeper releases the session: the socket parks its fd and ring instead
+        assertEquals(java.util.Set.of(token), parkedSockets.keySet());
+        ParkedDataPlane p = park();
+        // while no engine runs, frames go on queueing in the parked ring
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 63));
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+        deadline = System.nanoTime() + 5_000_000_000L;
+        while (punted(link) < 4 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine = next(dataPlane, p);
+        leftParked = null;
+        engine.socketHandover("test revision 2", store);
+        PacketSocketImpl again = engine.adopt(OWNER, token, expkt.api.packet.RxMode.THROUGHPUT);
+        assertTrue(parkedSockets.isEmpty());
+        again.setupFilter(f);
+        List<Integer> lengths = FilterMatchTest.drain(again).stream().map(FilterMatchTest.Got::length).toList();
+        assertEquals(List.of(62, 63, 64), lengths, "the frame queued before and those that came while parked, each once");
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 65));
+        assertEquals(List.of(65), FilterMatchTest.drain(again).stream().map(FilterMatchTest.Got::length).toList());
+    }
+
+    @Test
+    void aParkedSocketWhoseFdWasClosedUnderneathIsNotAdoptedAndSaysWhy() throws Exception {
+        engine(new String[] {"1:1=p1"}, new String[0]);
+        engine.socketHandover("test revision 1", store);
+        PacketSocketImpl s = engine.open(OWNER);
+        s.setupFilter(Filter.named("gone-fd").ethertype(0x0842).build());
+        long token = s.handoverToken();
+        engine.stoppingForUpdate(() -> true);
+        s.close();
+        expkt.api.spi.ParkedSocket parked = parkedSockets.get(token);
+        assertNotNull(parked);
+        Fds.close(parked.fd()); // a real fd closed underneath
+        ParkedDataPlane p = park();
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[] {"1:1=p1"}, new String[0]);
+        engine = next(dataPlane, p);
+        leftParked = null;
+        engine.socketHandover("test revision 2", store);
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> engine.adopt(OWNER, token, expkt.api.packet.RxMode.THROUGHPUT));
+        assertTrue(e.getMessage().contains("fd " + parked.fd() + " of the parked socket is not open any more")
+                || e.getMessage().contains("is now another file"), e.getMessage());
+        assertTrue(parkedSockets.isEmpty(), "taken (and discarded) by the failed adoption");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> parked.ring().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0),
+                "the ring was unmapped");
+        // the fallback the keeper takes: a new socket works
+        PacketSocketImpl fresh = engine.open(OWNER);
+        fresh.setupFilter(Filter.named("gone-fd").ethertype(0x0842).build());
+        Wire h1 = wire(1);
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+        assertEquals(1, FilterMatchTest.drain(fresh).size());
+    }
+
     @Test
     void aStopThatIsNoUpdateRemovesTheRulesAsBefore() throws Exception {
         engine(new String[] {"1:1=p1"}, new String[0]);

@@ -133,6 +133,14 @@ public class ProviderUpdateIT {
                 // punt links, nft table); built from scratch at most once, at start (if the keeper was there first)
                 assertTrue(keeper, keeper.matches("(?s).*\\(adopted " + (UPDATES + 1) + ", built [01] time\\(s\\).*"));
                 assertFalse(keeper, keeper.contains("FAILED"));
+                // each kept socket's fd and ring were adopted at every replay, never opened anew
+                java.util.regex.Matcher rows = java.util.regex.Pattern.compile("(?m)^\\S.*\\s+ok\\s+(\\d+)\\s+(\\d+)\\s").matcher(keeper);
+                int kept = 0;
+                while (rows.find()) {
+                    kept++;
+                    assertEquals(keeper, rows.group(1), rows.group(2));
+                }
+                assertTrue(keeper, kept > 0);
                 assertTrue("frames handled " + handled + " <= sent " + sent, handled <= sent && sent > 0);
                 // nothing leaked
                 assertEquals(report, before.get("nft rules"), after.get("nft rules"));

@@ -30,4 +30,14 @@ public interface EngineHandover {
      */
     void taken(String revision, String outcome);
 
+    /**
+     * Parks one socket's kernel part under {@code token} (a {@link EngineSession#handoverToken} the keeper
+     * holds for the socket); discarded (fd closed, ring unmapped) by the keeper when nobody
+     * {@linkplain #takeSocket takes} it within the grace period or the keeper stops.
+     */
+    void parkSocket(long token, ParkedSocket part);
+
+    /** Takes the socket kernel part parked under {@code token}, or null; the caller owns it from now on. */
+    ParkedSocket takeSocket(long token);
+
 }

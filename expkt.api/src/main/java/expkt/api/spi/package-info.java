@@ -13,7 +13,9 @@
  * protocols and forwards to it, so a provider update deactivates no protocol component.
  * 1.5.0: {@link expkt.api.spi.EngineHandover} (registered by the keeper) and {@link expkt.api.spi.ParkedDataPlane}:
  * an engine revision stopping for an update parks its data plane's kernel part (punt namespace, punt links,
- * nftables table) as plain values, the next revision adopts it.
+ * nftables table) as plain values, the next revision adopts it; likewise each kept socket's kernel part
+ * ({@link expkt.api.spi.ParkedSocket}, {@link expkt.api.spi.EngineSession#handoverToken},
+ * {@link expkt.api.spi.EngineSession#adopt}).
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
  * only a bundle whose import names it (the provider, the keeper, {@code expkt.vr}, the codec, the test kit) wires

@@ -2,6 +2,8 @@ package expkt.keeper.internal;
 
 import expkt.api.spi.EngineHandover;
 import expkt.api.spi.ParkedDataPlane;
+import expkt.api.spi.ParkedSocket;
+import expkt.linux.Fds;
 import expkt.linux.Exec;
 import expkt.linux.NetNs;
 import expkt.linux.Nftables;
@@ -47,6 +49,11 @@ public final class EngineHandoverComponent implements EngineHandover {
     private String lastOutcome = "(no provider revision started since the keeper)";
     private long adoptions;
     private long builds;
+    /** Sockets' kernel parts by token, each with its discard timer. */
+    private final java.util.Map<Long, ParkedSocket> sockets = new java.util.HashMap<>();
+    private final java.util.Map<Long, ScheduledFuture<?>> socketTimers = new java.util.HashMap<>();
+    private long socketsTaken;
+    private long socketsDiscarded;
 
     @Activate
     public EngineHandoverComponent(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
@@ -63,6 +70,7 @@ public final class EngineHandoverComponent implements EngineHandover {
     @Deactivate
     void deactivate() {
         ParkedDataPlane p;
+        List<ParkedSocket> left;
         synchronized (this) {
             p = parked;
             parked = null;
@@ -70,10 +78,74 @@ public final class EngineHandoverComponent implements EngineHandover {
                 discardAt.cancel(false);
                 discardAt = null;
             }
+            left = new ArrayList<>(sockets.values());
+            sockets.clear();
+            socketTimers.clear();
         }
         timer.shutdownNow();
+        for (ParkedSocket s : left) {
+            discard(s);
+        }
         if (p != null) {
             discard(p, "the keeper stops");
+        }
+    }
+
+    @Override
+    public void parkSocket(long token, ParkedSocket part) {
+        ParkedSocket before;
+        synchronized (this) {
+            before = sockets.put(token, part);
+            ScheduledFuture<?> t = socketTimers.put(token, timer.schedule(() -> expireSocket(token, part), graceMillis, TimeUnit.MILLISECONDS));
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
+        if (before != null && before != part) {
+            discard(before);
+        }
+    }
+
+    @Override
+    public synchronized ParkedSocket takeSocket(long token) {
+        ScheduledFuture<?> t = socketTimers.remove(token);
+        if (t != null) {
+            t.cancel(false);
+        }
+        ParkedSocket p = sockets.remove(token);
+        if (p != null) {
+            socketsTaken++;
+        }
+        return p;
+    }
+
+    private void expireSocket(long token, ParkedSocket part) {
+        synchronized (this) {
+            if (sockets.get(token) != part) {
+                return;
+            }
+            sockets.remove(token);
+            socketTimers.remove(token);
+            socketsDiscarded++;
+        }
+        discard(part);
+        log.warn("discarded the {} (no provider revision took it within the grace period of {} ms)", part, graceMillis);
+    }
+
+    /** Unmaps the ring and closes the fd (if it still is that socket). Never throws. */
+    static void discard(ParkedSocket p) {
+        try {
+            p.ringArena().close();
+        } catch (IllegalStateException | UnsupportedOperationException e) {
+            // closed already
+        }
+        try {
+            Object ino = java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self/fd/" + p.fd()), "unix:ino");
+            if (((Number) ino).longValue() == p.fdInode()) {
+                Fds.closeQuietly(p.fd());
+            }
+        } catch (IOException | RuntimeException e) {
+            // not open any more
         }
     }
 
@@ -117,6 +189,8 @@ public final class EngineHandoverComponent implements EngineHandover {
     /** What {@code expkt:keeper} shows: the last revision's outcome and what is parked now. */
     synchronized String describe() {
         return "data plane kernel part: " + lastOutcome + " (adopted " + adoptions + ", built " + builds + " time(s) since the keeper started)"
+                + "\nsocket kernel parts: " + socketsTaken + " adopted, " + socketsDiscarded + " discarded since the keeper started, "
+                + sockets.size() + " parked now"
                 + (parked == null ? "" : "\nparked now: " + parked + " (discarded " + graceMillis + " ms after it was parked unless a revision takes it)");
     }
 

@@ -37,11 +37,11 @@ public final class KeeperCommand {
                 if (failure != null) {
                     failed++;
                 }
-                rows.append(String.format("%-32s %-8s %8d  %s%n", k.ownerName(), failure == null ? "ok" : "FAILED",
-                        k.replays(), failure == null ? k.servedBy() : failure));
+                rows.append(String.format("%-32s %-8s %8d %8d  %s%n", k.ownerName(), failure == null ? "ok" : "FAILED",
+                        k.replays(), k.adoptions(), failure == null ? k.servedBy() : failure));
             }
         }
-        out.append(String.format("%-32s %-8s %8s  %s%n", "OWNER", "STATE", "REPLAYS", "SERVED BY / WHY NOT"));
+        out.append(String.format("%-32s %-8s %8s %8s  %s%n", "OWNER", "STATE", "REPLAYS", "ADOPTED", "SERVED BY / WHY NOT"));
         out.append(rows);
         if (failed > 0) {
             out.append(failed).append(" socket(s) could not be restored after a provider update: their calls fail with this reason\n");

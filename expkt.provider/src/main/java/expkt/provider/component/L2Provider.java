@@ -123,6 +123,20 @@ public final class L2Provider {
                     new OsgiLog(logger), new Nftables.Locations(context.getProperty(Nftables.LIBRARY_PROPERTY),
                             context.getProperty(Nftables.BINARY_PROPERTY)), parked);
             engine.stoppingForUpdate(this::stoppingForUpdate);
+            engine.socketHandover(revision, new L2Engine.SocketHandover() {
+                @Override
+                public boolean park(long token, expkt.api.spi.ParkedSocket part) {
+                    return Boolean.TRUE.equals(withHandover(h -> {
+                        h.parkSocket(token, part);
+                        return Boolean.TRUE;
+                    }));
+                }
+
+                @Override
+                public expkt.api.spi.ParkedSocket take(long token) {
+                    return withHandover(h -> h.takeSocket(token));
+                }
+            });
             String outcome = engine.handoverOutcome();
             withHandover(h -> {
                 h.taken(revision, outcome);

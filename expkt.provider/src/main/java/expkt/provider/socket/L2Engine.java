@@ -7,6 +7,7 @@ import expkt.api.packet.Port;
 import expkt.api.packet.RxMode;
 import expkt.api.spi.BundleIdentity;
 import expkt.api.spi.ParkedDataPlane;
+import expkt.api.spi.ParkedSocket;
 import expkt.linux.Fds;
 import expkt.linux.Nftables;
 import expkt.linux.PacketSockets;
@@ -323,6 +324,123 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             }
             ns.close(); // the punt namespace goes, and its pairs with it
             throw e;
+        }
+    }
+
+    /** Where sockets' kernel parts are parked across a provider update and taken from (the keeper's EngineHandover). */
+    public interface SocketHandover {
+        /** Parks {@code part} under {@code token}; false if there is nobody to park it with (then it is closed as usual). */
+        boolean park(long token, ParkedSocket part);
+
+        /** The part parked under {@code token}, or null; the caller owns it. */
+        ParkedSocket take(long token);
+    }
+
+    private volatile SocketHandover socketHandover;
+    private volatile String revision = "(this engine)";
+
+    /** Sets where sockets closed while the provider stops for an update are parked, and this revision's name for them. */
+    public void socketHandover(String revision, SocketHandover handover) {
+        this.revision = revision;
+        this.socketHandover = handover;
+    }
+
+    /** A socket closed now may hand its fd and ring over: the provider stops for an update, the keeper is there, punt links. */
+    boolean handsOverSockets() {
+        return punt != null && socketHandover != null && stoppingForUpdate.getAsBoolean();
+    }
+
+    /** Parks a closing socket's receive part under {@code token}; false if it could not be (the socket closes it then). */
+    boolean parkSocket(long token, int fd, long fdInode, Arena ringArena, RxRing ring, RxMode mode) {
+        SocketHandover h = socketHandover;
+        if (h == null) {
+            return false;
+        }
+        try {
+            return h.park(token, new ParkedSocket(revision, fd, fdInode, ringArena, ring.segment(), mode, ring.blockSize(), ring.blockNr(),
+                    ring.frameSize(), ring.block(), ring.left(), ring.frame(), ring.holding()));
+        } catch (RuntimeException e) {
+            log.warn("expkt L2 provider: parking the kernel part of a socket for the next revision failed; it is closed", e);
+            return false;
+        }
+    }
+
+    /**
+     * A socket of {@code owner} made from the kernel part the previous revision parked under {@code token}
+     * ({@link PacketSocketImpl#handoverToken()}): its fd, still bound with its BPF program, and its ring,
+     * read on from where the previous reader stopped, so the frames that queued meanwhile come first, each
+     * once. Nothing else of the old socket comes along: options, filters (which replace the BPF program and
+     * the adopted nft rules) and callback are set up by the caller as on a new socket. Throws when nothing
+     * is parked under the token or it is stale (then the part, if any, is closed): the caller opens anew.
+     */
+    public PacketSocketImpl adopt(BundleIdentity owner, long token, RxMode mode) throws IOException {
+        SocketHandover h = socketHandover;
+        if (h == null) {
+            throw new IOException("no keeper to take a parked socket from");
+        }
+        if (closed) {
+            throw new IllegalStateException("the expkt L2 provider is stopped");
+        }
+        ParkedSocket p = h.take(token);
+        if (p == null) {
+            throw new IOException("no socket kernel part is parked under token " + Long.toHexString(token));
+        }
+        int txFd = -1;
+        try {
+            if (p.mode() != mode) {
+                throw new IOException("the parked socket is " + p.mode() + ", not " + mode);
+            }
+            if (punt == null) {
+                throw new IOException("this revision has no punt links (the parked socket receives on them)");
+            }
+            long inode;
+            try {
+                inode = ((Number) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self/fd/" + p.fd()), "unix:ino")).longValue();
+            } catch (IOException e) {
+                throw new IOException("fd " + p.fd() + " of the parked socket is not open any more", e);
+            }
+            if (inode != p.fdInode()) {
+                throw new IOException("fd " + p.fd() + " of the parked socket is now another file (inode " + inode + ", not " + p.fdInode() + ")");
+            }
+            RxRing ring = RxRing.resume(p.ring(), p.blockSize(), p.blockNr(), p.frameSize(), p.block(), p.left(), p.frame(), p.holding());
+            txFd = dataPlane.call(() -> PacketSockets.open(0));
+            long id = ids.incrementAndGet();
+            PacketSocketImpl s = new PacketSocketImpl(this, id, owner, null, p.fd(), txFd, p.ringArena(), ring, mode);
+            sockets.put(id, s);
+            if (closed) {
+                s.close();
+                throw new IllegalStateException("the expkt L2 provider is stopped");
+            }
+            return s;
+        } catch (IOException | RuntimeException e) {
+            if (txFd >= 0) {
+                Fds.closeQuietly(txFd);
+            }
+            discard(p);
+            throw e;
+        } catch (Exception e) {
+            if (txFd >= 0) {
+                Fds.closeQuietly(txFd);
+            }
+            discard(p);
+            throw new IOException(e);
+        }
+    }
+
+    /** Closes a parked socket part for good: unmaps the ring, closes the fd if it is still that socket. */
+    public static void discard(ParkedSocket p) {
+        try {
+            p.ringArena().close();
+        } catch (IllegalStateException | UnsupportedOperationException e) {
+            // closed already
+        }
+        try {
+            long inode = ((Number) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self/fd/" + p.fd()), "unix:ino")).longValue();
+            if (inode == p.fdInode()) {
+                Fds.closeQuietly(p.fd());
+            }
+        } catch (IOException | RuntimeException e) {
+            // not open any more
         }
     }
 
