@@ -147,6 +147,31 @@ public final class NetNs implements AutoCloseable {
         return made[0];
     }
 
+    /**
+     * Takes ownership of {@code fd}, an open handle on a network namespace that another owner (an earlier
+     * revision of a bundle, through a handover) left open, after checking it still is the namespace
+     * {@code expectedInode}: an fd closed meanwhile, or reused for another file, is refused (IOException
+     * naming it) and left alone. {@link #path()} is {@code /proc/<pid>/fd/<fd>}, as for
+     * {@link #createAnonymous}. Closing the returned handle closes {@code fd}.
+     */
+    public static NetNs adopt(String name, int fd, long expectedInode) throws IOException {
+        if (fd < 0) {
+            throw new IOException("network namespace " + name + ": no handle to adopt (fd " + fd + ")");
+        }
+        String path = "/proc/" + ProcessHandle.current().pid() + "/fd/" + fd;
+        long inode;
+        try {
+            inode = inodeOf(path);
+        } catch (IOException e) {
+            throw new IOException("network namespace " + name + ": fd " + fd + " is not open any more (" + e + ")", e);
+        }
+        if (inode != expectedInode) {
+            throw new IOException("network namespace " + name + ": fd " + fd + " is now another file (inode " + inode
+                    + ", not the namespace " + expectedInode + ")");
+        }
+        return new NetNs(name, path, fd);
+    }
+
     /** Moves the calling thread into this namespace (no way back is kept: see {@link #call}). */
     public void enter() throws LinuxException {
         setns(fd(), "setns(" + name + ")");

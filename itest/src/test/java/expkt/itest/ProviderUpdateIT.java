@@ -129,7 +129,18 @@ public class ProviderUpdateIT {
                 assertTrue(report, wolAfter > wolBefore);
                 // the keeper moved every socket to each new engine
                 assertTrue(keeper, keeper.contains("engines since start: " + (UPDATES + 2)));
+                // and each new engine adopted the data plane's kernel part the previous one parked (punt namespace,
+                // punt links, nft table); built from scratch at most once, at start (if the keeper was there first)
+                assertTrue(keeper, keeper.matches("(?s).*\\(adopted " + (UPDATES + 1) + ", built [01] time\\(s\\).*"));
                 assertFalse(keeper, keeper.contains("FAILED"));
+                // each kept socket's fd and ring were adopted at every replay, never opened anew
+                java.util.regex.Matcher rows = java.util.regex.Pattern.compile("(?m)^\\S.*\\s+ok\\s+(\\d+)\\s+(\\d+)\\s").matcher(keeper);
+                int kept = 0;
+                while (rows.find()) {
+                    kept++;
+                    assertEquals(keeper, rows.group(1), rows.group(2));
+                }
+                assertTrue(keeper, kept > 0);
                 assertTrue("frames handled " + handled + " <= sent " + sent, handled <= sent && sent > 0);
                 // nothing leaked
                 assertEquals(report, before.get("nft rules"), after.get("nft rules"));
@@ -138,6 +149,53 @@ public class ProviderUpdateIT {
                 assertTrue(report, after.get("bundle revisions") - before.get("bundle revisions") <= 1);
                 assertEquals("no ERROR in the log", List.of(), HostDeployIT.errors(log));
             }
+        }
+    }
+
+    /**
+     * A provider that stops as for an update ({@code stop -t}: STOPPING, still persistently started) parks
+     * its data plane's kernel part with the keeper; when no revision takes it within the grace period
+     * ({@code expkt.upgrade.grace.ms}, 3 s), the keeper deletes the nft table and the punt links and closes
+     * the punt namespace: nothing is left. A start then builds the data plane from scratch.
+     */
+    @Test
+    public void aKernelPartNobodyTakesIsRemovedAfterTheGracePeriod() throws Exception {
+        Path work = Files.createDirectories(Path.of("target/provider-update").toAbsolutePath());
+        Path run = Files.createTempDirectory(work, "grace");
+        Path deploy = Files.createDirectories(run.resolve("deploy"));
+        Files.copy(ExpktOptions.jar("expkt.bundle.expkt.protocol.wol").toPath(), deploy.resolve("wol.jar"));
+        Path log = run.resolve("expkt.log");
+        Lab.cleanStale();
+        try (Lab lab = Lab.builder().ports(2).build(); HostProcess host = HostProcess.start(lab, run)) {
+            host.awaitStarted(WAIT_MS);
+            HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 1);
+            String lb = host.command("lb -s expkt.provider", WAIT_MS);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\s*(\\d+)\\|Active\\s*\\|\\s*\\d+\\|expkt\\.provider \\(").matcher(lb);
+            assertTrue(lb, m.find());
+            String id = m.group(1);
+            long t0 = System.nanoTime();
+            host.command("stop -t " + id, WAIT_MS);
+            String parked = SoakIT.command(host, "expkt:keeper");
+            assertTrue(parked, parked.contains("parked now: data plane of expkt.provider"));
+            assertTrue("the table stays while parked", lab.exec(lab.switchNs(), "nft", "list", "table", "netdev", "expkt").ok());
+            assertTrue("the punt links stay while parked", lab.exec(lab.switchNs(), "ip", "-o", "link").check().stdout().contains("expktci"));
+            Deadlines.await(WAIT_MS, "the keeper to discard the parked kernel part",
+                    () -> !lab.exec(lab.switchNs(), "nft", "list", "table", "netdev", "expkt").ok());
+            long ms = (System.nanoTime() - t0) / 1_000_000L;
+            assertTrue("discarded after the grace period, not before: " + ms + " ms", ms >= 3000);
+            Deadlines.await(WAIT_MS, "the punt links to go",
+                    () -> !lab.exec(lab.switchNs(), "ip", "-o", "link").check().stdout().contains("expktc"));
+            assertEquals(1, count(log, "discarded the data plane's kernel part parked by expkt.provider"));
+            String keeper = SoakIT.command(host, "expkt:keeper");
+            assertFalse(keeper, keeper.contains("parked now:"));
+
+            host.command("start " + id, WAIT_MS);
+            Deadlines.await(WAIT_MS, "the provider to serve again", () -> SoakIT.command(host, "expkt:keeper").contains("engines since start: 2 "));
+            HostDeployIT.awaitLogCount(log, "serving filter \"wol\"", 2);
+            keeper = SoakIT.command(host, "expkt:keeper");
+            assertTrue(keeper, keeper.contains("built from scratch: nothing was parked (adopted 0, built "));
+            assertTrue(lab.exec(lab.switchNs(), "nft", "list", "table", "netdev", "expkt").ok());
+            assertEquals("no ERROR in the log", List.of(), HostDeployIT.errors(log));
         }
     }
 

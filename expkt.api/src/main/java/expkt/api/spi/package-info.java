@@ -11,13 +11,18 @@
  * 1.4.0: the engine SPI, {@link expkt.api.spi.PacketEngine} and {@link expkt.api.spi.EngineSession}: the
  * provider registers its engine, the keeper ({@code expkt.keeper}) registers {@code PacketService} for the
  * protocols and forwards to it, so a provider update deactivates no protocol component.
+ * 1.5.0: {@link expkt.api.spi.EngineHandover} (registered by the keeper) and {@link expkt.api.spi.ParkedDataPlane}:
+ * an engine revision stopping for an update parks its data plane's kernel part (punt namespace, punt links,
+ * nftables table) as plain values, the next revision adopts it; likewise each kept socket's kernel part
+ * ({@link expkt.api.spi.ParkedSocket}, {@link expkt.api.spi.EngineSession#handoverToken},
+ * {@link expkt.api.spi.EngineSession#adopt}).
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
  * only a bundle whose import names it (the provider, the keeper, {@code expkt.vr}, the codec, the test kit) wires
  * to this package; a protocol bundle's ordinary import does not resolve. Versioned and baselined like
  * the rest of the API, but it may change with expkt's own bundles.
  */
-@Version("1.4.0")
+@Version("1.5.0")
 package expkt.api.spi;
 
 import org.osgi.annotation.versioning.Version;

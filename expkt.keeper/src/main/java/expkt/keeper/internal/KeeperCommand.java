@@ -14,10 +14,12 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=keeper"})
 public final class KeeperCommand {
     private final EngineTracker tracker;
+    private final EngineHandoverComponent handover;
 
     @Activate
-    public KeeperCommand(@Reference EngineTracker tracker) {
+    public KeeperCommand(@Reference EngineTracker tracker, @Reference EngineHandoverComponent handover) {
         this.tracker = tracker;
+        this.handover = handover;
     }
 
     public String keeper() {
@@ -26,6 +28,7 @@ public final class KeeperCommand {
                 : tracker.lastRevision();
         out.append("engine: ").append(engine).append('\n');
         out.append("engines since start: ").append(tracker.swaps()).append(" (each after the first: a provider update the protocols did not see)\n");
+        out.append(handover.describe()).append('\n');
         int failed = 0;
         int selectors = 0;
         int selectorKeys = 0;
@@ -40,11 +43,11 @@ public final class KeeperCommand {
                 if (failure != null) {
                     failed++;
                 }
-                rows.append(String.format("%-32s %-8s %8d  %s%n", k.ownerName(), failure == null ? "ok" : "FAILED",
-                        k.replays(), failure == null ? k.servedBy() : failure));
+                rows.append(String.format("%-32s %-8s %8d %8d  %s%n", k.ownerName(), failure == null ? "ok" : "FAILED",
+                        k.replays(), k.adoptions(), failure == null ? k.servedBy() : failure));
             }
         }
-        out.append(String.format("%-32s %-8s %8s  %s%n", "OWNER", "STATE", "REPLAYS", "SERVED BY / WHY NOT"));
+        out.append(String.format("%-32s %-8s %8s %8s  %s%n", "OWNER", "STATE", "REPLAYS", "ADOPTED", "SERVED BY / WHY NOT"));
         out.append(rows);
         out.append("selectors: ").append(selectors).append(" kept, ").append(selectorKeys)
                 .append(" key(s) (registered again on each new engine)\n");

@@ -219,12 +219,18 @@ public final class KeptPacketService implements PacketService {
                 sel.detach(); // before the release closes the engine's selector under a blocked select
             }
             for (KeptSocket k : sockets) {
-                k.detach();
+                k.detach(old);
             }
         }
         if (old != null) {
             old.release();
         }
+    }
+
+    /** The next engine could not adopt {@code socket}'s parked kernel part: it opens a new one (its queued frames are lost). */
+    void adoptionFailed(KeptSocket socket, String revision, Exception cause) {
+        log.warn("{}: {} could not take over the kernel part of {} parked by the previous engine, opening a new socket: {}",
+                owner.withVersion(), revision, socket, cause.toString());
     }
 
     /** The grace period ended without an engine: waiting calls fail now (the service is withdrawn next). */

@@ -49,6 +49,10 @@ public final class KeptSocket implements PacketSocket, Selectable {
     private volatile String failedOn;
     private volatile long dropsBefore;
     private volatile int replays;
+    /** The token the leaving engine parks this socket's kernel part under (0: none); the replay adopts it. */
+    private long handoverToken;
+    /** How many replays adopted the kernel part (the ring's frames kept), not a new socket. */
+    private volatile int adoptions;
 
     // the record: guarded by this
     private final List<Filter> filters = new ArrayList<>();
@@ -72,12 +76,20 @@ public final class KeptSocket implements PacketSocket, Selectable {
     // ---- the swap ---------------------------------------------------------------------------------
 
     /** The engine is going: the socket it serves keeps answering until it is closed; later calls wait for the replay. */
-    synchronized void detach() {
+    synchronized void detach(EngineSession old) {
         PacketSocket d = delegate;
         if (d == null || closed) {
             return;
         }
         leaving = d;
+        handoverToken = 0;
+        if (old != null) {
+            try {
+                handoverToken = old.handoverToken(d); // its close then parks the fd and ring for the next engine
+            } catch (RuntimeException e) {
+                // an engine without the handover: the replay opens a new socket
+            }
+        }
         try {
             dropsBefore += d.drops();
         } catch (RuntimeException e) {
@@ -92,7 +104,20 @@ public final class KeptSocket implements PacketSocket, Selectable {
         }
         PacketSocket next = null;
         try {
-            next = session.open(mode);
+            long token = handoverToken;
+            handoverToken = 0;
+            if (token != 0) {
+                try {
+                    next = session.adopt(token, mode); // the frames queued in its ring during the swap come first
+                    adoptions++;
+                } catch (IOException | RuntimeException e) {
+                    next = null;
+                    service.adoptionFailed(this, revision, e);
+                }
+            }
+            if (next == null) {
+                next = session.open(mode);
+            }
             for (int[] o : options) {
                 next.setsockopt(o[0], o[1], o[2]);
             }
@@ -216,6 +241,11 @@ public final class KeptSocket implements PacketSocket, Selectable {
 
     int replays() {
         return replays;
+    }
+
+    /** How many of the replays took the previous engine's kernel part over (fd and ring kept). */
+    int adoptions() {
+        return adoptions;
     }
 
     String ownerName() {

@@ -1,5 +1,7 @@
 package expkt.provider.component;
 
+import expkt.api.spi.EngineHandover;
+import expkt.api.spi.ParkedDataPlane;
 import expkt.api.spi.VrNamespaces;
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VrBackend;
@@ -57,6 +59,11 @@ public final class L2Provider {
     public static final String VR_PROPERTY = "expkt.dataplane.vr";
 
     private final Logger logger;
+    private final BundleContext context;
+    /** The data plane's namespace as the framework property names it (empty: the host's own). */
+    private final String netns;
+    /** This revision, as the keeper shows it ({@link PacketEngineComponent#revision}). */
+    private final String revision;
     private final DataPlane dataPlane;
     private final L2Engine engine;
     private final String vrName;
@@ -90,9 +97,12 @@ public final class L2Provider {
     public L2Provider(BundleContext context, Map<String, Object> properties,
                       @Reference(service = LoggerFactory.class) Logger logger) throws IOException {
         this.logger = logger;
+        this.context = context;
         // on an architecture whose C struct layouts expkt.linux does not know: refuse, naming it
         StructLayouts.requireKnownArchitecture();
         String netns = context.getProperty(NETNS_PROPERTY);
+        this.netns = netns == null ? "" : netns.strip();
+        this.revision = PacketEngineComponent.revision(context.getBundle());
         String vr = context.getProperty(VR_PROPERTY);
         this.vrName = vr == null || vr.isBlank() ? VirtualRouter.VR_DEFAULT_NAME : vr.strip();
         this.vrId = switch (vrName) {
@@ -106,10 +116,32 @@ public final class L2Provider {
             // REJECTED in expkt:ports (the provider stays up so that the operator can see why)
             DataPlaneSettings settings = apply(properties);
             DataPlaneSettings ring = settings == null ? DataPlaneSettings.DEFAULT : settings;
+            // the kernel part the previous revision parked with the keeper when it stopped for an update, if any
+            ParkedDataPlane parked = withHandover(EngineHandover::take);
             this.engine = new L2Engine(dataPlane, scope(),
                     new L2Engine.RingConfig(ring.ringBlockSize(), ring.ringBlockCount(), ring.ringRetireMillis()),
                     new OsgiLog(logger), new Nftables.Locations(context.getProperty(Nftables.LIBRARY_PROPERTY),
-                            context.getProperty(Nftables.BINARY_PROPERTY)));
+                            context.getProperty(Nftables.BINARY_PROPERTY)), parked);
+            engine.stoppingForUpdate(this::stoppingForUpdate);
+            engine.socketHandover(revision, new L2Engine.SocketHandover() {
+                @Override
+                public boolean park(long token, expkt.api.spi.ParkedSocket part) {
+                    return Boolean.TRUE.equals(withHandover(h -> {
+                        h.parkSocket(token, part);
+                        return Boolean.TRUE;
+                    }));
+                }
+
+                @Override
+                public expkt.api.spi.ParkedSocket take(long token) {
+                    return withHandover(h -> h.takeSocket(token));
+                }
+            });
+            String outcome = engine.handoverOutcome();
+            withHandover(h -> {
+                h.taken(revision, outcome);
+                return null;
+            });
             followRegistry();
         } catch (IOException | RuntimeException e) {
             dataPlane.close();
@@ -323,7 +355,69 @@ public final class L2Provider {
         } catch (IllegalStateException alreadyGone) {
             // the framework unregistered it with the bundle
         }
-        engine.close();
+        if (stoppingForUpdate() && withHandover(h -> h) != null) {
+            // the next revision adopts the punt namespace, links and table (the keeper discards them after its grace period)
+            ParkedDataPlane parked = engine.park(revision, netns);
+            if (parked != null) {
+                ParkedDataPlane p = parked;
+                Object done = withHandover(h -> {
+                    h.park(p);
+                    return Boolean.TRUE;
+                });
+                if (done == null) {
+                    logger.warn("expkt data plane: the keeper went while the provider parked its kernel part; it stays until the "
+                            + "next revision starts (which removes it as a leftover) or the host ends: {}", p);
+                } else {
+                    logger.info("expkt data plane: stopping for an update, parked {}", p);
+                }
+            }
+        } else {
+            engine.close();
+        }
         dataPlane.close();
+    }
+
+    /**
+     * True while this bundle stops to start again: STOPPING while still persistently started (an update, a
+     * refresh; an operator's stop marks it not persistently started first) and the framework not stopping.
+     */
+    boolean stoppingForUpdate() {
+        try {
+            org.osgi.framework.Bundle b = context.getBundle();
+            if (b.getState() != org.osgi.framework.Bundle.STOPPING) {
+                return false;
+            }
+            org.osgi.framework.startlevel.BundleStartLevel level = b.adapt(org.osgi.framework.startlevel.BundleStartLevel.class);
+            org.osgi.framework.Bundle system = context.getBundle(0);
+            return level != null && level.isPersistentlyStarted() && system != null
+                    && system.getState() != org.osgi.framework.Bundle.STOPPING;
+        } catch (IllegalStateException | SecurityException e) {
+            return false;
+        }
+    }
+
+    /** Runs {@code call} with the keeper's {@link EngineHandover} if one is registered; null without. Never throws. */
+    private <T> T withHandover(java.util.function.Function<EngineHandover, T> call) {
+        try {
+            org.osgi.framework.ServiceReference<EngineHandover> ref = context.getServiceReference(EngineHandover.class);
+            if (ref == null) {
+                return null;
+            }
+            EngineHandover h = context.getService(ref);
+            if (h == null) {
+                return null;
+            }
+            try {
+                return call.apply(h);
+            } finally {
+                try {
+                    context.ungetService(ref);
+                } catch (IllegalStateException ignored) {
+                    // stopping
+                }
+            }
+        } catch (IllegalStateException | SecurityException e) {
+            return null;
+        }
     }
 }

@@ -77,6 +77,122 @@ public final class PuntLinks implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@link #detach} leaves for the next revision: the punt namespace's handle (open) and the pairs
+     * of the data plane's own ports.
+     */
+    public record Detached(NetNs ns, List<expkt.api.spi.ParkedDataPlane.PuntLink> links) {
+    }
+
+    /**
+     * Takes over the punt namespace {@code ns} and the pairs {@code links} an earlier revision left
+     * ({@link #detach}) after checking they are all there: each near end in the data plane (this thread's
+     * namespace: call it on the data plane's namespace thread) and each far end in {@code ns} with its
+     * ifindex. Anything else in the punt namespace (far ends of VR namespaces' pairs, which are made
+     * anew) is deleted. Throws naming what is missing, having changed nothing; {@code ns} stays the
+     * caller's then.
+     */
+    public static PuntLinks adopt(String label, NetNs ns, List<expkt.api.spi.ParkedDataPlane.PuntLink> links) throws IOException {
+        Set<String> near = new HashSet<>();
+        for (NetInterface i : NetInterfaces.list()) {
+            near.add(i.name());
+        }
+        for (var l : links) {
+            for (String dev : new String[] {l.ingressDevice(), l.egressDevice()}) {
+                if (!near.contains(dev)) {
+                    throw new IOException("the punt link " + dev + " is gone from the data plane");
+                }
+            }
+        }
+        NetNsThread thread = new NetNsThread("expkt-punt-" + label, ns);
+        try {
+            Map<String, Integer> far = thread.call(() -> {
+                Map<String, Integer> m = new java.util.HashMap<>();
+                for (NetInterface i : NetInterfaces.list()) {
+                    m.put(i.name(), i.index());
+                }
+                return m;
+            });
+            Set<String> keep = new HashSet<>(List.of("lo"));
+            for (var l : links) {
+                int portIfIndex = l.portKey() & DataPlaneModel.MAX_SPACE_IFINDEX;
+                String in = peerName(0, portIfIndex, false);
+                String out = peerName(0, portIfIndex, true);
+                if (!Integer.valueOf(l.ingressPeer()).equals(far.get(in)) || !Integer.valueOf(l.egressPeer()).equals(far.get(out))) {
+                    throw new IOException("the far ends of the punt link of port ifindex " + portIfIndex + " are not in the punt namespace as "
+                            + in + "/" + out + " with ifindex " + l.ingressPeer() + "/" + l.egressPeer() + " (there: " + far.get(in) + "/"
+                            + far.get(out) + ")");
+                }
+                keep.add(in);
+                keep.add(out);
+            }
+            PuntLinks p = new PuntLinks(ns, thread);
+            int[] ports2 = new int[0];
+            byte[] egress2 = new byte[0];
+            for (var l : links) {
+                int max = Math.max(l.ingressPeer(), l.egressPeer()) + 1;
+                if (ports2.length < max) {
+                    ports2 = java.util.Arrays.copyOf(ports2, max);
+                    egress2 = java.util.Arrays.copyOf(egress2, max);
+                }
+                ports2[l.ingressPeer()] = l.portKey();
+                ports2[l.egressPeer()] = l.portKey();
+                egress2[l.egressPeer()] = 1;
+                p.peers.put(l.portKey(), new int[] {l.ingressPeer(), l.egressPeer()});
+            }
+            p.portOfPeer = ports2;
+            p.egressPeer = egress2;
+            List<String> extra = new ArrayList<>();
+            for (String name : far.keySet()) {
+                if (!keep.contains(name)) {
+                    extra.add(name);
+                }
+            }
+            if (!extra.isEmpty()) {
+                thread.call(() -> {
+                    for (String name : extra) {
+                        deleteQuietly(name);
+                    }
+                    return null;
+                });
+            }
+            return p;
+        } catch (IOException | RuntimeException e) {
+            thread.close();
+            throw e;
+        } catch (Exception e) {
+            thread.close();
+            throw new IOException(e);
+        }
+    }
+
+    /**
+     * Leaves the pairs of the data plane's own ports and the punt namespace in place for the next
+     * revision and returns them; stops the punt namespace's thread. The pairs of VR namespaces' ports are
+     * not handed over (the next revision makes them anew; their far ends go when it adopts). This
+     * instance is unusable afterwards; the caller owns the returned handle.
+     */
+    public synchronized Detached detach() {
+        List<expkt.api.spi.ParkedDataPlane.PuntLink> links = new ArrayList<>();
+        for (Map.Entry<Integer, int[]> e : new java.util.TreeMap<>(peers).entrySet()) {
+            int key = e.getKey();
+            if (key >>> DataPlaneModel.SPACE_SHIFT != 0) {
+                continue;
+            }
+            links.add(new expkt.api.spi.ParkedDataPlane.PuntLink(key, INGRESS_PREFIX + key, DUP_PREFIX + key, e.getValue()[0],
+                    e.getValue()[1]));
+        }
+        peers.clear();
+        portOfPeer = new int[0];
+        thread.close();
+        return new Detached(ns, links);
+    }
+
+    /** The punt namespace's handle (its fd and inode are what a handover parks). */
+    public NetNs namespace() {
+        return ns;
+    }
+
     /** True for names this class reserves in the data-plane namespace (they are never ports). */
     public static boolean isReserved(String ifName) {
         return ifName.startsWith(DUP_PREFIX) || ifName.startsWith("expktr");
@@ -107,9 +223,14 @@ public final class PuntLinks implements AutoCloseable {
      * before this host made its own and while it holds the data plane's lock. Data-plane namespace thread.
      */
     public static List<String> removeStaleIn() throws IOException {
+        return removeStaleIn(Set.of());
+    }
+
+    /** {@link #removeStaleIn()}, but leaves the near ends named in {@code keep} (adopted from the previous revision). */
+    public static List<String> removeStaleIn(Set<String> keep) throws IOException {
         List<String> removed = new ArrayList<>();
         for (NetInterface i : NetInterfaces.list()) {
-            if (isReserved(i.name())) {
+            if (isReserved(i.name()) && !keep.contains(i.name())) {
                 try {
                     ip(null, "link", "del", i.name());
                     removed.add(i.name());

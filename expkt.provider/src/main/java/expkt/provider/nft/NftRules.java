@@ -100,6 +100,20 @@ public final class NftRules implements AutoCloseable {
     private Function<Port, String> ingressPunt = p -> null;
     private Function<Port, String> egressPunt = p -> null;
     private Leftover leftover;
+    /**
+     * Filters whose rules an earlier revision left in an adopted table ({@link #adopt}) and this one has
+     * not added again yet: adding one of these names replaces its old rules in the same transaction;
+     * {@link #removeAdopted} removes those nobody added again.
+     */
+    private final Set<String> adopted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * What an engine revision stopping for an update leaves of the table for the next one
+     * ({@link #detach}, {@link #adopt}): plain values, the table itself stays in the kernel.
+     */
+    public record State(List<String> chains, Map<String, Map<Integer, String>> maps, Map<String, List<String>> hookRules,
+                        List<FilterRules> filters) {
+    }
 
     private NftRules(Nftables nft) {
         this.nft = nft;
@@ -129,6 +143,111 @@ public final class NftRules implements AutoCloseable {
             throw e;
         }
         return r;
+    }
+
+    /**
+     * Opens nftables and takes over the table an earlier revision left ({@link #detach}) instead of
+     * replacing it: its chains, maps, base chain rules and filter rules stay in the kernel as they are
+     * (frames go on being classified, punted and dropped while the revisions swap), and this instance
+     * knows them as {@code state} says. Throws, leaving the table alone, when the table or one of the
+     * chains or maps of {@code state} is not there any more (the caller then builds anew with {@link #start}).
+     */
+    public static NftRules adopt(Nftables.Locations where, State state) throws IOException {
+        Nftables nft = Nftables.open(where);
+        NftRules r = new NftRules(nft);
+        try {
+            Set<String> there = r.objectNames();
+            if (there == null) {
+                throw new IOException("the table " + FAMILY + " " + TABLE + " is gone");
+            }
+            List<String> missing = new ArrayList<>();
+            for (String c : state.chains()) {
+                if (!there.contains(c)) {
+                    missing.add(c);
+                }
+            }
+            for (String m : state.maps().keySet()) {
+                if (!there.contains(m)) {
+                    missing.add(m);
+                }
+            }
+            if (!missing.isEmpty()) {
+                throw new IOException("the table " + FAMILY + " " + TABLE + " lacks " + missing.size() + " chain(s)/map(s) it had: "
+                        + String.join(", ", missing.subList(0, Math.min(5, missing.size()))) + (missing.size() > 5 ? ", ..." : ""));
+            }
+            r.chains.addAll(state.chains());
+            state.maps().forEach((k, v) -> r.maps.put(k, new TreeMap<>(v)));
+            state.hookRules().forEach((k, v) -> r.hookRules.put(k, List.copyOf(v)));
+            for (FilterRules f : state.filters()) {
+                r.installed.put(f.filter().name(), f);
+                r.adopted.add(f.filter().name());
+            }
+        } catch (IOException | RuntimeException e) {
+            nft.close();
+            throw e;
+        }
+        return r;
+    }
+
+    /**
+     * Leaves the table in the kernel as it is for the next revision and returns what this instance knew
+     * of it; closes nftables. This instance is unusable afterwards.
+     */
+    public State detach() {
+        Map<String, Map<Integer, String>> m = new HashMap<>();
+        maps.forEach((k, v) -> m.put(k, Map.copyOf(v)));
+        Map<String, List<String>> h = new HashMap<>();
+        hookRules.forEach((k, v) -> h.put(k, List.copyOf(v)));
+        State s = new State(List.copyOf(chains), m, h, List.copyOf(installed.values()));
+        chains.clear();
+        maps.clear();
+        hookRules.clear();
+        installed = new LinkedHashMap<>();
+        adopted.clear();
+        nft.close();
+        return s;
+    }
+
+    /** The filters an adopted table still holds rules of that this revision did not add again. */
+    public List<String> adoptedFilters() {
+        return List.copyOf(adopted);
+    }
+
+    /**
+     * Removes, in one transaction, the rules of the adopted filters that nobody added again (their
+     * sockets were not replayed: closed meanwhile, or refused by this revision); returns their names.
+     */
+    public List<String> removeAdopted() throws IOException {
+        List<String> gone = List.copyOf(adopted);
+        if (!gone.isEmpty()) {
+            replace(gone, List.of());
+        }
+        return gone;
+    }
+
+    /** The names of the table's chains and maps, or null when there is no table. */
+    @SuppressWarnings("unchecked")
+    private Set<String> objectNames() {
+        String out;
+        try {
+            out = nft.run("{\"nftables\":[{\"list\":{\"table\":{\"family\":\"netdev\",\"name\":\"expkt\"}}}]}");
+        } catch (IOException e) {
+            return null;
+        }
+        Set<String> names = new java.util.HashSet<>();
+        Object doc = Json.parse(out.isBlank() ? "{}" : out);
+        if (doc instanceof Map<?, ?> m && m.get("nftables") instanceof List<?> items) {
+            for (Object item : items) {
+                if (item instanceof Map<?, ?> im) {
+                    for (String kind : new String[] {"chain", "map"}) {
+                        if (im.get(kind) instanceof Map<?, ?> o) {
+                            names.add(String.valueOf(((Map<String, Object>) o).get("name")));
+                        }
+                    }
+                }
+            }
+        }
+        return names;
     }
 
     /** {@link #start(Nftables.Locations)} with the system properties' locations. */
@@ -295,6 +414,19 @@ public final class NftRules implements AutoCloseable {
     }
 
     private void replace(Collection<String> remove, List<FilterRules> add, List<Port> chainPorts) throws IOException {
+        List<String> readded = new ArrayList<>();
+        if (!adopted.isEmpty()) {
+            for (FilterRules fr : add) {
+                if (adopted.contains(fr.filter().name())) {
+                    readded.add(fr.filter().name()); // its old rules go in this same transaction: no window
+                }
+            }
+            if (!readded.isEmpty()) {
+                List<String> both = new ArrayList<>(remove);
+                both.addAll(readded);
+                remove = both;
+            }
+        }
         List<String> cmds = new ArrayList<>();
         List<String> newChains = new ArrayList<>();
         // the verdict maps' elements after this transaction (new maps start empty), and the base chains' rules
@@ -341,9 +473,13 @@ public final class NftRules implements AutoCloseable {
         }
         if (cmds.isEmpty()) {
             installed = next;
+            adopted.removeAll(readded);
+            adopted.removeAll(remove);
             return;
         }
         nft.run("{\"nftables\":[" + String.join(",", cmds) + "]}");
+        adopted.removeAll(readded);
+        adopted.removeAll(remove);
         chains.addAll(newChains);
         chains.addAll(addedHooks);
         chains.removeAll(removedHooks);
@@ -738,6 +874,7 @@ public final class NftRules implements AutoCloseable {
             maps.clear();
             hookRules.clear();
             installed = new LinkedHashMap<>();
+            adopted.clear();
             nft.close();
         }
     }

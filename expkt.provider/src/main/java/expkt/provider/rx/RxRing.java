@@ -135,6 +135,46 @@ public final class RxRing {
         return new RxRing(ring, blockSize, blockNr, frameSize);
     }
 
+    /**
+     * A reader of the ring an earlier reader left (a provider update's handover): it goes on where that one
+     * stopped ({@link #block()}, {@link #left()}, {@link #frame()}, {@link #holding()}), so no frame is
+     * delivered twice and none skipped. {@code frameSize} 0: TPACKET_V3.
+     */
+    public static RxRing resume(MemorySegment ring, int blockSize, int blockNr, int frameSize, int block, int left, long frame,
+                                boolean holding) {
+        RxRing r = frameSize == 0 ? new RxRing(ring, blockSize, blockNr) : v2(ring, blockSize, blockNr, frameSize);
+        int limit = frameSize == 0 ? blockNr : r.frameNr;
+        if (block < 0 || block >= limit || left < 0 || frame < -1 || frame >= ring.byteSize()) {
+            throw new IllegalArgumentException("reader position block " + block + ", left " + left + ", frame " + frame
+                    + " is outside the ring (" + limit + " blocks/slots, " + ring.byteSize() + " bytes)");
+        }
+        r.block = block;
+        r.left = left;
+        r.frame = frame;
+        r.holding = holding;
+        return r;
+    }
+
+    /** The reader's block (V3) or frame slot (V2): for {@link #resume}. */
+    public int block() {
+        return block;
+    }
+
+    /** V3: frames left in the current block after the current one: for {@link #resume}. */
+    public int left() {
+        return left;
+    }
+
+    /** The current frame's offset, -1 if none: for {@link #resume}. */
+    public long frame() {
+        return frame;
+    }
+
+    /** True while the current block or slot is the reader's (not handed back): for {@link #resume}. */
+    public boolean holding() {
+        return holding;
+    }
+
     public int blockSize() {
         return blockSize;
     }

@@ -6,6 +6,8 @@ import expkt.api.packet.FilterAction;
 import expkt.api.packet.Port;
 import expkt.api.packet.RxMode;
 import expkt.api.spi.BundleIdentity;
+import expkt.api.spi.ParkedDataPlane;
+import expkt.api.spi.ParkedSocket;
 import expkt.linux.Fds;
 import expkt.linux.Nftables;
 import expkt.linux.PacketSockets;
@@ -103,6 +105,14 @@ public final class L2Engine implements AutoCloseable, FramePorts {
     private volatile DataPlaneModel linkModel;
     private volatile VrScope vrScope;
     private volatile boolean closed;
+    /** What happened to the kernel part at start ({@link #handoverOutcome()}). */
+    private final String handoverOutcome;
+    /**
+     * True while the provider stops for an update (its bundle STOPPING, persistently started, the framework
+     * not stopping): a socket closed then leaves its filters' rules in the table, which {@link #park} hands
+     * over with the filters (the next revision replaces them when the keeper replays the socket).
+     */
+    private volatile java.util.function.BooleanSupplier stoppingForUpdate = () -> false;
     /** The busy-poll budget of sockets that set none, µs (the framework property {@link RxMode#BUSY_POLL_PROPERTY}), -1: by mode. */
     private volatile int busyPollMicros;
 
@@ -119,6 +129,20 @@ public final class L2Engine implements AutoCloseable, FramePorts {
      */
     public L2Engine(DataPlane dataPlane, VrScope vrScope, RingConfig ringConfig, ProviderLog log,
                     Nftables.Locations nftables) throws IOException {
+        this(dataPlane, vrScope, ringConfig, log, nftables, null);
+    }
+
+    /**
+     * As {@link #L2Engine(DataPlane, VrScope, RingConfig, ProviderLog, Nftables.Locations)}, but first tries to
+     * adopt the kernel part {@code parked} that the previous revision left when it stopped for an update
+     * ({@link #park}): its punt namespace, the punt links of the data plane's ports and the nftables table
+     * are taken over as they are (ports that appeared or went meanwhile reconciled), instead of deleted and
+     * made anew. Stale parts (the fd closed or reused, a link or chain gone, another namespace) are
+     * discarded, loudly, and the data plane is built from scratch; {@link #handoverOutcome()} says which.
+     * Null {@code parked}: built from scratch, as without a handover.
+     */
+    public L2Engine(DataPlane dataPlane, VrScope vrScope, RingConfig ringConfig, ProviderLog log,
+                    Nftables.Locations nftables, ParkedDataPlane parked) throws IOException {
         this.dataPlane = dataPlane;
         this.vrScope = vrScope;
         this.ringConfig = ringConfig;
@@ -132,35 +156,66 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         PuntLinks links = null;
         String unavailable = null;
         List<String> staleLinks;
+        String outcome = parked == null ? "built from scratch: nothing was parked" : null;
+        boolean discarded = false;
+        java.util.Set<String> keepLinks = java.util.Set.of();
         try {
-            try {
-                rules = dataPlane.call(() -> NftRules.start(nftables));
-            } catch (IOException e) {
-                unavailable = e.getMessage();
-            }
-            if (rules != null) {
+            if (parked != null) {
+                long t0 = System.nanoTime();
                 try {
-                    links = PuntLinks.start(dataPlane.describeNamespace().replaceAll("[^A-Za-z0-9_.-]", ""));
+                    Adopted a = adopt(parked);
+                    rules = a.rules();
+                    links = a.links();
+                    java.util.Set<String> keep = new java.util.HashSet<>();
+                    for (ParkedDataPlane.PuntLink l : parked.links()) {
+                        keep.add(l.ingressDevice());
+                        keep.add(l.egressDevice());
+                    }
+                    keepLinks = keep;
+                    outcome = "adopted from " + parked.parkedBy() + ": " + parked.links().size() + " punt link pair(s), "
+                            + parked.nftChains().size() + " chain(s), " + parked.nftFilters().size() + " filter(s) ("
+                            + (System.nanoTime() - t0) / 1_000_000 + " ms)";
                 } catch (IOException | RuntimeException e) {
-                    // no punt namespace here: the degrade path, said as loudly as a missing nftables
-                    NftRules r = rules;
-                    dataPlane.call(() -> {
-                        r.close();
-                        return null;
-                    });
-                    rules = null;
-                    unavailable = "the punt links cannot be made (" + e.getMessage() + ")";
+                    discarded = true;
+                    outcome = "built from scratch: what " + parked.parkedBy() + " parked is stale (" + e.getMessage() + ")";
+                    log.warn("expkt L2 provider: the data plane's kernel part parked by " + parked.parkedBy()
+                            + " cannot be adopted, building it from scratch (its leftovers are removed): " + e.getMessage(), null);
+                }
+            }
+            if (rules == null) {
+                try {
+                    rules = dataPlane.call(() -> NftRules.start(nftables));
+                } catch (IOException e) {
+                    unavailable = e.getMessage();
+                }
+                if (rules != null) {
+                    try {
+                        links = PuntLinks.start(dataPlane.describeNamespace().replaceAll("[^A-Za-z0-9_.-]", ""));
+                    } catch (IOException | RuntimeException e) {
+                        // no punt namespace here: the degrade path, said as loudly as a missing nftables
+                        NftRules r = rules;
+                        dataPlane.call(() -> {
+                            r.close();
+                            return null;
+                        });
+                        rules = null;
+                        unavailable = "the punt links cannot be made (" + e.getMessage() + ")";
+                    }
                 }
             }
             this.nft = rules;
             this.punt = links;
             this.dropRulesUnavailable = unavailable;
+            java.util.Set<String> keep = keepLinks;
             staleLinks = dataPlane.call(() -> {
-                List<String> removed = removeStaleLinks();
+                List<String> removed = PuntLinks.removeStaleIn(keep);
                 if (nft != null) {
                     List<Port> ports = dataPlane.model().portsInSpace(0);
-                    punt.ensure(ports);
                     nft.puntTo(p -> PuntLinks.device(p, false), p -> PuntLinks.device(p, true));
+                    // adopted: the ports that went meanwhile lose their chains and links, new ones get them
+                    nft.retainChains(ports);
+                    punt.retain(ports);
+                    punt.ensure(ports);
                     nft.ensureChains(ports);
                 }
                 return removed;
@@ -183,12 +238,19 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             }
             throw e instanceof IOException io ? io : new IOException(e);
         }
+        this.handoverOutcome = outcome;
         NftRules.Leftover leftover = nft == null ? null : nft.leftover();
         if (leftover != null || !staleLinks.isEmpty()) {
-            log.warn("expkt L2 provider: a previous host left its kernel state in " + dataPlane.describeNamespace()
-                    + " (it was killed or crashed); removed " + (leftover == null ? "" : leftover)
-                    + (leftover != null && !staleLinks.isEmpty() ? " and " : "")
-                    + (staleLinks.isEmpty() ? "" : "the punt link(s) " + String.join(", ", staleLinks)), null);
+            if (discarded) {
+                log.info("expkt L2 provider: removed the stale kernel part parked by " + parked.parkedBy() + ": "
+                        + (leftover == null ? "" : leftover) + (leftover != null && !staleLinks.isEmpty() ? " and " : "")
+                        + (staleLinks.isEmpty() ? "" : "the punt link(s) " + String.join(", ", staleLinks)));
+            } else {
+                log.warn("expkt L2 provider: a previous host left its kernel state in " + dataPlane.describeNamespace()
+                        + " (it was killed or crashed); removed " + (leftover == null ? "" : leftover)
+                        + (leftover != null && !staleLinks.isEmpty() ? " and " : "")
+                        + (staleLinks.isEmpty() ? "" : "the punt link(s) " + String.join(", ", staleLinks)), null);
+            }
         }
         if (nft == null) {
             log.warn("expkt L2 provider: " + dropRulesUnavailableText() + "; UP_AND_CONTINUE filters work (BPF only, every "
@@ -196,10 +258,226 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         }
         log.info("expkt L2 provider: data plane " + dataPlane.describeNamespace() + ", " + dataPlane.model().ports().size()
                 + " ports (" + dataPlane.model().source() + "), " + (nft == null ? "no nftables" : "nftables through " + nft.backend()
-                + ", frames punted to the sockets through punt links") + ", lock " + lock.file());
+                + ", frames punted to the sockets through punt links") + ", lock " + lock.file() + "; kernel part " + outcome);
         linkModel = dataPlane.model();
         dataPlane.addListener(modelListener);
         dataPlane.addLinkListener(linkListener);
+        if (nft != null && !nft.adoptedFilters().isEmpty()) {
+            scheduleAdoptedCleanup(parked.parkedBy());
+        }
+    }
+
+    /** The nftables table and punt links taken over from a parked kernel part. */
+    private record Adopted(NftRules rules, PuntLinks links) {
+    }
+
+    /**
+     * Takes over {@code parked} after checking every part of it; throws naming the first stale part,
+     * having closed the punt namespace's fd (if it still was that namespace: a reused fd number is
+     * someone else's and left alone). The table and near ends then are leftovers the start from scratch removes.
+     */
+    private Adopted adopt(ParkedDataPlane parked) throws Exception {
+        if (parked.dataPlaneInode() != dataPlane.namespaceInode()) {
+            throw new IOException("it is of another data-plane namespace (inode " + parked.dataPlaneInode() + ", this one "
+                    + dataPlane.namespaceInode() + ")");
+        }
+        if (!NftRules.FAMILY.equals(parked.nftFamily()) || !NftRules.TABLE.equals(parked.nftTable())) {
+            throw new IOException("it holds the table " + parked.nftFamily() + " " + parked.nftTable() + ", not " + NftRules.FAMILY
+                    + " " + NftRules.TABLE);
+        }
+        String label = dataPlane.describeNamespace().replaceAll("[^A-Za-z0-9_.-]", "");
+        expkt.linux.NetNs ns = expkt.linux.NetNs.adopt("expkt-punt-" + label, parked.puntNsFd(), parked.puntNsInode());
+        NftRules rules = null;
+        try {
+            // a port of the data plane whose chains are parked must still be the port its punt link was made
+            // for (the same ifindex): one re-created meanwhile under the same name is not reconciled, it is stale
+            java.util.Set<Integer> linked = new java.util.HashSet<>();
+            for (ParkedDataPlane.PuntLink l : parked.links()) {
+                linked.add(l.portKey());
+            }
+            for (Port p : dataPlane.model().portsInSpace(0)) {
+                if (parked.nftChains().contains(NftRules.puntChainName(p.ifName(), false)) && !linked.contains(p.ifIndex())) {
+                    throw new IOException("port " + p.slotPort() + " (" + p.ifName() + ") has chains but its punt link was made for "
+                            + "another ifindex (the interface was re-created)");
+                }
+            }
+            List<NftRules.FilterRules> filters = new ArrayList<>();
+            for (ParkedDataPlane.ParkedFilter f : parked.nftFilters()) {
+                filters.add(new NftRules.FilterRules(f.filter(), f.ports()));
+            }
+            NftRules.State state = new NftRules.State(parked.nftChains(), parked.nftMaps(), parked.nftHookRules(), filters);
+            rules = dataPlane.call(() -> NftRules.adopt(nftables, state));
+            NftRules r = rules;
+            PuntLinks links = dataPlane.call(() -> PuntLinks.adopt(label, ns, parked.links()));
+            return new Adopted(r, links);
+        } catch (Exception | Error e) {
+            if (rules != null) {
+                NftRules r = rules;
+                try {
+                    dataPlane.call(() -> {
+                        r.detach(); // closes nftables only: the table is a leftover NftRules.start removes
+                        return null;
+                    });
+                } catch (Exception ignored) {
+                    // start() removes it anyway
+                }
+            }
+            ns.close(); // the punt namespace goes, and its pairs with it
+            throw e;
+        }
+    }
+
+    /** Where sockets' kernel parts are parked across a provider update and taken from (the keeper's EngineHandover). */
+    public interface SocketHandover {
+        /** Parks {@code part} under {@code token}; false if there is nobody to park it with (then it is closed as usual). */
+        boolean park(long token, ParkedSocket part);
+
+        /** The part parked under {@code token}, or null; the caller owns it. */
+        ParkedSocket take(long token);
+    }
+
+    private volatile SocketHandover socketHandover;
+    private volatile String revision = "(this engine)";
+
+    /** Sets where sockets closed while the provider stops for an update are parked, and this revision's name for them. */
+    public void socketHandover(String revision, SocketHandover handover) {
+        this.revision = revision;
+        this.socketHandover = handover;
+    }
+
+    /** A socket closed now may hand its fd and ring over: the provider stops for an update, the keeper is there, punt links. */
+    boolean handsOverSockets() {
+        return punt != null && socketHandover != null && stoppingForUpdate.getAsBoolean();
+    }
+
+    /** Parks a closing socket's receive part under {@code token}; false if it could not be (the socket closes it then). */
+    boolean parkSocket(long token, int fd, long fdInode, Arena ringArena, RxRing ring, RxMode mode) {
+        SocketHandover h = socketHandover;
+        if (h == null) {
+            return false;
+        }
+        try {
+            return h.park(token, new ParkedSocket(revision, fd, fdInode, ringArena, ring.segment(), mode, ring.blockSize(), ring.blockNr(),
+                    ring.frameSize(), ring.block(), ring.left(), ring.frame(), ring.holding()));
+        } catch (RuntimeException e) {
+            log.warn("expkt L2 provider: parking the kernel part of a socket for the next revision failed; it is closed", e);
+            return false;
+        }
+    }
+
+    /**
+     * A socket of {@code owner} made from the kernel part the previous revision parked under {@code token}
+     * ({@link PacketSocketImpl#handoverToken()}): its fd, still bound with its BPF program, and its ring,
+     * read on from where the previous reader stopped, so the frames that queued meanwhile come first, each
+     * once. Nothing else of the old socket comes along: options, filters (which replace the BPF program and
+     * the adopted nft rules) and callback are set up by the caller as on a new socket. Throws when nothing
+     * is parked under the token or it is stale (then the part, if any, is closed): the caller opens anew.
+     */
+    public PacketSocketImpl adopt(BundleIdentity owner, long token, RxMode mode) throws IOException {
+        SocketHandover h = socketHandover;
+        if (h == null) {
+            throw new IOException("no keeper to take a parked socket from");
+        }
+        if (closed) {
+            throw new IllegalStateException("the expkt L2 provider is stopped");
+        }
+        ParkedSocket p = h.take(token);
+        if (p == null) {
+            throw new IOException("no socket kernel part is parked under token " + Long.toHexString(token));
+        }
+        int txFd = -1;
+        try {
+            if (p.mode() != mode) {
+                throw new IOException("the parked socket is " + p.mode() + ", not " + mode);
+            }
+            if (punt == null) {
+                throw new IOException("this revision has no punt links (the parked socket receives on them)");
+            }
+            long inode;
+            try {
+                inode = ((Number) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self/fd/" + p.fd()), "unix:ino")).longValue();
+            } catch (IOException e) {
+                throw new IOException("fd " + p.fd() + " of the parked socket is not open any more", e);
+            }
+            if (inode != p.fdInode()) {
+                throw new IOException("fd " + p.fd() + " of the parked socket is now another file (inode " + inode + ", not " + p.fdInode() + ")");
+            }
+            RxRing ring = RxRing.resume(p.ring(), p.blockSize(), p.blockNr(), p.frameSize(), p.block(), p.left(), p.frame(), p.holding());
+            txFd = dataPlane.call(() -> PacketSockets.open(0));
+            long id = ids.incrementAndGet();
+            PacketSocketImpl s = new PacketSocketImpl(this, id, owner, null, p.fd(), txFd, p.ringArena(), ring, mode);
+            sockets.put(id, s);
+            if (closed) {
+                s.close();
+                throw new IllegalStateException("the expkt L2 provider is stopped");
+            }
+            return s;
+        } catch (IOException | RuntimeException e) {
+            if (txFd >= 0) {
+                Fds.closeQuietly(txFd);
+            }
+            discard(p);
+            throw e;
+        } catch (Exception e) {
+            if (txFd >= 0) {
+                Fds.closeQuietly(txFd);
+            }
+            discard(p);
+            throw new IOException(e);
+        }
+    }
+
+    /** Closes a parked socket part for good: unmaps the ring, closes the fd if it is still that socket. */
+    public static void discard(ParkedSocket p) {
+        try {
+            p.ringArena().close();
+        } catch (IllegalStateException | UnsupportedOperationException e) {
+            // closed already
+        }
+        try {
+            long inode = ((Number) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self/fd/" + p.fd()), "unix:ino")).longValue();
+            if (inode == p.fdInode()) {
+                Fds.closeQuietly(p.fd());
+            }
+        } catch (IOException | RuntimeException e) {
+            // not open any more
+        }
+    }
+
+    /** The filters whose rules came with an adopted table and that no socket of this engine set up again yet. */
+    public List<String> adoptedFilters() {
+        return nft == null ? List.of() : nft.adoptedFilters();
+    }
+
+    /** What happened to the kernel part at start: adopted from the previous revision, or built from scratch and why. */
+    public String handoverOutcome() {
+        return handoverOutcome;
+    }
+
+    /**
+     * The adopted filters whose sockets the keeper did not replay within the grace period (closed meanwhile,
+     * refused by this revision) lose their rules then, in one transaction.
+     */
+    private void scheduleAdoptedCleanup(String from) {
+        long ms = Math.max(graceMillis, 1000);
+        try {
+            graceTimer.schedule(() -> {
+                if (closed) {
+                    return;
+                }
+                try {
+                    List<String> gone = onNamespaceThread(nft::removeAdopted);
+                    if (!gone.isEmpty()) {
+                        log.info("expkt L2 provider: removed the rules of " + gone.size() + " filter(s) adopted from " + from
+                                + " that no socket set up again within " + ms + " ms: " + String.join(", ", gone));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    log.warn("expkt L2 provider: removing the rules of filters adopted from " + from + " that no socket set up again failed", e);
+                }
+            }, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // closed meanwhile: the table goes with it
+        }
     }
 
     public DataPlane dataPlane() {
@@ -804,7 +1082,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
      * and the first failure is thrown after the others.
      */
     void replaceRules(List<String> remove, List<NftRules.FilterRules> add, List<NftRules.FilterRules> previous) throws IOException {
-        if (closed && add.isEmpty()) {
+        if ((closed || stoppingForUpdate.getAsBoolean()) && add.isEmpty()) {
             // the provider is stopping: the whole table goes after the sockets (closeNft), so each socket's close
             // need not list and edit it (that was one listing of every rule per socket: seconds for 50 sockets)
             return;
@@ -1086,6 +1364,12 @@ public final class L2Engine implements AutoCloseable, FramePorts {
      */
     @Override
     public void close() {
+        closeSockets();
+        closeNft();
+        lock.close();
+    }
+
+    private void closeSockets() {
         closed = true;
         dataPlane.removeListener(modelListener);
         dataPlane.removeLinkListener(linkListener);
@@ -1102,11 +1386,82 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             s.closeParked("the expkt L2 provider stops"); // parked before or during this close
         }
         dispatcher.close();
-        closeNft();
+    }
+
+    /**
+     * Sets what says the provider is stopping for an update: sockets closed while it is true leave their
+     * filters' rules in the table for {@link #park}.
+     */
+    public void stoppingForUpdate(java.util.function.BooleanSupplier updating) {
+        this.stoppingForUpdate = updating == null ? () -> false : updating;
+    }
+
+    /**
+     * Stops like {@link #close()} (every socket closed, the lanes, the VR namespaces' tables and links
+     * removed), but leaves the kernel part of the data plane's own namespace in place for the next
+     * revision and returns it as plain values: the punt namespace (its fd stays open), the punt links of
+     * its ports and the nftables table with every rule in it (frames go on being punted, and dropped by
+     * UP_AND_DROP filters, while no revision runs). Whoever gets the result owns those kernel objects.
+     * Returns null when there is nothing to park (no nftables, the degrade path) or parking failed (then
+     * everything was removed, as by close, and the failure logged).
+     *
+     * @param revision       who parks it (for the next revision's log)
+     * @param dataPlaneNetns the data plane's namespace as the host names it (empty: the host's own)
+     */
+    public ParkedDataPlane park(String revision, String dataPlaneNetns) {
+        closeSockets();
+        if (nft == null || punt == null) {
+            closeNft();
+            lock.close();
+            return null;
+        }
+        closeSpaces();
+        ParkedDataPlane parked = null;
+        try {
+            parked = dataPlane.call(() -> {
+                NftRules.State st = nft.detach();
+                PuntLinks.Detached d = punt.detach();
+                List<ParkedDataPlane.ParkedFilter> filters = new ArrayList<>();
+                for (NftRules.FilterRules f : st.filters()) {
+                    filters.add(new ParkedDataPlane.ParkedFilter(f.filter(), f.ports()));
+                }
+                return new ParkedDataPlane(revision, dataPlaneNetns, dataPlane.namespaceInode(), d.ns().fd(), d.ns().inode(),
+                        d.links(), NftRules.FAMILY, NftRules.TABLE, st.chains(), st.maps(), st.hookRules(), filters);
+            });
+        } catch (Exception e) {
+            log.warn("expkt L2 provider: parking the data plane's kernel part for the next revision failed; removing it", e);
+            try {
+                dataPlane.call(() -> {
+                    nft.close(); // whatever detach left: the table goes
+                    punt.close();
+                    return null;
+                });
+            } catch (Exception x) {
+                log.warn("removing the nftables table failed", x);
+            }
+        }
         lock.close();
+        return parked;
     }
 
     private void closeNft() {
+        closeSpaces();
+        try {
+            dataPlane.call(() -> {
+                if (nft != null) {
+                    nft.close();
+                }
+                if (punt != null) {
+                    punt.close();
+                }
+                return null;
+            });
+        } catch (Exception e) {
+            log.warn("removing the nftables table failed", e);
+        }
+    }
+
+    private void closeSpaces() {
         for (Map.Entry<Integer, NftRules> e : spaceRules.entrySet()) {
             try {
                 dataPlane.call(e.getKey(), () -> {
@@ -1122,18 +1477,5 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             Fds.closeQuietly(fd);
         }
         spaceTxFds.clear();
-        try {
-            dataPlane.call(() -> {
-                if (nft != null) {
-                    nft.close();
-                }
-                if (punt != null) {
-                    punt.close();
-                }
-                return null;
-            });
-        } catch (Exception e) {
-            log.warn("removing the nftables table failed", e);
-        }
     }
 }

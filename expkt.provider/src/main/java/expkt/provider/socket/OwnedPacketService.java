@@ -93,6 +93,28 @@ public final class OwnedPacketService implements EngineSession {
     }
 
     @Override
+    public long handoverToken(PacketSocket socket) {
+        return socket instanceof PacketSocketImpl s && s.owner().equals(owner) && !s.isHandlerSocket() ? s.handoverToken() : 0;
+    }
+
+    @Override
+    public PacketSocket adopt(long token, RxMode mode) throws IOException {
+        if (mode == null) {
+            throw new IllegalArgumentException("receive mode is null (THROUGHPUT or LATENCY)");
+        }
+        if (released) {
+            throw new IllegalStateException("the packet service of " + owner.withVersion() + " was released (the bundle stopped)");
+        }
+        PacketSocketImpl s = engine.adopt(owner, token, mode);
+        s.ownerStopping(ownerStopping);
+        if (released) {
+            s.close();
+            throw new IllegalStateException("the packet service of " + owner.withVersion() + " was released (the bundle stopped)");
+        }
+        return s;
+    }
+
+    @Override
     public PacketSelector selector() throws IOException {
         if (released) {
             throw new IllegalStateException("the packet service of " + owner.withVersion() + " was released (the bundle stopped)");

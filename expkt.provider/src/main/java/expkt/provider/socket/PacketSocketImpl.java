@@ -123,6 +123,11 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
     private volatile int busyPollMicros = -1;
     /** The user's receive timeout, ms (0: none): kept here so that an adopted receive path gets it too. */
     private volatile int timeoutMillis;
+    /**
+     * The token its kernel part is parked under with the keeper when it is closed while the provider stops
+     * for an update ({@link #handoverToken()}); 0: never asked for, the socket closes as usual.
+     */
+    private volatile long handoverToken;
 
     PacketSocketImpl(L2Engine engine, long id, BundleIdentity owner, String purpose, int fd, int txFd, Arena ringArena, RxRing ring, RxMode rxMode) {
         this.txFd = txFd;
@@ -211,6 +216,70 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
                 return; // in force already: adopted with a parked kernel part, or brought by one
             }
             filters.setup(filter);
+        }
+    }
+
+    // ---------------------------------------------------------------- provider update: hand the kernel part over
+
+    /**
+     * The token under which a close while the provider stops for an update parks this socket's receive fd
+     * and ring with the keeper, for the next revision to adopt ({@link L2Engine#adopt}); 0 for a socket that
+     * is not handed over (a handler or fanout socket, no punt links).
+     */
+    public long handoverToken() {
+        synchronized (filterLock) {
+            if (handlerSocket || closed || fanoutLeader != null || !fanoutMembers.isEmpty() || fanoutGroup != -1 || !engine.punting()) {
+                return 0;
+            }
+            if (handoverToken == 0) {
+                long t;
+                do {
+                    t = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+                } while (t == 0);
+                handoverToken = t;
+            }
+            return handoverToken;
+        }
+    }
+
+    /**
+     * Parks the receive fd and ring with the keeper instead of closing them (the provider stops for an
+     * update and the keeper asked for a token): the fd stays bound with its BPF program, so frames go on
+     * queueing in the ring, and the reader's position goes along, so the next revision delivers each of
+     * them once. The filters' nft rules stay (the engine is stopping for the update). False if it could not
+     * be parked (then the caller closes as usual). After a close's wait for the lane (nobody calls back).
+     */
+    private boolean handOver() {
+        long token = handoverToken;
+        if (token == 0 || !fanoutMembers.isEmpty() || fanoutLeader != null || !engine.handsOverSockets()) {
+            return false;
+        }
+        rxLock.lock(); // a blocked receiver notices the close within one poll slice
+        try {
+            RxRing ring = rx.ring();
+            rx.releaseView();
+            long fdInode;
+            try {
+                fdInode = ((Number) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self/fd/" + fd), "unix:ino")).longValue();
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+            if (!engine.parkSocket(token, fd, fdInode, ringArena, ring, rxMode)) {
+                return false;
+            }
+            synchronized (filterLock) {
+                // the names die with this engine's registry; the rules stay for the next revision to replace
+                for (String n : filterNames()) {
+                    engine.registry().release(n, this);
+                }
+            }
+            releaseSendPart();
+            lane.clear();
+            controlArena.close();
+            engine.forget(this);
+            return true;
+        } finally {
+            rxLock.unlock();
         }
     }
 
@@ -996,6 +1065,9 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         }
         watchers.clear();
         boolean idle = r == null || (!r.stuck() && engine.dispatcher().awaitIdle(r, deadlineNanos));
+        if (idle && !park && handOver()) {
+            return; // the next provider revision adopts the fd and ring, with the frames queued meanwhile
+        }
         if (parking.parkOnClose(park, idle)) {
             return;
         }

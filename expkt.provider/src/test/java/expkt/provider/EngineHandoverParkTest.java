@@ -1,0 +1,350 @@
+package expkt.provider;
+
+import expkt.api.packet.Direction;
+import expkt.api.packet.Filter;
+import expkt.api.packet.FilterAction;
+import expkt.api.spi.ParkedDataPlane;
+import expkt.linux.Fds;
+import expkt.provider.core.ProviderLog;
+import expkt.provider.core.VrScope;
+import expkt.provider.dataplane.DataPlane;
+import expkt.provider.socket.L2Engine;
+import expkt.provider.socket.PacketSocketImpl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The data plane's kernel part across a provider update (DESIGN.md step 3b): an engine stopping for an
+ * update parks its punt namespace, punt links and nftables table (rules included) as plain values, the
+ * next engine adopts them (same links, no duplicate rules, ports reconciled), and a parked part made
+ * stale underneath (its fd closed) is discarded loudly and the data plane built anew. Real kernel, the lab.
+ */
+class EngineHandoverParkTest extends L2ProviderTestBase {
+    static final String DST = "00:e0:2b:00:00:00";
+    private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private ParkedDataPlane leftParked;
+
+    private L2Engine next(DataPlane dp, ParkedDataPlane parked) throws Exception {
+        ProviderLog sys = ProviderLog.system("expkt.provider.test");
+        ProviderLog log = new ProviderLog() {
+            @Override
+            public void info(String message) {
+                sys.info(message);
+            }
+
+            @Override
+            public void warn(String message, Throwable cause) {
+                warnings.add(message);
+                sys.warn(message, cause);
+            }
+
+            @Override
+            public void error(String message, Throwable cause) {
+                sys.error(message, cause);
+            }
+        };
+        return new L2Engine(dp, VrScope.single("VR-Default", 2), L2Engine.RingConfig.DEFAULT, log,
+                expkt.linux.Nftables.Locations.fromSystemProperties(), parked);
+    }
+
+    private static int ifIndex(String dev) {
+        return Integer.parseInt(lab.exec(lab.switchNs(), "cat", "/sys/class/net/" + dev + "/ifindex").check().stdout().strip());
+    }
+
+    /** How many fds of this process are network namespaces. */
+    private static long netnsFds() throws java.io.IOException {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.filter(f -> {
+                try {
+                    return java.nio.file.Files.readSymbolicLink(f).toString().startsWith("net:[");
+                } catch (java.io.IOException e) {
+                    return false; // closed meanwhile (the listing's own fd)
+                }
+            }).count();
+        }
+    }
+
+    private static boolean exists(String dev) {
+        return lab.exec(lab.switchNs(), "test", "-e", "/sys/class/net/" + dev).exitCode() == 0;
+    }
+
+    private static long punted(String nearEnd) {
+        return Long.parseLong(lab.exec(lab.switchNs(), "cat", "/sys/class/net/" + nearEnd + "/statistics/tx_packets").check().stdout().strip());
+    }
+
+    private static int rulesOf(String filter) {
+        Matcher m = Pattern.compile("comment \"" + Pattern.quote(filter) + "\"").matcher(nftRuleset());
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Parks {@code engine} as a provider stopping for an update does; the test's engine and data plane are gone after it. */
+    private ParkedDataPlane park() {
+        engine.stoppingForUpdate(() -> true);
+        ParkedDataPlane p = engine.park("test revision 1", lab.switchNs());
+        engine = null;
+        dataPlane.close();
+        dataPlane = null;
+        leftParked = p;
+        return p;
+    }
+
+    @AfterEach
+    void noParkedPartLeft() {
+        if (leftParked != null) {
+            Fds.closeQuietly(leftParked.puntNsFd()); // a test that failed before adopting it
+            leftParked = null;
+        }
+    }
+
+    @Test
+    void theNextEngineAdoptsLinksTableAndRulesAndReplacesTheReplayedFiltersRules() throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        Wire h1 = wire(1);
+        PacketSocketImpl kept = engine.open(OWNER);
+        kept.setupFilter(Filter.named("kept").dstmac(DST).ethertype(0x0842).action(FilterAction.UP_AND_DROP).build());
+        PacketSocketImpl gone = engine.open(OWNER);
+        gone.setupFilter(Filter.named("gone").ethertype(0x88b6).build());
+        String link = "expktci" + ifIndex("p1");
+        int linkIndex = ifIndex(link);
+        int keptRules = rulesOf("kept");
+        assertTrue(keptRules > 0, nftRuleset());
+
+        // the keeper releases the sessions first (their sockets close) while the provider stops for the update
+        engine.stoppingForUpdate(() -> true);
+        gone.close();
+        assertTrue(rulesOf("gone") > 0, "a socket closed while the provider stops for an update leaves its rules");
+        ParkedDataPlane p = park();
+        assertNotNull(p, "an engine with nftables parks its kernel part");
+        assertEquals(2, p.links().size(), p.toString());
+        assertEquals(List.of("kept", "gone"), p.nftFilters().stream().map(f -> f.filter().name()).toList());
+        // while no engine runs: the links and every rule are still there, and a matching frame is still punted
+        assertEquals(linkIndex, ifIndex(link));
+        assertEquals(keptRules, rulesOf("kept"), "the sockets' close while stopping for an update leaves their rules");
+        long before = punted(link);
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (punted(link) == before && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(before + 1, punted(link), "a frame matching a parked filter's rule is still punted");
+
+        // the next engine, whose configuration has a port more: adopts, keeps p1's link, makes p3's
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2", "1:3=p3"}, new String[0]);
+        engine = next(dataPlane, p);
+        leftParked = null;
+        assertTrue(engine.handoverOutcome().startsWith("adopted from test revision 1"), engine.handoverOutcome());
+        assertEquals(linkIndex, ifIndex(link), "the punt link is the same link");
+        assertTrue(exists("expktci" + ifIndex("p3")), "a port that appeared meanwhile gets its punt link");
+        assertEquals(List.of(), warnings);
+        assertEquals(List.of("kept", "gone"), engineAdopted());
+
+        // the replay sets the filter up again: its old rules are replaced in the same transaction, not duplicated
+        PacketSocketImpl again = engine.open(OWNER);
+        again.setupFilter(Filter.named("kept").dstmac(DST).ethertype(0x0842).action(FilterAction.UP_AND_DROP).build());
+        // the same rules per port (two ports had them, the new port p3 gets them too), none twice
+        assertEquals(keptRules / 2 * 3, rulesOf("kept"), nftRuleset());
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+        assertEquals(List.of(new FilterMatchTest.Got(1, Direction.INGRESS, -1, 64, 0x0842, null)), FilterMatchTest.drain(again));
+        // the filter nobody set up again loses its rules after the grace period
+        deadline = System.nanoTime() + 15_000_000_000L;
+        while (rulesOf("gone") > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(0, rulesOf("gone"), nftRuleset());
+        assertEquals(keptRules / 2 * 3, rulesOf("kept"));
+    }
+
+    private List<String> engineAdopted() throws Exception {
+        return engine.adoptedFilters();
+    }
+
+    @Test
+    void aPortGoneMeanwhileLosesItsLinkAndChains() throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2", "1:3=p3"}, new String[0]);
+        String link3 = "expktci" + ifIndex("p3");
+        assertTrue(exists(link3));
+        ParkedDataPlane p = park();
+        assertEquals(3, p.links().size());
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine = next(dataPlane, p);
+        leftParked = null;
+        assertTrue(engine.handoverOutcome().startsWith("adopted"), engine.handoverOutcome());
+        assertTrue(!exists(link3), "the link of a port no longer configured is deleted");
+        assertTrue(!nftRuleset().contains("punt_in_p3"), nftRuleset());
+        assertTrue(nftRuleset().contains("punt_in_p1"), nftRuleset());
+    }
+
+    @Test
+    void aParkedPartWhoseFdWasClosedUnderneathIsDiscardedLoudlyAndTheDataPlaneBuiltAnew() throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        Wire h1 = wire(1);
+        PacketSocketImpl s = engine.open(OWNER);
+        s.setupFilter(Filter.named("stale").ethertype(0x0842).build());
+        String link = "expktci" + ifIndex("p1");
+        int linkIndex = ifIndex(link);
+        ParkedDataPlane p = park();
+        Fds.close(p.puntNsFd()); // the punt namespace dies, and its links with it
+        leftParked = null;
+
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine = next(dataPlane, p);
+        assertTrue(engine.handoverOutcome().startsWith("built from scratch: what test revision 1 parked is stale"),
+                engine.handoverOutcome());
+        assertTrue(engine.handoverOutcome().contains("fd " + p.puntNsFd()), engine.handoverOutcome());
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("cannot be adopted, building it from scratch"), warnings.toString());
+        assertEquals(List.of(), engine.adoptedFilters());
+        assertEquals(0, rulesOf("stale"), "the stale table was replaced: " + nftRuleset());
+        assertNotEquals(linkIndex, ifIndex(link), "a new punt link");
+        PacketSocketImpl again = engine.open(OWNER);
+        again.setupFilter(Filter.named("stale").ethertype(0x0842).build());
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+        assertEquals(List.of(new FilterMatchTest.Got(1, Direction.INGRESS, -1, 64, 0x0842, null)), FilterMatchTest.drain(again));
+    }
+
+    @Test
+    void aParkedPartWhoseLinkWasDeletedUnderneathIsDiscardedAndItsNamespaceClosed() throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        String link2 = "expktci" + ifIndex("p2");
+        long nsFdsRunning = netnsFds();
+        ParkedDataPlane p = park();
+        lab.exec(lab.switchNs(), "ip", "link", "del", link2).check();
+        leftParked = null;
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine = next(dataPlane, p);
+        assertTrue(engine.handoverOutcome().contains("the punt link " + link2 + " is gone"), engine.handoverOutcome());
+        assertEquals(1, warnings.size(), warnings.toString());
+        // the stale part's punt namespace was closed, not left open: as many namespace fds as with the first engine
+        // (not by its fd number and inode: both may be reused by the new punt namespace the moment it is closed)
+        assertEquals(nsFdsRunning, netnsFds(), "open network namespace fds");
+        assertTrue(exists(link2), "built anew: p2 has a punt link again");
+    }
+
+    /** A keeper's socket store for the test: what the engine parks, by token. */
+    private final java.util.Map<Long, expkt.api.spi.ParkedSocket> parkedSockets = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final L2Engine.SocketHandover store = new L2Engine.SocketHandover() {
+        @Override
+        public boolean park(long token, expkt.api.spi.ParkedSocket part) {
+            parkedSockets.put(token, part);
+            return true;
+        }
+
+        @Override
+        public expkt.api.spi.ParkedSocket take(long token) {
+            return parkedSockets.remove(token);
+        }
+    };
+
+    @AfterEach
+    void noParkedSocketLeft() {
+        parkedSockets.values().forEach(L2Engine::discard);
+        parkedSockets.clear();
+    }
+
+    @Test
+    void aSocketsFdAndRingAreAdoptedWithTheFramesQueuedDuringTheSwapEachOnce() throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine.socketHandover("test revision 1", store);
+        Wire h1 = wire(1);
+        PacketSocketImpl s = engine.open(OWNER);
+        Filter f = Filter.named("ring").ethertype(0x0842).build();
+        s.setupFilter(f);
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 61));
+        s.setTimeout(java.time.Duration.ofSeconds(5));
+        assertEquals(61, s.recvfrom(new byte[2048], new expkt.api.packet.ExosSockAddr()), "read before the update");
+        long token = s.handoverToken();
+        assertNotEquals(0L, token);
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 62)); // queued, not read before the update
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        String link = "expktci" + ifIndex("p1");
+        while (punted(link) < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        engine.stoppingForUpdate(() -> true);
+        s.close(); // the keeper releases the session: the socket parks its fd and ring instead
+        assertEquals(java.util.Set.of(token), parkedSockets.keySet());
+        ParkedDataPlane p = park();
+        // while no engine runs, frames go on queueing in the parked ring
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 63));
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+        deadline = System.nanoTime() + 5_000_000_000L;
+        while (punted(link) < 4 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine = next(dataPlane, p);
+        leftParked = null;
+        engine.socketHandover("test revision 2", store);
+        PacketSocketImpl again = engine.adopt(OWNER, token, expkt.api.packet.RxMode.THROUGHPUT);
+        assertTrue(parkedSockets.isEmpty());
+        again.setupFilter(f);
+        List<Integer> lengths = FilterMatchTest.drain(again).stream().map(FilterMatchTest.Got::length).toList();
+        assertEquals(List.of(62, 63, 64), lengths, "the frame queued before and those that came while parked, each once");
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 65));
+        assertEquals(List.of(65), FilterMatchTest.drain(again).stream().map(FilterMatchTest.Got::length).toList());
+    }
+
+    @Test
+    void aParkedSocketWhoseFdWasClosedUnderneathIsNotAdoptedAndSaysWhy() throws Exception {
+        engine(new String[] {"1:1=p1"}, new String[0]);
+        engine.socketHandover("test revision 1", store);
+        PacketSocketImpl s = engine.open(OWNER);
+        s.setupFilter(Filter.named("gone-fd").ethertype(0x0842).build());
+        long token = s.handoverToken();
+        engine.stoppingForUpdate(() -> true);
+        s.close();
+        expkt.api.spi.ParkedSocket parked = parkedSockets.get(token);
+        assertNotNull(parked);
+        Fds.close(parked.fd()); // a real fd closed underneath
+        ParkedDataPlane p = park();
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[] {"1:1=p1"}, new String[0]);
+        engine = next(dataPlane, p);
+        leftParked = null;
+        engine.socketHandover("test revision 2", store);
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> engine.adopt(OWNER, token, expkt.api.packet.RxMode.THROUGHPUT));
+        assertTrue(e.getMessage().contains("fd " + parked.fd() + " of the parked socket is not open any more")
+                || e.getMessage().contains("is now another file"), e.getMessage());
+        assertTrue(parkedSockets.isEmpty(), "taken (and discarded) by the failed adoption");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> parked.ring().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0),
+                "the ring was unmapped");
+        // the fallback the keeper takes: a new socket works
+        PacketSocketImpl fresh = engine.open(OWNER);
+        fresh.setupFilter(Filter.named("gone-fd").ethertype(0x0842).build());
+        Wire h1 = wire(1);
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+        assertEquals(1, FilterMatchTest.drain(fresh).size());
+    }
+
+    @Test
+    void aStopThatIsNoUpdateRemovesTheRulesAsBefore() throws Exception {
+        engine(new String[] {"1:1=p1"}, new String[0]);
+        PacketSocketImpl s = engine.open(OWNER);
+        s.setupFilter(Filter.named("plain").ethertype(0x0842).build());
+        assertTrue(rulesOf("plain") > 0);
+        s.close();
+        assertEquals(0, rulesOf("plain"), "not stopping for an update: a socket's close removes its rules");
+    }
+}
