@@ -185,6 +185,8 @@ public class ProviderUpdateIT {
             assertTrue("discarded after the grace period, not before: " + ms + " ms", ms >= 3000);
             Deadlines.await(WAIT_MS, "the punt links to go",
                     () -> !lab.exec(lab.switchNs(), "ip", "-o", "link").check().stdout().contains("expktc"));
+            // the keeper logs it after removing them: the line may reach the file a moment after the links went
+            HostDeployIT.awaitLogCount(log, "discarded the data plane's kernel part parked by expkt.provider", 1);
             assertEquals(1, count(log, "discarded the data plane's kernel part parked by expkt.provider"));
             String keeper = SoakIT.command(host, "expkt:keeper");
             assertFalse(keeper, keeper.contains("parked now:"));
