@@ -150,8 +150,15 @@ public final class LldpAgent implements PacketHandler {
             handover.save(core.saveState());
         }
         if (!update) {
-            core.shutdown(packets.ports(), (frame, port) -> txSocket.sendto(frame, List.of(port)));
-            log.info("LLDP: stopped; sent shutdown LLDPDUs on {} ports", packets.ports().size());
+            List<expkt.api.packet.Port> ports = packets.ports();
+            int sent = core.shutdown(ports, (frame, port) -> txSocket.sendto(frame, List.of(port)));
+            if (sent == ports.size()) {
+                log.info("LLDP: stopped; sent shutdown LLDPDUs on {} ports", sent);
+            } else {
+                // neighbours on the other ports keep us until their TTL runs out; the send errors say why
+                log.warn("LLDP: stopped; sent shutdown LLDPDUs on {} of {} ports (send errors so far: {})", sent, ports.size(),
+                        core.stats().sendErrors());
+            }
         } else {
             log.info("LLDP: stopping for an update; {} neighbours handed over", core.table().size());
         }

@@ -134,14 +134,21 @@ public final class LldpAgentCore {
         }
     }
 
-    /** Sends a shutdown LLDPDU (TTL 0) on every port, so that neighbours forget us at once. */
-    public void shutdown(List<Port> ports, FrameSender sender) {
+    /**
+     * Sends a shutdown LLDPDU (TTL 0) on every port, so that neighbours forget us at once.
+     *
+     * @return on how many of {@code ports} it was sent (a failed send is counted as a send error)
+     */
+    public int shutdown(List<Port> ports, FrameSender sender) {
         MacAddress chassis = chassisMac(ports);
+        int sent = 0;
         for (Port p : ports) {
             if (send(p, chassis, 0, sender)) {
                 stats.shutdownsOut.incrementAndGet();
+                sent++;
             }
         }
+        return sent;
     }
 
     /**

@@ -215,6 +215,27 @@ class LldpUnitTest {
     }
 
     @Test
+    void shutdownSaysOnHowManyPortsItWasSentAndCountsTheFailures() {
+        LldpAgentCore core = new LldpAgentCore(SETTINGS);
+        List<String> ttls = new ArrayList<>();
+        LldpduCodec codec = new LldpduCodec();
+        assertEquals(2, core.shutdown(ports(2), (frame, port) -> {
+            byte[] f = new byte[frame.remaining()];
+            frame.get(f);
+            ttls.add(port + "/" + codec.parse(f, "x", 0).ttl());
+        }));
+        assertEquals(List.of("1:1/0", "1:2/0"), ttls);
+        // the engine is gone (a platform update that stopped it): the second port's send fails
+        assertEquals(1, core.shutdown(ports(2), (frame, port) -> {
+            if (port.port() == 2) {
+                throw new java.io.IOException("no packet engine on " + port);
+            }
+        }));
+        assertEquals(3, core.stats().shutdownsOut());
+        assertEquals(1, core.stats().sendErrors());
+    }
+
+    @Test
     void handoverKeepsNeighboursTimersAndCounters() {
         LldpAgentCore v1 = new LldpAgentCore(SETTINGS);
         byte[] f = peerLldpdu(120, "peer");
