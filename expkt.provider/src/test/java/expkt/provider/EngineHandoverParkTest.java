@@ -338,6 +338,60 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         assertEquals(1, FilterMatchTest.drain(fresh).size());
     }
 
+    /**
+     * A whiteboard handler's socket across a provider update: the stopping revision's handler runtime parks
+     * it under its key's token, frames arriving while no revision runs queue in its ring, and the next
+     * revision's runtime adopts it when the same handler registers, delivering the queued frames first, each
+     * once. A handler of another key does not take it.
+     */
+    @Test
+    void aHandlersSocketIsParkedAndAdoptedByTheNextRevisionsRuntimeWithTheFramesQueuedMeanwhile() throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine.socketHandover("test revision 1", store);
+        Wire h1 = wire(1);
+        expkt.api.spi.BundleIdentity wol = expkt.api.spi.BundleIdentity.of(42, "test.wol", "1.0.0");
+        expkt.api.spi.BundleIdentity other = expkt.api.spi.BundleIdentity.of(43, "test.other", "1.0.0");
+        Filter f = Filter.named("magic").ethertype(0x0842).build();
+        List<Integer> v1 = new CopyOnWriteArrayList<>();
+        expkt.provider.whiteboard.HandlerRuntime rt1 = new expkt.provider.whiteboard.HandlerRuntime(engine, 3000, ProviderLog.system("t"));
+        rt1.register(wol, f, (frame, from, sender) -> v1.add(frame.length()));
+        rt1.register(other, Filter.named("other").ethertype(0x88b5).build(), (frame, from, sender) -> { });
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 61));
+        expkt.lab.Deadlines.await(5_000, "the first revision's handler got a frame", () -> v1.equals(List.of(61)));
+
+        engine.stoppingForUpdate(() -> true);
+        rt1.close(); // the whiteboard's deactivate while the provider stops for an update
+        assertEquals(2, rt1.handedOver(), "both handlers' sockets are parked");
+        assertEquals(2, parkedSockets.size());
+        ParkedDataPlane p = park();
+        String link = "expktci" + ifIndex("p1");
+        long before = punted(link);
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 62)); // while no revision runs
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 63));
+        expkt.lab.Deadlines.await(5_000, "both frames punted while parked", () -> punted(link) >= before + 2);
+
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine = next(dataPlane, p);
+        leftParked = null;
+        engine.socketHandover("test revision 2", store);
+        List<Integer> v2 = new CopyOnWriteArrayList<>();
+        expkt.provider.whiteboard.HandlerRuntime rt2 = new expkt.provider.whiteboard.HandlerRuntime(engine, 3000, ProviderLog.system("t"));
+        try {
+            rt2.register(wol, f, (frame, from, sender) -> v2.add(frame.length()));
+            assertEquals(1, rt2.adoptedFromRevision());
+            assertEquals(1, parkedSockets.size(), "the other handler's socket waits for its own key");
+            expkt.lab.Deadlines.await(5_000, "the next revision's handler got the queued frames", () -> v2.size() >= 2);
+            h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 64));
+            expkt.lab.Deadlines.await(5_000, "and the next frame", () -> v2.size() >= 3);
+            assertEquals(List.of(62, 63, 64), v2, "the frames queued while parked come first, each once; none of the first revision's");
+            assertEquals(List.of(61), v1);
+            assertTrue(rulesOf("magic") > 0, "the adopted socket set its filter up again: " + nftRuleset());
+        } finally {
+            rt2.close();
+        }
+    }
+
     @Test
     void aStopThatIsNoUpdateRemovesTheRulesAsBefore() throws Exception {
         engine(new String[] {"1:1=p1"}, new String[0]);

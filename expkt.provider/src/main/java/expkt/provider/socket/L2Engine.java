@@ -378,12 +378,40 @@ public final class L2Engine implements AutoCloseable, FramePorts {
         if (h == null) {
             throw new IOException("no keeper to take a parked socket from");
         }
+        PacketSocketImpl s = adoptParked(owner, null, token, mode);
+        if (s == null) {
+            throw new IOException("no socket kernel part is parked under token " + Long.toHexString(token));
+        }
+        return s;
+    }
+
+    /** True if this revision can take sockets parked by the previous one (a keeper is there). */
+    public boolean takesParkedSockets() {
+        return socketHandover != null;
+    }
+
+    /** True while a socket closed now is parked for the next revision (the provider stops for an update, keeper, punt links). */
+    public boolean handsOverSocketsNow() {
+        return handsOverSockets();
+    }
+
+    /**
+     * As {@link #adopt(BundleIdentity, long, RxMode)}, for a socket named with {@code purpose} (null: the
+     * owner's packet service; e.g. {@code (handlers)}: the handler whiteboard's, see {@link #open(BundleIdentity, String, RxMode)}),
+     * returning null when nothing is parked under {@code token} (no keeper, or the first revision) instead of
+     * throwing. Throws when a part is parked but cannot be adopted (stale, another receive mode; it is closed).
+     */
+    public PacketSocketImpl adoptParked(BundleIdentity owner, String purpose, long token, RxMode mode) throws IOException {
+        SocketHandover h = socketHandover;
+        if (h == null) {
+            return null;
+        }
         if (closed) {
             throw new IllegalStateException("the expkt L2 provider is stopped");
         }
         ParkedSocket p = h.take(token);
         if (p == null) {
-            throw new IOException("no socket kernel part is parked under token " + Long.toHexString(token));
+            return null;
         }
         int txFd = -1;
         try {
@@ -405,7 +433,7 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             RxRing ring = RxRing.resume(p.ring(), p.blockSize(), p.blockNr(), p.frameSize(), p.block(), p.left(), p.frame(), p.holding());
             txFd = dataPlane.call(() -> PacketSockets.open(0));
             long id = ids.incrementAndGet();
-            PacketSocketImpl s = new PacketSocketImpl(this, id, owner, null, p.fd(), txFd, p.ringArena(), ring, mode);
+            PacketSocketImpl s = new PacketSocketImpl(this, id, owner, purpose, p.fd(), txFd, p.ringArena(), ring, mode);
             sockets.put(id, s);
             if (closed) {
                 s.close();

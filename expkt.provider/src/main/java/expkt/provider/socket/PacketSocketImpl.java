@@ -242,6 +242,32 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         }
     }
 
+    /** True once {@link #close} parked the fd and ring with the keeper for the next provider revision. */
+    public boolean handedOver() {
+        return handedOver;
+    }
+
+    private volatile boolean handedOver;
+
+    /**
+     * Marks this whiteboard handler socket to be parked with the keeper under {@code token} when it closes
+     * while the provider stops for an update ({@link #handOver()}): the handler runtime of the next revision
+     * adopts it under the same token ({@link L2Engine#adoptParked}), derived from the handler's
+     * (symbolic name, filter name), so its frames queue in the ring during the swap instead of being lost.
+     * False (nothing marked, the socket closes as usual) for a fanout socket, a closed one, a 0 token, or
+     * without punt links.
+     */
+    public boolean handOverAs(long token) {
+        synchronized (filterLock) {
+            if (!handlerSocket || closed || token == 0 || fanoutLeader != null || !fanoutMembers.isEmpty() || fanoutGroup != -1
+                    || !engine.punting()) {
+                return false;
+            }
+            handoverToken = token;
+            return true;
+        }
+    }
+
     /**
      * Parks the receive fd and ring with the keeper instead of closing them (the provider stops for an
      * update and the keeper asked for a token): the fd stays bound with its BPF program, so frames go on
@@ -267,6 +293,7 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             if (!engine.parkSocket(token, fd, fdInode, ringArena, ring, rxMode)) {
                 return false;
             }
+            handedOver = true;
             synchronized (filterLock) {
                 // the names die with this engine's registry; the rules stay for the next revision to replace
                 for (String n : filterNames()) {

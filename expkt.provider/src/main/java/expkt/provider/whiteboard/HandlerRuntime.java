@@ -223,6 +223,13 @@ public final class HandlerRuntime implements AutoCloseable {
     }
 
     private Slot open(BundleIdentity bundle, Filter filter, RxMode mode, int lanes) throws IOException {
+        Key key = new Key(bundle.symbolicName(), filter.name());
+        if (lanes == 1) {
+            PacketSocketImpl adopted = adoptFromPreviousRevision(key, bundle, filter, mode);
+            if (adopted != null) {
+                return new Slot(key, filter, new PacketSocketImpl[] {adopted});
+            }
+        }
         PacketSocketImpl[] sockets = new PacketSocketImpl[lanes];
         try {
             for (int i = 0; i < lanes; i++) {
@@ -245,6 +252,72 @@ public final class HandlerRuntime implements AutoCloseable {
         }
         return new Slot(new Key(bundle.symbolicName(), filter.name()), filter, sockets);
     }
+
+    /**
+     * The socket the previous provider revision parked with the keeper for this key when it stopped for an
+     * update ({@link #close()}), with its filter set up again (which replaces its BPF program and takes the
+     * filter's adopted nft rules), or null when nothing is parked under the key. A parked part that cannot
+     * be adopted (stale, another receive mode, the filter fails) is closed and logged: a new socket is
+     * opened instead, and the frames that queued in the old ring are lost.
+     */
+    private PacketSocketImpl adoptFromPreviousRevision(Key key, BundleIdentity bundle, Filter filter, RxMode mode) {
+        PacketSocketImpl s;
+        try {
+            s = engine.adoptParked(bundle, "(handlers)", handoverToken(key), mode);
+        } catch (IOException | RuntimeException e) {
+            log.warn("expkt handlers: cannot adopt the socket of filter \"" + filter.name() + "\" of " + bundle.withVersion()
+                    + " that the previous provider revision parked (" + e.getMessage() + "): a new socket replaces it, "
+                    + "the frames queued in the old one are lost", null);
+            return null;
+        }
+        if (s == null) {
+            return null;
+        }
+        try {
+            s.setBlocking(false);
+            s.setupFilter(filter);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            log.warn("expkt handlers: the socket of filter \"" + filter.name() + "\" of " + bundle.withVersion()
+                    + " parked by the previous provider revision was adopted but its filter could not be set up again ("
+                    + e.getMessage() + "): a new socket replaces it", null);
+            return null;
+        }
+        adoptedFromRevision++;
+        log.info("expkt handlers: filter \"" + filter.name() + "\" of " + bundle.withVersion() + " adopted socket #" + s.id()
+                + " from the previous provider revision: the frames queued in its ring during the update come first");
+        return s;
+    }
+
+    /**
+     * The token a handler's socket is parked under across a provider update: derived from its key
+     * (symbolic name, filter name), the one thing both revisions know about it. 64 bits of SHA-256, so a
+     * clash with another key or with the keeper's random socket tokens is not a practical concern.
+     */
+    static long handoverToken(Key key) {
+        try {
+            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] h = d.digest(("expkt.handler\0" + key.symbolicName() + "\0" + key.filterName())
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            long t = java.nio.ByteBuffer.wrap(h).getLong();
+            return t == 0 ? 1 : t;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** Sockets adopted from the previous provider revision since this runtime started. */
+    public long adoptedFromRevision() {
+        return adoptedFromRevision;
+    }
+
+    /** Sockets parked for the next provider revision by {@link #close()} (0 unless it stopped for an update). */
+    public long handedOver() {
+        return handedOver;
+    }
+
+    private volatile long adoptedFromRevision;
+    private volatile long handedOver;
 
     /**
      * The handler's service went away: parks its socket (see the class comment) and waits for the
@@ -398,7 +471,12 @@ public final class HandlerRuntime implements AutoCloseable {
 
     /**
      * Stops every handler (waiting for their frames in progress together, up to one deadline, holding
-     * no lock) and closes every socket; stuck handlers are abandoned as in {@link #unregister}.
+     * no lock) and closes every socket; stuck handlers are abandoned as in {@link #unregister}. When the
+     * provider stops for an update ({@link L2Engine#handsOverSocketsNow}), each single-lane socket, bound
+     * or parked, is parked with the keeper under its key's {@link #handoverToken} instead: its fd stays
+     * bound with its BPF program and frames go on queueing in its ring until the next revision's runtime
+     * adopts it ({@link #register}). Fanout sockets are closed and opened anew (their group is not handed
+     * over).
      */
     @Override
     public void close() {
@@ -427,9 +505,19 @@ public final class HandlerRuntime implements AutoCloseable {
                 if (stuckReader != null) {
                     abandonQuietly(s, stuckReader);
                 } else {
+                    boolean handOver = s.members.length == 1 && engine.handsOverSocketsNow() && s.socket.handOverAs(handoverToken(s.key));
                     release(s);
+                    if (handOver && s.socket.handedOver()) {
+                        handedOver++;
+                    } else if (handOver) {
+                        log.warn("expkt handlers: the socket of filter \"" + s.key.filterName() + "\" of " + s.key.symbolicName()
+                                + " could not be parked for the next provider revision: closed, the next one opens a new socket", null);
+                    }
                 }
             }
+        }
+        if (handedOver > 0) {
+            log.info("expkt handlers: stopping for an update, parked " + handedOver + " handler socket(s) with the keeper for the next revision");
         }
         timer.shutdownNow();
     }
