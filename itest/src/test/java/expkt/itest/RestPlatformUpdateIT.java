@@ -35,6 +35,9 @@ public class RestPlatformUpdateIT {
             assertEquals("the same bundle: " + r.body(), cm, RestIT.field(r.body(), "id"));
             assertTrue("names what the refresh restarts, this API's bundle among them: " + r.body(),
                     r.body().contains("\"restarts\" : [") && r.body().contains(" expkt.ops\"") && r.body().contains(" org.apache.felix.http.jetty\""));
+            // the refresh runs after the answer: wait for its outcome first, or the wait below can be met by the
+            // bundles as they were before the refresh stopped them (and the next call meet a stopped API: 404)
+            HostDeployIT.awaitLogCount(h.run.resolve("expkt.log"), "refresh: refreshed ", 1);
             String[] seen = {"", ""};
             Deadlines.await(OpsHost.WAIT_MS, "after the update, the API answers, every bundle is active and the relay serves", () -> {
                 HttpResponse<String> b = send(h, h.api("/bundles").GET().build(), seen);
