@@ -29,7 +29,7 @@ import java.util.zip.ZipFile;
  * full: the frame reached the socket and found no room); {@code lost_in_swap} = lost − ring_drops, the
  * frames that never reached the socket (no socket, or no punt path, at that moment; or dropped before
  * the socket, e.g. a backlog); {@code duplicates}, {@code reordered}; where the gaps were (sequence
- * numbers, when the sink saw them, when they were sent) against the update's window, all in ms after the
+ * numbers, when the sink saw them) against the update's window, all in ms after the
  * jar was dropped. {@code swap_ms} = the sink's old activation stopped → its new one ready, only when
  * it was restarted ({@code sink_restarted}); {@code provider_update_ms} = the deploy guard's own time for
  * the update (stop, replace, start of the provider, from its log line).
@@ -60,11 +60,13 @@ final class ProviderUpgradeBench {
                     "100000pps");
             String gen0 = host.status().get("gen");
             var burst = new java.util.concurrent.atomic.AtomicReference<Generator.Burst>();
-            long streamNs = System.nanoTime();
             Thread stream = Thread.ofPlatform().start(() -> burst.set(gen.send(frames)));
             ExpktHost.sleep(frames / 100_000 * 1000 / 3);
             // the clocks the gaps are placed against: the sink's System.nanoTime is CLOCK_MONOTONIC as
             // ours is; the host log's times are wall clock (HH:mm:ss.SSS)
+            // what was lost before the update began (the host still warming up under the stream), from the
+            // sink's status of at most one status period (250 ms) ago
+            Map<String, String> atDrop = host.status();
             long dropNs = System.nanoTime();
             long dropWallMs = System.currentTimeMillis();
             drop(providerJar, host.deployDir().resolve("expkt.provider.jar"));
@@ -104,7 +106,6 @@ final class ProviderUpgradeBench {
             // the tracker outlives a restart of the sink's component (one per bundle), so the last status holds all of it
             long unique = num(now, "seq_unique");
             long missing = expected - unique;
-            double matchingPerMs = burst.get() != null ? burst.get().pps() / 2 / 1000 : 50;
             Row row = new Row(WORKLOAD, "expkt").put("frames", received).put("expected", expected)
                     .put("lost", missing).put("ring_drops", ringDrops).put("lost_in_swap", missing - ringDrops)
                     .put("duplicates", num(now, "seq_dups")).put("reordered", num(now, "seq_reordered"))
@@ -113,9 +114,13 @@ final class ProviderUpgradeBench {
                     .put("swap_ms", swapMs).put("pps", 100_000)
                     .put("offered_pps", burst.get() != null ? Math.round(burst.get().pps()) : null)
                     .put("provider_update_ms", update.ms()).put("sink_restarted", restarted ? 1L : 0L);
+            if (atDrop.containsKey("seq_missing")) {
+                row.put("missing_at_drop", num(atDrop, "seq_missing")).put("ring_drops_at_drop", num(atDrop, "drops"));
+            }
             // when, relative to the jar's drop into the deploy directory: the update (from its log line's
-            // time and duration), the gaps' detection by the sink, and when their first missing number was
-            // sent (estimated from the stream's start and trafgen's achieved rate: +- trafgen's start-up)
+            // time and duration) and each gap's detection by the sink: the frame after the gap was taken
+            // then, so the missing ones were sent before (an upper bound; not a send-time estimate from
+            // trafgen's rate, which is bursty at its start: such estimates came out later than detection)
             long updateEndMs = update.endWallMs(dropWallMs) - dropWallMs;
             row.put("update_from_ms", updateEndMs - update.ms()).put("update_to_ms", updateEndMs);
             if (num(now, "seq_gaps") > 0) {
@@ -123,8 +128,7 @@ final class ProviderUpgradeBench {
                         .put("last_gap", num(now, "seq_last_gap_from") + "-" + num(now, "seq_last_gap_to"))
                         .put("first_gap_seen_ms", RxBench.round((num(now, "seq_first_gap_ns") - dropNs) / 1e6))
                         .put("last_gap_seen_ms", RxBench.round((num(now, "seq_last_gap_ns") - dropNs) / 1e6))
-                        .put("first_gap_sent_ms", RxBench.round((streamNs - dropNs) / 1e6 + num(now, "seq_first_gap_from") / matchingPerMs))
-                        .put("last_gap_sent_ms", RxBench.round((streamNs - dropNs) / 1e6 + num(now, "seq_last_gap_to") / matchingPerMs));
+                        .put("gap_list", gapList(now.get("seq_gap_list"), dropNs));
             }
             return row.put("note", (restarted
                     ? "the sink's component was restarted with the provider (its sequence accounting went on); "
@@ -137,6 +141,20 @@ final class ProviderUpgradeBench {
         } catch (IOException | RuntimeException e) {
             return Row.failed(WORKLOAD, "expkt", e.getMessage());
         }
+    }
+
+    /** The sink's kept gaps ({@code from-to@ns,...}) with their detection time in ms after the drop: {@code from-to@ms; ...}. */
+    private static String gapList(String list, long dropNs) {
+        if (list == null || list.equals("-")) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        for (String g : list.split(",")) {
+            int at = g.indexOf('@');
+            b.append(b.isEmpty() ? "" : "; ").append(g, 0, at).append('@')
+                    .append(RxBench.round((Long.parseLong(g.substring(at + 1)) - dropNs) / 1e6));
+        }
+        return b.toString();
     }
 
     private static long num(Map<String, String> status, String key) {

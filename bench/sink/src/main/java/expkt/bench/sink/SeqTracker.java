@@ -26,7 +26,10 @@ final class SeqTracker {
     static final int SEQ_OFFSET = 28;
     /** Sequence numbers the bitmap holds: 2^22 (512 KiB), 4× a full run's 1M frames (half of them matching). */
     static final int CAPACITY = 1 << 22;
+    /** Gaps kept one by one (numbers and detection time), the first {@value #KEPT_GAPS}: the rest are only counted. */
+    static final int KEPT_GAPS = 48;
     private final long[] seen = new long[CAPACITY >>> 6];
+    private final long[] keptGaps = new long[KEPT_GAPS * 3];
     private long received;
     private long unique;
     private long duplicates;
@@ -81,6 +84,12 @@ final class SeqTracker {
                 firstGapTo = to;
                 firstGapNs = nowNs;
             }
+            if (gaps <= KEPT_GAPS) {
+                int k = (int) (gaps - 1) * 3;
+                keptGaps[k] = from;
+                keptGaps[k + 1] = to;
+                keptGaps[k + 2] = nowNs;
+            }
             lastGapFrom = from;
             lastGapTo = to;
             lastGapNs = nowNs;
@@ -93,7 +102,8 @@ final class SeqTracker {
      * {@code seq_highest}, {@code seq_missing} (numbers below the highest never seen; those after it
      * the harness counts from what was sent), {@code seq_dups}, {@code seq_reordered},
      * {@code seq_out_of_range}, {@code seq_gaps} (gaps opened), {@code seq_longest_gap}, and the first
-     * and last gap's numbers and detection time ({@code -1} when there was none).
+     * and last gap's numbers and detection time ({@code -1} when there was none), and the first
+     * {@value #KEPT_GAPS} gaps as {@code from-to@ns,...}.
      */
     synchronized String line() {
         return "seq_received=" + received + " seq_unique=" + unique + " seq_highest=" + highest
@@ -101,6 +111,15 @@ final class SeqTracker {
                 + " seq_out_of_range=" + outOfRange + " seq_gaps=" + gaps + " seq_longest_gap=" + longestGap
                 + " seq_first_gap_from=" + firstGapFrom + " seq_first_gap_to=" + firstGapTo + " seq_first_gap_ns=" + firstGapNs
                 + " seq_last_gap_from=" + lastGapFrom + " seq_last_gap_to=" + lastGapTo + " seq_last_gap_ns=" + lastGapNs
-                + " seq_first_ns=" + firstNs + " seq_last_ns=" + lastNs;
+                + " seq_first_ns=" + firstNs + " seq_last_ns=" + lastNs + " seq_gap_list=" + gapList();
+    }
+
+    /** The kept gaps as {@code from-to@ns,...} ({@code -} when none). */
+    private String gapList() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(gaps, KEPT_GAPS); i++) {
+            b.append(i == 0 ? "" : ",").append(keptGaps[3 * i]).append('-').append(keptGaps[3 * i + 1]).append('@').append(keptGaps[3 * i + 2]);
+        }
+        return b.isEmpty() ? "-" : b.toString();
     }
 }
