@@ -55,12 +55,25 @@ interface Generator {
          */
         Trafgen(String ns, String ifName, String srcMac, String dstMac, int[] ethertypes, int frameLength, int cpu, Path workDir,
                 PrintStream log, String rate) {
+            this(ns, ifName, cpu, workDir.resolve("trafgen-" + frameLength + "-" + dstMac.replace(":", "") + "-" + ethertypes.length + ".cfg"),
+                    rawFrames(srcMac, dstMac, ethertypes, frameLength), log, rate);
+        }
+
+        private Trafgen(String ns, String ifName, int cpu, Path config, String frames, PrintStream log, String rate) {
             this.ns = ns;
             this.ifName = ifName;
             this.cpu = cpu;
             this.log = log;
             this.rate = rate;
-            this.config = workDir.resolve("trafgen-" + frameLength + "-" + dstMac.replace(":", "") + "-" + ethertypes.length + ".cfg");
+            this.config = config;
+            try {
+                Files.writeString(config, frames);
+            } catch (IOException e) {
+                throw new BenchException("cannot write " + config + ": " + e.getMessage(), e);
+            }
+        }
+
+        private static String rawFrames(String srcMac, String dstMac, int[] ethertypes, int frameLength) {
             String src = "0x" + srcMac.replace(":", ", 0x");
             String dst = "0x" + dstMac.replace(":", ", 0x");
             int fill = frameLength - 14;
@@ -69,11 +82,22 @@ interface Generator {
                 cfg.append("{ ").append(dst).append(", ").append(src).append(", c16(0x").append(Integer.toHexString(et))
                         .append("), fill(0x00, ").append(fill).append(") }\n");
             }
-            try {
-                Files.writeString(config, cfg.toString());
-            } catch (IOException e) {
-                throw new BenchException("cannot write " + config + ": " + e.getMessage(), e);
-            }
+            return cfg.toString();
+        }
+
+        /**
+         * The same alternating 60-byte frames, each matching one numbered: after the Ethernet header
+         * (ethertype 0x0842 kept), an ARP body whose sender protocol address is trafgen's 32-bit
+         * runtime counter {@code dinc(1, 100000000, 1)}, i.e. frame offset 28 holds 1, 2, 3, ... (big
+         * endian) in the order trafgen sends them. The number is not in the source MAC (the provider
+         * learns source MACs into its FDB) nor in the filter's fields. ARP carries no checksum, so
+         * trafgen rewrites only the 4 bytes per frame.
+         */
+        static Trafgen sequenced(String ns, String ifName, String srcMac, int cpu, Path workDir, PrintStream log, String rate) {
+            String dst = "00:e0:2b:00:00:00";
+            String frames = "{ eth(da=" + dst + ", sa=" + srcMac + ", type=0x0842), arp(spa=dinc(1, 100000000, 1)), fill(0x00, 18) }\n"
+                    + rawFrames(srcMac, dst, new int[] {0x88b5}, 60);
+            return new Trafgen(ns, ifName, cpu, workDir.resolve("trafgen-60-seq.cfg"), frames, log, rate);
         }
 
         @Override

@@ -22,18 +22,21 @@ import java.util.zip.ZipFile;
  * The jar is the host jar's own provider ({@code jar/expkt.provider-*.jar}) with one manifest header
  * changed (the deploy guard leaves alone a jar its bundle already runs byte for byte).
  *
- * <p>What is measured: the sink's component stays active (the keeper replays its socket, filter and
- * callback on the new engine), but the provider's sockets and rings are still closed and opened again,
- * so the frames queued in the old ring and those arriving while no socket is open are lost (handing
- * the kernel part over is what is left of {@code expkt.provider/DESIGN.md} step 3). {@code lost} =
- * matching frames sent − frames taken by the sink (every activation of it, if it was restarted:
- * {@code sink_restarted}); {@code swap_ms} = the sink's old activation stopped → its new one ready,
- * only when it was restarted; {@code provider_update_ms} = the deploy guard's own time for the update
- * (stop, replace, start of the provider, from its log line).
+ * <p>What is measured: every matching frame carries a sequence number (trafgen's runtime counter,
+ * {@link Generator.Trafgen#sequenced}) and the sink accounts for each (bench/sink's {@code SeqTracker}:
+ * distinct numbers, duplicates, late ones, gaps). {@code lost} = matching frames sent − distinct numbers
+ * received; {@code ring_drops} = the sink socket's kernel {@code PACKET_STATISTICS} drops (its ring was
+ * full: the frame reached the socket and found no room); {@code lost_in_swap} = lost − ring_drops, the
+ * frames that never reached the socket (no socket, or no punt path, at that moment; or dropped before
+ * the socket, e.g. a backlog); {@code duplicates}, {@code reordered}; where the gaps were (sequence
+ * numbers, when the sink saw them) against the update's window, all in ms after the
+ * jar was dropped. {@code swap_ms} = the sink's old activation stopped → its new one ready, only when
+ * it was restarted ({@code sink_restarted}); {@code provider_update_ms} = the deploy guard's own time for
+ * the update (stop, replace, start of the provider, from its log line).
  */
 final class ProviderUpgradeBench {
     static final String WORKLOAD = "upgrade-provider";
-    private static final Pattern UPDATED = Pattern.compile("deploy: expkt\\.provider\\.jar updated bundle \\d+ in place: .* \\((\\d+) ms\\)");
+    private static final Pattern UPDATED = Pattern.compile("(?m)^(\\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*deploy: expkt\\.provider\\.jar updated bundle \\d+ in place: .* \\((\\d+) ms\\)");
     private final Bench.Context ctx;
 
     ProviderUpgradeBench(Bench.Context ctx) {
@@ -50,18 +53,25 @@ final class ProviderUpgradeBench {
         long frames = ctx.quick() ? 200_000 : 1_000_000;
         try (RxSetup setup = RxSetup.plain();
              ExpktHost host = ExpktHost.start(ctx.benchHome(), ctx.work(), setup.sw, RxBench.RX_CPU,
-                     Map.of("expkt.bench.mode", "sink"), false, log)) {
+                     Map.of("expkt.bench.mode", "sink", "expkt.bench.seq", "true"), false, log)) {
             Path providerJar = providerOfHostJar(ctx.work());
             Path hostLog = ctx.work().resolve("run/expkt.log");
-            Generator gen = new Generator.Trafgen(setup.host, "veth0", setup.hostMac, 60, RxBench.GEN_CPU, ctx.work(), log,
+            Generator gen = Generator.Trafgen.sequenced(setup.host, "veth0", setup.hostMac, RxBench.GEN_CPU, ctx.work(), log,
                     "100000pps");
             String gen0 = host.status().get("gen");
             var burst = new java.util.concurrent.atomic.AtomicReference<Generator.Burst>();
             Thread stream = Thread.ofPlatform().start(() -> burst.set(gen.send(frames)));
             ExpktHost.sleep(frames / 100_000 * 1000 / 3);
+            // the clocks the gaps are placed against: the sink's System.nanoTime is CLOCK_MONOTONIC as
+            // ours is; the host log's times are wall clock (HH:mm:ss.SSS)
+            // what was lost before the update began (the host still warming up under the stream), from the
+            // sink's status of at most one status period (250 ms) ago
+            Map<String, String> atDrop = host.status();
+            long dropNs = System.nanoTime();
+            long dropWallMs = System.currentTimeMillis();
             drop(providerJar, host.deployDir().resolve("expkt.provider.jar"));
             stream.join();
-            Long updateMs = awaitUpdateMs(hostLog, 30_000);
+            Update update = awaitUpdate(hostLog, 30_000);
             // a sink restarted by the update (no keeper) says "ready" in its old activation's status until the
             // new one writes its own: wait until the status is "ready" and, if the activation changed, its own
             Map<String, String> now = host.status();
@@ -74,34 +84,111 @@ final class ProviderUpgradeBench {
                 return Row.failed(WORKLOAD, "expkt", "the sink was not ready within 30 s of the provider update (activation before "
                         + gen0 + ", status now " + now + "): " + tail(hostLog));
             }
-            ExpktHost.sleep(1500);
-            now = host.status();
+            long sent = burst.get() != null ? burst.get().frames() : frames;
+            long expected = (sent + 1) / 2; // the first frame of the config matches: 1, 3, 5, ... of the stream
+            now = settle(host, expected);
+            if (!now.containsKey("seq_unique")) {
+                return Row.failed(WORKLOAD, "expkt", "the sink reports no sequence accounting (status " + now + ")");
+            }
             boolean restarted = !gen0.equals(now.get("gen"));
             List<Map<String, String>> ended = host.generations();
-            long received = Long.parseLong(now.get("frames"));
+            long received = num(now, "frames");
+            long ringDrops = num(now, "drops");
             for (Map<String, String> g : ended) {
-                received += Long.parseLong(g.get("frames"));
+                received += num(g, "frames");
+                ringDrops += num(g, "drops");
             }
-            long expected = frames / 2;
             Double swapMs = null;
             if (restarted && !ended.isEmpty()) {
                 Map<String, String> old = ended.get(ended.size() - 1);
-                swapMs = RxBench.round((Long.parseLong(now.get("ready_ns")) - Long.parseLong(old.get("stopped_ns"))) / 1e6);
+                swapMs = RxBench.round((num(now, "ready_ns") - num(old, "stopped_ns")) / 1e6);
             }
-            return new Row(WORKLOAD, "expkt").put("frames", received).put("expected", expected)
-                    .put("lost", expected - received).put("swap_ms", swapMs).put("pps", 100_000)
+            // the tracker outlives a restart of the sink's component (one per bundle), so the last status holds all of it
+            long unique = num(now, "seq_unique");
+            long missing = expected - unique;
+            Row row = new Row(WORKLOAD, "expkt").put("frames", received).put("expected", expected)
+                    .put("lost", missing).put("ring_drops", ringDrops).put("lost_in_swap", missing - ringDrops)
+                    .put("duplicates", num(now, "seq_dups")).put("reordered", num(now, "seq_reordered"))
+                    .put("seq_out_of_range", num(now, "seq_out_of_range")).put("seq_highest", num(now, "seq_highest"))
+                    .put("gaps", num(now, "seq_gaps")).put("longest_gap", num(now, "seq_longest_gap"))
+                    .put("swap_ms", swapMs).put("pps", 100_000)
                     .put("offered_pps", burst.get() != null ? Math.round(burst.get().pps()) : null)
-                    .put("provider_update_ms", updateMs).put("sink_restarted", restarted ? 1L : 0L)
-                    .put("note", restarted
-                            ? "the sink's component was restarted with the provider; lost = matching frames sent - frames taken by every activation of the sink"
-                            : "the sink's component stayed active (the keeper replayed its socket on the new engine); the rings are still reopened:"
-                            + " lost = matching frames sent - frames the sink took");
+                    .put("provider_update_ms", update.ms()).put("sink_restarted", restarted ? 1L : 0L);
+            if (atDrop.containsKey("seq_missing")) {
+                row.put("missing_at_drop", num(atDrop, "seq_missing")).put("ring_drops_at_drop", num(atDrop, "drops"));
+            }
+            // when, relative to the jar's drop into the deploy directory: the update (from its log line's
+            // time and duration) and each gap's detection by the sink: the frame after the gap was taken
+            // then, so the missing ones were sent before (an upper bound; not a send-time estimate from
+            // trafgen's rate, which is bursty at its start: such estimates came out later than detection)
+            long updateEndMs = update.endWallMs(dropWallMs) - dropWallMs;
+            row.put("update_from_ms", updateEndMs - update.ms()).put("update_to_ms", updateEndMs);
+            if (num(now, "seq_gaps") > 0) {
+                row.put("first_gap", num(now, "seq_first_gap_from") + "-" + num(now, "seq_first_gap_to"))
+                        .put("last_gap", num(now, "seq_last_gap_from") + "-" + num(now, "seq_last_gap_to"))
+                        .put("first_gap_seen_ms", RxBench.round((num(now, "seq_first_gap_ns") - dropNs) / 1e6))
+                        .put("last_gap_seen_ms", RxBench.round((num(now, "seq_last_gap_ns") - dropNs) / 1e6))
+                        .put("gap_list", gapList(now.get("seq_gap_list"), dropNs));
+            }
+            return row.put("note", (restarted
+                    ? "the sink's component was restarted with the provider (its sequence accounting went on); "
+                    : "the sink's component stayed active (the keeper replayed its socket on the new engine); ")
+                    + "lost = matching frames sent - distinct sequence numbers received = ring_drops (the socket's PACKET_STATISTICS drops)"
+                    + " + lost_in_swap (never reached the socket); times in ms after the provider jar was dropped");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Row.failed(WORKLOAD, "expkt", "interrupted");
         } catch (IOException | RuntimeException e) {
             return Row.failed(WORKLOAD, "expkt", e.getMessage());
         }
+    }
+
+    /** The sink's kept gaps ({@code from-to@ns,...}) with their detection time in ms after the drop: {@code from-to@ms; ...}. */
+    private static String gapList(String list, long dropNs) {
+        if (list == null || list.equals("-")) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        for (String g : list.split(",")) {
+            int at = g.indexOf('@');
+            b.append(b.isEmpty() ? "" : "; ").append(g, 0, at).append('@')
+                    .append(RxBench.round((Long.parseLong(g.substring(at + 1)) - dropNs) / 1e6));
+        }
+        return b.toString();
+    }
+
+    private static long num(Map<String, String> status, String key) {
+        String v = status.get(key);
+        if (v == null) {
+            throw new BenchException("the sink's status has no " + key + ": " + status);
+        }
+        return Long.parseLong(v);
+    }
+
+    /**
+     * Waits until every matching frame is accounted for (a distinct sequence number received, or a
+     * ring drop) or the sink's count stops moving for 1.5 s (frames that never reached the socket
+     * never come), with a 30 s deadline; returns the last status.
+     */
+    private static Map<String, String> settle(ExpktHost host, long expected) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        Map<String, String> s = host.status();
+        String last = s.get("frames");
+        long stillSince = System.currentTimeMillis();
+        while (System.currentTimeMillis() < deadline) {
+            ExpktHost.sleep(250);
+            s = host.status();
+            if (s.containsKey("seq_unique") && num(s, "seq_unique") + num(s, "drops") >= expected) {
+                return s;
+            }
+            if (!java.util.Objects.equals(last, s.get("frames"))) {
+                last = s.get("frames");
+                stillSince = System.currentTimeMillis();
+            } else if (System.currentTimeMillis() - stillSince >= 1500) {
+                return s;
+            }
+        }
+        return s;
     }
 
     /** The provider jar the host jar holds, copied out to {@code work}. */
@@ -136,13 +223,30 @@ final class ProviderUpgradeBench {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static Long awaitUpdateMs(Path hostLog, long timeoutMs) throws IOException {
+    /** The deploy guard's log line of the update: its time of day (wall clock, ms) and duration. */
+    record Update(java.time.LocalTime loggedAt, long ms) {
+        /** The log line's time as epoch ms: the day whose instant is nearest to {@code nearWallMs}. */
+        long endWallMs(long nearWallMs) {
+            java.time.ZoneId zone = java.time.ZoneId.systemDefault();
+            java.time.LocalDate day = java.time.Instant.ofEpochMilli(nearWallMs).atZone(zone).toLocalDate();
+            long best = Long.MAX_VALUE;
+            for (int d = -1; d <= 1; d++) {
+                long t = day.plusDays(d).atTime(loggedAt).atZone(zone).toInstant().toEpochMilli();
+                if (best == Long.MAX_VALUE || Math.abs(t - nearWallMs) < Math.abs(best - nearWallMs)) {
+                    best = t;
+                }
+            }
+            return best;
+        }
+    }
+
+    private static Update awaitUpdate(Path hostLog, long timeoutMs) throws IOException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < deadline) {
             if (Files.exists(hostLog)) {
                 Matcher m = UPDATED.matcher(Files.readString(hostLog));
                 if (m.find()) {
-                    return Long.parseLong(m.group(1));
+                    return new Update(java.time.LocalTime.parse(m.group(1)), Long.parseLong(m.group(2)));
                 }
             }
             ExpktHost.sleep(100);

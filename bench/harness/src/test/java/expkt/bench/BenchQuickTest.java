@@ -146,6 +146,21 @@ class BenchQuickTest {
                     "upgrade-provider in " + upgradeProvider);
             // the keeper holds the sink's PacketService: a provider update does not restart the sink's component
             assertEquals(0.0, num(upgradeProvider, "sink_restarted"), "upgrade-provider in " + upgradeProvider);
+            // the sequence accounting: every matching frame sent is a distinct number received, a ring drop, or lost in the swap
+            double expected = num(upgradeProvider, "expected");
+            double lost = num(upgradeProvider, "lost");
+            assertTrue(expected > 0 && lost >= 0 && lost <= expected, "0 <= lost <= matching frames sent: " + upgradeProvider);
+            assertTrue(num(upgradeProvider, "ring_drops") >= 0, "ring drops in " + upgradeProvider);
+            assertEquals(lost, num(upgradeProvider, "ring_drops") + num(upgradeProvider, "lost_in_swap"),
+                    "lost = ring_drops + lost_in_swap in " + upgradeProvider);
+            assertEquals(0.0, num(upgradeProvider, "duplicates"), "no frame delivered twice across the update: " + upgradeProvider);
+            assertEquals(0.0, num(upgradeProvider, "seq_out_of_range"), "every frame carried a number of the stream: " + upgradeProvider);
+            assertTrue(num(upgradeProvider, "reordered") >= 0 && num(upgradeProvider, "seq_highest") <= expected,
+                    "reordered >= 0, highest number <= sent in " + upgradeProvider);
+            // the sink's two counts agree: frames taken = distinct numbers + duplicates
+            assertEquals(expected - lost + num(upgradeProvider, "duplicates"), num(upgradeProvider, "frames"),
+                    "frames = distinct numbers + duplicates in " + upgradeProvider);
+            assertTrue(num(upgradeProvider, "update_from_ms") <= num(upgradeProvider, "update_to_ms"), "update window in " + upgradeProvider);
             assertTrue(num(alloc, "frames") > 0 && num(alloc, "bytes_per_frame") >= 0, "alloc in " + alloc);
         }
     }

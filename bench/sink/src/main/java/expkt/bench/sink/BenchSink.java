@@ -21,7 +21,9 @@ import org.osgi.service.log.LoggerFactory;
  * protocol would. It counts frames; nothing else happens per frame and nothing is allocated.
  *
  * <p>Threading: the callback runs on the provider's dispatcher thread and is the only writer of the
- * counters; it publishes them with {@code lazySet} for the status thread.
+ * counters; it publishes them with {@code lazySet} for the status thread. With
+ * {@code expkt.bench.seq=true} (the {@code upgrade-provider} workload) it also feeds every frame's
+ * sequence number to a {@link SeqTracker} (under the tracker's monitor, taken once per drain).
  */
 @Component(immediate = true)
 public final class BenchSink {
@@ -34,6 +36,18 @@ public final class BenchSink {
     private final Logger log;
     private final long readyAt;
     private long checksum;
+    /** Non-null in sequence mode: the bundle's one tracker (see {@link SeqHolder}). */
+    private final SeqTracker seq;
+
+    /**
+     * The tracker lives as long as the bundle's class loader, not one activation: if the sink's
+     * component is restarted (by a provider update without the keeper), the next activation goes on
+     * with the same sequence accounting instead of counting every number before its first frame as
+     * missing. Created on first use (512 KiB), so other modes do not pay for it.
+     */
+    private static final class SeqHolder {
+        static final SeqTracker TRACKER = new SeqTracker();
+    }
 
     @Activate
     public BenchSink(BundleContext context, @Reference PacketService packets,
@@ -43,19 +57,21 @@ public final class BenchSink {
             socket = null;
             status = null;
             readyAt = 0;
+            seq = null;
             return;
         }
         socket = packets.open();
         socket.setupFilter(Filter.named(FILTER_NAME).ethertype(0x0842).dstmac("00:e0:2b:00:00:00").build());
         // the callback drains the socket until receive returns null: it must not block on an empty ring
         socket.setBlocking(false);
-        socket.setCallback(this::onReadable);
+        seq = Boolean.parseBoolean(context.getProperty("expkt.bench.seq")) ? SeqHolder.TRACKER : null;
+        socket.setCallback(seq != null ? this::onReadableSeq : this::onReadable);
         readyAt = System.nanoTime();
         // the allocation probe (a JMX call) costs ~1 ms of the measured process: only when asked
         boolean alloc = Boolean.parseBoolean(context.getProperty("expkt.bench.alloc"));
         status = new BenchStatus(context.getProperty("expkt.bench.status"), () -> "state=ready frames=" + frames.get()
                 + " drops=" + socket.drops() + (alloc ? " alloc=" + BenchStatus.allocatedBytes(dispatcherThread.get()) : "")
-                + " ready_ns=" + readyAt);
+                + " ready_ns=" + readyAt + (seq != null ? " " + seq.line() : ""));
         log.info("benchmark sink ready on every port, filter {}", FILTER_NAME);
     }
 
@@ -73,6 +89,25 @@ public final class BenchSink {
         checksum = sum;
     }
 
+    /**
+     * {@link #onReadable} plus each frame's sequence number into the tracker. One clock read per
+     * drain: a gap's detection time is the start of the drain that found it.
+     */
+    private void onReadableSeq(PacketSocket s) throws Exception {
+        long n = frames.get();
+        long sum = checksum;
+        long now = System.nanoTime();
+        FrameView frame;
+        synchronized (seq) {
+            while ((frame = s.receive(from)) != null) {
+                sum += frame.getUnsignedByte(5) + frame.length() + from.ifIndex() + from.capturedLength();
+                seq.frame(frame.getInt(SeqTracker.SEQ_OFFSET), now);
+                frames.lazySet(++n);
+            }
+        }
+        checksum = sum;
+    }
+
     @Deactivate
     void deactivate() {
         if (socket == null) {
@@ -82,7 +117,7 @@ public final class BenchSink {
         socket.close();
         status.close();
         status.appendGeneration("frames=" + frames.get() + " drops=" + socket.drops() + " ready_ns=" + readyAt
-                + " stopped_ns=" + stoppedAt);
+                + " stopped_ns=" + stoppedAt + (seq != null ? " " + seq.line() : ""));
         log.info("benchmark sink stopped after {} frames (checksum {})", frames.get(), checksum);
     }
 }
