@@ -392,6 +392,61 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         }
     }
 
+    /**
+     * A fanout handler (2 lanes) across a provider update: both sockets are parked, stay in their kernel
+     * group, and the next revision's runtime adopts both and takes the group up again: every frame of many
+     * flows sent while no revision ran is handled once, on one of the two lanes.
+     */
+    @Test
+    void aFanoutHandlersSocketsAreParkedAndAdoptedAsOneGroup() throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine.socketHandover("test revision 1", store);
+        Wire h1 = wire(1);
+        expkt.api.spi.BundleIdentity who = expkt.api.spi.BundleIdentity.of(44, "test.fan", "1.0.0");
+        Filter f = Filter.named("fan").ethertype(0x0842).build();
+        expkt.provider.whiteboard.HandlerRuntime rt1 = new expkt.provider.whiteboard.HandlerRuntime(engine, 3000, ProviderLog.system("t"));
+        List<Integer> v1 = new CopyOnWriteArrayList<>();
+        var r1 = rt1.register(who, f, expkt.api.packet.RxMode.THROUGHPUT, 2, (frame, from, sender) -> v1.add(frame.length()));
+        int group = r1.socket().fanoutGroup();
+        assertTrue(group >= 0);
+        h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 60));
+        expkt.lab.Deadlines.await(5_000, "the first revision's handler got a frame", () -> v1.equals(List.of(60)));
+        engine.stoppingForUpdate(() -> true);
+        rt1.close();
+        assertEquals(2, rt1.handedOver(), "both fanout sockets are parked");
+        assertEquals(2, parkedSockets.size());
+        ParkedDataPlane p = park();
+        // 20 frames of 20 flows (source MACs) while no revision runs: the kernel spreads them over the parked group
+        String link = "expktci" + ifIndex("p1");
+        long before = punted(link);
+        for (int i = 0; i < 20; i++) {
+            h1.send(Wire.frame(DST, String.format("02:00:00:00:%02x:%02x", i, i + 7), 0x0842, 64 + i));
+        }
+        expkt.lab.Deadlines.await(5_000, "20 frames punted while parked", () -> punted(link) >= before + 20);
+
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+        engine = next(dataPlane, p);
+        leftParked = null;
+        engine.socketHandover("test revision 2", store);
+        List<Integer> v2 = new CopyOnWriteArrayList<>();
+        expkt.provider.whiteboard.HandlerRuntime rt2 = new expkt.provider.whiteboard.HandlerRuntime(engine, 3000, ProviderLog.system("t"));
+        try {
+            var r2 = rt2.register(who, f, expkt.api.packet.RxMode.THROUGHPUT, 2, (frame, from, sender) -> v2.add(frame.length()));
+            assertEquals(2, rt2.adoptedFromRevision());
+            assertTrue(parkedSockets.isEmpty());
+            assertEquals(2, r2.sockets().size());
+            assertEquals(group, r2.socket().fanoutGroup(), "the same kernel group");
+            assertEquals(List.of(r2.sockets().get(1)), r2.socket().fanoutMembers());
+            expkt.lab.Deadlines.await(5_000, "the 20 queued frames handled", () -> v2.size() >= 20);
+            List<Integer> sorted = new java.util.ArrayList<>(v2);
+            java.util.Collections.sort(sorted);
+            assertEquals(java.util.stream.IntStream.range(64, 84).boxed().toList(), sorted, "each frame once, none of the first revision's");
+        } finally {
+            rt2.close();
+        }
+    }
+
     @Test
     void aStopThatIsNoUpdateRemovesTheRulesAsBefore() throws Exception {
         engine(new String[] {"1:1=p1"}, new String[0]);

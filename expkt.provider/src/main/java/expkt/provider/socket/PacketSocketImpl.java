@@ -254,13 +254,13 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
      * while the provider stops for an update ({@link #handOver()}): the handler runtime of the next revision
      * adopts it under the same token ({@link L2Engine#adoptParked}), derived from the handler's
      * (symbolic name, filter name), so its frames queue in the ring during the swap instead of being lost.
-     * False (nothing marked, the socket closes as usual) for a fanout socket, a closed one, a 0 token, or
-     * without punt links.
+     * A fanout socket stays in its kernel group while parked; its leader's close then leaves the members
+     * open, and the caller closes (parks) each of them too. False (nothing marked, the socket closes as
+     * usual) for a closed socket, a 0 token, or without punt links.
      */
     public boolean handOverAs(long token) {
         synchronized (filterLock) {
-            if (!handlerSocket || closed || token == 0 || fanoutLeader != null || !fanoutMembers.isEmpty() || fanoutGroup != -1
-                    || !engine.punting()) {
+            if (!handlerSocket || closed || token == 0 || !engine.punting()) {
                 return false;
             }
             handoverToken = token;
@@ -277,7 +277,8 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
      */
     private boolean handOver() {
         long token = handoverToken;
-        if (token == 0 || !fanoutMembers.isEmpty() || fanoutLeader != null || !engine.handsOverSockets()) {
+        // a kept socket's fanout group is not handed over; a handler's is, member by member (handOverAs)
+        if (token == 0 || (!handlerSocket && (!fanoutMembers.isEmpty() || fanoutLeader != null)) || !engine.handsOverSockets()) {
             return false;
         }
         rxLock.lock(); // a blocked receiver notices the close within one poll slice
@@ -489,6 +490,38 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
             }
             fanoutMembers = List.copyOf(members);
             return group;
+        }
+    }
+
+    /**
+     * Takes up the fanout group that this socket and {@code members}, all adopted from parked handler sockets
+     * ({@link L2Engine#adoptParked}), are in already in the kernel (their fds never left it): the same state
+     * {@link #joinFanout} leaves, without joining again. Throws naming the socket whose group differs (then
+     * the caller closes them all and opens anew). Any thread.
+     */
+    public void resumeFanout(List<PacketSocketImpl> members) throws IOException {
+        synchronized (filterLock) {
+            ensureOpen();
+            if (!filters.list().isEmpty() || fanoutGroup != -1 || fanoutLeader != null) {
+                throw new IllegalStateException(this + " has filters or is in a fanout group already");
+            }
+            // id | type << 16 | flags << 24 (0 also for no group: a hash group with id 0 looks the same)
+            int group = Fanout.read(fd);
+            for (PacketSocketImpl m : members) {
+                int g = Fanout.read(m.fd);
+                if (g != group || m == this || m.engine != engine || m.rxMode != rxMode) {
+                    throw new IOException(m + " is in fanout group 0x" + Integer.toHexString(g) + ", " + this + " in 0x"
+                            + Integer.toHexString(group) + ": they were not parked as one group");
+                }
+            }
+            fanoutGroup = group & 0xFFFF;
+            for (PacketSocketImpl m : members) {
+                synchronized (m.filterLock) {
+                    m.fanoutGroup = group & 0xFFFF;
+                    m.fanoutLeader = this;
+                }
+            }
+            fanoutMembers = List.copyOf(members);
         }
     }
 

@@ -224,11 +224,9 @@ public final class HandlerRuntime implements AutoCloseable {
 
     private Slot open(BundleIdentity bundle, Filter filter, RxMode mode, int lanes) throws IOException {
         Key key = new Key(bundle.symbolicName(), filter.name());
-        if (lanes == 1) {
-            PacketSocketImpl adopted = adoptFromPreviousRevision(key, bundle, filter, mode);
-            if (adopted != null) {
-                return new Slot(key, filter, new PacketSocketImpl[] {adopted});
-            }
+        PacketSocketImpl[] adopted = adoptFromPreviousRevision(key, bundle, filter, mode, lanes);
+        if (adopted != null) {
+            return new Slot(key, filter, adopted);
         }
         PacketSocketImpl[] sockets = new PacketSocketImpl[lanes];
         try {
@@ -254,50 +252,73 @@ public final class HandlerRuntime implements AutoCloseable {
     }
 
     /**
-     * The socket the previous provider revision parked with the keeper for this key when it stopped for an
-     * update ({@link #close()}), with its filter set up again (which replaces its BPF program and takes the
-     * filter's adopted nft rules), or null when nothing is parked under the key. A parked part that cannot
-     * be adopted (stale, another receive mode, the filter fails) is closed and logged: a new socket is
-     * opened instead, and the frames that queued in the old ring are lost.
+     * The sockets the previous provider revision parked with the keeper for this key when it stopped for an
+     * update ({@link #close()}), one per fanout lane, with their fanout group taken up again and the filter
+     * set up again (which replaces their BPF program and takes the filter's adopted nft rules); null when
+     * nothing is parked under the key's tokens. Parked parts that cannot all be adopted (one missing or
+     * stale, another receive mode, the filter fails) are closed and logged: new sockets are opened instead,
+     * and the frames that queued in the old ones are lost.
      */
-    private PacketSocketImpl adoptFromPreviousRevision(Key key, BundleIdentity bundle, Filter filter, RxMode mode) {
-        PacketSocketImpl s;
+    private PacketSocketImpl[] adoptFromPreviousRevision(Key key, BundleIdentity bundle, Filter filter, RxMode mode, int lanes) {
+        PacketSocketImpl[] s = new PacketSocketImpl[lanes];
+        int found = 0;
+        String why = null;
+        for (int i = 0; i < lanes; i++) {
+            try {
+                s[i] = engine.adoptParked(bundle, lanes == 1 ? "(handlers)" : "(handlers, fanout lane " + (i + 1) + "/" + lanes + ")",
+                        handoverToken(key, i, lanes), mode);
+                if (s[i] != null) {
+                    found++;
+                }
+            } catch (IOException | RuntimeException e) {
+                why = e.getMessage();
+            }
+        }
+        if (found == 0 && why == null) {
+            return null; // nothing parked: the first revision, or the handler is new
+        }
         try {
-            s = engine.adoptParked(bundle, "(handlers)", handoverToken(key), mode);
+            if (found < lanes) {
+                throw new IOException(why != null ? why : (lanes - found) + " of its " + lanes + " fanout sockets were not parked");
+            }
+            for (PacketSocketImpl x : s) {
+                x.setBlocking(false);
+            }
+            if (lanes > 1) {
+                s[0].resumeFanout(List.of(s).subList(1, lanes));
+            }
+            s[0].setupFilter(filter);
         } catch (IOException | RuntimeException e) {
-            log.warn("expkt handlers: cannot adopt the socket of filter \"" + filter.name() + "\" of " + bundle.withVersion()
-                    + " that the previous provider revision parked (" + e.getMessage() + "): a new socket replaces it, "
-                    + "the frames queued in the old one are lost", null);
+            for (PacketSocketImpl x : s) {
+                if (x != null) {
+                    x.close();
+                }
+            }
+            log.warn("expkt handlers: cannot adopt the socket(s) of filter \"" + filter.name() + "\" of " + bundle.withVersion()
+                    + " that the previous provider revision parked (" + e.getMessage() + "): new sockets replace them, "
+                    + "the frames queued in the old ones are lost", null);
             return null;
         }
-        if (s == null) {
-            return null;
+        adoptedFromRevision += lanes;
+        StringBuilder ids = new StringBuilder();
+        for (PacketSocketImpl x : s) {
+            ids.append(ids.length() == 0 ? "#" : ", #").append(x.id());
         }
-        try {
-            s.setBlocking(false);
-            s.setupFilter(filter);
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            log.warn("expkt handlers: the socket of filter \"" + filter.name() + "\" of " + bundle.withVersion()
-                    + " parked by the previous provider revision was adopted but its filter could not be set up again ("
-                    + e.getMessage() + "): a new socket replaces it", null);
-            return null;
-        }
-        adoptedFromRevision++;
-        log.info("expkt handlers: filter \"" + filter.name() + "\" of " + bundle.withVersion() + " adopted socket #" + s.id()
-                + " from the previous provider revision: the frames queued in its ring during the update come first");
+        log.info("expkt handlers: filter \"" + filter.name() + "\" of " + bundle.withVersion() + " adopted socket " + ids
+                + " from the previous provider revision: the frames queued during the update come first");
         return s;
     }
 
     /**
      * The token a handler's socket is parked under across a provider update: derived from its key
-     * (symbolic name, filter name), the one thing both revisions know about it. 64 bits of SHA-256, so a
-     * clash with another key or with the keeper's random socket tokens is not a practical concern.
+     * (symbolic name, filter name), the one thing both revisions know about it, and for a fanout handler
+     * its lane and number of lanes (a handler that comes back with another number adopts none). 64 bits of
+     * SHA-256, so a clash with another key or with the keeper's random socket tokens is not a practical concern.
      */
-    static long handoverToken(Key key) {
+    static long handoverToken(Key key, int lane, int lanes) {
         try {
             java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
-            byte[] h = d.digest(("expkt.handler\0" + key.symbolicName() + "\0" + key.filterName())
+            byte[] h = d.digest(("expkt.handler\0" + key.symbolicName() + "\0" + key.filterName() + (lanes == 1 ? "" : "\0" + lane + "/" + lanes))
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             long t = java.nio.ByteBuffer.wrap(h).getLong();
             return t == 0 ? 1 : t;
@@ -472,11 +493,11 @@ public final class HandlerRuntime implements AutoCloseable {
     /**
      * Stops every handler (waiting for their frames in progress together, up to one deadline, holding
      * no lock) and closes every socket; stuck handlers are abandoned as in {@link #unregister}. When the
-     * provider stops for an update ({@link L2Engine#handsOverSocketsNow}), each single-lane socket, bound
+     * provider stops for an update ({@link L2Engine#handsOverSocketsNow}), each socket, bound
      * or parked, is parked with the keeper under its key's {@link #handoverToken} instead: its fd stays
      * bound with its BPF program and frames go on queueing in its ring until the next revision's runtime
-     * adopts it ({@link #register}). Fanout sockets are closed and opened anew (their group is not handed
-     * over).
+     * adopts it ({@link #register}); a fanout handler's sockets are parked each under its lane's token and
+     * stay in their kernel group, which the next revision takes up again.
      */
     @Override
     public void close() {
@@ -505,13 +526,22 @@ public final class HandlerRuntime implements AutoCloseable {
                 if (stuckReader != null) {
                     abandonQuietly(s, stuckReader);
                 } else {
-                    boolean handOver = s.members.length == 1 && engine.handsOverSocketsNow() && s.socket.handOverAs(handoverToken(s.key));
+                    int n = s.members.length;
+                    boolean handOver = engine.handsOverSocketsNow();
+                    for (int m = 0; m < n && handOver; m++) {
+                        handOver = s.members[m].socket.handOverAs(handoverToken(s.key, m, n));
+                    }
                     release(s);
-                    if (handOver && s.socket.handedOver()) {
-                        handedOver++;
-                    } else if (handOver) {
-                        log.warn("expkt handlers: the socket of filter \"" + s.key.filterName() + "\" of " + s.key.symbolicName()
-                                + " could not be parked for the next provider revision: closed, the next one opens a new socket", null);
+                    int parked = 0;
+                    for (Member m : s.members) {
+                        m.socket.close(); // a fanout member parks itself (a parked leader leaves it open); no-op if closed
+                        parked += m.socket.handedOver() ? 1 : 0;
+                    }
+                    handedOver += parked;
+                    if (handOver && parked < n) {
+                        log.warn("expkt handlers: " + (n - parked) + " of the " + n + " socket(s) of filter \"" + s.key.filterName()
+                                + "\" of " + s.key.symbolicName() + " could not be parked for the next provider revision: closed, "
+                                + "the next one opens new sockets", null);
                     }
                 }
             }
