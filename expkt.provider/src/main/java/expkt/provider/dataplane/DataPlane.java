@@ -87,6 +87,9 @@ public final class DataPlane implements AutoCloseable {
      * thread when it ends (under the same monitor, after which no space subscribes: {@link #linksClosed}).
      */
     private final int linkEpoll;
+    /** The eventfd in {@link #linkEpoll} that {@link #close} signals (epoll data {@link #WAKE_TAG}, no space's index). */
+    private final int linkWake;
+    private static final int WAKE_TAG = Integer.MAX_VALUE;
     private boolean linksClosed;
     /**
      * The link-notification socket of each space by index (0: {@link #linkEvents}; null where the link
@@ -137,6 +140,7 @@ public final class DataPlane implements AutoCloseable {
         NetNsThread t = null;
         LinkEvents events = null;
         int epoll = -1;
+        int wake = -1;
         try {
             t = new NetNsThread("expkt-dataplane" + (this.netnsName.isEmpty() ? "" : "-" + this.netnsName), netns);
             this.thread = t;
@@ -148,6 +152,13 @@ public final class DataPlane implements AutoCloseable {
             this.linkEpoll = epoll;
             linkSockets.add(events);
             watchLinks(events, 0);
+            // close() wakes the link thread at once instead of waiting out its 100 ms slice: a provider update
+            // waits for this thread, and frames queue unread in the parked rings meanwhile
+            wake = Epoll.eventfd();
+            this.linkWake = wake;
+            try (Arena a = Arena.ofConfined()) {
+                Epoll.ctl(epoll, Epoll.EPOLL_CTL_ADD, wake, Epoll.EPOLLIN, WAKE_TAG, a.allocate(Epoll.EVENT_SIZE, 8));
+            }
             this.model = call(() -> build(NetInterfaces.list(), portEntries, vlanEntries, vrName, vrId));
             this.served = this.model;
             this.linkThread = Thread.ofPlatform().daemon().name("expkt-links" + (this.netnsName.isEmpty() ? "" : "-" + this.netnsName))
@@ -159,6 +170,9 @@ public final class DataPlane implements AutoCloseable {
             }
             if (epoll >= 0) {
                 Fds.closeQuietly(epoll);
+            }
+            if (wake >= 0) {
+                Fds.closeQuietly(wake);
             }
             if (t != null) {
                 t.close();
@@ -505,6 +519,7 @@ public final class DataPlane implements AutoCloseable {
                     }
                 }
                 Fds.closeQuietly(linkEpoll);
+                Fds.closeQuietly(linkWake);
             }
         }
     }
@@ -588,6 +603,11 @@ public final class DataPlane implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        if (linkThread != null) {
+            try (Arena a = Arena.ofConfined()) {
+                Epoll.signal(linkWake, a.allocate(8, 8)); // the thread sees stopping now, not after its slice
+            }
+        }
         if (fdb != null) {
             fdb.close();
         }

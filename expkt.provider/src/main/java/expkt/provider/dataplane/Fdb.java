@@ -1,6 +1,9 @@
 package expkt.provider.dataplane;
 
 import expkt.linux.BridgeFdbEvents;
+import expkt.linux.Epoll;
+import expkt.linux.Fds;
+import expkt.linux.LinuxException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -62,9 +65,33 @@ public final class Fdb implements AutoCloseable {
         this.name = name;
         this.events = events;
         this.kernelError = kernelError;
+        int ep = -1;
+        int wake = -1;
+        if (events != null) {
+            // the mirror waits on its socket and on an eventfd that close() signals: a provider update waits for
+            // this thread, and should not wait out a poll slice while frames queue unread in the parked rings
+            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                ep = Epoll.create();
+                wake = Epoll.eventfd();
+                Epoll.ctl(ep, Epoll.EPOLL_CTL_ADD, events.fd(), Epoll.EPOLLIN, 0, a.allocate(Epoll.EVENT_SIZE, 8));
+                Epoll.ctl(ep, Epoll.EPOLL_CTL_ADD, wake, Epoll.EPOLLIN, 1, a.allocate(Epoll.EVENT_SIZE, 8));
+            } catch (LinuxException | RuntimeException e) {
+                Fds.closeQuietly(ep);
+                Fds.closeQuietly(wake);
+                ep = -1; // then the mirror polls its socket in 100 ms slices, as before
+                wake = -1;
+            }
+        }
+        this.mirrorEpoll = ep;
+        this.mirrorWake = wake;
         this.mirror = events == null ? null
                 : Thread.ofPlatform().daemon().name("expkt-fdb" + (name.isEmpty() ? "" : "-" + name)).start(this::follow);
     }
+
+    /** The mirror's epoll set (its netlink socket and {@link #mirrorWake}); -1: it polls the socket in slices. */
+    private final int mirrorEpoll;
+    /** The eventfd {@link #close} signals to end the mirror's wait at once; -1 without {@link #mirrorEpoll}. */
+    private final int mirrorWake;
 
     /** Opens the kernel part in the data plane's namespace; if that fails the database learns only. */
     public static Fdb open(DataPlane dataPlane) {
@@ -240,6 +267,12 @@ public final class Fdb implements AutoCloseable {
     }
 
     private void follow() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            follow(mirrorEpoll < 0 ? null : arena.allocate((long) Epoll.EVENT_SIZE * 2, 8));
+        }
+    }
+
+    private void follow(java.lang.foreign.MemorySegment ready) {
         boolean dumping = false;
         while (!stopping) {
             try {
@@ -248,7 +281,16 @@ public final class Fdb implements AutoCloseable {
                     events.requestDump();
                     dumping = true;
                 }
-                List<BridgeFdbEvents.Entry> got = events.poll(100);
+                List<BridgeFdbEvents.Entry> got;
+                if (ready != null) {
+                    Epoll.wait(mirrorEpoll, ready, 2, 100);
+                    if (stopping) {
+                        break;
+                    }
+                    got = events.poll(0);
+                } else {
+                    got = events.poll(100);
+                }
                 if (events.overrun()) {
                     kernel.clear(); // notifications were lost: what is mirrored may be wrong, read it all again
                     dumpWanted = true;
@@ -302,6 +344,11 @@ public final class Fdb implements AutoCloseable {
         synchronized (dumps) {
             dumps.notifyAll();
         }
+        if (mirrorWake >= 0) {
+            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                Epoll.signal(mirrorWake, a.allocate(8, 8));
+            }
+        }
         if (mirror != null) {
             try {
                 mirror.join(STOP_MILLIS);
@@ -310,6 +357,8 @@ public final class Fdb implements AutoCloseable {
             }
             if (!mirror.isAlive()) {
                 events.close();
+                Fds.closeQuietly(mirrorEpoll);
+                Fds.closeQuietly(mirrorWake);
             }
         }
     }
