@@ -30,6 +30,51 @@ class DataPlaneCloseTest extends L2ProviderTestBase {
                 .count();
     }
 
+    /** The kernel's count of an eventfd of this process (/proc/self/fdinfo). */
+    private static long eventfdCount(int fd) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("eventfd-count:\\s*([0-9a-f]+)")
+                .matcher(Files.readString(Path.of("/proc/self/fdinfo/" + fd)));
+        assertTrue(m.find(), "fd " + fd + " is an eventfd");
+        return Long.parseLong(m.group(1), 16);
+    }
+
+    /**
+     * The FDB mirror waits without time slices: a refresh (expkt:fdb) wakes it through its eventfd, it
+     * dumps the kernel's table, and it resets the eventfd (left set, its level-triggered epoll would
+     * return at once forever: a spinning thread).
+     */
+    @Test
+    void aRefreshWakesTheFdbMirrorWhichResetsItsEventfd() throws Exception {
+        DataPlane dp = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        try {
+            dp.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
+            int wake = dp.fdb().mirrorWakeFd();
+            assertTrue(wake >= 0, "the mirror waits on an eventfd");
+            expkt.lab.Deadlines.await(5_000, "the mirror idle, its eventfd reset", () -> {
+                try {
+                    return eventfdCount(wake) == 0;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            for (int i = 0; i < 3; i++) {
+                long t0 = System.nanoTime();
+                // a refresh waits for a dump the mirror reads: it returns long before its 5 s only if the mirror woke
+                dp.fdb().entries(5_000);
+                assertTrue(System.nanoTime() - t0 < 4_000_000_000L, "the refresh was answered (the mirror woke)");
+                expkt.lab.Deadlines.await(5_000, "the eventfd reset after refresh " + (i + 1), () -> {
+                    try {
+                        return eventfdCount(wake) == 0;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+        } finally {
+            dp.close();
+        }
+    }
+
     @Test
     void closeEndsItsThreadsAndClosesEveryFdItOpened() throws Exception {
         long threads0 = dataPlaneThreads();

@@ -478,8 +478,8 @@ public final class DataPlane implements AutoCloseable {
     }
 
     /**
-     * The link thread: waits for link notifications of every followed namespace (one epoll set, in
-     * slices, so that {@link #close} is noticed), lets a burst settle, then re-reads the interfaces
+     * The link thread: waits for link notifications of every followed namespace (one epoll set, with
+     * {@link #linkWake} that {@link #close} signals), lets a burst settle, then re-reads the interfaces
      * once. Nothing is allocated while it waits.
      */
     private void followLinks() {
@@ -487,7 +487,8 @@ public final class DataPlane implements AutoCloseable {
             MemorySegment ready = arena.allocate((long) Epoll.EVENT_SIZE * LINK_EVENTS_MAX, 8);
             while (!stopping) {
                 try {
-                    if (!drainLinkEvents(ready, Epoll.wait(linkEpoll, ready, LINK_EVENTS_MAX, 100))) {
+                    // no slices: close() signals linkWake, so nothing wakes this thread while links are quiet
+                    if (!drainLinkEvents(ready, Epoll.wait(linkEpoll, ready, LINK_EVENTS_MAX, -1))) {
                         continue;
                     }
                     // a change often comes as several notifications (flags, then operstate): read once after them

@@ -198,6 +198,7 @@ public final class Fdb implements AutoCloseable {
         synchronized (dumps) {
             long target = dumpsDone + 1;
             dumpWanted = true;
+            wakeMirror(); // it waits without slices
             while (dumpsDone < target && !stopping) {
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
                 if (left <= 0) {
@@ -268,7 +269,27 @@ public final class Fdb implements AutoCloseable {
 
     private void follow() {
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            wakeScratch = arena.allocate(8, 8);
             follow(mirrorEpoll < 0 ? null : arena.allocate((long) Epoll.EVENT_SIZE * 2, 8));
+        }
+    }
+
+    /** The eventfd that wakes the mirror, -1 if it polls in slices (for tests: its count must go back to 0). */
+    public int mirrorWakeFd() {
+        return mirrorWake;
+    }
+
+    /** 8 bytes of the mirror thread's own, to drain {@link #mirrorWake}. Mirror thread only. */
+    private java.lang.foreign.MemorySegment wakeScratch;
+
+    /** Wakes the mirror (close, a wanted dump); never throws. Any thread. */
+    private void wakeMirror() {
+        if (mirrorWake >= 0) {
+            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                Epoll.signal(mirrorWake, a.allocate(8, 8));
+            } catch (RuntimeException e) {
+                // closed meanwhile: the mirror has ended
+            }
         }
     }
 
@@ -283,9 +304,18 @@ public final class Fdb implements AutoCloseable {
                 }
                 List<BridgeFdbEvents.Entry> got;
                 if (ready != null) {
-                    Epoll.wait(mirrorEpoll, ready, 2, 100);
+                    // no slices: close() and refresh() signal the eventfd, so nothing wakes this thread while idle
+                    int n = Epoll.wait(mirrorEpoll, ready, 2, -1);
                     if (stopping) {
                         break;
+                    }
+                    for (int i = 0; i < n; i++) {
+                        if (Epoll.eventData(ready, i) == 1) {
+                            Epoll.drain(mirrorWake, wakeScratch); // level-triggered: reset, or it fires again at once
+                        }
+                    }
+                    if (dumpWanted && !dumping) {
+                        continue; // a refresh() asked for a dump: request it first
                     }
                     got = events.poll(0);
                 } else {
@@ -344,11 +374,7 @@ public final class Fdb implements AutoCloseable {
         synchronized (dumps) {
             dumps.notifyAll();
         }
-        if (mirrorWake >= 0) {
-            try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
-                Epoll.signal(mirrorWake, a.allocate(8, 8));
-            }
-        }
+        wakeMirror();
         if (mirror != null) {
             try {
                 mirror.join(STOP_MILLIS);
