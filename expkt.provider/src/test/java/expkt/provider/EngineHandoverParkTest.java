@@ -254,6 +254,15 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         }
     };
 
+    /** The next revision as the provider starts it after an update: a data plane of {@code ports}, the parked part adopted, the test's socket store. */
+    private void nextRevisionTakingSockets(ParkedDataPlane p, String... ports) throws Exception {
+        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
+        dataPlane.configure(ports, new String[0]);
+        engine = next(dataPlane, p);
+        leftParked = null;
+        engine.socketHandover("test revision 2", store);
+    }
+
     @AfterEach
     void noParkedSocketLeft() {
         parkedSockets.values().forEach(L2Engine::discard);
@@ -291,11 +300,7 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
             Thread.onSpinWait();
         }
 
-        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
-        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
-        engine = next(dataPlane, p);
-        leftParked = null;
-        engine.socketHandover("test revision 2", store);
+        nextRevisionTakingSockets(p, "1:1=p1", "1:2=p2");
         PacketSocketImpl again = engine.adopt(OWNER, token, expkt.api.packet.RxMode.THROUGHPUT);
         assertTrue(parkedSockets.isEmpty());
         again.setupFilter(f);
@@ -318,11 +323,7 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         assertNotNull(parked);
         Fds.close(parked.fd()); // a real fd closed underneath
         ParkedDataPlane p = park();
-        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
-        dataPlane.configure(new String[] {"1:1=p1"}, new String[0]);
-        engine = next(dataPlane, p);
-        leftParked = null;
-        engine.socketHandover("test revision 2", store);
+        nextRevisionTakingSockets(p, "1:1=p1");
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                 () -> engine.adopt(OWNER, token, expkt.api.packet.RxMode.THROUGHPUT));
         assertTrue(e.getMessage().contains("fd " + parked.fd() + " of the parked socket is not open any more")
@@ -370,11 +371,7 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         h1.send(Wire.frame(DST, HOST_MAC, 0x0842, 63));
         expkt.lab.Deadlines.await(5_000, "both frames punted while parked", () -> punted(link) >= before + 2);
 
-        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
-        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
-        engine = next(dataPlane, p);
-        leftParked = null;
-        engine.socketHandover("test revision 2", store);
+        nextRevisionTakingSockets(p, "1:1=p1", "1:2=p2");
         List<Integer> v2 = new CopyOnWriteArrayList<>();
         expkt.provider.whiteboard.HandlerRuntime rt2 = new expkt.provider.whiteboard.HandlerRuntime(engine, 3000, ProviderLog.system("t"));
         try {
@@ -424,11 +421,7 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         }
         expkt.lab.Deadlines.await(5_000, "20 frames punted while parked", () -> punted(link) >= before + 20);
 
-        dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
-        dataPlane.configure(new String[] {"1:1=p1", "1:2=p2"}, new String[0]);
-        engine = next(dataPlane, p);
-        leftParked = null;
-        engine.socketHandover("test revision 2", store);
+        nextRevisionTakingSockets(p, "1:1=p1", "1:2=p2");
         List<Integer> v2 = new CopyOnWriteArrayList<>();
         expkt.provider.whiteboard.HandlerRuntime rt2 = new expkt.provider.whiteboard.HandlerRuntime(engine, 3000, ProviderLog.system("t"));
         try {
