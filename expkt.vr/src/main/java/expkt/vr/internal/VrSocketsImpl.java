@@ -1,5 +1,7 @@
 package expkt.vr.internal;
 
+import expkt.api.spi.ParkedRawSocket;
+import expkt.api.spi.VrSession;
 import expkt.api.vr.AllVrServerSocket;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.RawIpSocket;
@@ -19,14 +21,19 @@ import java.util.function.Supplier;
 
 /**
  * One bundle's VrSockets: opens sockets in VRs and records them in the bundle's {@link SocketOwner}.
- * Plain Java, so it is tested directly; the DS component wraps it per using bundle.
+ * Plain Java, so it is tested directly. It is also the bundle's {@link VrSession} on this revision of
+ * {@code expkt.vr} ({@code component.VrEngineComponent}): the keeper forwards the bundle's calls here, parks
+ * its raw sockets' descriptors when this revision goes ({@link #park}) and has the next one adopt them.
+ *
+ * <p>Threading: thread-safe.
  */
-public final class VrSocketsImpl implements VrSockets {
+public final class VrSocketsImpl implements VrSession {
     private final VrTable table;
     private final VrExec exec;
     private final SocketOwner owner;
     private final Supplier<VirtualRouter> affinity;
     private final Supplier<expkt.linux.SharedDispatcher> dispatchers;
+    private final Supplier<String> revision;
 
     public VrSocketsImpl(VrTable table, VrExec exec, SocketOwner owner, Supplier<VirtualRouter> affinity) {
         this(table, exec, owner, affinity, () -> null);
@@ -35,6 +42,13 @@ public final class VrSocketsImpl implements VrSockets {
     /** @param dispatchers the L2 provider's shared dispatcher for socket callbacks, or null while it is not running */
     public VrSocketsImpl(VrTable table, VrExec exec, SocketOwner owner, Supplier<VirtualRouter> affinity,
                          Supplier<expkt.linux.SharedDispatcher> dispatchers) {
+        this(table, exec, owner, affinity, dispatchers, () -> "expkt.vr");
+    }
+
+    /** @param revision names this revision of expkt.vr in what it parks */
+    public VrSocketsImpl(VrTable table, VrExec exec, SocketOwner owner, Supplier<VirtualRouter> affinity,
+                         Supplier<expkt.linux.SharedDispatcher> dispatchers, Supplier<String> revision) {
+        this.revision = revision;
         this.dispatchers = dispatchers;
         this.table = table;
         this.exec = exec;
@@ -122,6 +136,26 @@ public final class VrSocketsImpl implements VrSockets {
     @Override
     public RawIpSocket rawSocket(String vr, int domain, int protocol) throws IOException {
         return owner.add(new RawIpSocketImpl(table, exec, owner, resolve(vr), domain, protocol, dispatchers));
+    }
+
+    @Override
+    public ParkedRawSocket park(RawIpSocket socket) {
+        if (socket instanceof RawIpSocketImpl raw && owner.owns(raw)) {
+            return raw.park(revision.get());
+        }
+        return null;
+    }
+
+    @Override
+    public RawIpSocket adopt(ParkedRawSocket parked) throws IOException {
+        return owner.add(new RawIpSocketImpl(table, exec, owner, table.byId(parked.vrId()), parked, dispatchers));
+    }
+
+    @Override
+    public int release() {
+        int n = owner.closeAll();
+        table.removeOwner(owner);
+        return n;
     }
 
     @Override

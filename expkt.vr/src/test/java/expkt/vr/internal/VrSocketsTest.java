@@ -317,6 +317,52 @@ class VrSocketsTest {
         assertThrows(IOException.class, () -> r.send(new byte[28], 0, 28, null));
     }
 
+    /**
+     * An update of expkt.vr as the keeper does it: the raw socket's descriptor is parked by one session and
+     * adopted by another (the next revision's): the reply that arrived while it was parked is received from
+     * the adopted socket (the kernel socket was never closed), the VR and IP_HDRINCL come along, the parked
+     * object is closed for its users, and the descriptor is closed only with the adopted socket.
+     */
+    @Test
+    void aParkedRawSocketIsAdoptedByTheNextSessionWithWhatQueuedMeanwhile() throws Exception {
+        int id = 0x4400 | (int) (ProcessHandle.current().pid() & 0xff);
+        RawIpSocket old = sockets.rawSocket("VR-A", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);
+        old.setHeaderIncluded(true);
+        old.setReceiveTimeout(Duration.ofSeconds(2));
+        old.send(ByteBuffer.wrap(icmpEcho(id, 1)), null);
+        assertEquals(1, awaitReply(old, id));
+        old.send(ByteBuffer.wrap(icmpEcho(id, 2)), null); // its reply queues in the kernel socket while parked
+        expkt.api.spi.ParkedRawSocket parked = sockets.park(old);
+        assertTrue(parked != null && parked.fd() >= 0 && parked.fdInode() > 0, String.valueOf(parked));
+        assertEquals(10, parked.vrId());
+        assertTrue(parked.headerIncluded());
+        assertFalse(old.isOpen());
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> old.send(new byte[28], 0, 28, null));
+        assertEquals(null, sockets.park(old), "parked once");
+        assertTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/fd/" + parked.fd())), "parking leaves the descriptor open");
+        assertEquals(0, sockets.release(), "a parked socket is not the old session's to close");
+        assertTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/fd/" + parked.fd())));
+
+        SocketOwner nextOwner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
+        VrSocketsImpl next = new VrSocketsImpl(table, exec, nextOwner, table::hostDefault);
+        RawIpSocket adopted = next.adopt(parked);
+        try {
+            assertEquals("VR-A", adopted.vr().name());
+            assertTrue(adopted.isHeaderIncluded());
+            adopted.setReceiveTimeout(Duration.ofSeconds(2));
+            assertEquals(2, awaitReply(adopted, id), "the reply that came while parked");
+            adopted.send(ByteBuffer.wrap(icmpEcho(id, 3)), null);
+            assertEquals(3, awaitReply(adopted, id));
+        } finally {
+            assertEquals(1, next.release());
+        }
+        assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/fd/" + parked.fd()))
+                && RawIpSocketImpl.inodeOf(parked.fd()) == parked.fdInode(), "closed with the adopted socket");
+        // a descriptor closed underneath is refused, naming it, not wrapped
+        IOException stale = assertThrows(IOException.class, () -> next.adopt(parked));
+        assertTrue(stale.getMessage().contains("fd " + parked.fd()), stale.getMessage());
+    }
+
     @Test
     void closeEndsAPendingRawReceive() throws Exception {
         RawIpSocket r = sockets.rawSocket("VR-Default", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);
