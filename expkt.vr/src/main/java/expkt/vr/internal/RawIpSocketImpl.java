@@ -166,7 +166,7 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectabl
         if (users.get() == 0) {
             release();
         }
-        return new expkt.api.spi.ParkedRawSocket(by, f, inode, domain, protocol, vr.id(), headerIncluded, boundTo);
+        return new expkt.api.spi.ParkedRawSocket(by, f, inode, domain, protocol, vr, headerIncluded, boundTo);
     }
 
     private int makeIn(VirtualRouter target) throws IOException {

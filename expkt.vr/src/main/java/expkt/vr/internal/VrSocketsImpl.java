@@ -148,7 +148,7 @@ public final class VrSocketsImpl implements VrSession {
 
     @Override
     public RawIpSocket adopt(ParkedRawSocket parked) throws IOException {
-        return owner.add(new RawIpSocketImpl(table, exec, owner, table.byId(parked.vrId()), parked, dispatchers));
+        return owner.add(new RawIpSocketImpl(table, exec, owner, parked.vr(), parked, dispatchers));
     }
 
     @Override

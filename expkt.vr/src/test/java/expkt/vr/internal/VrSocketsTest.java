@@ -334,7 +334,7 @@ class VrSocketsTest {
         old.send(ByteBuffer.wrap(icmpEcho(id, 2)), null); // its reply queues in the kernel socket while parked
         expkt.api.spi.ParkedRawSocket parked = sockets.park(old);
         assertTrue(parked != null && parked.fd() >= 0 && parked.fdInode() > 0, String.valueOf(parked));
-        assertEquals(10, parked.vrId());
+        assertEquals(10, parked.vr().id());
         assertTrue(parked.headerIncluded());
         assertFalse(old.isOpen());
         assertThrows(java.nio.channels.ClosedChannelException.class, () -> old.send(new byte[28], 0, 28, null));

@@ -1,0 +1,109 @@
+package expkt.itest.vr.bundles;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import org.osgi.framework.BundleContext;
+
+import expkt.api.vr.RawIpSocket;
+import expkt.api.vr.VrSockets;
+
+/**
+ * The protocol bundle of the VR update test (packed into a bundle by {@code TestBundles}): a DS component
+ * with a static reference to {@link VrSockets} that opens one raw ICMP socket in a VR when activated and
+ * holds it until deactivated, as a ping or VRRP-like protocol would. Its service ({@code Function}, a
+ * java.* type the probe can call without sharing a class) answers {@code activations} (how often this
+ * class's component was activated: a static of the bundle's own class loader, which the test never
+ * updates), {@code socket} (the socket object's identity) and {@code ping <seq>}: one ICMP echo to the
+ * peer through the held socket, {@code reply} when the peer's answer with that sequence came within 1 s,
+ * else {@code timeout}, or {@code error: ...}.
+ *
+ * <p>Threading: one caller at a time for {@code ping} (the test's traffic thread); the others any thread.
+ */
+public final class RawPingHolder implements Function<String, String> {
+    private static final AtomicInteger ACTIVATIONS = new AtomicInteger();
+
+    private VrSockets sockets;
+    private RawIpSocket socket;
+    private InetAddress peer;
+    private final int identifier = ThreadLocalRandom.current().nextInt(1, 0x10000);
+    private final byte[] tx = new byte[8 + 32];
+    private final byte[] rx = new byte[2048];
+
+    public void setSockets(VrSockets sockets) {
+        this.sockets = sockets;
+    }
+
+    public void activate(BundleContext context, Map<String, Object> properties) throws Exception {
+        peer = InetAddress.getByName((String) properties.get("expkt.itest.peer"));
+        socket = sockets.rawSocket((String) properties.get("expkt.itest.vr"), RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);
+        socket.setReceiveTimeout(Duration.ofMillis(200));
+        ACTIVATIONS.incrementAndGet();
+    }
+
+    public void deactivate() throws Exception {
+        socket.close();
+    }
+
+    @Override
+    public String apply(String command) {
+        if (command.equals("activations")) {
+            return Integer.toString(ACTIVATIONS.get());
+        }
+        if (command.equals("socket")) {
+            return Integer.toHexString(System.identityHashCode(socket)) + " " + socket;
+        }
+        if (command.startsWith("ping ")) {
+            try {
+                return ping(Integer.parseInt(command.substring(5)));
+            } catch (Exception e) {
+                return "error: " + e;
+            }
+        }
+        return "error: unknown command " + command;
+    }
+
+    /** One echo request with {@code seq}; waits up to 1 s for the reply with this identifier and sequence. */
+    private String ping(int seq) throws Exception {
+        tx[0] = 8; // echo request
+        tx[1] = 0;
+        tx[2] = 0;
+        tx[3] = 0;
+        tx[4] = (byte) (identifier >> 8);
+        tx[5] = (byte) identifier;
+        tx[6] = (byte) (seq >> 8);
+        tx[7] = (byte) seq;
+        for (int i = 8; i < tx.length; i++) {
+            tx[i] = (byte) i;
+        }
+        int sum = 0;
+        for (int i = 0; i < tx.length; i += 2) {
+            sum += ((tx[i] & 0xff) << 8) | (tx[i + 1] & 0xff);
+        }
+        sum = (sum >> 16) + (sum & 0xffff);
+        sum += sum >> 16;
+        int checksum = ~sum & 0xffff;
+        tx[2] = (byte) (checksum >> 8);
+        tx[3] = (byte) checksum;
+        socket.send(tx, 0, tx.length, peer);
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            int n;
+            try {
+                n = socket.receive(rx, 0, rx.length);
+            } catch (java.net.SocketTimeoutException e) {
+                continue;
+            }
+            int ihl = (rx[0] & 0x0f) * 4; // an IPv4 raw socket receives the IP header too
+            if (n >= ihl + 8 && rx[ihl] == 0 && (((rx[ihl + 4] & 0xff) << 8) | (rx[ihl + 5] & 0xff)) == identifier
+                    && (((rx[ihl + 6] & 0xff) << 8) | (rx[ihl + 7] & 0xff)) == (seq & 0xffff)) {
+                return "reply";
+            }
+        }
+        return "timeout";
+    }
+}
