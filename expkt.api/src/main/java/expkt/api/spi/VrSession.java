@@ -31,6 +31,16 @@ public interface VrSession extends VrSockets {
      */
     RawIpSocket adopt(ParkedRawSocket parked) throws IOException;
 
+    /**
+     * Takes every plain channel the owner opened through this session ({@code openDatagramChannel},
+     * {@code openSocketChannel}, {@code openServerSocketChannel}) out of it without closing it, for
+     * {@link #adoptChannel} on the next revision; {@link #release()} does not close them then.
+     */
+    java.util.List<ParkedChannel> parkChannels();
+
+    /** Records a channel a previous revision parked as the owner's (listed, and closed by {@link #release()}). */
+    void adoptChannel(ParkedChannel parked);
+
     /** Closes every socket the owner opened through this session and has not parked; returns how many were open. */
     int release();
 }

@@ -17,8 +17,9 @@
  * ({@link expkt.api.spi.ParkedSocket}, {@link expkt.api.spi.EngineSession#handoverToken},
  * {@link expkt.api.spi.EngineSession#adopt}).
  * 1.6.0: the VR engine SPI, {@link expkt.api.spi.VrEngine}, {@link expkt.api.spi.VrSession} and
- * {@link expkt.api.spi.ParkedRawSocket}: {@code expkt.vr} registers its engine, the keeper registers
- * {@code VrSockets} for the protocols and hands each kept raw socket's descriptor to the next revision, so
+ * {@link expkt.api.spi.ParkedRawSocket}, {@link expkt.api.spi.ParkedChannel}: {@code expkt.vr} registers its
+ * engine, the keeper registers {@code VrSockets} for the protocols and hands each kept raw socket's descriptor
+ * and each plain channel to the next revision, so
  * an update of {@code expkt.vr} deactivates no protocol component that uses only {@code VrSockets}.
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):

@@ -68,8 +68,10 @@ public final class KeeperCommand {
         out.append("vr engines since start: ").append(vrTracker.swaps())
                 .append(" (each after the first: an update of expkt.vr the protocols did not see)\n");
         int failed = 0;
+        int channels = 0;
         StringBuilder rows = new StringBuilder();
         for (KeptVrSockets s : vrTracker.services()) {
+            channels += s.channelsMoved();
             for (KeptRawIpSocket k : s.raws()) {
                 String failure = k.failureText();
                 if (failure != null) {
@@ -81,6 +83,7 @@ public final class KeeperCommand {
         }
         out.append(String.format("%-32s %-8s %8s %8s  %s%n", "RAW SOCKET OWNER", "STATE", "REPLAYS", "ADOPTED", "SERVED BY / WHY NOT"));
         out.append(rows);
+        out.append("vr plain channels moved to a new revision: ").append(channels).append('\n');
         if (failed > 0) {
             out.append(failed).append(" raw socket(s) could not be restored after an update of expkt.vr: their calls fail with this reason\n");
         }

@@ -31,10 +31,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code expkt.vr}'s: an update of {@code expkt.vr} does not unregister it, so a protocol component
  * referencing it is not deactivated. Every call goes to the bundle's {@link VrSession} on the current VR
  * engine. Raw sockets are {@link KeptRawIpSocket}s: their descriptor is parked when the engine goes and
- * adopted by the next one, so the protocol keeps the same object and the same kernel socket. L3 sockets,
- * plain channels and {@code ALL} server sockets are not kept yet: the engine's update closes them (a WARN
- * names the bundle and how many), and their calls throw {@code ClosedChannelException}
- * (expkt.provider/DESIGN.md, "expkt.vr update").
+ * adopted by the next one, so the protocol keeps the same object and the same kernel socket. Plain channels
+ * ({@code openDatagramChannel} and its siblings: JDK objects the protocol holds itself) are parked
+ * unclosed and recorded as the owner's by the next revision. L3 sockets and {@code ALL} server sockets are
+ * not kept yet: the engine's update closes them (a WARN names the bundle and how many), and their calls
+ * throw {@code ClosedChannelException} (expkt.provider/DESIGN.md, "An update of expkt.vr").
  *
  * <p>When the using bundle stops, every socket it opened here is closed.
  *
@@ -51,6 +52,9 @@ public final class KeptVrSockets implements VrSockets {
     private final BundleIdentity owner;
     private final String declaredVr;
     private final List<KeptRawIpSocket> raws = new CopyOnWriteArrayList<>();
+    /** Plain channels parked by the engine that left, for the next one (guarded by this). */
+    private final List<expkt.api.spi.ParkedChannel> parkedChannels = new java.util.ArrayList<>();
+    private volatile int channelsMoved;
     private volatile VrSession session;
     private volatile boolean released;
     private volatile boolean noEngine;
@@ -83,6 +87,14 @@ public final class KeptVrSockets implements VrSockets {
                 k.released();
             }
             raws.clear();
+            for (expkt.api.spi.ParkedChannel c : parkedChannels) {
+                try {
+                    c.channel().close(); // parked during a swap: no revision records it now, so it is closed here
+                } catch (IOException ignored) {
+                    // closing releases the descriptor even when it reports an error
+                }
+            }
+            parkedChannels.clear();
         }
         synchronized (tracker.engineChanged()) {
             tracker.engineChanged().notifyAll();
@@ -97,6 +109,11 @@ public final class KeptVrSockets implements VrSockets {
 
     BundleIdentity owner() {
         return owner;
+    }
+
+    /** How many plain channels moved to a new revision of expkt.vr since this service was made. */
+    int channelsMoved() {
+        return channelsMoved;
     }
 
     List<KeptRawIpSocket> raws() {
@@ -125,6 +142,18 @@ public final class KeptVrSockets implements VrSockets {
                 return new int[] {0, 0};
             }
             session = next;
+            for (expkt.api.spi.ParkedChannel c : parkedChannels) {
+                if (c.channel().isOpen()) {
+                    try {
+                        next.adoptChannel(c);
+                        channelsMoved++;
+                    } catch (RuntimeException e) {
+                        log.warn("{}: {} could not take over {} channel in {}: {}", owner.withVersion(), engine.revision(), c.kind(),
+                                c.vr().name(), e.toString());
+                    }
+                }
+            }
+            parkedChannels.clear();
             for (KeptRawIpSocket k : raws) {
                 switch (k.replayOn(next, engine.revision())) {
                     case ADOPTED -> adopted++;
@@ -152,12 +181,19 @@ public final class KeptVrSockets implements VrSockets {
                     parked++;
                 }
             }
+            if (old != null) {
+                try {
+                    parkedChannels.addAll(old.parkChannels());
+                } catch (RuntimeException e) {
+                    log.warn("{}: could not park its channels: the update closes them: {}", owner.withVersion(), e.toString());
+                }
+            }
         }
         if (old != null) {
             int closed = old.release();
             if (closed > 0) {
-                log.warn("{}: the update of expkt.vr closed {} L3 socket(s) or channel(s) of this bundle (only raw sockets are kept "
-                        + "across it yet): their calls throw ClosedChannelException", owner.withVersion(), closed);
+                log.warn("{}: the update of expkt.vr closed {} L3 or ALL socket(s) of this bundle (raw sockets and plain channels "
+                        + "are kept across it, these not yet): their calls throw ClosedChannelException", owner.withVersion(), closed);
             }
         }
         return parked;

@@ -152,6 +152,28 @@ public final class VrSocketsImpl implements VrSession {
     }
 
     @Override
+    public java.util.List<expkt.api.spi.ParkedChannel> parkChannels() {
+        java.util.List<expkt.api.spi.ParkedChannel> out = new java.util.ArrayList<>();
+        for (SocketOwner.Owned o : owner.open()) {
+            if (o instanceof PlainChannel p) {
+                owner.remove(p);
+                out.add(new expkt.api.spi.ParkedChannel(p.kind(), p.vr(), p.channel()));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void adoptChannel(expkt.api.spi.ParkedChannel parked) {
+        try {
+            owner.add(new PlainChannel(parked.kind(), parked.vr(), parked.channel()));
+        } catch (IOException e) {
+            // add closes it only after this session was released: IllegalStateException then, never IOException
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
     public int release() {
         int n = owner.closeAll();
         table.removeOwner(owner);

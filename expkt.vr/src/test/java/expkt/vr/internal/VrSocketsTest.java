@@ -363,6 +363,27 @@ class VrSocketsTest {
         assertTrue(stale.getMessage().contains("fd " + parked.fd()), stale.getMessage());
     }
 
+    /** A plain channel crosses to the next session unclosed: the next one lists it and closes it on release. */
+    @Test
+    void aParkedChannelIsNotClosedAndBelongsToTheNextSession() throws Exception {
+        DatagramChannel ch = sockets.openDatagramChannel("VR-B", null);
+        RawIpSocket raw = sockets.rawSocket("VR-B", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);
+        java.util.List<expkt.api.spi.ParkedChannel> parked = sockets.parkChannels();
+        assertEquals(1, parked.size(), "the plain channel only, not the raw socket");
+        assertEquals("udp", parked.get(0).kind());
+        assertEquals("VR-B", parked.get(0).vr().name());
+        assertEquals(1, sockets.release(), "the raw socket, not the parked channel");
+        assertFalse(raw.isOpen());
+        assertTrue(ch.isOpen());
+        assertEquals("B:kept", udpEcho(ch, "kept"));
+        SocketOwner nextOwner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
+        VrSocketsImpl next = new VrSocketsImpl(table, exec, nextOwner, table::hostDefault);
+        next.adoptChannel(parked.get(0));
+        assertEquals(1, nextOwner.open().size());
+        assertEquals(1, next.release());
+        assertFalse(ch.isOpen());
+    }
+
     @Test
     void closeEndsAPendingRawReceive() throws Exception {
         RawIpSocket r = sockets.rawSocket("VR-Default", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);

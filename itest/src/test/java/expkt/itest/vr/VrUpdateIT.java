@@ -55,6 +55,7 @@ public class VrUpdateIT extends ExpktTestSupport {
     private static final String VR_ADDR = "10.9.1.1";
     private static final String PEER = "10.9.1.2";
     private static final String BSN = "expkt.itest.vr.rawholder";
+    private static final int ECHO_PORT = 7207;
 
     @Inject
     private ConfigurationAdmin cm;
@@ -85,10 +86,19 @@ public class VrUpdateIT extends ExpktTestSupport {
         vr.put("location", vrNs);
         cm.createFactoryConfiguration("expkt.vr.router", "?").update(vr);
         await("VR " + VR + " registered", WAIT_MS, () -> vrs.list().stream().anyMatch(v -> v.id() == VR_ID));
+        // the peer's UDP echo, for the holder's plain channel
+        lab().spawn(peerNs, Path.of("target/vr-update-echo.log").toAbsolutePath(), "python3", "-c", String.join("\n",
+                "import socket",
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "s.bind(('" + PEER + "', " + ECHO_PORT + "))",
+                "while True:",
+                "    d, a = s.recvfrom(2048)",
+                "    s.sendto(d, a)"));
 
         Bundle holder = context.installBundle("expkt-itest-rawholder", TestBundles.stream(TestBundles.bundle(BSN, "1.0.0",
                 new TestBundles.Component("expkt.itest.vr.rawholder", RawPingHolder.class, new String[] {"java.util.function.Function"},
-                        Map.of("expkt.itest.vr", VR, "expkt.itest.peer", PEER, "expkt.itest.rawholder", "true"),
+                        Map.of("expkt.itest.vr", VR, "expkt.itest.peer", PEER, "expkt.itest.rawholder", "true",
+                                "expkt.itest.echoport", Integer.toString(ECHO_PORT)),
                         new String[] {TestBundles.reference("sockets", "expkt.api.vr.VrSockets", "setSockets", "")}),
                 "expkt.api.vr,org.osgi.framework")));
         holder.start();
@@ -107,6 +117,7 @@ public class VrUpdateIT extends ExpktTestSupport {
         assertEquals("1", proto.apply("activations"));
         String socket = proto.apply("socket");
         assertEquals("a ping before the updates", "reply", proto.apply("ping 1"));
+        await("the peer's UDP echo answers the held channel", WAIT_MS, () -> proto.apply("udp 0").equals("reply"));
 
         // pings without pause through the held socket, counted, during and between the updates
         AtomicLong sent = new AtomicLong();
@@ -150,6 +161,8 @@ public class VrUpdateIT extends ExpktTestSupport {
             await("the keeper to serve on VR engine " + engines, WAIT_MS, () -> keeper().contains("vr engines since start: " + engines + " "));
             long answeredAtSwap = answered.get();
             await("a ping through the held socket answered after update " + round, WAIT_MS, () -> answered.get() > answeredAtSwap);
+            int r = round;
+            assertEquals("a datagram through the held plain channel after update " + round, "reply", proto.apply("udp " + r));
             rounds.add("update " + round + ": sent " + (sent.get() - sentBefore) + ", answered " + (answered.get() - answeredBefore));
         }
         long updateMs = (System.nanoTime() - t0) / 1_000_000L;
@@ -174,6 +187,7 @@ public class VrUpdateIT extends ExpktTestSupport {
         assertTrue(report, keeper.contains("vr engines since start: " + (UPDATES + 1) + " "));
         assertTrue(report, keeper.matches("(?s).*" + BSN.replace(".", "\\.") + " \\[\\d+\\]\\s+ok\\s+" + UPDATES + "\\s+" + UPDATES + "\\s.*"));
         assertFalse(report, keeper.contains("FAILED"));
+        assertTrue("the plain channel moved to each new revision\n" + report, keeper.contains("vr plain channels moved to a new revision: " + UPDATES));
         // nothing leaked: the same sockets (by inode) and threads
         Map<Integer, String> socketsAfter = VrLabSetup.socketFds();
         assertEquals(report, socketsBefore, socketsAfter);

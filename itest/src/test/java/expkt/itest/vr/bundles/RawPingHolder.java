@@ -20,7 +20,9 @@ import expkt.api.vr.VrSockets;
  * class's component was activated: a static of the bundle's own class loader, which the test never
  * updates), {@code socket} (the socket object's identity) and {@code ping <seq>}: one ICMP echo to the
  * peer through the held socket, {@code reply} when the peer's answer with that sequence came within 1 s,
- * else {@code timeout}, or {@code error: ...}.
+ * else {@code timeout}, or {@code error: ...}. It also holds a plain UDP channel of the VR
+ * ({@code openDatagramChannel}): {@code udp <seq>} sends a datagram to the peer's echo port and answers
+ * {@code reply} when the echo came back within 1 s.
  *
  * <p>Threading: one caller at a time for {@code ping} (the test's traffic thread); the others any thread.
  */
@@ -29,6 +31,8 @@ public final class RawPingHolder implements Function<String, String> {
 
     private VrSockets sockets;
     private RawIpSocket socket;
+    private java.nio.channels.DatagramChannel udp;
+    private java.net.InetSocketAddress echo;
     private InetAddress peer;
     private final int identifier = ThreadLocalRandom.current().nextInt(1, 0x10000);
     private final byte[] tx = new byte[8 + 32];
@@ -42,11 +46,15 @@ public final class RawPingHolder implements Function<String, String> {
         peer = InetAddress.getByName((String) properties.get("expkt.itest.peer"));
         socket = sockets.rawSocket((String) properties.get("expkt.itest.vr"), RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);
         socket.setReceiveTimeout(Duration.ofMillis(200));
+        echo = new java.net.InetSocketAddress(peer, Integer.parseInt((String) properties.get("expkt.itest.echoport")));
+        udp = sockets.openDatagramChannel((String) properties.get("expkt.itest.vr"), null);
+        udp.socket().setSoTimeout(1000);
         ACTIVATIONS.incrementAndGet();
     }
 
     public void deactivate() throws Exception {
         socket.close();
+        udp.close();
     }
 
     @Override
@@ -55,7 +63,28 @@ public final class RawPingHolder implements Function<String, String> {
             return Integer.toString(ACTIVATIONS.get());
         }
         if (command.equals("socket")) {
-            return Integer.toHexString(System.identityHashCode(socket)) + " " + socket;
+            return Integer.toHexString(System.identityHashCode(socket)) + " " + Integer.toHexString(System.identityHashCode(udp)) + " " + socket;
+        }
+        if (command.startsWith("udp ")) {
+            try {
+                byte[] out = command.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                udp.send(java.nio.ByteBuffer.wrap(out), echo);
+                long deadline = System.nanoTime() + 1_000_000_000L;
+                java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[256], 256);
+                while (System.nanoTime() < deadline) {
+                    try {
+                        udp.socket().receive(in);
+                    } catch (java.net.SocketTimeoutException e) {
+                        break;
+                    }
+                    if (new String(in.getData(), 0, in.getLength(), java.nio.charset.StandardCharsets.US_ASCII).equals(command)) {
+                        return "reply";
+                    }
+                }
+                return "timeout";
+            } catch (Exception e) {
+                return "error: " + e;
+            }
         }
         if (command.startsWith("ping ")) {
             try {
