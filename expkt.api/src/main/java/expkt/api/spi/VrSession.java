@@ -41,6 +41,17 @@ public interface VrSession extends VrSockets {
     /** Records a channel a previous revision parked as the owner's (listed, and closed by {@link #release()}). */
     void adoptChannel(ParkedChannel parked);
 
+    /**
+     * Takes the channel out of {@code socket} (an L3 socket this session opened) without closing it: the
+     * socket is closed for its users from now on (its VR change, callback and selector calls throw
+     * {@code ClosedChannelException}), its callback is removed, its selector watchers are forgotten without
+     * being told. Null if the socket is not this session's or already closed.
+     */
+    ParkedChannel parkL3(expkt.api.vr.L3Socket<?> socket);
+
+    /** An L3 socket of the owner around the channel a previous revision parked; its callback and watchers are the caller's to set again. */
+    expkt.api.vr.L3Socket<?> adoptL3(ParkedChannel parked) throws IOException;
+
     /** Closes every socket the owner opened through this session and has not parked; returns how many were open. */
     int release();
 }

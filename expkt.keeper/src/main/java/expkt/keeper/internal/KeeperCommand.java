@@ -61,7 +61,7 @@ public final class KeeperCommand {
         return out.toString();
     }
 
-    /** The VR engine (expkt.vr) and every kept raw socket: what serves it, how often its descriptor was adopted. */
+    /** The VR engine (expkt.vr) and every kept raw and L3 socket: what serves it, how often its kernel socket was adopted. */
     private void vr(StringBuilder out) {
         String engine = vrTracker.engine() == null ? "NONE (last: " + vrTracker.lastRevision() + ")" : vrTracker.lastRevision();
         out.append("vr engine: ").append(engine).append('\n');
@@ -72,20 +72,20 @@ public final class KeeperCommand {
         StringBuilder rows = new StringBuilder();
         for (KeptVrSockets s : vrTracker.services()) {
             channels += s.channelsMoved();
-            for (KeptRawIpSocket k : s.raws()) {
+            for (KeptVrSocket k : s.kept()) {
                 String failure = k.failureText();
                 if (failure != null) {
                     failed++;
                 }
-                rows.append(String.format("%-32s %-8s %8d %8d  %s%n", k.ownerName(), failure == null ? "ok" : "FAILED",
+                rows.append(String.format("%-32s %-10s %-8s %8d %8d  %s%n", k.ownerName(), k.kind(), failure == null ? "ok" : "FAILED",
                         k.replays(), k.adoptions(), failure == null ? k.servedBy() : failure));
             }
         }
-        out.append(String.format("%-32s %-8s %8s %8s  %s%n", "RAW SOCKET OWNER", "STATE", "REPLAYS", "ADOPTED", "SERVED BY / WHY NOT"));
+        out.append(String.format("%-32s %-10s %-8s %8s %8s  %s%n", "VR SOCKET OWNER", "KIND", "STATE", "REPLAYS", "ADOPTED", "SERVED BY / WHY NOT"));
         out.append(rows);
         out.append("vr plain channels moved to a new revision: ").append(channels).append('\n');
         if (failed > 0) {
-            out.append(failed).append(" raw socket(s) could not be restored after an update of expkt.vr: their calls fail with this reason\n");
+            out.append(failed).append(" VR socket(s) could not be restored after an update of expkt.vr: their calls fail with this reason\n");
         }
     }
 }

@@ -34,8 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Threading: as the engine's socket for send and receive (no lock, one volatile read, nothing allocated);
  * the calls that change the record, the detach and the replay are serialised on this object.
  */
-public final class KeptRawIpSocket implements RawIpSocket, Selectable {
-    enum Replay { ADOPTED, FAILED, CLOSED }
+public final class KeptRawIpSocket implements RawIpSocket, Selectable, KeptVrSocket {
 
     private final KeptVrSockets service;
     private final int domain;
@@ -69,7 +68,8 @@ public final class KeptRawIpSocket implements RawIpSocket, Selectable {
     // ---- the swap ---------------------------------------------------------------------------------
 
     /** The engine is going: parks the descriptor with {@code old}; later calls wait for the adoption. True if parked. */
-    synchronized boolean detach(VrSession old) {
+    @Override
+    public synchronized boolean detach(VrSession old) {
         RawIpSocket d = delegate;
         if (closed || failure != null || old == null) {
             return false;
@@ -85,7 +85,8 @@ public final class KeptRawIpSocket implements RawIpSocket, Selectable {
     }
 
     /** Adopts the parked descriptor on {@code session} and sets the record up on it again. */
-    synchronized Replay replayOn(VrSession session, String revision) {
+    @Override
+    public synchronized Replay replayOn(VrSession session, String revision) {
         if (closed) {
             return Replay.CLOSED;
         }
@@ -130,7 +131,8 @@ public final class KeptRawIpSocket implements RawIpSocket, Selectable {
         return Replay.ADOPTED;
     }
 
-    void failed(String revision, Exception cause) {
+    @Override
+    public void failed(String revision, Exception cause) {
         failedOn = revision;
         failure = cause;
         leaving = null;
@@ -144,7 +146,8 @@ public final class KeptRawIpSocket implements RawIpSocket, Selectable {
     }
 
     /** The owner's service was released: closes the engine socket, or the parked descriptor. */
-    synchronized void released() {
+    @Override
+    public synchronized void released() {
         if (closed) {
             return;
         }
@@ -224,25 +227,35 @@ public final class KeptRawIpSocket implements RawIpSocket, Selectable {
         return delegate;
     }
 
-    String failureText() {
+    @Override
+    public String failureText() {
         Exception f = failure;
         return f == null ? null : "on " + failedOn + ": " + f;
     }
 
-    String servedBy() {
+    @Override
+    public String servedBy() {
         return servedBy;
     }
 
-    int replays() {
+    @Override
+    public int replays() {
         return replays;
     }
 
-    int adoptions() {
+    @Override
+    public int adoptions() {
         return adoptions;
     }
 
-    String ownerName() {
+    @Override
+    public String ownerName() {
         return service.owner().toString();
+    }
+
+    @Override
+    public String kind() {
+        return "raw";
     }
 
     // ---- RawIpSocket ------------------------------------------------------------------------------

@@ -31,11 +31,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code expkt.vr}'s: an update of {@code expkt.vr} does not unregister it, so a protocol component
  * referencing it is not deactivated. Every call goes to the bundle's {@link VrSession} on the current VR
  * engine. Raw sockets are {@link KeptRawIpSocket}s: their descriptor is parked when the engine goes and
- * adopted by the next one, so the protocol keeps the same object and the same kernel socket. Plain channels
- * ({@code openDatagramChannel} and its siblings: JDK objects the protocol holds itself) are parked
- * unclosed and recorded as the owner's by the next revision. L3 sockets and {@code ALL} server sockets are
- * not kept yet: the engine's update closes them (a WARN names the bundle and how many), and their calls
- * throw {@code ClosedChannelException} (expkt.provider/DESIGN.md, "An update of expkt.vr").
+ * adopted by the next one, so the protocol keeps the same object and the same kernel socket; L3 sockets are
+ * {@link KeptL3Socket}s, whose JDK channel is adopted likewise. Plain channels ({@code openDatagramChannel}
+ * and its siblings: JDK objects the protocol holds itself) are parked unclosed and recorded as the owner's
+ * by the next revision. {@code ALL} server sockets are not kept yet: the engine's update closes them (a
+ * WARN names the bundle and how many), and their calls throw {@code ClosedChannelException}
+ * (expkt.provider/DESIGN.md, "An update of expkt.vr").
  *
  * <p>When the using bundle stops, every socket it opened here is closed.
  *
@@ -51,7 +52,7 @@ public final class KeptVrSockets implements VrSockets {
     private final Logger log;
     private final BundleIdentity owner;
     private final String declaredVr;
-    private final List<KeptRawIpSocket> raws = new CopyOnWriteArrayList<>();
+    private final List<KeptVrSocket> raws = new CopyOnWriteArrayList<>();
     /** Plain channels parked by the engine that left, for the next one (guarded by this). */
     private final List<expkt.api.spi.ParkedChannel> parkedChannels = new java.util.ArrayList<>();
     private volatile int channelsMoved;
@@ -80,7 +81,7 @@ public final class KeptVrSockets implements VrSockets {
             released = true;
             s = session;
             session = null;
-            for (KeptRawIpSocket k : raws) {
+            for (KeptVrSocket k : raws) {
                 if (k.isOpen()) {
                     kept++;
                 }
@@ -116,7 +117,7 @@ public final class KeptVrSockets implements VrSockets {
         return channelsMoved;
     }
 
-    List<KeptRawIpSocket> raws() {
+    List<KeptVrSocket> kept() {
         return List.copyOf(raws);
     }
 
@@ -128,7 +129,7 @@ public final class KeptVrSockets implements VrSockets {
         } catch (RuntimeException e) {
             log.error("{}: no session on VR engine {}: {} raw socket(s) cannot be restored", owner.withVersion(), engine.revision(),
                     raws.size(), e);
-            for (KeptRawIpSocket k : raws) {
+            for (KeptVrSocket k : raws) {
                 k.failed(engine.revision(), e);
             }
             return new int[] {0, raws.size()};
@@ -154,7 +155,7 @@ public final class KeptVrSockets implements VrSockets {
                 }
             }
             parkedChannels.clear();
-            for (KeptRawIpSocket k : raws) {
+            for (KeptVrSocket k : raws) {
                 switch (k.replayOn(next, engine.revision())) {
                     case ADOPTED -> adopted++;
                     case FAILED -> {
@@ -176,7 +177,7 @@ public final class KeptVrSockets implements VrSockets {
         synchronized (this) {
             old = session;
             session = null;
-            for (KeptRawIpSocket k : raws) {
+            for (KeptVrSocket k : raws) {
                 if (k.detach(old)) {
                     parked++;
                 }
@@ -192,8 +193,8 @@ public final class KeptVrSockets implements VrSockets {
         if (old != null) {
             int closed = old.release();
             if (closed > 0) {
-                log.warn("{}: the update of expkt.vr closed {} L3 or ALL socket(s) of this bundle (raw sockets and plain channels "
-                        + "are kept across it, these not yet): their calls throw ClosedChannelException", owner.withVersion(), closed);
+                log.warn("{}: the update of expkt.vr closed {} ALL server socket(s) of this bundle (raw and L3 sockets and plain "
+                        + "channels are kept across it, these not yet): their calls throw ClosedChannelException", owner.withVersion(), closed);
             }
         }
         return parked;
@@ -265,17 +266,37 @@ public final class KeptVrSockets implements VrSockets {
 
     @Override
     public L3Socket<DatagramChannel> udpSocket(String vr, ProtocolFamily family) throws IOException {
-        return awaitSession().udpSocket(vr, family);
+        return keepL3("udp", sess -> sess.udpSocket(vr, family));
     }
 
     @Override
     public L3Socket<SocketChannel> tcpSocket(String vr, ProtocolFamily family) throws IOException {
-        return awaitSession().tcpSocket(vr, family);
+        return keepL3("tcp", sess -> sess.tcpSocket(vr, family));
     }
 
     @Override
     public L3Socket<ServerSocketChannel> tcpServerSocket(String vr, ProtocolFamily family) throws IOException {
-        return awaitSession().tcpServerSocket(vr, family);
+        return keepL3("tcp-listen", sess -> sess.tcpServerSocket(vr, family));
+    }
+
+    private interface L3Opener<C extends java.nio.channels.NetworkChannel> {
+        L3Socket<C> open(VrSession s) throws IOException;
+    }
+
+    /** An L3 socket kept across updates of expkt.vr: the same object, the same JDK channel. */
+    private <C extends java.nio.channels.NetworkChannel> L3Socket<C> keepL3(String kind, L3Opener<C> opener) throws IOException {
+        while (true) {
+            VrSession s = awaitSession();
+            synchronized (this) {
+                if (session != s) {
+                    continue; // a swap came between: open on the next engine
+                }
+                KeptL3Socket<C> k = new KeptL3Socket<>(this, kind, opener.open(s), tracker.lastRevision());
+                raws.removeIf(r -> !r.isOpen() && r.failureText() == null); // closed by the protocol: no longer kept
+                raws.add(k);
+                return k;
+            }
+        }
     }
 
     @Override
@@ -301,7 +322,7 @@ public final class KeptVrSockets implements VrSockets {
         }
     }
 
-    void forget(KeptRawIpSocket socket) {
+    void forget(KeptVrSocket socket) {
         raws.remove(socket);
     }
 }

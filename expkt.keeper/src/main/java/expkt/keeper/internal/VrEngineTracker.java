@@ -119,7 +119,7 @@ public final class VrEngineTracker {
                 failed += r[1];
             }
             if (previous != null || swaps > 1) {
-                log.info("VR engine {} took over: {} bundle(s), {} raw socket(s) adopted{}", lastRevision, services.size(), adopted,
+                log.info("VR engine {} took over: {} bundle(s), {} socket(s) adopted{}", lastRevision, services.size(), adopted,
                         failed == 0 ? "" : ", " + failed + " could not be restored (expkt:keeper)");
             }
             if (readyEnds != null) {
@@ -219,7 +219,7 @@ public final class VrEngineTracker {
         for (KeptVrSockets s : services) {
             parked += s.engineLeaving();
         }
-        log.info("VR engine {} left: {} bundle(s) wait for the next (grace {} ms), {} raw socket(s) parked", lastRevision,
+        log.info("VR engine {} left: {} bundle(s) wait for the next (grace {} ms), {} socket(s) parked", lastRevision,
                 services.size(), graceMillis, parked);
     }
 

@@ -157,7 +157,7 @@ public final class VrSocketsImpl implements VrSession {
         for (SocketOwner.Owned o : owner.open()) {
             if (o instanceof PlainChannel p) {
                 owner.remove(p);
-                out.add(new expkt.api.spi.ParkedChannel(p.kind(), p.vr(), p.channel()));
+                out.add(new expkt.api.spi.ParkedChannel(p.kind(), p.vr(), p.channel(), null));
             }
         }
         return out;
@@ -171,6 +171,32 @@ public final class VrSocketsImpl implements VrSession {
             // add closes it only after this session was released: IllegalStateException then, never IOException
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    @Override
+    public expkt.api.spi.ParkedChannel parkL3(L3Socket<?> socket) {
+        if (socket instanceof L3SocketImpl<?> l3 && owner.owns(l3)) {
+            return l3.park();
+        }
+        return null;
+    }
+
+    @Override
+    public L3Socket<?> adoptL3(expkt.api.spi.ParkedChannel parked) throws IOException {
+        ProtocolFamily f = family(parked.family());
+        NetworkChannel ch = parked.channel();
+        if (!ch.isOpen()) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
+        return switch (parked.kind()) {
+            case "udp" -> owner.add(new L3SocketImpl<>("udp", f, table, parked.vr(), v -> makeDatagram(v, f), owner, dispatchers,
+                    (DatagramChannel) ch));
+            case "tcp" -> owner.add(new L3SocketImpl<>("tcp", f, table, parked.vr(), v -> makeSocket(v, f), owner, dispatchers,
+                    (SocketChannel) ch));
+            case "tcp-listen" -> owner.add(new L3SocketImpl<>("tcp-listen", f, table, parked.vr(), v -> makeServer(v, f), owner,
+                    dispatchers, (ServerSocketChannel) ch));
+            default -> throw new IllegalArgumentException("parked channel of kind " + parked.kind() + " is no L3 socket's");
+        };
     }
 
     @Override

@@ -384,6 +384,30 @@ class VrSocketsTest {
         assertFalse(ch.isOpen());
     }
 
+    /** An L3 socket's channel is adopted by the next session: the same JDK channel, not closed by the swap. */
+    @Test
+    void aParkedL3SocketKeepsItsChannelInTheNextSession() throws Exception {
+        L3Socket<DatagramChannel> old = sockets.udpSocket("VR-A", null);
+        DatagramChannel ch = old.channel();
+        assertEquals("A:before", udpEcho(ch, "before"));
+        expkt.api.spi.ParkedChannel parked = sockets.parkL3(old);
+        assertTrue(parked != null && parked.channel() == ch && "udp".equals(parked.kind()), String.valueOf(parked));
+        assertFalse(old.isOpen());
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> old.setVr("VR-B"));
+        old.close(); // the channel is no longer the parked object's to close
+        assertEquals(0, sockets.release());
+        assertTrue(ch.isOpen());
+        SocketOwner nextOwner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
+        VrSocketsImpl next = new VrSocketsImpl(table, exec, nextOwner, table::hostDefault);
+        @SuppressWarnings("unchecked")
+        L3Socket<DatagramChannel> adopted = (L3Socket<DatagramChannel>) next.adoptL3(parked);
+        assertTrue(adopted.channel() == ch);
+        assertEquals("VR-A", adopted.vr().name());
+        assertEquals("A:after", udpEcho(adopted.channel(), "after"));
+        assertEquals(1, next.release());
+        assertFalse(ch.isOpen());
+    }
+
     @Test
     void closeEndsAPendingRawReceive() throws Exception {
         RawIpSocket r = sockets.rawSocket("VR-Default", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);

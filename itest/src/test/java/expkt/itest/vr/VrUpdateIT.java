@@ -118,6 +118,7 @@ public class VrUpdateIT extends ExpktTestSupport {
         String socket = proto.apply("socket");
         assertEquals("a ping before the updates", "reply", proto.apply("ping 1"));
         await("the peer's UDP echo answers the held channel", WAIT_MS, () -> proto.apply("udp 0").equals("reply"));
+        assertEquals("the held L3 socket's echo", "reply", proto.apply("l3 0"));
 
         // pings without pause through the held socket, counted, during and between the updates
         AtomicLong sent = new AtomicLong();
@@ -163,6 +164,7 @@ public class VrUpdateIT extends ExpktTestSupport {
             await("a ping through the held socket answered after update " + round, WAIT_MS, () -> answered.get() > answeredAtSwap);
             int r = round;
             assertEquals("a datagram through the held plain channel after update " + round, "reply", proto.apply("udp " + r));
+            assertEquals("a datagram through the held L3 socket after update " + round, "reply", proto.apply("l3 " + r));
             rounds.add("update " + round + ": sent " + (sent.get() - sentBefore) + ", answered " + (answered.get() - answeredBefore));
         }
         long updateMs = (System.nanoTime() - t0) / 1_000_000L;
@@ -179,13 +181,17 @@ public class VrUpdateIT extends ExpktTestSupport {
         // the protocol never saw the updates: one activation, the same registration, the same socket object
         assertEquals(report, "1", proto.apply("activations"));
         assertEquals(report, serviceId, (long) (Long) holderRef().getProperty("service.id"));
-        assertEquals(report, socket.split(" ")[0], proto.apply("socket").split(" ")[0]);
+        assertEquals(report, String.join(" ", java.util.Arrays.copyOf(socket.split(" "), 4)),
+                String.join(" ", java.util.Arrays.copyOf(proto.apply("socket").split(" "), 4)));
         assertEquals("no ping failed with an exception (calls during a swap wait for the adoption)\n" + report, List.of(), failures);
         assertTrue(report, answered.get() > 0 && answered.get() <= sent.get());
         assertEquals("a ping after the updates", "reply", proto.apply("ping 2"));
         // the descriptor was adopted by every new revision, never opened anew
         assertTrue(report, keeper.contains("vr engines since start: " + (UPDATES + 1) + " "));
-        assertTrue(report, keeper.matches("(?s).*" + BSN.replace(".", "\\.") + " \\[\\d+\\]\\s+ok\\s+" + UPDATES + "\\s+" + UPDATES + "\\s.*"));
+        for (String kind : List.of("raw", "udp")) {
+            assertTrue(kind + "\n" + report, keeper.matches("(?s).*" + BSN.replace(".", "\\.") + " \\[\\d+\\]\\s+" + kind + "\\s+ok\\s+" + UPDATES
+                    + "\\s+" + UPDATES + "\\s.*"));
+        }
         assertFalse(report, keeper.contains("FAILED"));
         assertTrue("the plain channel moved to each new revision\n" + report, keeper.contains("vr plain channels moved to a new revision: " + UPDATES));
         // nothing leaked: the same sockets (by inode) and threads

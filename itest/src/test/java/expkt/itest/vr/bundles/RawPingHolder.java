@@ -22,7 +22,8 @@ import expkt.api.vr.VrSockets;
  * peer through the held socket, {@code reply} when the peer's answer with that sequence came within 1 s,
  * else {@code timeout}, or {@code error: ...}. It also holds a plain UDP channel of the VR
  * ({@code openDatagramChannel}): {@code udp <seq>} sends a datagram to the peer's echo port and answers
- * {@code reply} when the echo came back within 1 s.
+ * {@code reply} when the echo came back within 1 s; and an expkt L3 UDP socket ({@code udpSocket}):
+ * {@code l3 <seq>} does the same through its channel.
  *
  * <p>Threading: one caller at a time for {@code ping} (the test's traffic thread); the others any thread.
  */
@@ -32,6 +33,7 @@ public final class RawPingHolder implements Function<String, String> {
     private VrSockets sockets;
     private RawIpSocket socket;
     private java.nio.channels.DatagramChannel udp;
+    private expkt.api.vr.L3Socket<java.nio.channels.DatagramChannel> l3;
     private java.net.InetSocketAddress echo;
     private InetAddress peer;
     private final int identifier = ThreadLocalRandom.current().nextInt(1, 0x10000);
@@ -49,12 +51,15 @@ public final class RawPingHolder implements Function<String, String> {
         echo = new java.net.InetSocketAddress(peer, Integer.parseInt((String) properties.get("expkt.itest.echoport")));
         udp = sockets.openDatagramChannel((String) properties.get("expkt.itest.vr"), null);
         udp.socket().setSoTimeout(1000);
+        l3 = sockets.udpSocket((String) properties.get("expkt.itest.vr"), null);
+        l3.channel().socket().setSoTimeout(1000);
         ACTIVATIONS.incrementAndGet();
     }
 
     public void deactivate() throws Exception {
         socket.close();
         udp.close();
+        l3.close();
     }
 
     @Override
@@ -63,9 +68,11 @@ public final class RawPingHolder implements Function<String, String> {
             return Integer.toString(ACTIVATIONS.get());
         }
         if (command.equals("socket")) {
-            return Integer.toHexString(System.identityHashCode(socket)) + " " + Integer.toHexString(System.identityHashCode(udp)) + " " + socket;
+            return Integer.toHexString(System.identityHashCode(socket)) + " " + Integer.toHexString(System.identityHashCode(udp)) + " "
+                    + Integer.toHexString(System.identityHashCode(l3)) + " " + Integer.toHexString(System.identityHashCode(l3.channel())) + " " + socket;
         }
-        if (command.startsWith("udp ")) {
+        if (command.startsWith("udp ") || command.startsWith("l3 ")) {
+            java.nio.channels.DatagramChannel udp = command.startsWith("l3 ") ? l3.channel() : this.udp;
             try {
                 byte[] out = command.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                 udp.send(java.nio.ByteBuffer.wrap(out), echo);
