@@ -71,14 +71,17 @@ public final class ExpktOptions {
 
     /**
      * Bundles of this reactor by artifactId, e.g. {@code projectBundles("expkt.provider", "expkt.vr")}.
-     * {@code expkt.provider} brings {@code expkt.keeper} along: the provider needs its engine SPI, and the
-     * keeper registers the {@code PacketService} and {@code StateHandover} the protocols use.
+     * {@code expkt.provider} and {@code expkt.vr} bring {@code expkt.keeper} along (once): the keeper registers
+     * the {@code PacketService}, {@code StateHandover} and {@code VrSockets} the protocols use and forwards
+     * to their engines.
      */
     public static Option projectBundles(String... artifactIds) {
         List<Option> options = new ArrayList<>();
+        boolean keeper = false;
         for (String id : artifactIds) {
-            if (id.equals("expkt.provider")) {
+            if ((id.equals("expkt.provider") || id.equals("expkt.vr")) && !keeper) {
                 options.add(bundle(jar("expkt.bundle.expkt.keeper").toURI().toString()));
+                keeper = true;
             }
             options.add(bundle(jar("expkt.bundle." + id).toURI().toString()));
         }

@@ -16,13 +16,18 @@
  * nftables table) as plain values, the next revision adopts it; likewise each kept socket's kernel part
  * ({@link expkt.api.spi.ParkedSocket}, {@link expkt.api.spi.EngineSession#handoverToken},
  * {@link expkt.api.spi.EngineSession#adopt}).
+ * 1.6.0: the VR engine SPI, {@link expkt.api.spi.VrEngine}, {@link expkt.api.spi.VrSession} and
+ * {@link expkt.api.spi.ParkedRawSocket}, {@link expkt.api.spi.ParkedChannel}: {@code expkt.vr} registers its
+ * engine, the keeper registers {@code VrSockets} for the protocols and hands each kept raw socket's descriptor
+ * and each plain channel to the next revision, so
+ * an update of {@code expkt.vr} deactivates no protocol component that uses only {@code VrSockets}.
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
  * only a bundle whose import names it (the provider, the keeper, {@code expkt.vr}, the codec, the test kit) wires
  * to this package; a protocol bundle's ordinary import does not resolve. Versioned and baselined like
  * the rest of the API, but it may change with expkt's own bundles.
  */
-@Version("1.5.0")
+@Version("1.6.0")
 package expkt.api.spi;
 
 import org.osgi.annotation.versioning.Version;

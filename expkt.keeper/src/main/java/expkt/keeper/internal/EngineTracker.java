@@ -245,6 +245,11 @@ public final class EngineTracker {
      * comes back within the grace period).
      */
     private String extenderStopping() {
+        return extenderStopping(context);
+    }
+
+    /** {@link #extenderStopping()} for any of the keeper's trackers ({@link VrEngineTracker} too). */
+    static String extenderStopping(BundleContext context) {
         try {
             if (context.getBundle(0).getState() == Bundle.STOPPING) {
                 return "the framework is stopping";

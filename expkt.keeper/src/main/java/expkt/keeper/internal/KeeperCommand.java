@@ -15,11 +15,14 @@ import org.osgi.service.component.annotations.Reference;
 public final class KeeperCommand {
     private final EngineTracker tracker;
     private final EngineHandoverComponent handover;
+    private final VrEngineTracker vrTracker;
 
     @Activate
-    public KeeperCommand(@Reference EngineTracker tracker, @Reference EngineHandoverComponent handover) {
+    public KeeperCommand(@Reference EngineTracker tracker, @Reference EngineHandoverComponent handover,
+                         @Reference VrEngineTracker vrTracker) {
         this.tracker = tracker;
         this.handover = handover;
+        this.vrTracker = vrTracker;
     }
 
     public String keeper() {
@@ -54,6 +57,35 @@ public final class KeeperCommand {
         if (failed > 0) {
             out.append(failed).append(" socket(s) could not be restored after a provider update: their calls fail with this reason\n");
         }
+        vr(out);
         return out.toString();
+    }
+
+    /** The VR engine (expkt.vr) and every kept raw and L3 socket: what serves it, how often its kernel socket was adopted. */
+    private void vr(StringBuilder out) {
+        String engine = vrTracker.engine() == null ? "NONE (last: " + vrTracker.lastRevision() + ")" : vrTracker.lastRevision();
+        out.append("vr engine: ").append(engine).append('\n');
+        out.append("vr engines since start: ").append(vrTracker.swaps())
+                .append(" (each after the first: an update of expkt.vr the protocols did not see)\n");
+        int failed = 0;
+        int channels = 0;
+        StringBuilder rows = new StringBuilder();
+        for (KeptVrSockets s : vrTracker.services()) {
+            channels += s.channelsMoved();
+            for (KeptVrSocket k : s.kept()) {
+                String failure = k.failureText();
+                if (failure != null) {
+                    failed++;
+                }
+                rows.append(String.format("%-32s %-10s %-8s %8d %8d  %s%n", k.ownerName(), k.kind(), failure == null ? "ok" : "FAILED",
+                        k.replays(), k.adoptions(), failure == null ? k.servedBy() : failure));
+            }
+        }
+        out.append(String.format("%-32s %-10s %-8s %8s %8s  %s%n", "VR SOCKET OWNER", "KIND", "STATE", "REPLAYS", "ADOPTED", "SERVED BY / WHY NOT"));
+        out.append(rows);
+        out.append("vr plain channels moved to a new revision: ").append(channels).append('\n');
+        if (failed > 0) {
+            out.append(failed).append(" VR socket(s) could not be restored after an update of expkt.vr: their calls fail with this reason\n");
+        }
     }
 }

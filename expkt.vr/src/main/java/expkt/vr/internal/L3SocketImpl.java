@@ -44,6 +44,8 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
     private final LaneCallback callback;
 
     private final ProtocolFamily family;
+    /** Parked for the next revision ({@link #park}): the channel is no longer this object's to use or close. */
+    private volatile boolean parked;
 
     L3SocketImpl(String kind, VrTable table, VirtualRouter vr, ChannelMaker<C> maker, SocketOwner owner) throws IOException {
         this(kind, StandardProtocolFamily.INET, table, vr, maker, owner, () -> null);
@@ -59,6 +61,37 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
         this.owner = owner;
         this.vr = vr;
         this.channel = maker.make(vr);
+    }
+
+    /** Around the channel a previous revision of this bundle parked ({@link #park}): the same kernel socket, in {@code vr}. */
+    L3SocketImpl(String kind, ProtocolFamily family, VrTable table, VirtualRouter vr, ChannelMaker<C> maker, SocketOwner owner,
+                 Supplier<SharedDispatcher> dispatchers, C parked) {
+        this.family = family;
+        this.callback = new LaneCallback(dispatchers, () -> kind + " socket in " + this.vr.name() + " of " + owner.owner(), false);
+        this.kind = kind;
+        this.table = table;
+        this.maker = maker;
+        this.owner = owner;
+        this.vr = vr;
+        this.channel = parked;
+    }
+
+    /**
+     * Takes the channel out without closing it, for the next revision of this bundle (an update): from now on
+     * this object is closed for its users (a VR change, a callback, a selector's watch throw
+     * ClosedChannelException), its callback is removed and its watchers forgotten without being told (the
+     * descriptor they watch stays that socket). Null if it was closed or parked already.
+     */
+    synchronized expkt.api.spi.ParkedChannel park() {
+        C ch = channel;
+        if (parked || !ch.isOpen()) {
+            return null;
+        }
+        parked = true;
+        owner.remove(this);
+        callback.remove(null);
+        watchers.clear();
+        return new expkt.api.spi.ParkedChannel(kind, vr, ch, family);
     }
 
     @Override
@@ -83,7 +116,7 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
 
     private synchronized void move(VirtualRouter target) throws IOException {
         C old = channel;
-        if (!old.isOpen()) {
+        if (parked || !old.isOpen()) {
             throw new ClosedChannelException();
         }
         VrMove.move(kind + " socket", vr, target, callback, new VrMove.Movable<C>() {
@@ -156,12 +189,15 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
 
     @Override
     public boolean isOpen() {
-        return channel.isOpen();
+        return !parked && channel.isOpen();
     }
 
     @Override
     public void close() throws IOException {
         owner.remove(this);
+        if (parked) {
+            return; // the channel is the next revision's
+        }
         // the callback first, holding no lock (a running call may use this socket): after this it is never
         // called again; a call stuck past the deadline (or this very call) closes the channel when it returns
         boolean idle = callback.remove(this::closeChannelQuietly) != LaneCallback.RUNNING;
@@ -193,7 +229,7 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
         }
         synchronized (this) {
             C ch = channel;
-            if (!ch.isOpen()) {
+            if (parked || !ch.isOpen()) {
                 throw new ClosedChannelException();
             }
             if (!watchers.isEmpty()) {
@@ -214,7 +250,7 @@ final class L3SocketImpl<C extends NetworkChannel> implements L3Socket<C>, Socke
     @Override
     public synchronized int watch(Selectable.Watcher watcher) throws IOException {
         C ch = channel;
-        if (!ch.isOpen()) {
+        if (parked || !ch.isOpen()) {
             throw new ClosedChannelException();
         }
         if (callback.active()) {

@@ -49,6 +49,8 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectabl
     private final MemorySegment pollFd;
     private volatile VirtualRouter vr;
     private volatile boolean closed;
+    /** Parked for the next revision ({@link #park}): the last use gives the descriptor up without closing it. */
+    private volatile boolean parked;
     private volatile boolean bound;
     /** The address it is bound to, or null (for the runtime DTOs). */
     private volatile InetAddress boundTo;
@@ -91,6 +93,82 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectabl
         this.vr = vr;
     }
 
+    /**
+     * Around a descriptor a previous revision of this bundle parked ({@link #park}): the same kernel socket,
+     * checked to still be that socket (same inode), in {@code vr}, with the parked header-included and bound state.
+     */
+    RawIpSocketImpl(VrTable table, VrExec exec, SocketOwner owner, VirtualRouter vr, expkt.api.spi.ParkedRawSocket parked,
+                    Supplier<SharedDispatcher> dispatchers) throws IOException {
+        this.callback = new LaneCallback(dispatchers, () -> "raw socket (protocol " + parked.protocol() + ") in " + this.vr.name()
+                + " of " + owner.owner(), true);
+        long inode = inodeOf(parked.fd());
+        if (parked.fdInode() != 0 && inode != parked.fdInode()) {
+            throw new IOException(parked + ": the descriptor is no longer that socket (inode " + inode + ", parked "
+                    + parked.fdInode() + "): it was closed underneath");
+        }
+        this.table = table;
+        this.exec = exec;
+        this.owner = owner;
+        this.domain = parked.domain();
+        this.protocol = parked.protocol();
+        Arena arena = Arena.ofAuto();
+        this.sendAddr = arena.allocate(IpSockets.SOCKADDR_STORAGE);
+        this.recvAddr = arena.allocate(IpSockets.SOCKADDR_STORAGE);
+        this.recvAddrLen = arena.allocate(4);
+        this.pollFd = arena.allocate(8);
+        this.headerIncluded = parked.headerIncluded();
+        this.boundTo = parked.boundTo();
+        this.bound = parked.boundTo() != null;
+        this.fd.set(parked.fd());
+        this.vr = vr;
+    }
+
+    /** The inode of the socket behind {@code fd} ({@code socket:[N]}), 0 if it is no socket. */
+    static long inodeOf(int fd) throws IOException {
+        String link;
+        try {
+            link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + fd)).toString();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("fd " + fd + " is not open", e);
+        }
+        if (!link.startsWith("socket:[") || !link.endsWith("]")) {
+            return 0;
+        }
+        return Long.parseLong(link.substring("socket:[".length(), link.length() - 1));
+    }
+
+    /**
+     * Takes the descriptor out without closing it, for the next revision of this bundle (an update): from now
+     * on this object is closed for its users (their calls throw ClosedChannelException; one already in a
+     * system call finishes it on the still open descriptor), its callback is removed, and its selector
+     * watchers are forgotten without being told (the descriptor they watch stays that socket). Null if it
+     * was closed or parked already.
+     */
+    synchronized expkt.api.spi.ParkedRawSocket park(String by) {
+        synchronized (watchLock) {
+            if (closing) {
+                return null;
+            }
+            closing = true;
+        }
+        owner.remove(this);
+        int f = fd.get();
+        long inode = 0;
+        try {
+            inode = inodeOf(f);
+        } catch (IOException | RuntimeException e) {
+            // 0: the adoption checks nothing then
+        }
+        watchers.clear();
+        parked = true;
+        closed = true;
+        removeCallback();
+        if (users.get() == 0) {
+            release();
+        }
+        return new expkt.api.spi.ParkedRawSocket(by, f, inode, domain, protocol, vr, headerIncluded, boundTo);
+    }
+
     private int makeIn(VirtualRouter target) throws IOException {
         FdBox box = exec.open(target, () -> new FdBox(IpSockets.socket(domain, IpSockets.SOCK_RAW, protocol)), b -> b.fd);
         return box.fd;
@@ -121,7 +199,7 @@ final class RawIpSocketImpl implements RawIpSocket, SocketOwner.Owned, Selectabl
 
     private void release() {
         int f = fd.getAndSet(-1);
-        if (f >= 0) {
+        if (f >= 0 && !parked) {
             Fds.closeQuietly(f);
         }
     }

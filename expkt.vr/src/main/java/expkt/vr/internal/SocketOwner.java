@@ -63,6 +63,11 @@ public final class SocketOwner {
         return socket;
     }
 
+    /** Whether {@code socket} is one of this owner's (and not closed through {@link #closeAll()}). */
+    public boolean owns(Owned socket) {
+        return sockets.contains(socket);
+    }
+
     public void remove(Owned socket) {
         sockets.remove(socket);
     }

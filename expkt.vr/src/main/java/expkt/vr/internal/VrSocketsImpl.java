@@ -1,5 +1,7 @@
 package expkt.vr.internal;
 
+import expkt.api.spi.ParkedRawSocket;
+import expkt.api.spi.VrSession;
 import expkt.api.vr.AllVrServerSocket;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.RawIpSocket;
@@ -19,14 +21,19 @@ import java.util.function.Supplier;
 
 /**
  * One bundle's VrSockets: opens sockets in VRs and records them in the bundle's {@link SocketOwner}.
- * Plain Java, so it is tested directly; the DS component wraps it per using bundle.
+ * Plain Java, so it is tested directly. It is also the bundle's {@link VrSession} on this revision of
+ * {@code expkt.vr} ({@code component.VrEngineComponent}): the keeper forwards the bundle's calls here, parks
+ * its raw sockets' descriptors when this revision goes ({@link #park}) and has the next one adopt them.
+ *
+ * <p>Threading: thread-safe.
  */
-public final class VrSocketsImpl implements VrSockets {
+public final class VrSocketsImpl implements VrSession {
     private final VrTable table;
     private final VrExec exec;
     private final SocketOwner owner;
     private final Supplier<VirtualRouter> affinity;
     private final Supplier<expkt.linux.SharedDispatcher> dispatchers;
+    private final Supplier<String> revision;
 
     public VrSocketsImpl(VrTable table, VrExec exec, SocketOwner owner, Supplier<VirtualRouter> affinity) {
         this(table, exec, owner, affinity, () -> null);
@@ -35,6 +42,13 @@ public final class VrSocketsImpl implements VrSockets {
     /** @param dispatchers the L2 provider's shared dispatcher for socket callbacks, or null while it is not running */
     public VrSocketsImpl(VrTable table, VrExec exec, SocketOwner owner, Supplier<VirtualRouter> affinity,
                          Supplier<expkt.linux.SharedDispatcher> dispatchers) {
+        this(table, exec, owner, affinity, dispatchers, () -> "expkt.vr");
+    }
+
+    /** @param revision names this revision of expkt.vr in what it parks */
+    public VrSocketsImpl(VrTable table, VrExec exec, SocketOwner owner, Supplier<VirtualRouter> affinity,
+                         Supplier<expkt.linux.SharedDispatcher> dispatchers, Supplier<String> revision) {
+        this.revision = revision;
         this.dispatchers = dispatchers;
         this.table = table;
         this.exec = exec;
@@ -122,6 +136,74 @@ public final class VrSocketsImpl implements VrSockets {
     @Override
     public RawIpSocket rawSocket(String vr, int domain, int protocol) throws IOException {
         return owner.add(new RawIpSocketImpl(table, exec, owner, resolve(vr), domain, protocol, dispatchers));
+    }
+
+    @Override
+    public ParkedRawSocket park(RawIpSocket socket) {
+        if (socket instanceof RawIpSocketImpl raw && owner.owns(raw)) {
+            return raw.park(revision.get());
+        }
+        return null;
+    }
+
+    @Override
+    public RawIpSocket adopt(ParkedRawSocket parked) throws IOException {
+        return owner.add(new RawIpSocketImpl(table, exec, owner, parked.vr(), parked, dispatchers));
+    }
+
+    @Override
+    public java.util.List<expkt.api.spi.ParkedChannel> parkChannels() {
+        java.util.List<expkt.api.spi.ParkedChannel> out = new java.util.ArrayList<>();
+        for (SocketOwner.Owned o : owner.open()) {
+            if (o instanceof PlainChannel p) {
+                owner.remove(p);
+                out.add(new expkt.api.spi.ParkedChannel(p.kind(), p.vr(), p.channel(), null));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void adoptChannel(expkt.api.spi.ParkedChannel parked) {
+        try {
+            owner.add(new PlainChannel(parked.kind(), parked.vr(), parked.channel()));
+        } catch (IOException e) {
+            // add closes it only after this session was released: IllegalStateException then, never IOException
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public expkt.api.spi.ParkedChannel parkL3(L3Socket<?> socket) {
+        if (socket instanceof L3SocketImpl<?> l3 && owner.owns(l3)) {
+            return l3.park();
+        }
+        return null;
+    }
+
+    @Override
+    public L3Socket<?> adoptL3(expkt.api.spi.ParkedChannel parked) throws IOException {
+        ProtocolFamily f = family(parked.family());
+        NetworkChannel ch = parked.channel();
+        if (!ch.isOpen()) {
+            throw new java.nio.channels.ClosedChannelException();
+        }
+        return switch (parked.kind()) {
+            case "udp" -> owner.add(new L3SocketImpl<>("udp", f, table, parked.vr(), v -> makeDatagram(v, f), owner, dispatchers,
+                    (DatagramChannel) ch));
+            case "tcp" -> owner.add(new L3SocketImpl<>("tcp", f, table, parked.vr(), v -> makeSocket(v, f), owner, dispatchers,
+                    (SocketChannel) ch));
+            case "tcp-listen" -> owner.add(new L3SocketImpl<>("tcp-listen", f, table, parked.vr(), v -> makeServer(v, f), owner,
+                    dispatchers, (ServerSocketChannel) ch));
+            default -> throw new IllegalArgumentException("parked channel of kind " + parked.kind() + " is no L3 socket's");
+        };
+    }
+
+    @Override
+    public int release() {
+        int n = owner.closeAll();
+        table.removeOwner(owner);
+        return n;
     }
 
     @Override

@@ -317,6 +317,97 @@ class VrSocketsTest {
         assertThrows(IOException.class, () -> r.send(new byte[28], 0, 28, null));
     }
 
+    /**
+     * An update of expkt.vr as the keeper does it: the raw socket's descriptor is parked by one session and
+     * adopted by another (the next revision's): the reply that arrived while it was parked is received from
+     * the adopted socket (the kernel socket was never closed), the VR and IP_HDRINCL come along, the parked
+     * object is closed for its users, and the descriptor is closed only with the adopted socket.
+     */
+    @Test
+    void aParkedRawSocketIsAdoptedByTheNextSessionWithWhatQueuedMeanwhile() throws Exception {
+        int id = 0x4400 | (int) (ProcessHandle.current().pid() & 0xff);
+        RawIpSocket old = sockets.rawSocket("VR-A", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);
+        old.setHeaderIncluded(true);
+        old.setReceiveTimeout(Duration.ofSeconds(2));
+        old.send(ByteBuffer.wrap(icmpEcho(id, 1)), null);
+        assertEquals(1, awaitReply(old, id));
+        old.send(ByteBuffer.wrap(icmpEcho(id, 2)), null); // its reply queues in the kernel socket while parked
+        expkt.api.spi.ParkedRawSocket parked = sockets.park(old);
+        assertTrue(parked != null && parked.fd() >= 0 && parked.fdInode() > 0, String.valueOf(parked));
+        assertEquals(10, parked.vr().id());
+        assertTrue(parked.headerIncluded());
+        assertFalse(old.isOpen());
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> old.send(new byte[28], 0, 28, null));
+        assertEquals(null, sockets.park(old), "parked once");
+        assertTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/fd/" + parked.fd())), "parking leaves the descriptor open");
+        assertEquals(0, sockets.release(), "a parked socket is not the old session's to close");
+        assertTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/fd/" + parked.fd())));
+
+        SocketOwner nextOwner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
+        VrSocketsImpl next = new VrSocketsImpl(table, exec, nextOwner, table::hostDefault);
+        RawIpSocket adopted = next.adopt(parked);
+        try {
+            assertEquals("VR-A", adopted.vr().name());
+            assertTrue(adopted.isHeaderIncluded());
+            adopted.setReceiveTimeout(Duration.ofSeconds(2));
+            assertEquals(2, awaitReply(adopted, id), "the reply that came while parked");
+            adopted.send(ByteBuffer.wrap(icmpEcho(id, 3)), null);
+            assertEquals(3, awaitReply(adopted, id));
+        } finally {
+            assertEquals(1, next.release());
+        }
+        assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/fd/" + parked.fd()))
+                && RawIpSocketImpl.inodeOf(parked.fd()) == parked.fdInode(), "closed with the adopted socket");
+        // a descriptor closed underneath is refused, naming it, not wrapped
+        IOException stale = assertThrows(IOException.class, () -> next.adopt(parked));
+        assertTrue(stale.getMessage().contains("fd " + parked.fd()), stale.getMessage());
+    }
+
+    /** A plain channel crosses to the next session unclosed: the next one lists it and closes it on release. */
+    @Test
+    void aParkedChannelIsNotClosedAndBelongsToTheNextSession() throws Exception {
+        DatagramChannel ch = sockets.openDatagramChannel("VR-B", null);
+        RawIpSocket raw = sockets.rawSocket("VR-B", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);
+        java.util.List<expkt.api.spi.ParkedChannel> parked = sockets.parkChannels();
+        assertEquals(1, parked.size(), "the plain channel only, not the raw socket");
+        assertEquals("udp", parked.get(0).kind());
+        assertEquals("VR-B", parked.get(0).vr().name());
+        assertEquals(1, sockets.release(), "the raw socket, not the parked channel");
+        assertFalse(raw.isOpen());
+        assertTrue(ch.isOpen());
+        assertEquals("B:kept", udpEcho(ch, "kept"));
+        SocketOwner nextOwner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
+        VrSocketsImpl next = new VrSocketsImpl(table, exec, nextOwner, table::hostDefault);
+        next.adoptChannel(parked.get(0));
+        assertEquals(1, nextOwner.open().size());
+        assertEquals(1, next.release());
+        assertFalse(ch.isOpen());
+    }
+
+    /** An L3 socket's channel is adopted by the next session: the same JDK channel, not closed by the swap. */
+    @Test
+    void aParkedL3SocketKeepsItsChannelInTheNextSession() throws Exception {
+        L3Socket<DatagramChannel> old = sockets.udpSocket("VR-A", null);
+        DatagramChannel ch = old.channel();
+        assertEquals("A:before", udpEcho(ch, "before"));
+        expkt.api.spi.ParkedChannel parked = sockets.parkL3(old);
+        assertTrue(parked != null && parked.channel() == ch && "udp".equals(parked.kind()), String.valueOf(parked));
+        assertFalse(old.isOpen());
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> old.setVr("VR-B"));
+        old.close(); // the channel is no longer the parked object's to close
+        assertEquals(0, sockets.release());
+        assertTrue(ch.isOpen());
+        SocketOwner nextOwner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
+        VrSocketsImpl next = new VrSocketsImpl(table, exec, nextOwner, table::hostDefault);
+        @SuppressWarnings("unchecked")
+        L3Socket<DatagramChannel> adopted = (L3Socket<DatagramChannel>) next.adoptL3(parked);
+        assertTrue(adopted.channel() == ch);
+        assertEquals("VR-A", adopted.vr().name());
+        assertEquals("A:after", udpEcho(adopted.channel(), "after"));
+        assertEquals(1, next.release());
+        assertFalse(ch.isOpen());
+    }
+
     @Test
     void closeEndsAPendingRawReceive() throws Exception {
         RawIpSocket r = sockets.rawSocket("VR-Default", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);

@@ -16,31 +16,37 @@ import java.util.jar.Manifest;
  * with the tests, read back as a resource), a manifest with the symbolic name and version asked for,
  * and a Declarative Services descriptor written here, so each version is a real bundle with its own
  * class loader, installed and updated with {@code Bundle.update(InputStream)} like FileInstall does.
+ * Public: the VR update test ({@code expkt.itest.vr.VrUpdateIT}) builds its protocol bundle the same way.
  */
-final class TestBundles {
+public final class TestBundles {
     private TestBundles() {
     }
 
     /** One DS component: implementation, provided interfaces, properties (name to "Type:value" or value), references. */
-    record Component(String name, Class<?> implementation, String[] provides, Map<String, String> properties,
+    public record Component(String name, Class<?> implementation, String[] provides, Map<String, String> properties,
                      String[] references) {
     }
 
     /**
      * A reference element: {@code name|interface|bind|target} (target may be empty).
      */
-    static String reference(String name, String iface, String bind, String target) {
+    public static String reference(String name, String iface, String bind, String target) {
         return name + "|" + iface + "|" + bind + "|" + target;
     }
 
-    static byte[] bundle(String symbolicName, String version, Component c) throws IOException {
+    public static byte[] bundle(String symbolicName, String version, Component c) throws IOException {
+        return bundle(symbolicName, version, c, "expkt.api.handler,expkt.api.packet,org.osgi.framework");
+    }
+
+    /** As {@link #bundle(String, String, Component)}, importing {@code imports} (an Import-Package value). */
+    public static byte[] bundle(String symbolicName, String version, Component c, String imports) throws IOException {
         Manifest m = new Manifest();
         Attributes a = m.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         a.putValue("Bundle-ManifestVersion", "2");
         a.putValue("Bundle-SymbolicName", symbolicName);
         a.putValue("Bundle-Version", version);
-        a.putValue("Import-Package", "expkt.api.handler,expkt.api.packet,org.osgi.framework");
+        a.putValue("Import-Package", imports);
         a.putValue("Service-Component", "OSGI-INF/component.xml");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JarOutputStream jar = new JarOutputStream(out, m)) {
@@ -60,7 +66,7 @@ final class TestBundles {
         return out.toByteArray();
     }
 
-    static InputStream stream(byte[] jar) {
+    public static InputStream stream(byte[] jar) {
         return new ByteArrayInputStream(jar);
     }
 

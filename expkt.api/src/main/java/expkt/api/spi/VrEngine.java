@@ -1,0 +1,24 @@
+package expkt.api.spi;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The VR bundle's engine as the keeper ({@code expkt.keeper}) sees it: {@code expkt.vr} registers it, the
+ * keeper registers the protocols' {@link expkt.api.vr.VrSockets} and forwards to a {@link VrSession} of the
+ * current revision. An update of {@code expkt.vr} then unregisters only this service, which no protocol
+ * references, so no protocol component is deactivated; the keeper moves each kept socket to the next
+ * revision ({@link VrSession#park} / {@link VrSession#adopt}).
+ *
+ * <p>Threading: thread-safe.
+ */
+@ProviderType
+public interface VrEngine {
+    /**
+     * One owner's sockets on this revision. {@code declaredVr} is the owner's {@code Expkt-VirtualRouter}
+     * manifest header (null if none): with the owner's symbolic name it gives the owner's VR affinity.
+     */
+    VrSession session(BundleIdentity owner, String declaredVr);
+
+    /** Names this revision (symbolic name, version, bundle id, when installed or updated): changes with every update. */
+    String revision();
+}
