@@ -159,15 +159,22 @@ class KeptRawIpSocketTest {
 
         tracker.unbindEngine(a);
         // the parked engine socket refuses: the kept socket's send waits for the next engine
-        CompletableFuture<Integer> send = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Integer> send = new CompletableFuture<>();
+        Thread sender = Thread.ofPlatform().name("test-send-during-swap").start(() -> {
             try {
-                return raw.send(new byte[5], 0, 5, null);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                send.complete(raw.send(new byte[5], 0, 5, null));
+            } catch (IOException | RuntimeException e) {
+                send.completeExceptionally(e);
             }
         });
-        Thread.sleep(100);
+        // the send is parked in its wait for the next engine (not finished, not failed): then nothing was sent yet
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (sender.getState() != Thread.State.TIMED_WAITING && sender.getState() != Thread.State.WAITING && !send.isDone()
+                && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
         assertFalse(send.isDone(), "waits while no engine serves");
+        assertEquals(List.of("sent on A"), sent(), "nothing sent while no engine serves");
         Engine b = new Engine("B", fd, false);
         tracker.bindEngine(b);
         assertEquals(5, send.get(5, TimeUnit.SECONDS));
