@@ -116,6 +116,10 @@ final class ProviderUpgradeBench {
                     .put("provider_update_ms", update.ms()).put("sink_restarted", restarted ? 1L : 0L);
             if (atDrop.containsKey("seq_missing")) {
                 row.put("missing_at_drop", num(atDrop, "seq_missing")).put("ring_drops_at_drop", num(atDrop, "drops"));
+                // what the update cost: the frames missing since the jar's drop (the host's warm-up under the stream before
+                // it is not the update's). The status read at the drop is up to 250 ms old, so a loss in those last
+                // 250 ms before the drop counts here too: an upper bound of the update's loss, never an excuse for it
+                row.put("lost_across_update", missing - num(atDrop, "seq_missing"));
             }
             // when, relative to the jar's drop into the deploy directory: the update (from its log line's
             // time and duration) and each gap's detection by the sink: the frame after the gap was taken

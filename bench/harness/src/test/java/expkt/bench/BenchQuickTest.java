@@ -161,6 +161,10 @@ class BenchQuickTest {
             assertEquals(expected - lost + num(upgradeProvider, "duplicates"), num(upgradeProvider, "frames"),
                     "frames = distinct numbers + duplicates in " + upgradeProvider);
             assertTrue(num(upgradeProvider, "update_from_ms") <= num(upgradeProvider, "update_to_ms"), "update window in " + upgradeProvider);
+            // what the update cost is what went missing after the jar's drop: between 0 and all that went missing
+            double across = num(upgradeProvider, "lost_across_update");
+            assertTrue(across >= 0 && across <= lost && across == lost - num(upgradeProvider, "missing_at_drop"),
+                    "lost_across_update = lost - missing_at_drop in " + upgradeProvider);
             assertTrue(num(alloc, "frames") > 0 && num(alloc, "bytes_per_frame") >= 0, "alloc in " + alloc);
         }
     }
