@@ -72,7 +72,7 @@ public final class KeeperCommand {
         StringBuilder rows = new StringBuilder();
         for (KeptVrSockets s : vrTracker.services()) {
             channels += s.channelsMoved();
-            for (KeptVrSocket k : s.kept()) {
+            for (KeptVrSocket<?, ?> k : s.kept()) {
                 String failure = k.failureText();
                 if (failure != null) {
                     failed++;

@@ -1,10 +1,12 @@
 package expkt.vr.internal;
 
+import expkt.api.spi.ParkedChannel;
 import expkt.api.vr.AllVrServerSocket;
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VrBackend;
 
 import java.io.IOException;
+import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.channels.ClosedChannelException;
@@ -21,18 +23,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code ALL}: one listening channel per distinct namespace (or VRF device), one selector over them.
+ * {@code ALL}: one listening channel per distinct namespace (or VRF device), one selector over them. An
+ * update of {@code expkt.vr} hands the channels to the next revision unclosed ({@link #park}); the next
+ * wraps the same channels, each for the VR it served, with a selector of its own.
+ *
+ * <p>Threading: {@link #accept} from one thread at a time; {@link #park} and {@link #close} from any thread
+ * (they wake a pending accept, which then throws {@code ClosedChannelException}).
  */
 final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owned {
     private final Map<VirtualRouter, ServerSocketChannel> channels;
     private final Selector selector;
     private final SocketOwner owner;
     private final VrSocketsImpl sockets;
+    private final ProtocolFamily family;
+    /** Guarded by {@link #channels}: closed or parked, the channels no longer this object's to use. */
     private volatile boolean open = true;
+    /** Guarded by {@link #channels}: parked for the next revision, so its close leaves the channels open. */
+    private boolean parked;
     private volatile SocketAddress bound;
 
-    AllVrServerSocketImpl(VrSocketsImpl sockets, SocketOwner owner, Map<VirtualRouter, ServerSocketChannel> channels) throws IOException {
+    /**
+     * Over {@code channels}, fresh ones or those a previous revision parked ({@link #park}); takes them: a
+     * failure here closes them all.
+     */
+    AllVrServerSocketImpl(VrSocketsImpl sockets, SocketOwner owner, Map<VirtualRouter, ServerSocketChannel> channels,
+                          ProtocolFamily family) throws IOException {
         this.sockets = sockets;
+        this.family = family;
         this.owner = owner;
         this.channels = Collections.unmodifiableMap(new LinkedHashMap<>(channels));
         Selector s = null;
@@ -52,6 +69,40 @@ final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owne
             throw e;
         }
         this.selector = s;
+        // adopted channels are bound already: the listing says where (the wildcard and port bind was given)
+        ServerSocketChannel first = channels.isEmpty() ? null : channels.values().iterator().next();
+        this.bound = first == null ? null : first.getLocalAddress();
+    }
+
+    /**
+     * Takes the listening channels out without closing them, for the next revision of this bundle (an update):
+     * from now on this object is closed for its users (a pending {@code accept} is woken and throws
+     * {@code ClosedChannelException}, as later calls do), its selector is closed, which deregisters the channels
+     * (still open, non-blocking, with what connected queued in their backlogs). Null if it was closed or parked
+     * already.
+     */
+    List<ParkedChannel> park() {
+        synchronized (channels) {
+            if (!open) {
+                return null;
+            }
+            open = false;
+            parked = true;
+        }
+        owner.remove(this);
+        selector.wakeup();
+        synchronized (this) { // once a pending accept has left: it holds this while it selects
+            try {
+                selector.close();
+            } catch (IOException e) {
+                // closing a selector releases its epoll descriptor even when it reports an error; the channels stay open
+            }
+        }
+        List<ParkedChannel> out = new ArrayList<>();
+        for (Map.Entry<VirtualRouter, ServerSocketChannel> e : channels.entrySet()) {
+            out.add(new ParkedChannel("tcp-listen", e.getKey(), e.getValue(), family));
+        }
+        return out;
     }
 
     /** The groups ALL needs: one VR per distinct namespace inode or VRF device (highest id represents). */
@@ -142,7 +193,12 @@ final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owne
     @Override
     public void close() throws IOException {
         owner.remove(this);
-        open = false;
+        synchronized (channels) {
+            open = false;
+            if (parked) {
+                return; // the channels are the next revision's now
+            }
+        }
         selector.wakeup();
         IOException first = null;
         for (ServerSocketChannel c : channels.values()) {

@@ -220,6 +220,36 @@ public final class VrSocketsImpl implements VrSession {
             }
             throw e;
         }
-        return owner.add(new AllVrServerSocketImpl(this, owner, channels));
+        return owner.add(new AllVrServerSocketImpl(this, owner, channels, f));
+    }
+
+    @Override
+    public java.util.List<expkt.api.spi.ParkedChannel> parkAll(AllVrServerSocket socket) {
+        if (socket instanceof AllVrServerSocketImpl all && owner.owns(all)) {
+            return all.park();
+        }
+        return null;
+    }
+
+    /**
+     * The channels as they were parked, each for its VR: the table is not consulted (the next revision's user
+     * VRs may not be configured yet, and an ALL socket serves the VRs it was made with, whatever changed since).
+     */
+    @Override
+    public AllVrServerSocket adoptAll(java.util.List<expkt.api.spi.ParkedChannel> parked) throws IOException {
+        if (parked == null || parked.isEmpty()) {
+            throw new IllegalArgumentException("no parked listening channel to make an ALL server socket of");
+        }
+        Map<VirtualRouter, ServerSocketChannel> channels = new LinkedHashMap<>();
+        for (expkt.api.spi.ParkedChannel p : parked) {
+            if (!"tcp-listen".equals(p.kind()) || !(p.channel() instanceof ServerSocketChannel ssc)) {
+                throw new IllegalArgumentException("parked " + p.kind() + " channel in " + p.vr().name() + " is no listening channel of an ALL socket");
+            }
+            if (!ssc.isOpen()) {
+                throw new IOException("the listening channel of the ALL socket in VR " + p.vr().name() + " was closed while parked");
+            }
+            channels.put(p.vr(), ssc);
+        }
+        return owner.add(new AllVrServerSocketImpl(this, owner, channels, family(parked.get(0).family())));
     }
 }
