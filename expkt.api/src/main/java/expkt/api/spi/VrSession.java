@@ -53,22 +53,21 @@ public interface VrSession extends VrSockets {
     expkt.api.vr.L3Socket<?> adoptL3(ParkedChannel parked) throws IOException;
 
     /**
-     * Takes the listening channels out of {@code socket} (an {@code ALL} server socket this session opened)
-     * without closing them, one {@link ParkedChannel} ({@code tcp-listen}) per kernel scope it serves: the
-     * socket is closed for its users from now on (a pending or later {@code accept} and {@code bind} throw
-     * {@code ClosedChannelException}), its selector is closed (which deregisters the channels, leaving them
-     * open and non-blocking). What connects meanwhile queues in the channels' backlogs. Null if the socket
-     * is not this session's or already closed. (1.7.0)
+     * Takes the listening channels and the selector out of {@code socket} (an {@code ALL} server socket this
+     * session opened) without closing them: the socket is closed for its users from now on (a pending
+     * {@code accept} is woken and, like a later {@code accept} or {@code bind}, throws
+     * {@code ClosedChannelException}). What connects meanwhile queues in the channels' backlogs. Null if the
+     * socket is not this session's or already closed. (1.7.0)
      */
-    java.util.List<ParkedChannel> parkAll(expkt.api.vr.AllVrServerSocket socket);
+    ParkedAllVrServerSocket parkAll(expkt.api.vr.AllVrServerSocket socket);
 
     /**
-     * An {@code ALL} server socket of the owner around the listening channels a previous revision parked
-     * ({@link #parkAll}): the same channels, each serving the VR it served (carried as a value: the set of
-     * VRs is the one the socket was made with, as for any {@code ALL} socket). Throws when a channel is no
-     * longer open; the caller then closes the others. (1.7.0)
+     * An {@code ALL} server socket of the owner around what a previous revision parked ({@link #parkAll}): the
+     * same channels and selector, each channel serving the VR it served (carried as a value: an {@code ALL}
+     * socket serves the VRs it was made with, whatever changed since). Throws when a channel or the selector is
+     * no longer open; the caller then closes what is left. (1.7.0)
      */
-    expkt.api.vr.AllVrServerSocket adoptAll(java.util.List<ParkedChannel> parked) throws IOException;
+    expkt.api.vr.AllVrServerSocket adoptAll(ParkedAllVrServerSocket parked) throws IOException;
 
     /** Closes every socket the owner opened through this session and has not parked; returns how many were open. */
     int release();

@@ -21,8 +21,9 @@
  * engine, the keeper registers {@code VrSockets} for the protocols and hands each kept raw socket's descriptor
  * and each plain channel to the next revision, so
  * an update of {@code expkt.vr} deactivates no protocol component that uses only {@code VrSockets}.
- * 1.7.0: {@link expkt.api.spi.VrSession#parkAll} and {@link expkt.api.spi.VrSession#adoptAll}: the listening
- * channels of an {@code ALL} server socket are handed to the next revision unclosed, like an L3 socket's.
+ * 1.7.0: {@link expkt.api.spi.VrSession#parkAll}, {@link expkt.api.spi.VrSession#adoptAll} and
+ * {@link expkt.api.spi.ParkedAllVrServerSocket}: the listening channels of an {@code ALL} server socket and their
+ * selector are handed to the next revision unclosed, like an L3 socket's channel.
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
  * only a bundle whose import names it (the provider, the keeper, {@code expkt.vr}, the codec, the test kit) wires

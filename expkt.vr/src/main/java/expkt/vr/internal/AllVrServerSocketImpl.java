@@ -1,5 +1,6 @@
 package expkt.vr.internal;
 
+import expkt.api.spi.ParkedAllVrServerSocket;
 import expkt.api.spi.ParkedChannel;
 import expkt.api.vr.AllVrServerSocket;
 import expkt.api.vr.VirtualRouter;
@@ -24,8 +25,8 @@ import java.util.Map;
 
 /**
  * {@code ALL}: one listening channel per distinct namespace (or VRF device), one selector over them. An
- * update of {@code expkt.vr} hands the channels to the next revision unclosed ({@link #park}); the next
- * wraps the same channels, each for the VR it served, with a selector of its own.
+ * update of {@code expkt.vr} hands the channels and the selector to the next revision unclosed ({@link #park});
+ * the next wraps the same ones, each channel for the VR it served: no descriptor is closed or made again.
  *
  * <p>Threading: {@link #accept} from one thread at a time; {@link #park} and {@link #close} from any thread
  * (they wake a pending accept, which then throws {@code ClosedChannelException}).
@@ -36,28 +37,44 @@ final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owne
     private final SocketOwner owner;
     private final VrSocketsImpl sockets;
     private final ProtocolFamily family;
-    /** Guarded by {@link #channels}: closed or parked, the channels no longer this object's to use. */
+    /** Changed under {@link #channels}' monitor: closed or parked, the channels no longer this object's to use. */
     private volatile boolean open = true;
-    /** Guarded by {@link #channels}: parked for the next revision, so its close leaves the channels open. */
+    /** Guarded by {@link #channels}: parked for the next revision, so its close leaves the channels and selector open. */
     private boolean parked;
     private volatile SocketAddress bound;
 
-    /**
-     * Over {@code channels}, fresh ones or those a previous revision parked ({@link #park}); takes them: a
-     * failure here closes them all.
-     */
+    /** Over fresh {@code channels}, with a selector of its own; takes them: a failure here closes them all. */
     AllVrServerSocketImpl(VrSocketsImpl sockets, SocketOwner owner, Map<VirtualRouter, ServerSocketChannel> channels,
                           ProtocolFamily family) throws IOException {
+        this(sockets, owner, channels, family, null);
+    }
+
+    /**
+     * Over {@code channels} and {@code selector}: fresh ones (selector null: one is opened) or those a previous
+     * revision parked ({@link #park}: the channels are registered with it already, each key's VR is set again).
+     * Takes them: a failure here closes them all.
+     */
+    AllVrServerSocketImpl(VrSocketsImpl sockets, SocketOwner owner, Map<VirtualRouter, ServerSocketChannel> channels,
+                          ProtocolFamily family, Selector parkedSelector) throws IOException {
         this.sockets = sockets;
         this.family = family;
         this.owner = owner;
         this.channels = Collections.unmodifiableMap(new LinkedHashMap<>(channels));
-        Selector s = null;
+        Selector s = parkedSelector;
         try {
-            s = Selector.open();
+            if (s == null) {
+                s = Selector.open();
+            } else if (!s.isOpen()) {
+                throw new java.nio.channels.ClosedSelectorException();
+            }
             for (Map.Entry<VirtualRouter, ServerSocketChannel> e : channels.entrySet()) {
-                e.getValue().configureBlocking(false);
-                e.getValue().register(s, SelectionKey.OP_ACCEPT, e.getKey());
+                SelectionKey key = e.getValue().keyFor(s);
+                if (key != null && key.isValid()) {
+                    key.attach(e.getKey());
+                } else {
+                    e.getValue().configureBlocking(false);
+                    e.getValue().register(s, SelectionKey.OP_ACCEPT, e.getKey());
+                }
             }
         } catch (IOException | RuntimeException e) {
             if (s != null) {
@@ -75,13 +92,13 @@ final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owne
     }
 
     /**
-     * Takes the listening channels out without closing them, for the next revision of this bundle (an update):
-     * from now on this object is closed for its users (a pending {@code accept} is woken and throws
-     * {@code ClosedChannelException}, as later calls do), its selector is closed, which deregisters the channels
-     * (still open, non-blocking, with what connected queued in their backlogs). Null if it was closed or parked
-     * already.
+     * Takes the listening channels and the selector out without closing them, for the next revision of this
+     * bundle (an update): from now on this object is closed for its users (a pending {@code accept} is woken and
+     * throws {@code ClosedChannelException}, as later calls do); returns once no accept of this object uses the
+     * selector. The channels stay registered with it, open, with what connected queued in their backlogs. Null
+     * if it was closed or parked already.
      */
-    List<ParkedChannel> park() {
+    ParkedAllVrServerSocket park() {
         synchronized (channels) {
             if (!open) {
                 return null;
@@ -91,18 +108,14 @@ final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owne
         }
         owner.remove(this);
         selector.wakeup();
-        synchronized (this) { // once a pending accept has left: it holds this while it selects
-            try {
-                selector.close();
-            } catch (IOException e) {
-                // closing a selector releases its epoll descriptor even when it reports an error; the channels stay open
-            }
+        synchronized (this) {
+            // a pending accept holds this while it selects: from here on the selector is only the next revision's
         }
         List<ParkedChannel> out = new ArrayList<>();
         for (Map.Entry<VirtualRouter, ServerSocketChannel> e : channels.entrySet()) {
             out.add(new ParkedChannel("tcp-listen", e.getKey(), e.getValue(), family));
         }
-        return out;
+        return new ParkedAllVrServerSocket(out, selector);
     }
 
     /** The groups ALL needs: one VR per distinct namespace inode or VRF device (highest id represents). */

@@ -224,7 +224,7 @@ public final class VrSocketsImpl implements VrSession {
     }
 
     @Override
-    public java.util.List<expkt.api.spi.ParkedChannel> parkAll(AllVrServerSocket socket) {
+    public expkt.api.spi.ParkedAllVrServerSocket parkAll(AllVrServerSocket socket) {
         if (socket instanceof AllVrServerSocketImpl all && owner.owns(all)) {
             return all.park();
         }
@@ -232,16 +232,14 @@ public final class VrSocketsImpl implements VrSession {
     }
 
     /**
-     * The channels as they were parked, each for its VR: the table is not consulted (the next revision's user
-     * VRs may not be configured yet, and an ALL socket serves the VRs it was made with, whatever changed since).
+     * The channels as they were parked, each for its VR, and their selector: the table is not consulted (the next
+     * revision's user VRs may not be configured yet, and an ALL socket serves the VRs it was made with, whatever
+     * changed since).
      */
     @Override
-    public AllVrServerSocket adoptAll(java.util.List<expkt.api.spi.ParkedChannel> parked) throws IOException {
-        if (parked == null || parked.isEmpty()) {
-            throw new IllegalArgumentException("no parked listening channel to make an ALL server socket of");
-        }
+    public AllVrServerSocket adoptAll(expkt.api.spi.ParkedAllVrServerSocket parked) throws IOException {
         Map<VirtualRouter, ServerSocketChannel> channels = new LinkedHashMap<>();
-        for (expkt.api.spi.ParkedChannel p : parked) {
+        for (expkt.api.spi.ParkedChannel p : parked.channels()) {
             if (!"tcp-listen".equals(p.kind()) || !(p.channel() instanceof ServerSocketChannel ssc)) {
                 throw new IllegalArgumentException("parked " + p.kind() + " channel in " + p.vr().name() + " is no listening channel of an ALL socket");
             }
@@ -250,6 +248,10 @@ public final class VrSocketsImpl implements VrSession {
             }
             channels.put(p.vr(), ssc);
         }
-        return owner.add(new AllVrServerSocketImpl(this, owner, channels, family(parked.get(0).family())));
+        if (!parked.selector().isOpen()) {
+            throw new IOException("the selector of the ALL socket in " + channels.keySet().stream().map(VirtualRouter::name).toList()
+                    + " was closed while parked");
+        }
+        return owner.add(new AllVrServerSocketImpl(this, owner, channels, family(parked.channels().get(0).family()), parked.selector()));
     }
 }

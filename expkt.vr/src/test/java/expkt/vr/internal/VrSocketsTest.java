@@ -409,8 +409,8 @@ class VrSocketsTest {
     }
 
     /**
-     * An ALL server socket's listening channels are adopted by the next session: the same channels, not closed by
-     * the swap; a pending accept is woken by the park and fails as closed; a client that connects while the
+     * An ALL server socket's listening channels are adopted by the next session: the same channels and selector,
+     * not closed by the swap; a pending accept is woken by the park and fails as closed; a client that connects while the
      * channels are parked waits in the backlog and is accepted by the adopted socket, in its VR.
      */
     @Test
@@ -430,10 +430,10 @@ class VrSocketsTest {
         // parked only once the accept is pending (a park before it would make it fail at once, proving nothing)
         Deadlines.await(5_000, "the accept is pending", () -> java.util.Arrays.stream(acceptor.getStackTrace())
                 .anyMatch(e -> e.getClassName().equals(AllVrServerSocketImpl.class.getName()) && e.getMethodName().equals("accept")));
-        java.util.List<expkt.api.spi.ParkedChannel> parked = sockets.parkAll(old);
+        expkt.api.spi.ParkedAllVrServerSocket parked = sockets.parkAll(old);
         assertTrue(pending.get(3, TimeUnit.SECONDS) instanceof java.nio.channels.ClosedChannelException, String.valueOf(pending.getNow(null)));
-        assertTrue(parked != null && parked.size() == before.size(), String.valueOf(parked));
-        for (expkt.api.spi.ParkedChannel p : parked) {
+        assertTrue(parked != null && parked.channels().size() == before.size() && parked.selector().isOpen(), String.valueOf(parked));
+        for (expkt.api.spi.ParkedChannel p : parked.channels()) {
             assertTrue(before.get(p.vr()) == p.channel() && "tcp-listen".equals(p.kind()) && p.channel().isOpen(), p.toString());
         }
         assertFalse(old.isOpen());
@@ -449,7 +449,8 @@ class VrSocketsTest {
             AllVrServerSocket adopted = next.adoptAll(parked);
             assertEquals(before.keySet(), adopted.channels().keySet());
             for (Map.Entry<VirtualRouter, ServerSocketChannel> e : adopted.channels().entrySet()) {
-                assertTrue(before.get(e.getKey()) == e.getValue(), "the same channel for " + e.getKey().name());
+                assertTrue(before.get(e.getKey()) == e.getValue() && e.getValue().keyFor(parked.selector()).attachment() == e.getKey(),
+                        "the same channel, registered with the same selector, for " + e.getKey().name());
             }
             AllVrServerSocket.Accepted a = adopted.accept(Duration.ofSeconds(3));
             assertEquals("VR-A", a.vr().name());
@@ -458,7 +459,7 @@ class VrSocketsTest {
             assertEquals("A", new String(client.socket().getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
         }
         assertEquals(1, next.release());
-        assertTrue(before.values().stream().noneMatch(ServerSocketChannel::isOpen));
+        assertTrue(before.values().stream().noneMatch(ServerSocketChannel::isOpen) && !parked.selector().isOpen());
         // channels closed underneath (here: by the release) are refused, naming the VR
         VrSocketsImpl third = new VrSocketsImpl(table, exec, new SocketOwner(BundleIdentity.outsideOsgi("test")), table::hostDefault);
         IOException gone = assertThrows(IOException.class, () -> third.adoptAll(parked));
