@@ -9,7 +9,8 @@ import java.util.Objects;
  * A JDK channel between two {@code expkt.vr} revisions: a plain channel of
  * {@link expkt.api.vr.VrSockets#openDatagramChannel} and its siblings ({@link VrSession#parkChannels},
  * {@link VrSession#adoptChannel}), or the channel of an {@link expkt.api.vr.L3Socket}
- * ({@link VrSession#parkL3}, {@link VrSession#adoptL3}). The channel is a java.base object: it is never
+ * ({@link VrSession#parkL3}, {@link VrSession#adoptL3}), or one listening channel of an
+ * {@link expkt.api.vr.AllVrServerSocket} ({@link ParkedAllVrServerSocket}). The channel is a java.base object: it is never
  * closed by the swap, only what wraps it and its bookkeeping (whose it is, which VR, for the listings and
  * the close when the bundle stops) move to the next revision.
  *

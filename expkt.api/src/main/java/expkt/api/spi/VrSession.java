@@ -52,6 +52,23 @@ public interface VrSession extends VrSockets {
     /** An L3 socket of the owner around the channel a previous revision parked; its callback and watchers are the caller's to set again. */
     expkt.api.vr.L3Socket<?> adoptL3(ParkedChannel parked) throws IOException;
 
+    /**
+     * Takes the listening channels and the selector out of {@code socket} (an {@code ALL} server socket this
+     * session opened) without closing them: the socket is closed for its users from now on (a pending
+     * {@code accept} is woken and, like a later {@code accept} or {@code bind}, throws
+     * {@code ClosedChannelException}). What connects meanwhile queues in the channels' backlogs. Null if the
+     * socket is not this session's or already closed. (1.7.0)
+     */
+    ParkedAllVrServerSocket parkAll(expkt.api.vr.AllVrServerSocket socket);
+
+    /**
+     * An {@code ALL} server socket of the owner around what a previous revision parked ({@link #parkAll}): the
+     * same channels and selector, each channel serving the VR it served (carried as a value: an {@code ALL}
+     * socket serves the VRs it was made with, whatever changed since). Throws when a channel or the selector is
+     * no longer open; the caller then closes what is left. (1.7.0)
+     */
+    expkt.api.vr.AllVrServerSocket adoptAll(ParkedAllVrServerSocket parked) throws IOException;
+
     /** Closes every socket the owner opened through this session and has not parked; returns how many were open. */
     int release();
 }

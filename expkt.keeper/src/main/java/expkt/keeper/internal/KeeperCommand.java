@@ -61,7 +61,7 @@ public final class KeeperCommand {
         return out.toString();
     }
 
-    /** The VR engine (expkt.vr) and every kept raw and L3 socket: what serves it, how often its kernel socket was adopted. */
+    /** The VR engine (expkt.vr) and every kept raw, L3 and ALL socket: what serves it, how often its kernel socket was adopted. */
     private void vr(StringBuilder out) {
         String engine = vrTracker.engine() == null ? "NONE (last: " + vrTracker.lastRevision() + ")" : vrTracker.lastRevision();
         out.append("vr engine: ").append(engine).append('\n');
@@ -72,7 +72,7 @@ public final class KeeperCommand {
         StringBuilder rows = new StringBuilder();
         for (KeptVrSockets s : vrTracker.services()) {
             channels += s.channelsMoved();
-            for (KeptVrSocket k : s.kept()) {
+            for (KeptVrSocket<?, ?> k : s.kept()) {
                 String failure = k.failureText();
                 if (failure != null) {
                     failed++;

@@ -10,8 +10,6 @@ import expkt.linux.Selectable;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NetworkChannel;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A protocol's L3 socket as the keeper holds it: forwards to an L3 socket of the current {@code expkt.vr}
@@ -26,120 +24,39 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * @param <C> the channel type
  */
-public final class KeptL3Socket<C extends NetworkChannel> implements L3Socket<C>, Selectable, KeptVrSocket {
-    private final KeptVrSockets service;
+public final class KeptL3Socket<C extends NetworkChannel> extends KeptVrSocket<L3Socket<C>, ParkedChannel> implements L3Socket<C>, Selectable {
     private final String kind;
-    private volatile L3Socket<C> delegate;
-    private volatile L3Socket<C> leaving;
-    private volatile boolean closed;
-    private volatile Exception failure;
-    private volatile String failedOn;
-    private volatile String servedBy;
-    private volatile int replays;
-    private volatile int adoptions;
     // the record: guarded by this
-    private ParkedChannel parked;
     private volatile SocketCallback<? super L3Socket<C>> callback;
-    private final List<Selectable.Watcher> watchers = new CopyOnWriteArrayList<>();
 
     KeptL3Socket(KeptVrSockets service, String kind, L3Socket<C> delegate, String servedBy) {
-        this.service = service;
+        super(service, delegate, servedBy);
         this.kind = kind;
-        this.delegate = delegate;
-        this.servedBy = servedBy;
     }
+
+    // ---- the swap (KeptVrSocket) ------------------------------------------------------------------
 
     @Override
-    public synchronized boolean detach(VrSession old) {
-        if (closed || failure != null || old == null) {
-            return false;
-        }
-        leaving = delegate;
-        try {
-            parked = old.parkL3(delegate);
-        } catch (RuntimeException e) {
-            parked = null;
-            failure = e;
-        }
-        return parked != null;
+    ParkedChannel park(VrSession old, L3Socket<C> socket) {
+        return old.parkL3(socket);
     }
 
+    /** The same JDK channel, with the family its VR changes make channels with. */
     @Override
     @SuppressWarnings("unchecked")
-    public synchronized Replay replayOn(VrSession session, String revision) {
-        if (closed) {
-            return Replay.CLOSED;
-        }
-        ParkedChannel p = parked;
-        parked = null;
-        L3Socket<C> next = null;
-        try {
-            if (p == null) {
-                throw new IOException("nothing was parked for it when " + servedBy + " left" + (failure == null ? "" : ": " + failure));
-            }
-            try {
-                next = (L3Socket<C>) session.adoptL3(p);
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(p.channel()); // still ours: nobody else will take it
-                throw e;
-            }
-            if (callback != null) {
-                next.setCallback(this::onReadable);
-            }
-            for (Selectable.Watcher w : watchers) {
-                if (next instanceof Selectable s) {
-                    s.watch(w); // the same channel, the same descriptor: the watcher's registration stays valid
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            if (next != null) {
-                closeQuietly(next);
-            }
-            failed(revision, e);
-            return Replay.FAILED;
-        }
-        delegate = next;
-        leaving = null;
-        failure = null;
-        servedBy = revision;
-        replays++;
-        adoptions++;
-        return Replay.ADOPTED;
+    L3Socket<C> adopt(VrSession session, ParkedChannel what) throws IOException {
+        return (L3Socket<C>) session.adoptL3(what);
     }
 
     @Override
-    public void failed(String revision, Exception cause) {
-        failedOn = revision;
-        failure = cause;
-        leaving = null;
-        for (Selectable.Watcher w : watchers) {
-            w.fdGone(this);
-        }
-        watchers.clear();
-        synchronized (service.tracker().engineChanged()) {
-            service.tracker().engineChanged().notifyAll();
-        }
+    void discard(ParkedChannel what) {
+        closeQuietly(what.channel());
     }
 
     @Override
-    public synchronized void released() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        ParkedChannel p = parked;
-        parked = null;
-        if (p != null) {
-            closeQuietly(p.channel());
-        }
-        closeQuietly(delegate);
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // closing releases the descriptor even when it reports an error
+    void restore(L3Socket<C> next) throws IOException {
+        if (callback != null) {
+            next.setCallback(this::onReadable);
         }
     }
 
@@ -148,83 +65,6 @@ public final class KeptL3Socket<C extends NetworkChannel> implements L3Socket<C>
         if (cb != null) {
             cb.onReadable(this);
         }
-    }
-
-    /** As {@link KeptRawIpSocket}'s: the socket to make a call again on, if it failed because of an update. */
-    private L3Socket<C> replacementFor(L3Socket<C> used, IOException e) throws IOException {
-        if (closed) {
-            throw e;
-        }
-        L3Socket<C> now = delegate;
-        if (now != used) {
-            return now;
-        }
-        if (leaving != used) {
-            if (failure != null) {
-                throw restoreFailure();
-            }
-            throw e;
-        }
-        long deadline = System.nanoTime() + service.tracker().graceMillis() * 1_000_000L;
-        Object changed = service.tracker().engineChanged();
-        synchronized (changed) {
-            while (delegate == used && failure == null && !closed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || service.engineGoneForGood()) {
-                    throw new IOException(this + ": " + service.tracker().whyNoEngine(), e);
-                }
-                try {
-                    changed.wait(Math.max(1, left / 1_000_000L));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while expkt.vr was being updated");
-                }
-            }
-        }
-        if (closed) {
-            throw e;
-        }
-        if (failure != null) {
-            throw restoreFailure();
-        }
-        return delegate;
-    }
-
-    private IOException restoreFailure() {
-        return new IOException(this + " could not be restored on " + failedOn + ": " + failure, failure);
-    }
-
-    private L3Socket<C> current() throws IOException {
-        if (failure != null && leaving == null && !closed) {
-            throw restoreFailure();
-        }
-        return delegate;
-    }
-
-    @Override
-    public String failureText() {
-        Exception f = failure;
-        return f == null ? null : "on " + failedOn + ": " + f;
-    }
-
-    @Override
-    public String servedBy() {
-        return servedBy;
-    }
-
-    @Override
-    public int replays() {
-        return replays;
-    }
-
-    @Override
-    public int adoptions() {
-        return adoptions;
-    }
-
-    @Override
-    public String ownerName() {
-        return service.owner().toString();
     }
 
     @Override
@@ -323,26 +163,7 @@ public final class KeptL3Socket<C extends NetworkChannel> implements L3Socket<C>
 
     @Override
     public void close() throws IOException {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            ParkedChannel p = parked;
-            parked = null;
-            if (p != null) {
-                closeQuietly(p.channel()); // closed during the swap: the next revision will not adopt it
-            }
-            for (Selectable.Watcher w : watchers) {
-                w.fdGone(this);
-            }
-            watchers.clear();
-        }
-        closeQuietly(delegate);
-        service.forget(this);
-        synchronized (service.tracker().engineChanged()) {
-            service.tracker().engineChanged().notifyAll();
-        }
+        closeKept();
     }
 
     // ---- Selectable (PacketSelector) --------------------------------------------------------------

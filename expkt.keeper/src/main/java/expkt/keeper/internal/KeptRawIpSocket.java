@@ -13,8 +13,6 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A protocol's raw IP socket as the keeper holds it: forwards every call to a raw socket of the current
@@ -34,138 +32,48 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Threading: as the engine's socket for send and receive (no lock, one volatile read, nothing allocated);
  * the calls that change the record, the detach and the replay are serialised on this object.
  */
-public final class KeptRawIpSocket implements RawIpSocket, Selectable, KeptVrSocket {
+public final class KeptRawIpSocket extends KeptVrSocket<RawIpSocket, ParkedRawSocket> implements RawIpSocket, Selectable {
 
-    private final KeptVrSockets service;
     private final int domain;
     private final int protocol;
-    private volatile RawIpSocket delegate;
-    /** The engine socket being replaced while an update is under way, else null. */
-    private volatile RawIpSocket leaving;
-    private volatile boolean closed;
-    private volatile Exception failure;
-    private volatile String failedOn;
-    private volatile String servedBy;
-    private volatile int replays;
-    private volatile int adoptions;
 
     // the record: guarded by this
-    private ParkedRawSocket parked;
     private Duration timeout;
     private volatile SocketCallback<? super RawIpSocket> callback;
     private int callbackBufSize;
     private int callbackFlags;
-    private final List<Selectable.Watcher> watchers = new CopyOnWriteArrayList<>();
 
     KeptRawIpSocket(KeptVrSockets service, RawIpSocket delegate, String servedBy) {
-        this.service = service;
-        this.delegate = delegate;
+        super(service, delegate, servedBy);
         this.domain = delegate.domain();
         this.protocol = delegate.protocol();
-        this.servedBy = servedBy;
     }
 
-    // ---- the swap ---------------------------------------------------------------------------------
+    // ---- the swap (KeptVrSocket) ------------------------------------------------------------------
 
-    /** The engine is going: parks the descriptor with {@code old}; later calls wait for the adoption. True if parked. */
     @Override
-    public synchronized boolean detach(VrSession old) {
-        RawIpSocket d = delegate;
-        if (closed || failure != null || old == null) {
-            return false;
-        }
-        leaving = d;
-        try {
-            parked = old.park(d);
-        } catch (RuntimeException e) {
-            parked = null;
-            failure = e;
-        }
-        return parked != null;
+    ParkedRawSocket park(VrSession old, RawIpSocket socket) {
+        return old.park(socket);
     }
 
-    /** Adopts the parked descriptor on {@code session} and sets the record up on it again. */
+    /** The same descriptor: VR, IP_HDRINCL and the bound address come with it. */
     @Override
-    public synchronized Replay replayOn(VrSession session, String revision) {
-        if (closed) {
-            return Replay.CLOSED;
-        }
-        ParkedRawSocket p = parked;
-        parked = null;
-        RawIpSocket next = null;
-        try {
-            if (p == null) {
-                throw new IOException("nothing was parked for it when " + servedBy + " left"
-                        + (failure == null ? "" : ": " + failure));
-            }
-            try {
-                next = session.adopt(p);
-            } catch (IOException | RuntimeException e) {
-                Fds.closeQuietly(p.fd()); // still ours: nobody else will take it
-                throw e;
-            }
-            if (timeout != null) {
-                next.setReceiveTimeout(timeout);
-            }
-            if (callback != null) {
-                next.setCallback(this::onReadable, callbackBufSize, callbackFlags);
-            }
-            for (Selectable.Watcher w : watchers) {
-                if (next instanceof Selectable s) {
-                    s.watch(w); // the same descriptor: the watcher's registration stays valid, the socket tells it of a close
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            if (next != null) {
-                closeQuietly(next);
-            }
-            failed(revision, e);
-            return Replay.FAILED;
-        }
-        delegate = next;
-        leaving = null;
-        failure = null;
-        servedBy = revision;
-        replays++;
-        adoptions++;
-        return Replay.ADOPTED;
+    RawIpSocket adopt(VrSession session, ParkedRawSocket what) throws IOException {
+        return session.adopt(what);
     }
 
     @Override
-    public void failed(String revision, Exception cause) {
-        failedOn = revision;
-        failure = cause;
-        leaving = null;
-        for (Selectable.Watcher w : watchers) {
-            w.fdGone(this);
-        }
-        watchers.clear();
-        synchronized (service.tracker().engineChanged()) {
-            service.tracker().engineChanged().notifyAll();
-        }
+    void discard(ParkedRawSocket what) {
+        Fds.closeQuietly(what.fd());
     }
 
-    /** The owner's service was released: closes the engine socket, or the parked descriptor. */
     @Override
-    public synchronized void released() {
-        if (closed) {
-            return;
+    void restore(RawIpSocket next) throws IOException {
+        if (timeout != null) {
+            next.setReceiveTimeout(timeout);
         }
-        closed = true;
-        ParkedRawSocket p = parked;
-        parked = null;
-        if (p != null) {
-            Fds.closeQuietly(p.fd());
-        }
-        closeQuietly(delegate);
-    }
-
-    /** The engine's close releases the descriptor even when it reports an error: nothing else to do for it. */
-    private static void closeQuietly(RawIpSocket s) {
-        try {
-            s.close();
-        } catch (IOException | RuntimeException ignored) {
-            // see above
+        if (callback != null) {
+            next.setCallback(this::onReadable, callbackBufSize, callbackFlags);
         }
     }
 
@@ -174,83 +82,6 @@ public final class KeptRawIpSocket implements RawIpSocket, Selectable, KeptVrSoc
         if (cb != null) {
             cb.onReadable(this);
         }
-    }
-
-    /** The socket to make a call again on after {@code e}, if it failed because of an update; else {@code e}. */
-    private RawIpSocket replacementFor(RawIpSocket used, IOException e) throws IOException {
-        if (closed) {
-            throw e;
-        }
-        RawIpSocket now = delegate;
-        if (now != used) {
-            return now; // adopted since the call began
-        }
-        if (leaving != used) {
-            if (failure != null) {
-                throw restoreFailure();
-            }
-            throw e; // not an update: the engine's own answer
-        }
-        long deadline = System.nanoTime() + service.tracker().graceMillis() * 1_000_000L;
-        Object changed = service.tracker().engineChanged();
-        synchronized (changed) {
-            while (delegate == used && failure == null && !closed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || service.engineGoneForGood()) {
-                    throw new IOException(this + ": " + service.tracker().whyNoEngine(), e);
-                }
-                try {
-                    changed.wait(Math.max(1, left / 1_000_000L));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while expkt.vr was being updated");
-                }
-            }
-        }
-        if (closed) {
-            throw e;
-        }
-        if (failure != null) {
-            throw restoreFailure();
-        }
-        return delegate;
-    }
-
-    private IOException restoreFailure() {
-        return new IOException(this + " could not be restored on " + failedOn + ": " + failure, failure);
-    }
-
-    private RawIpSocket current() throws IOException {
-        if (failure != null && leaving == null && !closed) {
-            throw restoreFailure();
-        }
-        return delegate;
-    }
-
-    @Override
-    public String failureText() {
-        Exception f = failure;
-        return f == null ? null : "on " + failedOn + ": " + f;
-    }
-
-    @Override
-    public String servedBy() {
-        return servedBy;
-    }
-
-    @Override
-    public int replays() {
-        return replays;
-    }
-
-    @Override
-    public int adoptions() {
-        return adoptions;
-    }
-
-    @Override
-    public String ownerName() {
-        return service.owner().toString();
     }
 
     @Override
@@ -438,26 +269,7 @@ public final class KeptRawIpSocket implements RawIpSocket, Selectable, KeptVrSoc
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            ParkedRawSocket p = parked;
-            parked = null;
-            if (p != null) {
-                Fds.closeQuietly(p.fd()); // closed during the swap: the next revision will not adopt it
-            }
-            for (Selectable.Watcher w : watchers) {
-                w.fdGone(this);
-            }
-            watchers.clear();
-        }
-        closeQuietly(delegate);
-        service.forget(this);
-        synchronized (service.tracker().engineChanged()) {
-            service.tracker().engineChanged().notifyAll(); // a call waiting for the adoption sees the close
-        }
+        closeKept();
     }
 
     // ---- Selectable (PacketSelector) --------------------------------------------------------------

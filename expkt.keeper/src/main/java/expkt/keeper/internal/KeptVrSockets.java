@@ -34,9 +34,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * adopted by the next one, so the protocol keeps the same object and the same kernel socket; L3 sockets are
  * {@link KeptL3Socket}s, whose JDK channel is adopted likewise. Plain channels ({@code openDatagramChannel}
  * and its siblings: JDK objects the protocol holds itself) are parked unclosed and recorded as the owner's
- * by the next revision. {@code ALL} server sockets are not kept yet: the engine's update closes them (a
- * WARN names the bundle and how many), and their calls throw {@code ClosedChannelException}
- * (expkt.provider/DESIGN.md, "An update of expkt.vr").
+ * by the next revision. {@code ALL} server sockets are {@link KeptAllVrServerSocket}s: their listening channels
+ * are adopted like an L3 socket's (expkt.provider/DESIGN.md, "An update of expkt.vr").
  *
  * <p>When the using bundle stops, every socket it opened here is closed.
  *
@@ -52,7 +51,7 @@ public final class KeptVrSockets implements VrSockets {
     private final Logger log;
     private final BundleIdentity owner;
     private final String declaredVr;
-    private final List<KeptVrSocket> raws = new CopyOnWriteArrayList<>();
+    private final List<KeptVrSocket<?, ?>> raws = new CopyOnWriteArrayList<>();
     /** Plain channels parked by the engine that left, for the next one (guarded by this). */
     private final List<expkt.api.spi.ParkedChannel> parkedChannels = new java.util.ArrayList<>();
     private volatile int channelsMoved;
@@ -81,7 +80,7 @@ public final class KeptVrSockets implements VrSockets {
             released = true;
             s = session;
             session = null;
-            for (KeptVrSocket k : raws) {
+            for (KeptVrSocket<?, ?> k : raws) {
                 if (k.isOpen()) {
                     kept++;
                 }
@@ -104,7 +103,7 @@ public final class KeptVrSockets implements VrSockets {
         if (n > 0) {
             log.info("closed {} socket(s) left open by {}", n, owner);
         } else if (kept > 0) {
-            log.info("closed {} raw socket(s) left open by {} (parked during an update of expkt.vr)", kept, owner);
+            log.info("closed {} kept socket(s) left open by {} (parked during an update of expkt.vr)", kept, owner);
         }
     }
 
@@ -117,7 +116,7 @@ public final class KeptVrSockets implements VrSockets {
         return channelsMoved;
     }
 
-    List<KeptVrSocket> kept() {
+    List<KeptVrSocket<?, ?>> kept() {
         return List.copyOf(raws);
     }
 
@@ -127,9 +126,9 @@ public final class KeptVrSockets implements VrSockets {
         try {
             next = engine.session(owner, declaredVr);
         } catch (RuntimeException e) {
-            log.error("{}: no session on VR engine {}: {} raw socket(s) cannot be restored", owner.withVersion(), engine.revision(),
+            log.error("{}: no session on VR engine {}: {} kept socket(s) cannot be restored", owner.withVersion(), engine.revision(),
                     raws.size(), e);
-            for (KeptVrSocket k : raws) {
+            for (KeptVrSocket<?, ?> k : raws) {
                 k.failed(engine.revision(), e);
             }
             return new int[] {0, raws.size()};
@@ -155,7 +154,7 @@ public final class KeptVrSockets implements VrSockets {
                 }
             }
             parkedChannels.clear();
-            for (KeptVrSocket k : raws) {
+            for (KeptVrSocket<?, ?> k : raws) {
                 switch (k.replayOn(next, engine.revision())) {
                     case ADOPTED -> adopted++;
                     case FAILED -> {
@@ -177,7 +176,7 @@ public final class KeptVrSockets implements VrSockets {
         synchronized (this) {
             old = session;
             session = null;
-            for (KeptVrSocket k : raws) {
+            for (KeptVrSocket<?, ?> k : raws) {
                 if (k.detach(old)) {
                     parked++;
                 }
@@ -193,8 +192,9 @@ public final class KeptVrSockets implements VrSockets {
         if (old != null) {
             int closed = old.release();
             if (closed > 0) {
-                log.warn("{}: the update of expkt.vr closed {} ALL server socket(s) of this bundle (raw and L3 sockets and plain "
-                        + "channels are kept across it, these not yet): their calls throw ClosedChannelException", owner.withVersion(), closed);
+                // every socket kind is kept: what is left is a socket whose parking failed (its WARN/failure says why)
+                log.warn("{}: the update of expkt.vr closed {} socket(s) of this bundle that could not be parked: their calls throw "
+                        + "ClosedChannelException", owner.withVersion(), closed);
             }
         }
         return parked;
@@ -266,55 +266,45 @@ public final class KeptVrSockets implements VrSockets {
 
     @Override
     public L3Socket<DatagramChannel> udpSocket(String vr, ProtocolFamily family) throws IOException {
-        return keepL3("udp", sess -> sess.udpSocket(vr, family));
+        return keep(s -> new KeptL3Socket<>(this, "udp", s.udpSocket(vr, family), tracker.lastRevision()));
     }
 
     @Override
     public L3Socket<SocketChannel> tcpSocket(String vr, ProtocolFamily family) throws IOException {
-        return keepL3("tcp", sess -> sess.tcpSocket(vr, family));
+        return keep(s -> new KeptL3Socket<>(this, "tcp", s.tcpSocket(vr, family), tracker.lastRevision()));
     }
 
     @Override
     public L3Socket<ServerSocketChannel> tcpServerSocket(String vr, ProtocolFamily family) throws IOException {
-        return keepL3("tcp-listen", sess -> sess.tcpServerSocket(vr, family));
+        return keep(s -> new KeptL3Socket<>(this, "tcp-listen", s.tcpServerSocket(vr, family), tracker.lastRevision()));
     }
 
-    private interface L3Opener<C extends java.nio.channels.NetworkChannel> {
-        L3Socket<C> open(VrSession s) throws IOException;
-    }
-
-    /** An L3 socket kept across updates of expkt.vr: the same object, the same JDK channel. */
-    private <C extends java.nio.channels.NetworkChannel> L3Socket<C> keepL3(String kind, L3Opener<C> opener) throws IOException {
-        while (true) {
-            VrSession s = awaitSession();
-            synchronized (this) {
-                if (session != s) {
-                    continue; // a swap came between: open on the next engine
-                }
-                KeptL3Socket<C> k = new KeptL3Socket<>(this, kind, opener.open(s), tracker.lastRevision());
-                raws.removeIf(r -> !r.isOpen() && r.failureText() == null); // closed by the protocol: no longer kept
-                raws.add(k);
-                return k;
-            }
-        }
-    }
-
+    /** An ALL server socket kept across updates of expkt.vr: the same object, the same listening channels. */
     @Override
     public AllVrServerSocket serverSocketAllVrs(ProtocolFamily family) throws IOException {
-        return awaitSession().serverSocketAllVrs(family);
+        return keep(s -> new KeptAllVrServerSocket(this, s.serverSocketAllVrs(family), tracker.lastRevision()));
     }
 
     /** A raw socket kept across updates of expkt.vr: the same object, the same kernel socket. */
     @Override
     public RawIpSocket rawSocket(String vr, int domain, int protocol) throws IOException {
+        return keep(s -> new KeptRawIpSocket(this, s.rawSocket(vr, domain, protocol), tracker.lastRevision()));
+    }
+
+    /** Opens an engine socket on a session and wraps it in the socket the keeper keeps. */
+    private interface Opener<K extends KeptVrSocket<?, ?>> {
+        K open(VrSession s) throws IOException;
+    }
+
+    /** Opens on the current session (waiting for one during a swap) and keeps what it opened. */
+    private <K extends KeptVrSocket<?, ?>> K keep(Opener<K> opener) throws IOException {
         while (true) {
             VrSession s = awaitSession();
             synchronized (this) {
                 if (session != s) {
                     continue; // a swap came between: open on the next engine
                 }
-                RawIpSocket engineSocket = s.rawSocket(vr, domain, protocol);
-                KeptRawIpSocket k = new KeptRawIpSocket(this, engineSocket, tracker.lastRevision());
+                K k = opener.open(s);
                 raws.removeIf(r -> !r.isOpen() && r.failureText() == null); // closed by the protocol: no longer kept
                 raws.add(k);
                 return k;
@@ -322,7 +312,7 @@ public final class KeptVrSockets implements VrSockets {
         }
     }
 
-    void forget(KeptVrSocket socket) {
+    void forget(KeptVrSocket<?, ?> socket) {
         raws.remove(socket);
     }
 }

@@ -28,8 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@value EngineTracker#GRACE_PROPERTY}, read with {@link EngineTracker#grace}), no grace period when SCR or
  * the framework is stopping ({@link EngineTracker#extenderStopping}), and a marker ({@link VrEngineReady})
  * registered on a timer thread while an engine serves or is expected back, which the protocols'
- * {@code VrSockets} requires. When the engine goes, each kept raw socket's descriptor is parked; when the
- * next comes, it adopts them.
+ * {@code VrSockets} requires. When the engine goes, each kept socket's kernel part (a raw socket's descriptor,
+ * an L3 socket's channel, an ALL socket's channels and selector) is parked; when the next comes, it adopts them.
  *
  * <p>A second tracker rather than a generic one: the two engines are independent services with their own
  * swap (an update of one must not wait for the other), and what is shared (the grace period, the
@@ -213,7 +213,7 @@ public final class VrEngineTracker {
         unregister(r);
     }
 
-    /** Under the swap lock: every service parks its raw sockets and releases its session. */
+    /** Under the swap lock: every service parks its kept sockets and channels and releases its session. */
     private void leave() {
         int parked = 0;
         for (KeptVrSockets s : services) {

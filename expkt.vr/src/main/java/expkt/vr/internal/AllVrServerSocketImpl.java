@@ -1,10 +1,13 @@
 package expkt.vr.internal;
 
+import expkt.api.spi.ParkedAllVrServerSocket;
+import expkt.api.spi.ParkedChannel;
 import expkt.api.vr.AllVrServerSocket;
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VrBackend;
 
 import java.io.IOException;
+import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.channels.ClosedChannelException;
@@ -21,26 +24,57 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code ALL}: one listening channel per distinct namespace (or VRF device), one selector over them.
+ * {@code ALL}: one listening channel per distinct namespace (or VRF device), one selector over them. An
+ * update of {@code expkt.vr} hands the channels and the selector to the next revision unclosed ({@link #park});
+ * the next wraps the same ones, each channel for the VR it served: no descriptor is closed or made again.
+ *
+ * <p>Threading: {@link #accept} from one thread at a time; {@link #park} and {@link #close} from any thread
+ * (they wake a pending accept, which then throws {@code ClosedChannelException}).
  */
 final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owned {
     private final Map<VirtualRouter, ServerSocketChannel> channels;
     private final Selector selector;
     private final SocketOwner owner;
     private final VrSocketsImpl sockets;
+    private final ProtocolFamily family;
+    /** Changed under {@link #channels}' monitor: closed or parked, the channels no longer this object's to use. */
     private volatile boolean open = true;
+    /** Guarded by {@link #channels}: parked for the next revision, so its close leaves the channels and selector open. */
+    private boolean parked;
     private volatile SocketAddress bound;
 
-    AllVrServerSocketImpl(VrSocketsImpl sockets, SocketOwner owner, Map<VirtualRouter, ServerSocketChannel> channels) throws IOException {
+    /** Over fresh {@code channels}, with a selector of its own; takes them: a failure here closes them all. */
+    AllVrServerSocketImpl(VrSocketsImpl sockets, SocketOwner owner, Map<VirtualRouter, ServerSocketChannel> channels,
+                          ProtocolFamily family) throws IOException {
+        this(sockets, owner, channels, family, null);
+    }
+
+    /**
+     * Over {@code channels} and {@code selector}: fresh ones (selector null: one is opened) or those a previous
+     * revision parked ({@link #park}: the channels are registered with it already, each key's VR is set again).
+     * Takes them: a failure here closes them all.
+     */
+    AllVrServerSocketImpl(VrSocketsImpl sockets, SocketOwner owner, Map<VirtualRouter, ServerSocketChannel> channels,
+                          ProtocolFamily family, Selector parkedSelector) throws IOException {
         this.sockets = sockets;
+        this.family = family;
         this.owner = owner;
         this.channels = Collections.unmodifiableMap(new LinkedHashMap<>(channels));
-        Selector s = null;
+        Selector s = parkedSelector;
         try {
-            s = Selector.open();
+            if (s == null) {
+                s = Selector.open();
+            } else if (!s.isOpen()) {
+                throw new java.nio.channels.ClosedSelectorException();
+            }
             for (Map.Entry<VirtualRouter, ServerSocketChannel> e : channels.entrySet()) {
-                e.getValue().configureBlocking(false);
-                e.getValue().register(s, SelectionKey.OP_ACCEPT, e.getKey());
+                SelectionKey key = e.getValue().keyFor(s);
+                if (key != null && key.isValid()) {
+                    key.attach(e.getKey());
+                } else {
+                    e.getValue().configureBlocking(false);
+                    e.getValue().register(s, SelectionKey.OP_ACCEPT, e.getKey());
+                }
             }
         } catch (IOException | RuntimeException e) {
             if (s != null) {
@@ -52,6 +86,36 @@ final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owne
             throw e;
         }
         this.selector = s;
+        // adopted channels are bound already: the listing says where (the wildcard and port bind was given)
+        ServerSocketChannel first = channels.isEmpty() ? null : channels.values().iterator().next();
+        this.bound = first == null ? null : first.getLocalAddress();
+    }
+
+    /**
+     * Takes the listening channels and the selector out without closing them, for the next revision of this
+     * bundle (an update): from now on this object is closed for its users (a pending {@code accept} is woken and
+     * throws {@code ClosedChannelException}, as later calls do); returns once no accept of this object uses the
+     * selector. The channels stay registered with it, open, with what connected queued in their backlogs. Null
+     * if it was closed or parked already.
+     */
+    ParkedAllVrServerSocket park() {
+        synchronized (channels) {
+            if (!open) {
+                return null;
+            }
+            open = false;
+            parked = true;
+        }
+        owner.remove(this);
+        selector.wakeup();
+        synchronized (this) {
+            // a pending accept holds this while it selects: from here on the selector is only the next revision's
+        }
+        List<ParkedChannel> out = new ArrayList<>();
+        for (Map.Entry<VirtualRouter, ServerSocketChannel> e : channels.entrySet()) {
+            out.add(new ParkedChannel("tcp-listen", e.getKey(), e.getValue(), family));
+        }
+        return new ParkedAllVrServerSocket(out, selector);
     }
 
     /** The groups ALL needs: one VR per distinct namespace inode or VRF device (highest id represents). */
@@ -142,7 +206,12 @@ final class AllVrServerSocketImpl implements AllVrServerSocket, SocketOwner.Owne
     @Override
     public void close() throws IOException {
         owner.remove(this);
-        open = false;
+        synchronized (channels) {
+            open = false;
+            if (parked) {
+                return; // the channels are the next revision's now
+            }
+        }
         selector.wakeup();
         IOException first = null;
         for (ServerSocketChannel c : channels.values()) {

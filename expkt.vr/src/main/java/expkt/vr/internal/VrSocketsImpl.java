@@ -220,6 +220,38 @@ public final class VrSocketsImpl implements VrSession {
             }
             throw e;
         }
-        return owner.add(new AllVrServerSocketImpl(this, owner, channels));
+        return owner.add(new AllVrServerSocketImpl(this, owner, channels, f));
+    }
+
+    @Override
+    public expkt.api.spi.ParkedAllVrServerSocket parkAll(AllVrServerSocket socket) {
+        if (socket instanceof AllVrServerSocketImpl all && owner.owns(all)) {
+            return all.park();
+        }
+        return null;
+    }
+
+    /**
+     * The channels as they were parked, each for its VR, and their selector: the table is not consulted (the next
+     * revision's user VRs may not be configured yet, and an ALL socket serves the VRs it was made with, whatever
+     * changed since).
+     */
+    @Override
+    public AllVrServerSocket adoptAll(expkt.api.spi.ParkedAllVrServerSocket parked) throws IOException {
+        Map<VirtualRouter, ServerSocketChannel> channels = new LinkedHashMap<>();
+        for (expkt.api.spi.ParkedChannel p : parked.channels()) {
+            if (!"tcp-listen".equals(p.kind()) || !(p.channel() instanceof ServerSocketChannel ssc)) {
+                throw new IllegalArgumentException("parked " + p.kind() + " channel in " + p.vr().name() + " is no listening channel of an ALL socket");
+            }
+            if (!ssc.isOpen()) {
+                throw new IOException("the listening channel of the ALL socket in VR " + p.vr().name() + " was closed while parked");
+            }
+            channels.put(p.vr(), ssc);
+        }
+        if (!parked.selector().isOpen()) {
+            throw new IOException("the selector of the ALL socket in " + channels.keySet().stream().map(VirtualRouter::name).toList()
+                    + " was closed while parked");
+        }
+        return owner.add(new AllVrServerSocketImpl(this, owner, channels, family(parked.channels().get(0).family()), parked.selector()));
     }
 }

@@ -408,6 +408,64 @@ class VrSocketsTest {
         assertFalse(ch.isOpen());
     }
 
+    /**
+     * An ALL server socket's listening channels are adopted by the next session: the same channels and selector,
+     * not closed by the swap; a pending accept is woken by the park and fails as closed; a client that connects while the
+     * channels are parked waits in the backlog and is accepted by the adopted socket, in its VR.
+     */
+    @Test
+    void aParkedAllServerSocketKeepsItsChannelsInTheNextSession() throws Exception {
+        AllVrServerSocket old = sockets.serverSocketAllVrs(null);
+        old.bind(new InetSocketAddress(8081), 16);
+        Map<VirtualRouter, ServerSocketChannel> before = old.channels();
+        CompletableFuture<Throwable> pending = new CompletableFuture<>();
+        Thread acceptor = Thread.ofPlatform().start(() -> {
+            try {
+                old.accept(Duration.ofSeconds(30));
+                pending.complete(null);
+            } catch (Throwable t) {
+                pending.complete(t);
+            }
+        });
+        // parked only once the accept is pending (a park before it would make it fail at once, proving nothing)
+        Deadlines.await(5_000, "the accept is pending", () -> java.util.Arrays.stream(acceptor.getStackTrace())
+                .anyMatch(e -> e.getClassName().equals(AllVrServerSocketImpl.class.getName()) && e.getMethodName().equals("accept")));
+        expkt.api.spi.ParkedAllVrServerSocket parked = sockets.parkAll(old);
+        assertTrue(pending.get(3, TimeUnit.SECONDS) instanceof java.nio.channels.ClosedChannelException, String.valueOf(pending.getNow(null)));
+        assertTrue(parked != null && parked.channels().size() == before.size() && parked.selector().isOpen(), String.valueOf(parked));
+        for (expkt.api.spi.ParkedChannel p : parked.channels()) {
+            assertTrue(before.get(p.vr()) == p.channel() && "tcp-listen".equals(p.kind()) && p.channel().isOpen(), p.toString());
+        }
+        assertFalse(old.isOpen());
+        assertThrows(java.nio.channels.ClosedChannelException.class, () -> old.accept(Duration.ofMillis(10)));
+        assertEquals(null, sockets.parkAll(old), "parked once");
+        old.close(); // the channels are no longer the parked object's to close
+        assertEquals(0, sockets.release());
+        assertTrue(before.values().stream().allMatch(ServerSocketChannel::isOpen));
+        SocketOwner nextOwner = new SocketOwner(BundleIdentity.outsideOsgi("test"));
+        VrSocketsImpl next = new VrSocketsImpl(table, exec, nextOwner, table::hostDefault);
+        try (NetNs host = NetNs.open(lab.hosta); SocketChannel client = NetNs.call(host, SocketChannel::open)) {
+            client.connect(new InetSocketAddress("10.0.0.1", 8081)); // the kernel completes it: the channel still listens
+            AllVrServerSocket adopted = next.adoptAll(parked);
+            assertEquals(before.keySet(), adopted.channels().keySet());
+            for (Map.Entry<VirtualRouter, ServerSocketChannel> e : adopted.channels().entrySet()) {
+                assertTrue(before.get(e.getKey()) == e.getValue() && e.getValue().keyFor(parked.selector()).attachment() == e.getKey(),
+                        "the same channel, registered with the same selector, for " + e.getKey().name());
+            }
+            AllVrServerSocket.Accepted a = adopted.accept(Duration.ofSeconds(3));
+            assertEquals("VR-A", a.vr().name());
+            a.channel().write(ByteBuffer.wrap("A".getBytes(StandardCharsets.US_ASCII)));
+            a.channel().close();
+            assertEquals("A", new String(client.socket().getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+        }
+        assertEquals(1, next.release());
+        assertTrue(before.values().stream().noneMatch(ServerSocketChannel::isOpen) && !parked.selector().isOpen());
+        // channels closed underneath (here: by the release) are refused, naming the VR
+        VrSocketsImpl third = new VrSocketsImpl(table, exec, new SocketOwner(BundleIdentity.outsideOsgi("test")), table::hostDefault);
+        IOException gone = assertThrows(IOException.class, () -> third.adoptAll(parked));
+        assertTrue(gone.getMessage().contains("closed while parked"), gone.getMessage());
+    }
+
     @Test
     void closeEndsAPendingRawReceive() throws Exception {
         RawIpSocket r = sockets.rawSocket("VR-Default", RawIpSocket.AF_INET, RawIpSocket.IPPROTO_ICMP);

@@ -34,6 +34,7 @@ import expkt.itest.ExpktTestSupport;
 import expkt.itest.dispatch.TestBundles;
 import expkt.itest.vr.bundles.RawPingHolder;
 import expkt.lab.Lab;
+import expkt.linux.NetNs;
 
 /**
  * Issue 18 for {@code expkt.vr}: a protocol bundle ({@link RawPingHolder}: a DS component with a static
@@ -45,7 +46,10 @@ import expkt.lab.Lab;
  * adoptions), a ping through it after each update is answered, the pings made during the updates are
  * counted (sent, answered, failed with an exception: none may fail), no ERROR is logged, and the process's
  * socket fds and threads are the same before and after. Before the keeper held {@code VrSockets}, the
- * first update deactivated the component (its socket closed, a second activation).
+ * first update deactivated the component (its socket closed, a second activation). The holder also holds an
+ * {@code ALL} server socket: in each round a client in the VR's peer namespace connects just before the update
+ * (the connection waits in the listening channel's backlog through the swap) and another one after it, and the
+ * holder accepts both through the same object, in the VR; the keeper lists it adopted by every revision.
  */
 public class VrUpdateIT extends ExpktTestSupport {
     private static final int UPDATES = 3;
@@ -56,6 +60,7 @@ public class VrUpdateIT extends ExpktTestSupport {
     private static final String PEER = "10.9.1.2";
     private static final String BSN = "expkt.itest.vr.rawholder";
     private static final int ECHO_PORT = 7207;
+    private static final int ALL_PORT = 7208;
 
     @Inject
     private ConfigurationAdmin cm;
@@ -98,7 +103,7 @@ public class VrUpdateIT extends ExpktTestSupport {
         Bundle holder = context.installBundle("expkt-itest-rawholder", TestBundles.stream(TestBundles.bundle(BSN, "1.0.0",
                 new TestBundles.Component("expkt.itest.vr.rawholder", RawPingHolder.class, new String[] {"java.util.function.Function"},
                         Map.of("expkt.itest.vr", VR, "expkt.itest.peer", PEER, "expkt.itest.rawholder", "true",
-                                "expkt.itest.echoport", Integer.toString(ECHO_PORT)),
+                                "expkt.itest.echoport", Integer.toString(ECHO_PORT), "expkt.itest.allport", Integer.toString(ALL_PORT)),
                         new String[] {TestBundles.reference("sockets", "expkt.api.vr.VrSockets", "setSockets", "")}),
                 "expkt.api.vr,org.osgi.framework")));
         holder.start();
@@ -119,6 +124,11 @@ public class VrUpdateIT extends ExpktTestSupport {
         assertEquals("a ping before the updates", "reply", proto.apply("ping 1"));
         await("the peer's UDP echo answers the held channel", WAIT_MS, () -> proto.apply("udp 0").equals("reply"));
         assertEquals("the held L3 socket's echo", "reply", proto.apply("l3 0"));
+        String allSocket = socket.split(" ")[4];
+        try (AllClient c = new AllClient(peerNs)) {
+            assertEquals("a connection to the held ALL socket", "accepted " + VR + " by " + allSocket, proto.apply("all"));
+            assertEquals("hello " + VR, c.read());
+        }
 
         // pings without pause through the held socket, counted, during and between the updates
         AtomicLong sent = new AtomicLong();
@@ -154,6 +164,7 @@ public class VrUpdateIT extends ExpktTestSupport {
         for (int round = 1; round <= UPDATES; round++) {
             long sentBefore = sent.get();
             long answeredBefore = answered.get();
+            AllClient early = new AllClient(peerNs); // connected before the update: waits in the backlog through the swap
             vrBundle.update();
             refresh();
             assertEquals(Bundle.ACTIVE, vrBundle.getState());
@@ -165,6 +176,14 @@ public class VrUpdateIT extends ExpktTestSupport {
             int r = round;
             assertEquals("a datagram through the held plain channel after update " + round, "reply", proto.apply("udp " + r));
             assertEquals("a datagram through the held L3 socket after update " + round, "reply", proto.apply("l3 " + r));
+            try (early; AllClient late = new AllClient(peerNs)) {
+                assertEquals("the connection made before update " + round + ", accepted through the held ALL socket after it",
+                        "accepted " + VR + " by " + allSocket, proto.apply("all"));
+                assertEquals("hello " + VR, early.read());
+                assertEquals("a connection made after update " + round + ", accepted through the held ALL socket",
+                        "accepted " + VR + " by " + allSocket, proto.apply("all"));
+                assertEquals("hello " + VR, late.read());
+            }
             rounds.add("update " + round + ": sent " + (sent.get() - sentBefore) + ", answered " + (answered.get() - answeredBefore));
         }
         long updateMs = (System.nanoTime() - t0) / 1_000_000L;
@@ -181,14 +200,14 @@ public class VrUpdateIT extends ExpktTestSupport {
         // the protocol never saw the updates: one activation, the same registration, the same socket object
         assertEquals(report, "1", proto.apply("activations"));
         assertEquals(report, serviceId, (long) (Long) holderRef().getProperty("service.id"));
-        assertEquals(report, String.join(" ", java.util.Arrays.copyOf(socket.split(" "), 4)),
-                String.join(" ", java.util.Arrays.copyOf(proto.apply("socket").split(" "), 4)));
+        assertEquals(report, String.join(" ", java.util.Arrays.copyOf(socket.split(" "), 5)),
+                String.join(" ", java.util.Arrays.copyOf(proto.apply("socket").split(" "), 5)));
         assertEquals("no ping failed with an exception (calls during a swap wait for the adoption)\n" + report, List.of(), failures);
         assertTrue(report, answered.get() > 0 && answered.get() <= sent.get());
         assertEquals("a ping after the updates", "reply", proto.apply("ping 2"));
         // the descriptor was adopted by every new revision, never opened anew
         assertTrue(report, keeper.contains("vr engines since start: " + (UPDATES + 1) + " "));
-        for (String kind : List.of("raw", "udp")) {
+        for (String kind : List.of("raw", "udp", "tcp-ALL")) {
             assertTrue(kind + "\n" + report, keeper.matches("(?s).*" + BSN.replace(".", "\\.") + " \\[\\d+\\]\\s+" + kind + "\\s+ok\\s+" + UPDATES
                     + "\\s+" + UPDATES + "\\s.*"));
         }
@@ -205,6 +224,37 @@ public class VrUpdateIT extends ExpktTestSupport {
         assertEquals("no ERROR in the log", List.of(), errors);
         context.ungetService(ref.get());
         holder.uninstall();
+    }
+
+    /**
+     * A TCP client in the peer namespace connected to the VR's address at the ALL socket's port: the kernel
+     * completes the connection into the listening channel's backlog, whether or not an accept is pending.
+     */
+    private static final class AllClient implements AutoCloseable {
+        private final java.nio.channels.SocketChannel channel;
+
+        AllClient(String peerNs) throws Exception {
+            try (NetNs ns = NetNs.open(peerNs)) {
+                channel = NetNs.call(ns, java.nio.channels.SocketChannel::open);
+            }
+            try {
+                channel.socket().connect(new java.net.InetSocketAddress(VR_ADDR, ALL_PORT), (int) WAIT_MS);
+            } catch (java.io.IOException e) {
+                channel.close();
+                throw e;
+            }
+        }
+
+        /** What the server wrote before it closed the connection (reads end there; 10 s at most). */
+        String read() throws java.io.IOException {
+            channel.socket().setSoTimeout(10_000);
+            return new String(channel.socket().getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            channel.close();
+        }
     }
 
     private ServiceReference<?> holderRef() throws Exception {

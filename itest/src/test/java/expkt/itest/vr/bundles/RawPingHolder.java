@@ -23,7 +23,10 @@ import expkt.api.vr.VrSockets;
  * else {@code timeout}, or {@code error: ...}. It also holds a plain UDP channel of the VR
  * ({@code openDatagramChannel}): {@code udp <seq>} sends a datagram to the peer's echo port and answers
  * {@code reply} when the echo came back within 1 s; and an expkt L3 UDP socket ({@code udpSocket}):
- * {@code l3 <seq>} does the same through its channel.
+ * {@code l3 <seq>} does the same through its channel; and an {@code ALL} server socket
+ * ({@code serverSocketAllVrs}, bound to the port {@code expkt.itest.allport} in every VR): {@code all} accepts
+ * one connection within 3 s through it, writes {@code hello <vr>} to it and closes it, and answers
+ * {@code accepted <vr> by <identity of the ALL socket>}, else {@code error: ...}.
  *
  * <p>Threading: one caller at a time for {@code ping} (the test's traffic thread); the others any thread.
  */
@@ -34,6 +37,7 @@ public final class RawPingHolder implements Function<String, String> {
     private RawIpSocket socket;
     private java.nio.channels.DatagramChannel udp;
     private expkt.api.vr.L3Socket<java.nio.channels.DatagramChannel> l3;
+    private expkt.api.vr.AllVrServerSocket all;
     private java.net.InetSocketAddress echo;
     private InetAddress peer;
     private final int identifier = ThreadLocalRandom.current().nextInt(1, 0x10000);
@@ -53,6 +57,8 @@ public final class RawPingHolder implements Function<String, String> {
         udp.socket().setSoTimeout(1000);
         l3 = sockets.udpSocket((String) properties.get("expkt.itest.vr"), null);
         l3.channel().socket().setSoTimeout(1000);
+        all = sockets.serverSocketAllVrs(null);
+        all.bind(new java.net.InetSocketAddress(Integer.parseInt((String) properties.get("expkt.itest.allport"))), 8);
         ACTIVATIONS.incrementAndGet();
     }
 
@@ -60,6 +66,7 @@ public final class RawPingHolder implements Function<String, String> {
         socket.close();
         udp.close();
         l3.close();
+        all.close();
     }
 
     @Override
@@ -69,7 +76,8 @@ public final class RawPingHolder implements Function<String, String> {
         }
         if (command.equals("socket")) {
             return Integer.toHexString(System.identityHashCode(socket)) + " " + Integer.toHexString(System.identityHashCode(udp)) + " "
-                    + Integer.toHexString(System.identityHashCode(l3)) + " " + Integer.toHexString(System.identityHashCode(l3.channel())) + " " + socket;
+                    + Integer.toHexString(System.identityHashCode(l3)) + " " + Integer.toHexString(System.identityHashCode(l3.channel())) + " "
+                    + Integer.toHexString(System.identityHashCode(all)) + " " + socket;
         }
         if (command.startsWith("udp ") || command.startsWith("l3 ")) {
             java.nio.channels.DatagramChannel udp = command.startsWith("l3 ") ? l3.channel() : this.udp;
@@ -89,6 +97,17 @@ public final class RawPingHolder implements Function<String, String> {
                     }
                 }
                 return "timeout";
+            } catch (Exception e) {
+                return "error: " + e;
+            }
+        }
+        if (command.equals("all")) {
+            try {
+                expkt.api.vr.AllVrServerSocket.Accepted a = all.accept(Duration.ofSeconds(3));
+                try (java.nio.channels.SocketChannel c = a.channel()) {
+                    c.write(java.nio.ByteBuffer.wrap(("hello " + a.vr().name()).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                }
+                return "accepted " + a.vr().name() + " by " + Integer.toHexString(System.identityHashCode(all));
             } catch (Exception e) {
                 return "error: " + e;
             }
