@@ -4,8 +4,6 @@ import expkt.api.spi.ParkedChannel;
 import expkt.api.spi.VrSession;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.SocketCallback;
-import expkt.api.vr.VirtualRouter;
-import expkt.linux.Selectable;
 
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
@@ -24,7 +22,7 @@ import java.nio.channels.NetworkChannel;
  *
  * @param <C> the channel type
  */
-public final class KeptL3Socket<C extends NetworkChannel> extends KeptVrSocket<L3Socket<C>, ParkedChannel> implements L3Socket<C>, Selectable {
+public final class KeptL3Socket<C extends NetworkChannel> extends KeptScopedVrSocket<L3Socket<C>, ParkedChannel> implements L3Socket<C> {
     private final String kind;
     // the record: guarded by this
     private volatile SocketCallback<? super L3Socket<C>> callback;
@@ -81,48 +79,8 @@ public final class KeptL3Socket<C extends NetworkChannel> extends KeptVrSocket<L
     }
 
     @Override
-    public VirtualRouter vr() {
-        return delegate.vr();
-    }
-
-    @Override
-    public void setVr(String name) throws IOException {
-        L3Socket<C> d = current();
-        try {
-            d.setVr(name);
-        } catch (ClosedChannelException e) {
-            replacementFor(d, e).setVr(name);
-        }
-    }
-
-    @Override
-    public void setVrId(int vrId) throws IOException {
-        L3Socket<C> d = current();
-        try {
-            d.setVrId(vrId);
-        } catch (ClosedChannelException e) {
-            replacementFor(d, e).setVrId(vrId);
-        }
-    }
-
-    @Override
     public int getsockopt(int level, int option) throws IOException {
         return current().getsockopt(level, option);
-    }
-
-    @Override
-    public void setsockopt(int level, int option, int value) throws IOException {
-        L3Socket<C> d = current();
-        try {
-            d.setsockopt(level, option, value);
-        } catch (ClosedChannelException e) {
-            replacementFor(d, e).setsockopt(level, option, value);
-        }
-    }
-
-    @Override
-    public boolean isBound() {
-        return delegate.isBound();
     }
 
     @Override
@@ -164,42 +122,6 @@ public final class KeptL3Socket<C extends NetworkChannel> extends KeptVrSocket<L
     @Override
     public void close() throws IOException {
         closeKept();
-    }
-
-    // ---- Selectable (PacketSelector) --------------------------------------------------------------
-
-    @Override
-    public int watch(Selectable.Watcher watcher) throws IOException {
-        L3Socket<C> d = current();
-        if (!(d instanceof Selectable s)) {
-            throw new IllegalStateException(this + ": the VR engine's L3 socket cannot be watched by a selector");
-        }
-        int fd;
-        try {
-            fd = s.watch(watcher);
-        } catch (ClosedChannelException e) {
-            fd = ((Selectable) replacementFor(d, e)).watch(watcher);
-        }
-        watchers.add(watcher); // not under this: a replay waited for above needs it
-        return fd;
-    }
-
-    @Override
-    public synchronized void unwatch(Selectable.Watcher watcher) {
-        watchers.remove(watcher);
-        if (delegate instanceof Selectable s) {
-            s.unwatch(watcher);
-        }
-    }
-
-    @Override
-    public boolean userSpaceReadiness() {
-        return false;
-    }
-
-    @Override
-    public boolean ready() {
-        return false; // the kernel's readiness is the answer
     }
 
     @Override
