@@ -6,7 +6,6 @@ import expkt.api.vr.L3Socket;
 import expkt.api.vr.SocketCallback;
 
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NetworkChannel;
 
 /**
@@ -24,8 +23,6 @@ import java.nio.channels.NetworkChannel;
  */
 public final class KeptL3Socket<C extends NetworkChannel> extends KeptScopedVrSocket<L3Socket<C>, ParkedChannel> implements L3Socket<C> {
     private final String kind;
-    // the record: guarded by this
-    private volatile SocketCallback<? super L3Socket<C>> callback;
 
     KeptL3Socket(KeptVrSockets service, String kind, L3Socket<C> delegate, String servedBy) {
         super(service, delegate, servedBy);
@@ -53,16 +50,14 @@ public final class KeptL3Socket<C extends NetworkChannel> extends KeptScopedVrSo
 
     @Override
     void restore(L3Socket<C> next) throws IOException {
-        if (callback != null) {
+        if (hasCallback()) {
             next.setCallback(this::onReadable);
         }
     }
 
-    private void onReadable(L3Socket<C> engineSocket) throws Exception {
-        SocketCallback<? super L3Socket<C>> cb = callback;
-        if (cb != null) {
-            cb.onReadable(this);
-        }
+    @Override
+    L3Socket<C> self() {
+        return this;
     }
 
     @Override
@@ -85,32 +80,12 @@ public final class KeptL3Socket<C extends NetworkChannel> extends KeptScopedVrSo
 
     @Override
     public void setCallback(SocketCallback<? super L3Socket<C>> cb) throws IOException {
-        if (cb == null) {
-            throw new IllegalArgumentException("callback is null");
-        }
-        SocketCallback<? super L3Socket<C>> before;
-        synchronized (this) {
-            before = callback;
-            callback = cb; // recorded first: a call the lane makes at once finds it; undone if the engine refuses
-        }
-        L3Socket<C> d = current();
-        try {
-            try {
-                d.setCallback(this::onReadable);
-            } catch (ClosedChannelException e) {
-                replacementFor(d, e).setCallback(this::onReadable); // not under this: the replay needs it
-            }
-        } catch (IOException | RuntimeException e) {
-            synchronized (this) {
-                callback = before;
-            }
-            throw e;
-        }
+        keepCallback(cb, () -> { }, d -> d.setCallback(this::onReadable)); // nothing but the callback to record
     }
 
     @Override
     public synchronized void removeCallback() throws IOException {
-        callback = null;
+        forgetCallback();
         delegate.removeCallback();
     }
 

@@ -37,7 +37,6 @@ public final class KeptRawIpSocket extends KeptScopedVrSocket<RawIpSocket, Parke
 
     // the record: guarded by this
     private Duration timeout;
-    private volatile SocketCallback<? super RawIpSocket> callback;
     private int callbackBufSize;
     private int callbackFlags;
 
@@ -70,16 +69,14 @@ public final class KeptRawIpSocket extends KeptScopedVrSocket<RawIpSocket, Parke
         if (timeout != null) {
             next.setReceiveTimeout(timeout);
         }
-        if (callback != null) {
+        if (hasCallback()) {
             next.setCallback(this::onReadable, callbackBufSize, callbackFlags);
         }
     }
 
-    private void onReadable(RawIpSocket engineSocket) throws Exception {
-        SocketCallback<? super RawIpSocket> cb = callback;
-        if (cb != null) {
-            cb.onReadable(this);
-        }
+    @Override
+    RawIpSocket self() {
+        return this;
     }
 
     @Override
@@ -187,35 +184,15 @@ public final class KeptRawIpSocket extends KeptScopedVrSocket<RawIpSocket, Parke
 
     @Override
     public void setCallback(SocketCallback<? super RawIpSocket> cb, int bufSize, int flags) throws IOException {
-        if (cb == null) {
-            throw new IllegalArgumentException("callback is null");
-        }
-        // recorded first: a call the lane makes at once finds it; undone if the engine refuses
-        SocketCallback<? super RawIpSocket> before;
-        synchronized (this) {
-            before = callback;
-            callback = cb;
+        keepCallback(cb, () -> {
             callbackBufSize = bufSize;
             callbackFlags = flags;
-        }
-        RawIpSocket d = current();
-        try {
-            try {
-                d.setCallback(this::onReadable, bufSize, flags);
-            } catch (ClosedChannelException e) {
-                replacementFor(d, e).setCallback(this::onReadable, bufSize, flags); // not under this: the replay needs it
-            }
-        } catch (IOException | RuntimeException e) {
-            synchronized (this) {
-                callback = before;
-            }
-            throw e;
-        }
+        }, d -> d.setCallback(this::onReadable, bufSize, flags));
     }
 
     @Override
     public synchronized void removeCallback() throws IOException {
-        callback = null;
+        forgetCallback();
         delegate.removeCallback();
     }
 
