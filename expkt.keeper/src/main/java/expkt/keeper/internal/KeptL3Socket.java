@@ -89,14 +89,10 @@ public final class KeptL3Socket<C extends NetworkChannel> extends KeptScopedVrSo
         delegate.removeCallback();
     }
 
+    /** Also closed when the channel is: the protocol may close it directly. */
     @Override
     public boolean isOpen() {
-        return !closed && failure == null && delegate.channel().isOpen();
-    }
-
-    @Override
-    public void close() throws IOException {
-        closeKept();
+        return super.isOpen() && delegate.channel().isOpen();
     }
 
     @Override

@@ -197,16 +197,6 @@ public final class KeptRawIpSocket extends KeptScopedVrSocket<RawIpSocket, Parke
     }
 
     @Override
-    public boolean isOpen() {
-        return !closed && failure == null;
-    }
-
-    @Override
-    public void close() {
-        closeKept();
-    }
-
-    @Override
     public String toString() {
         return "kept raw socket (protocol " + protocol + ") of " + service.owner() + " [" + delegate + "]";
     }

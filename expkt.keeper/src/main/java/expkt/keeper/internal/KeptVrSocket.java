@@ -62,7 +62,15 @@ abstract class KeptVrSocket<D extends AutoCloseable, P> {
     /** {@code raw}, {@code udp}/{@code tcp}/{@code tcp-listen} or {@code tcp-ALL}. */
     abstract String kind();
 
-    abstract boolean isOpen();
+    /** Neither closed nor failed; a kind whose channel can be closed underneath adds that. */
+    public boolean isOpen() {
+        return !closed && failure == null;
+    }
+
+    /** The protocol closes it: {@link #closeKept}. */
+    public final void close() {
+        closeKept();
+    }
 
     // ---- the swap ---------------------------------------------------------------------------------
 
