@@ -5,6 +5,7 @@ import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VrScoped;
 import expkt.linux.Selectable;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 
@@ -24,7 +25,7 @@ import java.nio.channels.ClosedChannelException;
  * @param <D> the engine socket forwarded to
  * @param <P> what its session parks of it
  */
-abstract class KeptScopedVrSocket<D extends VrScoped & AutoCloseable, P> extends KeptVrSocket<D, P> implements VrScoped, Selectable {
+abstract class KeptScopedVrSocket<D extends VrScoped & Closeable, P> extends KeptVrSocket<D, P> implements VrScoped, Selectable {
 
     /** The engine call that sets a callback, in the kind's signature (a raw socket's takes buffer size and flags). */
     @FunctionalInterface
