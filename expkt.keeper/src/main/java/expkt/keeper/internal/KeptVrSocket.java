@@ -219,19 +219,12 @@ abstract class KeptVrSocket<D extends AutoCloseable, P> {
             }
             throw e; // not an update: the engine's own answer
         }
-        long deadline = System.nanoTime() + service.tracker().graceMillis() * 1_000_000L;
+        long deadline = service.tracker().graceDeadline();
         Object changed = service.tracker().engineChanged();
         synchronized (changed) {
             while (delegate == used && failure == null && !closed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || service.engineGoneForGood()) {
+                if (service.engineGoneForGood() || !service.tracker().awaitChange(deadline)) {
                     throw new IOException(this + ": " + service.tracker().whyNoEngine(), e);
-                }
-                try {
-                    changed.wait(Math.max(1, left / 1_000_000L));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while expkt.vr was being updated");
                 }
             }
         }

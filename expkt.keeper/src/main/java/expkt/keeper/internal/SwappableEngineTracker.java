@@ -4,6 +4,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.log.Logger;
 
+import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -289,6 +290,31 @@ abstract class SwappableEngineTracker<E, S> {
 
     final long graceMillis() {
         return graceMillis;
+    }
+
+    /** When a call that meets the update now stops waiting for the next engine: the grace period from now ({@link System#nanoTime}). */
+    final long graceDeadline() {
+        return System.nanoTime() + graceMillis * 1_000_000L;
+    }
+
+    /**
+     * One wait on {@link #engineChanged()}, whose monitor the caller holds, for what is left until {@code deadline}
+     * ({@link #graceDeadline()}): false, without waiting, when nothing is left. The caller tests its condition again
+     * after each wait (a notify or a spurious wake-up). Interrupted: the interrupt is kept and an
+     * {@code InterruptedIOException} names the update. Allocates nothing unless interrupted.
+     */
+    final boolean awaitChange(long deadline) throws InterruptedIOException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        try {
+            engineChanged.wait(Math.max(1, left / 1_000_000L));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while " + engineName() + " was being updated");
+        }
+        return true;
     }
 
     /** The engine serving now, or null during an update. */
