@@ -99,16 +99,6 @@ public final class KeptAllVrServerSocket extends KeptVrSocket<AllVrServerSocket,
     }
 
     @Override
-    public boolean isOpen() {
-        return !closed && failure == null;
-    }
-
-    @Override
-    public void close() {
-        closeKept();
-    }
-
-    @Override
     public String toString() {
         return "kept ALL server socket of " + service.owner() + " [" + delegate + "]";
     }

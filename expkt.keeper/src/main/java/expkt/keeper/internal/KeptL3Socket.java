@@ -4,11 +4,8 @@ import expkt.api.spi.ParkedChannel;
 import expkt.api.spi.VrSession;
 import expkt.api.vr.L3Socket;
 import expkt.api.vr.SocketCallback;
-import expkt.api.vr.VirtualRouter;
-import expkt.linux.Selectable;
 
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.NetworkChannel;
 
 /**
@@ -24,10 +21,8 @@ import java.nio.channels.NetworkChannel;
  *
  * @param <C> the channel type
  */
-public final class KeptL3Socket<C extends NetworkChannel> extends KeptVrSocket<L3Socket<C>, ParkedChannel> implements L3Socket<C>, Selectable {
+public final class KeptL3Socket<C extends NetworkChannel> extends KeptScopedVrSocket<L3Socket<C>, ParkedChannel> implements L3Socket<C> {
     private final String kind;
-    // the record: guarded by this
-    private volatile SocketCallback<? super L3Socket<C>> callback;
 
     KeptL3Socket(KeptVrSockets service, String kind, L3Socket<C> delegate, String servedBy) {
         super(service, delegate, servedBy);
@@ -55,16 +50,14 @@ public final class KeptL3Socket<C extends NetworkChannel> extends KeptVrSocket<L
 
     @Override
     void restore(L3Socket<C> next) throws IOException {
-        if (callback != null) {
+        if (hasCallback()) {
             next.setCallback(this::onReadable);
         }
     }
 
-    private void onReadable(L3Socket<C> engineSocket) throws Exception {
-        SocketCallback<? super L3Socket<C>> cb = callback;
-        if (cb != null) {
-            cb.onReadable(this);
-        }
+    @Override
+    L3Socket<C> self() {
+        return this;
     }
 
     @Override
@@ -81,125 +74,25 @@ public final class KeptL3Socket<C extends NetworkChannel> extends KeptVrSocket<L
     }
 
     @Override
-    public VirtualRouter vr() {
-        return delegate.vr();
-    }
-
-    @Override
-    public void setVr(String name) throws IOException {
-        L3Socket<C> d = current();
-        try {
-            d.setVr(name);
-        } catch (ClosedChannelException e) {
-            replacementFor(d, e).setVr(name);
-        }
-    }
-
-    @Override
-    public void setVrId(int vrId) throws IOException {
-        L3Socket<C> d = current();
-        try {
-            d.setVrId(vrId);
-        } catch (ClosedChannelException e) {
-            replacementFor(d, e).setVrId(vrId);
-        }
-    }
-
-    @Override
     public int getsockopt(int level, int option) throws IOException {
         return current().getsockopt(level, option);
     }
 
     @Override
-    public void setsockopt(int level, int option, int value) throws IOException {
-        L3Socket<C> d = current();
-        try {
-            d.setsockopt(level, option, value);
-        } catch (ClosedChannelException e) {
-            replacementFor(d, e).setsockopt(level, option, value);
-        }
-    }
-
-    @Override
-    public boolean isBound() {
-        return delegate.isBound();
-    }
-
-    @Override
     public void setCallback(SocketCallback<? super L3Socket<C>> cb) throws IOException {
-        if (cb == null) {
-            throw new IllegalArgumentException("callback is null");
-        }
-        SocketCallback<? super L3Socket<C>> before;
-        synchronized (this) {
-            before = callback;
-            callback = cb; // recorded first: a call the lane makes at once finds it; undone if the engine refuses
-        }
-        L3Socket<C> d = current();
-        try {
-            try {
-                d.setCallback(this::onReadable);
-            } catch (ClosedChannelException e) {
-                replacementFor(d, e).setCallback(this::onReadable); // not under this: the replay needs it
-            }
-        } catch (IOException | RuntimeException e) {
-            synchronized (this) {
-                callback = before;
-            }
-            throw e;
-        }
+        keepCallback(cb, () -> { }, d -> d.setCallback(this::onReadable)); // nothing but the callback to record
     }
 
     @Override
     public synchronized void removeCallback() throws IOException {
-        callback = null;
+        forgetCallback();
         delegate.removeCallback();
     }
 
+    /** Also closed when the channel is: the protocol may close it directly. */
     @Override
     public boolean isOpen() {
-        return !closed && failure == null && delegate.channel().isOpen();
-    }
-
-    @Override
-    public void close() throws IOException {
-        closeKept();
-    }
-
-    // ---- Selectable (PacketSelector) --------------------------------------------------------------
-
-    @Override
-    public int watch(Selectable.Watcher watcher) throws IOException {
-        L3Socket<C> d = current();
-        if (!(d instanceof Selectable s)) {
-            throw new IllegalStateException(this + ": the VR engine's L3 socket cannot be watched by a selector");
-        }
-        int fd;
-        try {
-            fd = s.watch(watcher);
-        } catch (ClosedChannelException e) {
-            fd = ((Selectable) replacementFor(d, e)).watch(watcher);
-        }
-        watchers.add(watcher); // not under this: a replay waited for above needs it
-        return fd;
-    }
-
-    @Override
-    public synchronized void unwatch(Selectable.Watcher watcher) {
-        watchers.remove(watcher);
-        if (delegate instanceof Selectable s) {
-            s.unwatch(watcher);
-        }
-    }
-
-    @Override
-    public boolean userSpaceReadiness() {
-        return false;
-    }
-
-    @Override
-    public boolean ready() {
-        return false; // the kernel's readiness is the answer
+        return super.isOpen() && delegate.channel().isOpen();
     }
 
     @Override

@@ -337,7 +337,7 @@ public final class KeptPacketService implements PacketService {
         if (s != null) {
             return s;
         }
-        long deadline = System.nanoTime() + tracker.graceMillis() * 1_000_000L;
+        long deadline = tracker.graceDeadline();
         Object changed = tracker.engineChanged();
         synchronized (changed) {
             while ((s = session) == null) {
@@ -345,15 +345,8 @@ public final class KeptPacketService implements PacketService {
                     throw new IllegalStateException("the packet service of " + owner.withVersion()
                             + " was released (the bundle stopped)");
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || noEngine) {
+                if (noEngine || !tracker.awaitChange(deadline)) {
                     throw new IOException(tracker.whyNoEngine());
-                }
-                try {
-                    changed.wait(Math.max(1, left / 1_000_000L));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while the packet provider was being updated");
                 }
             }
         }

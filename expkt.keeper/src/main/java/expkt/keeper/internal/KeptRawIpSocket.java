@@ -4,9 +4,7 @@ import expkt.api.spi.ParkedRawSocket;
 import expkt.api.spi.VrSession;
 import expkt.api.vr.RawIpSocket;
 import expkt.api.vr.SocketCallback;
-import expkt.api.vr.VirtualRouter;
 import expkt.linux.Fds;
-import expkt.linux.Selectable;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -32,14 +30,13 @@ import java.time.Duration;
  * <p>Threading: as the engine's socket for send and receive (no lock, one volatile read, nothing allocated);
  * the calls that change the record, the detach and the replay are serialised on this object.
  */
-public final class KeptRawIpSocket extends KeptVrSocket<RawIpSocket, ParkedRawSocket> implements RawIpSocket, Selectable {
+public final class KeptRawIpSocket extends KeptScopedVrSocket<RawIpSocket, ParkedRawSocket> implements RawIpSocket {
 
     private final int domain;
     private final int protocol;
 
     // the record: guarded by this
     private Duration timeout;
-    private volatile SocketCallback<? super RawIpSocket> callback;
     private int callbackBufSize;
     private int callbackFlags;
 
@@ -72,16 +69,14 @@ public final class KeptRawIpSocket extends KeptVrSocket<RawIpSocket, ParkedRawSo
         if (timeout != null) {
             next.setReceiveTimeout(timeout);
         }
-        if (callback != null) {
+        if (hasCallback()) {
             next.setCallback(this::onReadable, callbackBufSize, callbackFlags);
         }
     }
 
-    private void onReadable(RawIpSocket engineSocket) throws Exception {
-        SocketCallback<? super RawIpSocket> cb = callback;
-        if (cb != null) {
-            cb.onReadable(this);
-        }
+    @Override
+    RawIpSocket self() {
+        return this;
     }
 
     @Override
@@ -102,31 +97,6 @@ public final class KeptRawIpSocket extends KeptVrSocket<RawIpSocket, ParkedRawSo
     }
 
     @Override
-    public VirtualRouter vr() {
-        return delegate.vr();
-    }
-
-    @Override
-    public void setVr(String name) throws IOException {
-        RawIpSocket d = current();
-        try {
-            d.setVr(name);
-        } catch (ClosedChannelException e) {
-            replacementFor(d, e).setVr(name);
-        }
-    }
-
-    @Override
-    public void setVrId(int vrId) throws IOException {
-        RawIpSocket d = current();
-        try {
-            d.setVrId(vrId);
-        } catch (ClosedChannelException e) {
-            replacementFor(d, e).setVrId(vrId);
-        }
-    }
-
-    @Override
     public int getsockopt(int level, int option) throws IOException {
         RawIpSocket d = current();
         try {
@@ -134,22 +104,6 @@ public final class KeptRawIpSocket extends KeptVrSocket<RawIpSocket, ParkedRawSo
         } catch (ClosedChannelException e) {
             return replacementFor(d, e).getsockopt(level, option);
         }
-    }
-
-    /** Kernel options live in the kernel socket, which the next revision adopts: nothing to record. */
-    @Override
-    public void setsockopt(int level, int option, int value) throws IOException {
-        RawIpSocket d = current();
-        try {
-            d.setsockopt(level, option, value);
-        } catch (ClosedChannelException e) {
-            replacementFor(d, e).setsockopt(level, option, value);
-        }
-    }
-
-    @Override
-    public boolean isBound() {
-        return delegate.isBound();
     }
 
     @Override
@@ -230,83 +184,16 @@ public final class KeptRawIpSocket extends KeptVrSocket<RawIpSocket, ParkedRawSo
 
     @Override
     public void setCallback(SocketCallback<? super RawIpSocket> cb, int bufSize, int flags) throws IOException {
-        if (cb == null) {
-            throw new IllegalArgumentException("callback is null");
-        }
-        // recorded first: a call the lane makes at once finds it; undone if the engine refuses
-        SocketCallback<? super RawIpSocket> before;
-        synchronized (this) {
-            before = callback;
-            callback = cb;
+        keepCallback(cb, () -> {
             callbackBufSize = bufSize;
             callbackFlags = flags;
-        }
-        RawIpSocket d = current();
-        try {
-            try {
-                d.setCallback(this::onReadable, bufSize, flags);
-            } catch (ClosedChannelException e) {
-                replacementFor(d, e).setCallback(this::onReadable, bufSize, flags); // not under this: the replay needs it
-            }
-        } catch (IOException | RuntimeException e) {
-            synchronized (this) {
-                callback = before;
-            }
-            throw e;
-        }
+        }, d -> d.setCallback(this::onReadable, bufSize, flags));
     }
 
     @Override
     public synchronized void removeCallback() throws IOException {
-        callback = null;
+        forgetCallback();
         delegate.removeCallback();
-    }
-
-    @Override
-    public boolean isOpen() {
-        return !closed && failure == null;
-    }
-
-    @Override
-    public void close() {
-        closeKept();
-    }
-
-    // ---- Selectable (PacketSelector) --------------------------------------------------------------
-
-    @Override
-    public int watch(Selectable.Watcher watcher) throws IOException {
-        RawIpSocket d = current();
-        if (!(d instanceof Selectable s)) {
-            throw new IllegalStateException(this + ": the VR engine's raw socket cannot be watched by a selector");
-        }
-        int fd;
-        try {
-            fd = s.watch(watcher);
-        } catch (ClosedChannelException e) {
-            RawIpSocket r = replacementFor(d, e);
-            fd = ((Selectable) r).watch(watcher);
-        }
-        watchers.add(watcher); // not under this: a replay waited for above needs it
-        return fd;
-    }
-
-    @Override
-    public synchronized void unwatch(Selectable.Watcher watcher) {
-        watchers.remove(watcher);
-        if (delegate instanceof Selectable s) {
-            s.unwatch(watcher);
-        }
-    }
-
-    @Override
-    public boolean userSpaceReadiness() {
-        return false;
-    }
-
-    @Override
-    public boolean ready() {
-        return false; // the kernel's readiness is the answer
     }
 
     @Override

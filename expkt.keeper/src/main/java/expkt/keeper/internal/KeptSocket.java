@@ -180,19 +180,12 @@ public final class KeptSocket implements PacketSocket, Selectable {
             }
             throw rethrow(e); // not an update: the engine's own answer
         }
-        long deadline = System.nanoTime() + tracker.graceMillis() * 1_000_000L;
+        long deadline = tracker.graceDeadline();
         Object changed = tracker.engineChanged();
         synchronized (changed) {
             while (delegate == used && failure == null && !closed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || service.engineGoneForGood()) {
+                if (service.engineGoneForGood() || !tracker.awaitChange(deadline)) {
                     throw new IOException("socket " + this + ": " + tracker.whyNoEngine(), e);
-                }
-                try {
-                    changed.wait(Math.max(1, left / 1_000_000L));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while the packet provider was being updated");
                 }
             }
         }

@@ -62,7 +62,15 @@ abstract class KeptVrSocket<D extends AutoCloseable, P> {
     /** {@code raw}, {@code udp}/{@code tcp}/{@code tcp-listen} or {@code tcp-ALL}. */
     abstract String kind();
 
-    abstract boolean isOpen();
+    /** Neither closed nor failed; a kind whose channel can be closed underneath adds that. */
+    public boolean isOpen() {
+        return !closed && failure == null;
+    }
+
+    /** The protocol closes it: {@link #closeKept}. */
+    public final void close() {
+        closeKept();
+    }
 
     // ---- the swap ---------------------------------------------------------------------------------
 
@@ -211,19 +219,12 @@ abstract class KeptVrSocket<D extends AutoCloseable, P> {
             }
             throw e; // not an update: the engine's own answer
         }
-        long deadline = System.nanoTime() + service.tracker().graceMillis() * 1_000_000L;
+        long deadline = service.tracker().graceDeadline();
         Object changed = service.tracker().engineChanged();
         synchronized (changed) {
             while (delegate == used && failure == null && !closed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || service.engineGoneForGood()) {
+                if (service.engineGoneForGood() || !service.tracker().awaitChange(deadline)) {
                     throw new IOException(this + ": " + service.tracker().whyNoEngine(), e);
-                }
-                try {
-                    changed.wait(Math.max(1, left / 1_000_000L));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while expkt.vr was being updated");
                 }
             }
         }

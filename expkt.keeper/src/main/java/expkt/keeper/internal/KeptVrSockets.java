@@ -218,22 +218,15 @@ public final class KeptVrSockets implements VrSockets {
         if (s != null) {
             return s;
         }
-        long deadline = System.nanoTime() + tracker.graceMillis() * 1_000_000L;
+        long deadline = tracker.graceDeadline();
         Object changed = tracker.engineChanged();
         synchronized (changed) {
             while ((s = session) == null) {
                 if (released) {
                     throw new IllegalStateException("the VrSockets service of " + owner + " is released: no more sockets");
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || noEngine) {
+                if (noEngine || !tracker.awaitChange(deadline)) {
                     throw new IOException(tracker.whyNoEngine());
-                }
-                try {
-                    changed.wait(Math.max(1, left / 1_000_000L));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while expkt.vr was being updated");
                 }
             }
         }
