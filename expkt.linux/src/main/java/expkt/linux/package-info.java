@@ -13,7 +13,7 @@
  * {@code expkt.internal=linux}, which only the provider's and the VR bundle's imports name, so no
  * other bundle wires to it (SECURITY.md).
  */
-@Version("1.4.0")
+@Version("1.5.0")
 package expkt.linux;
 
 import org.osgi.annotation.versioning.Version;

@@ -310,6 +310,203 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         assertEquals(List.of(65), FilterMatchTest.drain(again).stream().map(FilterMatchTest.Got::length).toList());
     }
 
+    /** A frame of the test's stream: {@code seq} (big-endian) right after the Ethernet header. */
+    private static byte[] numbered(int seq) {
+        byte[] f = Wire.frame(DST, HOST_MAC, 0x0842, 64);
+        java.nio.ByteBuffer.wrap(f).putInt(14, seq);
+        return f;
+    }
+
+    /** Every numbered frame {@code s} has ready, in the order received. */
+    private static List<Integer> numbersReceived(PacketSocketImpl s) throws Exception {
+        s.setTimeout(java.time.Duration.ofMillis(300));
+        List<Integer> got = new java.util.ArrayList<>();
+        byte[] buf = new byte[2048];
+        expkt.api.packet.ExosSockAddr from = new expkt.api.packet.ExosSockAddr();
+        while (s.recvfrom(buf, from) >= 0) {
+            got.add(java.nio.ByteBuffer.wrap(buf).getInt(14));
+        }
+        return got;
+    }
+
+    private static List<Integer> range(int from, int to) {
+        return java.util.stream.IntStream.rangeClosed(from, to).boxed().toList();
+    }
+
+    /**
+     * A ring of 4 blocks of 4 KiB: ~100 small frames (V3; a burst of 8 fits even when the 2 ms retire timer
+     * closes a block after each of 3 frames: the kernel freezes the ring, and drops, only when all 4 are
+     * the reader's), a few frame slots (V2).
+     */
+    private static final L2Engine.RingConfig TINY_RING = new L2Engine.RingConfig(4096, 4, 2);
+
+    /**
+     * Sends frames {@code from..to} while the socket is parked in bursts the ring holds; after each burst, drains
+     * the ring (as the keeper's timer does) until every frame sent so far was copied, or without a drain
+     * ({@code drain} null) just sends.
+     */
+    private int statsFd = -1;
+
+    private void sendWhileParked(Wire h1, expkt.linux.ParkedRingDrain drain, int from, int to, int burst) throws Exception {
+        long copiedAtStart = drain == null ? 0 : drain.copiedFrames();
+        for (int seq = from; seq <= to; seq++) {
+            h1.send(numbered(seq));
+            if (drain != null && ((seq - from + 1) % burst == 0 || seq == to)) {
+                long want = copiedAtStart + (seq - from + 1);
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (drain.drain(Long.MAX_VALUE) >= 0 && drain.copiedFrames() < want && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                if (drain.copiedFrames() != want) {
+                    long[] st = expkt.linux.PacketSockets.statistics(statsFd);
+                    org.junit.jupiter.api.Assertions.fail("frames copied out of the parked ring by frame " + seq + ": " + drain.copiedFrames()
+                            + " of " + want + "; " + drain + "; socket statistics since the last read: " + java.util.Arrays.toString(st)
+                            + "; punted on p1's link: " + punted("expktci" + ifIndex("p1")));
+                }
+            }
+        }
+    }
+
+    /**
+     * A swap longer than the ring holds (DESIGN.md step 3b, "a swap longer than the ring"): while the socket is
+     * parked, the keeper's drain ({@code expkt.linux.ParkedRingDrain}, which {@code EngineHandoverComponent}
+     * runs every 2 ms) copies what the kernel handed over and gives the blocks (V3) or slots (V2) back, so 3×
+     * the ring's worth of frames sent while parked all reach the next revision, in order, each once, with no
+     * kernel drop. Then an update soon after the update: the revision parks again while it has read only part
+     * of its backlog; the rest goes on to the third revision, ahead of what came during the second swap.
+     * {@link #withoutTheDrainTheSameStreamOverflowsTheParkedRing} shows the same stream loses frames without it.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(expkt.api.packet.RxMode.class)
+    void aSwapLongerThanTheRingLosesNothingWhenTheParkedRingIsDrained(expkt.api.packet.RxMode mode) throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2"}, new String[0], TINY_RING);
+        engine.socketHandover("test revision 1", store);
+        Wire h1 = wire(1);
+        Filter f = Filter.named("numbered").ethertype(0x0842).build();
+        PacketSocketImpl s = engine.open(OWNER, null, mode);
+        s.setupFilter(f);
+        h1.send(numbered(0));
+        assertEquals(List.of(0), numbersReceived(s));
+        long token = s.handoverToken();
+        engine.stoppingForUpdate(() -> true);
+        s.close();
+        ParkedDataPlane p = park();
+        expkt.api.spi.ParkedSocket part = parkedSockets.remove(token);
+        assertNotNull(part);
+        int burst = mode == expkt.api.packet.RxMode.LATENCY ? 2 : 8;
+        statsFd = part.fd();
+        expkt.linux.ParkedRingDrain drain = new expkt.linux.ParkedRingDrain(part.ring(), part.blockSize(), part.blockNr(), part.frameSize(),
+                part.block(), part.left(), part.frame(), part.holding(), part.backlog());
+        sendWhileParked(h1, drain, 1, 300, burst);
+        parkedSockets.put(token, part.withBacklog(drain.backlog(), drain.block(), drain.left(), drain.frame(), drain.holding()));
+
+        nextRevisionTakingSockets(p, "1:1=p1", "1:2=p2");
+        PacketSocketImpl again = engine.adopt(OWNER, token, mode);
+        again.setupFilter(f);
+        again.setTimeout(java.time.Duration.ofSeconds(5));
+        byte[] buf = new byte[2048];
+        List<Integer> first = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            assertTrue(again.recvfrom(buf, new expkt.api.packet.ExosSockAddr()) >= 0, "frame " + (i + 1) + " of the backlog");
+            first.add(java.nio.ByteBuffer.wrap(buf).getInt(14));
+        }
+        assertEquals(range(1, 50), first, "the backlog first, in order");
+
+        // another update before the backlog is read: the rest of it goes on, ahead of the frames of this swap
+        long token2 = again.handoverToken();
+        engine.stoppingForUpdate(() -> true);
+        again.close();
+        ParkedDataPlane p2 = park();
+        expkt.api.spi.ParkedSocket part2 = parkedSockets.remove(token2);
+        assertNotNull(part2);
+        assertTrue(!part2.backlog().isEmpty(), "the unread backlog is parked with the socket: " + part2);
+        expkt.linux.ParkedRingDrain drain2 = new expkt.linux.ParkedRingDrain(part2.ring(), part2.blockSize(), part2.blockNr(),
+                part2.frameSize(), part2.block(), part2.left(), part2.frame(), part2.holding(), part2.backlog());
+        sendWhileParked(h1, drain2, 301, 400, burst);
+        parkedSockets.put(token2, part2.withBacklog(drain2.backlog(), drain2.block(), drain2.left(), drain2.frame(), drain2.holding()));
+        nextRevisionTakingSockets(p2, "1:1=p1", "1:2=p2");
+        PacketSocketImpl third = engine.adopt(OWNER, token2, mode);
+        third.setupFilter(f);
+        assertEquals(range(51, 400), numbersReceived(third), "the rest of the first backlog, then the second swap's frames, each once");
+        h1.send(numbered(401));
+        assertEquals(List.of(401), numbersReceived(third), "then the ring itself");
+        assertEquals(0, third.drops(), "no kernel drop over both swaps");
+    }
+
+    /**
+     * The lane side of the backlog: a whiteboard handler's socket adopted with everything of the swap in
+     * copies and its kernel ring empty, so its fd is not readable and epoll reports nothing. The lane calls
+     * it anyway when it is registered (and again while copies remain after a call), so the frames of the
+     * swap are handled without waiting for the next frame to arrive.
+     */
+    @Test
+    void aHandlerAdoptedWithItsFramesInCopiesOnlyIsCalledWithoutANewFrame() throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2"}, new String[0], TINY_RING);
+        engine.socketHandover("test revision 1", store);
+        Wire h1 = wire(1);
+        expkt.api.spi.BundleIdentity who = expkt.api.spi.BundleIdentity.of(45, "test.backlog", "1.0.0");
+        Filter f = Filter.named("numbered").ethertype(0x0842).build();
+        List<Integer> v1 = new CopyOnWriteArrayList<>();
+        expkt.provider.whiteboard.HandlerRuntime rt1 = new expkt.provider.whiteboard.HandlerRuntime(engine, 3000, ProviderLog.system("t"));
+        rt1.register(who, f, (frame, from, sender) -> v1.add(frame.getInt(14)));
+        h1.send(numbered(0));
+        expkt.lab.Deadlines.await(5_000, "the first revision's handler got frame 0", () -> v1.equals(List.of(0)));
+        engine.stoppingForUpdate(() -> true);
+        rt1.close();
+        assertEquals(1, parkedSockets.size());
+        long token = parkedSockets.keySet().iterator().next();
+        ParkedDataPlane p = park();
+        expkt.api.spi.ParkedSocket part = parkedSockets.remove(token);
+        expkt.linux.ParkedRingDrain drain = new expkt.linux.ParkedRingDrain(part.ring(), part.blockSize(), part.blockNr(), part.frameSize(),
+                part.block(), part.left(), part.frame(), part.holding(), part.backlog());
+        statsFd = part.fd();
+        sendWhileParked(h1, drain, 1, 250, 8);
+        assertEquals(250, drain.copiedFrames());
+        parkedSockets.put(token, part.withBacklog(drain.backlog(), drain.block(), drain.left(), drain.frame(), drain.holding()));
+
+        nextRevisionTakingSockets(p, "1:1=p1", "1:2=p2");
+        List<Integer> v2 = new CopyOnWriteArrayList<>();
+        expkt.provider.whiteboard.HandlerRuntime rt2 = new expkt.provider.whiteboard.HandlerRuntime(engine, 3000, ProviderLog.system("t"));
+        try {
+            rt2.register(who, f, (frame, from, sender) -> v2.add(frame.getInt(14)));
+            assertEquals(1, rt2.adoptedFromRevision());
+            expkt.lab.Deadlines.await(5_000, "the 250 frames of the swap handled with no new frame sent", () -> v2.size() >= 250);
+            assertEquals(range(1, 250), v2, "in order, each once");
+            h1.send(numbered(251));
+            expkt.lab.Deadlines.await(5_000, "then the ring's", () -> v2.size() >= 251);
+            assertEquals(251, v2.get(250));
+        } finally {
+            rt2.close();
+        }
+    }
+
+    /** The control of {@link #aSwapLongerThanTheRingLosesNothingWhenTheParkedRingIsDrained}: the same stream, no drain, frames dropped. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(expkt.api.packet.RxMode.class)
+    void withoutTheDrainTheSameStreamOverflowsTheParkedRing(expkt.api.packet.RxMode mode) throws Exception {
+        engine(new String[] {"1:1=p1", "1:2=p2"}, new String[0], TINY_RING);
+        engine.socketHandover("test revision 1", store);
+        Wire h1 = wire(1);
+        Filter f = Filter.named("numbered").ethertype(0x0842).build();
+        PacketSocketImpl s = engine.open(OWNER, null, mode);
+        s.setupFilter(f);
+        long token = s.handoverToken();
+        engine.stoppingForUpdate(() -> true);
+        s.close();
+        ParkedDataPlane p = park();
+        String link = "expktci" + ifIndex("p1");
+        long before = punted(link);
+        sendWhileParked(h1, null, 1, 300, 1);
+        expkt.lab.Deadlines.await(5_000, "300 frames punted while parked", () -> punted(link) >= before + 300);
+        nextRevisionTakingSockets(p, "1:1=p1", "1:2=p2");
+        PacketSocketImpl again = engine.adopt(OWNER, token, mode);
+        again.setupFilter(f);
+        List<Integer> got = numbersReceived(again);
+        assertTrue(got.size() < 300, "the ring holds fewer than 300 frames: " + got.size());
+        assertTrue(again.drops() > 0, "the kernel counted the drops");
+        assertEquals(300, got.size() + again.drops(), "every frame either received or counted dropped");
+    }
+
     @Test
     void aParkedSocketWhoseFdWasClosedUnderneathIsNotAdoptedAndSaysWhy() throws Exception {
         engine(new String[] {"1:1=p1"}, new String[0]);

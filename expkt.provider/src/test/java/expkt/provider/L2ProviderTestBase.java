@@ -43,10 +43,14 @@ abstract class L2ProviderTestBase {
     }
 
     L2Engine engine(String[] ports, String[] vlans) throws Exception {
+        return engine(ports, vlans, L2Engine.RingConfig.DEFAULT);
+    }
+
+    /** An engine whose sockets get rings of {@code rings}' geometry. */
+    L2Engine engine(String[] ports, String[] vlans, L2Engine.RingConfig rings) throws Exception {
         dataPlane = new DataPlane(lab.switchNs(), "VR-Default", 2);
         dataPlane.configure(ports, vlans);
-        engine = new L2Engine(dataPlane, VrScope.single("VR-Default", 2), L2Engine.RingConfig.DEFAULT,
-                ProviderLog.system("expkt.provider.test"));
+        engine = new L2Engine(dataPlane, VrScope.single("VR-Default", 2), rings, ProviderLog.system("expkt.provider.test"));
         return engine;
     }
 

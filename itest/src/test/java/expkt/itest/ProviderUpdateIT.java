@@ -150,6 +150,10 @@ public class ProviderUpdateIT {
                 // the agent's kept socket and the relay's handler socket at every update, none discarded
                 assertTrue(keeper, SoakIT.counter(keeper, "socket kernel parts: (\\d+) adopted") >= 2L * (UPDATES + 1));
                 assertEquals(keeper, 0, SoakIT.counter(keeper, "socket kernel parts: \\d+ adopted, (\\d+) discarded"));
+                // while no revision ran, the keeper drained the parked rings; the copies reached the next revision
+                // (sent == handled above) and none was left for want of budget
+                assertTrue(keeper, SoakIT.counter(keeper, "parked rings drained: (\\d+) frames") > 0);
+                assertFalse(keeper, keeper.contains("frames waited in the rings only"));
                 // the two handler sockets (the agent's LLDPDUs, the relay's magic packets) adopted at every update
                 assertEquals(report, 2 * (1 + UPDATES), count(log, "adopted socket #"));
                 // nothing leaked

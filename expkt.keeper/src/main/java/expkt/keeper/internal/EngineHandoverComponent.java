@@ -7,6 +7,7 @@ import expkt.linux.Fds;
 import expkt.linux.Exec;
 import expkt.linux.NetNs;
 import expkt.linux.Nftables;
+import expkt.linux.ParkedRingDrain;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -32,12 +33,30 @@ import java.util.concurrent.TimeUnit;
  * table and the links' near ends are deleted in the data plane's namespace, the punt namespace's fd is
  * closed (its far ends go with it). So nothing leaks, whatever the provider does next.
  *
+ * <p>While a socket's kernel part is parked, nobody reads its ring, and a swap longer than the ring holds
+ * (~0.3 s at 100 kpps of small frames in the default ring) would make the kernel drop. So the timer's
+ * thread drains every parked ring every {@value #DRAIN_PERIOD_MILLIS} ms ({@link ParkedRingDrain}): what
+ * the kernel retired is copied out and the block handed back, and the copies go with the part to the
+ * revision that takes it, which reads them first. The copies of all parked sockets together are bounded
+ * by {@value #BACKLOG_PROPERTY} (default {@value #DEFAULT_BACKLOG_BYTES} bytes); past it a ring is left to
+ * fill (and the kernel to drop, counted on the socket as usual), and the keeper warns once per swap and
+ * counts it in {@code expkt:keeper}.
+ *
  * <p>Threading: thread-safe ({@code this}); the discard runs on the timer's platform thread (it enters
- * the data plane's namespace) or on the keeper's deactivating thread.
+ * the data plane's namespace) or on the keeper's deactivating thread; the drain on the timer's thread,
+ * under {@code this}, so a part is never drained and taken at once.
  */
 @Component(service = {EngineHandover.class, EngineHandoverComponent.class}, immediate = true)
 public final class EngineHandoverComponent implements EngineHandover {
     private static final Duration IP_TIMEOUT = Duration.ofSeconds(10);
+    /** Framework property: the most bytes of copies drained out of parked rings held at once, all sockets together. */
+    public static final String BACKLOG_PROPERTY = "expkt.upgrade.backlog.bytes";
+    static final long DEFAULT_BACKLOG_BYTES = 64L << 20;
+    /**
+     * How often parked rings are drained. A block retires when full or after the ring's retire timeout; at
+     * 100 kpps the default ring (256 blocks of 16 KiB) fills in ~0.3 s, so 2 ms leaves it nearly empty.
+     */
+    static final long DRAIN_PERIOD_MILLIS = 2;
 
     private final Logger log;
     private final long graceMillis;
@@ -54,11 +73,21 @@ public final class EngineHandoverComponent implements EngineHandover {
     private final java.util.Map<Long, ScheduledFuture<?>> socketTimers = new java.util.HashMap<>();
     private long socketsTaken;
     private long socketsDiscarded;
+    private final long backlogBudget;
+    /** The drain of each parked socket's ring, by token. */
+    private final java.util.Map<Long, ParkedRingDrain> drains = new java.util.HashMap<>();
+    private ScheduledFuture<?> drainTask;
+    private long drainedFrames;
+    private long drainedBytes;
+    private long backlogFull;
+    private boolean backlogFullWarned;
+    private long backlogPeakBytes;
 
     @Activate
     public EngineHandoverComponent(BundleContext context, @Reference(service = LoggerFactory.class) Logger log) {
         this.log = log;
         this.graceMillis = EngineTracker.grace(context.getProperty(EngineTracker.GRACE_PROPERTY));
+        this.backlogBudget = backlogBudget(context.getProperty(BACKLOG_PROPERTY));
         this.nftables = new Nftables.Locations(context.getProperty(Nftables.LIBRARY_PROPERTY), context.getProperty(Nftables.BINARY_PROPERTY));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "expkt-keeper-handover");
@@ -81,6 +110,11 @@ public final class EngineHandoverComponent implements EngineHandover {
             left = new ArrayList<>(sockets.values());
             sockets.clear();
             socketTimers.clear();
+            drains.clear();
+            if (drainTask != null) {
+                drainTask.cancel(false);
+                drainTask = null;
+            }
         }
         timer.shutdownNow();
         for (ParkedSocket s : left) {
@@ -91,6 +125,22 @@ public final class EngineHandoverComponent implements EngineHandover {
         }
     }
 
+    /** The value of {@value #BACKLOG_PROPERTY}: bytes, at least 0 (0: parked rings are not drained). */
+    static long backlogBudget(String value) {
+        if (value == null || value.isBlank()) {
+            return DEFAULT_BACKLOG_BYTES;
+        }
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(BACKLOG_PROPERTY + "=" + value + " is not a number of bytes >= 0");
+    }
+
     @Override
     public void parkSocket(long token, ParkedSocket part) {
         ParkedSocket before;
@@ -99,6 +149,12 @@ public final class EngineHandoverComponent implements EngineHandover {
             ScheduledFuture<?> t = socketTimers.put(token, timer.schedule(() -> expireSocket(token, part), graceMillis, TimeUnit.MILLISECONDS));
             if (t != null) {
                 t.cancel(false);
+            }
+            drains.put(token, new ParkedRingDrain(part.ring(), part.blockSize(), part.blockNr(), part.frameSize(), part.block(), part.left(),
+                    part.frame(), part.holding(), part.backlog()));
+            if (drainTask == null && backlogBudget > 0) {
+                backlogFullWarned = false;
+                drainTask = timer.scheduleWithFixedDelay(this::drainParkedRings, 0, DRAIN_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
         if (before != null && before != part) {
@@ -113,10 +169,59 @@ public final class EngineHandoverComponent implements EngineHandover {
             t.cancel(false);
         }
         ParkedSocket p = sockets.remove(token);
+        ParkedRingDrain d = drains.remove(token);
+        stopDrainingIfNothingParked();
         if (p != null) {
             socketsTaken++;
+            if (d != null) {
+                // the copies come first, then the ring from where the drain stopped
+                drainNow(d);
+                p = p.withBacklog(d.backlog(), d.block(), d.left(), d.frame(), d.holding());
+            }
         }
         return p;
+    }
+
+    private void stopDrainingIfNothingParked() {
+        if (drains.isEmpty() && drainTask != null) {
+            drainTask.cancel(false);
+            drainTask = null;
+        }
+    }
+
+    /** Drains every parked ring within what is left of the budget. Timer thread; never throws (the task would stop). */
+    private synchronized void drainParkedRings() {
+        try {
+            for (ParkedRingDrain d : drains.values()) {
+                drainNow(d);
+            }
+        } catch (RuntimeException e) {
+            log.error("draining the parked sockets' rings failed; what is parked stays, and frames may drop if the swap outlasts a ring", e);
+        }
+    }
+
+    /** Drains {@code d} within the budget left; under {@code this}. */
+    private void drainNow(ParkedRingDrain d) {
+        long held = 0;
+        for (ParkedRingDrain x : drains.values()) {
+            held += x.backlogBytes();
+        }
+        if (!drains.containsValue(d)) {
+            held += d.backlogBytes();
+        }
+        long framesBefore = d.copiedFrames();
+        long copied = d.drain(Math.max(0, backlogBudget - held));
+        drainedBytes += copied;
+        drainedFrames += d.copiedFrames() - framesBefore;
+        backlogPeakBytes = Math.max(backlogPeakBytes, held + copied);
+        if (d.budgetReached()) {
+            backlogFull++;
+            if (!backlogFullWarned) {
+                backlogFullWarned = true;
+                log.warn("the parked sockets' backlog reached its budget of {} bytes ({}): frames now wait in the rings only, and drop when "
+                        + "a ring is full", backlogBudget, BACKLOG_PROPERTY);
+            }
+        }
     }
 
     private void expireSocket(long token, ParkedSocket part) {
@@ -126,6 +231,8 @@ public final class EngineHandoverComponent implements EngineHandover {
             }
             sockets.remove(token);
             socketTimers.remove(token);
+            drains.remove(token);
+            stopDrainingIfNothingParked();
             socketsDiscarded++;
         }
         discard(part);
@@ -191,6 +298,9 @@ public final class EngineHandoverComponent implements EngineHandover {
         return "data plane kernel part: " + lastOutcome + " (adopted " + adoptions + ", built " + builds + " time(s) since the keeper started)"
                 + "\nsocket kernel parts: " + socketsTaken + " adopted, " + socketsDiscarded + " discarded since the keeper started, "
                 + sockets.size() + " parked now"
+                + "\nparked rings drained: " + drainedFrames + " frames (" + drainedBytes + " bytes) copied out while no revision read them"
+                + ", at most " + backlogPeakBytes + " bytes held at once, budget " + backlogBudget + " bytes (" + BACKLOG_PROPERTY + ")"
+                + (backlogFull == 0 ? "" : ", reached " + backlogFull + " time(s): frames waited in the rings only")
                 + (parked == null ? "" : "\nparked now: " + parked + " (discarded " + graceMillis + " ms after it was parked unless a revision takes it)");
     }
 

@@ -59,6 +59,8 @@ final class Lane {
     private long generation;
     /** Earliest retry of a backed-off registration (System.nanoTime), or Long.MAX_VALUE. */
     volatile long nextResume = Long.MAX_VALUE;
+    /** A registration is to be called although epoll reports nothing ({@link Registration#kick}): the next wait does not block. */
+    private volatile boolean kickPending;
 
     // the call in progress (lane thread writes, the registry's watchdog reads)
     volatile Registration current;
@@ -140,6 +142,12 @@ final class Lane {
             nextResume = Math.min(nextResume, r.resumeAt);
             signal();
         }
+        if (r.target.backlogged()) {
+            // adopted across a provider update with copies to read first: its fd may never become readable for them
+            r.kick = true;
+            kickPending = true;
+            signal();
+        }
     }
 
     void remove(Registration r) {
@@ -195,11 +203,11 @@ final class Lane {
     private void run() {
         try {
             while (!stopping) {
-                int timeout = -1;
+                int timeout = kickPending ? 0 : -1;
                 long resume = nextResume;
                 if (resume != Long.MAX_VALUE) {
                     long left = resume - System.nanoTime();
-                    timeout = left <= 0 ? 0 : (int) Math.min(1000, (left + 999_999) / 1_000_000);
+                    timeout = left <= 0 || kickPending ? 0 : (int) Math.min(1000, (left + 999_999) / 1_000_000);
                 }
                 if (timeout != 0) {
                     long budget = busyPollBudget();
@@ -219,6 +227,9 @@ final class Lane {
                 }
                 wakeups = wakeups + 1;
                 doWork(n);
+                if (kickPending) {
+                    kick();
+                }
                 afterRound();
             }
         } finally {
@@ -299,6 +310,17 @@ final class Lane {
         }
     }
 
+    /** Calls each registration marked {@link Registration#kick} once (frames in user space that epoll cannot report). */
+    private void kick() {
+        kickPending = false;
+        for (Registration r : table) {
+            if (r != null && r.kick && !stopping) {
+                r.kick = false;
+                call(r);
+            }
+        }
+    }
+
     /** Runs the bundle code of each ready fd once; returns the frames consumed. */
     private int doWork(int n) {
         int work = 0;
@@ -359,6 +381,11 @@ final class Lane {
             registry.callEnded(r);
         }
         registry.afterCall(this, r, took, unread);
+        if (frames > 0 && r.target.backlogged()) {
+            // the call's budget ended inside the copies: call again next round (epoll may stay silent)
+            r.kick = true;
+            kickPending = true;
+        }
         return frames;
     }
 }

@@ -25,6 +25,16 @@ public interface Readable {
     boolean ready();
 
     /**
+     * True while frames wait in user space where epoll cannot see them: the copies a socket adopted across
+     * a provider update reads before its ring ({@code RxRing}'s backlog; the kernel's ring may be empty, so
+     * the fd is not readable). The lane calls such a reader when it is registered and again after each call
+     * until this turns false. Any thread; cheap (a field read).
+     */
+    default boolean backlogged() {
+        return false;
+    }
+
+    /**
      * How long the lane may busy-poll this fd's ring ({@link #ready}) before it blocks in
      * {@code epoll_wait}, nanoseconds; 0: not at all. The socket's {@code SO_BUSY_POLL}. Lane thread;
      * cheap (a field read).

@@ -27,6 +27,8 @@ public final class Registration {
     long resumeAt;
     volatile State state = State.ACTIVE;
     volatile long stuckSince;
+    /** To be called by the lane although epoll reports nothing: its frames wait in user space (see {@link Readable#backlogged()}). */
+    volatile boolean kick;
 
     // the running call (lane thread writes, closers read); see LaneRegistry#awaitIdle
     volatile boolean inCall;

@@ -45,8 +45,6 @@ public final class RxPath {
      */
     private final FrameWindow[] views = new FrameWindow[VIEWS];
     private int viewAt;
-    /** The ring's memory, read-only: made once per ring (not per frame), what the views read. */
-    private MemorySegment readOnlyRing;
     private volatile boolean blocking = true;
     private volatile int timeoutMillis;
     private long received;
@@ -96,7 +94,6 @@ public final class RxPath {
      */
     public RxPath(RxRing ring, int fd, MemorySegment pollfd, FramePorts ports, BooleanSupplier open) {
         this.ring = ring;
-        this.readOnlyRing = ring.segment().asReadOnly();
         for (int i = 0; i < VIEWS; i++) {
             views[i] = new FrameWindow();
         }
@@ -120,7 +117,6 @@ public final class RxPath {
     public void ring(RxRing next) {
         releaseView();
         this.ring = next;
-        this.readOnlyRing = next.segment().asReadOnly();
     }
 
     /**
@@ -152,7 +148,7 @@ public final class RxPath {
         fill(from, len);
         int at = viewAt + 1 == VIEWS ? 0 : viewAt + 1;
         viewAt = at;
-        return views[at].wrap(readOnlyRing, ring.frameOffset(), len);
+        return views[at].wrap(ring.frameSegmentReadOnly(), ring.frameOffset(), len);
     }
 
     /** Copies the next frame (whole) into {@code dst}; -1 if none. */
@@ -164,10 +160,10 @@ public final class RxPath {
         }
         int n = Math.min(ring.snapLength(), dst.remaining());
         if (dst.hasArray()) {
-            MemorySegment.copy(ring.segment(), ValueLayout.JAVA_BYTE, ring.frameOffset(), dst.array(),
+            MemorySegment.copy(ring.frameSegment(), ValueLayout.JAVA_BYTE, ring.frameOffset(), dst.array(),
                     dst.arrayOffset() + dst.position(), n);
         } else {
-            MemorySegment.copy(ring.segment(), ring.frameOffset(), MemorySegment.ofBuffer(dst), 0, n);
+            MemorySegment.copy(ring.frameSegment(), ring.frameOffset(), MemorySegment.ofBuffer(dst), 0, n);
         }
         dst.position(dst.position() + n);
         fill(from, n);
@@ -182,7 +178,7 @@ public final class RxPath {
             return -1;
         }
         int n = Math.min(ring.snapLength(), buf.length);
-        MemorySegment.copy(ring.segment(), ValueLayout.JAVA_BYTE, ring.frameOffset(), buf, 0, n);
+        MemorySegment.copy(ring.frameSegment(), ValueLayout.JAVA_BYTE, ring.frameOffset(), buf, 0, n);
         fill(from, n);
         return n;
     }
@@ -279,7 +275,7 @@ public final class RxPath {
         int ifIndex = ring.ifIndex();
         int vlan = ring.vlanId();
         int pkttype = ring.packetType();
-        MemorySegment seg = ring.segment();
+        MemorySegment seg = ring.frameSegment();
         long off = ring.frameOffset();
         // the six source bytes, raw (only compared): bytes 6..9 and 10..11 of the frame
         long src = (seg.get(ValueLayout.JAVA_INT_UNALIGNED, off + 6) & 0xFFFF_FFFFL)
@@ -409,6 +405,11 @@ public final class RxPath {
         } catch (IllegalStateException e) {
             return true; // unmapped under us by a refit
         }
+    }
+
+    /** True while the frames come from copies drained out of the ring during a provider update (see {@link RxRing#readingBacklog()}). */
+    public boolean backlogged() {
+        return ring.readingBacklog();
     }
 
     /** Bytes of the receive ring. */

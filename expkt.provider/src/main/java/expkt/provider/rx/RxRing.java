@@ -77,7 +77,21 @@ public final class RxRing {
     private static final int SLL_PKTTYPE = StructLayouts.offset("struct sockaddr_ll", "sll_pkttype");
     private static final int SOCKADDR_LL_SIZE = StructLayouts.size("struct sockaddr_ll");
 
+    /** The ring's mapping. */
     private final MemorySegment ring;
+    private final MemorySegment ringReadOnly;
+    /** Where the current frame lies: the ring, or a copy of the backlog while it is read. */
+    private MemorySegment mem;
+    private MemorySegment memReadOnly;
+    /**
+     * Copies of blocks (V3) or slots (V2) the keeper drained out of the ring while no revision read it
+     * (see {@link #resume(MemorySegment, int, int, int, int, int, long, boolean, java.util.List)}), read
+     * before the ring; null once read (or if there were none): the ring's path then costs one null check.
+     */
+    private MemorySegment[] backlog;
+    private MemorySegment[] backlogReadOnly;
+    /** The backlog copy being read. */
+    private int backlogAt;
     private final int blockSize;
     private final int blockNr;
     /** 0 for a V3 ring; the frame slot size of a V2 ring. */
@@ -103,6 +117,9 @@ public final class RxRing {
 
     private RxRing(MemorySegment ring, int blockSize, int blockNr, int frameSize) {
         this.ring = ring;
+        this.ringReadOnly = ring.asReadOnly();
+        this.mem = ring;
+        this.memReadOnly = ringReadOnly;
         this.blockSize = blockSize;
         this.blockNr = blockNr;
         this.frameSize = frameSize;
@@ -142,6 +159,45 @@ public final class RxRing {
      */
     public static RxRing resume(MemorySegment ring, int blockSize, int blockNr, int frameSize, int block, int left, long frame,
                                 boolean holding) {
+        return resume(ring, blockSize, blockNr, frameSize, block, left, frame, holding, java.util.List.of());
+    }
+
+    /**
+     * As {@link #resume(MemorySegment, int, int, int, int, int, long, boolean)}, with {@code backlog}: copies
+     * of the blocks (V3: whole blocks in the ring's layout, their descriptors saying which frames remain) or
+     * frame slots (V2) that were drained out of the ring after the earlier reader stopped
+     * ({@code expkt.linux.ParkedRingDrain}), oldest first. They are read first, then the ring from the
+     * position given, which is then not "holding".
+     */
+    public static RxRing resume(MemorySegment ring, int blockSize, int blockNr, int frameSize, int block, int left, long frame,
+                                boolean holding, java.util.List<MemorySegment> backlog) {
+        if (!backlog.isEmpty()) {
+            if (holding) {
+                throw new IllegalArgumentException("a ring with a backlog of copies is resumed holding block " + block
+                        + ": the copies come before it");
+            }
+            long unit = frameSize == 0 ? blockSize : frameSize;
+            for (MemorySegment c : backlog) {
+                if (c.byteSize() != unit) {
+                    throw new IllegalArgumentException("a backlog copy of " + c.byteSize() + " bytes in a ring of " + unit + "-byte "
+                            + (frameSize == 0 ? "blocks" : "slots"));
+                }
+            }
+        }
+        RxRing r = resumeAt(ring, blockSize, blockNr, frameSize, block, left, frame, holding);
+        if (!backlog.isEmpty()) {
+            r.backlog = backlog.toArray(MemorySegment[]::new);
+            r.backlogReadOnly = new MemorySegment[r.backlog.length];
+            for (int i = 0; i < r.backlog.length; i++) {
+                r.backlogReadOnly[i] = r.backlog[i].asReadOnly();
+            }
+            r.backlogAt = -1;
+        }
+        return r;
+    }
+
+    private static RxRing resumeAt(MemorySegment ring, int blockSize, int blockNr, int frameSize, int block, int left, long frame,
+                                   boolean holding) {
         RxRing r = frameSize == 0 ? new RxRing(ring, blockSize, blockNr) : v2(ring, blockSize, blockNr, frameSize);
         int limit = frameSize == 0 ? blockNr : r.frameNr;
         if (block < 0 || block >= limit || left < 0 || frame < -1 || frame >= ring.byteSize()) {
@@ -153,6 +209,35 @@ public final class RxRing {
         r.frame = frame;
         r.holding = holding;
         return r;
+    }
+
+    /**
+     * What of the backlog is not read yet, for the next revision when this one parks while still reading
+     * it (an update soon after an update): the copies after the current one, and the current one if frames
+     * remain in it (its descriptor rewritten to start after the current frame). The reader's position
+     * ({@link #block()} ...) is the ring's then, not holding. Call once, when parking: the reader is done.
+     */
+    public java.util.List<MemorySegment> unreadBacklog() {
+        if (backlog == null) {
+            return java.util.List.of();
+        }
+        java.util.List<MemorySegment> rest = new java.util.ArrayList<>();
+        int from = Math.max(backlogAt, 0);
+        if (backlogAt >= 0 && holding) {
+            if (frameSize == 0 && left > 0) {
+                MemorySegment c = backlog[backlogAt];
+                long next = frame + c.get(ValueLayout.JAVA_INT, frame + V3_NEXT);
+                c.set(ValueLayout.JAVA_INT, BLOCK_NUM_PKTS, left);
+                c.set(ValueLayout.JAVA_INT, BLOCK_FIRST, (int) next);
+                rest.add(c);
+            }
+            from = backlogAt + 1;
+        }
+        for (int i = from; i < backlog.length; i++) {
+            rest.add(backlog[i]);
+        }
+        leaveBacklog();
+        return rest;
     }
 
     /** The reader's block (V3) or frame slot (V2): for {@link #resume}. */
@@ -193,8 +278,24 @@ public final class RxRing {
         return frameSize != 0;
     }
 
+    /** The ring's mapping (not a backlog copy: see {@link #frameSegment()}). */
     public MemorySegment segment() {
         return ring;
+    }
+
+    /** The memory the current frame lies in ({@link #frameOffset()} is an offset in it): the ring, or a backlog copy. */
+    public MemorySegment frameSegment() {
+        return mem;
+    }
+
+    /** {@link #frameSegment()}, read-only: what views of the frame wrap. */
+    public MemorySegment frameSegmentReadOnly() {
+        return memReadOnly;
+    }
+
+    /** True while frames are read from the backlog, before the ring. */
+    public boolean readingBacklog() {
+        return backlog != null;
     }
 
     /**
@@ -203,6 +304,9 @@ public final class RxRing {
      */
     public boolean next() {
         restored = 0;
+        if (backlog != null && nextInBacklog()) {
+            return true;
+        }
         if (frameSize != 0) {
             return nextSlot();
         }
@@ -232,6 +336,44 @@ public final class RxRing {
         return true;
     }
 
+    /** The next frame of the backlog; false (and the ring's memory back in place) once it is all read. */
+    private boolean nextInBacklog() {
+        if (holding) {
+            if (frameSize == 0 && left > 0) {
+                left--;
+                frame += mem.get(ValueLayout.JAVA_INT, frame + V3_NEXT);
+                return true;
+            }
+            holding = false;
+        }
+        while (++backlogAt < backlog.length) {
+            MemorySegment c = backlog[backlogAt];
+            int n = frameSize == 0 ? c.get(ValueLayout.JAVA_INT, BLOCK_NUM_PKTS) : 1;
+            if (n == 0) {
+                continue;
+            }
+            mem = c;
+            memReadOnly = backlogReadOnly[backlogAt];
+            holding = true;
+            left = n - 1;
+            frame = frameSize == 0 ? c.get(ValueLayout.JAVA_INT, BLOCK_FIRST) : 0;
+            return true;
+        }
+        leaveBacklog();
+        return false;
+    }
+
+    /** Drops the backlog (the copies are freed once unreachable) and reads the ring from its position on. */
+    private void leaveBacklog() {
+        backlog = null;
+        backlogReadOnly = null;
+        mem = ring;
+        memReadOnly = ringReadOnly;
+        holding = false;
+        left = 0;
+        frame = -1;
+    }
+
     private boolean nextSlot() {
         if (holding) {
             release();
@@ -248,6 +390,9 @@ public final class RxRing {
 
     /** True if the kernel has handed over the block (V3) or slot (V2) the reader looks at next (a frame may be ready). */
     public boolean ready() {
+        if (backlog != null) {
+            return true;
+        }
         if (frameSize != 0) {
             int s = holding ? (block + 1) % frameNr : block;
             return ((int) INT.getAcquire(ring, (long) s * frameSize + V2_STATUS) & TP_STATUS_USER) != 0;
@@ -272,21 +417,21 @@ public final class RxRing {
     }
 
     /**
-     * Offset in {@link #segment()} of the current frame's first byte (its Ethernet header; after
+     * Offset in {@link #frameSegment()} of the current frame's first byte (its Ethernet header; after
      * {@link #restoreOuterTag()}, the tag's 4 bytes earlier than the kernel wrote it).
      */
     public long frameOffset() {
-        return frame + (ring.get(ValueLayout.JAVA_SHORT, frame + offMac) & 0xFFFF) - restored;
+        return frame + (mem.get(ValueLayout.JAVA_SHORT, frame + offMac) & 0xFFFF) - restored;
     }
 
     /** Bytes of the current frame in the ring (with its restored outer tag). */
     public int snapLength() {
-        return ring.get(ValueLayout.JAVA_INT, frame + offSnap) + restored;
+        return mem.get(ValueLayout.JAVA_INT, frame + offSnap) + restored;
     }
 
     /** Length of the current frame on the wire (with its outer tag, restored or not). */
     public int wireLength() {
-        return ring.get(ValueLayout.JAVA_INT, frame + offLen) + ((status() & TP_STATUS_VLAN_VALID) != 0 ? 4 : 0);
+        return mem.get(ValueLayout.JAVA_INT, frame + offLen) + ((status() & TP_STATUS_VLAN_VALID) != 0 ? 4 : 0);
     }
 
     /**
@@ -303,8 +448,8 @@ public final class RxRing {
         if (restored != 0 || (status() & TP_STATUS_VLAN_VALID) == 0) {
             return;
         }
-        long mac = frame + (ring.get(ValueLayout.JAVA_SHORT, frame + offMac) & 0xFFFF);
-        int snap = ring.get(ValueLayout.JAVA_INT, frame + offSnap);
+        long mac = frame + (mem.get(ValueLayout.JAVA_SHORT, frame + offMac) & 0xFFFF);
+        int snap = mem.get(ValueLayout.JAVA_INT, frame + offSnap);
         if (snap < 12) {
             return; // not even the MACs: nothing to put a tag behind (and no such Ethernet frame)
         }
@@ -313,52 +458,55 @@ public final class RxRing {
                     + " bytes before it in the ring, the outer VLAN tag needs " + TAG_HEADROOM + ": the ring was made without"
                     + " PACKET_RESERVE " + TAG_HEADROOM);
         }
-        MemorySegment.copy(ring, mac, ring, mac - TAG_HEADROOM, 12);
-        ring.set(BE_SHORT, mac + 8, (short) vlanTpid());
-        ring.set(BE_SHORT, mac + 10, (short) vlanTci());
+        MemorySegment.copy(mem, mac, mem, mac - TAG_HEADROOM, 12);
+        mem.set(BE_SHORT, mac + 8, (short) vlanTpid());
+        mem.set(BE_SHORT, mac + 10, (short) vlanTci());
         restored = TAG_HEADROOM;
     }
 
     public int status() {
-        return ring.get(ValueLayout.JAVA_INT, frame + offStatus);
+        return mem.get(ValueLayout.JAVA_INT, frame + offStatus);
     }
 
     public long timestampNanos() {
-        long sec = ring.get(ValueLayout.JAVA_INT, frame + offSec) & 0xFFFF_FFFFL;
-        long nsec = ring.get(ValueLayout.JAVA_INT, frame + offNsec) & 0xFFFF_FFFFL;
+        long sec = mem.get(ValueLayout.JAVA_INT, frame + offSec) & 0xFFFF_FFFFL;
+        long nsec = mem.get(ValueLayout.JAVA_INT, frame + offNsec) & 0xFFFF_FFFFL;
         return sec * 1_000_000_000L + nsec;
     }
 
     /** The VLAN id the kernel took off the frame, or -1 if it carried no (outer) tag. */
     public int vlanId() {
-        return (status() & TP_STATUS_VLAN_VALID) != 0 ? ring.get(ValueLayout.JAVA_SHORT, frame + offTci) & 0xFFF : -1;
+        return (status() & TP_STATUS_VLAN_VALID) != 0 ? mem.get(ValueLayout.JAVA_SHORT, frame + offTci) & 0xFFF : -1;
     }
 
     /** The full TCI (priority, DEI, id) of the removed tag; meaningful when {@link #vlanId()} is not -1. */
     public int vlanTci() {
-        return ring.get(ValueLayout.JAVA_SHORT, frame + offTci) & 0xFFFF;
+        return mem.get(ValueLayout.JAVA_SHORT, frame + offTci) & 0xFFFF;
     }
 
     /** The removed tag's TPID (0x8100, 0x88A8), 0x8100 when the kernel did not say. */
     public int vlanTpid() {
-        return (status() & TP_STATUS_VLAN_TPID_VALID) != 0 ? ring.get(ValueLayout.JAVA_SHORT, frame + offTpid) & 0xFFFF : 0x8100;
+        return (status() & TP_STATUS_VLAN_TPID_VALID) != 0 ? mem.get(ValueLayout.JAVA_SHORT, frame + offTpid) & 0xFFFF : 0x8100;
     }
 
     public int ifIndex() {
-        return ring.get(ValueLayout.JAVA_INT, frame + offSll + SLL_IFINDEX);
+        return mem.get(ValueLayout.JAVA_INT, frame + offSll + SLL_IFINDEX);
     }
 
     public int packetType() {
-        return ring.get(ValueLayout.JAVA_BYTE, frame + offSll + SLL_PKTTYPE) & 0xFF;
+        return mem.get(ValueLayout.JAVA_BYTE, frame + offSll + SLL_PKTTYPE) & 0xFF;
     }
 
     /** sll_protocol: the frame's ethertype after its outer tag (for QinQ the inner tag's TPID), host order. */
     public int protocol() {
-        return ring.get(BE_SHORT, frame + offSll + SLL_PROTOCOL) & 0xFFFF;
+        return mem.get(BE_SHORT, frame + offSll + SLL_PROTOCOL) & 0xFFFF;
     }
 
-    /** Hands every block back (used when the socket's filters are reset). */
+    /** Hands every block back and drops the backlog (used when the socket's filters are reset). */
     public void releaseAll() {
+        if (backlog != null) {
+            leaveBacklog();
+        }
         if (holding) {
             release();
         }

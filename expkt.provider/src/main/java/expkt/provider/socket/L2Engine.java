@@ -357,8 +357,10 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             return false;
         }
         try {
+            // a revision that parks while still reading its own backlog (an update soon after an update) passes the rest on
+            java.util.List<java.lang.foreign.MemorySegment> unread = ring.unreadBacklog();
             return h.park(token, new ParkedSocket(revision, fd, fdInode, ringArena, ring.segment(), mode, ring.blockSize(), ring.blockNr(),
-                    ring.frameSize(), ring.block(), ring.left(), ring.frame(), ring.holding()));
+                    ring.frameSize(), ring.block(), ring.left(), ring.frame(), ring.holding(), unread));
         } catch (RuntimeException e) {
             log.warn("expkt L2 provider: parking the kernel part of a socket for the next revision failed; it is closed", e);
             return false;
@@ -430,7 +432,9 @@ public final class L2Engine implements AutoCloseable, FramePorts {
             if (inode != p.fdInode()) {
                 throw new IOException("fd " + p.fd() + " of the parked socket is now another file (inode " + inode + ", not " + p.fdInode() + ")");
             }
-            RxRing ring = RxRing.resume(p.ring(), p.blockSize(), p.blockNr(), p.frameSize(), p.block(), p.left(), p.frame(), p.holding());
+            // the copies the keeper drained out of the ring while no revision read it come first
+            RxRing ring = RxRing.resume(p.ring(), p.blockSize(), p.blockNr(), p.frameSize(), p.block(), p.left(), p.frame(), p.holding(),
+                    p.backlog());
             txFd = dataPlane.call(() -> PacketSockets.open(0));
             long id = ids.incrementAndGet();
             PacketSocketImpl s = new PacketSocketImpl(this, id, owner, purpose, p.fd(), txFd, p.ringArena(), ring, mode);

@@ -976,6 +976,11 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         return readable();
     }
 
+    /** True while frames come from copies the keeper drained out of the ring during a provider update, which epoll does not report. */
+    public boolean backlogged() {
+        return !closed && rx.backlogged();
+    }
+
     @Override
     public void setTimeout(Duration timeout) throws IOException {
         ensureOpen();

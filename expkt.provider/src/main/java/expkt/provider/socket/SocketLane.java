@@ -205,6 +205,11 @@ final class SocketLane {
         }
 
         @Override
+        public boolean backlogged() {
+            return socket.backlogged();
+        }
+
+        @Override
         public long busyPollNanos() {
             return socket.busyPollMicros() * 1000L;
         }

@@ -796,6 +796,11 @@ public final class HandlerRuntime implements AutoCloseable {
         }
 
         @Override
+        public boolean backlogged() {
+            return socket.backlogged();
+        }
+
+        @Override
         public String describe() {
             return "the handler of filter \"" + slot.key.filterName() + "\" of " + slot.key.symbolicName()
                     + (slot.members.length > 1 ? " (fanout socket #" + socket.id() + ")" : "");
