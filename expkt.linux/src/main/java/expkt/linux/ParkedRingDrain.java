@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * Empties a TPACKET receive ring that nobody reads for a while (a socket parked across a provider update)
  * into copies, so the kernel can go on filling it: each block (TPACKET_V3) or frame slot (TPACKET_V2) the
- * kernel has handed to user space is copied whole, in ring order, into memory of its own, and handed back
+ * kernel has handed to user space is copied (a V3 block as far as the kernel wrote it), in ring order, into memory of its own, and handed back
  * to the kernel. The copies keep the ring's layout (a V3 block with its descriptor and frame headers, a V2
  * slot with its header), so the reader that adopts the socket reads them with the same code as the ring,
  * first, and then goes on in the ring where this drain stopped: no frame is lost while the copies fit the
@@ -36,6 +36,7 @@ public final class ParkedRingDrain {
     private static final int BLOCK_STATUS = StructLayouts.offset("struct tpacket_block_desc", "hdr.bh1.block_status");
     private static final int BLOCK_NUM_PKTS = StructLayouts.offset("struct tpacket_block_desc", "hdr.bh1.num_pkts");
     private static final int BLOCK_FIRST = StructLayouts.offset("struct tpacket_block_desc", "hdr.bh1.offset_to_first_pkt");
+    private static final int BLOCK_LEN = StructLayouts.offset("struct tpacket_block_desc", "hdr.bh1.blk_len");
     private static final int V3_NEXT = StructLayouts.offset("struct tpacket3_hdr", "tp_next_offset");
     private static final int V2_STATUS = StructLayouts.offset("struct tpacket2_hdr", "tp_status");
     /** The copies' alignment: a page, as the ring's own blocks. */
@@ -110,7 +111,7 @@ public final class ParkedRingDrain {
                 }
                 long base = (long) block * blockSize;
                 long next = frame + ring.get(ValueLayout.JAVA_INT, frame + V3_NEXT);
-                MemorySegment c = copy(base, blockSize);
+                MemorySegment c = copy(base, usedBytes(base));
                 c.set(ValueLayout.JAVA_INT, BLOCK_NUM_PKTS, left);
                 c.set(ValueLayout.JAVA_INT, BLOCK_FIRST, (int) (next - base));
                 copiedFrames += left;
@@ -125,20 +126,31 @@ public final class ParkedRingDrain {
                 break;
             }
             int n = frameSize == 0 ? ring.get(ValueLayout.JAVA_INT, at + BLOCK_NUM_PKTS) : 1;
-            if (n > 0 && copied + unit > budgetBytes) {
+            int size = frameSize == 0 ? usedBytes(at) : unit;
+            if (n > 0 && copied + size > budgetBytes) {
                 budgetReached = true; // ready, but no room for its copy: it stays in the ring
                 break;
             }
             if (n > 0) {
-                copy(at, unit);
+                copy(at, size);
                 copiedFrames += n;
-                copied += unit;
+                copied += size;
             }
             holding = true;
             release();
         }
         copiedBytes += copied;
         return copied;
+    }
+
+    /**
+     * The bytes of the V3 block at {@code base} the kernel wrote (descriptor and frames: {@code blk_len}),
+     * what its copy needs: at low rates the retire timer closes blocks holding a frame or two, and a copy of
+     * the whole block would cost the budget a block per frame.
+     */
+    private int usedBytes(long base) {
+        int len = ring.get(ValueLayout.JAVA_INT, base + BLOCK_LEN);
+        return len <= 0 || len > blockSize ? blockSize : len;
     }
 
     private MemorySegment copy(long at, int size) {

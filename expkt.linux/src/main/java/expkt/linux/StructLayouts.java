@@ -118,6 +118,7 @@ public final class StructLayouts {
         offset(lp64, "struct tpacket_block_desc", "hdr.bh1.block_status", 8);
         offset(lp64, "struct tpacket_block_desc", "hdr.bh1.num_pkts", 12);
         offset(lp64, "struct tpacket_block_desc", "hdr.bh1.offset_to_first_pkt", 16);
+        offset(lp64, "struct tpacket_block_desc", "hdr.bh1.blk_len", 20);
         offset(lp64, "struct tpacket3_hdr", "tp_next_offset", 0);
         offset(lp64, "struct tpacket3_hdr", "tp_sec", 4);
         offset(lp64, "struct tpacket3_hdr", "tp_nsec", 8);

@@ -28,8 +28,8 @@ import java.util.Objects;
  * @param frame     the current frame's offset, -1 if none
  * @param holding   the reader holds the current block or slot (not handed back to the kernel yet)
  * @param backlog   copies of what the kernel put in the ring while the socket was parked, oldest first, to be
- *                  read before the ring (from the reader's position above on): each a whole TPACKET_V3
- *                  block (its descriptor says which frames are still to be read) or a TPACKET_V2 frame slot,
+ *                  read before the ring (from the reader's position above on): each a TPACKET_V3 block as
+ *                  far as the kernel wrote it (its descriptor says which frames are still to be read) or a TPACKET_V2 frame slot,
  *                  in the ring's layout, status "user"; made by the keeper so that a swap longer than
  *                  the ring holds loses no frame (see {@code expkt.linux.ParkedRingDrain}). Empty if
  *                  nothing was copied; then the position may be "holding". With copies it is not.

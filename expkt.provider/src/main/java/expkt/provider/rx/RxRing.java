@@ -178,7 +178,7 @@ public final class RxRing {
             }
             long unit = frameSize == 0 ? blockSize : frameSize;
             for (MemorySegment c : backlog) {
-                if (c.byteSize() != unit) {
+                if (c.byteSize() <= 0 || c.byteSize() > unit) {
                     throw new IllegalArgumentException("a backlog copy of " + c.byteSize() + " bytes in a ring of " + unit + "-byte "
                             + (frameSize == 0 ? "blocks" : "slots"));
                 }
