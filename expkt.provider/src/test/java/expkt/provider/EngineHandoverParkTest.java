@@ -347,6 +347,17 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
      */
     private int statsFd = -1;
 
+    /** The keeper's drain of a parked socket's ring (what {@code EngineHandoverComponent} makes at park). */
+    private static expkt.linux.ParkedRingDrain drainOf(expkt.api.spi.ParkedSocket p) {
+        return new expkt.linux.ParkedRingDrain(p.ring(), p.blockSize(), p.blockNr(), p.frameSize(), p.block(), p.left(), p.frame(),
+                p.holding(), p.backlog());
+    }
+
+    /** {@code p} as the keeper hands it to the next revision after {@code d} drained it (its {@code takeSocket}). */
+    private static expkt.api.spi.ParkedSocket drained(expkt.api.spi.ParkedSocket p, expkt.linux.ParkedRingDrain d) {
+        return p.withBacklog(d.backlog(), d.block(), d.left(), d.frame(), d.holding());
+    }
+
     private void sendWhileParked(Wire h1, expkt.linux.ParkedRingDrain drain, int from, int to, int burst) throws Exception {
         long copiedAtStart = drain == null ? 0 : drain.copiedFrames();
         for (int seq = from; seq <= to; seq++) {
@@ -395,10 +406,9 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         assertNotNull(part);
         int burst = mode == expkt.api.packet.RxMode.LATENCY ? 2 : 8;
         statsFd = part.fd();
-        expkt.linux.ParkedRingDrain drain = new expkt.linux.ParkedRingDrain(part.ring(), part.blockSize(), part.blockNr(), part.frameSize(),
-                part.block(), part.left(), part.frame(), part.holding(), part.backlog());
+        expkt.linux.ParkedRingDrain drain = drainOf(part);
         sendWhileParked(h1, drain, 1, 300, burst);
-        parkedSockets.put(token, part.withBacklog(drain.backlog(), drain.block(), drain.left(), drain.frame(), drain.holding()));
+        parkedSockets.put(token, drained(part, drain));
 
         nextRevisionTakingSockets(p, "1:1=p1", "1:2=p2");
         PacketSocketImpl again = engine.adopt(OWNER, token, mode);
@@ -420,10 +430,9 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         expkt.api.spi.ParkedSocket part2 = parkedSockets.remove(token2);
         assertNotNull(part2);
         assertTrue(!part2.backlog().isEmpty(), "the unread backlog is parked with the socket: " + part2);
-        expkt.linux.ParkedRingDrain drain2 = new expkt.linux.ParkedRingDrain(part2.ring(), part2.blockSize(), part2.blockNr(),
-                part2.frameSize(), part2.block(), part2.left(), part2.frame(), part2.holding(), part2.backlog());
+        expkt.linux.ParkedRingDrain drain2 = drainOf(part2);
         sendWhileParked(h1, drain2, 301, 400, burst);
-        parkedSockets.put(token2, part2.withBacklog(drain2.backlog(), drain2.block(), drain2.left(), drain2.frame(), drain2.holding()));
+        parkedSockets.put(token2, drained(part2, drain2));
         nextRevisionTakingSockets(p2, "1:1=p1", "1:2=p2");
         PacketSocketImpl third = engine.adopt(OWNER, token2, mode);
         third.setupFilter(f);
@@ -457,12 +466,11 @@ class EngineHandoverParkTest extends L2ProviderTestBase {
         long token = parkedSockets.keySet().iterator().next();
         ParkedDataPlane p = park();
         expkt.api.spi.ParkedSocket part = parkedSockets.remove(token);
-        expkt.linux.ParkedRingDrain drain = new expkt.linux.ParkedRingDrain(part.ring(), part.blockSize(), part.blockNr(), part.frameSize(),
-                part.block(), part.left(), part.frame(), part.holding(), part.backlog());
+        expkt.linux.ParkedRingDrain drain = drainOf(part);
         statsFd = part.fd();
         sendWhileParked(h1, drain, 1, 250, 8);
         assertEquals(250, drain.copiedFrames());
-        parkedSockets.put(token, part.withBacklog(drain.backlog(), drain.block(), drain.left(), drain.frame(), drain.holding()));
+        parkedSockets.put(token, drained(part, drain));
 
         nextRevisionTakingSockets(p, "1:1=p1", "1:2=p2");
         List<Integer> v2 = new CopyOnWriteArrayList<>();
