@@ -57,6 +57,11 @@ final class ExpktOnlyBench {
         }
     }
 
+    /** {@code status}'s time {@code key} in ms after {@code zeroNs} (null if the status has no such time). */
+    private static Double msAfter(Map<String, String> status, String key, long zeroNs) {
+        return status.containsKey(key) ? RxBench.round((num(status, key) - zeroNs) / 1e6) : null;
+    }
+
     Row upgrade() {
         PrintStream log = ctx.log();
         log.printf("%n== upgrade: the sink bundle is replaced under a steady stream of numbered frames%n");
@@ -120,14 +125,20 @@ final class ExpktOnlyBench {
             double swapMs = (num(now, "ready_ns") - num(old, "stopped_ns")) / 1e6;
             Row row = new Row("upgrade", "expkt").put("frames", received).put("expected", expected);
             SeqAccounting.put(row, now, atDrop, expected, ringDrops, dropNs);
-            // the swap against the gaps (SeqAccounting: ms after the jar's drop): the old activation's deactivate began,
-            // its socket was closed (parked) and its accounting saved, the new one was ready (its callback set)
+            // the swap against the gaps (SeqAccounting: ms after the jar's drop), step by step: the old activation's
+            // deactivate began (swap_from), its socket was closed (parked), its accounting saved (StateHandover); the
+            // new revision's constructor was entered (its class loaded, its references bound by SCR), its socket
+            // opened, its filter set up (the parked socket adopted), its callback set (swap_to: ready)
             row.put("swap_ms", RxBench.round(swapMs)).put("pps", 100_000)
                     .put("offered_pps", burst.get() != null ? Math.round(burst.get().pps()) : null)
                     .put("socket_adopted", adopted ? 1L : 0L)
-                    .put("swap_from_ms", RxBench.round((num(old, "stopped_ns") - dropNs) / 1e6))
-                    .put("old_closed_ms", old.containsKey("closed_ns") ? RxBench.round((num(old, "closed_ns") - dropNs) / 1e6) : null)
-                    .put("swap_to_ms", RxBench.round((num(now, "ready_ns") - dropNs) / 1e6));
+                    .put("swap_from_ms", msAfter(old, "stopped_ns", dropNs))
+                    .put("old_closed_ms", msAfter(old, "closed_ns", dropNs))
+                    .put("old_saved_ms", msAfter(old, "saved_ns", dropNs))
+                    .put("new_activated_ms", msAfter(now, "activated_ns", dropNs))
+                    .put("new_opened_ms", msAfter(now, "opened_ns", dropNs))
+                    .put("new_adopted_ms", msAfter(now, "filter_ns", dropNs))
+                    .put("swap_to_ms", msAfter(now, "ready_ns", dropNs));
             if (adopted) {
                 // frames the parked ring dropped between the old socket's close and the adoption
                 row.put("ring_drops_parked", num(now, "drops_at_open") - num(old, "drops"));

@@ -40,6 +40,12 @@ public final class BenchSink {
     private final AtomicLong dispatcherThread = new AtomicLong(-1);
     private final Logger log;
     private final long readyAt;
+    /**
+     * Where the activation's time went (System.nanoTime), for the upgrade row's swap split: the
+     * constructor entered (SCR got the new revision's class loaded and its references), the socket
+     * opened, its filter set up (where a parked socket is adopted).
+     */
+    private final String startTimes;
     private long checksum;
     /** Non-null in sequence mode: the bundle's one tracker (see {@link SeqHolder}). */
     private final SeqTracker seq;
@@ -70,6 +76,7 @@ public final class BenchSink {
             socket = null;
             status = null;
             readyAt = 0;
+            startTimes = "";
             seq = null;
             dropsAtOpen = 0;
             seqRestored = 0;
@@ -77,9 +84,12 @@ public final class BenchSink {
         }
         seq = Boolean.parseBoolean(context.getProperty("expkt.bench.seq")) ? SeqHolder.TRACKER : null;
         // before the socket opens: the previous revision's frames (queued in its parked ring) come first
+        long activatedAt = System.nanoTime();
         seqRestored = seq != null && handover != null && seq.restore(handover.restore()) ? 1 : 0;
         socket = packets.open();
+        long openedAt = System.nanoTime();
         socket.setupFilter(Filter.named(FILTER_NAME).ethertype(0x0842).dstmac("00:e0:2b:00:00:00").build());
+        startTimes = " activated_ns=" + activatedAt + " opened_ns=" + openedAt + " filter_ns=" + System.nanoTime();
         dropsAtOpen = socket.drops();
         // the callback drains the socket until receive returns null: it must not block on an empty ring
         socket.setBlocking(false);
@@ -89,7 +99,7 @@ public final class BenchSink {
         boolean alloc = Boolean.parseBoolean(context.getProperty("expkt.bench.alloc"));
         status = new BenchStatus(context.getProperty("expkt.bench.status"), () -> "state=ready frames=" + frames.get()
                 + " drops=" + socket.drops() + (alloc ? " alloc=" + BenchStatus.allocatedBytes(dispatcherThread.get()) : "")
-                + " drops_at_open=" + dropsAtOpen + " ready_ns=" + readyAt
+                + " drops_at_open=" + dropsAtOpen + startTimes + " ready_ns=" + readyAt
                 + (seq != null ? " seq_restored=" + seqRestored + " " + seq.line() : ""));
         log.info("benchmark sink ready on every port, filter {}", FILTER_NAME);
     }
@@ -134,13 +144,16 @@ public final class BenchSink {
         }
         long stoppedAt = System.nanoTime();
         socket.close();
+        long closedAt = System.nanoTime();
         // the callback has stopped (close waits for it): the tracker is complete, hand it to the next revision
         if (seq != null && handover != null) {
             handover.save(seq.state());
         }
+        long savedAt = System.nanoTime();
         status.close();
-        status.appendGeneration("frames=" + frames.get() + " drops=" + socket.drops() + " drops_at_open=" + dropsAtOpen + " ready_ns=" + readyAt
-                + " stopped_ns=" + stoppedAt + " closed_ns=" + System.nanoTime() + (seq != null ? " " + seq.line() : ""));
+        status.appendGeneration("frames=" + frames.get() + " drops=" + socket.drops() + " drops_at_open=" + dropsAtOpen + startTimes
+                + " ready_ns=" + readyAt + " stopped_ns=" + stoppedAt + " closed_ns=" + closedAt + " saved_ns=" + savedAt
+                + (seq != null ? " " + seq.line() : ""));
         log.info("benchmark sink stopped after {} frames (checksum {})", frames.get(), checksum);
     }
 }
