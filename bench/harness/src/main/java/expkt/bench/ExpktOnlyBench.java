@@ -1,13 +1,21 @@
 package expkt.bench;
 
+import static expkt.bench.SeqAccounting.num;
+
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The workloads only expkt has: {@code alloc} (bytes allocated per received frame on the
  * dispatcher thread, over a measured burst after warm-up) and {@code upgrade} (the sink bundle is
- * replaced in the deploy directory while a steady stream arrives: frames lost, time to swap).
+ * replaced in the deploy directory while a steady stream of numbered frames arrives: which frames were
+ * lost, where — a full ring or before any socket — and when against the swap, as the
+ * {@code upgrade-provider} row does for the provider: {@link SeqAccounting}).
  */
 final class ExpktOnlyBench {
     private final Bench.Context ctx;
@@ -49,9 +57,14 @@ final class ExpktOnlyBench {
         }
     }
 
+    /** {@code status}'s time {@code key} in ms after {@code zeroNs} (null if the status has no such time). */
+    private static Double msAfter(Map<String, String> status, String key, long zeroNs) {
+        return status.containsKey(key) ? RxBench.round((num(status, key) - zeroNs) / 1e6) : null;
+    }
+
     Row upgrade() {
         PrintStream log = ctx.log();
-        log.printf("%n== upgrade: the sink bundle is replaced under a steady stream%n");
+        log.printf("%n== upgrade: the sink bundle is replaced under a steady stream of numbered frames%n");
         var noHost = ExpktHost.unavailable(ctx.benchHome());
         if (noHost.isPresent()) {
             return Row.notRun("upgrade", "expkt", noHost.get());
@@ -59,35 +72,84 @@ final class ExpktOnlyBench {
         long frames = ctx.quick() ? 200_000 : 1_000_000;
         try (RxSetup setup = RxSetup.plain();
              ExpktHost host = ExpktHost.start(ctx.benchHome(), ctx.work(), setup.sw, RxBench.RX_CPU,
-                     Map.of("expkt.bench.mode", "sink"), false, log)) {
-            Generator gen = new Generator.Trafgen(setup.host, "veth0", setup.hostMac, 60, RxBench.GEN_CPU, ctx.work(), log,
+                     Map.of("expkt.bench.mode", "sink", "expkt.bench.seq", "true"), false, log)) {
+            Path hostLog = ctx.work().resolve("run/expkt.log");
+            Generator gen = Generator.Trafgen.sequenced(setup.host, "veth0", setup.hostMac, RxBench.GEN_CPU, ctx.work(), log,
                     "100000pps");
             String gen0 = host.status().get("gen");
-            Thread stream = Thread.ofPlatform().start(() -> gen.send(frames));
+            var burst = new AtomicReference<Generator.Burst>();
+            Thread stream = Thread.ofPlatform().start(() -> burst.set(gen.send(frames)));
             ExpktHost.sleep(frames / 100_000 * 1000 / 3);
+            // what was lost before the update began (the host still warming up under the stream), from the
+            // sink's status of at most one status period (250 ms) ago
+            Map<String, String> atDrop = host.status();
+            long dropNs = System.nanoTime();
             host.redeploy();
             stream.join();
-            Map<String, String> now = host.awaitState("ready", 10_000);
+            // the old activation's final status says "ready" until the new one writes its own
+            Map<String, String> now = host.status();
+            long readyDeadline = System.currentTimeMillis() + 30_000;
+            while (!("ready".equals(now.get("state")) && !gen0.equals(now.get("gen"))) && System.currentTimeMillis() < readyDeadline) {
+                ExpktHost.sleep(50);
+                now = host.status();
+            }
             if (gen0.equals(now.get("gen"))) {
-                return Row.failed("upgrade", "expkt", "the bundle was not updated (same activation " + gen0 + ")");
+                return Row.failed("upgrade", "expkt", "the bundle was not updated (same activation " + gen0 + "): "
+                        + ProviderUpgradeBench.tail(hostLog));
             }
-            ExpktHost.sleep(1500);
-            now = host.status();
+            if (!"ready".equals(now.get("state"))) {
+                return Row.failed("upgrade", "expkt", "the new sink was not ready within 30 s (status " + now + "): "
+                        + ProviderUpgradeBench.tail(hostLog));
+            }
+            if (!"1".equals(now.get("seq_restored"))) {
+                return Row.failed("upgrade", "expkt", "the new sink did not take over the old one's sequence accounting (no StateHandover?"
+                        + " status " + now + ")");
+            }
             List<Map<String, String>> ended = host.generations();
-            long received = Long.parseLong(now.get("frames"));
+            // the next revision took over the parked socket (fd, ring, drop count: its count goes on from the old
+            // socket's), or opened its own (then each activation's socket counted its own drops)
+            boolean adopted = Files.readString(hostLog).contains("took over the parked socket");
+            long dropsBefore = 0;
             for (Map<String, String> g : ended) {
-                received += Long.parseLong(g.get("frames"));
+                dropsBefore += num(g, "drops");
             }
-            long expected = frames / 2;
+            long sent = burst.get() != null ? burst.get().frames() : frames;
+            long expected = (sent + 1) / 2; // the first frame of the config matches: 1, 3, 5, ... of the stream
+            now = SeqAccounting.settle(host, expected, adopted ? 0 : dropsBefore);
+            long received = num(now, "frames");
+            for (Map<String, String> g : ended) {
+                received += num(g, "frames");
+            }
+            long ringDrops = num(now, "drops") + (adopted ? 0 : dropsBefore);
             Map<String, String> old = ended.get(ended.size() - 1);
-            double swapMs = (Long.parseLong(now.get("ready_ns")) - Long.parseLong(old.get("stopped_ns"))) / 1e6;
-            return new Row("upgrade", "expkt").put("frames", received).put("expected", expected)
-                    .put("lost", expected - received).put("swap_ms", RxBench.round(swapMs)).put("pps", 100_000)
-                    .put("note", "lost = matching frames sent - frames taken by every activation of the sink");
+            double swapMs = (num(now, "ready_ns") - num(old, "stopped_ns")) / 1e6;
+            Row row = new Row("upgrade", "expkt").put("frames", received).put("expected", expected);
+            SeqAccounting.put(row, now, atDrop, expected, ringDrops, dropNs);
+            // the swap against the gaps (SeqAccounting: ms after the jar's drop), step by step: the old activation's
+            // deactivate began (swap_from), its socket was closed (parked), its accounting saved (StateHandover); the
+            // new revision's constructor was entered (its class loaded, its references bound by SCR), its socket
+            // opened, its filter set up (the parked socket adopted), its callback set (swap_to: ready)
+            row.put("swap_ms", RxBench.round(swapMs)).put("pps", 100_000)
+                    .put("offered_pps", burst.get() != null ? Math.round(burst.get().pps()) : null)
+                    .put("socket_adopted", adopted ? 1L : 0L)
+                    .put("swap_from_ms", msAfter(old, "stopped_ns", dropNs))
+                    .put("old_closed_ms", msAfter(old, "closed_ns", dropNs))
+                    .put("old_saved_ms", msAfter(old, "saved_ns", dropNs))
+                    .put("new_activated_ms", msAfter(now, "activated_ns", dropNs))
+                    .put("new_opened_ms", msAfter(now, "opened_ns", dropNs))
+                    .put("new_adopted_ms", msAfter(now, "filter_ns", dropNs))
+                    .put("swap_to_ms", msAfter(now, "ready_ns", dropNs));
+            if (adopted) {
+                // frames the parked ring dropped between the old socket's close and the adoption
+                row.put("ring_drops_parked", num(now, "drops_at_open") - num(old, "drops"));
+            }
+            return row.put("note", "lost = matching frames sent - distinct sequence numbers received by every activation of the sink"
+                    + " = ring_drops (the socket's PACKET_STATISTICS drops) + lost_in_swap (never reached a socket); "
+                    + "times in ms after the sink's jar was dropped");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Row.failed("upgrade", "expkt", "interrupted");
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return Row.failed("upgrade", "expkt", e.getMessage());
         }
     }

@@ -1,5 +1,7 @@
 package expkt.bench;
 
+import static expkt.bench.SeqAccounting.num;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -86,7 +88,7 @@ final class ProviderUpgradeBench {
             }
             long sent = burst.get() != null ? burst.get().frames() : frames;
             long expected = (sent + 1) / 2; // the first frame of the config matches: 1, 3, 5, ... of the stream
-            now = settle(host, expected);
+            now = SeqAccounting.settle(host, expected, 0);
             if (!now.containsKey("seq_unique")) {
                 return Row.failed(WORKLOAD, "expkt", "the sink reports no sequence accounting (status " + now + ")");
             }
@@ -104,36 +106,15 @@ final class ProviderUpgradeBench {
                 swapMs = RxBench.round((num(now, "ready_ns") - num(old, "stopped_ns")) / 1e6);
             }
             // the tracker outlives a restart of the sink's component (one per bundle), so the last status holds all of it
-            long unique = num(now, "seq_unique");
-            long missing = expected - unique;
-            Row row = new Row(WORKLOAD, "expkt").put("frames", received).put("expected", expected)
-                    .put("lost", missing).put("ring_drops", ringDrops).put("lost_in_swap", missing - ringDrops)
-                    .put("duplicates", num(now, "seq_dups")).put("reordered", num(now, "seq_reordered"))
-                    .put("seq_out_of_range", num(now, "seq_out_of_range")).put("seq_highest", num(now, "seq_highest"))
-                    .put("gaps", num(now, "seq_gaps")).put("longest_gap", num(now, "seq_longest_gap"))
-                    .put("swap_ms", swapMs).put("pps", 100_000)
+            Row row = new Row(WORKLOAD, "expkt").put("frames", received).put("expected", expected);
+            SeqAccounting.put(row, now, atDrop, expected, ringDrops, dropNs);
+            row.put("swap_ms", swapMs).put("pps", 100_000)
                     .put("offered_pps", burst.get() != null ? Math.round(burst.get().pps()) : null)
                     .put("provider_update_ms", update.ms()).put("sink_restarted", restarted ? 1L : 0L);
-            if (atDrop.containsKey("seq_missing")) {
-                row.put("missing_at_drop", num(atDrop, "seq_missing")).put("ring_drops_at_drop", num(atDrop, "drops"));
-                // what the update cost: the frames missing since the jar's drop (the host's warm-up under the stream before
-                // it is not the update's). The status read at the drop is up to 250 ms old, so a loss in those last
-                // 250 ms before the drop counts here too: an upper bound of the update's loss, never an excuse for it
-                row.put("lost_across_update", missing - num(atDrop, "seq_missing"));
-            }
             // when, relative to the jar's drop into the deploy directory: the update (from its log line's
-            // time and duration) and each gap's detection by the sink: the frame after the gap was taken
-            // then, so the missing ones were sent before (an upper bound; not a send-time estimate from
-            // trafgen's rate, which is bursty at its start: such estimates came out later than detection)
+            // time and duration), against the gaps' detection times (SeqAccounting)
             long updateEndMs = update.endWallMs(dropWallMs) - dropWallMs;
             row.put("update_from_ms", updateEndMs - update.ms()).put("update_to_ms", updateEndMs);
-            if (num(now, "seq_gaps") > 0) {
-                row.put("first_gap", num(now, "seq_first_gap_from") + "-" + num(now, "seq_first_gap_to"))
-                        .put("last_gap", num(now, "seq_last_gap_from") + "-" + num(now, "seq_last_gap_to"))
-                        .put("first_gap_seen_ms", RxBench.round((num(now, "seq_first_gap_ns") - dropNs) / 1e6))
-                        .put("last_gap_seen_ms", RxBench.round((num(now, "seq_last_gap_ns") - dropNs) / 1e6))
-                        .put("gap_list", gapList(now.get("seq_gap_list"), dropNs));
-            }
             return row.put("note", (restarted
                     ? "the sink's component was restarted with the provider (its sequence accounting went on); "
                     : "the sink's component stayed active (the keeper replayed its socket on the new engine); ")
@@ -145,54 +126,6 @@ final class ProviderUpgradeBench {
         } catch (IOException | RuntimeException e) {
             return Row.failed(WORKLOAD, "expkt", e.getMessage());
         }
-    }
-
-    /** The sink's kept gaps ({@code from-to@ns,...}) with their detection time in ms after the drop: {@code from-to@ms; ...}. */
-    private static String gapList(String list, long dropNs) {
-        if (list == null || list.equals("-")) {
-            return null;
-        }
-        StringBuilder b = new StringBuilder();
-        for (String g : list.split(",")) {
-            int at = g.indexOf('@');
-            b.append(b.isEmpty() ? "" : "; ").append(g, 0, at).append('@')
-                    .append(RxBench.round((Long.parseLong(g.substring(at + 1)) - dropNs) / 1e6));
-        }
-        return b.toString();
-    }
-
-    private static long num(Map<String, String> status, String key) {
-        String v = status.get(key);
-        if (v == null) {
-            throw new BenchException("the sink's status has no " + key + ": " + status);
-        }
-        return Long.parseLong(v);
-    }
-
-    /**
-     * Waits until every matching frame is accounted for (a distinct sequence number received, or a
-     * ring drop) or the sink's count stops moving for 1.5 s (frames that never reached the socket
-     * never come), with a 30 s deadline; returns the last status.
-     */
-    private static Map<String, String> settle(ExpktHost host, long expected) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        Map<String, String> s = host.status();
-        String last = s.get("frames");
-        long stillSince = System.currentTimeMillis();
-        while (System.currentTimeMillis() < deadline) {
-            ExpktHost.sleep(250);
-            s = host.status();
-            if (s.containsKey("seq_unique") && num(s, "seq_unique") + num(s, "drops") >= expected) {
-                return s;
-            }
-            if (!java.util.Objects.equals(last, s.get("frames"))) {
-                last = s.get("frames");
-                stillSince = System.currentTimeMillis();
-            } else if (System.currentTimeMillis() - stillSince >= 1500) {
-                return s;
-            }
-        }
-        return s;
     }
 
     /** The provider jar the host jar holds, copied out to {@code work}. */
@@ -258,7 +191,7 @@ final class ProviderUpgradeBench {
         throw new BenchException("the host did not log the provider update within " + timeoutMs + " ms: " + tail(hostLog));
     }
 
-    private static String tail(Path hostLog) {
+    static String tail(Path hostLog) {
         try {
             List<String> lines = Files.readAllLines(hostLog);
             return String.join(" | ", lines.subList(Math.max(0, lines.size() - 8), lines.size()));

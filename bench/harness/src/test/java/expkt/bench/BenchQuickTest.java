@@ -141,32 +141,48 @@ class BenchQuickTest {
         if (hostAvailable()) {
             assertTrue(num(sendto, "frames") > 0 && num(sendto, "pps") > 0, "expkt sendto in " + sendto);
             assertTrue(num(batched, "frames") > 0 && num(batched, "pps") > 0, "expkt batched in " + batched);
-            assertTrue(num(upgrade, "frames") > 0 && num(upgrade, "lost") >= 0 && num(upgrade, "swap_ms") >= 0, "upgrade in " + upgrade);
-            assertTrue(num(upgradeProvider, "frames") > 0 && num(upgradeProvider, "lost") >= 0 && num(upgradeProvider, "provider_update_ms") >= 0,
+            assertTrue(num(upgrade, "frames") > 0 && num(upgrade, "swap_ms") >= 0, "upgrade in " + upgrade);
+            assertSequenceAccounting(upgrade);
+            // the sink's next revision took over its parked socket (ring and frames queued during the swap)
+            assertEquals(1.0, num(upgrade, "socket_adopted"), "upgrade in " + upgrade);
+            assertTrue(num(upgrade, "ring_drops_parked") >= 0, "the parked ring's drops in " + upgrade);
+            // the swap's steps, in order: old deactivate, its socket parked, its accounting saved; the new revision
+            // activated, its socket opened, the parked one adopted, its callback set
+            List<String> steps = List.of("swap_from_ms", "old_closed_ms", "old_saved_ms", "new_activated_ms", "new_opened_ms",
+                    "new_adopted_ms", "swap_to_ms");
+            for (int i = 1; i < steps.size(); i++) {
+                assertTrue(num(upgrade, steps.get(i - 1)) <= num(upgrade, steps.get(i)), steps + " in order in " + upgrade);
+            }
+            assertTrue(num(upgradeProvider, "frames") > 0 && num(upgradeProvider, "provider_update_ms") >= 0,
                     "upgrade-provider in " + upgradeProvider);
             // the keeper holds the sink's PacketService: a provider update does not restart the sink's component
             assertEquals(0.0, num(upgradeProvider, "sink_restarted"), "upgrade-provider in " + upgradeProvider);
-            // the sequence accounting: every matching frame sent is a distinct number received, a ring drop, or lost in the swap
-            double expected = num(upgradeProvider, "expected");
-            double lost = num(upgradeProvider, "lost");
-            assertTrue(expected > 0 && lost >= 0 && lost <= expected, "0 <= lost <= matching frames sent: " + upgradeProvider);
-            assertTrue(num(upgradeProvider, "ring_drops") >= 0, "ring drops in " + upgradeProvider);
-            assertEquals(lost, num(upgradeProvider, "ring_drops") + num(upgradeProvider, "lost_in_swap"),
-                    "lost = ring_drops + lost_in_swap in " + upgradeProvider);
-            assertEquals(0.0, num(upgradeProvider, "duplicates"), "no frame delivered twice across the update: " + upgradeProvider);
-            assertEquals(0.0, num(upgradeProvider, "seq_out_of_range"), "every frame carried a number of the stream: " + upgradeProvider);
-            assertTrue(num(upgradeProvider, "reordered") >= 0 && num(upgradeProvider, "seq_highest") <= expected,
-                    "reordered >= 0, highest number <= sent in " + upgradeProvider);
-            // the sink's two counts agree: frames taken = distinct numbers + duplicates
-            assertEquals(expected - lost + num(upgradeProvider, "duplicates"), num(upgradeProvider, "frames"),
-                    "frames = distinct numbers + duplicates in " + upgradeProvider);
+            assertSequenceAccounting(upgradeProvider);
             assertTrue(num(upgradeProvider, "update_from_ms") <= num(upgradeProvider, "update_to_ms"), "update window in " + upgradeProvider);
-            // what the update cost is what went missing after the jar's drop: between 0 and all that went missing
-            double across = num(upgradeProvider, "lost_across_update");
-            assertTrue(across >= 0 && across <= lost && across == lost - num(upgradeProvider, "missing_at_drop"),
-                    "lost_across_update = lost - missing_at_drop in " + upgradeProvider);
             assertTrue(num(alloc, "frames") > 0 && num(alloc, "bytes_per_frame") >= 0, "alloc in " + alloc);
         }
+    }
+
+    /**
+     * The numbered-frame split of a hot-update row ({@code upgrade}, {@code upgrade-provider}): every matching frame
+     * sent is a distinct number received, a ring drop, or lost in the swap; nothing twice, nothing foreign.
+     */
+    private static void assertSequenceAccounting(Map<String, Object> r) {
+        double expected = num(r, "expected");
+        double lost = num(r, "lost");
+        assertTrue(expected > 0 && lost >= 0 && lost <= expected, "0 <= lost <= matching frames sent: " + r);
+        assertTrue(num(r, "ring_drops") >= 0, "ring drops in " + r);
+        assertEquals(lost, num(r, "ring_drops") + num(r, "lost_in_swap"), "lost = ring_drops + lost_in_swap in " + r);
+        assertEquals(0.0, num(r, "duplicates"), "no frame delivered twice across the update: " + r);
+        assertEquals(0.0, num(r, "seq_out_of_range"), "every frame carried a number of the stream: " + r);
+        assertTrue(num(r, "reordered") >= 0 && num(r, "seq_highest") <= expected, "reordered >= 0, highest number <= sent in " + r);
+        // the sink's two counts agree: frames taken = distinct numbers + duplicates
+        assertEquals(expected - lost + num(r, "duplicates"), num(r, "frames"), "frames = distinct numbers + duplicates in " + r);
+        // what the update cost is what went missing after the jar's drop: between 0 and all that went missing
+        double across = num(r, "lost_across_update");
+        assertTrue(across >= 0 && across <= lost && across == lost - num(r, "missing_at_drop"),
+                "lost_across_update = lost - missing_at_drop in " + r);
+        assertTrue(num(r, "ring_drops_at_drop") >= 0, "ring drops at the drop in " + r);
     }
 
     @Test

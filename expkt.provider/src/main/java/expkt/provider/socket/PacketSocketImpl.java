@@ -391,6 +391,17 @@ public final class PacketSocketImpl implements PacketSocket, Selectable {
         return mine;
     }
 
+    /**
+     * Replaces how an adopter's own unused receive part is closed after it took over a parked socket
+     * (by default on a thread of its own, off the adoption's path: {@code ParkedPart}); returns the one
+     * before. For tests.
+     */
+    public static java.util.concurrent.Executor adoptionCloser(java.util.concurrent.Executor closer) {
+        java.util.concurrent.Executor before = ParkedPart.ownPartCloser;
+        ParkedPart.ownPartCloser = java.util.Objects.requireNonNull(closer);
+        return before;
+    }
+
     /** Gives the receive path (an adopted one) this socket's blocking mode and timeout. */
     void applyReceiveOptions() {
         synchronized (modeLock) {

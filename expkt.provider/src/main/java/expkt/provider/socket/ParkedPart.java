@@ -213,8 +213,12 @@ final class ParkedPart {
                 }
                 engine.unparked(parked);
                 socket.applyReceiveOptions();
-                // this socket's own receive part: no filter ever matched on it (on the degrade path its fd also sends: kept)
-                own.close(own.fd() != socket.txFd());
+                // this socket's own receive part: no filter ever matched on it (on the degrade path its fd also sends: kept).
+                // Closed after the adoption, not in it: closing a packet socket with a ring waits for RCU grace periods
+                // in the kernel (24-28 ms on a loaded 2-vCPU VM), and until this setupFilter returns and the revision sets
+                // its callback nothing reads the adopted ring, which fills with the stream meanwhile
+                boolean closeFd = own.fd() != socket.txFd();
+                closeLater(own, closeFd);
                 parked.releaseSendPart();
                 engine.forget(parked);
                 engine.log().info("socket #" + socket.id() + " of " + socket.ownerName() + " took over the parked socket #" + parked.id()
@@ -227,6 +231,30 @@ final class ParkedPart {
             }
         } finally {
             rxLock.unlock();
+        }
+    }
+
+    /**
+     * How an adopter's own unused receive part is closed after the adoption: on a thread of its own, so
+     * the kernel's teardown of the socket is not in the window where nobody reads the adopted ring
+     * (replaced by a test through {@link PacketSocketImpl#adoptionCloser}).
+     */
+    static volatile java.util.concurrent.Executor ownPartCloser =
+            task -> Thread.ofPlatform().daemon().name("expkt-adopted-close").start(task);
+
+    private void closeLater(PacketSocketImpl.ReceivePart own, boolean closeFd) {
+        Runnable close = () -> {
+            try {
+                own.close(closeFd);
+            } catch (RuntimeException e) {
+                engine.log().warn("socket #" + socket.id() + " of " + socket.ownerName() + ": closing its own receive part, unused since it"
+                        + " took over a parked socket, failed", e);
+            }
+        };
+        try {
+            ownPartCloser.execute(close);
+        } catch (RuntimeException e) { // no thread to be had: close it here, as before
+            close.run();
         }
     }
 

@@ -1,5 +1,6 @@
 package expkt.bench.sink;
 
+import expkt.api.handler.StateHandover;
 import expkt.api.packet.ExosSockAddr;
 import expkt.api.packet.Filter;
 import expkt.api.packet.FrameView;
@@ -11,6 +12,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.log.Logger;
 import org.osgi.service.log.LoggerFactory;
 
@@ -22,8 +24,11 @@ import org.osgi.service.log.LoggerFactory;
  *
  * <p>Threading: the callback runs on the provider's dispatcher thread and is the only writer of the
  * counters; it publishes them with {@code lazySet} for the status thread. With
- * {@code expkt.bench.seq=true} (the {@code upgrade-provider} workload) it also feeds every frame's
- * sequence number to a {@link SeqTracker} (under the tracker's monitor, taken once per drain).
+ * {@code expkt.bench.seq=true} (the {@code upgrade} and {@code upgrade-provider} workloads) it also feeds
+ * every frame's sequence number to a {@link SeqTracker} (under the tracker's monitor, taken once per drain).
+ * The tracker goes on across an update of this bundle (the {@code upgrade} workload) as a protocol's state
+ * would: saved through {@link StateHandover} in {@code deactivate}, once the socket's callback stopped, and
+ * restored by the next revision before its socket opens.
  */
 @Component(immediate = true)
 public final class BenchSink {
@@ -35,9 +40,21 @@ public final class BenchSink {
     private final AtomicLong dispatcherThread = new AtomicLong(-1);
     private final Logger log;
     private final long readyAt;
+    /**
+     * Where the activation's time went (System.nanoTime), for the upgrade row's swap split: the
+     * constructor entered (SCR got the new revision's class loaded and its references), the socket
+     * opened, its filter set up (where a parked socket is adopted).
+     */
+    private final String startTimes;
     private long checksum;
     /** Non-null in sequence mode: the bundle's one tracker (see {@link SeqHolder}). */
     private final SeqTracker seq;
+    /** The keeper's per-bundle state handover (null if the host has none): the tracker's way to the next revision. */
+    private final StateHandover handover;
+    /** The socket's drop count right after its filter was set up: non-zero when it adopted a parked socket's ring. */
+    private final long dropsAtOpen;
+    /** In sequence mode: whether this activation took over a previous revision's accounting (1) or started afresh (0). */
+    private final int seqRestored;
 
     /**
      * The tracker lives as long as the bundle's class loader, not one activation: if the sink's
@@ -51,27 +68,39 @@ public final class BenchSink {
 
     @Activate
     public BenchSink(BundleContext context, @Reference PacketService packets,
-                     @Reference(service = LoggerFactory.class) Logger log) throws Exception {
+                     @Reference(service = LoggerFactory.class) Logger log,
+                     @Reference(cardinality = ReferenceCardinality.OPTIONAL) StateHandover handover) throws Exception {
         this.log = log;
+        this.handover = handover;
         if (!"sink".equals(context.getProperty("expkt.bench.mode"))) {
             socket = null;
             status = null;
             readyAt = 0;
+            startTimes = "";
             seq = null;
+            dropsAtOpen = 0;
+            seqRestored = 0;
             return;
         }
+        seq = Boolean.parseBoolean(context.getProperty("expkt.bench.seq")) ? SeqHolder.TRACKER : null;
+        // before the socket opens: the previous revision's frames (queued in its parked ring) come first
+        long activatedAt = System.nanoTime();
+        seqRestored = seq != null && handover != null && seq.restore(handover.restore()) ? 1 : 0;
         socket = packets.open();
+        long openedAt = System.nanoTime();
         socket.setupFilter(Filter.named(FILTER_NAME).ethertype(0x0842).dstmac("00:e0:2b:00:00:00").build());
+        startTimes = " activated_ns=" + activatedAt + " opened_ns=" + openedAt + " filter_ns=" + System.nanoTime();
+        dropsAtOpen = socket.drops();
         // the callback drains the socket until receive returns null: it must not block on an empty ring
         socket.setBlocking(false);
-        seq = Boolean.parseBoolean(context.getProperty("expkt.bench.seq")) ? SeqHolder.TRACKER : null;
         socket.setCallback(seq != null ? this::onReadableSeq : this::onReadable);
         readyAt = System.nanoTime();
         // the allocation probe (a JMX call) costs ~1 ms of the measured process: only when asked
         boolean alloc = Boolean.parseBoolean(context.getProperty("expkt.bench.alloc"));
         status = new BenchStatus(context.getProperty("expkt.bench.status"), () -> "state=ready frames=" + frames.get()
                 + " drops=" + socket.drops() + (alloc ? " alloc=" + BenchStatus.allocatedBytes(dispatcherThread.get()) : "")
-                + " ready_ns=" + readyAt + (seq != null ? " " + seq.line() : ""));
+                + " drops_at_open=" + dropsAtOpen + startTimes + " ready_ns=" + readyAt
+                + (seq != null ? " seq_restored=" + seqRestored + " " + seq.line() : ""));
         log.info("benchmark sink ready on every port, filter {}", FILTER_NAME);
     }
 
@@ -115,9 +144,16 @@ public final class BenchSink {
         }
         long stoppedAt = System.nanoTime();
         socket.close();
+        long closedAt = System.nanoTime();
+        // the callback has stopped (close waits for it): the tracker is complete, hand it to the next revision
+        if (seq != null && handover != null) {
+            handover.save(seq.state());
+        }
+        long savedAt = System.nanoTime();
         status.close();
-        status.appendGeneration("frames=" + frames.get() + " drops=" + socket.drops() + " ready_ns=" + readyAt
-                + " stopped_ns=" + stoppedAt + (seq != null ? " " + seq.line() : ""));
+        status.appendGeneration("frames=" + frames.get() + " drops=" + socket.drops() + " drops_at_open=" + dropsAtOpen + startTimes
+                + " ready_ns=" + readyAt + " stopped_ns=" + stoppedAt + " closed_ns=" + closedAt + " saved_ns=" + savedAt
+                + (seq != null ? " " + seq.line() : ""));
         log.info("benchmark sink stopped after {} frames (checksum {})", frames.get(), checksum);
     }
 }

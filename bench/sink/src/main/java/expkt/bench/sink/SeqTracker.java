@@ -1,7 +1,12 @@
 package expkt.bench.sink;
 
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
 /**
- * Accounts for the sequence numbers the {@code upgrade-provider} workload puts in every matching frame
+ * Accounts for the sequence numbers the {@code upgrade} and {@code upgrade-provider} workloads put in every matching frame
  * (trafgen's {@code arp(spa=dinc(1, ...))}: a 32-bit big-endian counter at frame offset
  * {@value #SEQ_OFFSET}, 1 for the first matching frame), so the harness can tell frames the kernel
  * dropped from a full ring (the socket's {@code drops}) from frames that never reached the socket.
@@ -112,6 +117,71 @@ final class SeqTracker {
                 + " seq_first_gap_from=" + firstGapFrom + " seq_first_gap_to=" + firstGapTo + " seq_first_gap_ns=" + firstGapNs
                 + " seq_last_gap_from=" + lastGapFrom + " seq_last_gap_to=" + lastGapTo + " seq_last_gap_ns=" + lastGapNs
                 + " seq_first_ns=" + firstNs + " seq_last_ns=" + lastNs + " seq_gap_list=" + gapList();
+    }
+
+    /**
+     * Everything this tracker counted, as JDK values only ({@code Long}, {@code byte[]}), for
+     * {@code StateHandover.save}: the sink bundle's next revision (the {@code upgrade} workload replaces
+     * it; its classes, this tracker's among them, come from a new class loader) goes on with the same
+     * accounting through {@link #restore}. The bitmap is cut after the highest number seen (~62 KiB for
+     * the 500,000 numbers of a full run). Takes the monitor: call it once the socket's callback stopped.
+     */
+    synchronized Map<String, Object> state() {
+        int words = (int) (Math.min(highest, CAPACITY - 1) >>> 6) + 1;
+        ByteBuffer bits = ByteBuffer.allocate(words * Long.BYTES);
+        bits.asLongBuffer().put(seen, 0, words);
+        ByteBuffer kept = ByteBuffer.allocate(keptGaps.length * Long.BYTES);
+        kept.asLongBuffer().put(keptGaps);
+        Map<String, Object> m = new HashMap<>();
+        m.put("seen", bits.array());
+        m.put("kept_gaps", kept.array());
+        long[] v = {received, unique, duplicates, reordered, outOfRange, highest, gaps, longestGap, firstGapFrom, firstGapTo, firstGapNs,
+            lastGapFrom, lastGapTo, lastGapNs, firstNs, lastNs};
+        for (int i = 0; i < v.length; i++) {
+            m.put(STATE_KEYS[i], v[i]);
+        }
+        return m;
+    }
+
+    private static final String[] STATE_KEYS = {"received", "unique", "duplicates", "reordered", "out_of_range", "highest", "gaps",
+        "longest_gap", "first_gap_from", "first_gap_to", "first_gap_ns", "last_gap_from", "last_gap_to", "last_gap_ns", "first_ns", "last_ns"};
+
+    /**
+     * Takes over what a previous revision's tracker counted ({@link #state}), replacing this one's
+     * counts; false (and nothing changed) if {@code state} is not such a state (empty: nothing was saved).
+     */
+    synchronized boolean restore(Map<String, ?> state) {
+        if (!(state.get("seen") instanceof byte[] bits) || !(state.get("kept_gaps") instanceof byte[] kept)
+                || bits.length % Long.BYTES != 0 || bits.length / Long.BYTES > seen.length || kept.length != keptGaps.length * Long.BYTES) {
+            return false;
+        }
+        long[] v = new long[STATE_KEYS.length];
+        for (int i = 0; i < v.length; i++) {
+            if (!(state.get(STATE_KEYS[i]) instanceof Long l)) {
+                return false;
+            }
+            v[i] = l;
+        }
+        Arrays.fill(seen, 0);
+        ByteBuffer.wrap(bits).asLongBuffer().get(seen, 0, bits.length / Long.BYTES);
+        ByteBuffer.wrap(kept).asLongBuffer().get(keptGaps);
+        received = v[0];
+        unique = v[1];
+        duplicates = v[2];
+        reordered = v[3];
+        outOfRange = v[4];
+        highest = v[5];
+        gaps = v[6];
+        longestGap = v[7];
+        firstGapFrom = v[8];
+        firstGapTo = v[9];
+        firstGapNs = v[10];
+        lastGapFrom = v[11];
+        lastGapTo = v[12];
+        lastGapNs = v[13];
+        firstNs = v[14];
+        lastNs = v[15];
+        return true;
     }
 
     /** The kept gaps as {@code from-to@ns,...} ({@code -} when none). */

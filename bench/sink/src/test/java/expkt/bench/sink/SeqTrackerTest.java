@@ -1,6 +1,7 @@
 package expkt.bench.sink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
@@ -78,6 +79,53 @@ class SeqTrackerTest {
         assertEquals(Integer.toString(gaps), f.get("seq_gaps"));
         assertEquals(SeqTracker.KEPT_GAPS, f.get("seq_gap_list").split(",").length);
         assertEquals(Integer.toString(gaps), f.get("seq_missing"));
+    }
+
+    /**
+     * The upgrade row's sink hands its tracker to its next revision (StateHandover: JDK values only): the next
+     * tracker goes on as if it had seen every frame itself — a number the old one saw is a duplicate, a gap
+     * across the swap is one gap, the kept gaps and counts carry over.
+     */
+    @Test
+    void aRestoredTrackerGoesOnWhereItsPredecessorStopped() {
+        SeqTracker old = new SeqTracker();
+        feed(old, 100, 1, 2, 3);
+        feed(old, 200, 6, 7, 70, 71); // 4..5 and 8..69 missing (the bitmap spans two words)
+        feed(old, 250, 71);           // a duplicate
+        Map<String, Object> state = old.state();
+        for (Object v : state.values()) {
+            assertTrue(v instanceof Long || v instanceof byte[], "JDK values only (StateHandover): " + v.getClass());
+        }
+        String before = old.line();
+        SeqTracker next = new SeqTracker();
+        assertTrue(next.restore(state));
+        assertEquals(before, next.line(), "the same accounting after the restore");
+        feed(next, 300, 70, 72, 74); // 70 twice; 73 missing: a gap across the swap
+        feed(next, 400, 8);          // late, filled in
+        Map<String, String> f = fields(next);
+        assertEquals("12", f.get("seq_received"));
+        assertEquals("10", f.get("seq_unique"));
+        assertEquals("74", f.get("seq_highest"));
+        assertEquals("64", f.get("seq_missing"), "4-5, 9-69, 73");
+        assertEquals("2", f.get("seq_dups"));
+        assertEquals("1", f.get("seq_reordered"));
+        assertEquals("3", f.get("seq_gaps"));
+        assertEquals("62", f.get("seq_longest_gap"));
+        assertEquals("4-5@200,8-69@200,73-73@300", f.get("seq_gap_list"));
+        assertEquals("100", f.get("seq_first_ns"));
+        assertEquals("400", f.get("seq_last_ns"));
+    }
+
+    @Test
+    void anEmptyOrForeignStateIsNotRestored() {
+        SeqTracker t = new SeqTracker();
+        feed(t, 1, 1, 2);
+        String before = t.line();
+        assertFalse(t.restore(Map.of()), "nothing saved: the first revision");
+        Map<String, Object> broken = new HashMap<>(new SeqTracker().state());
+        broken.remove("highest");
+        assertFalse(t.restore(broken));
+        assertEquals(before, t.line(), "nothing changed");
     }
 
     @Test
