@@ -24,13 +24,17 @@
  * 1.7.0: {@link expkt.api.spi.VrSession#parkAll}, {@link expkt.api.spi.VrSession#adoptAll} and
  * {@link expkt.api.spi.ParkedAllVrServerSocket}: the listening channels of an {@code ALL} server socket and their
  * selector are handed to the next revision unclosed, like an L3 socket's channel.
+ * 1.8.0: {@link expkt.api.spi.VrEngine#virtualRouters} and {@link expkt.api.spi.VrRegistryView}: the keeper registers
+ * {@code VirtualRouters} too (still implementing {@link expkt.api.spi.VrNamespaces} and
+ * {@link expkt.api.spi.VrSocketListing} for the provider) and forwards to the revision serving, so an update of
+ * {@code expkt.vr} deactivates no component that references {@code VirtualRouters}.
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
  * only a bundle whose import names it (the provider, the keeper, {@code expkt.vr}, the codec, the test kit) wires
  * to this package; a protocol bundle's ordinary import does not resolve. Versioned and baselined like
  * the rest of the API, but it may change with expkt's own bundles.
  */
-@Version("1.7.0")
+@Version("1.8.0")
 package expkt.api.spi;
 
 import org.osgi.annotation.versioning.Version;
