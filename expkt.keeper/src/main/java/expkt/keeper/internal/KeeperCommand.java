@@ -87,12 +87,15 @@ public final class KeeperCommand {
         java.util.List<KeptVirtualRouters> registries = vrTracker.virtualRouters();
         long listeners = 0;
         long moves = 0;
+        long duringSwap = 0;
         for (KeptVirtualRouters r : registries) {
             listeners += r.listeners();
             moves += r.moves();
+            duringSwap += r.answeredDuringSwap();
         }
         out.append("VirtualRouters kept for ").append(registries.size()).append(" bundle(s), ").append(listeners)
-                .append(" VR change listener(s); moved to a new revision: ").append(moves).append('\n');
+                .append(" VR change listener(s); moved to a new revision: ").append(moves)
+                .append("; lookups answered from the last VRs during an update: ").append(duringSwap).append('\n');
         if (failed > 0) {
             out.append(failed).append(" VR socket(s) could not be restored after an update of expkt.vr: their calls fail with this reason\n");
         }

@@ -69,6 +69,8 @@ public final class KeptVirtualRouters implements VirtualRouters, VrNamespaces, V
     private volatile boolean noEngine;
     private volatile boolean released;
     private volatile long moves;
+    /** Lookups answered from the last VRs while no engine served. */
+    private final java.util.concurrent.atomic.LongAdder answeredDuringSwap = new java.util.concurrent.atomic.LongAdder();
     // guarded by this
     private AutoCloseable engineWatch;
 
@@ -242,6 +244,11 @@ public final class KeptVirtualRouters implements VirtualRouters, VrNamespaces, V
         return moves;
     }
 
+    /** How many lookups were answered from the last VRs while no engine served (during updates of expkt.vr). */
+    long answeredDuringSwap() {
+        return answeredDuringSwap.sum();
+    }
+
     // ---- VirtualRouters -------------------------------------------------------------------------------
 
     @Override
@@ -353,6 +360,7 @@ public final class KeptVirtualRouters implements VirtualRouters, VrNamespaces, V
         if (noEngine) {
             throw new IllegalStateException(tracker.whyNoEngine());
         }
+        answeredDuringSwap.increment();
         return s;
     }
 

@@ -181,6 +181,7 @@ class KeptVirtualRoutersTest {
         assertSame(MGMT, service.hostDefault());
         long ms = (System.nanoTime() - t0) / 1_000_000L;
         assertTrue(ms < GRACE_MS / 2, "answered without waiting for an engine: " + ms + " ms");
+        assertEquals(5, service.answeredDuringSwap());
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> service.byName("VR-Nope"));
         assertTrue(unknown.getMessage().contains("unknown VR \"VR-Nope\"") && unknown.getMessage().contains("being updated")
                 && unknown.getMessage().contains("the VRs of A"), unknown.getMessage());
@@ -253,10 +254,11 @@ class KeptVirtualRoutersTest {
         Engine a = new Engine("A", MGMT, DEFAULT, USER);
         tracker.bindEngine(a);
         long registered = System.nanoTime() + 5_000_000_000L;
-        while (markers.get() == 0 && System.nanoTime() < registered) {
+        while (!tracker.markerRegistered() && System.nanoTime() < registered) {
             Thread.onSpinWait(); // the marker is registered on the grace timer's thread; its withdrawal ends the grace period
         }
-        assertEquals(1, markers.get(), "the ready marker registered");
+        assertTrue(tracker.markerRegistered(), "the ready marker registered");
+        assertEquals(1, markers.get());
         tracker.unbindEngine(a);
         long t0 = System.nanoTime();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> service.byNamespaceInode(42));

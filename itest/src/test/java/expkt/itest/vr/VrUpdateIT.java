@@ -237,7 +237,10 @@ public class VrUpdateIT extends ExpktTestSupport {
         assertTrue(report, lookups.get() > 0);
         assertEquals("the user VR after the updates", userVr, proto.apply("vr " + VR));
         assertTrue("the keeper lists the holder's VirtualRouters moved to each revision\n" + report,
-                keeper.matches("(?s).*VirtualRouters kept for \\d+ bundle\\(s\\), \\d+ VR change listener\\(s\\); moved to a new revision: [1-9]\\d*\n.*"));
+                keeper.matches("(?s).*VirtualRouters kept for \\d+ bundle\\(s\\), \\d+ VR change listener\\(s\\); moved to a new revision: [1-9]\\d*;.*"));
+        // the lookups above met the swaps: some were answered while no revision served (else "no lookup failed" proves nothing)
+        assertTrue("lookups answered from the last VRs during the updates\n" + report,
+                keeper.matches("(?s).*lookups answered from the last VRs during an update: [1-9]\\d*\n.*"));
         assertTrue(report, answered.get() > 0 && answered.get() <= sent.get());
         assertEquals("a ping after the updates", "reply", proto.apply("ping 2"));
         // the descriptor was adopted by every new revision, never opened anew
