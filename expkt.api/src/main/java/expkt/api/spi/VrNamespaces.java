@@ -6,9 +6,10 @@ import org.osgi.annotation.versioning.ProviderType;
 import java.util.Optional;
 
 /**
- * Which VR a network namespace is: implemented by the VR registry's {@link expkt.api.vr.VirtualRouters}
- * service object (so a holder of that service tests {@code instanceof VrNamespaces}), used by the
- * provider to learn the VR of its data plane's ports. Not for protocol bundles (see the package).
+ * Which VR a network namespace is: implemented by the {@link expkt.api.vr.VirtualRouters} service object
+ * (so a holder of that service tests {@code instanceof VrNamespaces}; since 1.8 that object is the keeper's,
+ * forwarding to {@code expkt.vr}'s {@link VrRegistryView}), used by the provider to learn the VR of its data
+ * plane's ports. Not for protocol bundles (see the package).
  *
  * <p>Threading: thread-safe.
  */

@@ -26,6 +26,10 @@
  * selector are handed to the next revision unclosed, like an L3 socket's channel.
  * 1.8.0: {@link expkt.api.spi.ParkedSocket#backlog()}: what the keeper copied out of a parked ring while no
  * revision read it (so the kernel could go on filling it), read by the adopting revision before the ring.
+ * Also 1.8.0: {@link expkt.api.spi.VrEngine#virtualRouters} and {@link expkt.api.spi.VrRegistryView}: the keeper registers
+ * {@code VirtualRouters} too (still implementing {@link expkt.api.spi.VrNamespaces} and
+ * {@link expkt.api.spi.VrSocketListing} for the provider) and forwards to the revision serving, so an update of
+ * {@code expkt.vr} deactivates no component that references {@code VirtualRouters}.
  *
  * <p>Exported with the mandatory attribute {@code expkt.internal=api} ({@code expkt.api/bnd.bnd}):
  * only a bundle whose import names it (the provider, the keeper, {@code expkt.vr}, the codec, the test kit) wires

@@ -9,7 +9,9 @@ import java.util.List;
  * (its own declared VR, else the host's default).
  *
  * <p>Which VR a network namespace is (how the provider learns a port's VR) is not part of this
- * contract since 2.0: the registry implements {@link expkt.api.spi.VrNamespaces} for the provider.
+ * contract since 2.0: the service object implements {@link expkt.api.spi.VrNamespaces} for the provider.
+ * The service is registered by the keeper ({@code expkt.keeper}), which forwards to the revision of
+ * {@code expkt.vr} serving: an update of {@code expkt.vr} does not deactivate a component referencing it.
  */
 @ProviderType
 public interface VirtualRouters {

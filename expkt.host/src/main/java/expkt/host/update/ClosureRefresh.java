@@ -95,7 +95,9 @@ public final class ClosureRefresh {
                 }
             }
         }
-        toStop.sort(Comparator.comparingInt(ClosureRefresh::startLevel).thenComparingLong(Bundle::getBundleId).reversed());
+        // engines last: see servesAnEngine
+        toStop.sort(Comparator.comparing(ClosureRefresh::servesAnEngine)
+                .thenComparing(Comparator.comparingInt(ClosureRefresh::startLevel).thenComparingLong(Bundle::getBundleId).reversed()));
         // FileInstall first, in the closure or not (see the class comment); started last, as below
         for (Bundle b : system.getBundleContext().getBundles()) {
             if (FILEINSTALL.equals(b.getSymbolicName()) && (b.getState() == Bundle.ACTIVE || b.getState() == Bundle.STARTING)) {
@@ -209,6 +211,32 @@ public final class ClosureRefresh {
             Thread.sleep(50);
         } while (System.currentTimeMillis() < deadline);
         return notActive;
+    }
+
+    /**
+     * True for a bundle that registers an engine the keeper follows ({@code expkt.api.spi.PacketEngine}:
+     * the provider; {@code VrEngine}: expkt.vr). Such a bundle is stopped after the rest of the closure
+     * and started before it, whatever the start levels say: stopped before the keeper, it would make the
+     * keeper wait out its grace period for the engine (and the protocols' last calls with it, e.g. the LLDP
+     * agent's shutdown LLDPDUs) although this same refresh brings the engine back only after the keeper has
+     * stopped. The start levels come from the resolver's order, which puts the keeper before the provider
+     * once the provider binds a service the keeper registers ({@code VirtualRouters}).
+     */
+    private static boolean servesAnEngine(Bundle b) {
+        ServiceReference<?>[] refs = b.getRegisteredServices();
+        if (refs == null) {
+            return false;
+        }
+        for (ServiceReference<?> r : refs) {
+            if (r.getProperty(org.osgi.framework.Constants.OBJECTCLASS) instanceof String[] classes) {
+                for (String c : classes) {
+                    if (c.equals("expkt.api.spi.PacketEngine") || c.equals("expkt.api.spi.VrEngine")) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private static int startLevel(Bundle b) {

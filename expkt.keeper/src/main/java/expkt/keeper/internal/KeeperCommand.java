@@ -70,7 +70,7 @@ public final class KeeperCommand {
         int failed = 0;
         int channels = 0;
         StringBuilder rows = new StringBuilder();
-        for (KeptVrSockets s : vrTracker.services()) {
+        for (KeptVrSockets s : vrTracker.vrSockets()) {
             channels += s.channelsMoved();
             for (KeptVrSocket<?, ?> k : s.kept()) {
                 String failure = k.failureText();
@@ -84,6 +84,18 @@ public final class KeeperCommand {
         out.append(String.format("%-32s %-10s %-8s %8s %8s  %s%n", "VR SOCKET OWNER", "KIND", "STATE", "REPLAYS", "ADOPTED", "SERVED BY / WHY NOT"));
         out.append(rows);
         out.append("vr plain channels moved to a new revision: ").append(channels).append('\n');
+        java.util.List<KeptVirtualRouters> registries = vrTracker.virtualRouters();
+        long listeners = 0;
+        long moves = 0;
+        long duringSwap = 0;
+        for (KeptVirtualRouters r : registries) {
+            listeners += r.listeners();
+            moves += r.moves();
+            duringSwap += r.answeredDuringSwap();
+        }
+        out.append("VirtualRouters kept for ").append(registries.size()).append(" bundle(s), ").append(listeners)
+                .append(" VR change listener(s); moved to a new revision: ").append(moves)
+                .append("; lookups answered from the last VRs during an update: ").append(duringSwap).append('\n');
         if (failed > 0) {
             out.append(failed).append(" VR socket(s) could not be restored after an update of expkt.vr: their calls fail with this reason\n");
         }

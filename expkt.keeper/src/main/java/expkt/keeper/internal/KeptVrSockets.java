@@ -43,7 +43,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * an open racing with them is serialised on this object's monitor (engine code only runs under it).
  */
 @Component(service = VrSockets.class, scope = ServiceScope.BUNDLE)
-public final class KeptVrSockets implements VrSockets {
+public final class KeptVrSockets implements VrSockets, VrEngineFollower {
     /** The manifest header a protocol declares its VR with (expkt.vr's VrHeaders.VIRTUAL_ROUTER). */
     static final String VIRTUAL_ROUTER_HEADER = "Expkt-VirtualRouter";
 
@@ -121,7 +121,8 @@ public final class KeptVrSockets implements VrSockets {
     }
 
     /** A new engine serves: opens this owner's session on it, adopts the parked raw sockets; returns {adopted, failed}. */
-    int[] engineArrived(VrEngine engine) {
+    @Override
+    public int[] engineArrived(VrEngine engine) {
         VrSession next;
         try {
             next = engine.session(owner, declaredVr);
@@ -170,7 +171,8 @@ public final class KeptVrSockets implements VrSockets {
     }
 
     /** The engine is going: parks every raw socket's descriptor, releases the session; returns how many were parked. */
-    int engineLeaving() {
+    @Override
+    public int engineLeaving() {
         VrSession old;
         int parked = 0;
         synchronized (this) {
@@ -200,7 +202,8 @@ public final class KeptVrSockets implements VrSockets {
         return parked;
     }
 
-    void noEngine() {
+    @Override
+    public void noEngine() {
         noEngine = true;
     }
 

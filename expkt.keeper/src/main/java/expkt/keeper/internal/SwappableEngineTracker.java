@@ -317,6 +317,16 @@ abstract class SwappableEngineTracker<E, S> {
         return true;
     }
 
+    /** Whether the ready marker is registered now (its withdrawal ends a grace period: tests wait for it). */
+    final boolean markerRegistered() {
+        swap.lock();
+        try {
+            return ready != null;
+        } finally {
+            swap.unlock();
+        }
+    }
+
     /** The engine serving now, or null during an update. */
     final E engine() {
         return engine;

@@ -109,6 +109,11 @@ class KeptRawIpSocketTest {
         }
 
         @Override
+        public expkt.api.spi.VrRegistryView virtualRouters(BundleIdentity owner, String declaredVr) {
+            throw new UnsupportedOperationException("no VirtualRouters in this test");
+        }
+
+        @Override
         public String revision() {
             return name;
         }

@@ -2,6 +2,8 @@ package expkt.vr.component;
 
 import expkt.api.vr.VirtualRouter;
 import expkt.api.vr.VrBackend;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -15,6 +17,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * One user VR from a factory configuration ({@code expkt.vr.router}). A configuration whose id or
  * name is taken (or otherwise bad) fails to activate with an error naming the value — logged by SCR
  * and by us — and is ignored; the VRs already there stay.
+ *
+ * <p>Deactivated because this bundle stops (an update of {@code expkt.vr}, or a stop), the VR is not removed
+ * from the table: the table goes with this revision anyway, and a removal would tell the keeper's
+ * {@code VirtualRouters} users (the provider re-applies its ports) that the VR is gone, while the configuration
+ * stays and the next revision adds the VR again. The keeper answers from the last VRs this revision gave
+ * while no revision serves (expkt.provider/DESIGN.md, "An update of expkt.vr").
  */
 @Component(service = {}, configurationPid = UserVr.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = UserVr.Config.class, factory = true)
@@ -39,10 +47,12 @@ public final class UserVr {
 
     private final VrRegistry registry;
     private final VirtualRouter vr;
+    private final Bundle bundle;
 
     @Activate
-    public UserVr(@Reference VrRegistry registry, Config config) {
+    public UserVr(BundleContext context, @Reference VrRegistry registry, Config config) {
         this.registry = registry;
+        this.bundle = context.getBundle();
         try {
             this.vr = registry.table().add(config.id(), config.name(), config.backend(), config.location());
         } catch (IllegalArgumentException e) {
@@ -54,6 +64,10 @@ public final class UserVr {
 
     @Deactivate
     void deactivate() {
+        if (bundle.getState() == Bundle.STOPPING) {
+            registry.log().info("VR {} (id {}) goes with this revision of expkt.vr (its configuration stays)", vr.name(), vr.id());
+            return;
+        }
         registry.table().remove(vr);
         registry.log().info("VR {} (id {}) removed", vr.name(), vr.id());
     }

@@ -1,5 +1,7 @@
 package expkt.vr.component;
 
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -12,7 +14,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * The operator's choice of a bundle's VR (the seed's {@code create process ... vr}), factory PID
  * {@code expkt.vr.affinity}. It wins over the bundle's own {@code Expkt-VirtualRouter} header. Takes
- * effect for sockets opened after it is set.
+ * effect for sockets opened after it is set. Deactivated because this bundle stops (an update of
+ * {@code expkt.vr}), it is not cleared: the table goes with this revision, and the keeper takes the last
+ * affinity this revision gave as the one it answers while no revision serves.
  */
 @Component(service = {}, configurationPid = VrAffinity.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = VrAffinity.Config.class, factory = true)
@@ -31,10 +35,12 @@ public final class VrAffinity {
     private final VrRegistry registry;
     private final String bundle;
     private final String vr;
+    private final Bundle own;
 
     @Activate
-    public VrAffinity(@Reference VrRegistry registry, Config config) {
+    public VrAffinity(BundleContext context, @Reference VrRegistry registry, Config config) {
         this.registry = registry;
+        this.own = context.getBundle();
         this.bundle = config.bundle_symbolicName();
         this.vr = config.vr();
         try {
@@ -47,6 +53,9 @@ public final class VrAffinity {
 
     @Deactivate
     void deactivate() {
+        if (own.getState() == Bundle.STOPPING) {
+            return;
+        }
         registry.table().clearAffinity(bundle, vr);
     }
 }

@@ -2,6 +2,8 @@ package expkt.vr.component;
 
 import expkt.api.spi.BundleIdentity;
 import expkt.api.spi.VrEngine;
+import expkt.api.spi.VrRegistryView;
+import expkt.vr.internal.RegistryView;
 import expkt.api.spi.VrSession;
 import expkt.vr.internal.SocketOwner;
 import expkt.vr.internal.VrSocketsImpl;
@@ -15,7 +17,8 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * This revision of {@code expkt.vr} as the keeper's engine ({@link VrEngine}): the keeper
  * ({@code expkt.keeper}) registers the protocols' {@code VrSockets} and opens a {@link VrSession} here for
- * each of them, so an update of this bundle unregisters only this service, which no protocol references
+ * each of them, and registers {@code VirtualRouters} and asks {@link #virtualRouters} for each of its users
+ * (since 2026-12-02, branch {@code vrreg}; this bundle registered it itself before), so an update of this bundle unregisters only this service, which no protocol references
  * (until 2026-12-02 this bundle registered {@code VrSockets} itself, and its update deactivated every
  * component referencing it). The sessions' sockets are closed by the keeper ({@link VrSession#release}),
  * raw sockets parked first so that the next revision adopts their descriptors.
@@ -44,6 +47,12 @@ public final class VrEngineComponent implements VrEngine {
                 registry::dispatcher, () -> revision);
         table.addOwner(sockets);
         return session;
+    }
+
+    /** The registry as {@code owner} sees it: the keeper's {@code VirtualRouters} forwards here (spi 1.8.0). */
+    @Override
+    public VrRegistryView virtualRouters(BundleIdentity owner, String declaredVr) {
+        return new RegistryView(registry.table(), owner.symbolicName(), declaredVr);
     }
 
     @Override

@@ -19,7 +19,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * The one VR registry of the host (internal service of this bundle): built-in VRs placed by
  * configuration PID {@code expkt.vr} or framework properties, the host default VR, and the socket
- * maker. The public faces are the per-bundle {@link VirtualRoutersService} and {@link VrSocketsService}.
+ * maker. It has no public face of its own: the keeper registers {@code VirtualRouters} and {@code VrSockets}
+ * and forwards to {@link VrEngineComponent} (a {@link expkt.vr.internal.RegistryView} and a session per bundle).
  *
  * <p>Where each built-in VR lives, first match wins: the {@code expkt.vr} configuration; the framework
  * properties {@code expkt.vr.mgmt.netns}, {@code expkt.vr.control.netns}, {@code expkt.vr.default.netns}

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Dictionary;
@@ -115,6 +116,52 @@ public class VrDataPlaneIT extends ExpktTestSupport {
         }
         String ports = runtime.ports().toString();
         assertTrue(ports, ports.contains("VR-B"));
+
+        // an update of expkt.vr (branch vrreg): the provider's VirtualRouters is the keeper's, so the provider does not
+        // unbind it, its ports keep their VRs, and the swap (the same VRs before and after) re-applies nothing
+        Path log = Path.of(context.getProperty(ExpktOptions.LOG_FILE));
+        long configuredBefore = configured(log);
+        org.osgi.framework.Bundle vr = null;
+        for (org.osgi.framework.Bundle b : context.getBundles()) {
+            if ("expkt.vr".equals(b.getSymbolicName())) {
+                vr = b;
+            }
+        }
+        assertTrue("bundle expkt.vr", vr != null);
+        vr.update();
+        refresh();
+        await("the keeper serves on the next revision of expkt.vr", 10_000, () -> {
+            try {
+                return expktCommand("keeper").contains("vr engines since start: 2 ");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(VrDataPlane.VR_B_ID, vrs.byName(VrDataPlane.VR_B).id());
+        assertEquals("the ports keep their VRs across the update of expkt.vr", Map.of("1:1", "VR-Default", "1:2", "VR-Default",
+                "2:1", "VR-A", "2:2", "VR-A", "3:1", "VR-B", "3:2", "VR-B"), vrsOfPorts(runtime));
+        // the provider's onVrChange listener, registered on the revision before, hears the new revision's changes: a VR
+        // added now makes it apply its configuration again (one more "configured" line), which it would not without it
+        String vrcNs = lab().namespace("vrc");
+        cm.createFactoryConfiguration("expkt.vr.router", "?").update(dict("name", "VR-C", "id", 12, "location", vrcNs));
+        await("the provider re-applied its ports after VR-C came (a change of the updated revision)", 10_000,
+                () -> configured(log) == configuredBefore + 1);
+        assertEquals(vrsOfPorts(runtime).toString(), 6, vrsOfPorts(runtime).size());
+    }
+
+    /** How often the provider applied its data-plane configuration ("expkt data plane configured" in the log). */
+    private static long configured(Path log) {
+        try {
+            return java.nio.file.Files.readAllLines(log).stream().filter(l -> l.contains("expkt data plane configured:")).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void refresh() throws InterruptedException {
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class).refreshBundles(null, e -> done.countDown());
+        assertTrue("the refresh after the update", done.await(30, java.util.concurrent.TimeUnit.SECONDS));
     }
 
     static Map<String, String> vrsOfPorts(ExpktRuntime runtime) {

@@ -49,7 +49,12 @@ import expkt.linux.NetNs;
  * first update deactivated the component (its socket closed, a second activation). The holder also holds an
  * {@code ALL} server socket: in each round a client in the VR's peer namespace connects just before the update
  * (the connection waits in the listening channel's backlog through the swap) and another one after it, and the
- * holder accepts both through the same object, in the VR; the keeper lists it adopted by every revision.
+ * holder accepts both through the same object, in the VR; the keeper lists it adopted by every revision. The holder
+ * also has a static reference to {@code VirtualRouters}, which the keeper registers too (branch {@code vrreg}): the
+ * one activation covers it, a second thread looks the user VR up through it without pause (byName and list) during
+ * and between the updates and every lookup must know it (during a swap the keeper answers from the last VRs), and so
+ * must a lookup after each update. Before, {@code expkt.vr} registered {@code VirtualRouters} and each update
+ * deactivated the holder.
  */
 public class VrUpdateIT extends ExpktTestSupport {
     private static final int UPDATES = 3;
@@ -104,7 +109,8 @@ public class VrUpdateIT extends ExpktTestSupport {
                 new TestBundles.Component("expkt.itest.vr.rawholder", RawPingHolder.class, new String[] {"java.util.function.Function"},
                         Map.of("expkt.itest.vr", VR, "expkt.itest.peer", PEER, "expkt.itest.rawholder", "true",
                                 "expkt.itest.echoport", Integer.toString(ECHO_PORT), "expkt.itest.allport", Integer.toString(ALL_PORT)),
-                        new String[] {TestBundles.reference("sockets", "expkt.api.vr.VrSockets", "setSockets", "")}),
+                        new String[] {TestBundles.reference("sockets", "expkt.api.vr.VrSockets", "setSockets", ""),
+                                TestBundles.reference("vrs", "expkt.api.vr.VirtualRouters", "setVrs", "")}),
                 "expkt.api.vr,org.osgi.framework")));
         holder.start();
         AtomicReference<ServiceReference<?>> ref = new AtomicReference<>();
@@ -122,6 +128,8 @@ public class VrUpdateIT extends ExpktTestSupport {
         assertEquals("1", proto.apply("activations"));
         String socket = proto.apply("socket");
         assertEquals("a ping before the updates", "reply", proto.apply("ping 1"));
+        String userVr = VR + " " + VR_ID + " listed";
+        assertEquals("the user VR through the held VirtualRouters", userVr, proto.apply("vr " + VR));
         await("the peer's UDP echo answers the held channel", WAIT_MS, () -> proto.apply("udp 0").equals("reply"));
         assertEquals("the held L3 socket's echo", "reply", proto.apply("l3 0"));
         String allSocket = socket.split(" ")[4];
@@ -152,6 +160,24 @@ public class VrUpdateIT extends ExpktTestSupport {
                 ended.countDown();
             }
         });
+        // VR lookups without pause through the held VirtualRouters, during and between the updates: each must know the user VR
+        AtomicLong lookups = new AtomicLong();
+        List<String> lookupFailures = java.util.Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch lookupsEnded = new CountDownLatch(1);
+        Thread lookup = Thread.ofPlatform().name("vr-update-lookups").start(() -> {
+            try {
+                while (running.get()) {
+                    String r = proto.apply("vr " + VR);
+                    lookups.incrementAndGet();
+                    if (!r.equals(userVr) && lookupFailures.size() < 20) {
+                        lookupFailures.add(r);
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(500_000L); // paced: ~2,000 a second, not a busy core
+                }
+            } finally {
+                lookupsEnded.countDown();
+            }
+        });
         // measured once the traffic runs: its thread and what the first pings set up lazily are not counted as growth
         await("pings answered", WAIT_MS, () -> answered.get() >= 5);
         Map<Integer, String> socketsBefore = VrLabSetup.socketFds();
@@ -174,6 +200,7 @@ public class VrUpdateIT extends ExpktTestSupport {
             long answeredAtSwap = answered.get();
             await("a ping through the held socket answered after update " + round, WAIT_MS, () -> answered.get() > answeredAtSwap);
             int r = round;
+            assertEquals("the user VR through the held VirtualRouters after update " + round, userVr, proto.apply("vr " + VR));
             assertEquals("a datagram through the held plain channel after update " + round, "reply", proto.apply("udp " + r));
             assertEquals("a datagram through the held L3 socket after update " + round, "reply", proto.apply("l3 " + r));
             try (early; AllClient late = new AllClient(peerNs)) {
@@ -189,10 +216,13 @@ public class VrUpdateIT extends ExpktTestSupport {
         long updateMs = (System.nanoTime() - t0) / 1_000_000L;
         running.set(false);
         assertTrue("the ping thread ends", ended.await(10, TimeUnit.SECONDS));
+        assertTrue("the lookup thread ends", lookupsEnded.await(10, TimeUnit.SECONDS));
         traffic.join(10_000);
+        lookup.join(10_000);
         String keeper = keeper();
         String report = "expkt.vr updates: " + UPDATES + " in " + updateMs + " ms; pings sent " + sent.get() + ", answered " + answered.get()
-                + ", failed " + failures.size() + "\n" + String.join("\n", rounds) + "\nfailures: " + failures + "\n" + keeper;
+                + ", failed " + failures.size() + "; VR lookups " + lookups.get() + ", failed " + lookupFailures.size()
+                + "\n" + String.join("\n", rounds) + "\nfailures: " + failures + "\n" + keeper;
         System.out.println(report);
         Files.createDirectories(Path.of("target/vr-update"));
         Files.writeString(Path.of("target/vr-update/report.md"), report);
@@ -203,6 +233,14 @@ public class VrUpdateIT extends ExpktTestSupport {
         assertEquals(report, String.join(" ", java.util.Arrays.copyOf(socket.split(" "), 5)),
                 String.join(" ", java.util.Arrays.copyOf(proto.apply("socket").split(" "), 5)));
         assertEquals("no ping failed with an exception (calls during a swap wait for the adoption)\n" + report, List.of(), failures);
+        assertEquals("every VR lookup knew the user VR, during the swaps too\n" + report, List.of(), lookupFailures);
+        assertTrue(report, lookups.get() > 0);
+        assertEquals("the user VR after the updates", userVr, proto.apply("vr " + VR));
+        assertTrue("the keeper lists the holder's VirtualRouters moved to each revision\n" + report,
+                keeper.matches("(?s).*VirtualRouters kept for \\d+ bundle\\(s\\), \\d+ VR change listener\\(s\\); moved to a new revision: [1-9]\\d*;.*"));
+        // the lookups above met the swaps: some were answered while no revision served (else "no lookup failed" proves nothing)
+        assertTrue("lookups answered from the last VRs during the updates\n" + report,
+                keeper.matches("(?s).*lookups answered from the last VRs during an update: [1-9]\\d*\n.*"));
         assertTrue(report, answered.get() > 0 && answered.get() <= sent.get());
         assertEquals("a ping after the updates", "reply", proto.apply("ping 2"));
         // the descriptor was adopted by every new revision, never opened anew

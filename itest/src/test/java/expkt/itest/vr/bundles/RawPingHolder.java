@@ -10,6 +10,8 @@ import java.util.function.Function;
 import org.osgi.framework.BundleContext;
 
 import expkt.api.vr.RawIpSocket;
+import expkt.api.vr.VirtualRouter;
+import expkt.api.vr.VirtualRouters;
 import expkt.api.vr.VrSockets;
 
 /**
@@ -26,7 +28,10 @@ import expkt.api.vr.VrSockets;
  * {@code l3 <seq>} does the same through its channel; and an {@code ALL} server socket
  * ({@code serverSocketAllVrs}, bound to the port {@code expkt.itest.allport} in every VR): {@code all} accepts
  * one connection within 3 s through it, writes {@code hello <vr>} to it and closes it, and answers
- * {@code accepted <vr> by <identity of the ALL socket>}, else {@code error: ...}.
+ * {@code accepted <vr> by <identity of the ALL socket>}, else {@code error: ...}. It also has a static reference
+ * to {@link VirtualRouters} (the keeper's since branch {@code vrreg}): {@code vr <name>} answers
+ * {@code <name> <id> listed} when {@code byName} knows the VR and {@code list()} holds it, {@code <name> <id> unlisted}
+ * when only {@code byName} does, else {@code error: ...}.
  *
  * <p>Threading: one caller at a time for {@code ping} (the test's traffic thread); the others any thread.
  */
@@ -34,6 +39,7 @@ public final class RawPingHolder implements Function<String, String> {
     private static final AtomicInteger ACTIVATIONS = new AtomicInteger();
 
     private VrSockets sockets;
+    private VirtualRouters vrs;
     private RawIpSocket socket;
     private java.nio.channels.DatagramChannel udp;
     private expkt.api.vr.L3Socket<java.nio.channels.DatagramChannel> l3;
@@ -46,6 +52,10 @@ public final class RawPingHolder implements Function<String, String> {
 
     public void setSockets(VrSockets sockets) {
         this.sockets = sockets;
+    }
+
+    public void setVrs(VirtualRouters vrs) {
+        this.vrs = vrs;
     }
 
     public void activate(BundleContext context, Map<String, Object> properties) throws Exception {
@@ -78,6 +88,14 @@ public final class RawPingHolder implements Function<String, String> {
             return Integer.toHexString(System.identityHashCode(socket)) + " " + Integer.toHexString(System.identityHashCode(udp)) + " "
                     + Integer.toHexString(System.identityHashCode(l3)) + " " + Integer.toHexString(System.identityHashCode(l3.channel())) + " "
                     + Integer.toHexString(System.identityHashCode(all)) + " " + socket;
+        }
+        if (command.startsWith("vr ")) {
+            try {
+                VirtualRouter v = vrs.byName(command.substring(3));
+                return v.name() + " " + v.id() + (vrs.list().contains(v) ? " listed" : " unlisted");
+            } catch (RuntimeException e) {
+                return "error: " + e;
+            }
         }
         if (command.startsWith("udp ") || command.startsWith("l3 ")) {
             java.nio.channels.DatagramChannel udp = command.startsWith("l3 ") ? l3.channel() : this.udp;
